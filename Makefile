@@ -1,0 +1,64 @@
+# Two commands: `make run` (serve the demo) and `make test` (run the suite). Both set up what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-browser lint format check-deploy worker beat clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+run: export DEBUG ?= 1
+run: export DEMO ?= 1
+run: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	@echo "Demo logins (password: $${DEMO_PASSWORD:-safer-options-demo}):"
+	@echo "  caseworker  police  voluntary  mentor  coordinator  outreach  manager  dpo  admin"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite except the browser journeys: SQLite by default, PostgreSQL when DATABASE_URL says so.
+test: install
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+# Browser journeys in Debian's Chromium (/usr/bin/chromium), with the axe accessibility scan.
+test-browser: install
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Django's production checklist with production-like settings.
+check-deploy: install
+	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=safeguarding.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+worker: install
+	$(BIN)/celery -A safeguarding worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A safeguarding beat --loglevel=info --schedule var/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""The Django admin: configuration for system administrators only, never case content."""
+
+from functools import update_wrapper
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts import policy
+from accounts.models import Agency, Membership, User
+from safeguarding.http import not_found
+
+
+class PartnershipAdminSite(admin.AdminSite):
+    site_header = "Safer Options administration"
+    site_title = "Administration"
+    index_title = "Agencies, users and roles"
+
+    def has_permission(self, request) -> bool:
+        return request.user.is_active and policy.can(request.user, "administer")
+
+    final_catch_all_view = False
+
+    def login(self, request, extra_context=None):
+        return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+
+    def admin_view(self, view, cacheable=False):
+        """Signed-in people who are not system administrators get 'not found', like any record
+        they may not see; only anonymous visitors are sent to sign in."""
+        inner = super().admin_view(view, cacheable)
+
+        def wrapper(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                return not_found(request)
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(wrapper, inner)
+
+
+class SystemAdminOnly(admin.ModelAdmin):
+    def has_module_permission(self, request) -> bool:
+        return policy.can(request.user, "administer")
+
+    has_view_permission = has_add_permission = has_change_permission = (
+        lambda self, request, obj=None: policy.can(request.user, "administer")
+    )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: audit rows keep pointing at people and agencies
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+
+    def has_view_permission(self, request, obj=None):
+        return policy.can(request.user, "administer")
+
+    has_add_permission = has_change_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+site = PartnershipAdminSite(name="admin")
+
+
+@admin.register(Agency, site=site)
+class AgencyAdmin(SystemAdminOnly):
+    list_display = ("name", "kind", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name",)
+
+
+@admin.register(User, site=site)
+class UserAdmin(SystemAdminOnly, BaseUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ("username", "first_name", "last_name", "email", "is_active")
+    list_filter = ("is_active",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal details", {"fields": ("first_name", "last_name", "email")}),
+        ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+
+@admin.register(Membership, site=site)
+class MembershipAdmin(SystemAdminOnly):
+    list_display = ("user", "agency", "role", "is_active")
+    list_filter = ("role", "agency", "is_active")
+    search_fields = ("user__username", "agency__name")

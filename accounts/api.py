@@ -1,0 +1,32 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+class MembershipSerializer(serializers.Serializer):
+    agency = serializers.CharField(source="agency.name")
+    agency_kind = serializers.CharField(source="agency.kind")
+    role = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+    memberships = MembershipSerializer(many=True)
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """The signed-in user, their agencies and roles."""
+    user = request.user
+    user.memberships_list = list(user.memberships.active().select_related("agency"))
+    return Response(
+        {
+            "username": user.get_username(),
+            "name": user.get_full_name(),
+            "memberships": MembershipSerializer(user.memberships_list, many=True).data,
+        }
+    )

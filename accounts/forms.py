@@ -1,0 +1,43 @@
+from django import forms
+from django.contrib.auth import authenticate
+
+from accounts import throttle
+from audit import context
+from safeguarding.forms import GovukForm
+
+SIGN_IN_ERROR = "Enter a correct username and password"
+LOCKED_ERROR = "Too many failed attempts. Wait 15 minutes, then try again, or ask your system administrator."
+
+
+class SignInForm(GovukForm):
+    username = forms.CharField(
+        label="Username", max_length=150, error_messages={"required": "Enter your username"},
+        widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label="Password", strip=False, error_messages={"required": "Enter your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user = None
+        self.locked = False
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        username, password = cleaned.get("username"), cleaned.get("password")
+        if not username or not password:
+            return cleaned
+        request_context = context.current.get()
+        ip = request_context.ip_address if request_context else None
+        if throttle.is_locked(username, ip):
+            self.locked = True
+            raise forms.ValidationError(LOCKED_ERROR)
+        self.user = authenticate(self.request, username=username, password=password)
+        if self.user is None:
+            throttle.record_failure(username, ip)
+            raise forms.ValidationError(SIGN_IN_ERROR)
+        throttle.clear(username)
+        return cleaned

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import demo as accounts_demo
+from cases import demo as cases_demo
+
+
+class Command(BaseCommand):
+    help = "Load synthetic demo data (made-up people only). Safe to run again: it adds only what is missing."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO:
+            raise CommandError("Demo data can only be loaded in demo mode. Set DEMO=1 (never on a live system).")
+        with transaction.atomic():
+            agencies = accounts_demo.seed_agencies()
+            users = accounts_demo.seed_personas(agencies)
+            created = cases_demo.seed_children(agencies, users, timezone.localdate())
+        self.stdout.write(f"Demo data ready: {len(agencies)} agencies, {len(users)} logins, {created} new children.")

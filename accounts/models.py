@@ -1,0 +1,84 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class AgencyKind(models.TextChoices):
+    COUNCIL = "council", "Council"
+    POLICE = "police", "Police"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+    EDUCATION = "education", "Education"
+    HEALTH = "health", "Health"
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", "Caseworker"
+    POLICE_OFFICER = "police_officer", "Police officer"
+    VOLUNTARY_WORKER = "voluntary_worker", "Voluntary sector worker"
+    MENTOR = "mentor", "Community mentor"
+    MENTORING_COORDINATOR = "mentoring_coordinator", "Mentoring coordinator"
+    OUTREACH_OFFICER = "outreach_officer", "Outreach officer"
+    MANAGER = "manager", "Manager"
+    DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"
+    SYSTEM_ADMIN = "system_admin", "System administrator"
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=AgencyKind.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff. What they may see comes from their memberships, never from flags here."""
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> "MembershipQuerySet":
+        return self.filter(is_active=True, agency__is_active=True)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency", "role"], name="unique_membership_role"),
+        ]
+        indexes = [models.Index(fields=["user", "role"], condition=Q(is_active=True), name="active_membership_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()}, {self.agency}"
+
+
+class Notification(models.Model):
+    """A message in a user's own inbox on the home page (for example a break-the-glass alert)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=500)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

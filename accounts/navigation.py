@@ -1,0 +1,27 @@
+"""The service navigation, by role: people see links only to what their role can use."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from accounts import policy
+
+
+def navigation_for(request: HttpRequest) -> list[dict]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    items = [("Home", "home", None)]
+    if policy.can(user, "see_caseload"):
+        items.append(("Find a child", "cases:child_search", "see_caseload"))
+    if policy.can(user, "break_glass"):
+        items.append(("Emergency access", "cases:break_glass", "break_glass"))
+    if policy.can(user, "view_audit"):
+        items.append(("Audit", "audit:index", "view_audit"))
+    if policy.can(user, "administer"):
+        items.append(("Administration", "admin:index", "administer"))
+    links = []
+    for label, name, _rule in items:
+        href = reverse(name)
+        current = request.path == href or (href != "/" and request.path.startswith(href))
+        links.append({"text": label, "href": href, "current": current})
+    return links

@@ -1,0 +1,46 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import SignInForm
+from audit import services as audit
+from audit.models import AuditAction
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
+    if request.user.is_authenticated:
+        return redirect(next_url or "home")
+    form = SignInForm(request, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            login(request, form.user)
+            audit.record(form.user, AuditAction.LOGIN)
+            return redirect(next_url or "home")
+        if form.cleaned_data.get("username"):
+            audit.record(
+                None, AuditAction.LOGIN_FAILED, username=form.cleaned_data["username"],
+                detail={"locked": form.locked},
+            )
+    return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit.record(request.user, AuditAction.LOGOUT)
+    logout(request)
+    messages.info(request, "You have signed out")
+    return redirect("accounts:login")

@@ -1,0 +1,133 @@
+"""Writing the audit trail. Call these in the same transaction as the action they record."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Membership
+from audit import context
+from audit.models import AuditAction, AuditEvent, AuditSubject
+
+
+def object_type_of(obj_or_model: Any) -> str:
+    return obj_or_model._meta.label_lower
+
+
+def _acting_membership(user) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_audit_membership", False)
+    if cached is False:
+        cached = Membership.objects.active().filter(user=user).select_related("agency").first()
+        user._audit_membership = cached
+    return cached
+
+
+def record(
+    user,
+    action: str,
+    *,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: Any = "",
+    subjects: Iterable[Any] = (),
+    subject_type: str = "",
+    detail: dict | None = None,
+    reason: str = "",
+    username: str = "",
+) -> AuditEvent:
+    """Append one event. `obj` is the record acted on; `subjects` are ids a list, search or export
+    returned (of `subject_type`). Request id, address and path come from the current request."""
+    request_context = context.current.get()
+    membership = _acting_membership(user)
+    if obj is not None:
+        object_type, object_id = object_type_of(obj), obj.pk
+    event = AuditEvent.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        username=(user.get_username() if user is not None and user.is_authenticated else username)[:150],
+        agency=membership.agency if membership else None,
+        role=membership.role if membership else "",
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id in (None, "") else str(object_id),
+        detail=detail or {},
+        reason=reason,
+        request_id=request_context.request_id if request_context else "",
+        ip_address=request_context.ip_address if request_context else None,
+        path=request_context.path if request_context else "",
+    )
+    rows = [AuditSubject(event=event, object_type=subject_type, object_id=str(pk)) for pk in subjects]
+    if obj is not None:
+        rows.append(AuditSubject(event=event, object_type=object_type, object_id=str(obj.pk)))
+    AuditSubject.objects.bulk_create(rows)
+    return event
+
+
+def record_read(user, obj: Any, *, basis: str = "", reason: str = "") -> AuditEvent:
+    return record(user, AuditAction.READ, obj=obj, detail={"basis": basis} if basis else None, reason=reason)
+
+
+def record_list(user, model: type[models.Model], ids: Iterable[Any], *, what: str) -> AuditEvent:
+    return record(user, AuditAction.LIST, subjects=ids, subject_type=object_type_of(model), detail={"view": what})
+
+
+def record_export(user, model: type[models.Model], ids: Iterable[Any], *, what: str) -> AuditEvent:
+    return record(user, AuditAction.EXPORT, subjects=ids, subject_type=object_type_of(model), detail={"export": what})
+
+
+def search_digest(criteria: dict[str, Any]) -> str:
+    """A keyed digest of what was searched: names are never stored in clear, but a DPO who is
+    told the terms can confirm a search by recomputing it."""
+    normalised = "|".join(f"{key}={str(criteria[key]).strip().casefold()}" for key in sorted(criteria))
+    return hmac.new(settings.SECRET_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def record_search(user, model: type[models.Model], criteria: dict[str, Any], ids: Iterable[Any]) -> AuditEvent:
+    used = {key: value for key, value in criteria.items() if value not in (None, "")}
+    return record(
+        user,
+        AuditAction.SEARCH,
+        subjects=ids,
+        subject_type=object_type_of(model),
+        detail={"fields": sorted(used), "digest": search_digest(used)},
+    )
+
+
+def record_denied(user, model: type[models.Model], object_id: Any) -> AuditEvent:
+    return record(user, AuditAction.DENIED, object_type=object_type_of(model), object_id=object_id)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """Field values for before/after records (foreign keys as ids)."""
+    return {field.attname: _plain(getattr(obj, field.attname)) for field in obj._meta.concrete_fields}
+
+
+def record_write(user, action: str, obj: Any, *, before: dict | None, after: dict | None, reason: str = "") -> AuditEvent:
+    changed = {}
+    if before is not None and after is not None:
+        changed = {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+    return record(
+        user,
+        action,
+        obj=obj,
+        detail={"before": before, "after": after, "changed": sorted(changed)},
+        reason=reason,
+    )

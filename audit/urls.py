@@ -1,0 +1,12 @@
+from django.urls import path
+
+from audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("children/<int:pk>/", views.child_trail, name="child_trail"),
+    path("users/<int:pk>/", views.user_trail, name="user_trail"),
+    path("emergency-access/", views.break_glass_list, name="break_glass_list"),
+    path("emergency-access/<int:pk>/review/", views.break_glass_review, name="break_glass_review"),
+]

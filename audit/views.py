@@ -1,0 +1,101 @@
+"""The data protection officer's pages. They show who did what, never the case content itself."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import policy
+from accounts.models import User
+from audit import queries
+from audit import services as audit
+from audit.forms import BreakGlassReviewForm, ChildTrailForm, UserTrailForm
+from audit.models import AuditAction
+from cases import services as case_services
+from cases.models import BreakGlassGrant, Child
+from safeguarding.http import not_found
+
+
+def dpo_only(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not policy.can(request.user, "view_audit"):
+            return not_found(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@dpo_only
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    child_form = ChildTrailForm(request.POST if "reference" in request.POST else None)
+    user_form = UserTrailForm(request.POST if "username" in request.POST else None)
+    if request.method == "POST":
+        if child_form.is_bound and child_form.is_valid():
+            child = Child.objects.filter(reference__iexact=child_form.cleaned_data["reference"].strip()).first()
+            if child:
+                return redirect("audit:child_trail", pk=child.pk)
+            child_form.add_error("reference", "No child has that reference")
+        if user_form.is_bound and user_form.is_valid():
+            found = User.objects.filter(username__iexact=user_form.cleaned_data["username"].strip()).first()
+            if found:
+                return redirect("audit:user_trail", pk=found.pk)
+            user_form.add_error("username", "No user has that username")
+    unreviewed = BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count()
+    return render(
+        request, "audit/index.html", {"child_form": child_form, "user_form": user_form, "unreviewed": unreviewed}
+    )
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, 50).get_page(request.GET.get("page"))
+
+
+@dpo_only
+def child_trail(request: HttpRequest, pk: int) -> HttpResponse:
+    child = Child.objects.filter(pk=pk).only("pk", "reference").first()
+    if child is None:
+        return not_found(request)
+    audit.record(request.user, AuditAction.READ, object_type="audit.child_trail", object_id=child.pk)
+    page = _page(request, queries.events_about("cases.child", child.pk))
+    return render(request, "audit/child_trail.html", {"child": child, "page": page})
+
+
+@dpo_only
+def user_trail(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = User.objects.filter(pk=pk).first()
+    if subject is None:
+        return not_found(request)
+    audit.record(request.user, AuditAction.READ, object_type="audit.user_trail", object_id=subject.pk)
+    page = _page(request, queries.events_by(subject).prefetch_related("subjects"))
+    return render(request, "audit/user_trail.html", {"subject": subject, "page": page})
+
+
+@dpo_only
+def break_glass_list(request: HttpRequest) -> HttpResponse:
+    grants = BreakGlassGrant.objects.select_related("user", "child", "reviewed_by").order_by("reviewed_at", "-created_at")
+    return render(request, "audit/break_glass_list.html", {"page": _page(request, grants), "form": BreakGlassReviewForm()})
+
+
+@dpo_only
+@require_POST
+def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = BreakGlassGrant.objects.select_related("user", "child").filter(pk=pk).first()
+    if grant is None:
+        return not_found(request)
+    form = BreakGlassReviewForm(request.POST)
+    if not form.is_valid():
+        grants = BreakGlassGrant.objects.select_related("user", "child", "reviewed_by").order_by("reviewed_at", "-created_at")
+        return render(
+            request, "audit/break_glass_list.html",
+            {"page": _page(request, grants), "form": form, "form_grant": grant}, status=400,
+        )
+    case_services.review_break_glass(request.user, grant, note=form.cleaned_data["note"], revoke=form.cleaned_data["revoke"])
+    messages.success(request, "Review recorded")
+    return redirect("audit:break_glass_list")

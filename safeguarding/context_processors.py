@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.navigation import navigation_for
+
+
+def service(request: HttpRequest) -> dict:
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "demo_mode": settings.DEMO,
+        "navigation": navigation_for(request),
+    }

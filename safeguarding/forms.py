@@ -1,0 +1,86 @@
+"""Form building blocks that render in the GOV.UK Design System patterns."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """Day, month and year boxes (the GOV.UK date input pattern)."""
+
+    template_name = "includes/date_widget.html"
+
+    def __init__(self, attrs=None):
+        widgets = {
+            "day": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
+            "month": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
+            "year": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-4"}),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    widget = GovukDateWidget
+    default_error_messages = {
+        "invalid": "Enter a real date",
+        "incomplete": "Enter a day, month and year",
+    }
+
+    def __init__(self, **kwargs):
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        if not all(data_list):
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        try:
+            day, month, year = (int(str(part).strip()) for part in data_list)
+            if year < 1000:
+                raise ValueError
+            return date(year, month, day)
+        except ValueError as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+
+class GovukForm(forms.Form):
+    """Adds the GOV.UK classes to widgets and error classes to fields with errors."""
+
+    widget_classes = {
+        forms.TextInput: "govuk-input",
+        forms.EmailInput: "govuk-input",
+        forms.PasswordInput: "govuk-input",
+        forms.NumberInput: "govuk-input govuk-input--width-4",
+        forms.Textarea: "govuk-textarea",
+        forms.Select: "govuk-select",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = self.widget_classes.get(type(field.widget))
+            if css and "class" not in field.widget.attrs:
+                field.widget.attrs["class"] = css
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if isinstance(widget, forms.MultiWidget):
+                    for sub in widget.widgets:
+                        sub.attrs["class"] = sub.attrs.get("class", "") + " govuk-input--error"
+                elif widget.attrs.get("class"):
+                    suffix = "textarea" if "govuk-textarea" in widget.attrs["class"] else (
+                        "select" if "govuk-select" in widget.attrs["class"] else "input"
+                    )
+                    widget.attrs["class"] += f" govuk-{suffix}--error"

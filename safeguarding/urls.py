@@ -1,0 +1,37 @@
+from django.http import HttpResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from accounts import api as accounts_api
+from accounts.admin import site as admin_site
+from cases import api as cases_api
+from cases import views as case_views
+
+router = SimpleRouter()
+router.register("children", cases_api.ChildViewSet, basename="child")
+
+
+def healthz(_request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+api_urlpatterns = [
+    path("me/", accounts_api.me, name="me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", case_views.home, name="home"),
+    path("", include("cases.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
+    path("admin/", admin_site.urls),
+    path("api/v1/", include((api_urlpatterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler404 = "safeguarding.errors.page_not_found"
+handler500 = "safeguarding.errors.server_error"
+handler403 = "safeguarding.errors.permission_denied"

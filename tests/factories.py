@@ -1,0 +1,59 @@
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from accounts.models import Agency, AgencyKind, Membership, User
+from cases.models import Child, Involvement
+
+factory.Faker._DEFAULT_LOCALE = "en_GB"
+
+
+class AgencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    kind = AgencyKind.COUNCIL
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password("correct horse battery")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = "caseworker"
+
+
+class ChildFactory(DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    reference = factory.Sequence(lambda n: f"T-{n:05d}")
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_between", start_date="-17y", end_date="-10y")
+    gender = "Female"
+    ethnicity = "White British"
+    area = "Riverton Central"
+
+
+class InvolvementFactory(DjangoModelFactory):
+    class Meta:
+        model = Involvement
+
+    agency = factory.SubFactory(AgencyFactory)
+    child = factory.SubFactory(ChildFactory)
+    started_on = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
