@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from accounts import policy
 from accounts.models import Agency, Membership, User
+from audit import services as audit
+from audit.models import AuditAction
 from safeguarding.http import not_found
 
 
@@ -42,12 +44,25 @@ class SystemAdminOnly(admin.ModelAdmin):
     def has_module_permission(self, request) -> bool:
         return policy.can(request.user, "administer")
 
-    has_view_permission = has_add_permission = has_change_permission = (
-        lambda self, request, obj=None: policy.can(request.user, "administer")
+    has_view_permission = has_add_permission = has_change_permission = lambda self, request, obj=None: policy.can(
+        request.user, "administer"
     )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # deactivate instead: audit rows keep pointing at people and agencies
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        action = AuditAction.UPDATE if change else AuditAction.CREATE
+        audit.record_write(request.user, action, obj, before=before, after=audit.snapshot(obj))
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            audit.record_write(request.user, AuditAction.CREATE, obj, before=None, after=audit.snapshot(obj))
+        for obj, _fields in formset.changed_objects:
+            audit.record_write(request.user, AuditAction.UPDATE, obj, before=None, after=audit.snapshot(obj))
 
 
 class MembershipInline(admin.TabularInline):

@@ -57,7 +57,8 @@ def seed_personas(agencies: dict[str, Agency]) -> dict[str, User]:
     for persona in PERSONAS:
         first, last = fake.first_name(), fake.last_name()
         user, created = User.objects.get_or_create(
-            username=persona.username, defaults={"first_name": first, "last_name": last, "email": f"{persona.username}@example.org"}
+            username=persona.username,
+            defaults={"first_name": first, "last_name": last, "email": f"{persona.username}@example.org"},
         )
         if created or not user.check_password(settings.DEMO_PASSWORD):
             user.set_password(settings.DEMO_PASSWORD)

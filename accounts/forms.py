@@ -11,11 +11,15 @@ LOCKED_ERROR = "Too many failed attempts. Wait 15 minutes, then try again, or as
 
 class SignInForm(GovukForm):
     username = forms.CharField(
-        label="Username", max_length=150, error_messages={"required": "Enter your username"},
+        label="Username",
+        max_length=150,
+        error_messages={"required": "Enter your username"},
         widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}),
     )
     password = forms.CharField(
-        label="Password", strip=False, error_messages={"required": "Enter your password"},
+        label="Password",
+        strip=False,
+        error_messages={"required": "Enter your password"},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 

@@ -55,9 +55,7 @@ def child_access_expressions(user: User) -> dict[str, Exists]:
     """One Exists per ground for access, so a single query can both filter and say why."""
     from cases.models import BreakGlassGrant, ChildUserObjectPermission, Involvement
 
-    caseload_agencies = (
-        Membership.objects.active().filter(user=user, role__in=CASELOAD_ROLES).values("agency_id")
-    )
+    caseload_agencies = Membership.objects.active().filter(user=user, role__in=CASELOAD_ROLES).values("agency_id")
     return {
         "via_involvement": Exists(
             Involvement.objects.active().filter(child=OuterRef("pk"), agency_id__in=caseload_agencies)

@@ -31,7 +31,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             return redirect(next_url or "home")
         if form.cleaned_data.get("username"):
             audit.record(
-                None, AuditAction.LOGIN_FAILED, username=form.cleaned_data["username"],
+                None,
+                AuditAction.LOGIN_FAILED,
+                username=form.cleaned_data["username"],
                 detail={"locked": form.locked},
             )
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})

@@ -5,7 +5,8 @@ from safeguarding.forms import GovukForm
 
 class ChildTrailForm(GovukForm):
     reference = forms.CharField(
-        label="Partnership reference of the child", max_length=20,
+        label="Partnership reference of the child",
+        max_length=20,
         error_messages={"required": "Enter the child's partnership reference"},
     )
 
@@ -16,7 +17,9 @@ class UserTrailForm(GovukForm):
 
 class BreakGlassReviewForm(GovukForm):
     note = forms.CharField(
-        label="Review note", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Review note",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter a review note"},
     )
     revoke = forms.BooleanField(label="End this access now", required=False)

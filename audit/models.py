@@ -92,3 +92,6 @@ class AuditSubject(AppendOnlyModel):
 
     class Meta:
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id}"

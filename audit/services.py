@@ -65,8 +65,8 @@ def record(
         path=request_context.path if request_context else "",
     )
     rows = [AuditSubject(event=event, object_type=subject_type, object_id=str(pk)) for pk in subjects]
-    if obj is not None:
-        rows.append(AuditSubject(event=event, object_type=object_type, object_id=str(obj.pk)))
+    if event.object_type and event.object_id:
+        rows.append(AuditSubject(event=event, object_type=event.object_type, object_id=event.object_id))
     AuditSubject.objects.bulk_create(rows)
     return event
 
@@ -115,19 +115,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+NEVER_SNAPSHOT = frozenset({"password"})
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """Field values for before/after records (foreign keys as ids)."""
-    return {field.attname: _plain(getattr(obj, field.attname)) for field in obj._meta.concrete_fields}
+    """Field values for before/after records (foreign keys as ids; never password hashes)."""
+    return {
+        field.attname: _plain(getattr(obj, field.attname))
+        for field in obj._meta.concrete_fields
+        if field.attname not in NEVER_SNAPSHOT
+    }
 
 
-def record_write(user, action: str, obj: Any, *, before: dict | None, after: dict | None, reason: str = "") -> AuditEvent:
-    changed = {}
-    if before is not None and after is not None:
-        changed = {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+def record_write(
+    user, action: str, obj: Any, *, before: dict | None, after: dict | None, reason: str = ""
+) -> AuditEvent:
+    changed = sorted(key for key in after or {} if before is not None and before.get(key) != after[key])
     return record(
         user,
         action,
         obj=obj,
-        detail={"before": before, "after": after, "changed": sorted(changed)},
+        detail={"before": before, "after": after, "changed": changed},
         reason=reason,
     )

@@ -79,8 +79,12 @@ def user_trail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @dpo_only
 def break_glass_list(request: HttpRequest) -> HttpResponse:
-    grants = BreakGlassGrant.objects.select_related("user", "child", "reviewed_by").order_by("reviewed_at", "-created_at")
-    return render(request, "audit/break_glass_list.html", {"page": _page(request, grants), "form": BreakGlassReviewForm()})
+    grants = BreakGlassGrant.objects.select_related("user", "child", "reviewed_by").order_by(
+        "reviewed_at", "-created_at"
+    )
+    return render(
+        request, "audit/break_glass_list.html", {"page": _page(request, grants), "form": BreakGlassReviewForm()}
+    )
 
 
 @dpo_only
@@ -91,11 +95,17 @@ def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
         return not_found(request)
     form = BreakGlassReviewForm(request.POST)
     if not form.is_valid():
-        grants = BreakGlassGrant.objects.select_related("user", "child", "reviewed_by").order_by("reviewed_at", "-created_at")
-        return render(
-            request, "audit/break_glass_list.html",
-            {"page": _page(request, grants), "form": form, "form_grant": grant}, status=400,
+        grants = BreakGlassGrant.objects.select_related("user", "child", "reviewed_by").order_by(
+            "reviewed_at", "-created_at"
         )
-    case_services.review_break_glass(request.user, grant, note=form.cleaned_data["note"], revoke=form.cleaned_data["revoke"])
+        return render(
+            request,
+            "audit/break_glass_list.html",
+            {"page": _page(request, grants), "form": form, "form_grant": grant},
+            status=400,
+        )
+    case_services.review_break_glass(
+        request.user, grant, note=form.cleaned_data["note"], revoke=form.cleaned_data["revoke"]
+    )
     messages.success(request, "Review recorded")
     return redirect("audit:break_glass_list")

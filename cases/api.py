@@ -21,7 +21,18 @@ class InvolvementSerializer(serializers.ModelSerializer):
 class ChildSerializer(serializers.ModelSerializer):
     class Meta:
         model = Child
-        fields = ["id", "reference", "given_name", "family_name", "date_of_birth", "gender", "ethnicity", "area", "status", "version"]
+        fields = [
+            "id",
+            "reference",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "gender",
+            "ethnicity",
+            "area",
+            "status",
+            "version",
+        ]
 
 
 class ChildDetailSerializer(ChildSerializer):

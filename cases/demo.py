@@ -13,9 +13,17 @@ from cases.models import Child, Involvement
 CHILD_COUNT = 300
 AREAS = ("Riverton Central", "Riverton North", "Riverton East", "Riverton South", "Harbourside", "Westmoor")
 ETHNICITIES = (
-    ("White British", 50), ("White Other", 6), ("Black Caribbean", 7), ("Black African", 9),
-    ("Mixed White and Black Caribbean", 8), ("Asian Pakistani", 6), ("Asian Bangladeshi", 3),
-    ("Asian Indian", 3), ("Gypsy, Roma or Traveller", 2), ("Other", 3), ("Not recorded", 3),
+    ("White British", 50),
+    ("White Other", 6),
+    ("Black Caribbean", 7),
+    ("Black African", 9),
+    ("Mixed White and Black Caribbean", 8),
+    ("Asian Pakistani", 6),
+    ("Asian Bangladeshi", 3),
+    ("Asian Indian", 3),
+    ("Gypsy, Roma or Traveller", 2),
+    ("Other", 3),
+    ("Not recorded", 3),
 )
 GENDERS = (("Male", 62), ("Female", 35), ("Not recorded", 3))
 # Share of children each agency works with (a child may have several).
@@ -43,7 +51,13 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
     for number in range(1, CHILD_COUNT + 1):
         reference = f"SO-{number:05d}"
         gender = _weighted(rng, GENDERS)
-        given = fake.first_name_male() if gender == "Male" else fake.first_name_female() if gender == "Female" else fake.first_name()
+        given = (
+            fake.first_name_male()
+            if gender == "Male"
+            else fake.first_name_female()
+            if gender == "Female"
+            else fake.first_name()
+        )
         family = fake.last_name()
         born = today - timedelta(days=rng.randint(10 * 365, 18 * 365 - 30))
         ethnicity = _weighted(rng, ETHNICITIES)
@@ -53,16 +67,28 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
         if reference in existing:
             continue
         child = Child.objects.create(
-            reference=reference, given_name=given, family_name=family, date_of_birth=born,
-            gender=gender, ethnicity=ethnicity, area=area,
+            reference=reference,
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            gender=gender,
+            ethnicity=ethnicity,
+            area=area,
         )
         Involvement.objects.bulk_create(
-            Involvement(agency=agencies[name], child=child, started_on=started, is_lead_agency=index == 0,
-                        lead_professional=users["caseworker"] if name == accounts_demo.CHILDRENS_SERVICES else None)
+            Involvement(
+                agency=agencies[name],
+                child=child,
+                started_on=started,
+                is_lead_agency=index == 0,
+                lead_professional=users["caseworker"] if name == accounts_demo.CHILDRENS_SERVICES else None,
+            )
             for index, name in enumerate(involved)
         )
         created += 1
-    mentees = Child.objects.filter(involvements__agency=agencies[accounts_demo.MENTORING]).order_by("reference")[:MENTEE_COUNT]
+    mentees = Child.objects.filter(involvements__agency=agencies[accounts_demo.MENTORING]).order_by("reference")[
+        :MENTEE_COUNT
+    ]
     for child in mentees:
         assign_perm("cases.view_child", users["mentor"], child)
     return created

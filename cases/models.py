@@ -117,6 +117,9 @@ class BreakGlassGrant(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["child", "user", "expires_at"])]
 
+    def __str__(self) -> str:
+        return f"Emergency access by {self.user_id} to {self.child_id}"
+
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()

@@ -50,7 +50,9 @@ def break_glass(user, *, reference: str, date_of_birth: date, reason: str, hours
         raise PermissionDenied("Your role cannot use emergency access.")
     child = Child.objects.filter(reference__iexact=reference.strip(), date_of_birth=date_of_birth).first()
     if child is None:
-        audit.record(user, AuditAction.DENIED, object_type="cases.child", detail={"break_glass": "no match"}, reason=reason)
+        audit.record(
+            user, AuditAction.DENIED, object_type="cases.child", detail={"break_glass": "no match"}, reason=reason
+        )
         return None
     grant = BreakGlassGrant.objects.create(
         user=user, child=child, reason=reason, expires_at=policy.break_glass_expiry(hours)

@@ -15,7 +15,16 @@ from cases.forms import BreakGlassForm, ChildForm, ChildSearchForm
 from cases.models import Child
 from safeguarding.http import not_found
 
-CHILD_EXPORT_FIELDS = ("reference", "given_name", "family_name", "date_of_birth", "gender", "ethnicity", "area", "status")
+CHILD_EXPORT_FIELDS = (
+    "reference",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "area",
+    "status",
+)
 
 
 @login_required

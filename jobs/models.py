@@ -18,7 +18,9 @@ class OutboxMessage(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent_idx")]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_name} ({'sent' if self.sent_at else 'pending'})"

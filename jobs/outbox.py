@@ -31,7 +31,7 @@ def publish(message_id: int) -> bool:
                 app.tasks[message.task_name].apply(args=message.args, kwargs=message.kwargs).get()
             else:
                 app.send_task(message.task_name, args=message.args, kwargs=message.kwargs, retry=False)
-        except Exception as error:  # noqa: BLE001 - any broker failure leaves the message for a retry
+        except Exception as error:
             logger.warning("Outbox message %s not sent: %s", message.pk, error)
             message.last_error = str(error)[:500]
             message.save(update_fields=["attempts", "last_error"])

@@ -15,9 +15,15 @@ class GovukDateWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None):
         widgets = {
-            "day": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
-            "month": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}),
-            "year": forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-4"}),
+            "day": forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}
+            ),
+            "month": forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-2"}
+            ),
+            "year": forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "govuk-input govuk-date-input__input govuk-input--width-4"}
+            ),
         }
         super().__init__(widgets, attrs)
 
@@ -80,7 +86,9 @@ class GovukForm(forms.Form):
                     for sub in widget.widgets:
                         sub.attrs["class"] = sub.attrs.get("class", "") + " govuk-input--error"
                 elif widget.attrs.get("class"):
-                    suffix = "textarea" if "govuk-textarea" in widget.attrs["class"] else (
-                        "select" if "govuk-select" in widget.attrs["class"] else "input"
+                    suffix = (
+                        "textarea"
+                        if "govuk-textarea" in widget.attrs["class"]
+                        else ("select" if "govuk-select" in widget.attrs["class"] else "input")
                     )
                     widget.attrs["class"] += f" govuk-{suffix}--error"

@@ -37,7 +37,7 @@ if not SECRET_KEY:
             "string (for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'). "
             "Only a DEBUG=1 development run may start without one."
         )
-    SECRET_KEY = "insecure-development-key-only-for-debug-runs-never-in-production"
+    SECRET_KEY = "insecure-development-key-only-for-debug-runs-never-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or DEMO else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -10,7 +10,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("DEMO", "1")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
 
 # Hashing a password properly costs ~0.5 s; tests create hundreds of users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

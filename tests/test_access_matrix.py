@@ -118,7 +118,11 @@ ROUTES["admin:auth_user_password_change"] = expect(("admin",), kwargs=lambda p: 
 def all_routes(patterns=None, prefix="", namespace=None):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            ns = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace or namespace
+            ns = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else pattern.namespace or namespace
+            )
             yield from all_routes(pattern.url_patterns, prefix + str(pattern.pattern), ns)
         elif isinstance(pattern, URLPattern):
             if pattern.name:

@@ -81,7 +81,9 @@ def test_dpo_membership_at_involved_agency_gives_no_case_content(partnership):
 
 
 def test_second_membership_adds_that_agencys_children(partnership):
-    MembershipFactory(user=partnership.users["police"], agency=partnership.agencies["voluntary"], role="voluntary_worker")
+    MembershipFactory(
+        user=partnership.users["police"], agency=partnership.agencies["voluntary"], role="voluntary_worker"
+    )
     assert visible_names(partnership.users["police"], partnership) == {"shared_child", "voluntary_child"}
 
 
@@ -93,15 +95,24 @@ def test_object_grant_lets_a_named_person_see_one_child(partnership):
 def test_break_glass_gives_time_limited_access_and_needs_exact_identifiers(partnership):
     police = partnership.users["police"]
     child = partnership.unlinked_child
-    assert services.break_glass(
-        police, reference=child.reference, date_of_birth=child.date_of_birth.replace(year=2000),
-        reason="Found alone at the bus station at 2am", hours=1,
-    ) is None
+    assert (
+        services.break_glass(
+            police,
+            reference=child.reference,
+            date_of_birth=child.date_of_birth.replace(year=2000),
+            reason="Found alone at the bus station at 2am",
+            hours=1,
+        )
+        is None
+    )
     assert "unlinked_child" not in visible_names(police, partnership)
 
     grant = services.break_glass(
-        police, reference=child.reference, date_of_birth=child.date_of_birth,
-        reason="Found alone at the bus station at 2am", hours=1,
+        police,
+        reference=child.reference,
+        date_of_birth=child.date_of_birth,
+        reason="Found alone at the bus station at 2am",
+        hours=1,
     )
     assert "unlinked_child" in visible_names(police, partnership)
 
@@ -112,8 +123,11 @@ def test_break_glass_gives_time_limited_access_and_needs_exact_identifiers(partn
 def test_break_glass_is_capped_at_a_day(partnership):
     child = partnership.unlinked_child
     grant = services.break_glass(
-        partnership.users["caseworker"], reference=child.reference, date_of_birth=child.date_of_birth,
-        reason="Missing overnight, police asking for details", hours=240,
+        partnership.users["caseworker"],
+        reference=child.reference,
+        date_of_birth=child.date_of_birth,
+        reason="Missing overnight, police asking for details",
+        hours=240,
     )
     assert grant.expires_at <= timezone.now() + timedelta(hours=24)
 
@@ -125,8 +139,11 @@ def test_roles_without_emergency_access_cannot_break_glass(partnership, persona)
     child = partnership.unlinked_child
     with pytest.raises(PermissionDenied):
         services.break_glass(
-            partnership.users[persona], reference=child.reference, date_of_birth=child.date_of_birth,
-            reason="I would like to look at this record please", hours=1,
+            partnership.users[persona],
+            reference=child.reference,
+            date_of_birth=child.date_of_birth,
+            reason="I would like to look at this record please",
+            hours=1,
         )
     assert not BreakGlassGrant.objects.exists()
 
@@ -134,8 +151,11 @@ def test_roles_without_emergency_access_cannot_break_glass(partnership, persona)
 def test_revoked_break_glass_ends_access(partnership):
     child = partnership.unlinked_child
     grant = services.break_glass(
-        partnership.users["caseworker"], reference=child.reference, date_of_birth=child.date_of_birth,
-        reason="Disclosure at school, lead unavailable", hours=4,
+        partnership.users["caseworker"],
+        reference=child.reference,
+        date_of_birth=child.date_of_birth,
+        reason="Disclosure at school, lead unavailable",
+        hours=4,
     )
     services.review_break_glass(partnership.users["dpo"], grant, note="Not justified", revoke=True)
     assert "unlinked_child" not in visible_names(partnership.users["caseworker"], partnership)

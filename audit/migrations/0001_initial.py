@@ -7,56 +7,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('role', models.CharField(blank=True, max_length=40)),
-                ('action', models.CharField(choices=[('read', 'Viewed a record'), ('list', 'Viewed a list'), ('search', 'Searched'), ('export', 'Exported'), ('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('denied', 'Refused access'), ('break_glass', 'Broke the glass'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('logout', 'Signed out')], max_length=20)),
-                ('object_type', models.CharField(blank=True, max_length=50)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('reason', models.TextField(blank=True)),
-                ('request_id', models.CharField(blank=True, max_length=32)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('path', models.CharField(blank=True, max_length=300)),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.agency')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("role", models.CharField(blank=True, max_length=40)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("read", "Viewed a record"),
+                            ("list", "Viewed a list"),
+                            ("search", "Searched"),
+                            ("export", "Exported"),
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("delete", "Deleted"),
+                            ("denied", "Refused access"),
+                            ("break_glass", "Broke the glass"),
+                            ("login", "Signed in"),
+                            ("login_failed", "Failed sign-in"),
+                            ("logout", "Signed out"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=50)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("reason", models.TextField(blank=True)),
+                ("request_id", models.CharField(blank=True, max_length=32)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("path", models.CharField(blank=True, max_length=300)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.agency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditSubject',
+            name="AuditSubject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(max_length=50)),
-                ('object_id', models.CharField(max_length=64)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subjects', to='audit.auditevent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("object_type", models.CharField(max_length=50)),
+                ("object_id", models.CharField(max_length=64)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="subjects", to="audit.auditevent"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['user', 'at'], name='audit_audit_user_id_ed0763_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["user", "at"], name="audit_audit_user_id_ed0763_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['object_type', 'object_id', 'at'], name='audit_audit_object__490dcd_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["object_type", "object_id", "at"], name="audit_audit_object__490dcd_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditsubject',
-            index=models.Index(fields=['object_type', 'object_id'], name='audit_audit_object__99c2af_idx'),
+            model_name="auditsubject",
+            index=models.Index(fields=["object_type", "object_id"], name="audit_audit_object__99c2af_idx"),
         ),
     ]

@@ -20,11 +20,12 @@ $$ LANGUAGE plpgsql;
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(CREATE_FUNCTION)
+    schema_editor.execute(CREATE_FUNCTION, params=None)
     for table in TABLES:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();"
+            "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();",
+            params=None,
         )
 
 
@@ -32,8 +33,8 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for table in TABLES:
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
-    schema_editor.execute("DROP FUNCTION IF EXISTS audit_refuse_change();")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};", params=None)
+    schema_editor.execute("DROP FUNCTION IF EXISTS audit_refuse_change();", params=None)
 
 
 class Migration(migrations.Migration):

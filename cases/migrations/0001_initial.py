@@ -7,86 +7,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text="The partnership's own reference for this young person.", max_length=20, unique=True)),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('gender', models.CharField(blank=True, help_text='As recorded by the referring agency.', max_length=50)),
-                ('ethnicity', models.CharField(blank=True, help_text='As recorded by the referring agency.', max_length=100)),
-                ('area', models.CharField(blank=True, help_text='Local police area or neighbourhood.', max_length=100)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="The partnership's own reference for this young person.", max_length=20, unique=True
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "gender",
+                    models.CharField(blank=True, help_text="As recorded by the referring agency.", max_length=50),
+                ),
+                (
+                    "ethnicity",
+                    models.CharField(blank=True, help_text="As recorded by the referring agency.", max_length=100),
+                ),
+                ("area", models.CharField(blank=True, help_text="Local police area or neighbourhood.", max_length=100)),
+                (
+                    "status",
+                    models.CharField(choices=[("open", "Open"), ("closed", "Closed")], default="open", max_length=10),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'children',
-                'ordering': ['family_name', 'given_name', 'id'],
-                'indexes': [models.Index(fields=['family_name', 'given_name'], name='cases_child_family__542c1c_idx'), models.Index(fields=['date_of_birth'], name='cases_child_date_of_ae4ebc_idx')],
+                "verbose_name_plural": "children",
+                "ordering": ["family_name", "given_name", "id"],
+                "indexes": [
+                    models.Index(fields=["family_name", "given_name"], name="cases_child_family__542c1c_idx"),
+                    models.Index(fields=["date_of_birth"], name="cases_child_date_of_ae4ebc_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BreakGlassGrant',
+            name="BreakGlassGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_note', models.TextField(blank=True)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='break_glass_grants', to=settings.AUTH_USER_MODEL)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='break_glass_grants', to='cases.child')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_note", models.TextField(blank=True)),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="break_glass_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="break_glass_grants", to="cases.child"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['child', 'user', 'expires_at'], name='cases_break_child_i_73c16c_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["child", "user", "expires_at"], name="cases_break_child_i_73c16c_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ChildUserObjectPermission',
+            name="ChildUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cases.child')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_object", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="cases.child")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'abstract': False,
-                'indexes': [models.Index(fields=['content_object', 'user'], name='cases_child_content_063e8d_idx')],
-                'unique_together': {('user', 'permission', 'content_object')},
+                "abstract": False,
+                "indexes": [models.Index(fields=["content_object", "user"], name="cases_child_content_063e8d_idx")],
+                "unique_together": {("user", "permission", "content_object")},
             },
         ),
         migrations.CreateModel(
-            name='Involvement',
+            name="Involvement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_lead_agency', models.BooleanField(default=False)),
-                ('started_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='involvements', to='accounts.agency')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='involvements', to='cases.child')),
-                ('lead_professional', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("is_lead_agency", models.BooleanField(default=False)),
+                ("started_on", models.DateField(default=django.utils.timezone.localdate)),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="involvements", to="accounts.agency"
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="involvements", to="cases.child"
+                    ),
+                ),
+                (
+                    "lead_professional",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['started_on', 'id'],
-                'indexes': [models.Index(fields=['child', 'agency', 'started_on', 'ended_on'], name='cases_invol_child_i_c624fd_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='involvement_ends_after_start')],
+                "ordering": ["started_on", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["child", "agency", "started_on", "ended_on"], name="cases_invol_child_i_c624fd_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
+                        ),
+                        name="involvement_ends_after_start",
+                    )
+                ],
             },
         ),
     ]
