@@ -23,7 +23,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         next_url = ""
     if request.user.is_authenticated:
         return redirect(next_url or "home")
-    form = SignInForm(request, request.POST or None)
+    form = SignInForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             login(request, form.user)

@@ -147,7 +147,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
     if not policy.can(request.user, "see_caseload"):
         return not_found(request)
     results = None
-    form = ChildSearchForm(request.POST or None)
+    form = ChildSearchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         search = queries.ChildSearch(
             name=form.cleaned_data["name"],
@@ -163,7 +163,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
 def break_glass(request: HttpRequest) -> HttpResponse:
     if not policy.can(request.user, "break_glass"):
         return not_found(request)
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         grant = services.break_glass(request.user, **form.cleaned_data)
         if grant is not None:

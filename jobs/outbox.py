@@ -28,6 +28,7 @@ def publish(message_id: int) -> bool:
         message.attempts += 1
         try:
             if settings.CELERY_TASK_ALWAYS_EAGER:
+                app.loader.import_default_modules()  # autodiscovery, which a worker does at start
                 app.tasks[message.task_name].apply(args=message.args, kwargs=message.kwargs).get()
             else:
                 app.send_task(message.task_name, args=message.args, kwargs=message.kwargs, retry=False)

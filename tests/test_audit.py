@@ -129,7 +129,10 @@ def test_api_reads_are_audited_like_pages(client_for, partnership):
     client = client_for("caseworker")
     client.get("/api/v1/children/")
     client.get(f"/api/v1/children/{partnership.council_child.pk}/")
-    assert subject_ids(only_event(action="list")) == {str(partnership.council_child.pk), str(partnership.shared_child.pk)}
+    assert subject_ids(only_event(action="list")) == {
+        str(partnership.council_child.pk),
+        str(partnership.shared_child.pk),
+    }
     assert only_event(action="read").object_id == str(partnership.council_child.pk)
 
 

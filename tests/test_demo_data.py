@@ -1,0 +1,37 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from cases.models import Child
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("caseworker", "police", "voluntary", "mentor", "coordinator", "outreach", "manager", "dpo", "admin")
+
+
+def test_seed_refuses_outside_demo_mode(settings):
+    settings.DEMO = False
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_is_idempotent_and_gives_each_persona_its_own_view(settings):
+    settings.DEMO = True
+    call_command("seed_demo")
+    counts = (User.objects.count(), Child.objects.count())
+    call_command("seed_demo")
+    assert (User.objects.count(), Child.objects.count()) == counts
+    assert Child.objects.count() >= 200
+
+    users = {user.username: user for user in User.objects.filter(username__in=PERSONAS)}
+    assert set(users) == set(PERSONAS)
+    assert all(user.check_password(settings.DEMO_PASSWORD) for user in users.values())
+    seen = {
+        name: frozenset(Child.objects.visible_to(user).values_list("pk", flat=True)) for name, user in users.items()
+    }
+    caseload_personas = ("caseworker", "police", "voluntary", "mentor", "coordinator", "manager")
+    assert all(seen[name] for name in caseload_personas)
+    assert len({seen[name] for name in caseload_personas}) == len(caseload_personas)
+    assert not seen["dpo"] and not seen["admin"] and not seen["outreach"]
+    assert len(seen["mentor"]) == 3

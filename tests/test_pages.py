@@ -1,0 +1,32 @@
+"""List and detail pages run a fixed number of queries, however much data there is."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import AgencyFactory, InvolvementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_child_page_queries_do_not_grow_with_involvements(client_for, partnership, django_assert_num_queries):
+    child = partnership.council_child
+    client = client_for("caseworker")
+    url = reverse("cases:child_detail", args=[child.pk])
+    client.get(url)  # warm the session
+    with django_assert_num_queries(11):
+        client.get(url)
+    for index in range(8):
+        InvolvementFactory(child=child, agency=AgencyFactory(name=f"Extra agency {index}"))
+    with django_assert_num_queries(11):
+        assert len(client.get(url).context["involvements"]) == 9
+
+
+def test_home_page_queries_do_not_grow_with_caseload(client_for, partnership, django_assert_num_queries):
+    client = client_for("caseworker")
+    client.get(reverse("home"))
+    with django_assert_num_queries(12):
+        client.get(reverse("home"))
+    for _ in range(20):
+        InvolvementFactory(agency=partnership.agencies["council"])
+    with django_assert_num_queries(12):
+        assert len(client.get(reverse("home")).context["page"]) == 22
