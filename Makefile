@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser lint format check-deploy worker beat clean
+.PHONY: install run test test-browser lint format check-deploy worker beat ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,7 +58,12 @@ worker: install
 	$(BIN)/celery -A safeguarding worker --loglevel=info
 
 beat: install
+	mkdir -p var
 	$(BIN)/celery -A safeguarding beat --loglevel=info --schedule var/celerybeat-schedule
+
+# Everything CI checks (lint, migrations, deploy check, SQLite, PostgreSQL + Redis, browser), as .ci/run.
+ci:
+	bash .ci/run
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles .pytest_cache .ruff_cache
