@@ -84,19 +84,102 @@ def access_basis(row: Any) -> str:
     return ""
 
 
-def _can_view_child(user: User, child: Any) -> bool:
+def _caseload_agencies(user: User):
+    return Membership.objects.active().filter(user=user, role__in=CASELOAD_ROLES).values("agency_id")
+
+
+def visible_children(user: User):
     from cases.models import Child
 
-    return Child.objects.visible_to(user).filter(pk=child.pk).exists()
+    return Child.objects.visible_to(user)
 
 
-def _can_change_child(user: User, child: Any) -> bool:
-    return has_role(user, *EDITOR_ROLES) and _can_view_child(user, child)
+def context_visibility(user: User) -> Q:
+    """A context is visible when one of the user's agencies works with it, or when it is linked to
+    a child the user can see (its page then lists only the children the user can see)."""
+    from cases.models import ContextLink, Involvement
+
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    involved = Involvement.objects.active().filter(context=OuterRef("pk"), agency_id__in=_caseload_agencies(user))
+    linked = ContextLink.objects.filter(context=OuterRef("pk"), child__in=visible_children(user).values("pk"))
+    return Q(Exists(involved)) | Q(Exists(linked))
+
+
+def visible_contexts(user: User):
+    from cases.models import Context
+
+    return Context.objects.visible_to(user)
+
+
+def family_visibility(user: User) -> Q:
+    """A family is visible to those who can see one of its children or whose agency works with it."""
+    from cases.models import FamilyMember, Involvement
+
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    involved = Involvement.objects.active().filter(family=OuterRef("pk"), agency_id__in=_caseload_agencies(user))
+    member = FamilyMember.objects.filter(family=OuterRef("pk"), child__in=visible_children(user).values("pk"))
+    return Q(Exists(involved)) | Q(Exists(member))
+
+
+def visible_families(user: User):
+    from cases.models import Family
+
+    return Family.objects.visible_to(user)
+
+
+def event_visibility(user: User) -> Q:
+    return (
+        Q(child__in=visible_children(user).values("pk"))
+        | Q(context__in=visible_contexts(user).values("pk"))
+        | Q(family__in=visible_families(user).values("pk"))
+    )
+
+
+def referral_visibility(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    return (
+        Q(child__in=visible_children(user).values("pk"))
+        | Q(context__in=visible_contexts(user).values("pk"))
+        | Q(referred_by=user)
+    )
+
+
+def _visible(model_name: str) -> Callable[[User, Any], bool]:
+    def rule(user: User, obj: Any) -> bool:
+        from django.apps import apps
+
+        return apps.get_model("cases", model_name).objects.visible_to(user).filter(pk=obj.pk).exists()
+
+    return rule
+
+
+def _editor_and(view_rule: Callable[[User, Any], bool]) -> Callable[[User, Any], bool]:
+    return lambda user, obj: has_role(user, *EDITOR_ROLES) and view_rule(user, obj)
+
+
+_can_view_child = _visible("Child")
+_can_view_context = _visible("Context")
+_can_view_family = _visible("Family")
+_can_view_referral = _visible("Referral")
 
 
 RULES: dict[str, Callable[[User, Any], bool]] = {
     "view_child": _can_view_child,
-    "change_child": _can_change_child,
+    "change_child": _editor_and(_can_view_child),
+    "add_child": lambda user, _obj: has_role(user, *EDITOR_ROLES),
+    "view_context": _can_view_context,
+    "change_context": _editor_and(_can_view_context),
+    "add_context": lambda user, _obj: has_role(user, *EDITOR_ROLES),
+    "view_family": _can_view_family,
+    "change_family": _editor_and(_can_view_family),
+    "add_family": lambda user, _obj: has_role(user, *EDITOR_ROLES),
+    "view_referral": _can_view_referral,
+    "decide_referral": lambda user, obj: (
+        has_role(user, Role.CASEWORKER, Role.MANAGER) and _can_view_referral(user, obj)
+    ),
     "break_glass": lambda user, _obj: has_role(user, *BREAK_GLASS_ROLES),
     "view_audit": lambda user, _obj: has_role(user, Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": lambda user, _obj: has_role(user, Role.DATA_PROTECTION_OFFICER),

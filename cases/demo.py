@@ -9,6 +9,7 @@ from guardian.shortcuts import assign_perm
 from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import Child, Involvement
+from cases.services import rebuild_search_names
 
 CHILD_COUNT = 300
 AREAS = ("Riverton Central", "Riverton North", "Riverton East", "Riverton South", "Harbourside", "Westmoor")
@@ -75,6 +76,7 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             ethnicity=ethnicity,
             area=area,
         )
+        rebuild_search_names(child)
         Involvement.objects.bulk_create(
             Involvement(
                 agency=agencies[name],

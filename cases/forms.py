@@ -46,12 +46,17 @@ class ChildForm(GovukForm):
 class ChildSearchForm(GovukForm):
     name = forms.CharField(label="Name or part of a name", max_length=200, required=False)
     date_of_birth = GovukDateField(label="Date of birth", required=False, help_text="For example, 27 3 2009")
-    reference = forms.CharField(label="Partnership reference", max_length=20, required=False)
+    identifier = forms.CharField(
+        label="Reference or identifier",
+        help_text="Partnership reference, unique pupil number, NHS number or police reference",
+        max_length=30,
+        required=False,
+    )
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not any(cleaned.get(key) for key in ("name", "date_of_birth", "reference")):
-            raise forms.ValidationError("Enter a name, a date of birth or a reference to search")
+        if not self.errors and not any(cleaned.get(key) for key in ("name", "date_of_birth", "identifier")):
+            raise forms.ValidationError("Enter a name, a date of birth or an identifier to search")
         return cleaned
 
 

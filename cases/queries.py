@@ -1,15 +1,32 @@
-"""Reads of case records, always through the access policy."""
+"""Reads of case records, always through the access policy (`visible_to(user)`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts import policy
 from audit import services as audit
-from cases.models import BreakGlassGrant, Child, Involvement
+from cases.models import (
+    BreakGlassGrant,
+    Child,
+    ChildName,
+    ChronologyEvent,
+    Context,
+    ContextAssessment,
+    ContextLink,
+    ContextPlan,
+    Family,
+    FamilyMember,
+    Involvement,
+    PeerLink,
+    Referral,
+)
+from cases.names import normalise, phonetic
+
+CHRONOLOGY_PAGE = 50
 
 
 def visible_children(user) -> QuerySet[Child]:
@@ -31,28 +48,207 @@ def visible_child(user, pk: int) -> Child | None:
     return child
 
 
-def involvements_of(child: Child) -> QuerySet[Involvement]:
-    return child.involvements.select_related("agency", "lead_professional").order_by("-started_on", "id")
+def visible_object(user, model, pk: int, *, select_related=()):
+    """Any other case record (context, family, referral, assessment, plan) the user may see, or
+    None with the refusal audited."""
+    obj = model.objects.visible_to(user).select_related(*select_related).filter(pk=pk).first()
+    if obj is None:
+        audit.record_denied(user, model, pk)
+    return obj
+
+
+def involvements_of(subject) -> QuerySet[Involvement]:
+    return subject.involvements.select_related("agency", "lead_professional").order_by("-started_on", "id")
+
+
+# Search ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChildSearch:
     name: str = ""
     date_of_birth: date | None = None
-    reference: str = ""
+    identifier: str = ""
 
     def criteria(self) -> dict:
-        return {"name": self.name, "date_of_birth": self.date_of_birth, "reference": self.reference}
+        return {"name": self.name, "date_of_birth": self.date_of_birth, "identifier": self.identifier}
+
+
+def _name_token_matches(token: str) -> Exists:
+    """A name of the child (or an alias) contains the token, or sounds like it."""
+    key = phonetic(token)
+    condition = Q(normalised__contains=token)
+    if key and len(token) >= 3:
+        condition |= Q(phonetic_keys__contains=f" {key} ")
+    return Exists(ChildName.objects.filter(condition, child=OuterRef("pk")))
+
+
+def _identifier_matches(identifier: str) -> Q:
+    value = "".join(identifier.split()).upper()
+    return Q(reference__iexact=value) | Q(upn=value) | Q(nhs_number=value) | Q(police_id=value)
 
 
 def search_children(user, search: ChildSearch, limit: int = 50) -> list[Child]:
+    """Fuzzy name (including aliases), date of birth and any identifier; only visible children."""
     queryset = Child.objects.visible_to(user)
-    for token in search.name.split():
-        queryset = queryset.filter(Q(given_name__icontains=token) | Q(family_name__icontains=token))
+    for token in normalise(search.name).split():
+        queryset = queryset.filter(_name_token_matches(token))
     if search.date_of_birth:
         queryset = queryset.filter(date_of_birth=search.date_of_birth)
-    if search.reference:
-        queryset = queryset.filter(reference__iexact=search.reference.strip())
-    results = list(queryset[:limit])
+    if search.identifier.strip():
+        queryset = queryset.filter(_identifier_matches(search.identifier))
+    results = list(queryset.order_by("family_name", "given_name", "id")[:limit])
     audit.record_search(user, Child, search.criteria(), [child.pk for child in results])
     return results
+
+
+def possible_duplicates(user, *, given_name: str, family_name: str, date_of_birth: date) -> list[Child]:
+    """Children this user can see who may be the same young person: same date of birth and a
+    family name that sounds the same, or the same given name."""
+    family_key = phonetic(family_name)
+    given = normalise(given_name)
+    names = ChildName.objects.filter(child=OuterRef("pk")).filter(
+        Q(phonetic_keys__contains=f" {family_key} ") | Q(normalised__startswith=f"{given} ")
+    )
+    return list(Child.objects.visible_to(user).filter(Exists(names), date_of_birth=date_of_birth)[:10])
+
+
+def identifier_taken(identifiers: dict, exclude_pk: int | None = None) -> list[str]:
+    """Which of upn / nhs_number / police_id already belong to another child (any agency's).
+    Names the field only: it says nothing about whose record it is."""
+    taken = []
+    for field_name, value in identifiers.items():
+        if value and Child.objects.filter(**{field_name: value}).exclude(pk=exclude_pk).exists():
+            taken.append(field_name)
+    return taken
+
+
+# The child's profile ---------------------------------------------------------------------------
+
+
+@dataclass
+class ChronologyFilter:
+    kinds: list[str] = field(default_factory=list)
+    agency_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def apply(self, events: QuerySet[ChronologyEvent]) -> QuerySet[ChronologyEvent]:
+        if self.kinds:
+            events = events.filter(kind__in=self.kinds)
+        if self.agency_id:
+            events = events.filter(source_agency_id=self.agency_id)
+        if self.since:
+            events = events.filter(occurred_on__gte=self.since)
+        if self.until:
+            events = events.filter(occurred_on__lte=self.until)
+        return events
+
+
+def _events(queryset: QuerySet[ChronologyEvent]) -> QuerySet[ChronologyEvent]:
+    return queryset.select_related("source_agency", "recorded_by", "child", "context").order_by("-occurred_on", "-id")
+
+
+def child_chronology(child: Child, chronology_filter: ChronologyFilter | None = None) -> QuerySet[ChronologyEvent]:
+    return _events((chronology_filter or ChronologyFilter()).apply(ChronologyEvent.objects.filter(child=child)))
+
+
+def context_links_of(child: Child) -> QuerySet[ContextLink]:
+    """A child's contexts. Visible by construction: a context linked to a visible child is visible."""
+    return child.context_links.select_related("context", "source_agency").order_by("until", "-since", "-id")
+
+
+def peers_of(user, child: Child) -> list[tuple[PeerLink, Child]]:
+    visible = visible_children(user).values("pk")
+    links = PeerLink.objects.filter(
+        Q(child_a=child, child_b__in=visible) | Q(child_b=child, child_a__in=visible)
+    ).select_related("child_a", "child_b", "source_agency")
+    return [(link, link.child_b if link.child_a_id == child.pk else link.child_a) for link in links]
+
+
+def families_of(child: Child) -> QuerySet[FamilyMember]:
+    return child.family_memberships.select_related("family")
+
+
+def referrals_about_child(child: Child) -> QuerySet[Referral]:
+    return child.referrals.select_related("referrer_agency", "referred_by")
+
+
+def plans_for_child(child: Child) -> QuerySet[ContextPlan]:
+    return child.context_plans.select_related("context")
+
+
+def children_sharing_contexts(user, child: Child) -> QuerySet[Child]:
+    """Other children (that this user can see) linked to any context this child is linked to."""
+    contexts = ContextLink.objects.filter(child=child).values("context_id")
+    shared = ContextLink.objects.filter(child=OuterRef("pk"), context_id__in=contexts)
+    return visible_children(user).filter(Exists(shared)).exclude(pk=child.pk)
+
+
+def shared_links(user, child: Child) -> QuerySet[ContextLink]:
+    """The links behind `children_sharing_contexts`, for showing which context each child shares."""
+    contexts = ContextLink.objects.filter(child=child).values("context_id")
+    return (
+        ContextLink.objects.filter(context_id__in=contexts, child__in=visible_children(user).values("pk"))
+        .exclude(child=child)
+        .select_related("child", "context")
+        .order_by("context__name", "child__family_name", "child__given_name")
+    )
+
+
+# Contexts and families -------------------------------------------------------------------------
+
+
+def visible_contexts(user) -> QuerySet[Context]:
+    return Context.objects.visible_to(user)
+
+
+def linked_children(user, context: Context) -> QuerySet[ContextLink]:
+    return (
+        context.links.filter(child__in=visible_children(user).values("pk"))
+        .select_related("child", "source_agency")
+        .order_by("until", "child__family_name", "child__given_name")
+    )
+
+
+def context_chronology(context: Context, chronology_filter: ChronologyFilter | None = None):
+    return _events((chronology_filter or ChronologyFilter()).apply(ChronologyEvent.objects.filter(context=context)))
+
+
+def referrals_about_context(user, context: Context) -> QuerySet[Referral]:
+    return context.referrals.select_related("referrer_agency", "referred_by")
+
+
+def assessments_of(context: Context) -> QuerySet[ContextAssessment]:
+    return context.assessments.select_related("assessor")
+
+
+def plans_of(context: Context) -> QuerySet[ContextPlan]:
+    return context.plans.select_related("owner")
+
+
+def plan_children(user, plan: ContextPlan) -> QuerySet[Child]:
+    return plan.children.filter(pk__in=visible_children(user).values("pk"))
+
+
+def visible_families(user) -> QuerySet[Family]:
+    return Family.objects.visible_to(user)
+
+
+def family_members(user, family: Family) -> tuple[list[FamilyMember], int]:
+    """Members the user may see (every adult; children only if visible) and how many are hidden."""
+    members = list(family.members.select_related("child", "adult"))
+    visible_ids = set(
+        visible_children(user).filter(pk__in=[m.child_id for m in members if m.child_id]).values_list("pk", flat=True)
+    )
+    shown = [m for m in members if m.adult_id or m.child_id in visible_ids]
+    return shown, len(members) - len(shown)
+
+
+def family_chronology(user, family: Family, chronology_filter: ChronologyFilter | None = None):
+    """The family's own entries merged with those of its children the user can see."""
+    children = FamilyMember.objects.filter(family=family, child__isnull=False).values("child_id")
+    events = ChronologyEvent.objects.filter(
+        Q(family=family) | Q(child_id__in=children, child__in=visible_children(user).values("pk"))
+    )
+    return _events((chronology_filter or ChronologyFilter()).apply(events))

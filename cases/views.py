@@ -152,7 +152,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
         search = queries.ChildSearch(
             name=form.cleaned_data["name"],
             date_of_birth=form.cleaned_data["date_of_birth"],
-            reference=form.cleaned_data["reference"],
+            identifier=form.cleaned_data["identifier"],
         )
         results = queries.search_children(request.user, search)
     return render(request, "cases/child_search.html", {"form": form, "results": results})

@@ -40,6 +40,7 @@ class MembershipFactory(DjangoModelFactory):
 class ChildFactory(DjangoModelFactory):
     class Meta:
         model = Child
+        skip_postgeneration_save = True
 
     reference = factory.Sequence(lambda n: f"T-{n:05d}")
     given_name = factory.Faker("first_name")
@@ -48,6 +49,13 @@ class ChildFactory(DjangoModelFactory):
     gender = "Female"
     ethnicity = "White British"
     area = "Riverton Central"
+
+    @factory.post_generation
+    def search_names(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            from cases.services import rebuild_search_names
+
+            rebuild_search_names(obj)
 
 
 class InvolvementFactory(DjangoModelFactory):

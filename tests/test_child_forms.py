@@ -106,7 +106,7 @@ def test_mentor_can_read_but_not_edit_their_mentee(client_for, partnership):
 
 def test_empty_search_is_explained(client_for, partnership):
     page = client_for("caseworker").post(reverse("cases:child_search"), {}).content.decode()
-    assert "Enter a name, a date of birth or a reference to search" in page
+    assert "Enter a name, a date of birth or an identifier to search" in page
 
 
 class TestEmergencyAccess:

@@ -50,7 +50,7 @@ def test_api_list_holds_only_own_agencys_children(outsider, partnership):
     "criteria",
     [
         lambda c: {"name": f"{c.given_name} {c.family_name}"},
-        lambda c: {"reference": c.reference},
+        lambda c: {"identifier": c.reference},
         lambda c: {
             "date_of_birth_day": c.date_of_birth.day,
             "date_of_birth_month": c.date_of_birth.month,

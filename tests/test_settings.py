@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
-        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DEMO", "ALLOWED_HOSTS"}
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DEMO", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="safeguarding.settings")
     return subprocess.run(

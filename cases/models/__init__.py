@@ -1,0 +1,65 @@
+from cases.models.assessments import (
+    AssessmentStatus,
+    ContextAssessment,
+    ContextPlan,
+    ContextWeighting,
+    PlanGoal,
+    PlanResponse,
+    PlanStatus,
+    ResponseStatus,
+)
+from cases.models.children import (
+    BreakGlassGrant,
+    Child,
+    ChildAlias,
+    ChildName,
+    ChildStatus,
+    ChildUserObjectPermission,
+    Involvement,
+    PeerLink,
+    PeerRelationship,
+)
+from cases.models.chronology import ChronologyEvent, EventKind
+from cases.models.common import Reliability
+from cases.models.contexts import Context, ContextKind, ContextLink, ContextStatus, LinkRole, LocationType
+from cases.models.families import Adult, Family, FamilyFact, FamilyFactKind, FamilyMember, Relationship
+from cases.models.referrals import ConcernCategory, Referral, ReferralDecision, ReferralStatus
+
+__all__ = [
+    "Adult",
+    "AssessmentStatus",
+    "BreakGlassGrant",
+    "Child",
+    "ChildAlias",
+    "ChildName",
+    "ChildStatus",
+    "ChildUserObjectPermission",
+    "ChronologyEvent",
+    "ConcernCategory",
+    "Context",
+    "ContextAssessment",
+    "ContextKind",
+    "ContextLink",
+    "ContextPlan",
+    "ContextStatus",
+    "ContextWeighting",
+    "EventKind",
+    "Family",
+    "FamilyFact",
+    "FamilyFactKind",
+    "FamilyMember",
+    "Involvement",
+    "LinkRole",
+    "LocationType",
+    "PeerLink",
+    "PeerRelationship",
+    "PlanGoal",
+    "PlanResponse",
+    "PlanStatus",
+    "Referral",
+    "ReferralDecision",
+    "ReferralStatus",
+    "Relationship",
+    "Reliability",
+    "ResponseStatus",
+]

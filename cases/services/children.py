@@ -1,0 +1,133 @@
+"""Writes about children: the record, names and aliases, peer links, and emergency access."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import policy
+from audit import services as audit
+from audit.models import AuditAction
+from cases.models import BreakGlassGrant, Child, ChildAlias, ChildName, Involvement, PeerLink
+from cases.services.common import acting_agency, create_audited, require, update_versioned
+from jobs import outbox
+
+EDITABLE_CHILD_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "area",
+    "status",
+    "upn",
+    "nhs_number",
+    "police_id",
+    "school",
+    "lead_professional",
+)
+
+
+def rebuild_search_names(child: Child) -> None:
+    """Keep the name search index in step with the child's name and aliases."""
+    ChildName.objects.filter(child=child).delete()
+    rows = [ChildName.build(child, f"{child.given_name} {child.family_name}")]
+    rows += [ChildName.build(child, alias.name, alias) for alias in child.aliases.all()]
+    ChildName.objects.bulk_create(rows)
+
+
+def _normalise_identifiers(fields: dict) -> dict:
+    for key in ("upn", "nhs_number", "police_id"):
+        if fields.get(key):
+            fields[key] = "".join(str(fields[key]).split()).upper()
+    return fields
+
+
+@transaction.atomic
+def create_child(user, fields: dict) -> Child:
+    """Create a child; the creator's agency becomes involved (so they can see what they made)."""
+    require(user, "add_child", message="Your role cannot add children.")
+    agency = acting_agency(user)
+    fields = _normalise_identifiers({key: value for key, value in fields.items() if key in EDITABLE_CHILD_FIELDS})
+    child = create_audited(user, Child, reference=f"NEW-{uuid.uuid4().hex[:12]}", **fields)
+    child.reference = f"CH-{child.pk:06d}"
+    child.save(update_fields=["reference"])
+    Involvement.objects.create(agency=agency, child=child, lead_professional=user, is_lead_agency=True)
+    rebuild_search_names(child)
+    return child
+
+
+@transaction.atomic
+def update_child(user, child: Child, changes: dict, *, expected_version: int | None) -> Child:
+    require(user, "change_child", child, "You cannot change this record.")
+    changes = _normalise_identifiers(dict(changes))
+    updated = update_versioned(user, child, changes, expected_version=expected_version, fields=EDITABLE_CHILD_FIELDS)
+    rebuild_search_names(updated)
+    return updated
+
+
+@transaction.atomic
+def add_alias(user, child: Child, *, name: str, note: str = "") -> ChildAlias:
+    require(user, "change_child", child, "You cannot change this record.")
+    alias = create_audited(user, ChildAlias, child=child, name=name.strip(), note=note)
+    rebuild_search_names(child)
+    return alias
+
+
+@transaction.atomic
+def remove_alias(user, alias: ChildAlias) -> None:
+    require(user, "change_child", alias.child, "You cannot change this record.")
+    audit.record_write(user, AuditAction.DELETE, alias, before=audit.snapshot(alias), after=None)
+    child = alias.child
+    alias.delete()
+    rebuild_search_names(child)
+
+
+@transaction.atomic
+def add_peer_link(user, child: Child, other: Child, **fields) -> PeerLink:
+    require(user, "change_child", child, "You cannot change this record.")
+    if not policy.can(user, "view_child", other):
+        raise ValidationError({"other": "Choose a young person you can see"})
+    if other.pk == child.pk:
+        raise ValidationError({"other": "Choose a different young person"})
+    fields["source_agency"] = acting_agency(user, fields.get("source_agency"))
+    return create_audited(user, PeerLink, child_a=child, child_b=other, recorded_by=user, **fields)
+
+
+@transaction.atomic
+def break_glass(user, *, reference: str, date_of_birth: date, reason: str, hours: int) -> BreakGlassGrant | None:
+    """Open a record outside the user's agencies in an emergency. The caller must know the exact
+    reference and date of birth; None (and no grant) when they do not match."""
+    if not policy.can(user, "break_glass"):
+        raise PermissionDenied("Your role cannot use emergency access.")
+    child = Child.objects.filter(reference__iexact=reference.strip(), date_of_birth=date_of_birth).first()
+    if child is None:
+        audit.record(
+            user, AuditAction.DENIED, object_type="cases.child", detail={"break_glass": "no match"}, reason=reason
+        )
+        return None
+    grant = BreakGlassGrant.objects.create(
+        user=user, child=child, reason=reason, expires_at=policy.break_glass_expiry(hours)
+    )
+    audit.record(user, AuditAction.BREAK_GLASS, obj=child, reason=reason, detail={"grant": grant.pk, "hours": hours})
+    outbox.enqueue("cases.tasks.notify_dpo_of_break_glass", grant.pk)
+    return grant
+
+
+@transaction.atomic
+def review_break_glass(user, grant: BreakGlassGrant, *, note: str, revoke: bool) -> BreakGlassGrant:
+    if not policy.can(user, "review_break_glass", grant):
+        raise PermissionDenied("Only a data protection officer can review emergency access.")
+    before = audit.snapshot(grant)
+    grant.reviewed_by = user
+    grant.reviewed_at = timezone.now()
+    grant.review_note = note
+    if revoke and grant.revoked_at is None:
+        grant.revoked_at = timezone.now()
+    grant.save()
+    audit.record_write(user, AuditAction.UPDATE, grant, before=before, after=audit.snapshot(grant))
+    return grant

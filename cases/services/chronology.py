@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cases.models import Child, ChronologyEvent, Context, Family
+from cases.services.common import acting_agency, create_audited, require
+
+SUBJECT_RULES = {
+    Child: ("change_child", "child"),
+    Family: ("change_family", "family"),
+    Context: ("change_context", "context"),
+}
+
+
+@transaction.atomic
+def add_event(user, subject: Child | Family | Context, **fields) -> ChronologyEvent:
+    """Add a dated entry to a child's, family's or context's chronology."""
+    action, field = SUBJECT_RULES[type(subject)]
+    require(user, action, subject, "You cannot add to this chronology.")
+    if isinstance(subject, Child) and fields.get("occurred_on") and fields["occurred_on"] < subject.date_of_birth:
+        raise ValidationError({"occurred_on": "The date must be on or after the young person's date of birth"})
+    fields["source_agency"] = acting_agency(user, fields.get("source_agency"))
+    return create_audited(user, ChronologyEvent, recorded_by=user, **{field: subject}, **fields)
