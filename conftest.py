@@ -3,6 +3,11 @@
 Agencies: council (children's services), youth_justice, police, voluntary, mentoring.
 Children: council_child (council only), shared_child (council and police), voluntary_child
 (voluntary only), mentee (mentoring, named grant to the mentor), unlinked_child (nobody).
+Contexts: hotspot (a location linked to council_child and voluntary_child, so the caseworker and the
+voluntary worker each see it but only their own child there), peer_group (council works with it,
+no children linked), police_location (police work with it; nobody else sees it).
+Family: family with council_child and voluntary_child as siblings and an adult (their mother).
+On the hotspot: a referral by the caseworker, an assessment, and a plan linking council_child.
 """
 
 from dataclasses import dataclass
@@ -36,6 +41,14 @@ class Partnership:
     voluntary_child: object
     mentee: object
     unlinked_child: object
+    hotspot: object = None
+    peer_group: object = None
+    police_location: object = None
+    family: object = None
+    adult: object = None
+    referral: object = None
+    assessment: object = None
+    plan: object = None
 
 
 @pytest.fixture
@@ -59,7 +72,67 @@ def partnership(db) -> Partnership:
     mentee = InvolvementFactory(agency=agencies["mentoring"]).child
     assign_perm("cases.view_child", users["mentor"], mentee)
     unlinked_child = ChildFactory()
-    return Partnership(agencies, users, council_child, shared_child, voluntary_child, mentee, unlinked_child)
+    p = Partnership(agencies, users, council_child, shared_child, voluntary_child, mentee, unlinked_child)
+    add_contexts_and_family(p)
+    return p
+
+
+def add_contexts_and_family(p: Partnership) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import (
+        Adult,
+        Context,
+        ContextAssessment,
+        ContextLink,
+        ContextPlan,
+        Family,
+        FamilyMember,
+        Involvement,
+        Referral,
+        ReferralDecision,
+    )
+
+    today = timezone.localdate()
+    caseworker, council = p.users["caseworker"], p.agencies["council"]
+    p.hotspot = Context.objects.create(
+        reference="LO-T0001", kind="location", name="Test bus station", location_type="transport_hub", area="Central"
+    )
+    p.peer_group = Context.objects.create(reference="PG-T0001", kind="peer_group", name="Test peer group")
+    p.police_location = Context.objects.create(reference="LO-T0002", kind="location", name="Test hotel")
+    Involvement.objects.create(agency=council, context=p.peer_group, started_on=today - timedelta(days=10))
+    Involvement.objects.create(agency=p.agencies["police"], context=p.police_location, started_on=today)
+    for child, agency in ((p.council_child, council), (p.voluntary_child, p.agencies["voluntary"])):
+        ContextLink.objects.create(
+            child=child, context=p.hotspot, role="victim", source_agency=agency, recorded_by=caseworker
+        )
+    p.family = Family.objects.create(reference="FA-T0001", name="Test family", postcode="RV1 1AA")
+    p.adult = Adult.objects.create(given_name="Testmother", family_name="Family")
+    FamilyMember.objects.create(family=p.family, child=p.council_child, relationship="child")
+    FamilyMember.objects.create(family=p.family, child=p.voluntary_child, relationship="child")
+    FamilyMember.objects.create(family=p.family, adult=p.adult, relationship="mother")
+    p.referral = Referral.objects.create(
+        context=p.hotspot,
+        received_on=today,
+        referrer_agency=council,
+        referred_by=caseworker,
+        category="youth_violence",
+        concerns="Several children assaulted at the bus station",
+    )
+    ReferralDecision.objects.create(referral=p.referral, status="received", reason="Received", decided_by=caseworker)
+    p.assessment = ContextAssessment.objects.create(
+        context=p.hotspot, started_on=today, assessor=caseworker, concerns="Poor lighting, no staff after 8pm"
+    )
+    p.plan = ContextPlan.objects.create(
+        context=p.hotspot,
+        assessment=p.assessment,
+        title="Make the bus station safer",
+        review_on=today + timedelta(days=28),
+        owner=caseworker,
+    )
+    p.plan.children.add(p.council_child)
 
 
 @pytest.fixture

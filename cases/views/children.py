@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import policy
 from audit import services as audit
 from cases import queries, services
-from cases.forms import BreakGlassForm, ChildForm, ChildSearchForm
+from cases.forms.children import BreakGlassForm, ChildForm, ChildSearchForm
 from cases.models import Child
 from safeguarding.http import not_found
 

@@ -1,0 +1,12 @@
+"""Case record pages, one module per area; all under the 'cases' namespace."""
+
+from cases.urls import assessments, children, contexts, families, referrals
+
+app_name = "cases"
+urlpatterns = [
+    *children.urlpatterns,
+    *families.urlpatterns,
+    *contexts.urlpatterns,
+    *referrals.urlpatterns,
+    *assessments.urlpatterns,
+]
