@@ -38,5 +38,6 @@ USER app
 
 EXPOSE 8000
 
-# WEB_CONCURRENCY (read by gunicorn) sets the number of worker processes.
-CMD ["gunicorn", "safeguarding.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]
+# WEB_CONCURRENCY (read by gunicorn) sets the number of worker processes. No control socket:
+# the app user cannot write to its home directory, and nothing here uses it.
+CMD ["gunicorn", "safeguarding.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60", "--no-control-socket"]
