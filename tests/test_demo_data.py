@@ -35,3 +35,20 @@ def test_seed_is_idempotent_and_gives_each_persona_its_own_view(settings):
     assert len({seen[name] for name in caseload_personas}) == len(caseload_personas)
     assert not seen["dpo"] and not seen["admin"] and not seen["outreach"]
     assert len(seen["mentor"]) == 3
+
+
+def test_demo_story_gives_each_persona_contexts_families_and_chronology(settings):
+    from cases.models import ChronologyEvent, Context, ContextPlan, Family, Referral
+
+    settings.DEMO = True
+    call_command("seed_demo")
+    counts = [model.objects.count() for model in (Context, Family, ChronologyEvent, Referral)]
+    call_command("seed_demo")
+    assert [model.objects.count() for model in (Context, Family, ChronologyEvent, Referral)] == counts
+    assert Context.objects.filter(kind="peer_group", name="The 24s").exists()
+    caseworker, voluntary = User.objects.get(username="caseworker"), User.objects.get(username="voluntary")
+    assert Context.objects.visible_to(caseworker).filter(name="Riverton bus station").exists()
+    assert set(Context.objects.visible_to(caseworker)) != set(Context.objects.visible_to(voluntary))
+    assert Family.objects.visible_to(caseworker).exists()
+    assert ChronologyEvent.objects.visible_to(caseworker).count() > 100
+    assert ContextPlan.objects.visible_to(caseworker).get().children.count() == 2

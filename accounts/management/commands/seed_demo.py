@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts import demo as accounts_demo
 from cases import demo as cases_demo
+from cases import demo_story
 
 
 class Command(BaseCommand):
@@ -17,4 +18,8 @@ class Command(BaseCommand):
             agencies = accounts_demo.seed_agencies()
             users = accounts_demo.seed_personas(agencies)
             created = cases_demo.seed_children(agencies, users, timezone.localdate())
-        self.stdout.write(f"Demo data ready: {len(agencies)} agencies, {len(users)} logins, {created} new children.")
+            story = demo_story.seed_story(agencies, users, timezone.localdate())
+        self.stdout.write(
+            f"Demo data ready: {len(agencies)} agencies, {len(users)} logins, {created} new children"
+            + (", contexts, families, chronologies and referrals." if story else ".")
+        )
