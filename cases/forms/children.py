@@ -3,10 +3,22 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from cases.models import ChildStatus
+from accounts import policy
+from accounts.models import Membership, User
+from cases.models import ChildStatus, Context, ContextKind, LinkRole, PeerRelationship, Reliability
+from cases.models.children import validate_nhs_number, validate_upn
 from safeguarding.forms import GovukDateField, GovukForm
 
 EARLIEST_DATE_OF_BIRTH = date(1990, 1, 1)
+IDENTIFIER_FIELDS = ("upn", "nhs_number", "police_id")
+IDENTIFIER_LABELS = {"upn": "unique pupil number", "nhs_number": "NHS number", "police_id": "police reference"}
+
+
+def identifier_taken_message(field: str) -> str:
+    return (
+        f"A young person with this {IDENTIFIER_LABELS[field]} is already recorded. "
+        "Ask the partnership's data team or use emergency access"
+    )
 
 
 def validate_date_of_birth(value: date) -> None:
@@ -16,15 +28,56 @@ def validate_date_of_birth(value: date) -> None:
         raise forms.ValidationError("Date of birth must be on or after 1 January 1990")
 
 
-class ChildForm(GovukForm):
+def compact(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+class ContextChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Context) -> str:
+        return f"{obj.name} ({obj.reference})"
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class ChildDetailsForm(GovukForm):
+    """The fields a child's record shares between 'add' and 'change'."""
+
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 2009")
-    gender = forms.CharField(label="Gender (as recorded)", max_length=50, required=False)
-    ethnicity = forms.CharField(label="Ethnicity (as recorded)", max_length=100, required=False)
+    gender = forms.CharField(
+        label="Gender (as recorded)",
+        help_text="In the words the young person or the referring agency used, for example female, male or non-binary",
+        max_length=50,
+        required=False,
+    )
+    ethnicity = forms.CharField(
+        label="Ethnicity (as recorded)",
+        help_text="As recorded, for example White British, Black Caribbean or Mixed White and Asian",
+        max_length=100,
+        required=False,
+    )
     area = forms.CharField(label="Local police area or neighbourhood", max_length=100, required=False)
-    status = forms.ChoiceField(label="Status", choices=ChildStatus.choices)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    upn = forms.CharField(
+        label="Unique pupil number (optional)",
+        help_text="13 characters, like A123456789012",
+        max_length=20,
+        required=False,
+    )
+    nhs_number = forms.CharField(
+        label="NHS number (optional)", help_text="10 digits, like 943 476 5919", max_length=14, required=False
+    )
+    police_id = forms.CharField(label="Police reference (optional)", max_length=30, required=False)
+    school = ContextChoiceField(
+        label="School or education provider (optional)",
+        queryset=Context.objects.none(),
+        required=False,
+        empty_label="Not known or none",
+        error_messages={"invalid_choice": "Choose a school from the list"},
+    )
 
     error_messages_by_field = {
         "given_name": {"required": "Enter a given name"},
@@ -32,15 +85,73 @@ class ChildForm(GovukForm):
         "date_of_birth": {"required": "Enter a date of birth"},
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, child=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name, messages in self.error_messages_by_field.items():
             self.fields[name].error_messages.update(messages)
+        if user is not None:
+            from cases import queries
+
+            schools = queries.visible_contexts(user).filter(kind=ContextKind.SCHOOL)
+            if child is not None and child.school_id:
+                # Keep the school already recorded, even if this user's agencies do not work with it.
+                schools = Context.objects.filter(pk__in=schools.values("pk")) | Context.objects.filter(
+                    pk=child.school_id
+                )
+            self.fields["school"].queryset = schools.order_by("name", "id")
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
         validate_date_of_birth(value)
         return value
+
+    def clean_upn(self):
+        value = compact(self.cleaned_data["upn"])
+        if value:
+            validate_upn(value)
+        return value
+
+    def clean_nhs_number(self):
+        value = compact(self.cleaned_data["nhs_number"])
+        if value:
+            validate_nhs_number(value)
+        return value
+
+    def clean_police_id(self):
+        return compact(self.cleaned_data["police_id"])
+
+    def identifiers(self) -> dict:
+        return {field: self.cleaned_data.get(field, "") for field in IDENTIFIER_FIELDS}
+
+
+class ChildCreateForm(ChildDetailsForm):
+    confirm_different = forms.BooleanField(
+        label="This is a different young person from the records listed above", required=False
+    )
+
+
+class ChildForm(ChildDetailsForm):
+    """Change a child's record. `version` is the one the user started from (the version check)."""
+
+    status = forms.ChoiceField(label="Status", choices=ChildStatus.choices)
+    lead_professional = UserChoiceField(
+        label="Lead professional (optional)",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Not assigned",
+        error_messages={"invalid_choice": "Choose a lead professional from the list"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, child=None, **kwargs):
+        super().__init__(*args, user=user, child=child, **kwargs)
+        if user is not None:
+            agencies = Membership.objects.active().filter(user=user).values("agency_id")
+            colleagues = Membership.objects.active().filter(agency_id__in=agencies, role__in=policy.EDITOR_ROLES)
+            people = User.objects.filter(is_active=True, pk__in=colleagues.values("user_id"))
+            if child is not None and child.lead_professional_id:
+                people = people | User.objects.filter(pk=child.lead_professional_id)
+            self.fields["lead_professional"].queryset = people.order_by("first_name", "last_name", "username")
 
 
 class ChildSearchForm(GovukForm):
@@ -77,3 +188,108 @@ class BreakGlassForm(GovukForm):
         choices=[(1, "1 hour"), (4, "4 hours"), (8, "8 hours"), (24, "24 hours")],
         initial=1,
     )
+
+
+class AliasForm(GovukForm):
+    name = forms.CharField(
+        label="Other name",
+        help_text="A street name, nickname, previous surname or other spelling",
+        max_length=200,
+        error_messages={"required": "Enter the other name", "max_length": "Other name must be 200 characters or fewer"},
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        help_text="For example, who uses this name",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Note must be 200 characters or fewer"},
+    )
+
+    def clean_name(self):
+        value = self.cleaned_data["name"].strip()
+        if not value:
+            raise forms.ValidationError("Enter the other name")
+        return value
+
+
+class DateRangeMixin:
+    """`since` (not in the future) and an optional `until` on or after it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and since > timezone.localdate():
+            self.add_error("since", "The start date must be today or in the past")
+        if since and until and until < since:
+            self.add_error("until", "The end date must be the same as or after the start date")
+        return cleaned
+
+
+class ContextLinkForm(DateRangeMixin, GovukForm):
+    """Link the child to a context they may see: a select grouped by kind of context."""
+
+    context = forms.TypedChoiceField(
+        label="Context",
+        coerce=int,
+        error_messages={"required": "Choose a context", "invalid_choice": "Choose a context from the list"},
+    )
+    role = forms.ChoiceField(
+        label="How is the young person linked to it?",
+        choices=[("", "Choose a role"), *LinkRole.choices],
+        error_messages={"required": "Choose how the young person is linked", "invalid_choice": "Choose a role"},
+    )
+    since = GovukDateField(label="Since (optional)", required=False, help_text="For example, 1 9 2024")
+    until = GovukDateField(label="Until (optional)", required=False, help_text="Leave empty if the link continues")
+    reliability = forms.ChoiceField(label="How reliable is this information?", choices=Reliability.choices)
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Note must be 500 characters or fewer"},
+    )
+
+    def __init__(self, *args, contexts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contexts = {context.pk: context for context in contexts}
+        groups: dict[str, list] = {}
+        for context in contexts:
+            groups.setdefault(context.get_kind_display(), []).append(
+                (context.pk, f"{context.name} ({context.reference})")
+            )
+        self.fields["context"].choices = [("", "Choose a context"), *groups.items()]
+        self.fields["reliability"].initial = Reliability.UNVERIFIED
+
+    def clean_context(self):
+        return self.contexts[self.cleaned_data["context"]]
+
+
+class PeerLinkForm(DateRangeMixin, GovukForm):
+    reference = forms.CharField(
+        label="Partnership reference of the other young person",
+        help_text="For example, CH-000123. You can only link young people your agencies work with.",
+        max_length=20,
+        error_messages={"required": "Enter the reference of the other young person"},
+    )
+    relationship = forms.ChoiceField(
+        label="Relationship",
+        choices=[("", "Choose a relationship"), *PeerRelationship.choices],
+        error_messages={"required": "Choose the relationship", "invalid_choice": "Choose a relationship"},
+    )
+    since = GovukDateField(label="Since (optional)", required=False, help_text="For example, 1 9 2024")
+    until = GovukDateField(label="Until (optional)", required=False, help_text="Leave empty if it continues")
+    reliability = forms.ChoiceField(label="How reliable is this information?", choices=Reliability.choices)
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Note must be 500 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reliability"].initial = Reliability.UNVERIFIED
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()

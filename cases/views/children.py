@@ -1,18 +1,35 @@
 import csv
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policy
 from audit import services as audit
+from audit.models import AuditAction
 from cases import queries, services
-from cases.forms.children import BreakGlassForm, ChildForm, ChildSearchForm
-from cases.models import Child
+from cases.forms.children import (
+    AliasForm,
+    BreakGlassForm,
+    ChildCreateForm,
+    ChildForm,
+    ChildSearchForm,
+    ContextLinkForm,
+    PeerLinkForm,
+    identifier_taken_message,
+)
+from cases.forms.chronology import ChronologyEventForm
+from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink
+from cases.names import normalise, phonetic
+from cases.services import contexts as context_services
+from cases.views.chronology import build_chronology, chronology_endpoint
 from safeguarding.http import not_found
 
 CHILD_EXPORT_FIELDS = (
@@ -25,6 +42,28 @@ CHILD_EXPORT_FIELDS = (
     "area",
     "status",
 )
+CONFLICT_MESSAGE = (
+    "Someone else changed this record while you were editing it. Your changes have "
+    "not been saved. Check the current record below, then save again."
+)
+
+
+def age_on(born: date, today: date | None = None) -> int:
+    today = today or timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _audit_read(user, obj, *, basis: str = "", children_shown=()) -> None:
+    """One read event for the page, naming the other young people it showed (for the DPO's
+    'who has seen this child' answer). A fixed number of queries however many are shown."""
+    audit.record(
+        user,
+        AuditAction.READ,
+        obj=obj,
+        subjects=children_shown,
+        subject_type=audit.object_type_of(Child),
+        detail={"basis": basis} if basis else None,
+    )
 
 
 @login_required
@@ -40,63 +79,355 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/home.html",
-        {"memberships": memberships, "page": page, "notifications": notifications},
+        {
+            "memberships": memberships,
+            "page": page,
+            "notifications": notifications,
+            "can_add_child": policy.can(user, "add_child"),
+        },
     )
+
+
+# Adding a child ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_create(request: HttpRequest) -> HttpResponse:
+    """Add a young person. Before saving: an identifier already on another record is an error
+    (naming the field only), and a possible duplicate the user can see must be confirmed."""
+    user = request.user
+    if not policy.can(user, "add_child"):
+        return not_found(request)
+    duplicates = []
+    if request.method == "POST":
+        form = ChildCreateForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            for field in queries.identifier_taken(form.identifiers()):
+                form.add_error(field, identifier_taken_message(field))
+            if not form.errors:
+                duplicates = queries.possible_duplicates(
+                    user,
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    date_of_birth=data["date_of_birth"],
+                )
+                if duplicates:
+                    audit.record_list(user, Child, [child.pk for child in duplicates], what="possible duplicates")
+                if not duplicates or data["confirm_different"]:
+                    fields = {key: value for key, value in data.items() if key != "confirm_different"}
+                    try:
+                        child = services.create_child(user, fields)
+                    except ValidationError as error:
+                        _add_errors(form, error)
+                    else:
+                        messages.success(request, f"Record created: {child.reference}")
+                        return redirect("cases:child_detail", pk=child.pk)
+                elif request.POST.get("duplicates_shown"):
+                    form.add_error(
+                        "confirm_different",
+                        "Confirm this is a different young person, or open one of the records listed",
+                    )
+    else:
+        form = ChildCreateForm(user=user)
+    return render(request, "cases/child_create.html", {"form": form, "duplicates": duplicates})
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# The child's profile -----------------------------------------------------------------------------
+
+
+def _chronology_url(child: Child) -> str:
+    return reverse("cases:child_chronology", args=[child.pk])
+
+
+def _events_for(child: Child):
+    return lambda chronology_filter: queries.child_chronology(child, chronology_filter)
 
 
 @login_required
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A caseworker's main screen. A fixed number of queries whatever the size of the
+    chronology or the number of links (tests/test_children_pages.py)."""
+    user = request.user
+    child = queries.visible_child(user, pk)
+    if child is None:
+        return not_found(request)
+    can_edit = policy.can(user, "change_child", child)
+    related = Child.objects.select_related("school", "lead_professional").only(
+        "pk", "school__name", "school__reference", "lead_professional"
+    )
+    related = related.get(pk=child.pk)
+    child.age = age_on(child.date_of_birth)
+    peers = queries.peers_of(user, child)
+    links = list(queries.context_links_of(child))
+    today = timezone.localdate()
+    for link in links:
+        link.is_current = link.until is None or link.until >= today
+    visible_contexts = queries.visible_contexts(user).values("pk")
+    chronology = build_chronology(
+        request,
+        _events_for(child),
+        url=_chronology_url(child),
+        event_form=ChronologyEventForm(user, earliest=child.date_of_birth) if can_edit else None,
+    )
+    context = {
+        "child": child,
+        "school": related.school,
+        "lead_professional": related.lead_professional,
+        "can_edit": can_edit,
+        "can_add_family": can_edit and policy.can(user, "add_family"),
+        "aliases": list(child.aliases.all()),
+        "families": list(queries.families_of(child)),
+        "involvements": list(queries.involvements_of(child)),
+        "links": links,
+        "peers": peers,
+        "referrals": list(queries.referrals_about_child(child)),
+        "plans": list(queries.plans_for_child(child).filter(context__in=visible_contexts)),
+        "connections": queries.children_sharing_contexts(user, child).count(),
+        "chronology": chronology,
+    }
+    _audit_read(user, child, basis=child.access_basis, children_shown=[other.pk for _link, other in peers])
+    return render(request, "cases/child_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_chronology(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET (htmx): the filtered timeline, or older events; POST: quick add of an event."""
     child = queries.visible_child(request.user, pk)
     if child is None:
         return not_found(request)
-    audit.record_read(request.user, child, basis=child.access_basis)
+    if request.method == "GET" and request.htmx:
+        audit.record_read(request.user, child, basis=child.access_basis)
+    return chronology_endpoint(
+        request,
+        child,
+        events_for=_events_for(child),
+        url=_chronology_url(child),
+        page_url=reverse("cases:child_detail", args=[child.pk]),
+        subject_name=f"{child.given_name} {child.family_name}",
+        earliest=child.date_of_birth,
+    )
+
+
+@login_required
+def child_connections(request: HttpRequest, pk: int) -> HttpResponse:
+    """Other children (that the user may see) linked to the same contexts, grouped by context."""
+    user = request.user
+    child = queries.visible_child(user, pk)
+    if child is None:
+        return not_found(request)
+    own_links = {}
+    for link in queries.context_links_of(child):
+        own_links.setdefault(link.context_id, link)
+    shared = list(
+        queries.shared_links(user, child).order_by(
+            "context__name", "context_id", "child__family_name", "child__given_name", "id"
+        )
+    )
+    groups: list[dict] = []
+    for link in shared:
+        if not groups or groups[-1]["context"].pk != link.context_id:
+            groups.append({"context": link.context, "own_link": own_links.get(link.context_id), "links": []})
+        groups[-1]["links"].append(link)
+    audit.record_read(user, child, basis=child.access_basis)
+    audit.record_list(user, Child, sorted({link.child_id for link in shared}), what="children sharing contexts")
     return render(
         request,
-        "cases/child_detail.html",
-        {
-            "child": child,
-            "involvements": queries.involvements_of(child),
-            "can_edit": policy.can(request.user, "change_child", child),
-        },
+        "cases/child_connections.html",
+        {"child": child, "groups": groups, "own_links": list(own_links.values())},
     )
+
+
+# Changing the child's record ---------------------------------------------------------------------
+
+
+def _changeable_child(request: HttpRequest, pk: int) -> Child | None:
+    """The child if visible (None: answer 404); PermissionDenied (403) if the role cannot change it."""
+    child = queries.visible_child(request.user, pk)
+    if child is not None and not policy.can(request.user, "change_child", child):
+        raise PermissionDenied
+    return child
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    child = queries.visible_child(request.user, pk)
+    user = request.user
+    child = _changeable_child(request, pk)
     if child is None:
         return not_found(request)
-    if not policy.can(request.user, "change_child", child):
-        raise PermissionDenied
     conflict = None
     if request.method == "POST":
-        form = ChildForm(request.POST)
+        form = ChildForm(request.POST, user=user, child=child)
+        if form.is_valid():
+            for field in queries.identifier_taken(form.identifiers(), exclude_pk=child.pk):
+                form.add_error(field, _identifier_message(field))
         if form.is_valid():
             changes = dict(form.cleaned_data)
             try:
-                services.update_child(request.user, child, changes, expected_version=changes.pop("version"))
+                services.update_child(user, child, changes, expected_version=changes.pop("version"))
             except services.StaleVersion as stale:
                 # Keep everything they typed; point the hidden version at the record now saved,
                 # so a second, deliberate save goes through.
-                conflict = stale.current
+                conflict = Child.objects.select_related("school", "lead_professional").get(pk=stale.current.pk)
                 data = request.POST.copy()
                 data["version"] = str(conflict.version)
-                form = ChildForm(data)
+                form = ChildForm(data, user=user, child=child)
                 form.is_valid()
-                form.add_error(
-                    None,
-                    "Someone else changed this record while you were editing it. Your changes have "
-                    "not been saved. Check the current record below, then save again.",
-                )
+                form.add_error(None, CONFLICT_MESSAGE)
+            except ValidationError as error:
+                _add_errors(form, error)
             else:
                 messages.success(request, "Record updated")
                 return redirect("cases:child_detail", pk=child.pk)
     else:
-        audit.record_read(request.user, child, basis=child.access_basis)
+        audit.record_read(user, child, basis=child.access_basis)
         initial = {field: getattr(child, field) for field in services.EDITABLE_CHILD_FIELDS}
-        form = ChildForm(initial={**initial, "version": child.version})
+        initial["school"] = child.school_id
+        initial["lead_professional"] = child.lead_professional_id
+        form = ChildForm(initial={**initial, "version": child.version}, user=user, child=child)
     return render(request, "cases/child_edit.html", {"child": child, "form": form, "conflict": conflict})
+
+
+def _identifier_message(field: str) -> str:
+    return identifier_taken_message(field)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_alias_add(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _changeable_child(request, pk)
+    if child is None:
+        return not_found(request)
+    if request.method == "POST":
+        form = AliasForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_alias(request.user, child, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Other name added")
+                return redirect(reverse("cases:child_detail", args=[child.pk]) + "#aliases")
+    else:
+        audit.record_read(request.user, child, basis=child.access_basis)
+        form = AliasForm()
+    return render(request, "cases/child_alias_form.html", {"child": child, "form": form})
+
+
+@login_required
+@require_POST
+def child_alias_delete(request: HttpRequest, pk: int, alias_pk: int) -> HttpResponse:
+    child = _changeable_child(request, pk)
+    if child is None:
+        return not_found(request)
+    alias = ChildAlias.objects.filter(pk=alias_pk, child=child).select_related("child").first()
+    if alias is None:
+        audit.record_denied(request.user, ChildAlias, alias_pk)
+        return not_found(request)
+    services.remove_alias(request.user, alias)
+    messages.success(request, "Other name removed")
+    return redirect(reverse("cases:child_detail", args=[child.pk]) + "#aliases")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_context_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the child to a context the user may see (others are not offered and not accepted)."""
+    user = request.user
+    child = _changeable_child(request, pk)
+    if child is None:
+        return not_found(request)
+    contexts = list(queries.visible_contexts(user).order_by("kind", "name", "id"))
+    order = {kind: index for index, kind in enumerate(ContextKind.values)}
+    contexts.sort(key=lambda context: (order.get(context.kind, 99), context.name.casefold(), context.pk))
+    if request.method == "POST":
+        form = ContextLinkForm(request.POST, contexts=contexts)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            context = data.pop("context")
+            already = ContextLink.objects.current().filter(child=child, context=context, role=data["role"]).exists()
+            if already:
+                form.add_error("context", "The young person is already linked to this context in this role")
+            else:
+                try:
+                    context_services.link_child(user, child, context, **data)
+                except ValidationError as error:
+                    _add_errors(form, error)
+                else:
+                    messages.success(request, f"Linked to {context.name}")
+                    return redirect(reverse("cases:child_detail", args=[child.pk]) + "#contexts")
+    else:
+        audit.record_read(user, child, basis=child.access_basis)
+        form = ContextLinkForm(contexts=contexts)
+    return render(request, "cases/child_context_link_form.html", {"child": child, "form": form})
+
+
+@login_required
+@require_POST
+def child_context_link_end(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    child = _changeable_child(request, pk)
+    if child is None:
+        return not_found(request)
+    link = ContextLink.objects.filter(pk=link_pk, child=child).select_related("child", "context").first()
+    if link is None:
+        audit.record_denied(request.user, ContextLink, link_pk)
+        return not_found(request)
+    today = timezone.localdate()
+    if link.until is not None and link.until <= today:
+        messages.info(request, f"The link to {link.context.name} had already ended")
+    else:
+        try:
+            context_services.end_link(request.user, link)
+        except ValidationError:
+            messages.error(request, "This link starts in the future, so it cannot end today")
+        else:
+            messages.success(request, f"Link to {link.context.name} ended")
+    return redirect(reverse("cases:child_detail", args=[child.pk]) + "#contexts")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_peer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link another young person the user may see, chosen by their partnership reference."""
+    user = request.user
+    child = _changeable_child(request, pk)
+    if child is None:
+        return not_found(request)
+    if request.method == "POST":
+        form = PeerLinkForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            other = queries.visible_children(user).filter(reference__iexact=data.pop("reference")).first()
+            if other is None:
+                form.add_error("reference", "Enter the reference of a young person your agencies work with")
+            elif other.pk == child.pk:
+                form.add_error("reference", "Enter the reference of a different young person")
+            else:
+                try:
+                    services.add_peer_link(user, child, other, **data)
+                except ValidationError as error:
+                    _add_errors(form, error)
+                else:
+                    messages.success(request, f"Linked to {other.given_name} {other.family_name}")
+                    return redirect(reverse("cases:child_detail", args=[child.pk]) + "#peers")
+    else:
+        audit.record_read(user, child, basis=child.access_basis)
+        form = PeerLinkForm()
+    return render(request, "cases/child_peer_form.html", {"child": child, "form": form})
+
+
+# Exports -----------------------------------------------------------------------------------------
 
 
 def _csv_response(filename: str) -> tuple[HttpResponse, "csv._writer"]:
@@ -140,6 +471,42 @@ def children_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Search ------------------------------------------------------------------------------------------
+
+
+def _token_matches(token: str, name: ChildName) -> bool:
+    if token in name.normalised:
+        return True
+    key = phonetic(token)
+    return bool(key) and len(token) >= 3 and f" {key} " in name.phonetic_keys
+
+
+def mark_matched_aliases(children: list[Child], name: str) -> None:
+    """Say which other name matched when the child's own name does not (one query)."""
+    tokens = normalise(name).split()
+    for child in children:
+        child.matched_alias = ""
+    if not tokens or not children:
+        return
+    names: dict[int, list[ChildName]] = {}
+    for row in (
+        ChildName.objects.filter(child__in=[child.pk for child in children])
+        .select_related("alias")
+        .order_by("alias_id", "id")
+    ):
+        names.setdefault(row.child_id, []).append(row)
+    for child in children:
+        rows = names.get(child.pk, [])
+        own = [row for row in rows if row.alias_id is None]
+        if own and all(_token_matches(token, own[0]) for token in tokens):
+            continue
+        aliases = [row for row in rows if row.alias_id is not None]
+        best = next((row for row in aliases if all(_token_matches(t, row) for t in tokens)), None)
+        best = best or next((row for row in aliases if any(_token_matches(t, row) for t in tokens)), None)
+        if best is not None:
+            child.matched_alias = best.alias.name
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def child_search(request: HttpRequest) -> HttpResponse:
@@ -155,7 +522,12 @@ def child_search(request: HttpRequest) -> HttpResponse:
             identifier=form.cleaned_data["identifier"],
         )
         results = queries.search_children(request.user, search)
-    return render(request, "cases/child_search.html", {"form": form, "results": results})
+        mark_matched_aliases(results, search.name)
+    return render(
+        request,
+        "cases/child_search.html",
+        {"form": form, "results": results, "can_add_child": policy.can(request.user, "add_child")},
+    )
 
 
 @login_required

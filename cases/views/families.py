@@ -1,0 +1,252 @@
+"""Family pages: the whole family as far as the viewer may see it, and its changes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts import policy
+from audit import services as audit
+from audit.models import AuditAction
+from cases import queries
+from cases.forms.chronology import ChronologyEventForm
+from cases.forms.families import AdultForm, FamilyChildForm, FamilyEditForm, FamilyFactForm, FamilyForm
+from cases.models import Child, Family
+from cases.services import families as family_services
+from cases.services.common import StaleVersion
+from cases.views.chronology import build_chronology, chronology_endpoint
+from safeguarding.http import not_found
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this family while you were editing it. Your changes have not been saved. "
+    "Check the current details below, then save again."
+)
+
+
+def _add_errors(form, error: ValidationError, rename: dict | None = None) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            field = (rename or {}).get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _visible_family(request: HttpRequest, pk: int, *, change: bool = False) -> Family | None:
+    """The family if the user may see it (None: answer 404, refusal audited); 403 when the user
+    may see it but their role cannot change it."""
+    family = queries.visible_object(request.user, Family, pk)
+    if family is not None and change and not policy.can(request.user, "change_family", family):
+        raise PermissionDenied
+    return family
+
+
+def _chronology_url(family: Family) -> str:
+    return reverse("cases:family_chronology", args=[family.pk])
+
+
+def _events_for(request: HttpRequest, family: Family):
+    return lambda chronology_filter: queries.family_chronology(request.user, family, chronology_filter)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_create(request: HttpRequest) -> HttpResponse:
+    """A new household; with ?child=<pk> that (visible) young person becomes its first member."""
+    user = request.user
+    if not policy.can(user, "add_family"):
+        return not_found(request)
+    child = None
+    child_pk = request.GET.get("child")
+    if child_pk is not None:
+        if not child_pk.isdigit():
+            return not_found(request)
+        child = queries.visible_child(user, int(child_pk))
+        if child is None:
+            return not_found(request)
+        if not policy.can(user, "change_child", child):
+            raise PermissionDenied
+    if request.method == "POST":
+        form = FamilyForm(request.POST)
+        if form.is_valid():
+            try:
+                family = family_services.create_family(user, form.cleaned_data, first_child=child)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"Family created: {family.reference}")
+                return redirect("cases:family_detail", pk=family.pk)
+    else:
+        if child is not None:
+            audit.record_read(user, child, basis=child.access_basis)
+        form = FamilyForm(initial={"name": f"{child.family_name} family", "area": child.area} if child else None)
+    return render(request, "cases/family_create.html", {"form": form, "child": child})
+
+
+@login_required
+def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole family the viewer may see: a fixed number of queries however big it is."""
+    user = request.user
+    family = _visible_family(request, pk)
+    if family is None:
+        return not_found(request)
+    can_edit = policy.can(user, "change_family", family)
+    members, hidden = queries.family_members(user, family)
+    chronology = build_chronology(
+        request,
+        _events_for(request, family),
+        url=_chronology_url(family),
+        event_form=ChronologyEventForm(user) if can_edit else None,
+        show_subject=True,
+        heading="Family chronology",
+    )
+    context = {
+        "family": family,
+        "can_edit": can_edit,
+        "children": [member for member in members if member.child_id],
+        "adults": [member for member in members if member.adult_id],
+        "hidden": hidden,
+        "facts": list(family.facts.select_related("source_agency")),
+        "involvements": list(queries.involvements_of(family)),
+        "chronology": chronology,
+    }
+    audit.record(
+        user,
+        AuditAction.READ,
+        obj=family,
+        subjects=[member.child_id for member in members if member.child_id],
+        subject_type=audit.object_type_of(Child),
+    )
+    return render(request, "cases/family_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_chronology(request: HttpRequest, pk: int) -> HttpResponse:
+    family = _visible_family(request, pk)
+    if family is None:
+        return not_found(request)
+    if request.method == "GET" and request.htmx:
+        audit.record_read(request.user, family)
+    return chronology_endpoint(
+        request,
+        family,
+        events_for=_events_for(request, family),
+        url=_chronology_url(family),
+        page_url=reverse("cases:family_detail", args=[family.pk]),
+        subject_name=family.name,
+        show_subject=True,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    family = _visible_family(request, pk, change=True)
+    if family is None:
+        return not_found(request)
+    conflict = None
+    if request.method == "POST":
+        form = FamilyEditForm(request.POST)
+        if form.is_valid():
+            changes = dict(form.cleaned_data)
+            try:
+                family_services.update_family(user, family, changes, expected_version=changes.pop("version"))
+            except StaleVersion as stale:
+                conflict = stale.current
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = FamilyEditForm(data)
+                form.is_valid()
+                form.add_error(None, CONFLICT_MESSAGE)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Family updated")
+                return redirect("cases:family_detail", pk=family.pk)
+    else:
+        audit.record_read(user, family)
+        form = FamilyEditForm(
+            initial={"name": family.name, "postcode": family.postcode, "area": family.area, "version": family.version}
+        )
+    return render(request, "cases/family_edit.html", {"family": family, "form": form, "conflict": conflict})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a young person the user may see, by their partnership reference."""
+    user = request.user
+    family = _visible_family(request, pk, change=True)
+    if family is None:
+        return not_found(request)
+    if request.method == "POST":
+        form = FamilyChildForm(request.POST)
+        if form.is_valid():
+            child = queries.visible_children(user).filter(reference__iexact=form.cleaned_data["reference"]).first()
+            if child is None:
+                form.add_error("reference", "Enter the reference of a young person your agencies work with")
+            else:
+                try:
+                    family_services.add_child_member(
+                        user, family, child, lives_in_household=form.cleaned_data["lives_in_household"]
+                    )
+                except ValidationError as error:
+                    _add_errors(form, error, rename={"child": "reference"})
+                else:
+                    messages.success(request, f"{child.given_name} {child.family_name} added to the family")
+                    return redirect(reverse("cases:family_detail", args=[family.pk]) + "#members")
+    else:
+        audit.record_read(user, family)
+        form = FamilyChildForm()
+    return render(request, "cases/family_member_form.html", {"family": family, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_adult_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    family = _visible_family(request, pk, change=True)
+    if family is None:
+        return not_found(request)
+    if request.method == "POST":
+        form = AdultForm(request.POST)
+        if form.is_valid():
+            try:
+                family_services.add_adult_member(user, family, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Adult added to the family")
+                return redirect(reverse("cases:family_detail", args=[family.pk]) + "#members")
+    else:
+        audit.record_read(user, family)
+        form = AdultForm()
+    return render(request, "cases/family_adult_form.html", {"family": family, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_fact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    family = _visible_family(request, pk, change=True)
+    if family is None:
+        return not_found(request)
+    if request.method == "POST":
+        form = FamilyFactForm(request.POST)
+        if form.is_valid():
+            try:
+                family_services.add_fact(user, family, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Family fact added")
+                return redirect(reverse("cases:family_detail", args=[family.pk]) + "#facts")
+    else:
+        audit.record_read(user, family)
+        form = FamilyFactForm()
+    return render(request, "cases/family_fact_form.html", {"family": family, "form": form})
