@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts_api
 from accounts.admin import site as admin_site
 from cases import api as cases_api
-from cases import views as case_views
+from cases.views import children as case_views
 
 router = SimpleRouter()
 router.register("children", cases_api.ChildViewSet, basename="child")
