@@ -51,7 +51,7 @@ class ChildFactory(DjangoModelFactory):
     area = "Riverton Central"
 
     @factory.post_generation
-    def search_names(obj, create, extracted, **kwargs):  # noqa: N805
+    def search_names(obj, create, extracted, **kwargs):
         if create:
             from cases.services import rebuild_search_names
 
