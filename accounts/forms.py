@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 
 from accounts import throttle
@@ -6,7 +7,6 @@ from audit import context
 from safeguarding.forms import GovukForm
 
 SIGN_IN_ERROR = "Enter a correct username and password"
-LOCKED_ERROR = "Too many failed attempts. Wait 15 minutes, then try again, or ask your system administrator."
 
 
 class SignInForm(GovukForm):
@@ -38,7 +38,10 @@ class SignInForm(GovukForm):
         ip = request_context.ip_address if request_context else None
         if throttle.is_locked(username, ip):
             self.locked = True
-            raise forms.ValidationError(LOCKED_ERROR)
+            minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
+            raise forms.ValidationError(
+                f"Too many failed attempts. Wait {minutes} minutes, then try again, or ask your system administrator."
+            )
         self.user = authenticate(self.request, username=username, password=password)
         if self.user is None:
             throttle.record_failure(username, ip)
