@@ -13,6 +13,8 @@ def navigation_for(request: HttpRequest) -> list[dict]:
     items = [("Home", "home", None)]
     if policy.can(user, "see_caseload"):
         items.append(("Find a child", "cases:child_search", "see_caseload"))
+        items.append(("Contexts", "cases:context_list", "see_caseload"))
+        items.append(("Referrals", "cases:referral_list", "see_caseload"))
     if policy.can(user, "break_glass"):
         items.append(("Emergency access", "cases:break_glass", "break_glass"))
     if policy.can(user, "view_audit"):

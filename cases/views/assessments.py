@@ -1,0 +1,391 @@
+"""Pages for context assessments and context plans (Tier 2): assess a place, group or school, then
+plan goals -> responses -> measures, linked to the children affected."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import policy
+from audit import services as audit
+from cases import queries, services
+from cases.forms.assessments import (
+    ASSESSMENT_SECTIONS,
+    AssessmentForm,
+    GoalForm,
+    PlanChildrenForm,
+    PlanEditForm,
+    PlanForm,
+    ResponseForm,
+    ResponseStatusForm,
+)
+from cases.forms.referrals import editor_agencies
+from cases.models import (
+    AssessmentStatus,
+    Child,
+    Context,
+    ContextAssessment,
+    ContextLink,
+    ContextPlan,
+    PlanGoal,
+    PlanResponse,
+)
+from cases.services import assessments as assessment_services
+from cases.views.contexts import apply_service_errors
+from safeguarding.http import not_found
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this {what} while you were editing it. Your changes have not been saved. "
+    "Check the current version below, then save again."
+)
+
+
+def _require_change(request: HttpRequest, context: Context) -> None:
+    """Seeing a context is not enough to change it: that needs an editing role."""
+    if not policy.can(request.user, "change_context", context):
+        raise PermissionDenied
+
+
+def linkable_children(user, context: Context):
+    """Children linked to this context that this user can see: the only ones a plan may name."""
+    linked = ContextLink.objects.filter(context=context, child=OuterRef("pk"))
+    return queries.visible_children(user).filter(Exists(linked)).order_by("family_name", "given_name", "id")
+
+
+def _audit_choices(user, children, what: str) -> None:
+    """A form that offers children by name shows them: log which."""
+    ids = list(children.values_list("pk", flat=True))
+    if ids:
+        audit.record_list(user, Child, ids, what=what)
+
+
+# Assessments -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    context = queries.visible_object(request.user, Context, pk)
+    if context is None:
+        return not_found(request)
+    _require_change(request, context)
+    if request.method == "POST":
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            try:
+                assessment = assessment_services.start_assessment(request.user, context, **form.changes())
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, "Assessment started and saved as a draft")
+                return redirect("cases:assessment_detail", pk=assessment.pk)
+    else:
+        form = AssessmentForm(initial={"weighting": "not_known"})
+    return render(
+        request,
+        "cases/assessment_form.html",
+        {"form": form, "context_obj": context, "assessment": None, "sections": _sections(form)},
+    )
+
+
+def _sections(form) -> list:
+    return [form[name] for name, _label, _hint in ASSESSMENT_SECTIONS]
+
+
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = queries.visible_object(request.user, ContextAssessment, pk, select_related=("context", "assessor"))
+    if assessment is None:
+        return not_found(request)
+    audit.record_read(request.user, assessment)
+    sections = [(label, getattr(assessment, name)) for name, label, _hint in ASSESSMENT_SECTIONS]
+    can_change = policy.can(request.user, "change_context", assessment.context)
+    return render(
+        request,
+        "cases/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "context_obj": assessment.context,
+            "sections": sections,
+            "plans": assessment.plans.all(),
+            "can_change": can_change,
+            "can_edit": can_change and assessment.status == AssessmentStatus.DRAFT,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = queries.visible_object(request.user, ContextAssessment, pk, select_related=("context",))
+    if assessment is None:
+        return not_found(request)
+    _require_change(request, assessment.context)
+    if assessment.status != AssessmentStatus.DRAFT:
+        messages.info(request, "This assessment is completed and can no longer be changed")
+        return redirect("cases:assessment_detail", pk=assessment.pk)
+    conflict = None
+    if request.method == "POST":
+        complete = request.POST.get("action") == "complete"
+        form = AssessmentForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                assessment_services.update_assessment(
+                    request.user,
+                    assessment,
+                    form.changes(),
+                    expected_version=form.cleaned_data["version"],
+                    complete=complete,
+                )
+            except services.StaleVersion as stale:
+                conflict = stale.current
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = AssessmentForm(data, editing=True)
+                form.is_valid()
+                form.add_error(None, CONFLICT_MESSAGE.format(what="assessment"))
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, "Assessment completed" if complete else "Draft saved")
+                return redirect("cases:assessment_detail", pk=assessment.pk)
+    else:
+        audit.record_read(request.user, assessment)
+        initial = {name: getattr(assessment, name) for name in assessment_services.ASSESSMENT_FIELDS}
+        form = AssessmentForm(initial={**initial, "version": assessment.version}, editing=True)
+    conflict_sections = (
+        [(label, getattr(conflict, name)) for name, label, _hint in ASSESSMENT_SECTIONS] if conflict else None
+    )
+    return render(
+        request,
+        "cases/assessment_form.html",
+        {
+            "form": form,
+            "context_obj": assessment.context,
+            "assessment": assessment,
+            "sections": _sections(form),
+            "conflict": conflict,
+            "conflict_sections": conflict_sections,
+        },
+    )
+
+
+# Plans -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    context = queries.visible_object(user, Context, pk)
+    if context is None:
+        return not_found(request)
+    _require_change(request, context)
+    options = {"assessments": queries.assessments_of(context), "children": linkable_children(user, context)}
+    if request.method == "POST":
+        form = PlanForm(request.POST, **options)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                plan = assessment_services.create_plan(
+                    user,
+                    context,
+                    title=data["title"],
+                    review_on=data["review_on"],
+                    children=list(data["children"]),
+                    assessment=data["assessment"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, "Plan made")
+                return redirect("cases:plan_detail", pk=plan.pk)
+    else:
+        audit.record_read(user, context)
+        form = PlanForm(**options)
+        _audit_choices(user, options["children"], f"plan for context {context.reference}")
+    return render(request, "cases/plan_create.html", {"form": form, "context_obj": context})
+
+
+def _load_plan(request: HttpRequest, pk: int) -> ContextPlan | None:
+    return queries.visible_object(request.user, ContextPlan, pk, select_related=("context", "assessment", "owner"))
+
+
+def _plan_page(request: HttpRequest, plan: ContextPlan, *, status_form=None, status_response_id=None, status=200):
+    user = request.user
+    audit.record_read(user, plan)
+    children = list(queries.plan_children(user, plan).order_by("family_name", "given_name", "id"))
+    if children:
+        audit.record_list(user, Child, [child.pk for child in children], what=f"plan {plan.pk}")
+    responses = PlanResponse.objects.select_related("owner_agency", "owner")
+    goals = plan.goals.prefetch_related(Prefetch("responses", queryset=responses))
+    return render(
+        request,
+        "cases/plan_detail.html",
+        {
+            "plan": plan,
+            "context_obj": plan.context,
+            "children": children,
+            "goals": goals,
+            "can_change": policy.can(user, "change_context", plan.context),
+            "form": status_form,
+            "status_response_id": status_response_id,
+            "status_choices": ResponseStatusForm.base_fields["status"].choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _load_plan(request, pk)
+    if plan is None:
+        return not_found(request)
+    return _plan_page(request, plan)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _load_plan(request, pk)
+    if plan is None:
+        return not_found(request)
+    _require_change(request, plan.context)
+    conflict = None
+    if request.method == "POST":
+        form = PlanEditForm(request.POST, current_review_on=plan.review_on)
+        if form.is_valid():
+            try:
+                assessment_services.update_plan(
+                    request.user, plan, form.changes(), expected_version=form.cleaned_data["version"]
+                )
+            except services.StaleVersion as stale:
+                conflict = stale.current
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = PlanEditForm(data, current_review_on=conflict.review_on)
+                form.is_valid()
+                form.add_error(None, CONFLICT_MESSAGE.format(what="plan"))
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, "Plan updated")
+                return redirect("cases:plan_detail", pk=plan.pk)
+    else:
+        audit.record_read(request.user, plan)
+        form = PlanEditForm(
+            initial={"title": plan.title, "status": plan.status, "review_on": plan.review_on, "version": plan.version},
+            current_review_on=plan.review_on,
+        )
+    return render(request, "cases/plan_edit.html", {"form": form, "plan": plan, "conflict": conflict})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_children(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    plan = _load_plan(request, pk)
+    if plan is None:
+        return not_found(request)
+    _require_change(request, plan.context)
+    choices = linkable_children(user, plan.context)
+    if request.method == "POST":
+        form = PlanChildrenForm(request.POST, children=choices)
+        if form.is_valid():
+            try:
+                assessment_services.set_plan_children(user, plan, list(form.cleaned_data["children"]))
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, "Young people on the plan updated")
+                return redirect("cases:plan_detail", pk=plan.pk)
+    else:
+        audit.record_read(user, plan)
+        form = PlanChildrenForm(initial={"children": list(queries.plan_children(user, plan))}, children=choices)
+        _audit_choices(user, choices, f"plan {plan.pk} children")
+    return render(request, "cases/plan_children.html", {"form": form, "plan": plan})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _load_plan(request, pk)
+    if plan is None:
+        return not_found(request)
+    _require_change(request, plan.context)
+    form = GoalForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = assessment_services.add_goal(request.user, plan, description=form.cleaned_data["description"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Goal added")
+            return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
+    return render(request, "cases/plan_goal_form.html", {"form": form, "plan": plan})
+
+
+def _load_goal(request: HttpRequest, pk: int) -> PlanGoal | None:
+    """Goals have no policy of their own: they are visible when their plan is."""
+    goal = (
+        PlanGoal.objects.filter(pk=pk, plan__in=ContextPlan.objects.visible_to(request.user))
+        .select_related("plan__context")
+        .first()
+    )
+    if goal is None:
+        audit.record_denied(request.user, PlanGoal, pk)
+    return goal
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_response_create(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = _load_goal(request, pk)
+    if goal is None:
+        return not_found(request)
+    plan = goal.plan
+    _require_change(request, plan.context)
+    if request.method == "POST":
+        form = ResponseForm(request.POST)
+        if form.is_valid():
+            try:
+                assessment_services.add_response(request.user, goal, **form.cleaned_data)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, "Response added")
+                return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
+    else:
+        form = ResponseForm(default_agency=editor_agencies(request.user).first())
+    return render(request, "cases/plan_response_form.html", {"form": form, "plan": plan, "goal": goal})
+
+
+@login_required
+@require_POST
+def plan_response_status(request: HttpRequest, pk: int) -> HttpResponse:
+    response = (
+        PlanResponse.objects.filter(pk=pk, goal__plan__in=ContextPlan.objects.visible_to(request.user))
+        .select_related("goal__plan__context", "goal__plan__assessment", "goal__plan__owner")
+        .first()
+    )
+    if response is None:
+        audit.record_denied(request.user, PlanResponse, pk)
+        return not_found(request)
+    plan = response.goal.plan
+    _require_change(request, plan.context)
+    form = ResponseStatusForm(request.POST, prefix=f"response-{response.pk}")
+    if not form.is_valid():
+        return _plan_page(request, plan, status_form=form, status_response_id=response.pk, status=400)
+    try:
+        assessment_services.update_response_status(request.user, response, status=form.cleaned_data["status"])
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return _plan_page(request, plan, status_form=form, status_response_id=response.pk, status=400)
+    messages.success(request, f"Status updated to ‘{response.get_status_display().lower()}’: {response.action}")
+    return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#response-{response.pk}")
