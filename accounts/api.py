@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 
 class MembershipSerializer(serializers.Serializer):
+    agency_id = serializers.IntegerField(help_text="Send it as source_agency to record on behalf of this agency.")
     agency = serializers.CharField(source="agency.name")
     agency_kind = serializers.CharField(source="agency.kind")
     role = serializers.CharField()

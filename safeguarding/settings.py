@@ -193,6 +193,20 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a `status`, `kind` or `relationship` with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "accounts.models.AgencyKind",
+        "RecordStatusEnum": "cases.models.ChildStatus",  # children and contexts: open / closed
+        "ReferralStatusEnum": "cases.models.ReferralStatus",
+        "AssessmentStatusEnum": "cases.models.AssessmentStatus",
+        "PlanStatusEnum": "cases.models.PlanStatus",
+        "ResponseStatusEnum": "cases.models.ResponseStatus",
+        "ContextKindEnum": "cases.models.ContextKind",
+        "EventKindEnum": "cases.models.EventKind",
+        "FamilyFactKindEnum": "cases.models.FamilyFactKind",
+        "RelationshipEnum": "cases.models.Relationship",
+        "PeerRelationshipEnum": "cases.models.PeerRelationship",
+    },
 }
 
 # Security. Production (DEBUG off) gets HTTPS-only cookies, HSTS and redirects by default.

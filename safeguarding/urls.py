@@ -10,6 +10,11 @@ from cases.views import children as case_views
 
 router = SimpleRouter()
 router.register("children", cases_api.ChildViewSet, basename="child")
+router.register("families", cases_api.FamilyViewSet, basename="family")
+router.register("contexts", cases_api.ContextViewSet, basename="context")
+router.register("referrals", cases_api.ReferralViewSet, basename="referral")
+router.register("context-assessments", cases_api.ContextAssessmentViewSet, basename="context-assessment")
+router.register("context-plans", cases_api.ContextPlanViewSet, basename="context-plan")
 
 
 def healthz(_request):

@@ -1,4 +1,4 @@
-"""Platform routes: home, sign-in, the child record basics, audit, admin and API basics."""
+"""Platform routes: home, sign-in, the child record basics, audit and admin (the API is in api.py)."""
 
 from cases.models import BreakGlassGrant
 from tests.matrix import (
@@ -37,12 +37,6 @@ ROUTES: dict[str, Expect] = {
     "audit:break_glass_list": expect(("dpo",)),
     # An empty review is refused with the form's errors; nobody else learns the grant exists.
     "audit:break_glass_review": expect(("dpo",), status=400, kwargs=grant_pk, method="post"),
-    "api:me": expect(PERSONAS, anonymous=403),
-    "api:child-list": expect(PERSONAS, anonymous=403),
-    "api:child-detail": expect(
-        ("caseworker",), anonymous=403, kwargs=council_child_pk, must_not_leak=council_child_reference
-    ),
-    "api_schema": expect(PERSONAS, anonymous=403),
     # The Django admin is for system administrators; everyone else signed in gets 404.
     "admin:index": expect(("admin",)),
     "admin:login": Expect({}, 302),
