@@ -271,7 +271,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ChildForm(request.POST, user=user, child=child)
         if form.is_valid():
             for field in queries.identifier_taken(form.identifiers(), exclude_pk=child.pk):
-                form.add_error(field, _identifier_message(field))
+                form.add_error(field, identifier_taken_message(field))
         if form.is_valid():
             changes = dict(form.cleaned_data)
             try:
@@ -297,10 +297,6 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial["lead_professional"] = child.lead_professional_id
         form = ChildForm(initial={**initial, "version": child.version}, user=user, child=child)
     return render(request, "cases/child_edit.html", {"child": child, "form": form, "conflict": conflict})
-
-
-def _identifier_message(field: str) -> str:
-    return identifier_taken_message(field)
 
 
 @login_required
