@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ),
                 ("given_name", models.CharField(max_length=100)),
                 ("family_name", models.CharField(max_length=100)),
-                ("date_of_birth", models.DateField()),
+                ("date_of_birth", models.DateField(validators=[cases.models.children.validate_date_of_birth])),
                 (
                     "gender",
                     models.CharField(blank=True, help_text="As recorded by the referring agency.", max_length=50),
@@ -215,6 +215,7 @@ class Migration(migrations.Migration):
                 (
                     "created_by",
                     models.ForeignKey(
+                        blank=True,
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="+",

@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +35,16 @@ def validate_upn(value: str) -> None:
         raise ValidationError("Enter a unique pupil number of 13 characters, like A123456789012")
 
 
+EARLIEST_DATE_OF_BIRTH = date(1990, 1, 1)
+
+
+def validate_date_of_birth(value: date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("Date of birth must be today or in the past")
+    if value < EARLIEST_DATE_OF_BIRTH:
+        raise ValidationError("Date of birth must be on or after 1 January 1990")
+
+
 class ChildQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ChildQuerySet":
         """The only way to read children: those the access policy lets this user see."""
@@ -46,7 +57,7 @@ class Child(VersionedModel):
     )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
     gender = models.CharField(max_length=50, blank=True, help_text="As recorded by the referring agency.")
     ethnicity = models.CharField(max_length=100, blank=True, help_text="As recorded by the referring agency.")
     area = models.CharField(max_length=100, blank=True, help_text="Local police area or neighbourhood.")

@@ -68,7 +68,9 @@ class Context(VersionedModel):
     dynamics = models.TextField(blank=True, max_length=5000)
     # Online spaces
     platform = models.CharField(max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ContextQuerySet.as_manager()
 

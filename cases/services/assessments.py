@@ -98,6 +98,9 @@ def set_plan_children(user, plan: ContextPlan, children) -> ContextPlan:
 @transaction.atomic
 def update_plan(user, plan: ContextPlan, changes: dict, *, expected_version: int | None) -> ContextPlan:
     require(user, "change_context", plan.context, "You cannot plan for this context.")
+    review_on = changes.get("review_on")
+    if review_on and review_on != plan.review_on and review_on < timezone.localdate():
+        raise ValidationError({"review_on": "The review date must be today or in the future"})
     return update_versioned(user, plan, changes, expected_version=expected_version, fields=PLAN_FIELDS)
 
 
@@ -113,6 +116,9 @@ def add_response(user, goal: PlanGoal, **fields) -> PlanResponse:
     if fields.get("review_on") and fields["review_on"] < timezone.localdate():
         raise ValidationError({"review_on": "The review date must be today or in the future"})
     fields["owner_agency"] = fields.get("owner_agency") or acting_agency(user)
+    owner = fields.get("owner")
+    if owner is not None and not owner.memberships.active().filter(agency=fields["owner_agency"]).exists():
+        raise ValidationError({"owner": "Choose someone who works for the owning agency"})
     return create_audited(user, PlanResponse, goal=goal, **fields)
 
 
