@@ -67,6 +67,13 @@ def test_referral_about_a_child(client_for, partnership):
     assert ChronologyEvent.objects.filter(child=child, kind="referral").exists()
 
 
+def test_the_referral_form_about_a_child_is_an_audited_read(client_for, partnership):
+    child = partnership.council_child
+    client_for("caseworker").get(reverse("cases:child_referral_create", args=[child.pk]))
+    read = AuditEvent.objects.get(action=AuditAction.READ, object_type="cases.child")
+    assert (read.object_id, read.detail) == (str(child.pk), {"basis": "involvement"})
+
+
 def test_a_member_of_two_agencies_chooses_which_refers(client_for, partnership):
     MembershipFactory(user=partnership.users["caseworker"], agency=partnership.agencies["youth_justice"])
     client = client_for("caseworker")

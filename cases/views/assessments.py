@@ -86,6 +86,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Assessment started and saved as a draft")
                 return redirect("cases:assessment_detail", pk=assessment.pk)
     else:
+        audit.record_read(request.user, context)
         form = AssessmentForm(initial={"weighting": "not_known"})
     return render(
         request,
@@ -320,6 +321,8 @@ def plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
         return not_found(request)
     _require_change(request, plan.context)
     form = GoalForm(request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        audit.record_read(request.user, plan)
     if request.method == "POST" and form.is_valid():
         try:
             goal = assessment_services.add_goal(request.user, plan, description=form.cleaned_data["description"])
@@ -362,6 +365,7 @@ def plan_response_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Response added")
                 return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
     else:
+        audit.record_read(request.user, plan)
         form = ResponseForm(default_agency=editor_agencies(request.user).first())
     return render(request, "cases/plan_response_form.html", {"form": form, "plan": plan, "goal": goal})
 

@@ -62,6 +62,7 @@ def _create(request: HttpRequest, subject: Child | Context, *, action: str) -> H
                 messages.success(request, "Referral recorded")
                 return redirect("cases:referral_detail", pk=referral.pk)
     else:
+        audit.record_read(request.user, subject, basis=getattr(subject, "access_basis", ""))
         form = ReferralForm(user=request.user)
     is_child = isinstance(subject, Child)
     return render(
@@ -172,7 +173,7 @@ def referral_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "Someone else recorded a decision on this referral while you were writing yours. Yours has not "
             "been saved. Check the decision trail below, then save again.",
         )
-        current = _load(request, pk)
+        current = _load(request, pk) or referral
         return _detail(request, current, form=form, conflict=stale.current, status=409)
     except ValidationError as error:
         apply_service_errors(form, error)
