@@ -278,17 +278,6 @@ def test_script_in_a_context_is_shown_as_text(client_for, partnership):
 # Editing ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=False)
-def created_contexts(partnership):
-    """Contexts made through the service have a creator. (The fixture's have none, and
-    Context.created_by is null=True without blank=True, so full_clean() refuses to save them:
-    reported as a model bug.)"""
-    Context.objects.update(created_by=partnership.users["caseworker"])
-    for name in ("hotspot", "peer_group", "police_location"):
-        getattr(partnership, name).refresh_from_db()
-    return partnership
-
-
 def edit_data(context, **changes) -> dict:
     data = {
         "name": context.name,
@@ -304,7 +293,7 @@ def edit_data(context, **changes) -> dict:
     return {**data, **changes}
 
 
-def test_edit_a_context(client_for, partnership, created_contexts):
+def test_edit_a_context(client_for, partnership):
     hotspot = partnership.hotspot
     client = client_for("voluntary")
     response = client.get(reverse("cases:context_edit", args=[hotspot.pk]))
@@ -320,7 +309,7 @@ def test_edit_a_context(client_for, partnership, created_contexts):
     assert str(hotspot.latitude) == "53.10000"
 
 
-def test_edit_version_conflict_keeps_what_was_typed(client_for, partnership, created_contexts):
+def test_edit_version_conflict_keeps_what_was_typed(client_for, partnership):
     hotspot = partnership.hotspot
     stale = edit_data(hotspot, name="My new name")
     Context.objects.filter(pk=hotspot.pk).update(name="Someone else's name", version=2)
