@@ -37,7 +37,13 @@ def visible_child(user, pk: int) -> Child | None:
     """The child if this user may see it, annotated with why; otherwise None, and the refused
     attempt is audited. Callers answer 404 either way, so existence is never revealed."""
     grounds = policy.child_access_expressions(user) if user.is_authenticated else {}
-    child = Child.objects.visible_to(user).annotate(**grounds).filter(pk=pk).first()
+    child = (
+        Child.objects.visible_to(user)
+        .annotate(**grounds)
+        .select_related("school", "lead_professional")
+        .filter(pk=pk)
+        .first()
+    )
     if child is None:
         audit.record_denied(user, Child, pk)
         return None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from cases.models import Child, ChronologyEvent, Context, Family
 from cases.services.common import acting_agency, create_audited, require
@@ -18,7 +19,10 @@ def add_event(user, subject: Child | Family | Context, **fields) -> ChronologyEv
     """Add a dated entry to a child's, family's or context's chronology."""
     action, field = SUBJECT_RULES[type(subject)]
     require(user, action, subject, "You cannot add to this chronology.")
-    if isinstance(subject, Child) and fields.get("occurred_on") and fields["occurred_on"] < subject.date_of_birth:
+    occurred_on = fields.get("occurred_on")
+    if occurred_on and occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "The date must be today or in the past"})
+    if isinstance(subject, Child) and occurred_on and occurred_on < subject.date_of_birth:
         raise ValidationError({"occurred_on": "The date must be on or after the young person's date of birth"})
     fields["source_agency"] = acting_agency(user, fields.get("source_agency"))
     return create_audited(user, ChronologyEvent, recorded_by=user, **{field: subject}, **fields)

@@ -64,6 +64,8 @@ def link_child(user, child: Child, context: Context, **fields) -> ContextLink:
 @transaction.atomic
 def end_link(user, link: ContextLink, *, until=None) -> ContextLink:
     require(user, "change_child", link.child, "You cannot change this record.")
+    if link.until is not None and link.until <= timezone.localdate():
+        raise ValidationError({"until": "This link has already ended"})
     before = audit.snapshot(link)
     link.until = until or timezone.localdate()
     link.full_clean()
