@@ -36,7 +36,6 @@ from cases.api.common import (
     versioned_update,
     with_etag,
 )
-from cases.forms.children import validate_date_of_birth
 from cases.models import (
     Child,
     ChildAlias,
@@ -47,7 +46,7 @@ from cases.models import (
     PeerLink,
     Reliability,
 )
-from cases.models.children import validate_nhs_number, validate_upn
+from cases.models.children import validate_date_of_birth, validate_nhs_number, validate_upn
 from cases.services import contexts as context_services
 
 IDENTIFIER_LABELS = {"upn": "unique pupil number", "nhs_number": "NHS number", "police_id": "police reference"}

@@ -1,15 +1,12 @@
-from datetime import date
-
 from django import forms
 from django.utils import timezone
 
 from accounts import policy
 from accounts.models import Membership, User
 from cases.models import ChildStatus, Context, ContextKind, LinkRole, PeerRelationship, Reliability
-from cases.models.children import validate_nhs_number, validate_upn
+from cases.models.children import validate_date_of_birth, validate_nhs_number, validate_upn
 from safeguarding.forms import GovukDateField, GovukForm
 
-EARLIEST_DATE_OF_BIRTH = date(1990, 1, 1)
 IDENTIFIER_FIELDS = ("upn", "nhs_number", "police_id")
 IDENTIFIER_LABELS = {"upn": "unique pupil number", "nhs_number": "NHS number", "police_id": "police reference"}
 
@@ -19,13 +16,6 @@ def identifier_taken_message(field: str) -> str:
         f"A young person with this {IDENTIFIER_LABELS[field]} is already recorded. "
         "Ask the partnership's data team or use emergency access"
     )
-
-
-def validate_date_of_birth(value: date) -> None:
-    if value > timezone.localdate():
-        raise forms.ValidationError("Date of birth must be today or in the past")
-    if value < EARLIEST_DATE_OF_BIRTH:
-        raise forms.ValidationError("Date of birth must be on or after 1 January 1990")
 
 
 def compact(value: str) -> str:
@@ -172,8 +162,12 @@ class ChildSearchForm(GovukForm):
 
 
 class BreakGlassForm(GovukForm):
-    reference = forms.CharField(label="Partnership reference", max_length=20)
-    date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 2009")
+    reference = forms.CharField(
+        label="Partnership reference", max_length=20, error_messages={"required": "Enter the partnership reference"}
+    )
+    date_of_birth = GovukDateField(
+        label="Date of birth", help_text="For example, 27 3 2009", error_messages={"required": "Enter a date of birth"}
+    )
     reason = forms.CharField(
         label="Why do you need to see this record now?",
         help_text="Your reason is recorded and sent to the data protection officer.",
