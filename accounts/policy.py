@@ -88,6 +88,51 @@ def _caseload_agencies(user: User):
     return Membership.objects.active().filter(user=user, role__in=CASELOAD_ROLES).values("agency_id")
 
 
+def caseload_agencies(user: User):
+    """Ids of the agencies where the user holds a case-holding role (a subquery)."""
+    if not user.is_authenticated:
+        return Membership.objects.none().values("agency_id")
+    return _caseload_agencies(user)
+
+
+def is_police(user: User) -> bool:
+    """Police-only records (intelligence, persons of concern, disruption) are for police officers
+    of a police agency, and nobody else."""
+    from accounts.models import AgencyKind
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, "_policy_is_police", None)
+    if cached is None:
+        cached = (
+            Membership.objects.active()
+            .filter(user=user, role=Role.POLICE_OFFICER, agency__kind=AgencyKind.POLICE)
+            .exists()
+        )
+        user._policy_is_police = cached
+    return cached
+
+
+def subject_visibility(user: User) -> Q:
+    """For records about a child, a family or a context (interventions): visible with their subject."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    return (
+        Q(child__in=visible_children(user).values("pk"))
+        | Q(family__in=visible_families(user).values("pk"))
+        | Q(context__in=visible_contexts(user).values("pk"))
+    )
+
+
+def panel_meeting_visibility(user: User) -> Q:
+    """Panel meetings: seen by the chair and by case-holding staff of the agencies present or the
+    panel's chair agency. Who was discussed is shown only where the viewer can see that child."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    agencies = _caseload_agencies(user)
+    return Q(chair=user) | Q(agencies_present__in=agencies) | Q(panel__chair_agency__in=agencies)
+
+
 def visible_children(user: User):
     from cases.models import Child
 
@@ -180,6 +225,8 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "decide_referral": lambda user, obj: (
         has_role(user, Role.CASEWORKER, Role.MANAGER) and _can_view_referral(user, obj)
     ),
+    "police_work": lambda user, _obj: is_police(user),
+    "run_panel": lambda user, _obj: has_role(user, Role.MANAGER, Role.CASEWORKER),
     "break_glass": lambda user, _obj: has_role(user, *BREAK_GLASS_ROLES),
     "view_audit": lambda user, _obj: has_role(user, Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": lambda user, _obj: has_role(user, Role.DATA_PROTECTION_OFFICER),

@@ -44,7 +44,8 @@ class ChildFactory(DjangoModelFactory):
 
     reference = factory.Sequence(lambda n: f"T-{n:05d}")
     given_name = factory.Faker("first_name")
-    family_name = factory.Faker("last_name")
+    # Unique, so a test can assert that a name is absent without meeting a namesake.
+    family_name = factory.Sequence(lambda n: f"Testfamily{n}x")
     date_of_birth = factory.Faker("date_between", start_date="-17y", end_date="-10y")
     gender = "Female"
     ethnicity = "White British"

@@ -76,6 +76,7 @@ class Child(VersionedModel):
     lead_professional = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    looked_after = models.BooleanField("in care (looked after)", default=False)
 
     objects = ChildQuerySet.as_manager()
 

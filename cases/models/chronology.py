@@ -19,6 +19,7 @@ class EventKind(models.TextChoices):
     MEETING = "meeting", "Meeting"
     INCIDENT = "incident", "Incident"
     HEALTH = "health", "Health"
+    POLICE_INFORMATION = "police_information", "Information shared by the police"
     SCHOOL_ATTENDANCE = "school_attendance", "School attendance concern"
     OTHER = "other", "Other"
 

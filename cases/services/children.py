@@ -29,6 +29,7 @@ EDITABLE_CHILD_FIELDS = (
     "police_id",
     "school",
     "lead_professional",
+    "looked_after",
 )
 
 

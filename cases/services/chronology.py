@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cases.models import Child, ChronologyEvent, Context, Family
 from cases.services.common import acting_agency, create_audited, require
+from cases.signals import event_recorded
 
 SUBJECT_RULES = {
     Child: ("change_child", "child"),
@@ -25,4 +26,6 @@ def add_event(user, subject: Child | Family | Context, **fields) -> ChronologyEv
     if isinstance(subject, Child) and occurred_on and occurred_on < subject.date_of_birth:
         raise ValidationError({"occurred_on": "The date must be on or after the young person's date of birth"})
     fields["source_agency"] = acting_agency(user, fields.get("source_agency"))
-    return create_audited(user, ChronologyEvent, recorded_by=user, **{field: subject}, **fields)
+    event = create_audited(user, ChronologyEvent, recorded_by=user, **{field: subject}, **fields)
+    event_recorded.send(sender=ChronologyEvent, event=event, user=user)
+    return event
