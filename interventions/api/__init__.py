@@ -1,0 +1,3 @@
+from interventions.api import panels, police, work
+
+__all__ = ["panels", "police", "work"]
