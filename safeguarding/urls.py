@@ -6,8 +6,8 @@ from rest_framework.routers import SimpleRouter
 from accounts import api as accounts_api
 from accounts.admin import site as admin_site
 from cases import api as cases_api
-from interventions import api as interventions_api
 from cases.views import children as case_views
+from interventions import api as interventions_api
 
 router = SimpleRouter()
 router.register("children", cases_api.ChildViewSet, basename="child")
