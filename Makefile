@@ -67,3 +67,14 @@ ci:
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles .pytest_cache .ruff_cache
+
+# Benchmark (benchmarks/README.md): PostgreSQL must be running at BENCH_DATABASE_URL. Generates the synthetic
+# city once (a few minutes; skipped when it is there), then times name search and the child profile in-process.
+# Fails when a median is over 100 ms or a p95 over 250 ms. BENCH_ARGS go to the benchmark, e.g. --no-check.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/safeguarding_bench
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: install
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.generate_city
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.bench_cases $(BENCH_ARGS)

@@ -1,0 +1,1 @@
+"""Performance benchmarks against a generated, synthetic city (see benchmarks/README.md)."""
