@@ -162,3 +162,13 @@ class TestEmergencyAccess:
         assert grant.reviewed_by == partnership.users["dpo"] and grant.revoked_at is not None
         police = client_for("police")
         assert police.get(reverse("cases:child_detail", args=[partnership.unlinked_child.pk])).status_code == 404
+
+
+def test_in_care_is_recorded_and_shown(client_for, partnership):
+    child = partnership.council_child
+    client = client_for("caseworker")
+    assert post_edit(client, child, looked_after="on").status_code == 302
+    child.refresh_from_db()
+    assert child.looked_after is True
+    page = client.get(reverse("cases:child_detail", args=[child.pk])).content.decode()
+    assert "In care" in page

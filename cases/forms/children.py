@@ -51,6 +51,7 @@ class ChildDetailsForm(GovukForm):
         required=False,
     )
     area = forms.CharField(label="Local police area or neighbourhood", max_length=100, required=False)
+    looked_after = forms.BooleanField(label="In care (looked after by the local authority)", required=False)
     upn = forms.CharField(
         label="Unique pupil number (optional)",
         help_text="13 characters, like A123456789012",
