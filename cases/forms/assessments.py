@@ -76,7 +76,8 @@ def children_field() -> ChildrenChoiceField:
 
 class AssessmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return f"Started {date_format(obj.started_on, 'j F Y')} ({obj.get_status_display().lower()})"
+        assessor = obj.assessor.get_full_name() or obj.assessor.get_username()
+        return f"Started {date_format(obj.started_on, 'j F Y')} by {assessor} ({obj.get_status_display().lower()})"
 
 
 class PlanForm(PlainEnglishForm):
@@ -91,7 +92,7 @@ class PlanForm(PlainEnglishForm):
 
     def __init__(self, *args, assessments, children, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assessment"].queryset = assessments
+        self.fields["assessment"].queryset = assessments.select_related("assessor")
         self.fields["assessment"].error_messages["invalid_choice"] = "Choose an assessment of this context"
         self.fields["children"].queryset = children
 
