@@ -1,0 +1,109 @@
+"""Reads for panels and tasks: what a user may see of meetings, agendas, actions and tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from accounts import policy
+from cases.models import Child, Context
+from interventions.models import ActionStatus, AgendaItem, PanelAction, PanelMeeting, Task, TaskStatus
+from interventions.services.panels import manager_agencies
+
+
+def children_discussed(start: date | None, end: date | None) -> int:
+    """Distinct children on the agenda of meetings held from `start` to `end` (inclusive), partnership wide."""
+    items = AgendaItem.objects.filter(child__isnull=False)
+    if start:
+        items = items.filter(meeting__held_on__gte=start)
+    if end:
+        items = items.filter(meeting__held_on__lte=end)
+    return items.values("child_id").distinct().count()
+
+
+def meetings_visible_to(user):
+    """Meetings the user may see, once each (the policy joins the agencies present)."""
+    return PanelMeeting.objects.filter(pk__in=PanelMeeting.objects.visible_to(user).values("pk"))
+
+
+def visible_agenda(user, meeting: PanelMeeting):
+    """Agenda items about a child or context the user may see; the rest are left out altogether."""
+    return meeting.agenda.filter(
+        Q(child__in=Child.objects.visible_to(user).values("pk"))
+        | Q(context__in=Context.objects.visible_to(user).values("pk"))
+    ).select_related("child", "context")
+
+
+def visible_actions(user, meeting: PanelMeeting, agenda_ids):
+    return (
+        meeting.actions.filter(Q(agenda_item__isnull=True) | Q(agenda_item__in=agenda_ids))
+        .select_related("owner", "owner_agency")
+        .order_by("due_on", "id")
+    )
+
+
+def my_open_actions(user):
+    return PanelAction.objects.filter(owner=user, status=ActionStatus.OPEN).select_related(
+        "meeting__panel", "owner_agency"
+    )
+
+
+def overdue_actions_for_manager(user, on: date | None = None):
+    return (
+        PanelAction.objects.overdue(on)
+        .filter(owner_agency_id__in=manager_agencies(user))
+        .select_related("meeting__panel", "owner", "owner_agency")
+        .order_by("due_on", "id")
+    )
+
+
+def child_visible_expression(user):
+    return Exists(Child.objects.visible_to(user).filter(pk=OuterRef("child_id")))
+
+
+def my_open_tasks(user, now=None):
+    """Open tasks for the user or their agency, overdue first; `child_visible` says whether to name the child."""
+    now = now or timezone.now()
+    return (
+        Task.objects.for_user(user)
+        .filter(status=TaskStatus.OPEN)
+        .annotate(
+            child_visible=child_visible_expression(user),
+            late=Case(When(due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        )
+        .select_related("child", "agency", "assignee")
+        .order_by("late", "due_at", "id")
+    )
+
+
+def visible_task(user, pk: int):
+    task = (
+        Task.objects.for_user(user)
+        .annotate(child_visible=child_visible_expression(user))
+        .select_related("child", "agency", "assignee", "closed_by", "source_event")
+        .filter(pk=pk)
+        .first()
+    )
+    return task
+
+
+def visible_action(user, pk: int):
+    """An action the user may see: they own it, manage its agency, or can see its meeting."""
+    if not user.is_authenticated:
+        return None
+    return (
+        PanelAction.objects.filter(
+            Q(owner=user)
+            | Q(owner_agency_id__in=manager_agencies(user))
+            | Q(meeting__in=PanelMeeting.objects.visible_to(user).values("pk"))
+        )
+        .select_related("meeting__panel", "owner", "owner_agency")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def is_manager(user) -> bool:
+    return policy.has_role(user, "manager")

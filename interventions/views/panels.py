@@ -1,0 +1,301 @@
+"""Panel pages: panels and their meetings, agenda, actions; overdue actions; the personal task list."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import policy
+from accounts.models import Agency
+from audit import services as audit
+from audit.models import AuditAction
+from cases.models import Child
+from interventions import queries_panels as queries
+from interventions.forms.panels import (
+    ActionForm,
+    ActionStatusForm,
+    AgendaItemForm,
+    MeetingForm,
+    PeriodForm,
+    TaskCloseForm,
+)
+from interventions.models import Panel, PanelAction, PanelMeeting, Task
+from interventions.services import panels as services
+from interventions.services import tasks as task_services
+from safeguarding.http import not_found
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _visible_meeting(request, pk: int):
+    meeting = queries.meetings_visible_to(request.user).select_related("panel", "chair").filter(pk=pk).first()
+    if meeting is None:
+        audit.record_denied(request.user, PanelMeeting, pk)
+    return meeting
+
+
+@login_required
+def panel_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    panels = list(Panel.objects.select_related("chair_agency"))
+    meetings = list(
+        queries.meetings_visible_to(user)
+        .select_related("panel", "chair")
+        .annotate(item_count=Count("agenda", distinct=True))[:20]
+    )
+    period = PeriodForm(request.GET or None)
+    discussed = None
+    if queries.is_manager(user) and period.is_valid():
+        discussed = queries.children_discussed(period.cleaned_data.get("start"), period.cleaned_data.get("end"))
+    audit.record_list(user, PanelMeeting, [meeting.pk for meeting in meetings], what="panel meetings")
+    return render(
+        request,
+        "interventions/panel_list.html",
+        {
+            "panels": panels,
+            "meetings": meetings,
+            "period": period,
+            "discussed": discussed,
+            "is_manager": queries.is_manager(user),
+            "can_run": policy.can(user, "run_panel"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    panel = Panel.objects.filter(pk=pk).first()
+    if panel is None or not policy.can(user, "run_panel", panel):
+        return not_found(request)
+    form = MeetingForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.create_meeting(
+                user,
+                panel,
+                held_on=data["held_on"],
+                agencies_present=list(data["agencies_present"]),
+                notes=data["notes"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Meeting recorded")
+            return redirect("interventions:meeting_detail", pk=meeting.pk)
+    return render(request, "interventions/panel_meeting_form.html", {"form": form, "panel": panel})
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    meeting = _visible_meeting(request, pk)
+    if meeting is None:
+        return not_found(request)
+    agenda = list(queries.visible_agenda(user, meeting))
+    actions = list(queries.visible_actions(user, meeting, [item.pk for item in agenda]))
+    today = timezone.localdate()
+    for action in actions:
+        action.is_overdue = action.status == "open" and action.due_on < today
+        action.can_update = action.owner_id == user.pk
+    agencies = list(meeting.agencies_present.order_by("name"))
+    audit.record(
+        user,
+        AuditAction.READ,
+        obj=meeting,
+        subjects=[item.child_id for item in agenda if item.child_id],
+        subject_type=audit.object_type_of(Child),
+    )
+    return render(
+        request,
+        "interventions/panel_meeting_detail.html",
+        {
+            "meeting": meeting,
+            "agenda": agenda,
+            "actions": actions,
+            "agencies": agencies,
+            "can_run": policy.can(user, "run_panel", meeting),
+            "status_choices": ActionStatusForm().fields["status"].choices,
+        },
+    )
+
+
+def _runnable_meeting(request, pk):
+    meeting = _visible_meeting(request, pk)
+    if meeting is None:
+        return None, not_found(request)
+    if not policy.can(request.user, "run_panel", meeting):
+        raise PermissionDenied("Only a manager or caseworker can change a panel meeting.")
+    return meeting, None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agenda_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    meeting, refused = _runnable_meeting(request, pk)
+    if refused:
+        return refused
+    form = AgendaItemForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_agenda_item(
+                user,
+                meeting,
+                child=data["child"],
+                context=data.get("context"),
+                discussion=data["discussion"],
+                decision=data["decision"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "child" in error.error_dict:
+                error = ValidationError({"child_reference": error.error_dict.pop("child"), **error.error_dict})
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Added to the agenda")
+            return redirect("interventions:meeting_detail", pk=meeting.pk)
+    return render(request, "interventions/panel_agenda_form.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    meeting, refused = _runnable_meeting(request, pk)
+    if refused:
+        return refused
+    form = ActionForm(
+        request.POST or None,
+        owners=services.present_users(meeting).order_by("first_name", "last_name", "username"),
+        agencies=Agency.objects.filter(pk__in=meeting.agencies_present.values("pk")).order_by("name"),
+        agenda=queries.visible_agenda(user, meeting),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assign_action(
+                user,
+                meeting,
+                description=data["description"],
+                owner=data["owner"],
+                owner_agency=data["owner_agency"],
+                due_on=data["due_on"],
+                agenda_item=data.get("agenda_item"),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Action assigned")
+            return redirect("interventions:meeting_detail", pk=meeting.pk)
+    return render(request, "interventions/panel_action_form.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+@require_POST
+def action_status(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    action = queries.visible_action(user, pk)
+    if action is None:
+        audit.record_denied(user, PanelAction, pk)
+        return not_found(request)
+    if not services.can_update_action(user, action):
+        raise PermissionDenied("Only the owner or a manager of the owning agency can change this action.")
+    form = ActionStatusForm(request.POST)
+    if not form.is_valid():
+        return render(request, "interventions/panel_action_status.html", {"form": form, "action": action}, status=400)
+    services.update_action_status(user, action, form.cleaned_data["status"])
+    messages.success(request, "Action updated")
+    target = request.POST.get("next")
+    if target == "tasks":
+        return redirect("interventions:task_list")
+    if target == "overdue":
+        return redirect("interventions:overdue_actions")
+    if queries.meetings_visible_to(user).filter(pk=action.meeting_id).exists():
+        return redirect("interventions:meeting_detail", pk=action.meeting_id)
+    return redirect("interventions:task_list")
+
+
+@login_required
+def overdue_actions(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not queries.is_manager(user):
+        return not_found(request)
+    actions = list(queries.overdue_actions_for_manager(user)[:200])
+    audit.record_list(user, PanelAction, [action.pk for action in actions], what="overdue panel actions")
+    return render(request, "interventions/panel_overdue.html", {"actions": actions})
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    now = timezone.now()
+    actions = list(queries.my_open_actions(user).order_by("due_on", "id")[:200])
+    for action in actions:
+        action.is_overdue = action.due_on < today
+    actions.sort(key=lambda action: (not action.is_overdue, action.due_on, action.pk))
+    tasks = list(queries.my_open_tasks(user, now)[:200])
+    for task in tasks:
+        task.is_overdue = task.due_at < now
+    audit.record_list(user, Task, [task.pk for task in tasks], what="my tasks")
+    if any(task.child_visible for task in tasks):
+        audit.record_list(
+            user, Child, [task.child_id for task in tasks if task.child_visible], what="my tasks: children"
+        )
+    return render(request, "interventions/task_list.html", {"actions": actions, "tasks": tasks})
+
+
+def _task_page(request, task, form, status=200):
+    task.is_overdue = task.status == "open" and task.due_at < timezone.now()
+    audit.record(
+        request.user,
+        AuditAction.READ,
+        obj=task,
+        subjects=[task.child_id] if task.child_id and task.child_visible else [],
+        subject_type=audit.object_type_of(Child),
+    )
+    return render(request, "interventions/task_detail.html", {"task": task, "form": form}, status=status)
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = queries.visible_task(request.user, pk)
+    if task is None:
+        audit.record_denied(request.user, Task, pk)
+        return not_found(request)
+    return _task_page(request, task, TaskCloseForm())
+
+
+@login_required
+@require_POST
+def task_close(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    task = queries.visible_task(user, pk)
+    if task is None:
+        audit.record_denied(user, Task, pk)
+        return not_found(request)
+    form = TaskCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            task_services.close_task(
+                user, task, outcome=form.cleaned_data["outcome"], reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Task closed")
+            return redirect("interventions:task_list")
+    return _task_page(request, task, form, status=400)
