@@ -1,0 +1,329 @@
+"""Police pages: persons of concern, disruption actions, graded intelligence and sharing.
+
+Every page is for police officers of a police agency only (accounts.policy.is_police); everyone
+else, including other roles in a police agency, gets 404 as if the page did not exist. Children,
+locations and contexts linked to these records are shown only where the officer can see them.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts import policy
+from audit import services as audit
+from audit.models import AuditAction
+from cases.models import Child, Context
+from interventions.forms.police import DisruptionForm, IntelligenceForm, PersonEditForm, PersonForm, ShareForm
+from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
+from interventions.services import police as services
+from safeguarding.http import not_found
+
+PER_PAGE = 25
+CONFLICT_MESSAGE = (
+    "Someone else changed this record while you were editing it. Your changes have "
+    "not been saved. Check the current record below, then save again."
+)
+
+
+def police_only(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not policy.can(request.user, "police_work"):
+            return not_found(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _posted(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _parse_id(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def _visible_related(user):
+    """Prefetches that keep only the linked children and contexts this officer can see."""
+    children = Child.objects.visible_to(user).only("pk", "given_name", "family_name", "reference")
+    contexts = Context.objects.visible_to(user).only("pk", "name", "reference", "kind")
+    return children, contexts
+
+
+def _read(user, obj, children=()) -> None:
+    """One read event naming the record and the young people the page showed."""
+    audit.record(user, AuditAction.READ, obj=obj, subjects=children, subject_type=audit.object_type_of(Child))
+
+
+@police_only
+def police_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "interventions/police_home.html")
+
+
+# Persons of concern -----------------------------------------------------------------------------
+
+
+@police_only
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = PersonOfConcern.objects.visible_to(request.user).select_related("recorded_by")
+    page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
+    audit.record_list(request.user, PersonOfConcern, [person.pk for person in page], what="persons of concern")
+    return render(request, "interventions/police_person_list.html", {"page": page})
+
+
+@police_only
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PersonForm(_posted(request), user=user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        children, locations = data.pop("children"), data.pop("locations")
+        try:
+            person = services.create_person(user, data, children=children, locations=locations)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Person of concern recorded: {person.reference}")
+            return redirect("interventions:police_person_detail", pk=person.pk)
+    return render(request, "interventions/police_person_form.html", {"form": form})
+
+
+def _person(request: HttpRequest, pk: int) -> PersonOfConcern | None:
+    person = PersonOfConcern.objects.visible_to(request.user).select_related("recorded_by").filter(pk=pk).first()
+    if person is None:
+        audit.record_denied(request.user, PersonOfConcern, pk)
+    return person
+
+
+@police_only
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    person = _person(request, pk)
+    if person is None:
+        return not_found(request)
+    children_qs, contexts_qs = _visible_related(user)
+    children = list(children_qs.filter(pk__in=person.children.values("pk")))
+    locations = list(contexts_qs.filter(pk__in=person.locations.values("pk")).order_by("name"))
+    hidden_children = person.children.exclude(pk__in=children_qs.values("pk")).count()
+    disruptions = list(person.disruptions.select_related("location", "child", "recorded_by"))
+    visible_child_ids = {
+        child.pk for child in children_qs.filter(pk__in=[d.child_id for d in disruptions if d.child_id])
+    }
+    visible_context_ids = {
+        context.pk for context in contexts_qs.filter(pk__in=[d.location_id for d in disruptions if d.location_id])
+    }
+    for action in disruptions:
+        action.child_visible = action.child_id in visible_child_ids
+        action.location_visible = action.location_id in visible_context_ids
+    reports = list(person.intelligence.all())
+    _read(user, person, [child.pk for child in children])
+    return render(
+        request,
+        "interventions/police_person_detail.html",
+        {
+            "person": person,
+            "children": children,
+            "hidden_children": hidden_children,
+            "locations": locations,
+            "disruptions": disruptions,
+            "reports": reports,
+        },
+    )
+
+
+@police_only
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    person = _person(request, pk)
+    if person is None:
+        return not_found(request)
+    conflict = None
+    if request.method == "POST":
+        form = PersonEditForm(request.POST, user=user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            children, locations, version = data.pop("children"), data.pop("locations"), data.pop("version")
+            try:
+                services.update_person(
+                    user, person, data, expected_version=version, children=children, locations=locations
+                )
+            except services.StaleVersion as stale:
+                conflict = stale.current
+                post = request.POST.copy()
+                post["version"] = str(conflict.version)
+                form = PersonEditForm(post, user=user)
+                form.is_valid()
+                form.add_error(None, CONFLICT_MESSAGE)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Person of concern updated")
+                return redirect("interventions:police_person_detail", pk=person.pk)
+    else:
+        initial = {field: getattr(person, field) for field in services.PERSON_FIELDS}
+        initial["children"] = list(person.children.values_list("pk", flat=True))
+        initial["locations"] = list(person.locations.values_list("pk", flat=True))
+        form = PersonEditForm(initial={**initial, "version": person.version}, user=user)
+        _read(user, person)
+    return render(
+        request, "interventions/police_person_form.html", {"form": form, "person": person, "conflict": conflict}
+    )
+
+
+# Disruption -------------------------------------------------------------------------------------
+
+
+@police_only
+def disruption_list(request: HttpRequest) -> HttpResponse:
+    actions = DisruptionAction.objects.visible_to(request.user).select_related("person", "location", "child")
+    page = Paginator(actions, PER_PAGE).get_page(request.GET.get("page"))
+    children_qs, contexts_qs = _visible_related(request.user)
+    rows = list(page)
+    visible_children = set(
+        children_qs.filter(pk__in=[row.child_id for row in rows if row.child_id]).values_list("pk", flat=True)
+    )
+    visible_contexts = set(
+        contexts_qs.filter(pk__in=[row.location_id for row in rows if row.location_id]).values_list("pk", flat=True)
+    )
+    for row in rows:
+        row.child_visible = row.child_id in visible_children
+        row.location_visible = row.location_id in visible_contexts
+    audit.record_list(request.user, DisruptionAction, [row.pk for row in rows], what="disruption actions")
+    return render(request, "interventions/police_disruption_list.html", {"page": page, "rows": rows})
+
+
+@police_only
+@require_http_methods(["GET", "POST"])
+def disruption_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {}
+    person_id, location_id = _parse_id(request.GET.get("person")), _parse_id(request.GET.get("location"))
+    if person_id:
+        initial["person"] = person_id
+    if location_id:
+        initial["location"] = location_id
+    form = DisruptionForm(_posted(request), initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.record_disruption(user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{action.get_kind_display()} recorded")
+            if action.person_id:
+                return redirect("interventions:police_person_detail", pk=action.person_id)
+            return redirect("interventions:police_disruption_list")
+    return render(request, "interventions/police_disruption_form.html", {"form": form})
+
+
+# Intelligence -----------------------------------------------------------------------------------
+
+
+@police_only
+def intelligence_list(request: HttpRequest) -> HttpResponse:
+    reports = IntelligenceReport.objects.visible_to(request.user).select_related("submitted_by")
+    page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
+    audit.record_list(request.user, IntelligenceReport, [report.pk for report in page], what="intelligence")
+    return render(request, "interventions/police_intelligence_list.html", {"page": page})
+
+
+@police_only
+@require_http_methods(["GET", "POST"])
+def intelligence_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {}
+    for key in ("child", "person", "context"):
+        value = _parse_id(request.GET.get(key))
+        if value:
+            initial[f"{key}ren" if key == "child" else f"{key}s"] = [value]
+    form = IntelligenceForm(_posted(request), initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        links = {key: data.pop(key) for key in ("children", "persons", "contexts")}
+        try:
+            report = services.create_intelligence(user, data, **links)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Intelligence report recorded: {report.reference}")
+            return redirect("interventions:police_intelligence_detail", pk=report.pk)
+    return render(request, "interventions/police_intelligence_form.html", {"form": form})
+
+
+def _report(request: HttpRequest, pk: int) -> IntelligenceReport | None:
+    report = (
+        IntelligenceReport.objects.visible_to(request.user)
+        .select_related("submitted_by")
+        .prefetch_related("persons", Prefetch("shares", queryset=IntelligenceShare.objects.select_related("shared_by")))
+        .filter(pk=pk)
+        .first()
+    )
+    if report is None:
+        audit.record_denied(request.user, IntelligenceReport, pk)
+    return report
+
+
+@police_only
+def intelligence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    report = _report(request, pk)
+    if report is None:
+        return not_found(request)
+    children_qs, contexts_qs = _visible_related(user)
+    children = list(children_qs.filter(pk__in=report.children.values("pk")))
+    contexts = list(contexts_qs.filter(pk__in=report.contexts.values("pk")).order_by("name"))
+    _read(user, report, [child.pk for child in children])
+    return render(
+        request,
+        "interventions/police_intelligence_detail.html",
+        {"report": report, "children": children, "contexts": contexts},
+    )
+
+
+@police_only
+@require_http_methods(["GET", "POST"])
+def intelligence_share(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    report = _report(request, pk)
+    if report is None:
+        return not_found(request)
+    children_qs, _contexts = _visible_related(user)
+    children = list(children_qs.filter(pk__in=report.children.values("pk")))
+    form = ShareForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            share = services.share_intelligence(user, report, form.cleaned_data["summary"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            count = share.events.count()
+            messages.success(
+                request, f"Summary shared on the chronology of {count} young {'person' if count == 1 else 'people'}"
+            )
+            return redirect("interventions:police_intelligence_detail", pk=report.pk)
+    if request.method == "GET":
+        _read(user, report, [child.pk for child in children])
+    return render(
+        request,
+        "interventions/police_intelligence_share.html",
+        {"report": report, "children": children, "form": form},
+    )
