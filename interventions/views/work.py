@@ -249,7 +249,7 @@ def _filter_data(params) -> dict:
         value = params.get(key, "")
         if ISO_DATE.fullmatch(value):
             year, month, day = value.split("-")
-            data[f"{field}_0"], data[f"{field}_1"], data[f"{field}_2"] = day.lstrip("0"), month.lstrip("0"), year
+            data[f"{field}_day"], data[f"{field}_month"], data[f"{field}_year"] = day, month, year
     return data
 
 
