@@ -636,3 +636,28 @@ def test_api_family_plan(client_for, partnership):
     )
     assert foreign.status_code == 400
     assert FamilyPlanReview.objects.count() == 1
+
+
+# Demo data ----------------------------------------------------------------------------------------------
+
+
+def test_demo_interventions_match_the_briefing_and_are_idempotent(settings):
+    from django.core.management import call_command
+
+    from accounts import demo as accounts_demo
+    from interventions import demo_work
+
+    settings.DEMO = True
+    call_command("seed_demo")
+    agencies = accounts_demo.seed_agencies()
+    users = accounts_demo.seed_personas(agencies)
+    today = timezone.localdate()
+    demo_work.seed(agencies, users, today)
+    assert demo_work.seed(agencies, users, today) == 0
+    assert Intervention.objects.count() == 182
+    assert Intervention.objects.filter(child__isnull=False).values("child").distinct().count() == 107
+    assert InterventionType.objects.count() == len(DEFAULT_INTERVENTION_TYPES)
+    seen = {
+        name: Intervention.objects.visible_to(users[name]).count() for name in ("caseworker", "voluntary", "police")
+    }
+    assert all(seen.values()) and len(set(seen.values())) == 3
