@@ -359,3 +359,69 @@ def test_panel_list_and_overdue_queries_do_not_grow(client_for, partnership, dja
 
 
 QUERIES = {"meeting": 12, "panel_list": 11, "overdue": 9}
+
+
+# API ---------------------------------------------------------------------------------------------
+
+
+def test_api_meeting_agenda_and_actions(client_for, partnership):
+    p = partnership
+    panel = Panel.objects.create(name="API panel", chair_agency=p.agencies["youth_justice"])
+    client = client_for("caseworker")
+    today = timezone.localdate()
+    response = client.post(
+        "/api/v1/panel-meetings/",
+        {"panel": panel.pk, "held_on": today.isoformat(), "agencies_present": [p.agencies["council"].pk]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    meeting_id = response.json()["id"]
+    base = f"/api/v1/panel-meetings/{meeting_id}/"
+
+    hidden = client.post(base + "agenda/", {"child": p.voluntary_child.pk}, content_type="application/json")
+    assert hidden.status_code == 400 and "child" in hidden.json()
+    added = client.post(
+        base + "agenda/", {"child": p.council_child.pk, "decision": "Refer"}, content_type="application/json"
+    )
+    assert added.status_code == 201
+
+    no_owner = client.post(
+        base + "actions/",
+        {"description": "Visit", "owner_agency": p.agencies["council"].pk, "due_on": today.isoformat()},
+        content_type="application/json",
+    )
+    assert no_owner.status_code == 400 and "owner" in no_owner.json()
+    past = client.post(
+        base + "actions/",
+        {
+            "description": "Visit",
+            "owner": p.users["caseworker"].pk,
+            "owner_agency": p.agencies["council"].pk,
+            "due_on": (today - timedelta(days=1)).isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert past.status_code == 400 and "due_on" in past.json()
+    assert not PanelAction.objects.exists()
+    made = client.post(
+        base + "actions/",
+        {
+            "description": "Visit",
+            "owner": p.users["caseworker"].pk,
+            "owner_agency": p.agencies["council"].pk,
+            "due_on": today.isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    action_id = made.json()["id"]
+    assert [row["id"] for row in client.get("/api/v1/panel-actions/").json()["results"]] == [action_id]
+    status = client.post(
+        f"/api/v1/panel-actions/{action_id}/status/", {"status": "done"}, content_type="application/json"
+    )
+    assert status.status_code == 200 and status.json()["status"] == "done"
+
+    detail = client.get(base).json()
+    assert [item["child"] for item in detail["agenda"]] == [p.council_child.pk]
+    assert client_for("voluntary").get(base).status_code == 404
+    assert client_for("police").post(base + "agenda/", {"context": p.hotspot.pk}).status_code == 404

@@ -186,3 +186,22 @@ def test_task_page_queries(client_for, partnership, django_assert_num_queries):
 
 
 TASK_PAGE_QUERIES = 9
+
+
+def test_api_tasks_list_and_close(client_for, partnership):
+    p = partnership
+    record_missing(p)
+    task = Task.objects.get()
+    client = client_for("caseworker")
+    rows = client.get("/api/v1/tasks/").json()["results"]
+    assert [row["id"] for row in rows] == [task.pk] and rows[0]["child"] == p.council_child.pk
+    url = f"/api/v1/tasks/{task.pk}/close/"
+    response = client.post(url, {"outcome": "not_offered"}, content_type="application/json")
+    assert response.status_code == 400 and "reason" in response.json()
+    assert client_for("police").post(url, {"outcome": "done"}, content_type="application/json").status_code == 404
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
+    response = client_for("caseworker").post(
+        url, {"outcome": "not_offered", "reason": "Declined by carer"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "not_offered"
