@@ -425,3 +425,25 @@ def test_api_meeting_agenda_and_actions(client_for, partnership):
     assert [item["child"] for item in detail["agenda"]] == [p.council_child.pk]
     assert client_for("voluntary").get(base).status_code == 404
     assert client_for("police").post(base + "agenda/", {"context": p.hotspot.pk}).status_code == 404
+
+
+# Demo data -----------------------------------------------------------------------------------------
+
+
+def test_demo_panels_seed(settings):
+    from accounts import demo as accounts_demo
+    from cases import demo as cases_demo
+    from interventions import demo_panels
+
+    settings.DEMO = True
+    today = timezone.localdate()
+    agencies = accounts_demo.seed_agencies()
+    users = accounts_demo.seed_personas(agencies)
+    cases_demo.seed_children(agencies, users, today)
+    assert demo_panels.seed(agencies, users, today) == 10
+    assert demo_panels.seed(agencies, users, today) == 0  # idempotent
+    meetings = PanelMeeting.objects.filter(panel__name=demo_panels.PANEL_NAME)
+    assert meetings.count() == 10 and {meeting.chair.username for meeting in meetings} == {"manager"}
+    assert queries_panels.children_discussed(None, today) == 200
+    assert queries_panels.overdue_actions_for_manager(users["manager"]).exists()
+    assert PanelAction.objects.overdue().filter(owner=users["caseworker"]).exists()

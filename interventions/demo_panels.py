@@ -1,0 +1,128 @@
+"""Demo data for panels: the weekly exploitation panel chaired by the youth justice manager, ten past
+meetings discussing about 200 distinct children, actions (some overdue) and a few tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from accounts import demo as accounts_demo
+from accounts.models import Agency, User
+from cases.models import Child, Context
+from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting, Task, TaskKind
+
+PANEL_NAME = "Weekly exploitation panel"
+MEETINGS = 10
+PER_MEETING = 29  # children per meeting; consecutive meetings overlap by ten
+STEP = 19
+DECISIONS = (
+    "Keep in the cohort; review at the next panel",
+    "Refer for a return home interview and a mentoring offer",
+    "Strategy discussion to be convened by children's services",
+    "Step down to early help with school support",
+    "Share information with the police disruption team",
+)
+ACTIONS = (
+    ("caseworker", accounts_demo.CHILDRENS_SERVICES, "Convene a strategy discussion"),
+    ("police", accounts_demo.POLICE, "Visit the location and consider a closure notice"),
+    ("manager", accounts_demo.YOUTH_JUSTICE, "Allocate a youth justice worker"),
+    ("voluntary", accounts_demo.SAFER_STREETS, "Offer detached youth work sessions"),
+)
+
+
+def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> int:
+    """Create the panel and its meetings once. Returns the number of meetings created (0 if present)."""
+    panel, _ = Panel.objects.get_or_create(
+        name=PANEL_NAME, defaults={"chair_agency": agencies[accounts_demo.YOUTH_JUSTICE]}
+    )
+    if panel.meetings.exists():
+        return 0
+    children = list(
+        Child.objects.order_by("reference").values_list("pk", flat=True)[: STEP * (MEETINGS - 1) + PER_MEETING]
+    )
+    contexts = list(
+        Context.objects.filter(kind__in=["location", "peer_group"])
+        .order_by("reference")
+        .values_list("pk", flat=True)[:MEETINGS]
+    )
+    present = [
+        agencies[name]
+        for name in (
+            accounts_demo.CHILDRENS_SERVICES,
+            accounts_demo.YOUTH_JUSTICE,
+            accounts_demo.POLICE,
+            accounts_demo.SAFER_STREETS,
+        )
+        if name in agencies
+    ]
+    chair = users["manager"]
+    for index in range(MEETINGS):
+        held_on = today - timedelta(days=7 * (MEETINGS - index))
+        meeting = PanelMeeting.objects.create(
+            panel=panel,
+            held_on=held_on,
+            chair=chair,
+            notes="Quorate. Standing items: missing episodes, new referrals, locations of concern.",
+        )
+        meeting.agencies_present.set(present)
+        chunk = children[index * STEP : index * STEP + PER_MEETING]
+        items = AgendaItem.objects.bulk_create(
+            [
+                AgendaItem(
+                    meeting=meeting,
+                    child_id=child_id,
+                    discussion="Update from each agency present.",
+                    decision=DECISIONS[(index + position) % len(DECISIONS)],
+                )
+                for position, child_id in enumerate(chunk)
+            ]
+        )
+        if index < len(contexts):
+            AgendaItem.objects.create(
+                meeting=meeting,
+                context_id=contexts[index],
+                discussion="Location reviewed.",
+                decision="Keep under review",
+            )
+        actions = []
+        for position, (username, agency_name, description) in enumerate(ACTIONS):
+            if username not in users or agency_name not in agencies:
+                continue
+            due_on = held_on + timedelta(days=14)
+            # Older actions are done; the recent ones are open, so some of them are overdue.
+            done = index < MEETINGS - 4 and position != 2
+            actions.append(
+                PanelAction(
+                    meeting=meeting,
+                    agenda_item=items[position] if position < len(items) else None,
+                    description=description,
+                    owner=users[username],
+                    owner_agency=agencies[agency_name],
+                    due_on=due_on,
+                    status=ActionStatus.DONE if done else ActionStatus.OPEN,
+                    completed_on=due_on - timedelta(days=2) if done else None,
+                )
+            )
+        PanelAction.objects.bulk_create(actions)
+    _seed_tasks(agencies, users, today, children)
+    return MEETINGS
+
+
+def _seed_tasks(agencies, users, today, children) -> None:
+    agency = agencies.get(accounts_demo.CHILDRENS_SERVICES)
+    if agency is None or not children:
+        return
+    midday = timezone.make_aware(datetime.combine(today, time(12)))
+    council_children = list(
+        Child.objects.filter(involvements__agency=agency).order_by("reference").values_list("pk", "reference")[:3]
+    )
+    for offset, (child_id, reference) in zip((-30, 20, 60), council_children, strict=False):
+        Task.objects.create(
+            kind=TaskKind.RETURN_HOME_INTERVIEW,
+            title=f"Offer a return home interview ({reference})",
+            child_id=child_id,
+            agency=agency,
+            assignee=users.get("caseworker"),
+            due_at=midday + timedelta(hours=offset),
+        )
