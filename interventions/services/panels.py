@@ -41,7 +41,9 @@ def present_users(meeting: PanelMeeting):
     from accounts.models import User
 
     agencies = meeting.agencies_present.values("pk")
-    members = Membership.objects.active().filter(agency_id__in=agencies).values("user_id")
+    members = (
+        Membership.objects.active().filter(agency_id__in=agencies, role__in=policy.CASELOAD_ROLES).values("user_id")
+    )
     return User.objects.filter(is_active=True, pk__in=members)
 
 

@@ -107,9 +107,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agenda = list(queries.visible_agenda(user, meeting))
     actions = list(queries.visible_actions(user, meeting, [item.pk for item in agenda]))
     today = timezone.localdate()
+    managed = set(services.manager_agencies(user).values_list("agency_id", flat=True))
     for action in actions:
         action.is_overdue = action.status == "open" and action.due_on < today
-        action.can_update = action.owner_id == user.pk
+        action.can_update = action.owner_id == user.pk or action.owner_agency_id in managed
     agencies = list(meeting.agencies_present.order_by("name"))
     audit.record(
         user,
