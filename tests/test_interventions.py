@@ -661,3 +661,38 @@ def test_demo_interventions_match_the_briefing_and_are_idempotent(settings):
         name: Intervention.objects.visible_to(users[name]).count() for name in ("caseworker", "voluntary", "police")
     }
     assert all(seen.values()) and len(set(seen.values())) == 3
+
+
+def test_subject_include_lists_interventions_and_links(rf, partnership, types, django_assert_num_queries):
+    from django.template.loader import render_to_string
+
+    from interventions.queries_work import interventions_for
+
+    p = partnership
+    make(p, types, subject={"family": p.family}, started_on=timezone.localdate(), code="whole_family_work")
+    FamilyPlan.objects.create(
+        family=p.family,
+        title="Family plan title",
+        lead_professional=p.users["caseworker"],
+        started_on=timezone.localdate(),
+        next_review_on=timezone.localdate() + timedelta(days=7),
+    )
+    caseworker = p.users["caseworker"]
+    with django_assert_num_queries(2):  # the interventions, the family's plans
+        html = render_to_string(
+            "interventions/_subject_interventions.html",
+            {
+                "subject_kind": "family",
+                "subject": p.family,
+                "interventions": interventions_for(caseworker, "family", p.family),
+                "can_record": True,
+            },
+        )
+    assert "Whole-family work" in html and "Family plan title" in html
+    assert reverse("interventions:family_intervention_create", args=[p.family.pk]) in html
+    assert reverse("interventions:family_plan_create", args=[p.family.pk]) in html
+    child_html = render_to_string(
+        "interventions/_subject_interventions.html",
+        {"subject_kind": "child", "subject": p.council_child, "interventions": [], "can_record": False},
+    )
+    assert "No interventions have been recorded." in child_html and "Record an intervention" not in child_html
