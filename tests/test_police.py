@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
-from cases.models import ChronologyEvent, EventKind, Reliability
+from cases.models import Child, ChronologyEvent, EventKind, Reliability
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
 from interventions.services import police as services
 from tests.factories import InvolvementFactory
@@ -576,3 +576,47 @@ QUERY_COUNTS = {
     "PERSON_DETAIL": 15,
     "INTELLIGENCE_DETAIL": 14,
 }
+
+
+# Demo data ----------------------------------------------------------------------------------------
+
+
+def test_demo_police_records_are_coherent_idempotent_and_police_only():
+    from accounts import demo as accounts_demo
+    from cases import demo as cases_demo
+    from cases import demo_story
+    from interventions import demo_police
+
+    today = timezone.localdate()
+    agencies = accounts_demo.seed_agencies()
+    users = accounts_demo.seed_personas(agencies)
+    cases_demo.seed_children(agencies, users, today)
+    demo_story.seed_story(agencies, users, today)
+    assert demo_police.seed(agencies, users, today) is True
+    counts = (PersonOfConcern.objects.count(), DisruptionAction.objects.count(), IntelligenceReport.objects.count())
+    assert demo_police.seed(agencies, users, today) is False
+    assert counts == (
+        PersonOfConcern.objects.count(),
+        DisruptionAction.objects.count(),
+        IntelligenceReport.objects.count(),
+    )
+    assert counts[0] == 4 and counts[2] == 10
+    assert DisruptionAction.objects.filter(kind="closure_notice").exists()
+    assert DisruptionAction.objects.filter(kind="cawn").exists()
+    assert all(
+        person.children.exists()
+        for person in PersonOfConcern.objects.filter(reference__in=["POC-DEMO01", "POC-DEMO02"])
+    )
+    assert DisruptionAction.objects.filter(kind="hotel_visit").count() == 3
+    for action in DisruptionAction.objects.filter(kind="cawn"):
+        assert services.cawn_refusal(action.child, action.taken_on) == ""
+    officer = users["police"]
+    visible = Child.objects.visible_to(officer)
+    for person in PersonOfConcern.objects.all():
+        assert set(person.children.all()) <= set(visible)
+    share = IntelligenceShare.objects.get()
+    assert share.events.count() >= 1
+    assert all(event.kind == EventKind.POLICE_INFORMATION for event in share.events.all())
+    for persona in ("caseworker", "voluntary", "outreach", "manager", "dpo"):
+        assert not PersonOfConcern.objects.visible_to(users[persona]).exists()
+        assert not IntelligenceReport.objects.visible_to(users[persona]).exists()
