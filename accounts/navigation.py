@@ -15,6 +15,12 @@ def navigation_for(request: HttpRequest) -> list[dict]:
         items.append(("Find a child", "cases:child_search", "see_caseload"))
         items.append(("Contexts", "cases:context_list", "see_caseload"))
         items.append(("Referrals", "cases:referral_list", "see_caseload"))
+        items.append(("Interventions", "interventions:intervention_list", "see_caseload"))
+        items.append(("Tasks", "interventions:task_list", "see_caseload"))
+    if policy.can(user, "run_panel"):
+        items.append(("Panels", "interventions:panel_list", "run_panel"))
+    if policy.can(user, "police_work"):
+        items.append(("Police", "interventions:police_home", "police_work"))
     if policy.can(user, "break_glass"):
         items.append(("Emergency access", "cases:break_glass", "break_glass"))
     if policy.can(user, "view_audit"):

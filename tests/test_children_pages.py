@@ -243,11 +243,11 @@ class TestProfile:
         url = reverse("cases:child_detail", args=[child.pk])
         add_rows(partnership, child, 1)
         client.get(url)  # warm the session
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(23):
             response = client.get(url)
         assert len(response.context["chronology"].events) == 10
         add_rows(partnership, child, 9)  # 10 of each now, and 100 events
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(23):
             response = client.get(url)
         context = response.context
         assert len(context["chronology"].events) == 50

@@ -598,6 +598,6 @@ def test_chronology_fragment_queries_do_not_grow(client_for, partnership, django
     assert "Show older events" in response.content.decode()
 
 
-CONTEXT_PAGE_QUERIES = 21
+CONTEXT_PAGE_QUERIES = 22
 CONTEXT_LIST_QUERIES = 10
 CHRONOLOGY_FRAGMENT_QUERIES = 13

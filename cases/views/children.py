@@ -30,6 +30,7 @@ from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink
 from cases.names import normalise, phonetic
 from cases.services import contexts as context_services
 from cases.views.chronology import build_chronology, chronology_endpoint
+from interventions.queries_work import interventions_for
 from safeguarding.http import not_found
 
 CHILD_EXPORT_FIELDS = (
@@ -194,6 +195,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plans": list(queries.plans_for_child(child).filter(context__in=visible_contexts)),
         "connections": queries.children_sharing_contexts(user, child).count(),
         "chronology": chronology,
+        "interventions": list(interventions_for(user, "child", child)),
     }
     _audit_read(user, child, basis=child.access_basis, children_shown=[other.pk for _link, other in peers])
     return render(request, "cases/child_detail.html", context)

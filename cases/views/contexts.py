@@ -24,6 +24,7 @@ from cases.forms.contexts import CONTEXT_LIST_KINDS, ContextForm, ContextKindFor
 from cases.models import Child, Context, ContextKind
 from cases.services import contexts as context_services
 from cases.views.chronology import build_chronology, chronology_endpoint
+from interventions.queries_work import interventions_for
 from safeguarding.http import not_found
 
 CONTEXTS_PER_PAGE = 25
@@ -197,6 +198,7 @@ def context_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessments": queries.assessments_of(context),
             "plans": plans,
             "chronology": chronology,
+            "interventions": list(interventions_for(user, "context", context)),
         },
     )
 

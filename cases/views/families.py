@@ -18,6 +18,7 @@ from cases.models import Child, Family
 from cases.services import families as family_services
 from cases.services.common import StaleVersion
 from cases.views.chronology import build_chronology, chronology_endpoint
+from interventions.queries_work import interventions_for
 from safeguarding.http import not_found
 
 CONFLICT_MESSAGE = (
@@ -112,6 +113,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "facts": list(family.facts.select_related("source_agency")),
         "involvements": list(queries.involvements_of(family)),
         "chronology": chronology,
+        "interventions": list(interventions_for(user, "family", family)),
     }
     audit.record(
         user,

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts import demo as accounts_demo
 from cases import demo as cases_demo
 from cases import demo_story
+from interventions import demo_panels, demo_police, demo_work
 
 
 class Command(BaseCommand):
@@ -18,8 +19,18 @@ class Command(BaseCommand):
             agencies = accounts_demo.seed_agencies()
             users = accounts_demo.seed_personas(agencies)
             created = cases_demo.seed_children(agencies, users, timezone.localdate())
-            story = demo_story.seed_story(agencies, users, timezone.localdate())
+            today = timezone.localdate()
+            story = demo_story.seed_story(agencies, users, today)
+            interventions = demo_work.seed(agencies, users, today)
+            meetings = demo_panels.seed(agencies, users, today)
+            police = demo_police.seed(agencies, users, today)
+        added = [
+            f"{created} new children",
+            *(["contexts, families, chronologies and referrals"] if story else []),
+            *([f"{interventions} interventions"] if interventions else []),
+            *([f"{meetings} panel meetings"] if meetings else []),
+            *(["police records"] if police else []),
+        ]
         self.stdout.write(
-            f"Demo data ready: {len(agencies)} agencies, {len(users)} logins, {created} new children"
-            + (", contexts, families, chronologies and referrals." if story else ".")
+            f"Demo data ready: {len(agencies)} agencies, {len(users)} logins; added " + ", ".join(added) + "."
         )
