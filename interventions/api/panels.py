@@ -50,6 +50,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 class PanelActionSerializer(serializers.ModelSerializer):
     owner = UserSummarySerializer(read_only=True)
     owner_agency = AgencySummarySerializer(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open, done or cancelled.")
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -133,13 +134,21 @@ class ActionCreateSerializer(serializers.Serializer):
 
 
 class ActionStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    # Plain strings in the schema (not enums), so these choice sets do not collide with other areas'.
+    status = serializers.CharField(help_text="open, done or cancelled.")
+
+    def validate_status(self, value: str) -> str:
+        if value not in ActionStatus.values:
+            raise serializers.ValidationError("Choose open, done or cancelled")
+        return value
 
 
 class TaskSerializer(serializers.ModelSerializer):
     agency = AgencySummarySerializer(read_only=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     child = serializers.SerializerMethodField()
+    kind = serializers.CharField(read_only=True, help_text="return_home_interview, review or other.")
+    status = serializers.CharField(read_only=True, help_text="open, done or not_offered.")
 
     class Meta:
         model = Task
@@ -151,8 +160,13 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class TaskCloseSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=[("done", "Done"), ("not_offered", "Decided not to offer")])
+    outcome = serializers.CharField(help_text="done, or not_offered (with a reason).")
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+    def validate_outcome(self, value: str) -> str:
+        if value not in ("done", "not_offered"):
+            raise serializers.ValidationError("Choose done or not_offered")
+        return value
 
     def validate(self, attrs):
         if attrs["outcome"] == "not_offered" and not attrs.get("reason", "").strip():
