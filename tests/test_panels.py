@@ -447,3 +447,33 @@ def test_demo_panels_seed(settings):
     assert queries_panels.children_discussed(None, today) == 200
     assert queries_panels.overdue_actions_for_manager(users["manager"]).exists()
     assert PanelAction.objects.overdue().filter(owner=users["caseworker"]).exists()
+
+
+def test_empty_posts_show_errors_and_save_nothing(client_for, partnership):
+    p = partnership
+    meeting = make_meeting(p)
+    client = client_for("manager")
+    for name, args in (
+        ("meeting_create", [meeting.panel_id]),
+        ("agenda_create", [meeting.pk]),
+        ("action_create", [meeting.pk]),
+    ):
+        response = client.post(reverse(f"interventions:{name}", args=args), {})
+        assert response.status_code == 200
+        assert "There is a problem" in response.content.decode()
+    assert PanelMeeting.objects.count() == 1 and not AgendaItem.objects.exists() and not PanelAction.objects.exists()
+
+
+def test_action_status_change_is_audited(partnership):
+    p = partnership
+    meeting = make_meeting(p)
+    action = PanelAction.objects.create(
+        meeting=meeting,
+        description="Audited action",
+        owner=p.users["caseworker"],
+        owner_agency=p.agencies["council"],
+        due_on=timezone.localdate(),
+    )
+    services.update_action_status(p.users["caseworker"], action, ActionStatus.CANCELLED)
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="interventions.panelaction")
+    assert event.detail["changed"] == ["status"]

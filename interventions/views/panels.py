@@ -79,7 +79,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     panel = Panel.objects.filter(pk=pk).first()
     if panel is None or not policy.can(user, "run_panel", panel):
         return not_found(request)
-    form = MeetingForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    form = MeetingForm(request.POST if request.method == "POST" else None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -149,7 +149,7 @@ def agenda_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, refused = _runnable_meeting(request, pk)
     if refused:
         return refused
-    form = AgendaItemForm(request.POST or None, user=user)
+    form = AgendaItemForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -179,7 +179,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     if refused:
         return refused
     form = ActionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         owners=services.present_users(meeting).order_by("first_name", "last_name", "username"),
         agencies=Agency.objects.filter(pk__in=meeting.agencies_present.values("pk")).order_by("name"),
         agenda=queries.visible_agenda(user, meeting),
