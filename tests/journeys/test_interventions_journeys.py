@@ -14,7 +14,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import Role
 from interventions.defaults import ensure_intervention_types
-from interventions.models import IntelligenceReport, Panel, PanelAction, PersonOfConcern
+from interventions.models import (
+    DisruptionAction,
+    DisruptionKind,
+    IntelligenceReport,
+    Intervention,
+    InterventionStatus,
+    Panel,
+    PanelAction,
+    PersonOfConcern,
+)
 from tests.factories import ChildFactory, InvolvementFactory, MembershipFactory, UserFactory
 from tests.journeys.conftest import PASSWORD, sign_in
 
@@ -93,6 +102,7 @@ def test_caseworker_logs_and_closes_an_intervention(signed_in, live_partnership,
     expect(summary).to_contain_text("The end date must be the same as or after the start date")
     axe(page)
     screenshot("close-errors")
+    assert Intervention.objects.get(child=child).status == InterventionStatus.ACTIVE
 
     close = page.locator("form", has=page.get_by_role("button", name="Close the intervention"))
     fill_date(close, "End date", today)
@@ -146,9 +156,12 @@ def test_police_disruption_intelligence_and_sharing(
     page = signed_in("police")
     page.goto("/police/")
     expect(page.get_by_role("heading", name="Police", level=1)).to_be_visible()
+    axe(page)
 
     # A person of concern linked to the hotel.
     page.get_by_role("link", name="Persons of concern").click()
+    expect(page.get_by_role("link", name="Add a person of concern")).to_be_visible()
+    axe(page)
     page.get_by_role("link", name="Add a person of concern").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe(page)
@@ -172,6 +185,7 @@ def test_police_disruption_intelligence_and_sharing(
     page.get_by_label("Outcome (optional)").fill("Staff briefed; guest register checked.")
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(r"/police/disruptions/$"))
+    axe(page)
     expect(page.get_by_role("table")).to_contain_text(hotel.name)
     expect(page.get_by_role("table")).to_contain_text("Hotel visit")
 
@@ -193,9 +207,12 @@ def test_police_disruption_intelligence_and_sharing(
     expect(summary).to_contain_text("is not in care")
     axe(page)
     screenshot("cawn-refused")
+    assert not DisruptionAction.objects.filter(kind=DisruptionKind.CAWN).exists()
 
     # A graded intelligence report linked to shared_child: code C without conditions is an error.
     page.goto("/police/intelligence/")
+    expect(page.get_by_role("link", name="Add an intelligence report")).to_be_visible()
+    axe(page)
     page.get_by_role("link", name="Add an intelligence report").click()
     expect(page.get_by_role("heading", name="Add an intelligence report", level=1)).to_be_visible()
     axe(page)
@@ -240,6 +257,7 @@ def test_police_disruption_intelligence_and_sharing(
         # The shared summary is a partner-visible chronology entry; its text sits under "More detail".
         entry = other.get_by_role("row").filter(has=other.get_by_text(shared_summary))
         expect(entry).to_have_count(1)
+        expect(entry).to_contain_text(p.agencies["police"].name)
         entry.locator(".govuk-details__summary").click()
         expect(entry.get_by_text(shared_summary)).to_be_visible()
         expect(other.locator("body")).not_to_contain_text(intelligence_text)
@@ -247,6 +265,7 @@ def test_police_disruption_intelligence_and_sharing(
         screenshot("caseworker-chronology", other)
         path = report_url.removeprefix(live_server.url)
         expect_not_found(other, path)
+        axe(other)
         expect(other.locator("body")).not_to_contain_text(intelligence_text)
     finally:
         context.close()
@@ -280,6 +299,8 @@ def test_manager_runs_a_panel_meeting_and_an_action_goes_overdue(
 
     page = signed_in("manager")
     page.goto("/panels/")
+    expect(page.get_by_role("heading", name="Multi-agency panels", level=1)).to_be_visible()
+    axe(page)
     page.get_by_role("link", name=f"Record a meeting of {panel.name}").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     axe(page)
