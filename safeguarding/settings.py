@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "FamilyFactKindEnum": "cases.models.FamilyFactKind",
         "RelationshipEnum": "cases.models.Relationship",
         "PeerRelationshipEnum": "cases.models.PeerRelationship",
+        "DisruptionKindEnum": "interventions.models.DisruptionKind",
     },
 }
 
