@@ -129,8 +129,12 @@ def panel_meeting_visibility(user: User) -> Q:
     panel's chair agency. Who was discussed is shown only where the viewer can see that child."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
+    from interventions.models import PanelMeeting
+
     agencies = _caseload_agencies(user)
-    return Q(chair=user) | Q(agencies_present__in=agencies) | Q(panel__chair_agency__in=agencies)
+    # Exists, not a join over agencies present, so a meeting is never listed twice.
+    present = PanelMeeting.agencies_present.through.objects.filter(panelmeeting=OuterRef("pk"), agency__in=agencies)
+    return Q(chair=user) | Q(Exists(present)) | Q(panel__chair_agency__in=agencies)
 
 
 def visible_children(user: User):

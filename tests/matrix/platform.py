@@ -1,6 +1,7 @@
 """Platform routes: home, sign-in, the child record basics, audit and admin (the API is in api.py)."""
 
 from cases.models import BreakGlassGrant
+from interventions.models import InterventionType, Panel
 from tests.matrix import (
     ANONYMOUS,
     BREAK_GLASS,
@@ -56,6 +57,10 @@ ADMIN_MODELS = {
     "accounts_agency": lambda p: p.agencies["police"].pk,
     "accounts_user": lambda p: p.users["caseworker"].pk,
     "accounts_membership": lambda p: p.users["caseworker"].memberships.get().pk,
+    "interventions_interventiontype": lambda p: InterventionType.objects.order_by("pk").first().pk,
+    "interventions_panel": lambda p: Panel.objects.get_or_create(
+        name="Test admin panel", defaults={"chair_agency": p.agencies["youth_justice"]}
+    )[0].pk,
 }
 ADMIN_VIEWS = {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403}
 for model, object_id in ADMIN_MODELS.items():
