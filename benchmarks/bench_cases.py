@@ -143,6 +143,16 @@ def build_searches(user, rng: random.Random, iterations: int) -> list[Search]:
     return ordered[:iterations]
 
 
+def build_identifier_searches(user, rng: random.Random, count: int) -> list[Search]:
+    """Searches by one identifier (partnership reference, UPN, NHS number or police reference)."""
+    searches = []
+    for child in visible_sample(user, rng, count * 2):
+        kinds = [kind for kind in ("reference", "upn", "nhs_number", "police_id") if getattr(child, kind)]
+        kind = kinds[len(searches) % len(kinds)]
+        searches.append(Search(f"identifier_{kind}", getattr(child, kind), child.pk, child.reference))
+    return searches[:count]
+
+
 def event_counts(child_ids: list[int]) -> dict[int, int]:
     from django.db.models import Count
 
@@ -274,8 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     client.force_login(user)
     search_url = reverse("cases:child_search")
 
-    def search(query: Search):
-        response = client.post(search_url, {"name": query.text})
+    def search(query: Search, field: str = "name"):
+        response = client.post(search_url, {field: query.text})
         if response.status_code != 200:
             raise SystemExit(f"search {query.kind} answered {response.status_code}")
         return response
@@ -309,6 +319,16 @@ def main(argv: list[str] | None = None) -> int:
                 emit(f"search_{kind}_p95", percentile(by_kind[kind], 0.95), "ms")
                 emit(f"search_{kind}_target_in_first_50", round(100 * found[kind] / len(by_kind[kind])), "%")
         emit("search_queries", count_queries(lambda: search(searches[0])), "queries")
+        # For information (the issue's target is for name search): search by one identifier.
+        identifiers = build_identifier_searches(user, rng, max(10, args.iterations // 4))
+        identifier_times, identifier_found = [], 0
+        for query in identifiers:
+            elapsed, _used, response = timed(lambda query=query: search(query, field="identifier"))
+            identifier_times.append(elapsed)
+            identifier_found += query.reference in response.content.decode()
+        emit("identifier_search_median", statistics.median(identifier_times), "ms")
+        emit("identifier_search_p95", percentile(identifier_times, 0.95), "ms")
+        emit("identifier_search_found", round(100 * identifier_found / len(identifiers)), "%")
         if args.trace:
             slowest = max(zip(times, searches, strict=True), key=lambda pair: pair[0])[1]
             trace(f"search {slowest.kind} {slowest.text!r}", lambda: search(slowest))

@@ -29,8 +29,8 @@ SEED = 20_260_301
 REFERENCE_PREFIX = "BC-"
 DEFAULT_PASSWORD = "correct horse battery"  # noqa: S105 (synthetic benchmark personas only)
 
-# Full size, as the issue asks. --scale multiplies the row counts (not agencies, users or contexts
-# proportions) for a quick try-out.
+# Full size, as the issue asks. --scale multiplies the row counts of children, families, contexts, links,
+# events and referrals (agencies and users stay) for a quick try-out.
 CHILDREN = 100_000
 FAMILIES = 50_000
 CONTEXTS = 2_000

@@ -24,11 +24,17 @@ prototype is a copy of the proposed change, so its effect can be measured before
   change_child from the role alone when the child carries visible_child()'s access_basis. Less
   ORM work per query (Django's subquery resolution is a large share of the page's Python time)
   and simpler plans.
+- interventions: the child profile lists `interventions_for(user, "child", child)`, filtered by
+  accounts.policy.subject_visibility: `child IN (visible children) OR family IN (visible families)
+  OR context IN (visible contexts)`, the same IN-under-OR shape as peers_of. With 3,334
+  interventions in the city it costs 194 ms (3.7 s with JIT), and building it is 33 ms of Python
+  even with none. Proposed: for a subject visible_child() has just proved visible, its
+  interventions are visible with it, so filter by the subject alone.
 """
 
 from __future__ import annotations
 
-PROTOTYPES = ("jit", "peers", "search", "policy")
+PROTOTYPES = ("jit", "peers", "search", "policy", "interventions")
 
 
 def _jit_off(sender, connection, **kwargs) -> None:
@@ -115,6 +121,18 @@ def _can(original):
     return can
 
 
+def _interventions_for(original):
+    def interventions_for(user, subject_kind: str, subject):
+        if getattr(subject, "access_basis", ""):
+            from interventions.models import Intervention
+            from interventions.queries_work import INTERVENTION_RELATED
+
+            return Intervention.objects.filter(**{subject_kind: subject}).select_related(*INTERVENTION_RELATED)
+        return original(user, subject_kind, subject)
+
+    return interventions_for
+
+
 def apply(names: list[str]) -> None:
     from django.db import connection
     from django.db.backends.signals import connection_created
@@ -131,6 +149,10 @@ def apply(names: list[str]) -> None:
         queries.peers_of = peers_of
     if "search" in names:
         queries.search_children = search_children
+    if "interventions" in names:
+        from cases.views import children as child_views
+
+        child_views.interventions_for = _interventions_for(child_views.interventions_for)
     if "policy" in names:
         from accounts import policy
 
