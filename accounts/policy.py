@@ -37,14 +37,19 @@ BREAK_GLASS_MAX_HOURS = 24
 VIEW_CHILD_PERMISSION = "view_child"
 
 
-def roles_of(user: User) -> set[str]:
+def _role_grants(user: User) -> set[tuple[str, str]]:
+    """(role, agency kind) of each active membership: one query per request, then remembered."""
     if not user.is_authenticated:
         return set()
-    cached = getattr(user, "_policy_roles", None)
+    cached = getattr(user, "_policy_role_grants", None)
     if cached is None:
-        cached = set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
-        user._policy_roles = cached
+        cached = set(Membership.objects.active().filter(user=user).values_list("role", "agency__kind"))
+        user._policy_role_grants = cached
     return cached
+
+
+def roles_of(user: User) -> set[str]:
+    return {role for role, _kind in _role_grants(user)}
 
 
 def has_role(user: User, *roles: str) -> bool:
@@ -102,15 +107,7 @@ def is_police(user: User) -> bool:
 
     if not user.is_authenticated or not user.is_active:
         return False
-    cached = getattr(user, "_policy_is_police", None)
-    if cached is None:
-        cached = (
-            Membership.objects.active()
-            .filter(user=user, role=Role.POLICE_OFFICER, agency__kind=AgencyKind.POLICE)
-            .exists()
-        )
-        user._policy_is_police = cached
-    return cached
+    return (Role.POLICE_OFFICER, AgencyKind.POLICE) in _role_grants(user)
 
 
 def subject_visibility(user: User) -> Q:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
 from accounts import policy
 from audit import services as audit
@@ -103,7 +104,8 @@ def search_children(user, search: ChildSearch, limit: int = 50) -> list[Child]:
         queryset = queryset.filter(date_of_birth=search.date_of_birth)
     if search.identifier.strip():
         queryset = queryset.filter(_identifier_matches(search.identifier))
-    results = list(queryset.order_by("family_name", "given_name", "id")[:limit])
+    # Ordering by Lower(...) keeps PostgreSQL from walking the name index looking for matches.
+    results = list(queryset.order_by(Lower("family_name"), Lower("given_name"), "id")[:limit])
     audit.record_search(user, Child, search.criteria(), [child.pk for child in results])
     return results
 
@@ -165,9 +167,12 @@ def context_links_of(child: Child) -> QuerySet[ContextLink]:
 
 
 def peers_of(user, child: Child) -> list[tuple[PeerLink, Child]]:
-    visible = visible_children(user).values("pk")
+    # A correlated EXISTS per link: `IN (visible children)` under an OR made PostgreSQL compute
+    # every child the user can see (benchmarks/README.md).
+    visible = visible_children(user)
     links = PeerLink.objects.filter(
-        Q(child_a=child, child_b__in=visible) | Q(child_b=child, child_a__in=visible)
+        (Q(child_a=child) & Q(Exists(visible.filter(pk=OuterRef("child_b_id")))))
+        | (Q(child_b=child) & Q(Exists(visible.filter(pk=OuterRef("child_a_id")))))
     ).select_related("child_a", "child_b", "source_agency")
     return [(link, link.child_b if link.child_a_id == child.pk else link.child_a) for link in links]
 

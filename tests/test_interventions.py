@@ -60,7 +60,11 @@ def make(p, types, *, subject=None, started_on, ended_on=None, status="active", 
 
 
 def test_default_types_are_created_once():
-    assert ensure_intervention_types() == len(DEFAULT_INTERVENTION_TYPES)
+    # The migration creates them on every install; creating again adds nothing, keeps edits,
+    # and restores a default someone deleted.
+    assert set(InterventionType.objects.values_list("code", flat=True)) == {c for c, _ in DEFAULT_INTERVENTION_TYPES}
+    InterventionType.objects.filter(code="education_offer").delete()
+    assert ensure_intervention_types() == 1
     InterventionType.objects.filter(code="mentoring").update(label="Mentoring (community)", is_active=False)
     assert ensure_intervention_types() == 0
     assert InterventionType.objects.count() == len(DEFAULT_INTERVENTION_TYPES)

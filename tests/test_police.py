@@ -570,11 +570,11 @@ def test_detail_pages_run_a_fixed_number_of_queries(
 
 
 QUERY_COUNTS = {
-    "PERSON_LIST": 11,
-    "DISRUPTION_LIST": 12,
-    "INTELLIGENCE_LIST": 11,
-    "PERSON_DETAIL": 15,
-    "INTELLIGENCE_DETAIL": 14,
+    "PERSON_LIST": 10,
+    "DISRUPTION_LIST": 11,
+    "INTELLIGENCE_LIST": 10,
+    "PERSON_DETAIL": 14,
+    "INTELLIGENCE_DETAIL": 13,
 }
 
 
