@@ -58,9 +58,11 @@ ADMIN_MODELS = {
     "accounts_user": lambda p: p.users["caseworker"].pk,
     "accounts_membership": lambda p: p.users["caseworker"].memberships.get().pk,
     "interventions_interventiontype": lambda p: InterventionType.objects.order_by("pk").first().pk,
-    "interventions_panel": lambda p: Panel.objects.get_or_create(
-        name="Test admin panel", defaults={"chair_agency": p.agencies["youth_justice"]}
-    )[0].pk,
+    "interventions_panel": lambda p: (
+        Panel.objects.get_or_create(name="Test admin panel", defaults={"chair_agency": p.agencies["youth_justice"]})[
+            0
+        ].pk
+    ),
 }
 ADMIN_VIEWS = {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403}
 for model, object_id in ADMIN_MODELS.items():
