@@ -14,6 +14,13 @@ from tests.matrix import (
 )
 
 
+def admin_panel(p):
+    panel, _created = Panel.objects.get_or_create(
+        name="Test admin panel", defaults={"chair_agency": p.agencies["youth_justice"]}
+    )
+    return panel
+
+
 def grant_pk(p):
     grant = BreakGlassGrant.objects.create(
         user=p.users["police"], child=p.unlinked_child, reason="Test emergency", expires_at="2099-01-01T00:00Z"
@@ -58,11 +65,7 @@ ADMIN_MODELS = {
     "accounts_user": lambda p: p.users["caseworker"].pk,
     "accounts_membership": lambda p: p.users["caseworker"].memberships.get().pk,
     "interventions_interventiontype": lambda p: InterventionType.objects.order_by("pk").first().pk,
-    "interventions_panel": lambda p: (
-        Panel.objects.get_or_create(name="Test admin panel", defaults={"chair_agency": p.agencies["youth_justice"]})[
-            0
-        ].pk
-    ),
+    "interventions_panel": lambda p: admin_panel(p).pk,
 }
 ADMIN_VIEWS = {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403}
 for model, object_id in ADMIN_MODELS.items():
