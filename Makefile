@@ -78,3 +78,13 @@ BENCH_ARGS ?=
 bench: install
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.generate_city
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.bench_cases $(BENCH_ARGS)
+
+# Cohort benchmark (benchmarks/README.md, "Cohort engine"): the city above plus 3,000,000 observations, then the
+# whole-city and incremental recalculation against a hand-written floor, then the feed import rate. Fails when a
+# target is missed (full <= 10 s and <= 1.5 x floor, incremental <= 1 s, import >= 25,000 rows/s).
+.PHONY: bench-cohort
+bench-cohort: install
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.generate_city
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.generate_cohort_city
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.bench_cohort $(BENCH_ARGS)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.bench_feed_import $(BENCH_ARGS)

@@ -19,6 +19,10 @@ def navigation_for(request: HttpRequest) -> list[dict]:
         items.append(("Tasks", "interventions:task_list", "see_caseload"))
     if policy.can(user, "run_panel"):
         items.append(("Panels", "interventions:panel_list", "run_panel"))
+    if policy.can(user, "view_cohort"):
+        items.append(("Cohort", "cohorts:cohort_home", "view_cohort"))
+    elif policy.can(user, "view_fairness"):
+        items.append(("Cohort fairness", "cohorts:fairness", "view_fairness"))
     if policy.can(user, "police_work"):
         items.append(("Police", "interventions:police_home", "police_work"))
     if policy.can(user, "break_glass"):

@@ -34,6 +34,8 @@ EDITOR_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.VOLUNTARY_W
 # Roles that may open a record in an emergency (break the glass).
 BREAK_GLASS_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
 BREAK_GLASS_MAX_HOURS = 24
+# Roles that work with the cohort: suggestions, nominations and tiers of the children they can see.
+COHORT_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
 VIEW_CHILD_PERMISSION = "view_child"
 
 
@@ -233,6 +235,15 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "review_break_glass": lambda user, _obj: has_role(user, Role.DATA_PROTECTION_OFFICER),
     "administer": lambda user, _obj: has_role(user, Role.SYSTEM_ADMIN),
     "see_caseload": lambda user, _obj: has_role(user, *CASELOAD_ROLES, Role.MENTOR),
+    # Cohorts (issue 5). Suggestions about a child are shown only where the child is visible;
+    # aggregates (counts, fairness) are partnership-wide for managers and the DPO.
+    "view_cohort": lambda user, _obj: has_role(user, *COHORT_ROLES),
+    "nominate": lambda user, obj: has_role(user, *EDITOR_ROLES) and _can_view_child(user, obj),
+    "decide_tier": lambda user, obj: has_role(user, Role.MANAGER, Role.CASEWORKER) and _can_view_child(user, obj),
+    "manage_feeds": lambda user, _obj: has_role(user, Role.MANAGER),
+    "run_cohort": lambda user, _obj: has_role(user, Role.MANAGER),
+    "view_fairness": lambda user, _obj: has_role(user, Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
+    "switch_suggestions": lambda user, _obj: has_role(user, Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
 }
 
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "cases",
     "jobs",
     "interventions",
+    "cohorts",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +163,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Uploaded data feeds. Never served over HTTP: the error report is the only thing downloaded.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "") or VAR_DIR / "media")
+FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", str(200 * 1024 * 1024)))
+# Hour (local time) of the nightly whole-city cohort recalculation.
+COHORT_NIGHTLY_HOUR = int(os.environ.get("COHORT_NIGHTLY_HOUR", "2"))
+
 # Celery: Redis when configured; otherwise tasks run in-process so nothing else is needed.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -176,6 +184,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
     "publish-pending-outbox": {"task": "jobs.tasks.publish_pending", "schedule": 60.0},
+    "cohort-nightly-recalculation": {
+        "task": "cohorts.nightly_recalculation",
+        "schedule": crontab(hour=COHORT_NIGHTLY_HOUR, minute=0),
+    },
 }
 
 if REDIS_URL:
@@ -212,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "RelationshipEnum": "cases.models.Relationship",
         "PeerRelationshipEnum": "cases.models.PeerRelationship",
         "DisruptionKindEnum": "interventions.models.DisruptionKind",
+        "CohortTierEnum": "cohorts.models.Tier",  # suggested, nominated, proposed, decided tiers
     },
 }
 

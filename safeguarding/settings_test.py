@@ -22,3 +22,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests only (tests/test_cohort_worker.py): a cohort run sleeps this long between writing its
+# suggestions and publishing them, so a test can kill the worker half-way. Never set in production.
+COHORT_RUN_PAUSE_SECONDS = float(os.environ.get("COHORT_RUN_PAUSE_SECONDS", "0"))

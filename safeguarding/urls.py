@@ -7,6 +7,7 @@ from accounts import api as accounts_api
 from accounts.admin import site as admin_site
 from cases import api as cases_api
 from cases.views import children as case_views
+from cohorts import api as cohorts_api
 from interventions import api as interventions_api
 
 router = SimpleRouter()
@@ -16,7 +17,14 @@ router.register("contexts", cases_api.ContextViewSet, basename="context")
 router.register("referrals", cases_api.ReferralViewSet, basename="referral")
 router.register("context-assessments", cases_api.ContextAssessmentViewSet, basename="context-assessment")
 router.register("context-plans", cases_api.ContextPlanViewSet, basename="context-plan")
-for area in (interventions_api.work, interventions_api.panels, interventions_api.police):
+for area in (
+    interventions_api.work,
+    interventions_api.panels,
+    interventions_api.police,
+    cohorts_api.runs,
+    cohorts_api.feeds,
+    cohorts_api.decisions,
+):
     for prefix, viewset, basename in area.ROUTES:
         router.register(prefix, viewset, basename=basename)
 
@@ -36,6 +44,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("", include("interventions.urls")),
+    path("cohort/", include("cohorts.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -3,7 +3,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -163,10 +163,15 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if child is None:
         return not_found(request)
     can_edit = policy.can(user, "change_child", child)
-    related = Child.objects.select_related("school", "lead_professional").only(
-        "pk", "school__name", "school__reference", "lead_professional"
+    # The current cohort tier rides on this query (a join, not another query).
+    related = Child.objects.select_related("school", "lead_professional", "cohort_tier").only(
+        "pk", "school__name", "school__reference", "lead_professional", "cohort_tier__tier", "cohort_tier__since"
     )
     related = related.get(pk=child.pk)
+    try:
+        cohort_tier = related.cohort_tier
+    except ObjectDoesNotExist:
+        cohort_tier = None
     child.age = age_on(child.date_of_birth)
     peers = queries.peers_of(user, child)
     links = list(queries.context_links_of(child))
@@ -184,6 +189,8 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "child": child,
         "school": related.school,
         "lead_professional": related.lead_professional,
+        "can_view_cohort": policy.can(user, "view_cohort"),
+        "cohort_tier": cohort_tier,
         "can_edit": can_edit,
         "can_add_family": can_edit and policy.can(user, "add_family"),
         "aliases": list(child.aliases.all()),

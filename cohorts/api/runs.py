@@ -1,0 +1,241 @@
+"""/api/v1/cohort-runs/ and /api/v1/cohort-suggestions/: recalculation runs (list, read, and request
+one: managers only), and each child's current suggestion with the contributions that explain it
+(read-only, children you may see only: /cohort-suggestions/<child id>/). Suggestions about a child
+you may not see answer 404; contexts you may not see are not named."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import policy
+from audit import services as audit
+from cases import queries
+from cases.api.common import (
+    FORBIDDEN_RESPONSE,
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    CaseViewSet,
+    created,
+    forbidden,
+    not_found,
+    not_in_future,
+    parse_id,
+    path_id,
+)
+from cases.models import Child
+from cohorts.models import CohortRun, CohortSettings, RunKind, RunTrigger, Suggestion
+from cohorts.services import runs as run_services
+
+VIEW_MESSAGE = "Only caseworkers, police officers and managers can see the cohort."
+RUN_MESSAGE = "Only managers can ask for a recalculation."
+
+
+class RunSerializer(serializers.ModelSerializer):
+    scoring_model_version = serializers.IntegerField(source="scoring_model.version", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    children_listed = serializers.SerializerMethodField(help_text="For an incremental run: how many children.")
+
+    class Meta:
+        model = CohortRun
+        fields = [
+            "id",
+            "kind",
+            "trigger",
+            "status",
+            "status_label",
+            "as_of",
+            "scoring_model_version",
+            "suggestions_enabled",
+            "base_run",
+            "children_listed",
+            "observation_high_water",
+            "created_at",
+            "started_at",
+            "published_at",
+            "duration_ms",
+            "children_scored",
+            "counts",
+            "changes",
+            "error",
+        ]
+        read_only_fields = fields
+
+    def get_children_listed(self, run: CohortRun) -> int:
+        return len(run.child_ids)
+
+
+class RunRequestSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, validators=[not_in_future], help_text="Default today; must not be in the future."
+    )
+
+
+class ContributionSerializer(serializers.Serializer):
+    """An indicator (code, level, weight, count, last_observed_on) or a context link (context_id,
+    context_name when you may see the context, reason, weight)."""
+
+    code = serializers.CharField(required=False)
+    level = serializers.CharField(required=False)
+    weight = serializers.IntegerField()
+    count = serializers.IntegerField(required=False)
+    last_observed_on = serializers.DateField(required=False)
+    context_id = serializers.IntegerField(required=False)
+    context_name = serializers.CharField(required=False, allow_null=True)
+    reason = serializers.ChoiceField(choices=["other_children", "harm"], required=False)
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    run_as_of = serializers.DateField(source="run.as_of", read_only=True)
+    scoring_model_version = serializers.IntegerField(source="run.scoring_model.version", read_only=True)
+    contributions = serializers.SerializerMethodField()
+    why_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "child",
+            "run",
+            "run_as_of",
+            "scoring_model_version",
+            "score",
+            "individual_score",
+            "family_score",
+            "context_score",
+            "tier",
+            "previous_tier",
+            "contributions",
+            "why_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ContributionSerializer(many=True))
+    def get_contributions(self, suggestion: Suggestion) -> list:
+        names = self.context.get("context_names", {})
+        result = []
+        for entry in suggestion.contributions:
+            entry = dict(entry)
+            if "context_id" in entry:
+                entry["context_name"] = names.get(entry["context_id"])
+            result.append(entry)
+        return result
+
+    def get_why_url(self, suggestion: Suggestion) -> str:
+        return reverse("cohorts:suggestion_why", args=[suggestion.child_id])
+
+
+def _context_names(user, suggestions) -> dict[int, str]:
+    ids = {e["context_id"] for s in suggestions for e in s.contributions if "context_id" in e}
+    if not ids:
+        return {}
+    return dict(queries.visible_contexts(user).filter(pk__in=ids).values_list("pk", "name"))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Recalculation runs, newest first",
+        responses={200: RunSerializer(many=True), 403: FORBIDDEN_RESPONSE},
+    ),
+    retrieve=extend_schema(
+        summary="A recalculation run", responses={200: RunSerializer, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE}
+    ),
+    create=extend_schema(
+        summary="Ask for a whole-city recalculation (managers); it runs in the background",
+        request=RunRequestSerializer,
+        responses={201: RunSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
+    ),
+)
+class CohortRunViewSet(CaseViewSet):
+    model = CohortRun
+    serializer_class = RunSerializer
+
+    def get_queryset(self):
+        return CohortRun.objects.select_related("scoring_model")
+
+    def list(self, request: Request) -> Response:
+        if not policy.can(request.user, "view_cohort"):
+            return forbidden(VIEW_MESSAGE)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RunSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        if not policy.can(request.user, "view_cohort"):
+            return forbidden(VIEW_MESSAGE)
+        object_id = parse_id(pk)
+        run = self.get_queryset().filter(pk=object_id).first() if object_id else None
+        if run is None:
+            return not_found()
+        return Response(RunSerializer(run).data)
+
+    def create(self, request: Request) -> Response:
+        if not policy.can(request.user, "run_cohort"):
+            return forbidden(RUN_MESSAGE)
+        serializer = RunRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            return self.invalid(serializer)
+        with transaction.atomic():
+            run = run_services.request_run(
+                kind=RunKind.FULL,
+                trigger=RunTrigger.MANUAL,
+                as_of=serializer.validated_data.get("as_of"),
+                requested_by=request.user,
+            )
+        return created(run, RunSerializer(run).data, reverse("api:cohort-run-detail", args=[run.pk]))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Current suggestions of the children you may see, highest score first",
+        responses={200: SuggestionSerializer(many=True), 403: FORBIDDEN_RESPONSE},
+    ),
+    retrieve=extend_schema(
+        summary="A child's current suggestion and why (by child id)",
+        parameters=[path_id("id", "The child's id.")],
+        responses={200: SuggestionSerializer, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE},
+    ),
+)
+class CohortSuggestionViewSet(CaseViewSet):
+    model = Suggestion
+    serializer_class = SuggestionSerializer
+
+    def get_queryset(self):
+        if not CohortSettings.load().suggestions_enabled:
+            return Suggestion.objects.none()
+        return (
+            Suggestion.objects.current()
+            .visible_to(self.request.user)
+            .select_related("run", "run__scoring_model")
+            .order_by("-score", "child_id")
+        )
+
+    def list(self, request: Request) -> Response:
+        if not policy.can(request.user, "view_cohort"):
+            return forbidden(VIEW_MESSAGE)
+        page = self.paginate_queryset(self.get_queryset())
+        audit.record_list(request.user, Child, [s.child_id for s in page], what="api cohort suggestions")
+        context = {"context_names": _context_names(request.user, page)}
+        return self.get_paginated_response(SuggestionSerializer(page, many=True, context=context).data)
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        object_id = parse_id(pk)
+        child = queries.visible_child(request.user, object_id) if object_id else None
+        if child is None:
+            return not_found()
+        if not policy.can(request.user, "view_cohort"):
+            return forbidden(VIEW_MESSAGE)
+        audit.record_read(request.user, child, basis=getattr(child, "access_basis", ""))
+        suggestion = self.get_queryset().filter(child=child).first()
+        if suggestion is None:
+            return not_found()
+        context = {"context_names": _context_names(request.user, [suggestion])}
+        return Response(SuggestionSerializer(suggestion, context=context).data)
+
+
+ROUTES = [
+    ("cohort-runs", CohortRunViewSet, "cohort-run"),
+    ("cohort-suggestions", CohortSuggestionViewSet, "cohort-suggestion"),
+]

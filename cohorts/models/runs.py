@@ -1,0 +1,226 @@
+"""Recalculation runs and the suggestions they publish."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+
+class Tier(models.TextChoices):
+    MOST_VULNERABLE = "most_vulnerable", "Most vulnerable"
+    VULNERABLE = "vulnerable_cohort", "Vulnerable cohort"
+    CAUSE_FOR_CONCERN = "cause_for_concern", "Cause for concern"
+
+
+class RunKind(models.TextChoices):
+    FULL = "full", "Whole city"
+    INCREMENTAL = "incremental", "Changed children only"
+
+
+class RunTrigger(models.TextChoices):
+    NIGHTLY = "nightly", "Nightly"
+    FEED = "feed", "After a data feed"
+    MANUAL = "manual", "Requested by a manager"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped: another run was in progress"
+
+
+class CohortRunQuerySet(models.QuerySet):
+    def current_full(self) -> "CohortRun | None":
+        return self.filter(kind=RunKind.FULL, status=RunStatus.PUBLISHED).order_by("-published_at", "-id").first()
+
+    def current_chain(self) -> list[int]:
+        """Ids of the published runs readers see: the latest full run and the incremental runs
+        published on top of it, oldest first. The newest run holding a child's row wins."""
+        full = self.current_full()
+        if full is None:
+            return []
+        later = self.filter(kind=RunKind.INCREMENTAL, status=RunStatus.PUBLISHED, base_run=full).order_by("id")
+        return [full.pk, *later.values_list("pk", flat=True)]
+
+
+class CohortRun(models.Model):
+    """One recalculation. Rows it writes stay invisible until `status` becomes published, in one
+    transaction, so readers always see a complete run."""
+
+    kind = models.CharField(max_length=12, choices=RunKind.choices)
+    trigger = models.CharField(max_length=10, choices=RunTrigger.choices)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    as_of = models.DateField()
+    scoring_model = models.ForeignKey("cohorts.ScoringModel", on_delete=models.PROTECT, related_name="runs")
+    base_run = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="incremental_runs"
+    )
+    child_ids = models.JSONField(default=list, blank=True, help_text="For an incremental run: the children to rescore.")
+    observation_high_water = models.BigIntegerField(
+        default=0, help_text="The highest observation id included, so a rerun sees the same inputs."
+    )
+    suggestions_enabled = models.BooleanField(default=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    feed = models.ForeignKey("cohorts.FeedImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    children_scored = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="Suggested children per tier.")
+    changes = models.PositiveIntegerField(default=0, help_text="Children whose suggested tier changed.")
+    error = models.CharField(max_length=1000, blank=True)
+
+    objects = CohortRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "status", "published_at"])]
+
+    def __str__(self) -> str:
+        return f"Cohort run {self.pk} ({self.get_status_display().lower()})"
+
+
+class SuggestionQuerySet(models.QuerySet):
+    def current(self) -> "SuggestionQuerySet":
+        """Each child's suggestion in the published chain: the row of the newest run that holds it."""
+        chain = CohortRun.objects.current_chain()
+        newer = Suggestion.objects.filter(child=OuterRef("child"), run__in=chain, run_id__gt=OuterRef("run_id"))
+        return self.filter(run__in=chain).exclude(Exists(newer))
+
+    def visible_to(self, user) -> "SuggestionQuerySet":
+        from accounts import policy
+
+        return self.filter(child__in=policy.visible_children(user).values("pk"))
+
+
+class Suggestion(models.Model):
+    """A child's score in one run, its parts and the suggested tier (blank below the threshold).
+
+    `contributions` explains it: a list of {code, level, weight, count, last_observed_on} for
+    indicators, and {context_id, reason} entries for context links, in the order they were added."""
+
+    # A run writes a row per child of the city in one statement, so the table keeps only what its
+    # readers use: (run, child) and (child, run) below cover both lookups (no single-column indexes),
+    # and no database-level foreign keys (checked row by row at commit): the rows are derived, written
+    # only by cohorts.services.scoring from existing children for an existing run, and Django still
+    # cascades deletions.
+    run = models.ForeignKey(
+        CohortRun, on_delete=models.CASCADE, related_name="suggestions", db_index=False, db_constraint=False
+    )
+    child = models.ForeignKey(
+        "cases.Child",
+        on_delete=models.CASCADE,
+        related_name="cohort_suggestions",
+        db_index=False,
+        db_constraint=False,
+    )
+    score = models.PositiveIntegerField()
+    individual_score = models.PositiveIntegerField(default=0)
+    family_score = models.PositiveIntegerField(default=0)
+    context_score = models.PositiveIntegerField(default=0)
+    tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
+    previous_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
+    contributions = models.JSONField(default=list)
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "child_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "child"], name="unique_suggestion_per_run")]
+        indexes = [models.Index(fields=["child", "run"], name="suggestion_child_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id}: {self.score}"
+
+
+class RunLock(models.Model):
+    """One row per lock name. A run takes it with SELECT ... FOR UPDATE NOWAIT on PostgreSQL (or a
+    conditional UPDATE on SQLite) so two runs can never overlap; a killed run's lock is released
+    when its connection dies (PostgreSQL) or when `expires_at` passes."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    held_by_run = models.ForeignKey(CohortRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NominationStatus(models.TextChoices):
+    OPEN = "open", "Awaiting panel"
+    DECIDED = "decided", "Decided"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Nomination(models.Model):
+    """A practitioner's professional judgement that a child belongs in the emerging cohort."""
+
+    child = models.ForeignKey("cases.Child", on_delete=models.CASCADE, related_name="cohort_nominations")
+    tier = models.CharField(max_length=20, choices=Tier.choices)
+    reason = models.TextField(max_length=5000)
+    status = models.CharField(max_length=10, choices=NominationStatus.choices, default=NominationStatus.OPEN)
+    nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["child"], condition=Q(status="open"), name="one_open_nomination_per_child")
+        ]
+
+    def __str__(self) -> str:
+        return f"Nomination of {self.child_id} for {self.get_tier_display()}"
+
+
+class DecisionOutcome(models.TextChoices):
+    CONFIRM = "confirm", "Confirmed the proposed tier"
+    CHANGE = "change", "Changed the tier"
+    REJECT = "reject", "Not in a cohort tier"
+
+
+class TierDecision(models.Model):
+    """A panel's recorded decision. The only thing that changes a child's tier; these rows are the
+    tier history."""
+
+    child = models.ForeignKey("cases.Child", on_delete=models.CASCADE, related_name="tier_decisions")
+    outcome = models.CharField(max_length=10, choices=DecisionOutcome.choices)
+    proposed_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
+    tier = models.CharField(max_length=20, choices=Tier.choices, blank=True, help_text="Blank when rejected.")
+    previous_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
+    suggestion = models.ForeignKey(Suggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    nomination = models.ForeignKey(
+        Nomination, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    panel_meeting = models.ForeignKey(
+        "interventions.PanelMeeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(max_length=5000)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["child", "-decided_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} for {self.child_id}"
+
+
+class ChildTier(models.Model):
+    """A child's current tier, as last decided by a panel (absent: not in a tier)."""
+
+    child = models.OneToOneField("cases.Child", on_delete=models.CASCADE, related_name="cohort_tier")
+    tier = models.CharField(max_length=20, choices=Tier.choices)
+    decision = models.ForeignKey(TierDecision, on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tier"])]
+
+    def __str__(self) -> str:
+        return self.get_tier_display()

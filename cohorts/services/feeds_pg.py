@@ -1,0 +1,336 @@
+# ruff: noqa: S608 -- the SQL is built only from constant table and column names; values are parameters.
+"""The PostgreSQL fast path of the feed import: the file is COPY'd straight into a temporary table,
+every row is checked in SQL (the columns about a person once per distinct person, in Python, with
+the same messages as the Python path), and the observations and staged rows are written with
+INSERT ... SELECT. Matching stays in Python (cohorts.services.matching), once per person.
+
+Used for files PostgreSQL can read as CSV with exactly the header's 13 columns; anything else
+(a line with the wrong number of values, a blank line) goes through the Python path, which reports
+such lines row by row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import date
+
+import psycopg2
+from django.db import DataError, connection, transaction
+
+from cohorts.models import FEED_HEADER, FeedImport, FeedRow, FeedStatus, MatchReview
+from cohorts.services.matching import Outcome, Person, age_on, build_child_index, match_child, person_key
+
+PERSON = ("given_name", "family_name", "date_of_birth", "postcode", "upn", "nhs_number", "police_id")
+PERSON_COLUMNS = ", ".join(PERSON)
+# One text key per person (the 7 columns joined by the unit separator): joins on one column get
+# good row estimates, where a 7-column join makes PostgreSQL expect 1 row and pick nested loops.
+PERSON_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in PERSON)})"
+SEPARATOR = chr(31)
+ALL_COLUMNS = ", ".join(FEED_HEADER)
+LIMITS = {name: FeedRow._meta.get_field(name).max_length for name in FEED_HEADER}
+
+
+def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
+    """COPY Python rows into a temporary table: None is NULL; the `text` columns keep empty strings."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text}))", buffer)
+
+
+def drop_temporary_tables(cursor) -> None:
+    cursor.execute(
+        "DROP TABLE IF EXISTS pg_temp.feed_stage, pg_temp.feed_people, pg_temp.feed_dates, pg_temp.feed_checked, "
+        "pg_temp.feed_decisions, pg_temp.feed_households"
+    )
+
+
+def stage_and_check(
+    feed: FeedImport, *, today: date, codes: set[str], check_person, parse_date, progress=None
+) -> dict | None:
+    """COPY the file into pg_temp.feed_stage and check every row into pg_temp.feed_checked.
+    Returns {'total': n, 'invalid': n}, or None when PostgreSQL cannot read the file as CSV."""
+    with connection.cursor() as cursor:
+        drop_temporary_tables(cursor)
+        text_columns = ", ".join(f"{name} text" for name in FEED_HEADER)
+        cursor.execute(f"CREATE TEMP TABLE feed_stage (n bigint GENERATED ALWAYS AS IDENTITY, {text_columns})")
+        try:
+            with transaction.atomic(), feed.file.open("rb") as raw:
+                cursor.copy_expert(
+                    f"COPY feed_stage ({ALL_COLUMNS}) FROM STDIN WITH (FORMAT csv, HEADER true, "
+                    f"FORCE_NOT_NULL ({ALL_COLUMNS}))",
+                    raw,
+                )
+        except (DataError, psycopg2.DataError):
+            drop_temporary_tables(cursor)
+            return None
+        cursor.execute("SELECT count(*) FROM feed_stage")
+        total = cursor.fetchone()[0]
+        if progress is not None:
+            progress(total)
+        # The person columns: once per distinct person, in Python (the same checks and messages).
+        cursor.execute(f"SELECT {PERSON_COLUMNS} FROM feed_stage GROUP BY {PERSON_COLUMNS}")
+        dates: dict = {}
+        people = []
+        for values in cursor.fetchall():
+            problems, born = check_person(*values, today, dates)
+            people.append((SEPARATOR.join(values), "\n".join(problems), born))
+        cursor.execute("CREATE TEMP TABLE feed_people (person text, problems text, born date)")
+        _copy_rows(cursor, "feed_people", "person, problems, born", people, "person, problems")
+        cursor.execute("SELECT DISTINCT observed_on FROM feed_stage")
+        observed = [(value, parse_date(value, dates)) for (value,) in cursor.fetchall()]
+        cursor.execute("CREATE TEMP TABLE feed_dates (value text, d date)")
+        _copy_rows(cursor, "feed_dates", "value, d", observed, "value")
+        cursor.execute("SET jit = off; SET work_mem = '256MB'")
+        cursor.execute("ANALYZE feed_stage; ANALYZE feed_people; ANALYZE feed_dates")
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE feed_checked AS
+            SELECT s.*, p.person, p.born, d.d AS observed,
+              EXISTS (SELECT 1 FROM cohorts_observation o
+                      WHERE o.source_system = s.source_system AND o.source_record_id = s.source_record_id) AS known,
+              concat_ws(E'\\n',
+                NULLIF(p.problems, ''),
+                CASE WHEN s.first_n <> s.n AND s.source_record_id <> '' THEN format(
+                  'source_record_id: ''%%s'' appears more than once in the file (first on line %%s)',
+                  s.source_record_id, s.first_n + 1) END,
+                CASE WHEN btrim(s.source_system) = '' THEN 'source_system: must not be blank' END,
+                CASE WHEN btrim(s.source_record_id) = '' THEN 'source_record_id: must not be blank' END,
+                CASE WHEN length(s.source_system) > {LIMITS["source_system"]}
+                  THEN 'source_system: longer than {LIMITS["source_system"]} characters' END,
+                CASE WHEN length(s.source_record_id) > {LIMITS["source_record_id"]}
+                  THEN 'source_record_id: longer than {LIMITS["source_record_id"]} characters' END,
+                CASE WHEN length(s.household_ref) > {LIMITS["household_ref"]}
+                  THEN 'household_ref: longer than {LIMITS["household_ref"]} characters' END,
+                CASE WHEN length(s.indicator_code) > {LIMITS["indicator_code"]}
+                  THEN 'indicator_code: longer than {LIMITS["indicator_code"]} characters' END,
+                CASE WHEN length(s.observed_on) > {LIMITS["observed_on"]}
+                  THEN 'observed_on: longer than {LIMITS["observed_on"]} characters' END,
+                CASE WHEN length(s.note) > {LIMITS["note"]} THEN 'note: longer than {LIMITS["note"]} characters' END,
+                CASE WHEN btrim(s.indicator_code) = '' THEN 'indicator_code: must not be blank'
+                     WHEN NOT (s.indicator_code = ANY(%s))
+                     THEN format('indicator_code: ''%%s'' is not an indicator code in use', s.indicator_code) END,
+                CASE WHEN btrim(s.observed_on) = '' THEN 'observed_on: must not be blank'
+                     WHEN d.d IS NULL THEN format(
+                       'observed_on: ''%%s'' is not a date; use YYYY-MM-DD, like 2026-03-27', s.observed_on)
+                     WHEN d.d > %s THEN format('observed_on: %%s is in the future', to_char(d.d, 'YYYY-MM-DD'))
+                     WHEN p.born IS NOT NULL AND d.d < p.born THEN 'observed_on: is before the date of birth' END
+              ) AS errors
+            FROM (SELECT *, min(n) OVER (PARTITION BY source_system, source_record_id) AS first_n FROM feed_stage) s
+            JOIN feed_people p ON p.person = {PERSON_KEY}
+            LEFT JOIN feed_dates d ON d.value = s.observed_on
+            """,
+            [sorted(codes), today],
+        )
+        cursor.execute("ANALYZE feed_checked")
+        cursor.execute("SELECT count(*), count(*) FILTER (WHERE errors <> '') FROM feed_checked")
+        checked, invalid = cursor.fetchone()
+        cursor.execute("RESET jit; RESET work_mem")
+        if checked != total:
+            raise RuntimeError(f"{total - checked} staged rows were lost while checking the file")
+    return {"total": total, "invalid": invalid}
+
+
+def stage_invalid(feed: FeedImport) -> None:
+    """Write every checked row to the staging table as sent (cut to the column sizes), with its errors."""
+    cut = ", ".join(f"left({name}, {LIMITS[name]})" for name in FEED_HEADER)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO cohorts_feedrow (feed_id, line_number, {ALL_COLUMNS}, errors, status)
+            SELECT %s, n + 1, {cut}, errors, CASE WHEN errors <> '' THEN 'invalid' ELSE 'valid' END
+            FROM feed_checked ORDER BY n
+            """,
+            [feed.pk],
+        )
+        drop_temporary_tables(cursor)
+
+
+def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> dict:
+    """Match the people of the checked rows (every row valid), create what they need, write the
+    observations and the staged rows. Runs inside the caller's transaction; returns the counts."""
+    mark = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
+        cursor.execute(
+            f"""
+            SELECT {PERSON_COLUMNS}, born,
+                   array_agg(DISTINCT source_system || chr(31) || household_ref) FILTER (WHERE household_ref <> '')
+            FROM feed_checked WHERE NOT known GROUP BY {PERSON_COLUMNS}, born
+            """
+        )
+        persons: dict = {}
+        raw_to_person: dict = {}
+        for *raw, born, households in cursor.fetchall():
+            key = person_key(raw[0], raw[1], born, raw[3], raw[4], raw[5], raw[6])
+            person = persons.get(key)
+            if person is None:
+                person = persons[key] = Person(
+                    given_name=raw[0],
+                    family_name=raw[1],
+                    date_of_birth=born,
+                    postcode=key[2],
+                    upn=key[3],
+                    nhs_number=key[4],
+                    police_id=key[5],
+                    name_key=key[0],
+                )
+                person.raw_postcode = raw[3].strip()
+            for household in households or ():
+                system, ref = household.split(chr(31), 1)
+                person.households.setdefault((system, ref), raw[3])
+            raw_to_person[tuple(raw)] = person
+        people = list(persons.values())
+        timings["group"] = time.monotonic() - mark
+        mark = time.monotonic()
+        index = build_child_index(people)
+        for person in people:
+            match_child(person, index, is_child=age_on(person.date_of_birth, today) < 18)
+            if not person.outcome:
+                person.outcome = Outcome.ADULT
+        timings["match"] = time.monotonic() - mark
+        mark = time.monotonic()
+        applied = [p for p in people if p.outcome != Outcome.REVIEW]
+        reviews = [p for p in people if p.outcome == Outcome.REVIEW]
+        families = applier.families_for(applied)
+        applier.create_children(
+            [p for p in applied if p.outcome == Outcome.NEW_CHILD], used_identifiers=set(index.by_identifier)
+        )
+        applier.resolve_adults([p for p in applied if p.outcome == Outcome.ADULT], families)
+        applier.link_members(applied, families)
+        review_number = {id(person): n for n, person in enumerate(reviews)}
+        cursor.execute(
+            "CREATE TEMP TABLE feed_decisions (person text, child_id bigint, adult_id bigint, review integer)"
+        )
+        _copy_rows(
+            cursor,
+            "feed_decisions",
+            "person, child_id, adult_id, review",
+            (
+                (
+                    SEPARATOR.join(raw),
+                    person.child_id,
+                    None if person.child_id else person.adult_id,
+                    review_number.get(id(person)),
+                )
+                for raw, person in raw_to_person.items()
+            ),
+            "person",
+        )
+        cursor.execute("CREATE TEMP TABLE feed_households (source_system text, household_ref text, family_id bigint)")
+        _copy_rows(
+            cursor,
+            "feed_households",
+            "source_system, household_ref, family_id",
+            ((system, ref, family_id) for (system, ref), family_id in families.items()),
+            "source_system, household_ref",
+        )
+        cursor.execute("ANALYZE feed_decisions; ANALYZE feed_households")
+        timings["people"] = time.monotonic() - mark
+        mark = time.monotonic()
+        _lock(cursor, "cases_child", "SELECT DISTINCT child_id FROM feed_decisions WHERE child_id IS NOT NULL")
+        _lock(cursor, "cases_adult", "SELECT DISTINCT adult_id FROM feed_decisions WHERE adult_id IS NOT NULL")
+        _lock(cursor, "cases_family", "SELECT DISTINCT family_id FROM feed_households")
+        cursor.execute(
+            """
+            INSERT INTO cohorts_observation (source_system, source_record_id, indicator_code, observed_on,
+                                             child_id, adult_id, family_id, note, feed_id)
+            SELECT c.source_system, c.source_record_id, c.indicator_code, c.observed, dd.child_id, dd.adult_id,
+                   h.family_id, c.note, %s
+            FROM feed_checked c
+            JOIN feed_decisions dd ON dd.person = c.person
+            LEFT JOIN feed_households h ON h.source_system = c.source_system AND h.household_ref = c.household_ref
+            WHERE NOT c.known AND dd.review IS NULL
+            ORDER BY dd.child_id, dd.adult_id, c.indicator_code, c.observed
+            """,
+            [feed.pk],
+        )
+        rows_applied = cursor.rowcount
+        cursor.execute(
+            """
+            SELECT DISTINCT h.family_id FROM feed_checked c
+            JOIN feed_decisions dd ON dd.person = c.person
+            JOIN feed_households h ON h.source_system = c.source_system AND h.household_ref = c.household_ref
+            WHERE NOT c.known AND dd.review IS NULL AND dd.child_id IS NULL
+            """
+        )
+        applier.touched_families.update(family_id for (family_id,) in cursor.fetchall())
+        timings["observations"] = time.monotonic() - mark
+        mark = time.monotonic()
+        cursor.execute(
+            f"""
+            INSERT INTO cohorts_feedrow (feed_id, line_number, {ALL_COLUMNS}, errors, status, child_id, adult_id)
+            SELECT %s, c.n + 1, {", ".join(f"c.{name}" for name in FEED_HEADER)}, '',
+                   CASE WHEN c.known THEN 'already_known' WHEN dd.review IS NOT NULL THEN 'in_review'
+                        ELSE 'applied' END,
+                   CASE WHEN NOT c.known AND dd.review IS NULL THEN dd.child_id END,
+                   CASE WHEN NOT c.known AND dd.review IS NULL THEN dd.adult_id END
+            FROM feed_checked c LEFT JOIN feed_decisions dd ON dd.person = c.person
+            ORDER BY c.n
+            """,
+            [feed.pk],
+        )
+        cursor.execute(
+            """
+            SELECT dd.review, c.n + 1 FROM feed_checked c JOIN feed_decisions dd ON dd.person = c.person
+            WHERE NOT c.known AND dd.review IS NOT NULL ORDER BY c.n
+            """
+        )
+        lines_of: dict = {}
+        for review, line in cursor.fetchall():
+            lines_of.setdefault(review, []).append(line)
+        cursor.execute("SELECT count(*) FILTER (WHERE known) FROM feed_checked")
+        already_known = cursor.fetchone()[0]
+        _create_reviews(feed, reviews, lines_of)
+        drop_temporary_tables(cursor)
+        timings["stage"] = time.monotonic() - mark
+    return {
+        "applied": applied,
+        "reviews": reviews,
+        "rows_applied": rows_applied,
+        "rows_already_known": already_known,
+        "rows_in_review": sum(len(lines) for lines in lines_of.values()),
+    }
+
+
+def _lock(cursor, table: str, ids_query: str) -> None:
+    """Every referenced row exists, locked FOR KEY SHARE until commit (what the foreign keys did)."""
+    cursor.execute(
+        f"SELECT (SELECT count(*) FROM ({ids_query}) AS wanted), "
+        f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id IN ({ids_query}) FOR KEY SHARE) AS locked)"
+    )
+    wanted, locked = cursor.fetchone()
+    if wanted != locked:
+        raise RuntimeError(f"{wanted - locked} rows of {table} were deleted during the import")
+
+
+def _create_reviews(feed: FeedImport, reviews: list[Person], lines_of: dict) -> None:
+    if not reviews:
+        return
+    objects = [
+        MatchReview(
+            feed=feed,
+            candidate_id=person.candidate_id,
+            reason=person.reason[:300],
+            given_name=person.given_name.strip()[:100],
+            family_name=person.family_name.strip()[:100],
+            date_of_birth=person.date_of_birth,
+            postcode=getattr(person, "raw_postcode", person.postcode)[:10],
+        )
+        for person in reviews
+    ]
+    MatchReview.objects.bulk_create(objects)
+    line_to_review = {line: objects[n].pk for n, lines in lines_of.items() for line in lines}
+    numbers = sorted(line_to_review)
+    through = MatchReview.rows.through
+    links = []
+    for start in range(0, len(numbers), 1_000):
+        for row_id, line in FeedRow.objects.filter(
+            feed=feed, line_number__in=numbers[start : start + 1_000]
+        ).values_list("pk", "line_number"):
+            links.append(through(matchreview_id=line_to_review[line], feedrow_id=row_id))
+    through.objects.bulk_create(links)
+
+
+__all__ = ["FeedStatus", "apply_checked", "stage_and_check", "stage_invalid"]

@@ -1,0 +1,348 @@
+# ruff: noqa: S608 -- statements are built from fixed SQL, integers and %s placeholders only.
+"""Recalculation runs: request, execute (guarded, atomic publication), notify, prune.
+
+How a run executes (`execute_run`):
+
+1. In a first short transaction the run is marked running. On its first start it fixes its inputs:
+   the scoring model (a new ScoringModel version when the active indicator definitions differ from
+   the latest snapshot), the observation high-water mark H and whether suggestions are switched on.
+   A retry of the same run reuses them, so it computes the same rows.
+2. In a second transaction it takes the recalculation guard, clears any rows an earlier attempt of
+   this run left, writes its suggestions in one set-based statement, counts tiers and changes,
+   notifies lead professionals, and marks itself published. Readers see the previous chain until
+   this transaction commits, and a process killed half-way rolls it back: the previous run stays
+   published and a retry starts clean.
+
+The guard: on PostgreSQL `pg_try_advisory_xact_lock` inside the second transaction (released by
+the database at commit, rollback, or when a killed worker's connection drops); on SQLite a RunLock
+row taken before it with an expiry (RUN_LOCK_SECONDS), released after. When another run holds it,
+`execute_run` raises RunBusy (the Celery task retries later, see cohorts.task_runs) or, with
+skip_if_busy, records this run as skipped.
+
+Retention: rows of the last KEEP_FULL_RUNS published full runs (and the incremental runs on top of
+them) are kept; older runs keep their record (counts, changes, model version) but their suggestion
+rows are deleted, except rows a panel decision points at.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.models import (
+    CohortRun,
+    CohortSettings,
+    IndicatorDefinition,
+    Observation,
+    RunKind,
+    RunLock,
+    RunStatus,
+    ScoringModel,
+    Suggestion,
+)
+from cohorts.services import scoring
+from jobs import outbox
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "cohorts.recalculate"
+KEEP_FULL_RUNS = 3
+RUN_LOCK_NAME = "recalculation"
+RUN_LOCK_SECONDS = 3600
+ADVISORY_LOCK_KEY = 5_000_501  # any constant, private to cohort recalculation
+# Memory for the sorts and hashes of the one scoring statement (PostgreSQL, this transaction only):
+# with the default 4 MB a whole-city run spills its aggregates to disk.
+RUN_WORK_MEM = "256MB"
+DEFAULT_THRESHOLDS = {
+    "most_vulnerable_threshold": 12,
+    "vulnerable_threshold": 8,
+    "concern_threshold": 4,
+    "context_weight": 2,
+    "context_max_links": 3,
+    "context_window_days": 365,
+}
+TIER_WORDS = {
+    "most_vulnerable": "most vulnerable",
+    "vulnerable_cohort": "vulnerable cohort",
+    "cause_for_concern": "cause for concern",
+}
+
+
+class RunBusy(Exception):
+    """Another run holds the recalculation guard."""
+
+
+# Model versions -----------------------------------------------------------------------------------
+
+
+def current_model(user=None) -> ScoringModel:
+    """The latest ScoringModel, or a new version when the active indicator definitions changed."""
+    snapshot = scoring.snapshot(IndicatorDefinition.objects.filter(is_active=True))
+    latest = ScoringModel.objects.order_by("-version").first()
+    if latest is not None and latest.indicators == snapshot:
+        return latest
+    thresholds = (
+        {field: getattr(latest, field) for field in DEFAULT_THRESHOLDS} if latest is not None else DEFAULT_THRESHOLDS
+    )
+    return ScoringModel.objects.create(
+        version=(latest.version + 1) if latest else 1,
+        indicators=snapshot,
+        summary=latest.summary if latest else "",
+        created_by=user,
+        **thresholds,
+    )
+
+
+# Requesting ---------------------------------------------------------------------------------------
+
+
+def request_run(
+    *,
+    kind: str,
+    trigger: str,
+    as_of: date | None = None,
+    child_ids=None,
+    requested_by=None,
+    feed=None,
+    enqueue: bool = True,
+) -> CohortRun:
+    """Record a queued run and enqueue its task through the outbox, in the caller's transaction."""
+    with transaction.atomic():
+        latest = ScoringModel.objects.order_by("-version").first() or current_model(requested_by)
+        run = CohortRun.objects.create(
+            kind=kind,
+            trigger=trigger,
+            as_of=as_of or timezone.localdate(),
+            scoring_model=latest,
+            child_ids=sorted({int(pk) for pk in child_ids or []}) if kind == RunKind.INCREMENTAL else [],
+            requested_by=requested_by,
+            feed=feed,
+            suggestions_enabled=CohortSettings.load().suggestions_enabled,
+        )
+        if enqueue:
+            outbox.enqueue(TASK_NAME, run.pk)
+    return run
+
+
+# Executing ----------------------------------------------------------------------------------------
+
+
+def _start(run_id: int) -> CohortRun | None:
+    """Mark the run running and fix its inputs on its first start. None if there is nothing to do."""
+    with transaction.atomic():
+        run = CohortRun.objects.select_for_update().get(pk=run_id)
+        if run.status in (RunStatus.PUBLISHED, RunStatus.SKIPPED):
+            return None
+        if run.started_at is None:
+            run.scoring_model = current_model(run.requested_by)
+            run.observation_high_water = Observation.objects.aggregate(top=Max("id"))["top"] or 0
+            run.suggestions_enabled = CohortSettings.load().suggestions_enabled
+            run.started_at = timezone.now()
+        run.status = RunStatus.RUNNING
+        run.error = ""
+        run.save()
+        return run
+
+
+def _sqlite_acquire(run: CohortRun) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        RunLock.objects.get_or_create(name=RUN_LOCK_NAME)
+        taken = (
+            RunLock.objects.filter(name=RUN_LOCK_NAME)
+            .filter(Q(held_by_run__isnull=True) | Q(expires_at__lt=now) | Q(held_by_run=run))
+            .update(held_by_run=run, expires_at=now + timedelta(seconds=RUN_LOCK_SECONDS))
+        )
+    return taken == 1
+
+
+def _sqlite_release(run: CohortRun) -> None:
+    RunLock.objects.filter(name=RUN_LOCK_NAME, held_by_run=run).update(held_by_run=None, expires_at=None)
+
+
+def _pg_try_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
+    """Compute and publish run `run_id` (see the module docstring). Safe to call again after a crash."""
+    run = _start(run_id)
+    if run is None:
+        return CohortRun.objects.get(pk=run_id)
+    began = time.perf_counter()
+    postgres = connection.vendor == "postgresql"
+    if not postgres and not _sqlite_acquire(run):
+        return _busy(run, skip_if_busy)
+    try:
+        with transaction.atomic():
+            if postgres and not _pg_try_lock():
+                raise RunBusy
+            _compute_and_publish(run, began)
+    except RunBusy:
+        return _busy(run, skip_if_busy)
+    except Exception as error:
+        logger.exception("Cohort run %s failed", run_id)
+        CohortRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, error=str(error)[:1000])
+        raise
+    finally:
+        if not postgres:
+            _sqlite_release(run)
+    run = CohortRun.objects.get(pk=run_id)
+    try:
+        prune()
+        if postgres and run.kind == RunKind.FULL:
+            # Fresh statistics for the next runs: they read this run's rows (previous tiers, the
+            # published scores of other children), and a stale estimate of a handful of rows turns
+            # those reads into loops over the whole run.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE cohorts_suggestion")
+    except Exception:  # housekeeping: never fail a published run for it
+        logger.exception("Pruning old cohort suggestions failed")
+    return run
+
+
+def _busy(run: CohortRun, skip: bool) -> CohortRun:
+    if not skip:
+        CohortRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
+        raise RunBusy
+    CohortRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SKIPPED, error="Another recalculation was running at the same time."
+    )
+    run.refresh_from_db()
+    return run
+
+
+def mark_skipped(run_id: int) -> None:
+    CohortRun.objects.filter(pk=run_id).exclude(status=RunStatus.PUBLISHED).update(
+        status=RunStatus.SKIPPED, error="Another recalculation was running at the same time."
+    )
+
+
+def _compute_and_publish(run: CohortRun, began: float) -> None:
+    base = CohortRun.objects.current_full()
+    if run.kind == RunKind.INCREMENTAL and base is None:
+        run.kind = RunKind.FULL  # nothing to build on yet: score the whole city
+    chain = CohortRun.objects.current_chain()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [RUN_WORK_MEM])
+            if run.kind == RunKind.FULL:
+                # The rows this transaction writes are not in the table's statistics yet, so the
+                # planner would guess a handful and loop; a whole-city run joins whole sets by hash.
+                cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute("DELETE FROM cohorts_suggestion WHERE run_id = %s", [run.pk])  # an earlier attempt's rows
+    incremental = run.kind == RunKind.INCREMENTAL
+    if run.suggestions_enabled:
+        scoring.write_suggestions(run, chain, run.child_ids if incremental else None)
+    pause = float(getattr(settings, "COHORT_RUN_PAUSE_SECONDS", 0) or 0)
+    if pause:
+        time.sleep(pause)  # tests only: a window to kill the worker between writing and publishing
+    rows = Suggestion.objects.filter(run=run)
+    per_tier = rows.values_list("tier").annotate(n=Count("id"), changed=Count("id", filter=~Q(tier=F("previous_tier"))))
+    tiers = list(per_tier.order_by())
+    counts = {tier or "below_threshold": n for tier, n, _changed in tiers}
+    changed = sum(changed for _tier, _n, changed in tiers)
+    removed = 0
+    if run.suggestions_enabled and not incremental and chain:
+        removed = _removed_count(run, chain)
+    if run.suggestions_enabled:
+        _notify(run, chain, include_removed=not incremental and bool(chain))
+    run.base_run = base if incremental else None
+    run.status = RunStatus.PUBLISHED
+    run.published_at = timezone.now()
+    run.counts = counts
+    run.changes = changed + removed
+    run.children_scored = sum(counts.values())
+    run.duration_ms = int((time.perf_counter() - began) * 1000)
+    run.save()
+
+
+def _removed_count(run: CohortRun, chain: list[int]) -> int:
+    """Children with a tier in the chain who have no row in this full run (now below any tier)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM ({scoring.previous_select(chain)}) p WHERE p.tier <> '' AND NOT EXISTS "
+            "(SELECT 1 FROM cohorts_suggestion s WHERE s.run_id = %s AND s.child_id = p.child_id)",
+            [run.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def _tier_words(column: str) -> str:
+    cases = " ".join(f"WHEN '{tier}' THEN '{words}'" for tier, words in TIER_WORDS.items())
+    return f"CASE {column} {cases} ELSE 'no tier' END"
+
+
+def _notify(run: CohortRun, chain: list[int], *, include_removed: bool) -> None:
+    """One notification per lead professional per child whose suggested tier changed (set-based)."""
+    prefix, suffix = reverse("cohorts:suggestion_why", args=[999999]).split("999999")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    message = (
+        "'The suggested cohort tier for ' || c.given_name || ' ' || c.family_name || ' (' || c.reference || "
+        "') changed from ' || {old} || ' to ' || {new} || '. A panel decides the tier: see why it is suggested.'"
+    )
+    link = "%s || CAST(c.id AS TEXT) || %s"
+    statement = (
+        "INSERT INTO accounts_notification (user_id, message, link, created_at) "
+        "SELECT c.lead_professional_id, "
+        + message.format(old=_tier_words("s.previous_tier"), new=_tier_words("s.tier"))
+        + ", "
+        f"{link}, %s FROM cohorts_suggestion s JOIN cases_child c ON c.id = s.child_id "
+        "WHERE s.run_id = %s AND s.tier <> s.previous_tier AND c.lead_professional_id IS NOT NULL"
+    )
+    params = [prefix, suffix, now, run.pk]
+    if include_removed:
+        statement += (
+            " UNION ALL SELECT c.lead_professional_id, "
+            + message.format(old=_tier_words("p.tier"), new="'no tier'")
+            + ", "
+            f"{link}, %s FROM ({scoring.previous_select(chain)}) p JOIN cases_child c ON c.id = p.child_id "
+            "WHERE p.tier <> '' AND c.lead_professional_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM cohorts_suggestion s WHERE s.run_id = %s AND s.child_id = p.child_id)"
+        )
+        params += [prefix, suffix, now, run.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+# Retention ----------------------------------------------------------------------------------------
+
+
+def prune(keep: int = KEEP_FULL_RUNS) -> int:
+    """Delete suggestion rows of runs older than the last `keep` published full runs (runs stay)."""
+    kept = list(
+        CohortRun.objects.filter(kind=RunKind.FULL, status=RunStatus.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .values_list("pk", flat=True)[:keep]
+    )
+    if len(kept) < keep:
+        return 0
+    chain = set(CohortRun.objects.current_chain())
+    old = list(
+        CohortRun.objects.filter(pk__lt=min(kept))
+        .exclude(pk__in=chain)
+        .exclude(base_run__in=kept)
+        .exclude(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+        .filter(suggestions__isnull=False)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    if not old:
+        return 0
+    marks = ", ".join(["%s"] * len(old))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM cohorts_suggestion WHERE run_id IN ({marks}) AND id NOT IN "
+            "(SELECT suggestion_id FROM cohorts_tierdecision WHERE suggestion_id IS NOT NULL)",
+            old,
+        )
+        return cursor.rowcount

@@ -1,0 +1,533 @@
+# ruff: noqa: S608 -- statements are built from fixed SQL, integers and %s placeholders only.
+"""Set-based scoring of the whole city (or of a list of children) for one run.
+
+One `INSERT ... SELECT` with common table expressions computes every child's indicator
+contributions, the individual, family and context parts, the suggested tier, the tier the child had
+in the published chain before (`previous_tier`) and the explanation (`contributions`, JSON), and
+writes one Suggestion row per child with a score. No per-child Python loop: the database does the
+work, on PostgreSQL (jsonb_agg) and on SQLite (json_group_array) alike.
+
+The rules (shared brief, "Scoring rules"), for a run with as_of D and observation high-water mark H:
+
+- an indicator (code, level) with a window of W days counts what is dated D - W < date <= D;
+- individual: observations about the child (id <= H) and the child's chronology events of the
+  definition's event kinds; family: for every family the child belongs to, observations about its
+  adults (id <= H), its family facts of that kind and its chronology events of those kinds;
+- a present indicator adds its weight once; the entry records weight, count and last date;
+- context: each context linked to the child on D where another linked child's individual + family
+  score reaches the concern threshold ("other_children"; checked first), or where a harm event is
+  recorded within the context window ("harm"), adds the context weight, for at most
+  `context_max_links` contexts, lowest context ids first.
+
+Deterministic: the same inputs, D and H give identical rows; contributions are ordered individual
+indicators by code, family indicators by code, then contexts by id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection
+
+from cohorts.models import IndicatorDefinition, Observation, Suggestion
+
+HARM_KINDS = ("incident", "weapon_offence", "arrest", "missing_episode")
+EVIDENCE_PER_INDICATOR = 20
+CONTEXT_REASONS = {
+    "other_children": "Another child linked to it scores at least 'cause for concern'",
+    "harm": "Harm is recorded there (incident, weapon offence, arrest or missing episode)",
+}
+
+
+def kinds_of(value: str | list) -> list[str]:
+    if isinstance(value, list):
+        return sorted(value)
+    return sorted(kind.strip() for kind in value.split(",") if kind.strip())
+
+
+def snapshot(definitions=None) -> list[dict]:
+    """The active indicator definitions as stored in ScoringModel.indicators (same shape as migration 0002)."""
+    if definitions is None:
+        definitions = IndicatorDefinition.objects.filter(is_active=True)
+    return sorted(
+        (
+            {
+                "code": d.code,
+                "level": d.level,
+                "label": d.label,
+                "domain": d.domain,
+                "weight": d.weight,
+                "window_days": d.window_days,
+                "event_kinds": kinds_of(d.event_kinds),
+            }
+            for d in definitions
+        ),
+        key=lambda entry: (entry["code"], entry["level"]),
+    )
+
+
+@dataclass(frozen=True)
+class Params:
+    """Everything one scoring pass depends on (and nothing else)."""
+
+    as_of: date
+    high_water: int
+    indicators: list[dict]
+    concern: int
+    vulnerable: int
+    most_vulnerable: int
+    context_weight: int
+    context_max_links: int
+    context_window_days: int
+
+    @classmethod
+    def for_run(cls, run) -> Params:
+        model = run.scoring_model
+        return cls(
+            as_of=run.as_of,
+            high_water=run.observation_high_water,
+            indicators=[i for i in model.indicators if i["weight"] > 0],
+            concern=model.concern_threshold,
+            vulnerable=model.vulnerable_threshold,
+            most_vulnerable=model.most_vulnerable_threshold,
+            context_weight=model.context_weight,
+            context_max_links=model.context_max_links,
+            context_window_days=model.context_window_days,
+        )
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _slug(value: str) -> str:
+    """An indicator code or event kind, quoted for inlining (codes are slugs, checked here)."""
+    if not SLUG.fullmatch(value):
+        raise ValueError(f"Not a valid indicator code or event kind: {value!r}")
+    return f"'{value}'"
+
+
+class _Sql:
+    """Builds the statement for the connection's database. Everything inlined is an integer, a date
+    or a checked slug; the only parameter is the list of children of an incremental run."""
+
+    def __init__(self, params: Params):
+        self.p = params
+        self.pg = connection.vendor == "postgresql"
+        self.args: list = []
+        self.levels = {
+            level: sorted((e for e in params.indicators if e["level"] == level), key=lambda e: e["code"])
+            for level in ("individual", "family")
+        }
+
+    def date(self, value: date) -> str:
+        """A date literal (from a date object, so always safe to inline; reused several times)."""
+        iso = date.isoformat(value)
+        return f"DATE '{iso}'" if self.pg else f"'{iso}'"
+
+    def text(self, expression: str) -> str:
+        return f"CAST({expression} AS TEXT)"
+
+    def day_text(self, expression: str) -> str:
+        return f"to_char({expression}, 'YYYY-MM-DD')" if self.pg else expression
+
+    def ids(self, ids: list[int]) -> str:
+        """A one-column row source of ids (child_id)."""
+        self.args.append(json.dumps([int(pk) for pk in ids]))
+        if self.pg:
+            return "SELECT CAST(value AS bigint) AS child_id FROM jsonb_array_elements_text(CAST(%s AS jsonb))"
+        return "SELECT CAST(value AS integer) AS child_id FROM json_each(%s)"
+
+    def since(self, entry: dict) -> str:
+        return self.date(self.p.as_of - timedelta(days=int(entry["window_days"])))
+
+    def window(self, column: str, key: str, pairs: list[tuple[str, dict]]) -> str:
+        """`column` inside the window of the indicator `key` maps to (a CASE over the key column)."""
+        whens = " ".join(f"WHEN {_slug(value)} THEN {self.since(entry)}" for value, entry in pairs)
+        return f"{column} <= {self.date(self.p.as_of)} AND {column} > CASE {key} {whens} END"
+
+    def weight(self, level: str, column: str = "code") -> str:
+        whens = " ".join(f"WHEN {_slug(e['code'])} THEN {int(e['weight'])}" for e in self.levels[level])
+        return f"CASE {column} {whens} ELSE 0 END" if whens else "0"
+
+    def event_branches(self, level: str, subject: str, scope: str) -> list[str]:
+        """Chronology events of the definitions' event kinds, as (subject id, code, date) rows. A
+        kind counted by several indicators of one level gets one extra branch per extra indicator."""
+        by_kind: dict[str, list[dict]] = {}
+        for entry in self.levels[level]:
+            for kind in kinds_of(entry.get("event_kinds", [])):
+                by_kind.setdefault(kind, []).append(entry)
+        if not by_kind:
+            return []
+        where = f"e.{subject}_id IS NOT NULL{scope}"
+        pairs = [(kind, entries[0]) for kind, entries in sorted(by_kind.items())]
+        code = "CASE e.kind " + " ".join(f"WHEN {_slug(k)} THEN {_slug(e['code'])}" for k, e in pairs) + " END"
+        kinds = ", ".join(_slug(k) for k, _e in pairs)
+        branches = [
+            f"SELECT e.{subject}_id AS id, {code} AS code, e.occurred_on AS d FROM cases_chronologyevent e "
+            f"WHERE {where} AND e.kind IN ({kinds}) AND {self.window('e.occurred_on', 'e.kind', pairs)}"
+        ]
+        for kind, entries in sorted(by_kind.items()):
+            for entry in entries[1:]:
+                branches.append(
+                    f"SELECT e.{subject}_id AS id, {_slug(entry['code'])} AS code, e.occurred_on AS d "
+                    f"FROM cases_chronologyevent e WHERE {where} AND e.kind = {_slug(kind)} "
+                    f"AND e.occurred_on > {self.since(entry)} AND e.occurred_on <= {self.date(self.p.as_of)}"
+                )
+        return branches
+
+    def union(self, branches: list[str]) -> str:
+        if not branches:
+            return f"SELECT CAST(NULL AS bigint) AS id, '' AS code, {self.date(self.p.as_of)} AS d WHERE 1 = 0"
+        return " UNION ALL ".join(branches)
+
+    def ordered_agg(self, source: str, entry: str, order: str, group_columns: str, sums: str) -> str:
+        """SELECT child_id, <sums>, entries (the entry texts joined by commas, ordered by `order`)."""
+        if self.pg:
+            return (
+                f"SELECT child_id, {sums}, string_agg({entry}, ',' ORDER BY {order}) AS entries "
+                f"FROM {source} GROUP BY {group_columns}"
+            )
+        # SQLite 3.40 has no ORDER BY inside aggregates: aggregate an ordered subquery (SQLite feeds
+        # the rows to the aggregate in the subquery's order).
+        return (
+            f"SELECT child_id, {sums}, group_concat(entry, ',') AS entries FROM "
+            f"(SELECT *, {entry} AS entry FROM {source} ORDER BY child_id, {order}) AS o GROUP BY {group_columns}"
+        )
+
+    def ctes(self, child_ids: list[int] | None, chain: list[int]) -> list[str]:
+        """The CTEs up to `per` (child_id, ind, fam, entries) and `cctx` (child_id, ctx, entries)."""
+        p = self.p
+        as_of = self.date(p.as_of)
+        high_water = int(p.high_water)
+        concern = int(p.concern)
+        weight = int(p.context_weight)
+        harm_kinds = ", ".join(_slug(kind) for kind in HARM_KINDS)
+        ctes = []
+        current = (
+            "({t}.since IS NULL OR {t}.since <= " + as_of + ") AND ({t}.until IS NULL OR {t}.until >= " + as_of + ")"
+        )
+        if child_ids is None:
+            child_scope = family_scope = ""
+        else:
+            ctes.append(f"target AS ({self.ids(child_ids)})")
+            ctes.append(
+                "fscope AS (SELECT DISTINCT family_id FROM cases_familymember "
+                "WHERE child_id IN (SELECT child_id FROM target))"
+            )
+            child_scope = " AND {col} IN (SELECT child_id FROM target)"
+            family_scope = " AND {col} IN (SELECT family_id FROM fscope)"
+        individual = [(e["code"], e) for e in self.levels["individual"]]
+        family = [(e["code"], e) for e in self.levels["family"]]
+        ihit = []
+        if individual:
+            codes = ", ".join(_slug(code) for code, _e in individual)
+            ihit.append(
+                "SELECT o.child_id AS id, o.indicator_code AS code, o.observed_on AS d FROM cohorts_observation o "
+                f"WHERE o.child_id IS NOT NULL AND o.id <= {high_water} AND o.indicator_code IN ({codes}) "
+                f"AND {self.window('o.observed_on', 'o.indicator_code', individual)}"
+                + child_scope.format(col="o.child_id")
+            )
+        ihit += self.event_branches("individual", "child", child_scope.format(col="e.child_id"))
+        fhit = []
+        if family:
+            codes = ", ".join(_slug(code) for code, _e in family)
+            fhit.append(
+                "SELECT o.family_id AS id, o.indicator_code AS code, o.observed_on AS d FROM cohorts_observation o "
+                f"WHERE o.adult_id IS NOT NULL AND o.family_id IS NOT NULL AND o.id <= {high_water} "
+                f"AND o.indicator_code IN ({codes}) AND {self.window('o.observed_on', 'o.indicator_code', family)}"
+                + family_scope.format(col="o.family_id")
+            )
+            fhit.append(
+                "SELECT f.family_id AS id, f.kind AS code, f.noted_on AS d FROM cases_familyfact f "
+                f"WHERE f.kind IN ({codes}) AND {self.window('f.noted_on', 'f.kind', family)}"
+                + family_scope.format(col="f.family_id")
+            )
+        fhit += self.event_branches("family", "family", family_scope.format(col="e.family_id"))
+        entry = (
+            "'{\"code\": \"' || code || '\", \"level\": \"' || CASE WHEN lvl = 0 THEN 'individual' ELSE 'family' END"
+            ' || \'", "weight": \' || '
+            + self.text("weight")
+            + " || ', \"count\": ' || "
+            + self.text("n")
+            + ' || \', "last_observed_on": "\' || '
+            + self.day_text("last")
+            + " || '\"}'"
+        )
+        ctes += [
+            f"ihit AS ({self.union(ihit)})",
+            f"fhit AS ({self.union(fhit)})",
+            "fagg AS (SELECT id AS family_id, code, COUNT(*) AS n, MAX(d) AS last FROM fhit GROUP BY id, code)",
+            "contrib AS ("
+            f"SELECT id AS child_id, 0 AS lvl, code, {self.weight('individual')} AS weight, COUNT(*) AS n, "
+            "MAX(d) AS last FROM ihit GROUP BY id, code "
+            f"UNION ALL SELECT m.child_id, 1, a.code, {self.weight('family', 'a.code')}, SUM(a.n), MAX(a.last) "
+            "FROM cases_familymember m JOIN fagg a ON a.family_id = m.family_id "
+            f"WHERE m.child_id IS NOT NULL{child_scope.format(col='m.child_id')} GROUP BY m.child_id, a.code)",
+            "per AS ("
+            + self.ordered_agg(
+                "contrib",
+                entry,
+                "lvl, code",
+                "child_id",
+                "SUM(CASE WHEN lvl = 0 THEN weight ELSE 0 END) AS ind, "
+                "SUM(CASE WHEN lvl = 1 THEN weight ELSE 0 END) AS fam",
+            )
+            + ")",
+            "links AS (SELECT DISTINCT l.child_id, l.context_id FROM cases_contextlink l "
+            f"WHERE {current.format(t='l')}{child_scope.format(col='l.child_id')})",
+            "harm AS (SELECT DISTINCT e.context_id FROM cases_chronologyevent e "
+            f"WHERE e.context_id IS NOT NULL AND e.kind IN ({harm_kinds}) "
+            f"AND e.occurred_on > {self.date(p.as_of - timedelta(days=p.context_window_days))} "
+            f"AND e.occurred_on <= {as_of})",
+        ]
+        if child_ids is None:
+            ctes += [
+                "hot AS (SELECT l.context_id, COUNT(*) AS n FROM links l JOIN per b ON b.child_id = l.child_id "
+                f"WHERE b.ind + b.fam >= {concern} GROUP BY l.context_id)",
+                # other: another child linked to the context reaches the concern threshold
+                "lhot AS (SELECT l.child_id, l.context_id, (COALESCE(h.n, 0) - "
+                f"CASE WHEN COALESCE(b.ind + b.fam, 0) >= {concern} THEN 1 ELSE 0 END > 0) AS other "
+                "FROM links l LEFT JOIN hot h ON h.context_id = l.context_id "
+                "LEFT JOIN per b ON b.child_id = l.child_id)",
+            ]
+        else:
+            # Another listed child, with its new score, or any other child with its published score
+            # (an incremental run rescores only the listed children; the nightly run catches up the
+            # rest). EXISTS stops at the first such child, however busy the context.
+            published = ""
+            if chain:
+                runs = ", ".join(str(int(run_id)) for run_id in chain)
+                published = (
+                    " OR EXISTS (SELECT 1 FROM cases_contextlink l3 JOIN cohorts_suggestion s "
+                    f"ON s.child_id = l3.child_id AND s.run_id IN ({runs}) "
+                    f"WHERE l3.context_id = l.context_id AND {current.format(t='l3')} "
+                    f"AND s.individual_score + s.family_score >= {concern} "
+                    "AND l3.child_id NOT IN (SELECT child_id FROM target) "
+                    "AND NOT EXISTS (SELECT 1 FROM cohorts_suggestion s2 WHERE s2.child_id = s.child_id "
+                    f"AND s2.run_id IN ({runs}) AND s2.run_id > s.run_id))"
+                )
+            ctes.append(
+                "lhot AS (SELECT l.child_id, l.context_id, (EXISTS (SELECT 1 FROM links l2 "
+                "JOIN per b ON b.child_id = l2.child_id WHERE l2.context_id = l.context_id "
+                f"AND l2.child_id <> l.child_id AND b.ind + b.fam >= {concern}){published}) AS other FROM links l)"
+            )
+        context_entry = (
+            "'{\"context_id\": ' || "
+            + self.text("context_id")
+            + ' || \', "reason": "\' || reason || \'", "weight": '
+            + str(weight)
+            + "}'"
+        )
+        ctes += [
+            "ctxall AS (SELECT l.child_id, l.context_id, "
+            "CASE WHEN l.other THEN 'other_children' ELSE 'harm' END AS reason, "
+            "ROW_NUMBER() OVER (PARTITION BY l.child_id ORDER BY l.context_id) AS rn "
+            "FROM lhot l LEFT JOIN harm x ON x.context_id = l.context_id WHERE l.other OR x.context_id IS NOT NULL)",
+            f"ctxk AS (SELECT child_id, context_id, reason FROM ctxall WHERE rn <= {int(p.context_max_links)})",
+            "cctx AS ("
+            + self.ordered_agg("ctxk", context_entry, "context_id", "child_id", f"COUNT(*) * {weight} AS ctx")
+            + ")",
+        ]
+        return ctes
+
+    def tier_case(self, score: str) -> str:
+        p = self.p
+        return (
+            f"CASE WHEN {score} >= {int(p.most_vulnerable)} THEN 'most_vulnerable' "
+            f"WHEN {score} >= {int(p.vulnerable)} THEN 'vulnerable_cohort' "
+            f"WHEN {score} >= {int(p.concern)} THEN 'cause_for_concern' ELSE '' END"
+        )
+
+
+def chain_rows_select(chain: list[int], columns: str, where: str = "") -> str:
+    """SELECT child_id, <columns>: each child's row in the published chain (the newest run's row),
+    optionally only for the children `where` (an SQL condition on child_id) picks."""
+    extra = f" AND {where}" if where else ""
+    if not chain:
+        return f"SELECT child_id, {columns} FROM cohorts_suggestion WHERE 1 = 0"
+    if len(chain) == 1:
+        return f"SELECT child_id, {columns} FROM cohorts_suggestion WHERE run_id = {int(chain[0])}{extra}"
+    ids = ", ".join(str(int(run_id)) for run_id in chain)
+    return (
+        f"SELECT * FROM (SELECT child_id, {columns}, ROW_NUMBER() OVER "
+        f"(PARTITION BY child_id ORDER BY run_id DESC) AS rn FROM cohorts_suggestion "
+        f"WHERE run_id IN ({ids}){extra}) AS p WHERE rn = 1"
+    )
+
+
+def previous_select(chain: list[int], where: str = "") -> str:
+    """SELECT child_id, tier: each child's row in the published chain (the newest run holding one)."""
+    return chain_rows_select(chain, "tier", where)
+
+
+def write_suggestions(run, chain: list[int], child_ids: list[int] | None = None) -> int:
+    """Insert the Suggestion rows of `run` (none must exist yet) in one statement; return how many.
+
+    `chain` is the published chain the run will sit on (for previous_tier). For an incremental run
+    (`child_ids`), a listed child who had a row in the chain but now scores nothing gets a zero row,
+    so the chain no longer shows the old suggestion."""
+    statement, args = suggestions_statement(run, chain, child_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, args)
+        return cursor.rowcount
+
+
+def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = None) -> tuple[str, list]:
+    sql = _Sql(Params.for_run(run))
+    ctes = sql.ctes(child_ids, chain)
+    if child_ids is None:
+        ctes.append(f"prev AS ({previous_select(chain)})")
+        kids = "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx)"
+        keep = "s.ind + s.fam + s.ctx > 0"
+    else:
+        ctes.append(f"prev AS ({previous_select(chain, 'child_id IN (SELECT child_id FROM target)')})")
+        kids = "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx UNION SELECT child_id FROM prev)"
+        keep = "(s.ind + s.fam + s.ctx > 0 OR p.child_id IS NOT NULL)"
+    contributions = (
+        "'[' || COALESCE(b.entries, '') || CASE WHEN b.entries IS NOT NULL AND c.entries IS NOT NULL "
+        "THEN ',' ELSE '' END || COALESCE(c.entries, '') || ']'"
+    )
+    if sql.pg:
+        contributions = f"CAST({contributions} AS jsonb)"
+    ctes += [
+        kids,
+        "scored AS (SELECT k.child_id, COALESCE(b.ind, 0) AS ind, COALESCE(b.fam, 0) AS fam, "
+        f"COALESCE(c.ctx, 0) AS ctx, {contributions} AS contributions FROM kids k "
+        "LEFT JOIN per b ON b.child_id = k.child_id LEFT JOIN cctx c ON c.child_id = k.child_id)",
+    ]
+    statement = (
+        "WITH "
+        + ", ".join(ctes)
+        + " INSERT INTO cohorts_suggestion (run_id, child_id, score, individual_score, family_score, context_score, "
+        "tier, previous_tier, contributions) "
+        f"SELECT {int(run.pk)}, s.child_id, s.ind + s.fam + s.ctx, s.ind, s.fam, s.ctx, "
+        f"{sql.tier_case('s.ind + s.fam + s.ctx')}, COALESCE(p.tier, ''), s.contributions "
+        "FROM scored s LEFT JOIN prev p ON p.child_id = s.child_id "
+        f"WHERE {keep}"
+    )
+    return statement, sql.args
+
+
+# The "why" page ------------------------------------------------------------------------------
+
+
+def evidence_for(suggestion: Suggestion) -> list[dict]:
+    """The records behind each contribution of `suggestion`, in the contributions' order.
+
+    One entry per contribution: the contribution's own fields, the indicator's label, and `items`
+    (the latest EVIDENCE_PER_INDICATOR records: observations, chronology events, family facts, each
+    {"on", "source", "about", "note"}) plus `more` (records counted but not listed). Context entries
+    carry only the context id and reason; the page names contexts the reader may see. A fixed number
+    of queries whatever the data."""
+    from cases.models import ChronologyEvent, FamilyFact, FamilyMember
+
+    run = suggestion.run
+    params = Params.for_run(run)
+    definitions = {(i["code"], i["level"]): i for i in run.scoring_model.indicators}
+    entries = []
+    wanted: dict[tuple[str, str], dict] = {}
+    for contribution in suggestion.contributions:
+        entry = dict(contribution)
+        if "code" in contribution:
+            definition = definitions.get((contribution["code"], contribution["level"]), {})
+            entry["label"] = definition.get("label", contribution["code"])
+            entry["window_days"] = definition.get("window_days")
+            entry["items"] = []
+            if isinstance(entry.get("last_observed_on"), str):
+                entry["last_observed_on"] = date.fromisoformat(entry["last_observed_on"][:10])
+            wanted[(contribution["code"], contribution["level"])] = entry
+        else:
+            entry["reason_text"] = CONTEXT_REASONS.get(contribution.get("reason"), "")
+        entries.append(entry)
+    if not wanted:
+        return entries
+
+    def since(code, level):
+        return params.as_of - timedelta(days=definitions[(code, level)]["window_days"])
+
+    items: list[tuple[tuple[str, str], dict]] = []
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for key in wanted:
+        for kind in kinds_of(definitions[key].get("event_kinds", [])):
+            kinds.setdefault((kind, key[1]), []).append(key[0])
+    family_ids = list(FamilyMember.objects.filter(child_id=suggestion.child_id).values_list("family_id", flat=True))
+
+    def window_filter(level, code_field, date_field):
+        from django.db.models import Q
+
+        q = Q(pk__in=[])
+        for code, lvl in wanted:
+            if lvl == level:
+                q |= Q(**{code_field: code, f"{date_field}__gt": since(code, lvl), f"{date_field}__lte": params.as_of})
+        return q
+
+    def kind_filter(level):
+        from django.db.models import Q
+
+        q = Q(pk__in=[])
+        for (kind, lvl), codes in kinds.items():
+            if lvl != level:
+                continue
+            for code in codes:
+                if (code, lvl) in wanted:
+                    q |= Q(kind=kind, occurred_on__gt=since(code, lvl), occurred_on__lte=params.as_of)
+        return q
+
+    limit = 200  # per query: enough for 20 per indicator in practice, bounded whatever the data
+    observations = Observation.objects.filter(id__lte=params.high_water).order_by("-observed_on", "-id")
+    for o in observations.filter(
+        window_filter("individual", "indicator_code", "observed_on"), child_id=suggestion.child_id
+    )[:limit]:
+        items.append(((o.indicator_code, "individual"), _observation_item(o, "The child")))
+    if family_ids:
+        for o in observations.filter(
+            window_filter("family", "indicator_code", "observed_on"), family_id__in=family_ids, adult__isnull=False
+        )[:limit]:
+            items.append(((o.indicator_code, "family"), _observation_item(o, "An adult in the household")))
+        facts = FamilyFact.objects.filter(window_filter("family", "kind", "noted_on"), family_id__in=family_ids)
+        for f in facts.select_related("source_agency").order_by("-noted_on", "-id")[:limit]:
+            items.append(
+                (
+                    (f.kind, "family"),
+                    {
+                        "on": f.noted_on,
+                        "source": f.source_agency.name,
+                        "about": "The household",
+                        "note": f.note or f.get_kind_display(),
+                    },
+                )
+            )
+        events = ChronologyEvent.objects.filter(kind_filter("family"), family_id__in=family_ids)
+        for e in events.select_related("source_agency").order_by("-occurred_on", "-id")[:limit]:
+            for code in kinds.get((e.kind, "family"), []):
+                if (code, "family") in wanted and e.occurred_on > since(code, "family"):
+                    items.append(((code, "family"), _event_item(e, "The household")))
+    events = ChronologyEvent.objects.filter(kind_filter("individual"), child_id=suggestion.child_id)
+    for e in events.select_related("source_agency").order_by("-occurred_on", "-id")[:limit]:
+        for code in kinds.get((e.kind, "individual"), []):
+            if (code, "individual") in wanted and e.occurred_on > since(code, "individual"):
+                items.append(((code, "individual"), _event_item(e, "The child")))
+    for key, item in sorted(items, key=lambda pair: pair[1]["on"], reverse=True):
+        entry = wanted.get(key)
+        if entry is not None and len(entry["items"]) < EVIDENCE_PER_INDICATOR:
+            entry["items"].append(item)
+    for entry in wanted.values():
+        entry["more"] = max(0, int(entry.get("count", 0)) - len(entry["items"]))
+    return entries
+
+
+def _observation_item(o, about: str) -> dict:
+    return {
+        "on": o.observed_on,
+        "source": o.source_system,
+        "about": about,
+        "note": o.note,
+        "record": o.source_record_id,
+    }
+
+
+def _event_item(e, about: str) -> dict:
+    return {"on": e.occurred_on, "source": e.source_agency.name, "about": about, "note": e.summary}

@@ -1,0 +1,315 @@
+"""Cohort pages for people: the cohort home, a child's cohort record (tier, suggestion, history),
+nominations, panel decisions, fairness, the published model and the suggestions switch.
+
+Per-child cohort data is shown only for children the user can see; fairness figures are
+partnership-wide aggregates without names."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
+
+from accounts import policy
+from audit import services as audit
+from audit.models import AuditAction
+from cases import queries
+from cases.models import Child
+from cases.views.contexts import apply_service_errors
+from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm
+from cohorts.models import (
+    ChildTier,
+    CohortSettings,
+    IndicatorDefinition,
+    Nomination,
+    NominationStatus,
+    ScoringModel,
+    Suggestion,
+    Tier,
+    TierDecision,
+)
+from cohorts.services import decisions as services
+from cohorts.services import fairness as fairness_service
+from safeguarding.http import not_found
+
+PER_PAGE = 25
+VIEWS = {
+    "tiers": "Decided tiers",
+    "suggestions": "Suggestions",
+    "nominations": "Nominations waiting for the panel",
+}
+MODEL_PURPOSE = (
+    "The model helps the partnership notice young people who may need help, by adding up what agencies "
+    "already know about them, their family and the places and groups they are linked to. It is advisory: "
+    "a suggestion is never a decision. Only a panel decision, recorded with who decided, when and why, "
+    "puts a young person in a tier or takes them out of one."
+)
+
+
+def _tier_counts(queryset, field: str = "tier") -> list[tuple[str, str, int]]:
+    counts = dict(queryset.order_by().values_list(field).annotate(total=Count("pk")))
+    return [(tier.value, tier.label, counts.get(tier.value, 0)) for tier in Tier]
+
+
+# The cohort home ---------------------------------------------------------------------------------
+
+
+@login_required
+def cohort_home(request: HttpRequest) -> HttpResponse:
+    """The cohort of the children this user can see: decided tiers, suggestions and open
+    nominations, one paginated table at a time, filtered by tier. A fixed number of queries."""
+    user = request.user
+    if not policy.can(user, "view_cohort"):
+        return not_found(request)
+    show = request.GET.get("show") if request.GET.get("show") in VIEWS else "tiers"
+    tier = request.GET.get("tier") if request.GET.get("tier") in Tier.values else ""
+    visible = policy.visible_children(user).values("pk")
+    suggestions_on = CohortSettings.load().suggestions_enabled
+    tiers = ChildTier.objects.filter(child__in=visible)
+    suggestions = Suggestion.objects.current().filter(child__in=visible).exclude(tier="")
+    nominations = Nomination.objects.filter(child__in=visible, status=NominationStatus.OPEN)
+    summary = {
+        "tiers": _tier_counts(tiers),
+        "suggestions": _tier_counts(suggestions),
+        "nominations": _tier_counts(nominations),
+    }
+    rows = {
+        "tiers": tiers.select_related("child", "decision__decided_by").order_by("tier", "-since", "pk"),
+        "suggestions": suggestions.select_related("child", "child__cohort_tier").order_by("-score", "child_id"),
+        "nominations": nominations.select_related("child", "nominated_by", "agency").order_by("created_at", "pk"),
+    }[show]
+    if tier:
+        rows = rows.filter(tier=tier)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    audit.record_list(user, Child, [row.child_id for row in page], what=f"cohort {show}")
+    query = urlencode({key: value for key, value in (("show", show), ("tier", tier)) if value})
+    return render(
+        request,
+        "cohorts/decisions/cohort_home.html",
+        {
+            "show": show,
+            "views": VIEWS,
+            "tier": tier,
+            "tiers": Tier.choices,
+            "summary_rows": list(zip(summary["tiers"], summary["suggestions"], summary["nominations"], strict=True)),
+            "show_label": VIEWS[show],
+            "page": page,
+            "query": query,
+            "suggestions_on": suggestions_on,
+            "can_see_fairness": policy.can(user, "view_fairness"),
+            "can_switch": policy.can(user, "switch_suggestions"),
+        },
+    )
+
+
+# A child's cohort record -------------------------------------------------------------------------
+
+
+def _cohort_child(request: HttpRequest, pk: int) -> Child | None:
+    if not policy.can(request.user, "view_cohort"):
+        return None
+    return queries.visible_child(request.user, pk)
+
+
+@login_required
+def child_cohort(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    child = _cohort_child(request, pk)
+    if child is None:
+        return not_found(request)
+    audit.record_read(user, child, basis=child.access_basis)
+    current = ChildTier.objects.filter(child=child).select_related("decision__decided_by").first()
+    suggestion = services.current_suggestion(child)
+    history = TierDecision.objects.filter(child=child).select_related("decided_by", "panel_meeting__panel")
+    nominations = Nomination.objects.filter(child=child).select_related("nominated_by", "agency")
+    nominations = list(nominations)
+    return render(
+        request,
+        "cohorts/decisions/child_cohort.html",
+        {
+            "child": child,
+            "current": current,
+            "suggestion": suggestion,
+            "history": list(history),
+            "nominations": nominations,
+            "has_open_nomination": any(n.status == NominationStatus.OPEN for n in nominations),
+            "can_nominate": policy.can(user, "nominate", child),
+            "can_decide": policy.can(user, "decide_tier", child),
+            "suggestions_on": CohortSettings.load().suggestions_enabled,
+        },
+    )
+
+
+def _after_write(user, child: Child):
+    if policy.can(user, "view_cohort"):
+        return redirect("cohorts:child_cohort", pk=child.pk)
+    return redirect("cases:child_detail", pk=child.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def nominate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A practitioner nominates a young person they can see for a tier (the emerging cohort)."""
+    user = request.user
+    child = queries.visible_child(user, pk)
+    if child is None:
+        return not_found(request)
+    if not policy.can(user, "nominate", child):
+        raise PermissionDenied
+    existing = services.open_nomination(child)
+    if request.method == "POST":
+        form = NominationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.nominate(user, child, form.cleaned_data["tier"], form.cleaned_data["reason"])
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, "Nomination recorded. The panel will decide the tier.")
+                return _after_write(user, child)
+    else:
+        audit.record_read(user, child, basis=child.access_basis)
+        form = NominationForm()
+    return render(
+        request,
+        "cohorts/decisions/nominate.html",
+        {"child": child, "form": form, "existing": existing, "can_view_cohort": policy.can(user, "view_cohort")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a panel's decision: confirm, change or reject the proposed tier."""
+    user = request.user
+    child = _cohort_child(request, pk)
+    if child is None:
+        return not_found(request)
+    if not policy.can(user, "decide_tier", child):
+        raise PermissionDenied
+    suggestion, nomination = services.proposal(child)
+    proposal_ids = {
+        "suggestion": suggestion.pk if suggestion else None,
+        "nomination": nomination.pk if nomination else None,
+    }
+    if request.method == "POST":
+        form = DecisionForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            if any(data.get(key) != value for key, value in proposal_ids.items()):
+                form.add_error(
+                    None,
+                    "What is proposed for this young person changed while you were on this page. "
+                    "Check the proposal below, then record the decision again",
+                )
+                form.data = form.data.copy()
+                form.data.update({key: value or "" for key, value in proposal_ids.items()})
+            else:
+                try:
+                    services.record_decision(
+                        user,
+                        child,
+                        outcome=data["outcome"],
+                        tier=data.get("tier") or "",
+                        reason=data["reason"],
+                        suggestion=suggestion,
+                        nomination=nomination,
+                        panel_meeting=data.get("panel_meeting"),
+                    )
+                except ValidationError as error:
+                    apply_service_errors(form, error)
+                else:
+                    messages.success(request, "Panel decision recorded")
+                    return redirect("cohorts:child_cohort", pk=child.pk)
+    else:
+        audit.record_read(user, child, basis=child.access_basis)
+        form = DecisionForm(user=user, initial=proposal_ids)
+    current = ChildTier.objects.filter(child=child).first()
+    return render(
+        request,
+        "cohorts/decisions/decide.html",
+        {
+            "child": child,
+            "form": form,
+            "suggestion": suggestion,
+            "nomination": nomination,
+            "proposed": services.proposed_tier(suggestion, nomination),
+            "current": current,
+        },
+    )
+
+
+# Fairness, the model and the switch -------------------------------------------------------------
+
+
+@login_required
+def fairness(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not policy.can(user, "view_fairness"):
+        return not_found(request)
+    report = fairness_service.fairness_report()
+    # Aggregates only: recorded as a list view with no subjects.
+    audit.record(user, AuditAction.LIST, detail={"view": "cohort fairness"})
+    return render(
+        request,
+        "cohorts/decisions/fairness.html",
+        {
+            "report": report,
+            "min_group": fairness_service.MIN_GROUP,
+            "min_expected": fairness_service.MIN_EXPECTED,
+            "suggestions_on": CohortSettings.load().suggestions_enabled,
+        },
+    )
+
+
+@login_required
+def model_description(request: HttpRequest) -> HttpResponse:
+    """The published description of the model, for any member of staff."""
+    scoring_model = ScoringModel.objects.order_by("-version").first()
+    indicators = IndicatorDefinition.objects.filter(is_active=True).order_by("domain", "code", "level")
+    return render(
+        request,
+        "cohorts/decisions/model.html",
+        {
+            "purpose": MODEL_PURPOSE,
+            "scoring_model": scoring_model,
+            "indicators": list(indicators),
+            "settings": CohortSettings.load(),
+            "can_switch": policy.can(request.user, "switch_suggestions"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def switch(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not policy.can(user, "switch_suggestions"):
+        return not_found(request)
+    settings_row = CohortSettings.load()
+    if request.method == "POST":
+        form = SwitchForm(request.POST)
+        if form.is_valid():
+            enabled = form.cleaned_data["switch_to"] == "on"
+            try:
+                services.set_suggestions_enabled(user, enabled, form.cleaned_data["reason"])
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    "Automatic suggestions are on again. The next recalculation publishes suggestions."
+                    if enabled
+                    else "Automatic suggestions are off. Nominations, panel decisions and tiers are kept.",
+                )
+                return redirect(reverse("cohorts:settings"))
+    else:
+        form = SwitchForm(initial={"switch_to": "off" if settings_row.suggestions_enabled else "on"})
+    return render(request, "cohorts/decisions/settings.html", {"form": form, "settings": settings_row})

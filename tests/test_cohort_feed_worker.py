@@ -1,0 +1,88 @@
+"""A data feed imported by a real Celery worker against Redis and PostgreSQL leads to a published
+recalculation with new suggestions. Skipped unless REDIS_URL is set and the database is PostgreSQL."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from cohorts.models import CohortRun, FeedImport, FeedStatus, RunStatus, Suggestion
+from cohorts.services import feeds
+from jobs.models import OutboxMessage
+from tests.cohort_feed_helpers import feed_csv, row, upload
+from tests.test_worker import ROOT, database_url, wait_for
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not settings.REDIS_URL or connection.vendor != "postgresql",
+        reason="needs REDIS_URL and PostgreSQL (make test in CI sets both)",
+    ),
+]
+
+
+@pytest.fixture
+def shared_media(tmp_path, settings, monkeypatch):
+    """The worker reads the uploaded file, so it must see the same MEDIA_ROOT (set before it starts)."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    monkeypatch.setenv("MEDIA_ROOT", str(media))
+    return media
+
+
+@pytest.fixture
+def feed_worker(shared_media):
+    """A worker on a queue of its own and on the default queue: the import it runs queues the
+    recalculation from inside the worker, where the default queue applies. (Use a Redis database
+    of your own, as CI does, so no other worker takes those.)"""
+    from safeguarding.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safeguarding.settings_test", "DATABASE_URL": database_url()}
+    command = [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", "--pool=solo"]
+    command += ["-Q", f"{queue},{app.conf.task_default_queue}", "--hostname", f"{queue}@localhost"]
+    command += ["--loglevel=warning", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[f"{queue}@localhost"], timeout=0.5):
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "the Celery worker did not start within 30 s"
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_a_feed_upload_is_imported_by_the_worker_and_leads_to_new_suggestions(feed_worker, partnership):
+    child = partnership.council_child
+    content = feed_csv(
+        [
+            row("w-1", child, indicator_code="weapon_offence"),
+            row("w-2", child, indicator_code="missing_episode"),
+            row("w-3", child, indicator_code="exploitation_concern"),
+        ]
+    )
+    feed = feeds.upload_feed(partnership.users["manager"], upload(content))
+    applied = wait_for(lambda: FeedImport.objects.get(pk=feed.pk).status == FeedStatus.APPLIED, 60)
+    assert applied, (
+        FeedImport.objects.filter(pk=feed.pk).values("status", "message").first(),
+        list(OutboxMessage.objects.values("task_name", "sent_at", "last_error")),
+    )
+    published = wait_for(lambda: CohortRun.objects.filter(feed=feed, status=RunStatus.PUBLISHED).exists(), 60)
+    assert published, (
+        list(CohortRun.objects.values("kind", "status", "error")),
+        list(OutboxMessage.objects.values("task_name", "sent_at", "last_error")),
+    )
+    suggestion = Suggestion.objects.current().get(child=child)
+    # weapon_offence 5 + missing_episode 4 + exploitation_concern 5
+    assert (suggestion.individual_score, suggestion.tier) == (14, "most_vulnerable")
