@@ -25,7 +25,6 @@ from cases.forms.children import (
     PeerLinkForm,
     identifier_taken_message,
 )
-from cases.forms.chronology import ChronologyEventForm
 from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink
 from cases.names import normalise, phonetic
 from cases.services import contexts as context_services
@@ -163,27 +162,22 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if child is None:
         return not_found(request)
     can_edit = policy.can(user, "change_child", child)
-    related = Child.objects.select_related("school", "lead_professional").only(
-        "pk", "school__name", "school__reference", "lead_professional"
-    )
-    related = related.get(pk=child.pk)
     child.age = age_on(child.date_of_birth)
     peers = queries.peers_of(user, child)
     links = list(queries.context_links_of(child))
     today = timezone.localdate()
     for link in links:
         link.is_current = link.until is None or link.until >= today
-    visible_contexts = queries.visible_contexts(user).values("pk")
     chronology = build_chronology(
         request,
         _events_for(child),
         url=_chronology_url(child),
-        event_form=ChronologyEventForm(user, earliest=child.date_of_birth) if can_edit else None,
+        can_add=can_edit,
     )
     context = {
         "child": child,
-        "school": related.school,
-        "lead_professional": related.lead_professional,
+        "school": child.school,
+        "lead_professional": child.lead_professional,
         "can_edit": can_edit,
         "can_add_family": can_edit and policy.can(user, "add_family"),
         "aliases": list(child.aliases.all()),
@@ -192,7 +186,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "links": links,
         "peers": peers,
         "referrals": list(queries.referrals_about_child(child)),
-        "plans": list(queries.plans_for_child(child).filter(context__in=visible_contexts)),
+        "plans": list(queries.plans_for_child(user, child)),
         "connections": queries.children_sharing_contexts(user, child).count(),
         "chronology": chronology,
         "interventions": list(interventions_for(user, "child", child)),
