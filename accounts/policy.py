@@ -123,35 +123,27 @@ def caseload_agencies(user: User) -> list[int]:
     return _caseload_agencies(user)
 
 
-def _child_visible_via(user: User, field: str) -> Q:
-    """Rows whose `field` is a child this user may see (`pk` for children themselves): a correlated
-    EXISTS over active involvements of the user's agencies, or one of their granted children."""
-    from cases.models import Involvement
+def _visible_via(user: User, field: str, kind: str) -> Q:
+    """Rows whose `field` is a child, context or family the user may see (`pk` for the record
+    itself): an active involvement of the user's agencies, or (for a context or family) a linked
+    child the user may see; a child may also be one of the user's granted children."""
+    from accounts.visibility_sql import VisibleVia
 
-    agencies = _caseload_agencies(user)
     granted, emergency = _granted_children(user)
-    condition = Q(pk__in=[])
-    if agencies:
-        condition = Q(Exists(Involvement.objects.active().filter(child=OuterRef(field), agency_id__in=agencies)))
-    if granted or emergency:
-        condition |= Q(**{f"{field}__in": sorted(granted | emergency)})
-    return condition
+    expression = VisibleVia(field, kind, _caseload_agencies(user), sorted(granted | emergency), timezone.localdate())
+    return Q(expression)
+
+
+def _child_visible_via(user: User, field: str) -> Q:
+    return _visible_via(user, field, "child")
 
 
 def _context_visible_via(user: User, field: str) -> Q:
-    from cases.models import ContextLink, Involvement
-
-    involved = Involvement.objects.active().filter(context=OuterRef(field), agency_id__in=_caseload_agencies(user))
-    linked = ContextLink.objects.filter(_child_visible_via(user, "child"), context=OuterRef(field))
-    return Q(Exists(involved)) | Q(Exists(linked))
+    return _visible_via(user, field, "context")
 
 
 def _family_visible_via(user: User, field: str) -> Q:
-    from cases.models import FamilyMember, Involvement
-
-    involved = Involvement.objects.active().filter(family=OuterRef(field), agency_id__in=_caseload_agencies(user))
-    member = FamilyMember.objects.filter(_child_visible_via(user, "child"), family=OuterRef(field))
-    return Q(Exists(involved)) | Q(Exists(member))
+    return _visible_via(user, field, "family")
 
 
 def visible_via(user: User, field: str, kind: str = "child") -> Q:
