@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.utils import timezone
 
 from accounts.models import Membership, Role
@@ -39,67 +39,150 @@ COHORT_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
 VIEW_CHILD_PERMISSION = "view_child"
 
 
-def _role_grants(user: User) -> set[tuple[str, str]]:
-    """(role, agency kind) of each active membership: one query per request, then remembered."""
+_GRANT = "~grant"
+_EMERGENCY = "~break_glass"
+
+
+def _load_grants(user: User) -> None:
+    """One query per request for everything the policy needs to know about the user, remembered on
+    the user object (a new request loads a new user): each active membership as (role, agency kind,
+    agency id), and the children they hold an object-level or active break-the-glass grant for. The
+    grants are a handful at most and go into queries as literals, which keeps every visibility
+    filter a single EXISTS that PostgreSQL plans well."""
+    from cases.models import BreakGlassGrant, ChildUserObjectPermission
+
+    memberships = Membership.objects.active().filter(user=user)
+    memberships = memberships.values_list("role", "agency__kind", "agency_id", "id")
+    grants = ChildUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CHILD_PERMISSION)
+    emergency = BreakGlassGrant.objects.active().filter(user=user)
+    rows = memberships.order_by().union(
+        grants.order_by().values_list(Value(_GRANT), Value(""), "content_object_id", Value(0)),
+        emergency.order_by().values_list(Value(_EMERGENCY), Value(""), "child_id", Value(0)),
+        all=True,
+    )
+    roles, granted, emergencies, first = set(), set(), set(), None
+    for role, kind, pk, membership_id in rows:
+        if role == _GRANT:
+            granted.add(pk)
+        elif role == _EMERGENCY:
+            emergencies.add(pk)
+        else:
+            roles.add((role, kind, pk))
+            if first is None or membership_id < first[0]:
+                first = (membership_id, pk, role)
+    user._policy_role_grants = roles
+    user._policy_first_membership = first[1:] if first else None
+    user._policy_granted_children = (frozenset(granted), frozenset(emergencies))
+
+
+def _role_grants(user: User) -> set[tuple[str, str, int]]:
+    """(role, agency kind, agency id) of each active membership."""
     if not user.is_authenticated:
         return set()
-    cached = getattr(user, "_policy_role_grants", None)
-    if cached is None:
-        cached = set(Membership.objects.active().filter(user=user).values_list("role", "agency__kind"))
-        user._policy_role_grants = cached
-    return cached
+    if not hasattr(user, "_policy_role_grants"):
+        _load_grants(user)
+    return user._policy_role_grants
+
+
+def acting_membership(user: User) -> tuple[int, str] | None:
+    """(agency id, role) of the user's first active membership: whom the audit trail records them as."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_policy_first_membership"):
+        _load_grants(user)
+    return user._policy_first_membership
+
+
+def _granted_children(user: User) -> tuple[frozenset[int], frozenset[int]]:
+    """Ids of the children under an object-level grant, and under an active break-the-glass grant."""
+    if not hasattr(user, "_policy_granted_children"):
+        _load_grants(user)
+    return user._policy_granted_children
+
+
+def forget(user: User) -> None:
+    """Drop what this user object remembers of its memberships and grants (after granting access)."""
+    for name in ("_policy_role_grants", "_policy_granted_children", "_policy_first_membership"):
+        user.__dict__.pop(name, None)
 
 
 def roles_of(user: User) -> set[str]:
-    return {role for role, _kind in _role_grants(user)}
+    return {role for role, _kind, _agency in _role_grants(user)}
 
 
 def has_role(user: User, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def child_access_expressions(user: User) -> dict[str, Exists]:
-    """One Exists per ground for access, so a single query can both filter and say why."""
-    from cases.models import BreakGlassGrant, ChildUserObjectPermission, Involvement
+def _caseload_agencies(user: User) -> list[int]:
+    return sorted({agency for role, _kind, agency in _role_grants(user) if role in CASELOAD_ROLES})
 
-    caseload_agencies = Membership.objects.active().filter(user=user, role__in=CASELOAD_ROLES).values("agency_id")
-    return {
-        "via_involvement": Exists(
-            Involvement.objects.active().filter(child=OuterRef("pk"), agency_id__in=caseload_agencies)
-        ),
-        "via_grant": Exists(
-            ChildUserObjectPermission.objects.filter(
-                content_object=OuterRef("pk"), user=user, permission__codename=VIEW_CHILD_PERMISSION
-            )
-        ),
-        "via_break_glass": Exists(BreakGlassGrant.objects.active().filter(child=OuterRef("pk"), user=user)),
-    }
+
+def caseload_agencies(user: User) -> list[int]:
+    """Ids of the agencies where the user holds a case-holding role."""
+    if not user.is_authenticated:
+        return []
+    return _caseload_agencies(user)
+
+
+def _visible_via(user: User, field: str, kind: str) -> Q:
+    """Rows whose `field` is a child, context or family the user may see (`pk` for the record
+    itself): an active involvement of the user's agencies, or (for a context or family) a linked
+    child the user may see; a child may also be one of the user's granted children."""
+    from accounts.visibility_sql import VisibleVia
+
+    granted, emergency = _granted_children(user)
+    expression = VisibleVia(field, kind, _caseload_agencies(user), sorted(granted | emergency), timezone.localdate())
+    return Q(expression)
+
+
+def _child_visible_via(user: User, field: str) -> Q:
+    return _visible_via(user, field, "child")
+
+
+def _context_visible_via(user: User, field: str) -> Q:
+    return _visible_via(user, field, "context")
+
+
+def _family_visible_via(user: User, field: str) -> Q:
+    return _visible_via(user, field, "family")
+
+
+def visible_via(user: User, field: str, kind: str = "child") -> Q:
+    """Rows whose `field` points at a child, context or family (`kind`) the user may see, as one
+    correlated EXISTS per ground: cheaper to build and to plan than `field__in=visible_...`."""
+    if not _signed_in(user):
+        return Q(pk__in=[])
+    return {"child": _child_visible_via, "context": _context_visible_via, "family": _family_visible_via}[kind](
+        user, field
+    )
+
+
+def _signed_in(user: User) -> bool:
+    return user.is_authenticated and user.is_active
 
 
 def child_visibility(user: User) -> Q:
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    grounds = child_access_expressions(user)
-    return Q(grounds["via_involvement"]) | Q(grounds["via_grant"]) | Q(grounds["via_break_glass"])
+    return _child_visible_via(user, "pk") if _signed_in(user) else Q(pk__in=[])
 
 
-def access_basis(row: Any) -> str:
-    """Name the strongest ground on a row annotated with `child_access_expressions`."""
-    for ground in ("via_involvement", "via_grant", "via_break_glass"):
-        if getattr(row, ground, False):
-            return ground.removeprefix("via_")
-    return ""
+def mark_visible(user: User, obj: Any) -> Any:
+    """Note on a record just read through `visible_to(user)` that this user may see it."""
+    obj._policy_visible_to = user.pk
+    return obj
 
 
-def _caseload_agencies(user: User):
-    return Membership.objects.active().filter(user=user, role__in=CASELOAD_ROLES).values("agency_id")
+def access_basis(user: User, child: Any) -> str:
+    """Name the strongest ground on which this user sees a child read through `visible_to`."""
+    from cases.models import Involvement
 
-
-def caseload_agencies(user: User):
-    """Ids of the agencies where the user holds a case-holding role (a subquery)."""
-    if not user.is_authenticated:
-        return Membership.objects.none().values("agency_id")
-    return _caseload_agencies(user)
+    granted, emergency = _granted_children(user)
+    if child.pk not in granted and child.pk not in emergency:
+        return "involvement"
+    agencies = _caseload_agencies(user)
+    if agencies and Involvement.objects.active().filter(child=child, agency_id__in=agencies).exists():
+        return "involvement"
+    return "grant" if child.pk in granted else "break_glass"
 
 
 def is_police(user: User) -> bool:
@@ -109,17 +192,17 @@ def is_police(user: User) -> bool:
 
     if not user.is_authenticated or not user.is_active:
         return False
-    return (Role.POLICE_OFFICER, AgencyKind.POLICE) in _role_grants(user)
+    return any(role == Role.POLICE_OFFICER and kind == AgencyKind.POLICE for role, kind, _agency in _role_grants(user))
 
 
 def subject_visibility(user: User) -> Q:
-    """For records about a child, a family or a context (interventions): visible with their subject."""
-    if not user.is_authenticated or not user.is_active:
+    """For records about a child, a family or a context (interventions): visible with their subject.
+    Each part is a correlated EXISTS: an `IN (visible ...)` under OR would make PostgreSQL compute
+    every record the user can see (benchmarks/README.md)."""
+    if not _signed_in(user):
         return Q(pk__in=[])
     return (
-        Q(child__in=visible_children(user).values("pk"))
-        | Q(family__in=visible_families(user).values("pk"))
-        | Q(context__in=visible_contexts(user).values("pk"))
+        _child_visible_via(user, "child") | _family_visible_via(user, "family") | _context_visible_via(user, "context")
     )
 
 
@@ -145,13 +228,7 @@ def visible_children(user: User):
 def context_visibility(user: User) -> Q:
     """A context is visible when one of the user's agencies works with it, or when it is linked to
     a child the user can see (its page then lists only the children the user can see)."""
-    from cases.models import ContextLink, Involvement
-
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    involved = Involvement.objects.active().filter(context=OuterRef("pk"), agency_id__in=_caseload_agencies(user))
-    linked = ContextLink.objects.filter(context=OuterRef("pk"), child__in=visible_children(user).values("pk"))
-    return Q(Exists(involved)) | Q(Exists(linked))
+    return _context_visible_via(user, "pk") if _signed_in(user) else Q(pk__in=[])
 
 
 def visible_contexts(user: User):
@@ -162,13 +239,7 @@ def visible_contexts(user: User):
 
 def family_visibility(user: User) -> Q:
     """A family is visible to those who can see one of its children or whose agency works with it."""
-    from cases.models import FamilyMember, Involvement
-
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    involved = Involvement.objects.active().filter(family=OuterRef("pk"), agency_id__in=_caseload_agencies(user))
-    member = FamilyMember.objects.filter(family=OuterRef("pk"), child__in=visible_children(user).values("pk"))
-    return Q(Exists(involved)) | Q(Exists(member))
+    return _family_visible_via(user, "pk") if _signed_in(user) else Q(pk__in=[])
 
 
 def visible_families(user: User):
@@ -178,27 +249,25 @@ def visible_families(user: User):
 
 
 def event_visibility(user: User) -> Q:
+    if not _signed_in(user):
+        return Q(pk__in=[])
     return (
-        Q(child__in=visible_children(user).values("pk"))
-        | Q(context__in=visible_contexts(user).values("pk"))
-        | Q(family__in=visible_families(user).values("pk"))
+        _child_visible_via(user, "child") | _context_visible_via(user, "context") | _family_visible_via(user, "family")
     )
 
 
 def referral_visibility(user: User) -> Q:
-    if not user.is_authenticated or not user.is_active:
+    if not _signed_in(user):
         return Q(pk__in=[])
-    return (
-        Q(child__in=visible_children(user).values("pk"))
-        | Q(context__in=visible_contexts(user).values("pk"))
-        | Q(referred_by=user)
-    )
+    return _child_visible_via(user, "child") | _context_visible_via(user, "context") | Q(referred_by=user)
 
 
 def _visible(model_name: str) -> Callable[[User, Any], bool]:
     def rule(user: User, obj: Any) -> bool:
         from django.apps import apps
 
+        if getattr(obj, "_policy_visible_to", None) == user.pk:
+            return True  # read through visible_to(user) in this request: no need to ask again
         return apps.get_model("cases", model_name).objects.visible_to(user).filter(pk=obj.pk).exists()
 
     return rule

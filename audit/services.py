@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from accounts.models import Membership
+from accounts import policy
 from audit import context
 from audit.models import AuditAction, AuditEvent, AuditSubject
 
@@ -21,14 +21,11 @@ def object_type_of(obj_or_model: Any) -> str:
     return obj_or_model._meta.label_lower
 
 
-def _acting_membership(user) -> Membership | None:
+def _acting_membership(user) -> tuple[int, str] | None:
+    """(agency id, role) the user acts as: their first active membership (the policy remembers it)."""
     if user is None or not user.is_authenticated:
         return None
-    cached = getattr(user, "_audit_membership", False)
-    if cached is False:
-        cached = Membership.objects.active().filter(user=user).select_related("agency").first()
-        user._audit_membership = cached
-    return cached
+    return policy.acting_membership(user)
 
 
 def record(
@@ -53,8 +50,8 @@ def record(
     event = AuditEvent.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         username=(user.get_username() if user is not None and user.is_authenticated else username)[:150],
-        agency=membership.agency if membership else None,
-        role=membership.role if membership else "",
+        agency_id=membership[0] if membership else None,
+        role=membership[1] if membership else "",
         action=action,
         object_type=object_type,
         object_id="" if object_id in (None, "") else str(object_id),

@@ -234,10 +234,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-check", action="store_true", help="exit 0 even when a target is missed")
     parser.add_argument("--only", choices=("search", "profile"), help="time one page only")
     parser.add_argument("--trace", action="store_true", help="print the slowest SQL of one request per page")
-    parser.add_argument(
-        "--prototype", default="", metavar="NAMES",
-        help="proposed fixes to apply in-process first, comma-separated: jit, peers, search (benchmarks/prototypes.py)",
-    )  # fmt: skip
     parser.add_argument("--database-url", help="default: $BENCH_DATABASE_URL or " + env.DEFAULT_BENCH_DATABASE_URL)
     args = parser.parse_args(argv)
     env.configure(args.database_url)
@@ -258,12 +254,6 @@ def main(argv: list[str] | None = None) -> int:
         }
     ).enable()
 
-    prototypes = [name.strip() for name in args.prototype.split(",") if name.strip()]
-    if prototypes:
-        from benchmarks import prototypes as proposed
-
-        proposed.apply(prototypes)
-        print(f"# prototypes applied: {', '.join(prototypes)} (not the application as committed)")
     counts = dataset_counts()
     if not counts["children"]:
         print("No city in the benchmark database: run `python -m benchmarks.generate_city` first.", file=sys.stderr)

@@ -35,20 +35,19 @@ def visible_children(user) -> QuerySet[Child]:
 
 
 def visible_child(user, pk: int) -> Child | None:
-    """The child if this user may see it, annotated with why; otherwise None, and the refused
-    attempt is audited. Callers answer 404 either way, so existence is never revealed."""
-    grounds = policy.child_access_expressions(user) if user.is_authenticated else {}
+    """The child if this user may see it, with why (`access_basis`); otherwise None, and the
+    refused attempt is audited. Callers answer 404 either way, so existence is never revealed."""
     child = (
         Child.objects.visible_to(user)
-        .annotate(**grounds)
-        .select_related("school", "lead_professional")
+        .select_related("school", "lead_professional", "cohort_tier")
         .filter(pk=pk)
         .first()
     )
     if child is None:
         audit.record_denied(user, Child, pk)
         return None
-    child.access_basis = policy.access_basis(child)
+    policy.mark_visible(user, child)
+    child.access_basis = policy.access_basis(user, child)
     child.break_glass_grant = None
     if child.access_basis == "break_glass":
         child.break_glass_grant = BreakGlassGrant.objects.active().filter(child=child, user=user).first()
@@ -61,7 +60,8 @@ def visible_object(user, model, pk: int, *, select_related=()):
     obj = model.objects.visible_to(user).select_related(*select_related).filter(pk=pk).first()
     if obj is None:
         audit.record_denied(user, model, pk)
-    return obj
+        return None
+    return policy.mark_visible(user, obj)
 
 
 def involvements_of(subject) -> QuerySet[Involvement]:
@@ -169,10 +169,9 @@ def context_links_of(child: Child) -> QuerySet[ContextLink]:
 def peers_of(user, child: Child) -> list[tuple[PeerLink, Child]]:
     # A correlated EXISTS per link: `IN (visible children)` under an OR made PostgreSQL compute
     # every child the user can see (benchmarks/README.md).
-    visible = visible_children(user)
     links = PeerLink.objects.filter(
-        (Q(child_a=child) & Q(Exists(visible.filter(pk=OuterRef("child_b_id")))))
-        | (Q(child_b=child) & Q(Exists(visible.filter(pk=OuterRef("child_a_id")))))
+        (Q(child_a=child) & policy.visible_via(user, "child_b"))
+        | (Q(child_b=child) & policy.visible_via(user, "child_a"))
     ).select_related("child_a", "child_b", "source_agency")
     return [(link, link.child_b if link.child_a_id == child.pk else link.child_a) for link in links]
 
@@ -185,8 +184,9 @@ def referrals_about_child(child: Child) -> QuerySet[Referral]:
     return child.referrals.select_related("referrer_agency", "referred_by")
 
 
-def plans_for_child(child: Child) -> QuerySet[ContextPlan]:
-    return child.context_plans.select_related("context")
+def plans_for_child(user, child: Child) -> QuerySet[ContextPlan]:
+    """Context plans that include the child, where the user may see the plan's context."""
+    return child.context_plans.filter(policy.visible_via(user, "context", "context")).select_related("context")
 
 
 def children_sharing_contexts(user, child: Child) -> QuerySet[Child]:

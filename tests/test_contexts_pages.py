@@ -376,7 +376,26 @@ def test_context_page_includes_the_chronology_with_quick_add(client_for, partner
     html = client_for("caseworker").get(reverse("cases:context_detail", args=[partnership.hotspot.pk])).content.decode()
     assert '<section id="chronology"' in html
     assert "Police patrol" in html
-    assert f'hx-post="{reverse("cases:context_chronology", args=[partnership.hotspot.pk])}"' in html
+    url = reverse("cases:context_chronology", args=[partnership.hotspot.pk])
+    # The forms are fetched when opened (with a plain link for browsers without JavaScript).
+    assert f'hx-get="{url}?form=add"' in html and f'href="{url}?form=add"' in html
+    assert f'hx-get="{url}?form=filter"' in html
+    assert f'hx-post="{url}"' not in html
+
+
+def test_chronology_forms_are_fetched_when_opened(client_for, partnership):
+    url = reverse("cases:context_chronology", args=[partnership.hotspot.pk])
+    client = client_for("caseworker")
+    fragment = client.get(url, {"form": "add"}, headers=HTMX).content.decode()
+    assert f'hx-post="{url}"' in fragment and "<html" not in fragment
+    assert 'name="summary"' in fragment
+    page = client.get(url, {"form": "add"})
+    assert page.status_code == 200
+    assert '<h1 class="govuk-heading-l">Add an event to the chronology</h1>' in page.content.decode()
+    filter_fragment = client.get(url, {"form": "filter"}, headers=HTMX).content.decode()
+    assert 'name="kind"' in filter_fragment and "<html" not in filter_fragment
+    filter_page = client.get(url, {"form": "filter"}).content.decode()
+    assert "Filter the chronology" in filter_page and 'action="' + url + '"' in filter_page
 
 
 def test_quick_add_with_htmx_returns_the_refreshed_section(client_for, partnership):
@@ -598,6 +617,6 @@ def test_chronology_fragment_queries_do_not_grow(client_for, partnership, django
     assert "Show older events" in response.content.decode()
 
 
-CONTEXT_PAGE_QUERIES = 22
-CONTEXT_LIST_QUERIES = 10
-CHRONOLOGY_FRAGMENT_QUERIES = 13
+CONTEXT_PAGE_QUERIES = 18
+CONTEXT_LIST_QUERIES = 9
+CHRONOLOGY_FRAGMENT_QUERIES = 9

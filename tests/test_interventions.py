@@ -417,9 +417,9 @@ def test_family_plan_queries_do_not_grow(client_for, partnership, django_assert_
         client.get(url)
 
 
-LIST_QUERIES = 12
-DETAIL_QUERIES = 10
-PLAN_QUERIES = 12
+LIST_QUERIES = 11
+DETAIL_QUERIES = 9
+PLAN_QUERIES = 11
 
 
 # Family outcome plans ------------------------------------------------------------------------------------

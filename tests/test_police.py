@@ -570,11 +570,11 @@ def test_detail_pages_run_a_fixed_number_of_queries(
 
 
 QUERY_COUNTS = {
-    "PERSON_LIST": 10,
-    "DISRUPTION_LIST": 11,
-    "INTELLIGENCE_LIST": 10,
-    "PERSON_DETAIL": 14,
-    "INTELLIGENCE_DETAIL": 13,
+    "PERSON_LIST": 9,
+    "DISRUPTION_LIST": 10,
+    "INTELLIGENCE_LIST": 9,
+    "PERSON_DETAIL": 13,
+    "INTELLIGENCE_DETAIL": 12,
 }
 
 

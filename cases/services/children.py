@@ -114,6 +114,7 @@ def break_glass(user, *, reference: str, date_of_birth: date, reason: str, hours
     grant = BreakGlassGrant.objects.create(
         user=user, child=child, reason=reason, expires_at=policy.break_glass_expiry(hours)
     )
+    policy.forget(user)  # so this user object sees the child at once
     audit.record(user, AuditAction.BREAK_GLASS, obj=child, reason=reason, detail={"grant": grant.pk, "hours": hours})
     outbox.enqueue("cases.tasks.notify_dpo_of_break_glass", grant.pk)
     return grant

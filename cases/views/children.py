@@ -25,7 +25,6 @@ from cases.forms.children import (
     PeerLinkForm,
     identifier_taken_message,
 )
-from cases.forms.chronology import ChronologyEventForm
 from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink
 from cases.names import normalise, phonetic
 from cases.services import contexts as context_services
@@ -163,13 +162,8 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if child is None:
         return not_found(request)
     can_edit = policy.can(user, "change_child", child)
-    # The current cohort tier rides on this query (a join, not another query).
-    related = Child.objects.select_related("school", "lead_professional", "cohort_tier").only(
-        "pk", "school__name", "school__reference", "lead_professional", "cohort_tier__tier", "cohort_tier__since"
-    )
-    related = related.get(pk=child.pk)
     try:
-        cohort_tier = related.cohort_tier
+        cohort_tier = child.cohort_tier  # joined by visible_child(): no query of its own
     except ObjectDoesNotExist:
         cohort_tier = None
     child.age = age_on(child.date_of_birth)
@@ -178,17 +172,16 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     for link in links:
         link.is_current = link.until is None or link.until >= today
-    visible_contexts = queries.visible_contexts(user).values("pk")
     chronology = build_chronology(
         request,
         _events_for(child),
         url=_chronology_url(child),
-        event_form=ChronologyEventForm(user, earliest=child.date_of_birth) if can_edit else None,
+        can_add=can_edit,
     )
     context = {
         "child": child,
-        "school": related.school,
-        "lead_professional": related.lead_professional,
+        "school": child.school,
+        "lead_professional": child.lead_professional,
         "can_view_cohort": policy.can(user, "view_cohort"),
         "cohort_tier": cohort_tier,
         "can_edit": can_edit,
@@ -199,7 +192,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "links": links,
         "peers": peers,
         "referrals": list(queries.referrals_about_child(child)),
-        "plans": list(queries.plans_for_child(child).filter(context__in=visible_contexts)),
+        "plans": list(queries.plans_for_child(user, child)),
         "connections": queries.children_sharing_contexts(user, child).count(),
         "chronology": chronology,
         "interventions": list(interventions_for(user, "child", child)),

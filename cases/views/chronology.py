@@ -46,6 +46,7 @@ class Chronology:
     show_subject: bool = False
     heading: str = "Chronology"
     added: bool = False
+    can_add: bool = False
 
     @property
     def filtered(self) -> bool:
@@ -73,12 +74,18 @@ def build_chronology(
     *,
     url: str,
     event_form: ChronologyEventForm | None = None,
+    can_add: bool = False,
     show_subject: bool = False,
     heading: str = "Chronology",
     page_size: int = CHRONOLOGY_PAGE,
 ) -> Chronology:
     """The latest `page_size` events (or those before ?before=), filtered by the GET parameters.
-    Runs one query for the events whatever the size of the chronology."""
+    Runs one query for the events whatever the size of the chronology.
+
+    Pages pass `can_add` rather than a form: the add and filter forms are fetched when opened
+    (?form=add, ?form=filter), because rendering them cost a third of the child profile's time
+    (benchmarks/README.md). `event_form` is for showing a form with errors, or a fresh one after
+    an event was added."""
     filter_form = ChronologyFilterForm(request.GET or None)
     events = events_for(filter_form.to_filter())
     cursor = parse_cursor(request.GET.get("before"))
@@ -104,6 +111,30 @@ def build_chronology(
         latest_url=latest_url,
         show_subject=show_subject,
         heading=heading,
+        can_add=can_add or event_form is not None,
+    )
+
+
+def _form_response(request: HttpRequest, which: str, *, can_add: bool, url: str, page_url: str, **page) -> HttpResponse:
+    """?form=add or ?form=filter: the form alone for htmx, or on a page of its own without JavaScript."""
+    if which == "add":
+        if not can_add:
+            raise PermissionDenied
+        context = {"form": ChronologyEventForm(request.user, earliest=page["earliest"]), "chronology_url": url}
+        if request.htmx:
+            return render(request, "cases/_chronology_form.html", context)
+        return render(
+            request,
+            "cases/chronology_add.html",
+            {**context, "page_url": page_url, "subject_name": page["subject_name"]},
+        )
+    context = {"filter_form": ChronologyFilterForm(), "chronology_url": url, "filtered": False}
+    if request.htmx:
+        return render(request, "cases/_chronology_filter_form.html", context)
+    return render(
+        request,
+        "cases/chronology_filter.html",
+        {**context, "page_url": page_url, "subject_name": page["subject_name"]},
     )
 
 
@@ -148,11 +179,20 @@ def chronology_endpoint(
         chronology.added = added
         return render(request, "cases/_chronology.html", {"chronology": chronology})
 
+    if request.GET.get("form") in ("add", "filter"):
+        return _form_response(
+            request,
+            request.GET["form"],
+            can_add=can_add,
+            url=url,
+            page_url=page_url,
+            earliest=earliest,
+            subject_name=subject_name,
+        )
     if not request.htmx:
         query = request.GET.urlencode()
         return redirect(f"{page_url}{'?' + query if query else ''}#chronology")
-    event_form = ChronologyEventForm(user, earliest=earliest) if can_add else None
-    chronology = build_chronology(request, events_for, url=url, event_form=event_form, show_subject=show_subject)
+    chronology = build_chronology(request, events_for, url=url, can_add=can_add, show_subject=show_subject)
     if request.GET.get("before"):
         return render(request, "cases/_chronology_events.html", {"chronology": chronology})
     return render(request, "cases/_chronology.html", {"chronology": chronology})

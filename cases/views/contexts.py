@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 from accounts import policy
 from audit import services as audit
 from cases import queries, services
-from cases.forms.chronology import ChronologyEventForm
 from cases.forms.contexts import CONTEXT_LIST_KINDS, ContextForm, ContextKindForm
 from cases.models import Child, Context, ContextKind
 from cases.services import contexts as context_services
@@ -184,7 +183,7 @@ def context_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _events_for(context),
         url=_chronology_urls(context)["url"],
-        event_form=ChronologyEventForm(user) if can_change else None,
+        can_add=can_change,
     )
     return render(
         request,

@@ -12,7 +12,6 @@ from accounts import policy
 from audit import services as audit
 from audit.models import AuditAction
 from cases import queries
-from cases.forms.chronology import ChronologyEventForm
 from cases.forms.families import AdultForm, FamilyChildForm, FamilyEditForm, FamilyFactForm, FamilyForm
 from cases.models import Child, Family
 from cases.services import families as family_services
@@ -100,7 +99,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _events_for(request, family),
         url=_chronology_url(family),
-        event_form=ChronologyEventForm(user) if can_edit else None,
+        can_add=can_edit,
         show_subject=True,
         heading="Family chronology",
     )
