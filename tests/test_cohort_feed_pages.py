@@ -83,7 +83,7 @@ def test_the_feed_detail_offers_the_decision_and_the_error_report(
 ):
     url = f"/cohort/feeds/{feed_with_errors.pk}/"
     manager_client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         response = manager_client.get(url)
     html = response.content.decode()
     assert "1 of 2 rows have errors. Nothing has been applied." in html

@@ -105,6 +105,8 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
             "suggestions_on": suggestions_on,
             "can_see_fairness": policy.can(user, "view_fairness"),
             "can_switch": policy.can(user, "switch_suggestions"),
+            "can_manage_feeds": policy.can(user, "manage_feeds"),
+            "can_run": policy.can(user, "run_cohort"),
         },
     )
 

@@ -24,6 +24,7 @@ from cohorts.services.matching import clean_identifier, normalise_postcode
 from safeguarding.http import not_found
 
 FEEDS_SHOWN = 50
+ERRORS_SHOWN = 20
 REVIEWS_PER_PAGE = 25
 
 
@@ -95,11 +96,19 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return not_found(request)
     audit.record_read(request.user, feed)
     open_reviews = feed.reviews.filter(status=ReviewStatus.OPEN).count()
+    # The first rows at fault, so the uploader can read what is wrong without opening the report.
+    row_errors = list(
+        feed.rows.filter(status=RowStatus.INVALID)
+        .order_by("line_number")
+        .only("line_number", "source_record_id", "errors")[:ERRORS_SHOWN]
+    )
     return render(
         request,
         "cohorts/feeds/feed_detail.html",
         {
             "feed": feed,
+            "row_errors": row_errors,
+            "errors_shown": ERRORS_SHOWN,
             "counts": _row_counts(feed),
             "running": feed.status in services.RUNNING,
             "open_reviews": open_reviews,

@@ -6,6 +6,8 @@ from django.utils import timezone
 from accounts import demo as accounts_demo
 from cases import demo as cases_demo
 from cases import demo_story
+from cohorts import demo as cohorts_demo
+from cohorts import demo_decisions
 from interventions import demo_panels, demo_police, demo_work
 
 
@@ -24,12 +26,17 @@ class Command(BaseCommand):
             interventions = demo_work.seed(agencies, users, today)
             meetings = demo_panels.seed(agencies, users, today)
             police = demo_police.seed(agencies, users, today)
+        # After the case data commits: the recalculation publishes in its own transaction.
+        cohort = cohorts_demo.load_demo_cohort()
+        decisions = demo_decisions.load_demo_decisions()
         added = [
             f"{created} new children",
             *(["contexts, families, chronologies and referrals"] if story else []),
             *([f"{interventions} interventions"] if interventions else []),
             *([f"{meetings} panel meetings"] if meetings else []),
             *(["police records"] if police else []),
+            *(["cohort observations and a published recalculation"] if cohort else []),
+            *([f"{decisions} cohort nominations and decisions"] if decisions else []),
         ]
         self.stdout.write(
             f"Demo data ready: {len(agencies)} agencies, {len(users)} logins; added " + ", ".join(added) + "."
