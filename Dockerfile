@@ -31,7 +31,7 @@ COPY . .
 # Hashed, compressed static files for WhiteNoise. The key is a throwaway used only for this step;
 # the running containers must be given their own SECRET_KEY.
 RUN DEBUG=0 SECRET_KEY=build-time-only-not-secret python manage.py collectstatic --no-input \
-    && mkdir -p var \
+    && mkdir -p var/media \
     && chown -R app:app var
 
 USER app

@@ -145,7 +145,7 @@ def test_a_review_shows_the_matching_fields_side_by_side_and_is_decided(manager_
 
 
 def test_api_upload_answers_400_with_field_errors(manager_client, partnership):
-    url = "/api/v1/cohort-feeds/"
+    url = "/api/v1/cohort/feeds/"
     assert manager_client.post(url, {}).json() == {"file": ["Select a CSV file"]}
     assert manager_client.post(url, {"file": upload(b"")}).json() == {"file": ["The selected file is empty"]}
     bad = manager_client.post(url, {"file": upload(b"a,b\n1,2\n")})
@@ -158,20 +158,20 @@ def test_api_upload_answers_400_with_field_errors(manager_client, partnership):
 def test_api_upload_then_read_and_resolve(manager_client, partnership, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
-            "/api/v1/cohort-feeds/",
+            "/api/v1/cohort/feeds/",
             {"file": upload(feed_csv([row("r-1", partnership.council_child, postcode="ZZ1 1ZZ")]))},
         )
     assert response.status_code == 201
     feed_id = response.json()["id"]
-    feed = manager_client.get(f"/api/v1/cohort-feeds/{feed_id}/").json()
+    feed = manager_client.get(f"/api/v1/cohort/feeds/{feed_id}/").json()
     assert feed["status"] == "applied" and feed["rows_in_review"] == 1
     again = manager_client.post(
-        "/api/v1/cohort-feeds/", {"file": upload(feed_csv([row("r-1", partnership.council_child, postcode="ZZ1 1ZZ")]))}
+        "/api/v1/cohort/feeds/", {"file": upload(feed_csv([row("r-1", partnership.council_child, postcode="ZZ1 1ZZ")]))}
     )
     assert again.status_code == 400 and again.json()["existing_feed"] == [str(feed_id)]
-    reviews = manager_client.get("/api/v1/cohort-reviews/").json()["results"]
+    reviews = manager_client.get("/api/v1/cohort/reviews/").json()["results"]
     assert reviews[0]["candidate"]["reference"] == partnership.council_child.reference
-    bad = manager_client.post(f"/api/v1/cohort-reviews/{reviews[0]['id']}/resolve/", {"decision": "maybe"})
+    bad = manager_client.post(f"/api/v1/cohort/reviews/{reviews[0]['id']}/resolve/", {"decision": "maybe"})
     assert bad.status_code == 400 and bad.json() == {"decision": ["Choose same, different or dismiss"]}
-    done = manager_client.post(f"/api/v1/cohort-reviews/{reviews[0]['id']}/resolve/", {"decision": "dismiss"})
+    done = manager_client.post(f"/api/v1/cohort/reviews/{reviews[0]['id']}/resolve/", {"decision": "dismiss"})
     assert done.status_code == 200 and done.json()["status"] == "dismissed"

@@ -1,4 +1,4 @@
-"""/api/v1/cohort-feeds/ and /api/v1/cohort-reviews/: upload a data feed (multipart, field `file`),
+"""/api/v1/cohort/feeds/ and /api/v1/cohort/reviews/: upload a data feed (multipart, field `file`),
 follow its import, apply its valid rows or refuse it, and decide uncertain matches. Managers only,
 for the feeds of their own agencies; anything else answers 404 (a feed or review) or 403 (lists)."""
 
@@ -279,6 +279,6 @@ class ReviewViewSet(_FeedsViewSet):
 
 
 ROUTES = [
-    ("cohort-feeds", FeedViewSet, "cohort-feed"),
-    ("cohort-reviews", ReviewViewSet, "cohort-review"),
+    ("cohort/feeds", FeedViewSet, "cohort-feed"),
+    ("cohort/reviews", ReviewViewSet, "cohort-review"),
 ]

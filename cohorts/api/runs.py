@@ -1,6 +1,6 @@
-"""/api/v1/cohort-runs/ and /api/v1/cohort-suggestions/: recalculation runs (list, read, and request
+"""/api/v1/cohort/runs/ and /api/v1/cohort/suggestions/: recalculation runs (list, read, and request
 one: managers only), and each child's current suggestion with the contributions that explain it
-(read-only, children you may see only: /cohort-suggestions/<child id>/). Suggestions about a child
+(read-only, children you may see only: /cohort/suggestions/<child id>/). Suggestions about a child
 you may not see answer 404; contexts you may not see are not named."""
 
 from __future__ import annotations
@@ -236,6 +236,6 @@ class CohortSuggestionViewSet(CaseViewSet):
 
 
 ROUTES = [
-    ("cohort-runs", CohortRunViewSet, "cohort-run"),
-    ("cohort-suggestions", CohortSuggestionViewSet, "cohort-suggestion"),
+    ("cohort/runs", CohortRunViewSet, "cohort-run"),
+    ("cohort/suggestions", CohortSuggestionViewSet, "cohort-suggestion"),
 ]
