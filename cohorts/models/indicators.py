@@ -123,6 +123,8 @@ class Observation(models.Model):
                 fields=["child", "indicator_code", "observed_on"],
                 name="observation_child_idx",
                 condition=Q(child__isnull=False),
+                # The id (for the run's high-water mark) makes scoring an index-only scan.
+                include=["id"],
             ),
             models.Index(
                 fields=["adult", "indicator_code", "observed_on"],
@@ -133,6 +135,8 @@ class Observation(models.Model):
                 fields=["family", "indicator_code", "observed_on"],
                 name="observation_family_idx",
                 condition=Q(family__isnull=False),
+                # Scoring reads (family, code, date, id, adult) from the index alone.
+                include=["id", "adult"],
             ),
         ]
 

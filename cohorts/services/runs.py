@@ -21,7 +21,7 @@ skip_if_busy, records this run as skipped.
 
 Retention: rows of the last KEEP_FULL_RUNS published full runs (and the incremental runs on top of
 them) are kept; older runs keep their record (counts, changes, model version) but their suggestion
-rows are deleted, except rows a panel decision points at.
+rows are deleted, except rows a panel decision points at. Pruning follows each published full run.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -198,7 +198,10 @@ def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
             _sqlite_release(run)
     run = CohortRun.objects.get(pk=run_id)
     try:
-        prune()
+        # Only a new full run makes older runs fall out of the kept window (an incremental run
+        # sits on the current full run), so incremental runs skip the pruning queries.
+        if run.kind == RunKind.FULL and run.status == RunStatus.PUBLISHED:
+            prune()
         if postgres and run.kind == RunKind.FULL:
             # Fresh statistics for the next runs: they read this run's rows (previous tiers, the
             # published scores of other children), and a stale estimate of a handful of rows turns
@@ -332,8 +335,8 @@ def prune(keep: int = KEEP_FULL_RUNS) -> int:
         .exclude(pk__in=chain)
         .exclude(base_run__in=kept)
         .exclude(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
-        .filter(suggestions__isnull=False)
-        .distinct()
+        # One probe of the (run, child) index per run, not a join with every suggestion row.
+        .filter(Exists(Suggestion.objects.filter(run=OuterRef("pk"))))
         .values_list("pk", flat=True)
     )
     if not old:

@@ -152,6 +152,28 @@ class _Sql:
         whens = " ".join(f"WHEN {_slug(e['code'])} THEN {int(e['weight'])}" for e in self.levels[level])
         return f"CASE {column} {whens} ELSE 0 END" if whens else "0"
 
+    def prefix(self) -> str:
+        """The start of a contribution's JSON text up to its count: a constant per (level, code), so
+        one CASE instead of concatenating the code, level and weight for each of the rows."""
+        generic = (
+            "'{\"code\": \"' || code || '\", \"level\": \"' || CASE WHEN lvl = 0 THEN 'individual' ELSE 'family' END"
+            ' || \'", "weight": \' || ' + self.text("weight") + " || ', \"count\": '"
+        )
+        branches = []
+        for number, level in enumerate(("individual", "family")):
+            whens = " ".join(
+                f"WHEN {_slug(e['code'])} THEN "
+                + "'"
+                + json.dumps({"code": e["code"], "level": level, "weight": int(e["weight"])})[:-1]
+                + ', "count": \''
+                for e in self.levels[level]
+            )
+            if whens:
+                branches.append(f"WHEN lvl = {number} THEN CASE code {whens} ELSE {generic} END")
+        if not branches:
+            return generic
+        return "CASE " + " ".join(branches) + f" ELSE {generic} END"
+
     def event_branches(self, level: str, subject: str, scope: str) -> list[str]:
         """Chronology events of the definitions' event kinds, as (subject id, code, date) rows. A
         kind counted by several indicators of one level gets one extra branch per extra indicator."""
@@ -217,8 +239,14 @@ class _Sql:
                 "fscope AS (SELECT DISTINCT family_id FROM cases_familymember "
                 "WHERE child_id IN (SELECT child_id FROM target))"
             )
-            child_scope = " AND {col} IN (SELECT child_id FROM target)"
-            family_scope = " AND {col} IN (SELECT family_id FROM fscope)"
+            if self.pg:
+                # An array compared with = ANY: one index scan over all the listed ids (index-only
+                # for observations), rather than a join the planner estimates at 100 rows.
+                child_scope = " AND {col} = ANY(ARRAY(SELECT child_id FROM target))"
+                family_scope = " AND {col} = ANY(ARRAY(SELECT family_id FROM fscope))"
+            else:
+                child_scope = " AND {col} IN (SELECT child_id FROM target)"
+                family_scope = " AND {col} IN (SELECT family_id FROM fscope)"
         individual = [(e["code"], e) for e in self.levels["individual"]]
         family = [(e["code"], e) for e in self.levels["family"]]
         ihit = []
@@ -247,10 +275,8 @@ class _Sql:
             )
         fhit += self.event_branches("family", "family", family_scope.format(col="e.family_id"))
         entry = (
-            "'{\"code\": \"' || code || '\", \"level\": \"' || CASE WHEN lvl = 0 THEN 'individual' ELSE 'family' END"
-            ' || \'", "weight": \' || '
-            + self.text("weight")
-            + " || ', \"count\": ' || "
+            self.prefix()
+            + " || "
             + self.text("n")
             + ' || \', "last_observed_on": "\' || '
             + self.day_text("last")
@@ -298,7 +324,16 @@ class _Sql:
             # (an incremental run rescores only the listed children; the nightly run catches up the
             # rest). EXISTS stops at the first such child, however busy the context.
             published = ""
-            if chain:
+            if chain and self.pg:
+                # The newest chain row of each other child at the context: a backward scan of the
+                # (child, run) index that stops at the first chain run.
+                published = (
+                    " OR EXISTS (SELECT 1 FROM cases_contextlink l3 CROSS JOIN LATERAL ("
+                    + latest_in_chain(chain, "l3.child_id", "s.individual_score + s.family_score AS parts")
+                    + f") x WHERE l3.context_id = l.context_id AND {current.format(t='l3')} "
+                    f"AND x.parts >= {concern} AND l3.child_id <> ALL(ARRAY(SELECT child_id FROM target)))"
+                )
+            elif chain:
                 runs = ", ".join(str(int(run_id)) for run_id in chain)
                 published = (
                     " OR EXISTS (SELECT 1 FROM cases_contextlink l3 JOIN cohorts_suggestion s "
@@ -309,8 +344,10 @@ class _Sql:
                     "AND NOT EXISTS (SELECT 1 FROM cohorts_suggestion s2 WHERE s2.child_id = s.child_id "
                     f"AND s2.run_id IN ({runs}) AND s2.run_id > s.run_id))"
                 )
+            # Materialised: `other` is read twice below, and each read would run the EXISTS again.
+            materialized = "MATERIALIZED " if self.pg else ""
             ctes.append(
-                "lhot AS (SELECT l.child_id, l.context_id, (EXISTS (SELECT 1 FROM links l2 "
+                f"lhot AS {materialized}(SELECT l.child_id, l.context_id, (EXISTS (SELECT 1 FROM links l2 "
                 "JOIN per b ON b.child_id = l2.child_id WHERE l2.context_id = l.context_id "
                 f"AND l2.child_id <> l.child_id AND b.ind + b.fam >= {concern}){published}) AS other FROM links l)"
             )
@@ -358,6 +395,17 @@ def chain_rows_select(chain: list[int], columns: str, where: str = "") -> str:
     )
 
 
+def latest_in_chain(chain: list[int], child: str, columns: str) -> str:
+    """PostgreSQL, for a LATERAL join: <columns> of the newest row of the child `child` (an SQL
+    expression) in the chain (at most one row; none when the chain has no row for it)."""
+    ids = ", ".join(str(int(run_id)) for run_id in chain)
+    low, high = min(int(r) for r in chain), max(int(r) for r in chain)
+    return (
+        f"SELECT {columns} FROM cohorts_suggestion s WHERE s.child_id = {child} "
+        f"AND s.run_id >= {low} AND s.run_id <= {high} AND s.run_id IN ({ids}) ORDER BY s.run_id DESC LIMIT 1"
+    )
+
+
 def previous_select(chain: list[int], where: str = "") -> str:
     """SELECT child_id, tier: each child's row in the published chain (the newest run holding one)."""
     return chain_rows_select(chain, "tier", where)
@@ -383,7 +431,13 @@ def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = N
         kids = "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx)"
         keep = "s.ind + s.fam + s.ctx > 0"
     else:
-        ctes.append(f"prev AS ({previous_select(chain, 'child_id IN (SELECT child_id FROM target)')})")
+        if sql.pg and chain:
+            ctes.append(
+                "prev AS (SELECT t.child_id, x.tier FROM (SELECT DISTINCT child_id FROM target) t "
+                f"CROSS JOIN LATERAL ({latest_in_chain(chain, 't.child_id', 's.tier')}) x)"
+            )
+        else:
+            ctes.append(f"prev AS ({previous_select(chain, 'child_id IN (SELECT child_id FROM target)')})")
         kids = "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx UNION SELECT child_id FROM prev)"
         keep = "(s.ind + s.fam + s.ctx > 0 OR p.child_id IS NOT NULL)"
     contributions = (
@@ -392,12 +446,21 @@ def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = N
     )
     if sql.pg:
         contributions = f"CAST({contributions} AS jsonb)"
-    ctes += [
-        kids,
-        "scored AS (SELECT k.child_id, COALESCE(b.ind, 0) AS ind, COALESCE(b.fam, 0) AS fam, "
-        f"COALESCE(c.ctx, 0) AS ctx, {contributions} AS contributions FROM kids k "
-        "LEFT JOIN per b ON b.child_id = k.child_id LEFT JOIN cctx c ON c.child_id = k.child_id)",
-    ]
+    if child_ids is None and sql.pg:
+        # The whole city: every scored child is in per or cctx, so one full join (hashing the
+        # small cctx) instead of listing the children and hashing per's explanations.
+        ctes.append(
+            "scored AS (SELECT COALESCE(b.child_id, c.child_id) AS child_id, COALESCE(b.ind, 0) AS ind, "
+            f"COALESCE(b.fam, 0) AS fam, COALESCE(c.ctx, 0) AS ctx, {contributions} AS contributions "
+            "FROM per b FULL JOIN cctx c ON c.child_id = b.child_id)"
+        )
+    else:
+        ctes += [
+            kids,
+            "scored AS (SELECT k.child_id, COALESCE(b.ind, 0) AS ind, COALESCE(b.fam, 0) AS fam, "
+            f"COALESCE(c.ctx, 0) AS ctx, {contributions} AS contributions FROM kids k "
+            "LEFT JOIN per b ON b.child_id = k.child_id LEFT JOIN cctx c ON c.child_id = k.child_id)",
+        ]
     statement = (
         "WITH "
         + ", ".join(ctes)
@@ -407,6 +470,9 @@ def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = N
         f"{sql.tier_case('s.ind + s.fam + s.ctx')}, COALESCE(p.tier, ''), s.contributions "
         "FROM scored s LEFT JOIN prev p ON p.child_id = s.child_id "
         f"WHERE {keep}"
+        # In child order: the rows then go into the (run, child) and (child, run) indexes one leaf
+        # page after another instead of at random places.
+        " ORDER BY s.child_id"
     )
     return statement, sql.args
 
