@@ -16,7 +16,7 @@ The feed (seeded, synthetic: Faker en_GB names for the new people) is about the 
 
 Then the real path runs in-process, as the Celery worker would run it: the upload checks (size,
 UTF-8, header, SHA-256) and saving the file, then the import job (read, validate every row,
-match, apply in one transaction: people, families, links, observations, the staged rows, the
+match, apply in one transaction: people, families, links, observations, the staged rows in review, the
 review queue). Celery is not eager here: the recalculation the import asks for is queued, not run
 (bench_cohort measures recalculation).
 

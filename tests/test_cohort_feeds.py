@@ -181,7 +181,8 @@ def test_applying_the_valid_rows_applies_exactly_those(
     assert feed.status == FeedStatus.APPLIED and feed.apply_valid_rows
     assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["good-1", "good-2"]
     assert set(Observation.objects.values_list("child", flat=True)) == {partnership.council_child.pk}
-    assert FeedRow.objects.filter(status=RowStatus.APPLIED).count() == 2
+    # The rows with errors stay staged for the error report; applied rows are the observations.
+    assert set(FeedRow.objects.values_list("status", flat=True)) == {RowStatus.INVALID}
     assert FeedRow.objects.filter(status=RowStatus.INVALID).count() == 9
     assert feed.rows_applied == 2
 
@@ -213,7 +214,7 @@ def test_re_importing_the_same_rows_changes_nothing(run_feed, partnership):
         Adult.objects.count(),
         FamilyMember.objects.count(),
     )
-    assert set(FeedRow.objects.filter(feed=second).values_list("status", flat=True)) == {RowStatus.ALREADY_KNOWN}
+    assert not FeedRow.objects.filter(feed=second).exists()  # nothing for the uploader to act on
 
 
 def test_progress_fields_record_the_whole_import(run_feed, partnership):

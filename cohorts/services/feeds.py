@@ -423,9 +423,11 @@ def _copy(table: str, columns: list[str], rows, not_null: list[str]) -> None:
             cursor.copy_expert(statement, buffer)
 
 
-def write_staged_rows(feed: FeedImport, rows, lines, errors, statuses, children, adults) -> None:
-    """Replace the feed's staged rows (text as sent, cut to the column sizes) with these."""
+def write_staged_rows(feed: FeedImport, rows, lines, errors, statuses, children, adults, *, only=None) -> None:
+    """Replace the feed's staged rows (text as sent, cut to the column sizes) with these (or only
+    the rows at the indexes `only`)."""
     FeedRow.objects.filter(feed=feed).delete()
+    indexes = range(len(rows)) if only is None else only
     text_columns = [*FEED_HEADER, "errors", "status"]
     limits = MAX_LENGTHS
     width = len(FEED_HEADER)
@@ -442,12 +444,12 @@ def write_staged_rows(feed: FeedImport, rows, lines, errors, statuses, children,
         _copy(
             FeedRow._meta.db_table,
             ["feed_id", "line_number", *text_columns, "child_id", "adult_id"],
-            ([feed.pk, lines[i], *cells(i), errors[i], statuses[i], children[i], adults[i]] for i in range(len(rows))),
+            ([feed.pk, lines[i], *cells(i), errors[i], statuses[i], children[i], adults[i]] for i in indexes),
             text_columns,
         )
         return
     batch = []
-    for i in range(len(rows)):
+    for i in indexes:
         batch.append(
             FeedRow(
                 feed=feed,
@@ -967,17 +969,16 @@ def apply_rows(feed, rows, lines, errors, *, dates: dict, started: float, timing
         items = applier.observations(rows, applied, families, dates)
         timings["observations"] = time.monotonic() - mark
         mark = time.monotonic()
-        children, adults = [None] * count, [None] * count
-        for person in applied:
-            for i in person.rows:
-                statuses[i] = RowStatus.APPLIED
-                children[i] = person.child_id
-                adults[i] = None if person.child_id else person.adult_id
+        # Only the rows the uploader still needs are staged: rows with errors and rows in review.
+        # Applied rows are the observations; rows imported before changed nothing (the counts say how
+        # many of each, and the file itself is kept).
         reviews = [p for p in persons if p.outcome == Outcome.REVIEW]
         for person in reviews:
             for i in person.rows:
                 statuses[i] = RowStatus.IN_REVIEW
-        write_staged_rows(feed, rows, lines, errors, statuses, children, adults)
+        none = [None] * count
+        keep = [i for i in range(count) if statuses[i] in (RowStatus.INVALID, RowStatus.IN_REVIEW)]
+        write_staged_rows(feed, rows, lines, errors, statuses, none, none, only=keep)
         _create_reviews(feed, reviews, rows, lines)
         timings["stage"] = time.monotonic() - mark
         _complete(

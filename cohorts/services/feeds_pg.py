@@ -16,7 +16,7 @@ import time
 from datetime import date
 
 import psycopg2
-from django.db import DataError, connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
 
 from cohorts.models import FEED_HEADER, FeedImport, FeedRow, FeedStatus, MatchReview
 from cohorts.services.matching import Outcome, Person, age_on, build_child_index, match_child, person_key
@@ -46,12 +46,24 @@ def drop_temporary_tables(cursor) -> None:
     )
 
 
+def _temp_buffers(cursor) -> None:
+    """Give the session's temporary tables (a few hundred MB for a million rows) room in memory
+    rather than the default 8 MB. PostgreSQL allows it only before the session's first temporary
+    table; after that the session keeps what it had."""
+    try:
+        with transaction.atomic():
+            cursor.execute("SET temp_buffers = '256MB'")
+    except DatabaseError:
+        pass
+
+
 def stage_and_check(
     feed: FeedImport, *, today: date, codes: set[str], check_person, parse_date, progress=None
 ) -> dict | None:
     """COPY the file into pg_temp.feed_stage and check every row into pg_temp.feed_checked.
     Returns {'total': n, 'invalid': n}, or None when PostgreSQL cannot read the file as CSV."""
     with connection.cursor() as cursor:
+        _temp_buffers(cursor)
         drop_temporary_tables(cursor)
         text_columns = ", ".join(f"{name} text" for name in FEED_HEADER)
         cursor.execute(f"CREATE TEMP TABLE feed_stage (n bigint GENERATED ALWAYS AS IDENTITY, {text_columns})")
@@ -88,13 +100,12 @@ def stage_and_check(
             f"""
             CREATE TEMP TABLE feed_checked AS
             SELECT s.*, p.person, p.born, d.d AS observed,
-              EXISTS (SELECT 1 FROM cohorts_observation o
-                      WHERE o.source_system = s.source_system AND o.source_record_id = s.source_record_id) AS known,
+              o.id IS NOT NULL AS known,
               concat_ws(E'\\n',
                 NULLIF(p.problems, ''),
-                CASE WHEN s.first_n <> s.n AND s.source_record_id <> '' THEN format(
+                CASE WHEN r.first_n <> s.n AND s.source_record_id <> '' THEN format(
                   'source_record_id: ''%%s'' appears more than once in the file (first on line %%s)',
-                  s.source_record_id, s.first_n + 1) END,
+                  s.source_record_id, r.first_n + 1) END,
                 CASE WHEN btrim(s.source_system) = '' THEN 'source_system: must not be blank' END,
                 CASE WHEN btrim(s.source_record_id) = '' THEN 'source_record_id: must not be blank' END,
                 CASE WHEN length(s.source_system) > {LIMITS["source_system"]}
@@ -117,8 +128,13 @@ def stage_and_check(
                      WHEN d.d > %s THEN format('observed_on: %%s is in the future', to_char(d.d, 'YYYY-MM-DD'))
                      WHEN p.born IS NOT NULL AND d.d < p.born THEN 'observed_on: is before the date of birth' END
               ) AS errors
-            FROM (SELECT *, min(n) OVER (PARTITION BY source_system, source_record_id) AS first_n FROM feed_stage) s
+            FROM feed_stage s
             JOIN feed_people p ON p.person = {PERSON_KEY}
+            LEFT JOIN (SELECT source_system, source_record_id, min(n) AS first_n FROM feed_stage
+                       GROUP BY source_system, source_record_id HAVING count(*) > 1) r
+              ON r.source_system = s.source_system AND r.source_record_id = s.source_record_id
+            LEFT JOIN cohorts_observation o
+              ON o.source_system = s.source_system AND o.source_record_id = s.source_record_id
             LEFT JOIN feed_dates d ON d.value = s.observed_on
             """,
             [sorted(codes), today],
@@ -152,17 +168,29 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
     observations and the staged rows. Runs inside the caller's transaction; returns the counts."""
     mark = time.monotonic()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
+        # synchronous_commit off: the import is one transaction that can be run again (it is
+        # idempotent), so a crash in the instant after commit may lose it but never half of it.
+        cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
+        # One row per (person, household) of the rows not imported before (a hash aggregate, where
+        # array_agg(DISTINCT ...) per person needed a sort of every row), grouped per person here.
         cursor.execute(
             f"""
-            SELECT {PERSON_COLUMNS}, born,
-                   array_agg(DISTINCT source_system || chr(31) || household_ref) FILTER (WHERE household_ref <> '')
-            FROM feed_checked WHERE NOT known GROUP BY {PERSON_COLUMNS}, born
+            SELECT DISTINCT person, {PERSON_COLUMNS}, born, CASE WHEN household_ref <> '' THEN source_system END,
+                   NULLIF(household_ref, '')
+            FROM feed_checked WHERE NOT known
             """
         )
+        grouped: dict = {}
+        for person_text, *values in cursor.fetchall():
+            entry = grouped.get(person_text)
+            if entry is None:
+                entry = grouped[person_text] = (values[:7], values[7], [])
+            if values[9] is not None:
+                entry[2].append((values[8], values[9]))
         persons: dict = {}
         raw_to_person: dict = {}
-        for *raw, born, households in cursor.fetchall():
+        for person_text in sorted(grouped):
+            raw, born, households = grouped[person_text]
             key = person_key(raw[0], raw[1], born, raw[3], raw[4], raw[5], raw[6])
             person = persons.get(key)
             if person is None:
@@ -177,10 +205,9 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
                     name_key=key[0],
                 )
                 person.raw_postcode = raw[3].strip()
-            for household in households or ():
-                system, ref = household.split(chr(31), 1)
-                person.households.setdefault((system, ref), raw[3])
-            raw_to_person[tuple(raw)] = person
+            for household in sorted(households):
+                person.households.setdefault(household, raw[3])
+            raw_to_person[person_text] = person
         people = list(persons.values())
         timings["group"] = time.monotonic() - mark
         mark = time.monotonic()
@@ -209,12 +236,12 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
             "person, child_id, adult_id, review",
             (
                 (
-                    SEPARATOR.join(raw),
+                    person_text,
                     person.child_id,
                     None if person.child_id else person.adult_id,
                     review_number.get(id(person)),
                 )
-                for raw, person in raw_to_person.items()
+                for person_text, person in raw_to_person.items()
             ),
             "person",
         )
@@ -247,39 +274,35 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
             [feed.pk],
         )
         rows_applied = cursor.rowcount
-        cursor.execute(
-            """
-            SELECT DISTINCT h.family_id FROM feed_checked c
-            JOIN feed_decisions dd ON dd.person = c.person
-            JOIN feed_households h ON h.source_system = c.source_system AND h.household_ref = c.household_ref
-            WHERE NOT c.known AND dd.review IS NULL AND dd.child_id IS NULL
-            """
+        # The families that got rows about adults: each applied adult's households are those of
+        # its rows just written (every row of a person is applied, or none).
+        applier.touched_families.update(
+            families[key] for person in applied if not person.child_id for key in person.households
         )
-        applier.touched_families.update(family_id for (family_id,) in cursor.fetchall())
         timings["observations"] = time.monotonic() - mark
         mark = time.monotonic()
-        cursor.execute(
-            f"""
-            INSERT INTO cohorts_feedrow (feed_id, line_number, {ALL_COLUMNS}, errors, status, child_id, adult_id)
-            SELECT %s, c.n + 1, {", ".join(f"c.{name}" for name in FEED_HEADER)}, '',
-                   CASE WHEN c.known THEN 'already_known' WHEN dd.review IS NOT NULL THEN 'in_review'
-                        ELSE 'applied' END,
-                   CASE WHEN NOT c.known AND dd.review IS NULL THEN dd.child_id END,
-                   CASE WHEN NOT c.known AND dd.review IS NULL THEN dd.adult_id END
-            FROM feed_checked c LEFT JOIN feed_decisions dd ON dd.person = c.person
-            ORDER BY c.n
-            """,
-            [feed.pk],
-        )
-        cursor.execute(
-            """
-            SELECT dd.review, c.n + 1 FROM feed_checked c JOIN feed_decisions dd ON dd.person = c.person
-            WHERE NOT c.known AND dd.review IS NOT NULL ORDER BY c.n
-            """
-        )
+        # Only the rows in review are staged (every row is valid here): applied rows are the
+        # observations, rows imported before changed nothing; the counts say how many of each.
         lines_of: dict = {}
-        for review, line in cursor.fetchall():
-            lines_of.setdefault(review, []).append(line)
+        if reviews:
+            cursor.execute(
+                f"""
+                INSERT INTO cohorts_feedrow (feed_id, line_number, {ALL_COLUMNS}, errors, status)
+                SELECT %s, c.n + 1, {", ".join(f"c.{name}" for name in FEED_HEADER)}, '', 'in_review'
+                FROM feed_checked c JOIN feed_decisions dd ON dd.person = c.person
+                WHERE NOT c.known AND dd.review IS NOT NULL
+                ORDER BY c.n
+                """,
+                [feed.pk],
+            )
+            cursor.execute(
+                """
+                SELECT dd.review, c.n + 1 FROM feed_checked c JOIN feed_decisions dd ON dd.person = c.person
+                WHERE NOT c.known AND dd.review IS NOT NULL ORDER BY c.n
+                """
+            )
+            for review, line in cursor.fetchall():
+                lines_of.setdefault(review, []).append(line)
         cursor.execute("SELECT count(*) FILTER (WHERE known) FROM feed_checked")
         already_known = cursor.fetchone()[0]
         _create_reviews(feed, reviews, lines_of)
