@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Membership, Role
@@ -49,17 +49,33 @@ def _load_grants(user: User) -> None:
     agency id), and the children they hold an object-level or active break-the-glass grant for. The
     grants are a handful at most and go into queries as literals, which keeps every visibility
     filter a single EXISTS that PostgreSQL plans well."""
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+
+    from accounts.models import Agency
     from cases.models import BreakGlassGrant, ChildUserObjectPermission
 
-    memberships = Membership.objects.active().filter(user=user)
-    memberships = memberships.values_list("role", "agency__kind", "agency_id", "id")
-    grants = ChildUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CHILD_PERMISSION)
-    emergency = BreakGlassGrant.objects.active().filter(user=user)
-    rows = memberships.order_by().union(
-        grants.order_by().values_list(Value(_GRANT), Value(""), "content_object_id", Value(0)),
-        emergency.order_by().values_list(Value(_EMERGENCY), Value(""), "child_id", Value(0)),
-        all=True,
-    )
+    # Written by hand: the same query built with the ORM (a UNION of three querysets) cost 5 ms of
+    # Python on every request. Values are parameters; only our own table names are formatted in.
+    sql = f"""
+        SELECT m.role, a.kind, m.agency_id, m.id
+          FROM {Membership._meta.db_table} m JOIN {Agency._meta.db_table} a ON a.id = m.agency_id
+         WHERE m.user_id = %s AND m.is_active AND a.is_active
+        UNION ALL
+        SELECT %s, '', g.content_object_id, 0
+          FROM {ChildUserObjectPermission._meta.db_table} g
+          JOIN {Permission._meta.db_table} p ON p.id = g.permission_id
+         WHERE g.user_id = %s AND p.codename = %s
+        UNION ALL
+        SELECT %s, '', b.child_id, 0
+          FROM {BreakGlassGrant._meta.db_table} b
+         WHERE b.user_id = %s AND b.revoked_at IS NULL AND b.expires_at > %s
+    """  # noqa: S608
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [user.pk, _GRANT, user.pk, VIEW_CHILD_PERMISSION, _EMERGENCY, user.pk, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     roles, granted, emergencies, first = set(), set(), set(), None
     for role, kind, pk, membership_id in rows:
         if role == _GRANT:

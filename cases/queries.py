@@ -153,8 +153,10 @@ class ChronologyFilter:
         return events
 
 
-def _events(queryset: QuerySet[ChronologyEvent]) -> QuerySet[ChronologyEvent]:
-    return queryset.select_related("source_agency", "recorded_by", "child", "context").order_by("-occurred_on", "-id")
+def _events(queryset: QuerySet[ChronologyEvent], *, merged: bool = False) -> QuerySet[ChronologyEvent]:
+    """Newest first, with what a row shows; a merged chronology (a family's) also names the subject."""
+    related = ("source_agency", "recorded_by", "child", "context") if merged else ("source_agency", "recorded_by")
+    return queryset.select_related(*related).order_by("-occurred_on", "-id")
 
 
 def child_chronology(child: Child, chronology_filter: ChronologyFilter | None = None) -> QuerySet[ChronologyEvent]:
@@ -262,4 +264,4 @@ def family_chronology(user, family: Family, chronology_filter: ChronologyFilter 
     events = ChronologyEvent.objects.filter(
         Q(family=family) | Q(child_id__in=children, child__in=visible_children(user).values("pk"))
     )
-    return _events((chronology_filter or ChronologyFilter()).apply(events))
+    return _events((chronology_filter or ChronologyFilter()).apply(events), merged=True)
