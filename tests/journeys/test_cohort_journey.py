@@ -44,6 +44,9 @@ def cohort_setup(live_partnership):
     (family postcode RV1 1AA), whom the feed names with a sound-alike given name at another
     postcode (so a person must decide), and shared_child, whom the feed names by police reference
     (an exact match). A panel meeting the manager chaired, for the decision."""
+    from cohorts.defaults import ensure_default_indicators
+
+    ensure_default_indicators()  # an earlier journey's flush removed the migration's definitions
     p = live_partnership
     youth_justice = p.agencies["youth_justice"]
     for young_person in (p.council_child, p.shared_child):
