@@ -1,10 +1,6 @@
 """A data feed imported by a real Celery worker against Redis and PostgreSQL leads to a published
 recalculation with new suggestions. Skipped unless REDIS_URL is set and the database is PostgreSQL."""
 
-import os
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
@@ -15,7 +11,7 @@ from cohorts.models import CohortRun, FeedImport, FeedStatus, RunStatus, Suggest
 from cohorts.services import feeds
 from jobs.models import OutboxMessage
 from tests.cohort_feed_helpers import feed_csv, row, upload
-from tests.test_worker import ROOT, database_url, wait_for
+from tests.test_worker import start_worker_process, wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -41,21 +37,15 @@ def feed_worker(shared_media):
     """A worker on a queue of its own and on the default queue: the import it runs queues the
     recalculation from inside the worker, where the default queue applies. (Use a Redis database
     of your own, as CI does, so no other worker takes those.)"""
+    from cohorts.defaults import ensure_default_indicators
     from safeguarding.celery import app
 
+    ensure_default_indicators()  # the flush after an earlier transactional test removes migration data
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safeguarding.settings_test", "DATABASE_URL": database_url()}
-    command = [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", "--pool=solo"]
-    command += ["-Q", f"{queue},{app.conf.task_default_queue}", "--hostname", f"{queue}@localhost"]
-    command += ["--loglevel=warning", "--without-heartbeat", "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     previous = app.conf.task_default_queue
+    process = start_worker_process(queue, [queue, previous])
     app.conf.task_default_queue = queue
     try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[f"{queue}@localhost"], timeout=0.5):
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "the Celery worker did not start within 30 s"
         yield queue
     finally:
         app.conf.task_default_queue = previous

@@ -6,10 +6,6 @@ progress. The kill is made deterministic with COHORT_RUN_PAUSE_SECONDS (settings
 worker sleeps between writing its rows and publishing them, inside the run's transaction, holding
 the recalculation guard. Skipped unless REDIS_URL is set and the database is PostgreSQL."""
 
-import os
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
@@ -19,7 +15,7 @@ from django.db import connection, transaction
 from cohorts.models import CohortRun, RunKind, RunStatus, RunTrigger, Suggestion
 from cohorts.services import runs
 from tests.test_cohort_scoring import D, Data, days
-from tests.test_worker import ROOT, database_url, wait_for
+from tests.test_worker import start_worker_process, wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -40,42 +36,9 @@ def start_worker(transactional_db):
 
     def start(pause_seconds: float = 0):
         queue = f"test-{uuid.uuid4().hex[:8]}"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "safeguarding.settings_test",
-            "DATABASE_URL": database_url(),
-            "COHORT_RUN_PAUSE_SECONDS": str(pause_seconds),
-        }
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "safeguarding",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--hostname",
-                f"{queue}@localhost",
-                "--loglevel=warning",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        started.append(process)
         app.conf.task_default_queue = queue
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[f"{queue}@localhost"], timeout=0.5):
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "the Celery worker did not start within 30 s"
+        process = start_worker_process(queue, [queue], COHORT_RUN_PAUSE_SECONDS=str(pause_seconds))
+        started.append(process)
         return process, queue
 
     yield start

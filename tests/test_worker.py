@@ -35,49 +35,47 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def start_worker_process(name: str, queues: list[str], **env) -> subprocess.Popen:
+    """A solo Celery worker called `name`@localhost on `queues`, against the test database, once it
+    answers a ping (extra environment variables in `env`)."""
+    from safeguarding.celery import app
+
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "safeguarding.settings_test",
+        "DATABASE_URL": database_url(),
+        **env,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", "--pool=solo"]
+    command += ["-Q", ",".join(queues), "--hostname", f"{name}@localhost"]
+    command += ["--loglevel=warning", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + 30
+    while not app.control.ping(destination=[f"{name}@localhost"], timeout=0.5):
+        assert process.poll() is None, process.stdout.read()
+        assert time.monotonic() < deadline, "the Celery worker did not start within 30 s"
+    return process
+
+
 @pytest.fixture
 def worker_queue(transactional_db):
     """Start a worker on a queue of its own, so no other worker on this machine takes the tasks."""
     from safeguarding.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safeguarding.settings_test", "DATABASE_URL": database_url()}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "safeguarding",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--hostname",
-            f"{queue}@localhost",
-            "--loglevel=warning",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
+    process = None
     try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[f"{queue}@localhost"], timeout=0.5):
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "the Celery worker did not start within 30 s"
+        process = start_worker_process(queue, [queue])
         yield queue
     finally:
         app.conf.task_default_queue = previous
-        process.terminate()
-        process.wait(timeout=20)
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=20)
 
 
 def wait_for(condition, seconds: float = 20.0) -> bool:
