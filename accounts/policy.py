@@ -299,6 +299,17 @@ _can_view_family = _visible("Family")
 _can_view_referral = _visible("Referral")
 
 
+def _can_withdraw_nomination(user: User, nomination: Any) -> bool:
+    """Withdrawing an open cohort nomination: whoever may decide the child's tier (decide_tier), or
+    the person who made it while they may still nominate the child. Not a tier change: only a
+    panel decision changes a tier."""
+    if not _can_view_child(user, nomination.child):
+        return False
+    if has_role(user, Role.MANAGER, Role.CASEWORKER):
+        return True
+    return nomination.nominated_by_id == user.pk and has_role(user, *EDITOR_ROLES)
+
+
 RULES: dict[str, Callable[[User, Any], bool]] = {
     "view_child": _can_view_child,
     "change_child": _editor_and(_can_view_child),
@@ -325,6 +336,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "view_cohort": lambda user, _obj: has_role(user, *COHORT_ROLES),
     "nominate": lambda user, obj: has_role(user, *EDITOR_ROLES) and _can_view_child(user, obj),
     "decide_tier": lambda user, obj: has_role(user, Role.MANAGER, Role.CASEWORKER) and _can_view_child(user, obj),
+    "withdraw_nomination": _can_withdraw_nomination,
     "manage_feeds": lambda user, _obj: has_role(user, Role.MANAGER),
     "run_cohort": lambda user, _obj: has_role(user, Role.MANAGER),
     "view_fairness": lambda user, _obj: has_role(user, Role.MANAGER, Role.DATA_PROTECTION_OFFICER),

@@ -166,6 +166,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Uploaded data feeds. Never served over HTTP: the error report is the only thing downloaded.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "") or VAR_DIR / "media")
 FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", str(200 * 1024 * 1024)))
+# Minutes a running feed import may go without reporting progress before its page says it has
+# stopped responding and offers to try again or abandon it (its worker probably died).
+FEED_STALL_MINUTES = int(os.environ.get("FEED_STALL_MINUTES", "30"))
 # Hour (local time) of the nightly whole-city cohort recalculation.
 COHORT_NIGHTLY_HOUR = int(os.environ.get("COHORT_NIGHTLY_HOUR", "2"))
 

@@ -115,7 +115,7 @@ def test_one_open_nomination_per_child(caseworker, child, partnership):
     assert "already has a nomination waiting" in str(error.value)
     assert Nomination.objects.filter(child=child).count() == 1
     # Once withdrawn, a new nomination can be made.
-    services.withdraw_nomination(caseworker, Nomination.objects.get(child=child))
+    services.withdraw_nomination(caseworker, Nomination.objects.get(child=child), "Made by mistake")
     services.nominate(caseworker, child, MV, "Second")
     assert list(Nomination.objects.filter(child=child).values_list("status", flat=True).order_by("id")) == [
         NominationStatus.WITHDRAWN,

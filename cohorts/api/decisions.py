@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +25,7 @@ from cases.api.common import (
     UserSummarySerializer,
     VisibleRecordField,
     not_found,
+    parse_id,
 )
 from cases.models import Child
 from cohorts.models import ChildTier, DecisionOutcome, Nomination, NominationStatus, Tier, TierDecision
@@ -44,17 +46,50 @@ def _child_cohort_scope(user):
 class NominationSerializer(serializers.ModelSerializer):
     nominated_by = UserSummarySerializer(read_only=True)
     agency = serializers.CharField(source="agency.name", read_only=True)
+    withdrawn_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Nomination
-        fields = ["id", "child", "tier", "reason", "status", "nominated_by", "agency", "created_at"]
-        read_only_fields = ["id", "status", "nominated_by", "agency", "created_at"]
+        fields = [
+            "id",
+            "child",
+            "tier",
+            "reason",
+            "status",
+            "nominated_by",
+            "agency",
+            "created_at",
+            "withdrawn_by",
+            "withdrawn_at",
+            "withdrawal_reason",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "nominated_by",
+            "agency",
+            "created_at",
+            "withdrawn_by",
+            "withdrawn_at",
+            "withdrawal_reason",
+        ]
 
 
 class NominationCreateSerializer(serializers.Serializer):
     child = VisibleRecordField(Child, CHILD_MESSAGE)
     tier = serializers.ChoiceField(choices=Tier.choices, error_messages={"invalid_choice": "Choose a tier"})
     reason = serializers.CharField(max_length=services.REASON_MAX)
+
+
+class WithdrawNominationSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.REASON_MAX,
+        error_messages={
+            "required": services.WITHDRAW_REASON_MESSAGE,
+            "blank": services.WITHDRAW_REASON_MESSAGE,
+        },
+        help_text="Why the nomination is withdrawn; kept with it in the history.",
+    )
 
 
 class NominationFilterSerializer(serializers.Serializer):
@@ -81,7 +116,7 @@ class NominationViewSet(CaseViewSet):
     def get_queryset(self):
         return (
             Nomination.objects.filter(child__in=_child_cohort_scope(self.request.user))
-            .select_related("nominated_by", "agency")
+            .select_related("nominated_by", "agency", "withdrawn_by")
             .order_by("-created_at", "-id")
         )
 
@@ -106,6 +141,25 @@ class NominationViewSet(CaseViewSet):
         data = serializer.validated_data
         nomination = services.nominate(request.user, data["child"], data["tier"], data["reason"])
         return Response(NominationSerializer(nomination).data, status=201)
+
+    @extend_schema(
+        summary="Withdraw an open nomination, saying why (the nominator, or someone who may decide the tier)",
+        description="The nomination stays in the history with who withdrew it, when and why, and no longer counts "
+        "as open. The young person's tier does not change. 400 if the panel has already decided it.",
+        request=WithdrawNominationSerializer,
+        responses={200: NominationSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk=None) -> Response:
+        object_id = parse_id(pk)
+        nomination = None if object_id is None else self.get_queryset().filter(pk=object_id).first()
+        if nomination is None:
+            return not_found()
+        body = WithdrawNominationSerializer(data=request.data)
+        if not body.is_valid():
+            return self.invalid(body)
+        withdrawn = services.withdraw_nomination(request.user, nomination, body.validated_data["reason"])
+        return Response(NominationSerializer(self.get_queryset().get(pk=withdrawn.pk)).data)
 
 
 # Tier decisions ---------------------------------------------------------------------------------

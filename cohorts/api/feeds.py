@@ -28,6 +28,7 @@ from cases.api.common import (
     parse_id,
 )
 from cohorts.models import FeedImport, MatchReview, ReviewStatus
+from cohorts.services import feed_recovery
 from cohorts.services import feeds as services
 
 
@@ -36,6 +37,8 @@ class FeedSerializer(serializers.ModelSerializer):
     agency = serializers.CharField(source="agency.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     error_report = serializers.SerializerMethodField()
+    stalled = serializers.SerializerMethodField()
+    abandoned_by = UserSummarySerializer(read_only=True)
 
     class Meta:
         model = FeedImport
@@ -63,12 +66,21 @@ class FeedSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_ms",
             "error_report",
+            "progress_at",
+            "stalled",
+            "abandoned_by",
+            "abandoned_at",
         ]
         read_only_fields = fields
 
     def get_error_report(self, feed: FeedImport) -> str | None:
         """Where to download the row-level error report (CSV), when rows have errors."""
         return reverse("cohorts:feed_errors", args=[feed.pk]) if feed.rows_invalid else None
+
+    def get_stalled(self, feed: FeedImport) -> bool:
+        """True when the import has stopped responding: running, with no progress for
+        FEED_STALL_MINUTES. Then POST .../retry/ or .../abandon/."""
+        return feed_recovery.is_stalled(feed)
 
 
 class FeedUploadSerializer(serializers.Serializer):
@@ -168,7 +180,7 @@ class FeedViewSet(_FeedsViewSet):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
-        return services.visible_feeds(self.request.user).select_related("uploaded_by", "agency")
+        return services.visible_feeds(self.request.user).select_related("uploaded_by", "agency", "abandoned_by")
 
     def visible(self, pk):
         object_id = parse_id(pk)
@@ -221,6 +233,36 @@ class FeedViewSet(_FeedsViewSet):
             return not_found()
         feed = services.reject_feed(request.user, feed)
         return Response(FeedSerializer(feed).data)
+
+    @extend_schema(
+        summary="Try again an import that stopped responding (queues the job again)",
+        description="Only for a running import with no progress for FEED_STALL_MINUTES (`stalled` is true); "
+        "400 otherwise.",
+        request=None,
+        responses={202: FeedSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk=None) -> Response:
+        feed = self.visible(pk)
+        if feed is None:
+            return not_found()
+        feed = feed_recovery.retry_feed(request.user, feed)
+        return Response(FeedSerializer(self.visible(feed.pk)).data, status=202)
+
+    @extend_schema(
+        summary="Abandon an import that stopped responding: marked failed, so the file can be uploaded again",
+        description="Only for a running import with no progress for FEED_STALL_MINUTES (`stalled` is true); "
+        "400 otherwise.",
+        request=None,
+        responses={200: FeedSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
+    )
+    @action(detail=True, methods=["post"])
+    def abandon(self, request: Request, pk=None) -> Response:
+        feed = self.visible(pk)
+        if feed is None:
+            return not_found()
+        feed = feed_recovery.abandon_feed(request.user, feed)
+        return Response(FeedSerializer(self.visible(feed.pk)).data)
 
 
 @extend_schema_view(

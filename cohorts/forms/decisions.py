@@ -38,6 +38,18 @@ class NominationForm(PlainEnglishForm):
         self.fields["tier"].error_messages["invalid_choice"] = "Choose a tier"
 
 
+class WithdrawNominationForm(PlainEnglishForm):
+    reason = text(
+        "Why are you withdrawing this nomination?",
+        REASON_MAX,
+        required=True,
+        rows=5,
+        help_text="For example, what has changed since it was made. This is kept with the nomination.",
+    )
+
+    required_messages = {"reason": "Enter why you are withdrawing this nomination"}
+
+
 class DecisionForm(PlainEnglishForm):
     outcome = radios("What did the panel decide?", OUTCOME_CHOICES)
     tier = radios(

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 FEED_HEADER = (
     "source_system",
@@ -57,6 +58,13 @@ class FeedImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    # A running import whose job reports nothing for settings.FEED_STALL_MINUTES has stopped
+    # responding (its worker died): cohorts.services.feed_recovery lets a manager retry or abandon it.
+    progress_at = models.DateTimeField(default=timezone.now, help_text="When the import job last reported progress.")
+    abandoned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    abandoned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

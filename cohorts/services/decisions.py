@@ -73,30 +73,50 @@ def nominate(user, child: Child, tier: str, reason: str) -> Nomination:
     return nomination
 
 
+WITHDRAW_REASON_MESSAGE = "Enter why you are withdrawing this nomination"
+ALREADY_DECIDED_MESSAGE = (
+    "The panel has already decided this nomination, so it cannot be withdrawn. Only a new panel decision "
+    "changes the tier"
+)
+ALREADY_WITHDRAWN_MESSAGE = "This nomination has already been withdrawn"
+
+
 def can_withdraw(user, nomination: Nomination) -> bool:
-    return nomination.status == NominationStatus.OPEN and (
-        nomination.nominated_by_id == user.pk or policy.can(user, "decide_tier", nomination.child)
-    )
+    """Whether to offer 'Withdraw nomination' (policy: withdraw_nomination) on an open nomination."""
+    return nomination.status == NominationStatus.OPEN and policy.can(user, "withdraw_nomination", nomination)
 
 
-def withdraw_nomination(user, nomination: Nomination, reason: str = "") -> Nomination:
+def _check_open(nomination: Nomination) -> None:
+    if nomination.status == NominationStatus.DECIDED:
+        raise ValidationError({"__all__": ALREADY_DECIDED_MESSAGE})
+    if nomination.status == NominationStatus.WITHDRAWN:
+        raise ValidationError({"__all__": ALREADY_WITHDRAWN_MESSAGE})
+
+
+def withdraw_nomination(user, nomination: Nomination, reason: str) -> Nomination:
     """The person who nominated, or someone who may decide tiers for the child, withdraws an open
-    nomination. The nomination is kept (status withdrawn) as part of the history."""
+    nomination, saying why. It is kept (status withdrawn, with who, when and why) as part of the
+    history and no longer counts as open. It never changes the child's tier: only panel decisions do."""
     if not policy.can(user, "view_child", nomination.child):
         raise PermissionDenied("You cannot withdraw this nomination.")
-    if not can_withdraw(user, nomination):
-        if nomination.status != NominationStatus.OPEN:
-            raise ValidationError({"__all__": "This nomination has already been decided or withdrawn"})
-        raise PermissionDenied("Only the person who made the nomination or a decision maker can withdraw it.")
+    if not policy.can(user, "withdraw_nomination", nomination):
+        raise PermissionDenied(
+            "Only the person who made the nomination, or someone who may record panel decisions for this "
+            "young person, can withdraw it."
+        )
+    _check_open(nomination)
+    reason = _reason(reason, WITHDRAW_REASON_MESSAGE)
     with transaction.atomic():
         current = Nomination.objects.select_for_update().get(pk=nomination.pk)
-        if current.status != NominationStatus.OPEN:
-            raise ValidationError({"__all__": "This nomination has already been decided or withdrawn"})
+        _check_open(current)  # a panel may have decided it, or someone withdrawn it, meanwhile
         before = audit.snapshot(current)
         current.status = NominationStatus.WITHDRAWN
-        current.save(update_fields=["status"])
+        current.withdrawn_by = user
+        current.withdrawn_at = timezone.now()
+        current.withdrawal_reason = reason
+        current.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
         audit.record_write(
-            user, AuditAction.UPDATE, current, before=before, after=audit.snapshot(current), reason=reason.strip()
+            user, AuditAction.UPDATE, current, before=before, after=audit.snapshot(current), reason=reason
         )
     return current
 

@@ -523,7 +523,9 @@ def _write_observations(feed: FeedImport, items: list[tuple]) -> None:
 
 
 def _progress(feed: FeedImport, **fields) -> None:
-    """Save progress in a short transaction of its own, so the page can poll it."""
+    """Save progress in a short transaction of its own, so the page can poll it. `progress_at` is
+    the job's heartbeat: without one for FEED_STALL_MINUTES the import has stopped responding."""
+    fields["progress_at"] = timezone.now()
     for name, value in fields.items():
         setattr(feed, name, value)
     FeedImport.objects.filter(pk=feed.pk).update(**fields)
@@ -539,12 +541,16 @@ def import_feed(feed_id: int, *, timings: dict | None = None) -> FeedImport | No
     """Stage and validate every row; apply the file when every row is valid, otherwise wait for the
     uploader's decision. Safe to run twice: only a queued feed is imported."""
     timings = timings if timings is not None else {}
-    feed = FeedImport.objects.filter(pk=feed_id, status=FeedStatus.QUEUED).first()
-    if feed is None:
+    # Claimed in one statement, so a job delivered twice (a retry after a dead worker, then the
+    # broker's redelivery of the first message) imports the file once.
+    claimed = FeedImport.objects.filter(pk=feed_id, status=FeedStatus.QUEUED).update(
+        status=FeedStatus.STAGING, rows_done=0, progress_at=timezone.now()
+    )
+    if not claimed:
         return None
+    feed = FeedImport.objects.get(pk=feed_id)
     started = time.monotonic()
     try:
-        _progress(feed, status=FeedStatus.STAGING, rows_done=0)
         if connection.vendor == "postgresql" and _import_on_postgresql(feed, started, timings):
             return feed
         mark = time.monotonic()
@@ -1106,7 +1112,8 @@ def choose_apply_valid(user, feed: FeedImport) -> FeedImport:
         feed.apply_valid_rows = True
         feed.status = FeedStatus.MATCHING
         feed.rows_done = 0
-        feed.save(update_fields=["apply_valid_rows", "status", "rows_done"])
+        feed.progress_at = timezone.now()
+        feed.save(update_fields=["apply_valid_rows", "status", "rows_done", "progress_at"])
         audit.record(user, AuditAction.UPDATE, obj=feed, detail={"decision": "apply_valid_rows"})
         outbox.enqueue(APPLY_TASK, feed.pk)
     return feed

@@ -23,7 +23,7 @@ from audit.models import AuditAction
 from cases import queries
 from cases.models import Child
 from cases.views.contexts import apply_service_errors
-from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm
+from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm, WithdrawNominationForm
 from cohorts.models import (
     ChildTier,
     CohortSettings,
@@ -130,8 +130,11 @@ def child_cohort(request: HttpRequest, pk: int) -> HttpResponse:
     current = ChildTier.objects.filter(child=child).select_related("decision__decided_by").first()
     suggestion = services.current_suggestion(child)
     history = TierDecision.objects.filter(child=child).select_related("decided_by", "panel_meeting__panel")
-    nominations = Nomination.objects.filter(child=child).select_related("nominated_by", "agency")
+    nominations = Nomination.objects.filter(child=child).select_related("nominated_by", "agency", "withdrawn_by")
     nominations = list(nominations)
+    open_nomination = next((n for n in nominations if n.status == NominationStatus.OPEN), None)
+    if open_nomination is not None:
+        open_nomination.child = child  # the child was read through the policy in this request
     return render(
         request,
         "cohorts/decisions/child_cohort.html",
@@ -141,7 +144,8 @@ def child_cohort(request: HttpRequest, pk: int) -> HttpResponse:
             "suggestion": suggestion,
             "history": list(history),
             "nominations": nominations,
-            "has_open_nomination": any(n.status == NominationStatus.OPEN for n in nominations),
+            "has_open_nomination": open_nomination is not None,
+            "can_withdraw": open_nomination is not None and services.can_withdraw(user, open_nomination),
             "can_nominate": policy.can(user, "nominate", child),
             "can_decide": policy.can(user, "decide_tier", child),
             "suggestions_on": CohortSettings.load().suggestions_enabled,
@@ -166,6 +170,8 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
     if not policy.can(user, "nominate", child):
         raise PermissionDenied
     existing = services.open_nomination(child)
+    if existing is not None:
+        existing.child = child
     if request.method == "POST":
         form = NominationForm(request.POST)
         if form.is_valid():
@@ -182,7 +188,54 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cohorts/decisions/nominate.html",
-        {"child": child, "form": form, "existing": existing, "can_view_cohort": policy.can(user, "view_cohort")},
+        {
+            "child": child,
+            "form": form,
+            "existing": existing,
+            "can_withdraw": existing is not None and services.can_withdraw(user, existing),
+            "can_view_cohort": policy.can(user, "view_cohort"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw_nomination(request: HttpRequest, pk: int) -> HttpResponse:
+    """The nominator, or someone who may decide the young person's tier, withdraws an open
+    nomination, saying why. It stays in the history; the tier does not change."""
+    user = request.user
+    nomination = Nomination.objects.select_related("nominated_by", "agency", "withdrawn_by").filter(pk=pk).first()
+    child = queries.visible_child(user, nomination.child_id) if nomination is not None else None
+    if child is None:
+        return not_found(request)
+    nomination.child = child
+    if not policy.can(user, "withdraw_nomination", nomination):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = WithdrawNominationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.withdraw_nomination(user, nomination, form.cleaned_data["reason"])
+            except ValidationError as error:
+                apply_service_errors(form, error)
+                nomination.refresh_from_db(fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
+            else:
+                messages.success(request, "Nomination withdrawn. It stays in the young person's cohort history.")
+                return _after_write(user, child)
+    else:
+        audit.record_read(user, child, basis=child.access_basis)
+        form = WithdrawNominationForm()
+    return render(
+        request,
+        "cohorts/decisions/withdraw_nomination.html",
+        {
+            "child": child,
+            "nomination": nomination,
+            "form": form,
+            "is_open": nomination.status == NominationStatus.OPEN,
+            "can_view_cohort": policy.can(user, "view_cohort"),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 

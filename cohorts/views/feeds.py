@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from audit import services as audit
 from cases.models import Child, FamilyMember
 from cohorts.forms.feeds import FeedUploadForm, ReviewDecisionForm
 from cohorts.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
+from cohorts.services import feed_recovery
 from cohorts.services import feeds as services
 from cohorts.services.matching import clean_identifier, normalise_postcode
 from safeguarding.http import not_found
@@ -34,7 +36,7 @@ def _require(user) -> None:
 
 
 def _feed(user, pk: int) -> FeedImport | None:
-    return services.visible_feeds(user).select_related("uploaded_by", "agency").filter(pk=pk).first()
+    return services.visible_feeds(user).select_related("uploaded_by", "agency", "abandoned_by").filter(pk=pk).first()
 
 
 def _feed_list(request: HttpRequest, form: FeedUploadForm, duplicate: FeedImport | None = None, status=200):
@@ -111,6 +113,8 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors_shown": ERRORS_SHOWN,
             "counts": _row_counts(feed),
             "running": feed.status in services.RUNNING,
+            "stalled": feed_recovery.is_stalled(feed),
+            "stall_minutes": settings.FEED_STALL_MINUTES,
             "open_reviews": open_reviews,
         },
     )
@@ -123,9 +127,11 @@ def feed_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if feed is None:
         return not_found(request)
     running = feed.status in services.RUNNING
-    response = render(request, "cohorts/feeds/_progress.html", {"feed": feed, "running": running})
-    if not running and request.headers.get("HX-Request"):
-        response["HX-Refresh"] = "true"  # show the finished page with its summary and buttons
+    stalled = feed_recovery.is_stalled(feed)
+    response = render(request, "cohorts/feeds/_progress.html", {"feed": feed, "running": running, "stalled": stalled})
+    if (stalled or not running) and request.headers.get("HX-Request"):
+        # Show the finished page with its summary and buttons, or the 'stopped responding' banner.
+        response["HX-Refresh"] = "true"
     return response
 
 

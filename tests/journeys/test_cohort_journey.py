@@ -281,3 +281,85 @@ def test_manager_imports_a_feed_resolves_a_match_recalculates_and_confirms_a_tie
 
     # The match decision put the rows on the existing record: no duplicate child was created.
     assert not Child.objects.filter(given_name="Jaden", family_name="Okonkwo").exists()
+
+
+def test_manager_tries_again_an_import_that_stopped_responding(signed_in, live_partnership, axe, screenshot):
+    """An import whose worker died an hour ago: its page says so, and "Try again" imports the file."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from cohorts.defaults import ensure_default_indicators
+    from cohorts.models import FeedImport, FeedStatus
+
+    ensure_default_indicators()
+    p = live_partnership
+    content = feed_csv(
+        [
+            {
+                "source_system": "council_social_care",
+                "source_record_id": "CSC-9001",
+                "given_name": "Riley",
+                "family_name": "Stuckfeed",
+                "date_of_birth": "2012-05-01",
+                "indicator_code": "school_exclusion",
+                "observed_on": (timezone.localdate() - timedelta(days=7)).isoformat(),
+            }
+        ]
+    )
+    feed = FeedImport(
+        original_name="stuck-extract.csv",
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=p.users["manager"],
+        agency=p.agencies["youth_justice"],
+        status=FeedStatus.VALIDATING,
+        progress_at=timezone.now() - timedelta(hours=1),
+    )
+    feed.file.save("stuck-extract.csv", ContentFile(content), save=False)
+    feed.save()
+    page: Page = signed_in("manager")
+    page.goto(f"/cohort/feeds/{feed.pk}/")
+    banner = page.get_by_role("region", name="Important")
+    expect(banner).to_contain_text("This import has stopped responding")
+    expect(banner).to_contain_text("Nothing from this file has been applied.")
+    axe(page)
+    screenshot("feed-stalled")
+    banner.get_by_role("button", name="Try again").click()
+    expect(page.get_by_text("The import was queued again")).to_be_visible()
+    expect(page.locator("#feed-progress").get_by_role("status")).to_have_text("Applied")
+    expect(page.locator(".govuk-summary-list")).to_contain_text(re.compile(r"Rows applied\s*1"))
+    expect(page.get_by_text("This import has stopped responding")).to_have_count(0)
+    axe(page)
+
+
+def test_caseworker_withdraws_a_nomination_with_a_reason(signed_in, live_partnership, axe, screenshot):
+    child = live_partnership.council_child
+    page: Page = signed_in("caseworker")
+    page.goto(f"/cohort/children/{child.pk}/")
+    page.get_by_role("link", name="Nominate for a tier").click()
+    page.get_by_role("group", name="Which tier do you think this young person belongs in?").get_by_label(
+        "Vulnerable cohort", exact=True
+    ).check()
+    page.get_by_label("Why are you nominating this young person?").fill("Seen with older men at the bus station")
+    page.get_by_role("button", name="Send the nomination to the panel").click()
+    expect(page.get_by_role("heading", name="Cohort record", level=1)).to_be_visible()
+
+    page.get_by_role("link", name="Withdraw nomination").click()
+    expect(page.get_by_role("heading", name="Withdraw nomination", level=1)).to_be_visible()
+    axe(page)
+    page.get_by_role("button", name="Withdraw nomination").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why you are withdrawing this nomination")
+    axe(page)
+    page.get_by_label("Why are you withdrawing this nomination?").fill("Moved out of the area")
+    page.get_by_role("button", name="Withdraw nomination").click()
+
+    expect(page.get_by_role("heading", name="Cohort record", level=1)).to_be_visible()
+    expect(page.get_by_text("Nomination withdrawn")).to_be_visible()
+    nominations = page.get_by_role("table", name="Nominations, newest first").locator("tbody tr")
+    expect(nominations).to_have_count(1)
+    expect(nominations.first).to_contain_text("Withdrawn by")
+    expect(nominations.first).to_contain_text("Moved out of the area")
+    expect(page.get_by_role("link", name="Nominate for a tier")).to_be_visible()
+    axe(page)
+    screenshot("nomination-withdrawn")

@@ -67,12 +67,18 @@ ROUTES: dict[str, Expect] = {
     "cohorts:feed_errors": expect(MANAGER, kwargs=feed_pk, must_not_leak=lambda _p: "Matrixname"),
     "cohorts:feed_apply": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
     "cohorts:feed_reject": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
+    # Try again / abandon a stalled import: the manager is sent back to the page (with a message that
+    # this feed is not running); anyone else gets 404.
+    "cohorts:feed_retry": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
+    "cohorts:feed_abandon": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
     "cohorts:review_list": expect(MANAGER, refused=403),
     "cohorts:review_detail": expect(MANAGER, kwargs=review_pk, must_not_leak=review_name),
     "api:cohort-feed-list": api(MANAGER, refused=403),
     "api:cohort-feed-detail": api(MANAGER, kwargs=feed_pk, must_not_leak=feed_name),
     "api:cohort-feed-apply": api(MANAGER, status=202, method="post", kwargs=feed_pk),
     "api:cohort-feed-reject": api(MANAGER, method="post", kwargs=feed_pk),
+    "api:cohort-feed-retry": api(MANAGER, status=400, method="post", kwargs=feed_pk),
+    "api:cohort-feed-abandon": api(MANAGER, status=400, method="post", kwargs=feed_pk),
     "api:cohort-review-list": api(MANAGER, refused=403),
     "api:cohort-review-detail": api(MANAGER, kwargs=review_pk, must_not_leak=review_name),
     "api:cohort-review-resolve": api(MANAGER, status=400, method="post", kwargs=review_pk),
