@@ -10,7 +10,7 @@ line per figure:
   (request, start, guard, score, write 100,000-odd suggestions with their explanations, count,
   notify, publish, prune), median of --repeat runs as of AS_OF after one untimed run;
 - cohort_floor_seconds: the same scoring written by hand as one INSERT ... SELECT that aggregates
-  and inserts one row per scored child into an unlogged scratch table (no explanation, no previous
+  and inserts one row per scored child and its explanation into an unlogged scratch table (no previous
   tier, no run bookkeeping), median of --repeat, timed in the same process between the full runs;
 - cohort_full_to_floor_ratio;
 - cohort_incremental_1000_seconds: an incremental run for 1,000 children with observations;
@@ -42,10 +42,17 @@ FLOOR_TABLE = "bench_cohort_floor"
 BARE_TABLE = "bench_cohort_floor_bare"
 # Written by hand (not by the engine's statement builder), from the active indicator definitions
 # and the latest scoring model: the same rules and the same output per child (score parts, tier and
-# the explanation, as jsonb) into an unlogged scratch table with no index. No previous tier, no run.
+# the explanation, as integer arrays) into an unlogged scratch table with no index. No previous tier, no run.
 COMMON = """
 WITH m AS (SELECT * FROM cohorts_scoringmodel ORDER BY version DESC LIMIT 1),
-ind AS (SELECT code, level, weight, window_days FROM cohorts_indicatordefinition WHERE is_active AND weight > 0),
+ind AS (
+  SELECT * FROM (
+    -- the explanation slot: the position among the model's indicators, individual ones first, then by code
+    SELECT code, level, weight, window_days,
+      (row_number() OVER (ORDER BY level <> 'individual', code COLLATE "C") - 1)::int AS slot
+    FROM cohorts_indicatordefinition WHERE is_active
+  ) a WHERE weight > 0
+),
 kinds AS (
   SELECT d.code, d.level, trim(k) AS kind
   FROM cohorts_indicatordefinition d, unnest(string_to_array(d.event_kinds, ',')) k
@@ -62,9 +69,9 @@ ihit AS (
   WHERE e.child_id IS NOT NULL AND e.occurred_on > %(as_of)s::date - span.days AND e.occurred_on <= %(as_of)s
 ),
 ipres AS (
-  SELECT h.child_id, i.code, i.weight, count(*) AS n, max(h.d) AS last FROM ihit h
+  SELECT h.child_id, i.slot, i.weight, count(*) AS n, max(h.d) AS last FROM ihit h
   JOIN ind i ON i.code = h.code AND i.level = 'individual' AND h.d > %(as_of)s::date - i.window_days
-  GROUP BY h.child_id, i.code, i.weight
+  GROUP BY h.child_id, i.slot, i.weight
 ),
 fhit AS (
   SELECT o.family_id, o.indicator_code AS code, o.observed_on AS d FROM cohorts_observation o, span
@@ -79,18 +86,18 @@ fhit AS (
   WHERE e.family_id IS NOT NULL AND e.occurred_on > %(as_of)s::date - span.days AND e.occurred_on <= %(as_of)s
 ),
 fpres AS (
-  SELECT h.family_id, i.code, i.weight, count(*) AS n, max(h.d) AS last FROM fhit h
+  SELECT h.family_id, i.slot, i.weight, count(*) AS n, max(h.d) AS last FROM fhit h
   JOIN ind i ON i.code = h.code AND i.level = 'family' AND h.d > %(as_of)s::date - i.window_days
-  GROUP BY h.family_id, i.code, i.weight
+  GROUP BY h.family_id, i.slot, i.weight
 ),
 cfam AS (
-  SELECT m.child_id, f.code, f.weight, sum(f.n) AS n, max(f.last) AS last
+  SELECT m.child_id, f.slot, f.weight, sum(f.n) AS n, max(f.last) AS last
   FROM cases_familymember m JOIN fpres f ON f.family_id = m.family_id
-  WHERE m.child_id IS NOT NULL GROUP BY m.child_id, f.code, f.weight
+  WHERE m.child_id IS NOT NULL GROUP BY m.child_id, f.slot, f.weight
 ),
 allpres AS (
-  SELECT child_id, 0 AS lvl, code, weight, n, last FROM ipres
-  UNION ALL SELECT child_id, 1, code, weight, n, last FROM cfam
+  SELECT child_id, 0 AS lvl, slot, weight, n, last FROM ipres
+  UNION ALL SELECT child_id, 1, slot, weight, n, last FROM cfam
 ),
 base AS (
   SELECT child_id, sum(weight) FILTER (WHERE lvl = 0) AS ind, sum(weight) FILTER (WHERE lvl = 1) AS fam
@@ -138,17 +145,16 @@ FLOOR_SQL = (
     COMMON.format(
         harm=HARM_KINDS,
         base_explanation=""",
-  jsonb_agg(jsonb_build_object('code', code, 'level', CASE lvl WHEN 0 THEN 'individual' ELSE 'family' END,
-    'weight', weight, 'count', n, 'last_observed_on', last) ORDER BY lvl, code) AS explained""",
+  array_agg(ARRAY[slot, n::int, %(as_of)s::date - last] ORDER BY slot) AS explained""",
         ctx_explanation=""",
-  jsonb_agg(jsonb_build_object('context_id', c.context_id, 'reason', c.reason, 'weight', m.context_weight)
+  array_agg(ARRAY[c.context_id::int, CASE c.reason WHEN 'other_children' THEN 1 ELSE 2 END]
     ORDER BY c.context_id) AS explained""",
         scored_explanation=""",
-  coalesce(b.explained, '[]'::jsonb) || coalesce(c.explained, '[]'::jsonb) AS explained""",
+  coalesce(b.explained, '{}') AS ientries, coalesce(c.explained, '{}') AS centries""",
     )
     + f"""
-INSERT INTO {FLOOR_TABLE} (child_id, individual, family, context, score, tier, contributions)
-SELECT s.child_id, s.ind, s.fam, s.ctx, s.ind + s.fam + s.ctx, {TIER}, s.explained
+INSERT INTO {FLOOR_TABLE} (child_id, individual, family, context, score, tier, ientries, centries)
+SELECT s.child_id, s.ind, s.fam, s.ctx, s.ind + s.fam + s.ctx, {TIER}, s.ientries, s.centries
 FROM scored s, m WHERE s.ind + s.fam + s.ctx > 0
 """
 )
@@ -189,20 +195,44 @@ def main(argv: list[str] | None = None) -> int:
     line("load_average_start", f"{os.getloadavg()[0]:.2f}", "load")
     line("dataset_observations", observations, "rows")
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    full_cpu, floor_cpu = [], []
+
+    def cpu_seconds() -> float | None:
+        """CPU time of this process and of its PostgreSQL backend (None when the server is on another
+        machine): unlike wall time, it hardly moves when other work shares the two cores."""
+        try:
+            with open(f"/proc/{backend}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + time.process_time()
+
     def full() -> tuple[float, CohortRun]:
-        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            # Untimed, what autovacuum does between two nightly runs in production (this machine's
+            # PostgreSQL runs with autovacuum off): clear the rows the last run's pruning deleted.
+            cursor.execute("VACUUM cohorts_suggestion")
+        cpu, started = cpu_seconds(), time.perf_counter()
         run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL, as_of=AS_OF, enqueue=False)
         run = runs.execute_run(run.pk, skip_if_busy=False)
-        return time.perf_counter() - started, run
+        seconds = time.perf_counter() - started
+        if cpu is not None:
+            full_cpu.append(cpu_seconds() - cpu)
+        return seconds, run
 
     def floor(statement: str, table: str, columns: str, high_water: int) -> float:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(f"CREATE UNLOGGED TABLE {table} ({columns})")
             cursor.execute("SELECT set_config('work_mem', %s, false)", [runs.RUN_WORK_MEM])  # as the engine
-            started = time.perf_counter()
+            cpu, started = cpu_seconds(), time.perf_counter()
             cursor.execute(statement, {"as_of": AS_OF, "hw": high_water})
             seconds = time.perf_counter() - started
+            if cpu is not None and table == FLOOR_TABLE:
+                floor_cpu.append(cpu_seconds() - cpu)
             cursor.execute("RESET work_mem")
             return seconds
 
@@ -211,20 +241,23 @@ def main(argv: list[str] | None = None) -> int:
     run = CohortRun.objects.current_full()
     if args.only != "incremental" or run is None:
         _warm, run = full()  # untimed: fills caches and the chain the next runs compare with
+        full_cpu.clear()
     if args.only != "incremental":
         columns = "child_id bigint, individual int, family int, context int, score int, tier text"
         for _ in range(args.repeat):
             seconds, run = full()
             full_times.append(seconds)
             high_water = run.observation_high_water
-            floor_times.append(floor(FLOOR_SQL, FLOOR_TABLE, columns + ", contributions jsonb", high_water))
+            floor_times.append(floor(FLOOR_SQL, FLOOR_TABLE, columns + ", ientries int[], centries int[]", high_water))
             bare_times.append(floor(BARE_SQL, BARE_TABLE, columns, high_water))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM {FLOOR_TABLE} f "
-                "FULL JOIN (SELECT * FROM cohorts_suggestion WHERE run_id = %s) s USING (child_id) "
+                # the engine's zero rows (a child whose tier dropped away) are not scored children
+                "FULL JOIN (SELECT * FROM cohorts_suggestion WHERE run_id = %s AND score > 0) s USING (child_id) "
                 "WHERE f.score IS DISTINCT FROM s.score OR f.tier IS DISTINCT FROM s.tier "
-                "OR f.context IS DISTINCT FROM s.context_score OR f.contributions IS DISTINCT FROM s.contributions",
+                "OR f.context IS DISTINCT FROM s.context_score OR f.ientries IS DISTINCT FROM s.indicator_entries "
+                "OR f.centries IS DISTINCT FROM s.context_entries",
                 [run.pk],
             )
             mismatches = cursor.fetchone()[0]
@@ -261,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         line("cohort_full_recalculation_runs", " ".join(f"{t:.2f}" for t in full_times), "s")
         line("cohort_floor_runs", " ".join(f"{t:.2f}" for t in floor_times), "s")
         line("cohort_floor_without_explanation_seconds", f"{median(bare_times):.2f}", "s")
+        if full_cpu and floor_cpu:
+            line("cohort_full_cpu_seconds", f"{median(full_cpu):.2f}", "s")
+            line("cohort_floor_cpu_seconds", f"{median(floor_cpu):.2f}", "s")
+            line("cohort_full_to_floor_cpu_ratio", f"{median(full_cpu) / median(floor_cpu):.2f}", "ratio")
         line("cohort_floor_matches_engine", int(mismatches == 0), "bool")
         line("cohort_suggestions", Suggestion.objects.filter(run=run).count(), "rows")
         for tier in ("most_vulnerable", "vulnerable_cohort", "cause_for_concern", "below_threshold"):

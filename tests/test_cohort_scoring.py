@@ -351,7 +351,14 @@ def test_lead_professionals_are_told_when_the_suggested_tier_changes(city):
     ChronologyEvent.objects.filter(family=p.family).delete()
     Observation.objects.filter(family=p.family).delete()
     run = full_run()
-    assert p.council_child.pk not in rows(run)
+    dropped = rows(run)[p.council_child.pk]  # a zero row records the drop, as an incremental run does
+    assert (dropped.score, dropped.tier, dropped.previous_tier, dropped.contributions) == (
+        0,
+        "",
+        "cause_for_concern",
+        [],
+    )
+    assert run.children_scored == sum(1 for row in rows(run).values() if row.score > 0)
     note = Notification.objects.filter(user=caseworker).order_by("-id").first()
     assert "from cause for concern to no tier" in note.message
     assert run.changes == 2  # council_child and voluntary_child (whose score came from the family and the hotspot)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from cohorts.models.fields import IntRowsField
+
 
 class Tier(models.TextChoices):
     MOST_VULNERABLE = "most_vulnerable", "Most vulnerable"
@@ -100,8 +102,12 @@ class SuggestionQuerySet(models.QuerySet):
 class Suggestion(models.Model):
     """A child's score in one run, its parts and the suggested tier (blank below the threshold).
 
-    `contributions` explains it: a list of {code, level, weight, count, last_observed_on} for
-    indicators, and {context_id, reason} entries for context links, in the order they were added."""
+    The explanation is stored compactly, as the scoring statement writes it for a whole city:
+    `indicator_entries` holds one [slot, count, days] row per indicator present, where slot is the
+    indicator's position in `scoring.explained_indicators(model)` (individual ones first, then by
+    code), count the records counted and days how long before the run's as_of date the latest was;
+    `context_entries` one [context_id, reason] row per counted context (CONTEXT_REASON_CODES).
+    `contributions` expands both into readable entries."""
 
     # A run writes a row per child of the city in one statement, so the table keeps only what its
     # readers use: (run, child) and (child, run) below cover both lookups (no single-column indexes),
@@ -124,7 +130,8 @@ class Suggestion(models.Model):
     context_score = models.PositiveIntegerField(default=0)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
     previous_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
-    contributions = models.JSONField(default=list)
+    indicator_entries = IntRowsField(blank=True, help_text="[slot, count, days before as_of] per indicator present.")
+    context_entries = IntRowsField(blank=True, help_text="[context id, reason code] per context counted.")
 
     objects = SuggestionQuerySet.as_manager()
 
@@ -135,6 +142,15 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_id}: {self.score}"
+
+    @property
+    def contributions(self) -> list[dict]:
+        """The explanation as readable entries, in order: indicators as {code, level, weight, count,
+        last_observed_on}, then contexts as {context_id, reason, weight}. Reads the run's scoring
+        model (select_related("run__scoring_model") for lists)."""
+        from cohorts.services.scoring import expand_contributions
+
+        return expand_contributions(self)
 
 
 class RunLock(models.Model):
@@ -198,7 +214,12 @@ class TierDecision(models.Model):
     proposed_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True, help_text="Blank when rejected.")
     previous_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
-    suggestion = models.ForeignKey(Suggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No database constraint: pruning deletes 100,000 suggestion rows a night, and a constraint would
+    # check each at commit (about a second) for rows it keeps anyway (pruning spares any row a
+    # decision points at); Django still clears the link if a suggestion is deleted another way.
+    suggestion = models.ForeignKey(
+        Suggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     nomination = models.ForeignKey(
         Nomination, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
     )

@@ -207,7 +207,7 @@ def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
             # published scores of other children), and a stale estimate of a handful of rows turns
             # those reads into loops over the whole run.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE cohorts_suggestion")
+                cursor.execute("ANALYZE cohorts_suggestion (run_id, child_id, score, tier)")
     except Exception:  # housekeeping: never fail a published run for it
         logger.exception("Pruning old cohort suggestions failed")
     return run
@@ -249,35 +249,24 @@ def _compute_and_publish(run: CohortRun, began: float) -> None:
     pause = float(getattr(settings, "COHORT_RUN_PAUSE_SECONDS", 0) or 0)
     if pause:
         time.sleep(pause)  # tests only: a window to kill the worker between writing and publishing
+    # Zero rows (a child who had a tier and now scores nothing) count as changes, not as scored.
     rows = Suggestion.objects.filter(run=run)
-    per_tier = rows.values_list("tier").annotate(n=Count("id"), changed=Count("id", filter=~Q(tier=F("previous_tier"))))
+    per_tier = rows.values_list("tier").annotate(
+        n=Count("id", filter=Q(score__gt=0)), changed=Count("id", filter=~Q(tier=F("previous_tier")))
+    )
     tiers = list(per_tier.order_by())
-    counts = {tier or "below_threshold": n for tier, n, _changed in tiers}
+    counts = {tier or "below_threshold": n for tier, n, _changed in tiers if n}
     changed = sum(changed for _tier, _n, changed in tiers)
-    removed = 0
-    if run.suggestions_enabled and not incremental and chain:
-        removed = _removed_count(run, chain)
     if run.suggestions_enabled:
-        _notify(run, chain, include_removed=not incremental and bool(chain))
+        _notify(run)
     run.base_run = base if incremental else None
     run.status = RunStatus.PUBLISHED
     run.published_at = timezone.now()
     run.counts = counts
-    run.changes = changed + removed
+    run.changes = changed
     run.children_scored = sum(counts.values())
     run.duration_ms = int((time.perf_counter() - began) * 1000)
     run.save()
-
-
-def _removed_count(run: CohortRun, chain: list[int]) -> int:
-    """Children with a tier in the chain who have no row in this full run (now below any tier)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM ({scoring.previous_select(chain)}) p WHERE p.tier <> '' AND NOT EXISTS "
-            "(SELECT 1 FROM cohorts_suggestion s WHERE s.run_id = %s AND s.child_id = p.child_id)",
-            [run.pk],
-        )
-        return cursor.fetchone()[0]
 
 
 def _tier_words(column: str) -> str:
@@ -285,36 +274,23 @@ def _tier_words(column: str) -> str:
     return f"CASE {column} {cases} ELSE 'no tier' END"
 
 
-def _notify(run: CohortRun, chain: list[int], *, include_removed: bool) -> None:
+def _notify(run: CohortRun) -> None:
     """One notification per lead professional per child whose suggested tier changed (set-based)."""
     prefix, suffix = reverse("cohorts:suggestion_why", args=[999999]).split("999999")
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     message = (
         "'The suggested cohort tier for ' || c.given_name || ' ' || c.family_name || ' (' || c.reference || "
-        "') changed from ' || {old} || ' to ' || {new} || '. A panel decides the tier: see why it is suggested.'"
+        f"') changed from ' || {_tier_words('s.previous_tier')} || ' to ' || {_tier_words('s.tier')} || "
+        "'. A panel decides the tier: see why it is suggested.'"
     )
-    link = "%s || CAST(c.id AS TEXT) || %s"
     statement = (
         "INSERT INTO accounts_notification (user_id, message, link, created_at) "
-        "SELECT c.lead_professional_id, "
-        + message.format(old=_tier_words("s.previous_tier"), new=_tier_words("s.tier"))
-        + ", "
-        f"{link}, %s FROM cohorts_suggestion s JOIN cases_child c ON c.id = s.child_id "
+        f"SELECT c.lead_professional_id, {message}, %s || CAST(c.id AS TEXT) || %s, %s "
+        "FROM cohorts_suggestion s JOIN cases_child c ON c.id = s.child_id "
         "WHERE s.run_id = %s AND s.tier <> s.previous_tier AND c.lead_professional_id IS NOT NULL"
     )
-    params = [prefix, suffix, now, run.pk]
-    if include_removed:
-        statement += (
-            " UNION ALL SELECT c.lead_professional_id, "
-            + message.format(old=_tier_words("p.tier"), new="'no tier'")
-            + ", "
-            f"{link}, %s FROM ({scoring.previous_select(chain)}) p JOIN cases_child c ON c.id = p.child_id "
-            "WHERE p.tier <> '' AND c.lead_professional_id IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM cohorts_suggestion s WHERE s.run_id = %s AND s.child_id = p.child_id)"
-        )
-        params += [prefix, suffix, now, run.pk]
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, [prefix, suffix, now, run.pk])
 
 
 # Retention ----------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 
 One `INSERT ... SELECT` with common table expressions computes every child's indicator
 contributions, the individual, family and context parts, the suggested tier, the tier the child had
-in the published chain before (`previous_tier`) and the explanation (`contributions`, JSON), and
-writes one Suggestion row per child with a score. No per-child Python loop: the database does the
-work, on PostgreSQL (jsonb_agg) and on SQLite (json_group_array) alike.
+in the published chain before (`previous_tier`) and the explanation (compact integer rows, see
+Suggestion), and writes one Suggestion row per child with a score. No per-child Python loop: the
+database does the work, on PostgreSQL (array_agg into integer arrays) and on SQLite (JSON text)
+alike. `expand_contributions` turns a row's explanation back into readable entries.
 
 The rules (shared brief, "Scoring rules"), for a run with as_of D and observation high-water mark H:
 
@@ -20,7 +21,7 @@ The rules (shared brief, "Scoring rules"), for a run with as_of D and observatio
   `context_max_links` contexts, lowest context ids first.
 
 Deterministic: the same inputs, D and H give identical rows; contributions are ordered individual
-indicators by code, family indicators by code, then contexts by id.
+indicators by code, family indicators by code (their slot order), then contexts by id.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from cohorts.models import IndicatorDefinition, Observation, Suggestion
 
 HARM_KINDS = ("incident", "weapon_offence", "arrest", "missing_episode")
 EVIDENCE_PER_INDICATOR = 20
+CONTEXT_REASON_CODES = {"other_children": 1, "harm": 2}
 CONTEXT_REASONS = {
     "other_children": "Another child linked to it scores at least 'cause for concern'",
     "harm": "Harm is recorded there (incident, weapon offence, arrest or missing episode)",
@@ -69,6 +71,36 @@ def snapshot(definitions=None) -> list[dict]:
     )
 
 
+def explained_indicators(indicators: list[dict]) -> list[dict]:
+    """A scoring model's indicators in slot order (individual ones first, then by code): an
+    explanation row's slot is a position in this list."""
+    return sorted(indicators, key=lambda entry: (entry["level"] != "individual", entry["code"]))
+
+
+def expand_contributions(suggestion) -> list[dict]:
+    """The suggestion's explanation as readable entries: {code, level, weight, count,
+    last_observed_on (ISO date)} per indicator, then {context_id, reason, weight} per context."""
+    run = suggestion.run
+    model = run.scoring_model
+    ordered = explained_indicators(model.indicators)
+    reasons = {code: reason for reason, code in CONTEXT_REASON_CODES.items()}
+    entries = [
+        {
+            "code": ordered[slot]["code"],
+            "level": ordered[slot]["level"],
+            "weight": ordered[slot]["weight"],
+            "count": count,
+            "last_observed_on": (run.as_of - timedelta(days=days)).isoformat(),
+        }
+        for slot, count, days in suggestion.indicator_entries
+    ]
+    entries += [
+        {"context_id": context_id, "reason": reasons[reason], "weight": model.context_weight}
+        for context_id, reason in suggestion.context_entries
+    ]
+    return entries
+
+
 @dataclass(frozen=True)
 class Params:
     """Everything one scoring pass depends on (and nothing else)."""
@@ -76,6 +108,7 @@ class Params:
     as_of: date
     high_water: int
     indicators: list[dict]
+    slots: dict[tuple[str, str], int]
     concern: int
     vulnerable: int
     most_vulnerable: int
@@ -90,6 +123,7 @@ class Params:
             as_of=run.as_of,
             high_water=run.observation_high_water,
             indicators=[i for i in model.indicators if i["weight"] > 0],
+            slots={(i["code"], i["level"]): slot for slot, i in enumerate(explained_indicators(model.indicators))},
             concern=model.concern_threshold,
             vulnerable=model.vulnerable_threshold,
             most_vulnerable=model.most_vulnerable_threshold,
@@ -127,12 +161,6 @@ class _Sql:
         iso = date.isoformat(value)
         return f"DATE '{iso}'" if self.pg else f"'{iso}'"
 
-    def text(self, expression: str) -> str:
-        return f"CAST({expression} AS TEXT)"
-
-    def day_text(self, expression: str) -> str:
-        return f"to_char({expression}, 'YYYY-MM-DD')" if self.pg else expression
-
     def ids(self, ids: list[int]) -> str:
         """A one-column row source of ids (child_id)."""
         self.args.append(json.dumps([int(pk) for pk in ids]))
@@ -144,35 +172,37 @@ class _Sql:
         return self.date(self.p.as_of - timedelta(days=int(entry["window_days"])))
 
     def window(self, column: str, key: str, pairs: list[tuple[str, dict]]) -> str:
-        """`column` inside the window of the indicator `key` maps to (a CASE over the key column)."""
+        """`column` inside the window of the indicator `key` maps to (a CASE over the key column).
+        The widest window comes first as a plain range, which the index scan applies itself: the
+        CASE then runs only for rows inside it (a third of the observations, not all of them)."""
         whens = " ".join(f"WHEN {_slug(value)} THEN {self.since(entry)}" for value, entry in pairs)
-        return f"{column} <= {self.date(self.p.as_of)} AND {column} > CASE {key} {whens} END"
+        widest = max((entry for _value, entry in pairs), key=lambda entry: int(entry["window_days"]))
+        return (
+            f"{column} <= {self.date(self.p.as_of)} AND {column} > {self.since(widest)} "
+            f"AND {column} > CASE {key} {whens} END"
+        )
 
     def weight(self, level: str, column: str = "code") -> str:
         whens = " ".join(f"WHEN {_slug(e['code'])} THEN {int(e['weight'])}" for e in self.levels[level])
         return f"CASE {column} {whens} ELSE 0 END" if whens else "0"
 
-    def prefix(self) -> str:
-        """The start of a contribution's JSON text up to its count: a constant per (level, code), so
-        one CASE instead of concatenating the code, level and weight for each of the rows."""
-        generic = (
-            "'{\"code\": \"' || code || '\", \"level\": \"' || CASE WHEN lvl = 0 THEN 'individual' ELSE 'family' END"
-            ' || \'", "weight": \' || ' + self.text("weight") + " || ', \"count\": '"
+    def slot(self, level: str, column: str = "code") -> str:
+        """The explanation slot of the indicator `column` names at `level` (Suggestion)."""
+        whens = " ".join(
+            f"WHEN {_slug(e['code'])} THEN {int(self.p.slots[(e['code'], level)])}" for e in self.levels[level]
         )
-        branches = []
-        for number, level in enumerate(("individual", "family")):
-            whens = " ".join(
-                f"WHEN {_slug(e['code'])} THEN "
-                + "'"
-                + json.dumps({"code": e["code"], "level": level, "weight": int(e["weight"])})[:-1]
-                + ', "count": \''
-                for e in self.levels[level]
-            )
-            if whens:
-                branches.append(f"WHEN lvl = {number} THEN CASE code {whens} ELSE {generic} END")
-        if not branches:
-            return generic
-        return "CASE " + " ".join(branches) + f" ELSE {generic} END"
+        return f"CASE {column} {whens} END" if whens else "NULL"
+
+    def row(self, values: list[str]) -> str:
+        """One explanation row: an integer array on PostgreSQL, a JSON array's text on SQLite."""
+        if self.pg:
+            return "ARRAY[" + ", ".join(f"CAST({value} AS integer)" for value in values) + "]"
+        return "'[' || " + " || ',' || ".join(f"CAST({value} AS TEXT)" for value in values) + " || ']'"
+
+    def days_before_as_of(self, column: str) -> str:
+        if self.pg:
+            return f"{self.date(self.p.as_of)} - {column}"
+        return f"CAST(julianday({self.date(self.p.as_of)}) - julianday({column}) AS INTEGER)"
 
     def event_branches(self, level: str, subject: str, scope: str) -> list[str]:
         """Chronology events of the definitions' event kinds, as (subject id, code, date) rows. A
@@ -205,18 +235,18 @@ class _Sql:
             return f"SELECT CAST(NULL AS bigint) AS id, '' AS code, {self.date(self.p.as_of)} AS d WHERE 1 = 0"
         return " UNION ALL ".join(branches)
 
-    def ordered_agg(self, source: str, entry: str, order: str, group_columns: str, sums: str) -> str:
-        """SELECT child_id, <sums>, entries (the entry texts joined by commas, ordered by `order`)."""
+    def ordered_agg(self, source: str, row: str, order: str, group_columns: str, sums: str) -> str:
+        """SELECT child_id, <sums>, entries (the explanation rows, ordered by `order`)."""
         if self.pg:
             return (
-                f"SELECT child_id, {sums}, string_agg({entry}, ',' ORDER BY {order}) AS entries "
+                f"SELECT child_id, {sums}, array_agg({row} ORDER BY {order}) AS entries "
                 f"FROM {source} GROUP BY {group_columns}"
             )
         # SQLite 3.40 has no ORDER BY inside aggregates: aggregate an ordered subquery (SQLite feeds
         # the rows to the aggregate in the subquery's order).
         return (
-            f"SELECT child_id, {sums}, group_concat(entry, ',') AS entries FROM "
-            f"(SELECT *, {entry} AS entry FROM {source} ORDER BY child_id, {order}) AS o GROUP BY {group_columns}"
+            f"SELECT child_id, {sums}, '[' || group_concat(row, ',') || ']' AS entries FROM "
+            f"(SELECT *, {row} AS row FROM {source} ORDER BY child_id, {order}) AS o GROUP BY {group_columns}"
         )
 
     def ctes(self, child_ids: list[int] | None, chain: list[int]) -> list[str]:
@@ -274,29 +304,23 @@ class _Sql:
                 + family_scope.format(col="f.family_id")
             )
         fhit += self.event_branches("family", "family", family_scope.format(col="e.family_id"))
-        entry = (
-            self.prefix()
-            + " || "
-            + self.text("n")
-            + ' || \', "last_observed_on": "\' || '
-            + self.day_text("last")
-            + " || '\"}'"
-        )
+        entry = self.row(["slot", "n", self.days_before_as_of("last")])
         ctes += [
             f"ihit AS ({self.union(ihit)})",
             f"fhit AS ({self.union(fhit)})",
             "fagg AS (SELECT id AS family_id, code, COUNT(*) AS n, MAX(d) AS last FROM fhit GROUP BY id, code)",
             "contrib AS ("
-            f"SELECT id AS child_id, 0 AS lvl, code, {self.weight('individual')} AS weight, COUNT(*) AS n, "
-            "MAX(d) AS last FROM ihit GROUP BY id, code "
-            f"UNION ALL SELECT m.child_id, 1, a.code, {self.weight('family', 'a.code')}, SUM(a.n), MAX(a.last) "
+            f"SELECT id AS child_id, 0 AS lvl, {self.slot('individual')} AS slot, "
+            f"{self.weight('individual')} AS weight, COUNT(*) AS n, MAX(d) AS last FROM ihit GROUP BY id, code "
+            f"UNION ALL SELECT m.child_id, 1, {self.slot('family', 'a.code')}, {self.weight('family', 'a.code')}, "
+            "SUM(a.n), MAX(a.last) "
             "FROM cases_familymember m JOIN fagg a ON a.family_id = m.family_id "
             f"WHERE m.child_id IS NOT NULL{child_scope.format(col='m.child_id')} GROUP BY m.child_id, a.code)",
             "per AS ("
             + self.ordered_agg(
                 "contrib",
                 entry,
-                "lvl, code",
+                "slot",
                 "child_id",
                 "SUM(CASE WHEN lvl = 0 THEN weight ELSE 0 END) AS ind, "
                 "SUM(CASE WHEN lvl = 1 THEN weight ELSE 0 END) AS fam",
@@ -351,16 +375,11 @@ class _Sql:
                 "JOIN per b ON b.child_id = l2.child_id WHERE l2.context_id = l.context_id "
                 f"AND l2.child_id <> l.child_id AND b.ind + b.fam >= {concern}){published}) AS other FROM links l)"
             )
-        context_entry = (
-            "'{\"context_id\": ' || "
-            + self.text("context_id")
-            + ' || \', "reason": "\' || reason || \'", "weight": '
-            + str(weight)
-            + "}'"
-        )
+        context_entry = self.row(["context_id", "reason"])
         ctes += [
             "ctxall AS (SELECT l.child_id, l.context_id, "
-            "CASE WHEN l.other THEN 'other_children' ELSE 'harm' END AS reason, "
+            f"CASE WHEN l.other THEN {CONTEXT_REASON_CODES['other_children']} "
+            f"ELSE {CONTEXT_REASON_CODES['harm']} END AS reason, "
             "ROW_NUMBER() OVER (PARTITION BY l.child_id ORDER BY l.context_id) AS rn "
             "FROM lhot l LEFT JOIN harm x ON x.context_id = l.context_id WHERE l.other OR x.context_id IS NOT NULL)",
             f"ctxk AS (SELECT child_id, context_id, reason FROM ctxall WHERE rn <= {int(p.context_max_links)})",
@@ -428,8 +447,13 @@ def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = N
     ctes = sql.ctes(child_ids, chain)
     if child_ids is None:
         ctes.append(f"prev AS ({previous_select(chain)})")
-        kids = "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx)"
-        keep = "s.ind + s.fam + s.ctx > 0"
+        # A child who had a tier in the chain and now scores nothing gets a zero row: the change is
+        # counted and notified like any other, and the row says what the tier was.
+        dropped = "p.tier <> ''"
+        kids = (
+            "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx "
+            "UNION SELECT child_id FROM prev WHERE tier <> '')"
+        )
     else:
         if sql.pg and chain:
             ctes.append(
@@ -438,41 +462,40 @@ def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = N
             )
         else:
             ctes.append(f"prev AS ({previous_select(chain, 'child_id IN (SELECT child_id FROM target)')})")
+        dropped = "p.child_id IS NOT NULL"
         kids = "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx UNION SELECT child_id FROM prev)"
-        keep = "(s.ind + s.fam + s.ctx > 0 OR p.child_id IS NOT NULL)"
-    contributions = (
-        "'[' || COALESCE(b.entries, '') || CASE WHEN b.entries IS NOT NULL AND c.entries IS NOT NULL "
-        "THEN ',' ELSE '' END || COALESCE(c.entries, '') || ']'"
+    empty = "CAST('{}' AS integer[])" if sql.pg else "'[]'"
+    columns = (
+        "COALESCE(b.ind, 0) AS ind, COALESCE(b.fam, 0) AS fam, COALESCE(c.ctx, 0) AS ctx, "
+        f"COALESCE(b.entries, {empty}) AS ientries, COALESCE(c.entries, {empty}) AS centries"
     )
-    if sql.pg:
-        contributions = f"CAST({contributions} AS jsonb)"
     if child_ids is None and sql.pg:
-        # The whole city: every scored child is in per or cctx, so one full join (hashing the
-        # small cctx) instead of listing the children and hashing per's explanations.
+        # The whole city: every scored child is in per or cctx, so full joins (hashing the small
+        # cctx, then the previous tiers) instead of listing the children first.
         ctes.append(
-            "scored AS (SELECT COALESCE(b.child_id, c.child_id) AS child_id, COALESCE(b.ind, 0) AS ind, "
-            f"COALESCE(b.fam, 0) AS fam, COALESCE(c.ctx, 0) AS ctx, {contributions} AS contributions "
+            f"scored AS (SELECT COALESCE(b.child_id, c.child_id) AS child_id, {columns} "
             "FROM per b FULL JOIN cctx c ON c.child_id = b.child_id)"
         )
+        source = "scored s FULL JOIN prev p ON p.child_id = s.child_id"
     else:
         ctes += [
             kids,
-            "scored AS (SELECT k.child_id, COALESCE(b.ind, 0) AS ind, COALESCE(b.fam, 0) AS fam, "
-            f"COALESCE(c.ctx, 0) AS ctx, {contributions} AS contributions FROM kids k "
+            f"scored AS (SELECT k.child_id, {columns} FROM kids k "
             "LEFT JOIN per b ON b.child_id = k.child_id LEFT JOIN cctx c ON c.child_id = k.child_id)",
         ]
+        source = "scored s LEFT JOIN prev p ON p.child_id = s.child_id"
+    score = "COALESCE(s.ind + s.fam + s.ctx, 0)"
     statement = (
         "WITH "
         + ", ".join(ctes)
         + " INSERT INTO cohorts_suggestion (run_id, child_id, score, individual_score, family_score, context_score, "
-        "tier, previous_tier, contributions) "
-        f"SELECT {int(run.pk)}, s.child_id, s.ind + s.fam + s.ctx, s.ind, s.fam, s.ctx, "
-        f"{sql.tier_case('s.ind + s.fam + s.ctx')}, COALESCE(p.tier, ''), s.contributions "
-        "FROM scored s LEFT JOIN prev p ON p.child_id = s.child_id "
-        f"WHERE {keep}"
+        "tier, previous_tier, indicator_entries, context_entries) "
+        f"SELECT {int(run.pk)}, COALESCE(s.child_id, p.child_id), {score}, COALESCE(s.ind, 0), COALESCE(s.fam, 0), "
+        f"COALESCE(s.ctx, 0), {sql.tier_case(score)}, COALESCE(p.tier, ''), COALESCE(s.ientries, {empty}), "
+        f"COALESCE(s.centries, {empty}) FROM {source} WHERE {score} > 0 OR {dropped}"
         # In child order: the rows then go into the (run, child) and (child, run) indexes one leaf
         # page after another instead of at random places.
-        " ORDER BY s.child_id"
+        " ORDER BY 2"
     )
     return statement, sql.args
 

@@ -8,10 +8,16 @@ from django.utils import timezone
 
 from cohorts.defaults import ensure_default_indicators
 from cohorts.models import CohortRun, IndicatorDefinition, RunKind, RunStatus, RunTrigger, ScoringModel, Suggestion
+from cohorts.services.scoring import explained_indicators
 from tests.matrix import Expect, council_child_pk, council_child_reference, expect
 
 COHORT = ("caseworker", "police", "manager")
 MANAGER = ("manager",)
+
+
+def _slot(run: CohortRun, code: str, level: str) -> int:
+    ordered = explained_indicators(run.scoring_model.indicators)
+    return next(slot for slot, entry in enumerate(ordered) if (entry["code"], entry["level"]) == (code, level))
 
 
 def make_run(p) -> CohortRun:
@@ -31,15 +37,8 @@ def make_run(p) -> CohortRun:
         score=5,
         individual_score=5,
         tier="cause_for_concern",
-        contributions=[
-            {
-                "code": "weapon_offence",
-                "level": "individual",
-                "weight": 5,
-                "count": 1,
-                "last_observed_on": str(timezone.localdate()),
-            }
-        ],
+        # The explanation: weapon offence (individual), counted once, today.
+        indicator_entries=[[_slot(run, "weapon_offence", "individual"), 1, 0]],
     )
     return run
 
