@@ -19,7 +19,16 @@ import psycopg2
 from django.db import DatabaseError, DataError, connection, transaction
 
 from cohorts.models import FEED_HEADER, FeedImport, FeedRow, FeedStatus, MatchReview
-from cohorts.services.matching import Outcome, Person, age_on, build_child_index, match_child, person_key
+from cohorts.services.matching import (
+    Outcome,
+    Person,
+    age_on,
+    build_child_index,
+    clean_identifier,
+    fast_normalise,
+    match_child,
+    normalise_postcode,
+)
 
 PERSON = ("given_name", "family_name", "date_of_birth", "postcode", "upn", "nhs_number", "police_id")
 PERSON_COLUMNS = ", ".join(PERSON)
@@ -81,6 +90,9 @@ def stage_and_check(
         total = cursor.fetchone()[0]
         if progress is not None:
             progress(total)
+        # Memory for the hash aggregates and joins below (a sort that spills to disk otherwise);
+        # reset at the end. No JIT: compiling costs more than it saves on these simple statements.
+        cursor.execute("SET jit = off; SET work_mem = '256MB'")
         # The person columns: once per distinct person, in Python (the same checks and messages).
         cursor.execute(f"SELECT {PERSON_COLUMNS} FROM feed_stage GROUP BY {PERSON_COLUMNS}")
         dates: dict = {}
@@ -94,7 +106,10 @@ def stage_and_check(
         observed = [(value, parse_date(value, dates)) for (value,) in cursor.fetchall()]
         cursor.execute("CREATE TEMP TABLE feed_dates (value text, d date)")
         _copy_rows(cursor, "feed_dates", "value, d", observed, "value")
-        cursor.execute("SET jit = off; SET work_mem = '256MB'")
+        # "Imported before" looks only at the observations of the file's source systems: an index
+        # range per system (none for a new system), not a scan of every observation in the city.
+        cursor.execute("SELECT DISTINCT source_system FROM feed_stage")
+        systems = sorted(value for (value,) in cursor.fetchall())
         cursor.execute("ANALYZE feed_stage; ANALYZE feed_people; ANALYZE feed_dates")
         cursor.execute(
             f"""
@@ -133,11 +148,12 @@ def stage_and_check(
             LEFT JOIN (SELECT source_system, source_record_id, min(n) AS first_n FROM feed_stage
                        GROUP BY source_system, source_record_id HAVING count(*) > 1) r
               ON r.source_system = s.source_system AND r.source_record_id = s.source_record_id
-            LEFT JOIN cohorts_observation o
+            LEFT JOIN (SELECT id, source_system, source_record_id FROM cohorts_observation
+                       WHERE source_system = ANY(%s)) o
               ON o.source_system = s.source_system AND o.source_record_id = s.source_record_id
             LEFT JOIN feed_dates d ON d.value = s.observed_on
             """,
-            [sorted(codes), today],
+            [sorted(codes), today, systems],
         )
         cursor.execute("ANALYZE feed_checked")
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE errors <> '') FROM feed_checked")
@@ -189,9 +205,27 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
                 entry[2].append((values[8], values[9]))
         persons: dict = {}
         raw_to_person: dict = {}
+        # matching.person_key, with each distinct name and postcode normalised once (a file has
+        # several spellings of identifiers per name, and many people per postcode).
+        names: dict = {}
+        postcodes: dict = {}
         for person_text in sorted(grouped):
             raw, born, households = grouped[person_text]
-            key = person_key(raw[0], raw[1], born, raw[3], raw[4], raw[5], raw[6])
+            given, family, _dob, postcode, upn, nhs, police_id = raw
+            name_key = names.get((given, family))
+            if name_key is None:
+                name_key = names[(given, family)] = fast_normalise(f"{given} {family}")
+            postcode_key = postcodes.get(postcode)
+            if postcode_key is None:
+                postcode_key = postcodes[postcode] = normalise_postcode(postcode)
+            key = (
+                name_key,
+                born,
+                postcode_key,
+                clean_identifier(upn) if upn else "",
+                clean_identifier(nhs) if nhs else "",
+                clean_identifier(police_id) if police_id else "",
+            )
             person = persons.get(key)
             if person is None:
                 person = persons[key] = Person(

@@ -25,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
+
 from cases.models import Adult, Child, ChildName, FamilyMember
 from cases.names import normalise, phonetic
 
@@ -119,6 +121,30 @@ def _chunks(values: list, size: int = CHUNK):
         yield values[start : start + size]
 
 
+# What the querysets in build_child_index select when they load everything, as plain SQL: on
+# PostgreSQL a city's 100,000+ rows of each come back about twice as fast without the ORM's
+# per-row work (the values are the same: ids, text and dates).
+ALL_CHILDREN = "SELECT id, upn, nhs_number, police_id, date_of_birth FROM cases_child"
+ALL_NAMES = (
+    "SELECT n.child_id, n.normalised, n.phonetic_keys, c.date_of_birth FROM cases_childname n "
+    "JOIN cases_child c ON c.id = n.child_id WHERE n.alias_id IS NULL"
+)
+ALL_MEMBERS = (
+    "SELECT m.child_id, f.postcode FROM cases_familymember m JOIN cases_family f ON f.id = m.family_id "
+    "WHERE m.child_id IS NOT NULL"
+)
+
+
+def _load_all(queryset, sql: str):
+    """Every row of a values_list queryset: by the equivalent SQL on PostgreSQL (dates come back as
+    dates), through the ORM elsewhere (SQLite needs its converters)."""
+    if connection.vendor != "postgresql":
+        return queryset.iterator(chunk_size=20_000)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
 @dataclass
 class ChildIndex:
     by_identifier: dict  # (kind, value) -> child id
@@ -135,7 +161,7 @@ def build_child_index(persons: list[Person]) -> ChildIndex:
     children = Child.objects.values_list("id", "upn", "nhs_number", "police_id", "date_of_birth")
     rows: dict[int, tuple] = {}
     if sum(len(values) for values in identifiers.values()) + len(dobs) > LOAD_ALL_ABOVE:
-        rows = {row[0]: row for row in children.iterator(chunk_size=20_000)}
+        rows = {row[0]: row for row in _load_all(children, ALL_CHILDREN)}
     else:
         for kind, values in identifiers.items():
             for chunk in _chunks(values):
@@ -158,8 +184,8 @@ def build_child_index(persons: list[Person]) -> ChildIndex:
     )
     members = FamilyMember.objects.filter(child__isnull=False).values_list("child_id", "family__postcode")
     if len(dobs) > LOAD_ALL_ABOVE // 3:
-        name_rows = list(names.iterator(chunk_size=20_000))
-        member_rows = members.iterator(chunk_size=20_000)
+        name_rows = list(_load_all(names, ALL_NAMES))
+        member_rows = _load_all(members, ALL_MEMBERS)
     else:
         name_rows = [row for chunk in _chunks(dobs) for row in names.filter(child__date_of_birth__in=chunk)]
         ids = sorted({row[0] for row in name_rows})
