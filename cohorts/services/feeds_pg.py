@@ -51,7 +51,7 @@ def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
 def drop_temporary_tables(cursor) -> None:
     cursor.execute(
         "DROP TABLE IF EXISTS pg_temp.feed_stage, pg_temp.feed_people, pg_temp.feed_dates, pg_temp.feed_checked, "
-        "pg_temp.feed_decisions, pg_temp.feed_households"
+        "pg_temp.feed_decisions, pg_temp.feed_households, pg_temp.feed_counts"
     )
 
 
@@ -156,7 +156,12 @@ def stage_and_check(
             [sorted(codes), today, systems],
         )
         cursor.execute("ANALYZE feed_checked")
-        cursor.execute("SELECT count(*), count(*) FILTER (WHERE errors <> '') FROM feed_checked")
+        # Counted once here; applying reads "imported before" from this table, not the rows again.
+        cursor.execute(
+            "CREATE TEMP TABLE feed_counts AS SELECT count(*) AS checked, count(*) FILTER (WHERE errors <> '') "
+            "AS invalid, count(*) FILTER (WHERE known) AS already_known FROM feed_checked"
+        )
+        cursor.execute("SELECT checked, invalid FROM feed_counts")
         checked, invalid = cursor.fetchone()
         cursor.execute("RESET jit; RESET work_mem")
         if checked != total:
@@ -196,13 +201,16 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
             FROM feed_checked WHERE NOT known
             """
         )
+        # person text -> (its first row, its households); rows are (person, the 7 columns, born,
+        # source system, household reference), indexed rather than unpacked (a third of a million).
         grouped: dict = {}
-        for person_text, *values in cursor.fetchall():
-            entry = grouped.get(person_text)
+        get = grouped.get
+        for row in cursor.fetchall():
+            entry = get(row[0])
             if entry is None:
-                entry = grouped[person_text] = (values[:7], values[7], [])
-            if values[9] is not None:
-                entry[2].append((values[8], values[9]))
+                entry = grouped[row[0]] = (row, [])
+            if row[10] is not None:
+                entry[1].append((row[9], row[10]))
         persons: dict = {}
         raw_to_person: dict = {}
         # matching.person_key, with each distinct name and postcode normalised once (a file has
@@ -210,8 +218,8 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
         names: dict = {}
         postcodes: dict = {}
         for person_text in sorted(grouped):
-            raw, born, households = grouped[person_text]
-            given, family, _dob, postcode, upn, nhs, police_id = raw
+            row, households = grouped[person_text]
+            _text, given, family, _dob, postcode, upn, nhs, police_id, born = row[:9]
             name_key = names.get((given, family))
             if name_key is None:
                 name_key = names[(given, family)] = fast_normalise(f"{given} {family}")
@@ -229,18 +237,19 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
             person = persons.get(key)
             if person is None:
                 person = persons[key] = Person(
-                    given_name=raw[0],
-                    family_name=raw[1],
+                    given_name=given,
+                    family_name=family,
                     date_of_birth=born,
-                    postcode=key[2],
+                    postcode=postcode_key,
                     upn=key[3],
                     nhs_number=key[4],
                     police_id=key[5],
-                    name_key=key[0],
+                    name_key=name_key,
                 )
-                person.raw_postcode = raw[3].strip()
-            for household in sorted(households):
-                person.households.setdefault(household, raw[3])
+                person.raw_postcode = postcode.strip()
+            if households:
+                for household in sorted(households):
+                    person.households.setdefault(household, postcode)
             raw_to_person[person_text] = person
         people = list(persons.values())
         timings["group"] = time.monotonic() - mark
@@ -318,7 +327,10 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
         # Only the rows in review are staged (every row is valid here): applied rows are the
         # observations, rows imported before changed nothing; the counts say how many of each.
         lines_of: dict = {}
+        row_ids: dict = {}
         if reviews:
+            # The staged rows come back with their person columns, which name their review (the
+            # person text is those columns joined), so nothing is read twice.
             cursor.execute(
                 f"""
                 INSERT INTO cohorts_feedrow (feed_id, line_number, {ALL_COLUMNS}, errors, status)
@@ -326,20 +338,18 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
                 FROM feed_checked c JOIN feed_decisions dd ON dd.person = c.person
                 WHERE NOT c.known AND dd.review IS NOT NULL
                 ORDER BY c.n
+                RETURNING id, line_number, {PERSON_COLUMNS}
                 """,
                 [feed.pk],
             )
-            cursor.execute(
-                """
-                SELECT dd.review, c.n + 1 FROM feed_checked c JOIN feed_decisions dd ON dd.person = c.person
-                WHERE NOT c.known AND dd.review IS NOT NULL ORDER BY c.n
-                """
-            )
-            for review, line in cursor.fetchall():
+            review_of = {id(person): n for n, person in enumerate(reviews)}
+            for row_id, line, *values in sorted(cursor.fetchall(), key=lambda row: row[1]):
+                review = review_of[id(raw_to_person[SEPARATOR.join(values)])]
                 lines_of.setdefault(review, []).append(line)
-        cursor.execute("SELECT count(*) FILTER (WHERE known) FROM feed_checked")
+                row_ids[line] = row_id
+        cursor.execute("SELECT already_known FROM feed_counts")
         already_known = cursor.fetchone()[0]
-        _create_reviews(feed, reviews, lines_of)
+        _create_reviews(feed, reviews, lines_of, row_ids)
         drop_temporary_tables(cursor)
         timings["stage"] = time.monotonic() - mark
     return {
@@ -362,7 +372,7 @@ def _lock(cursor, table: str, ids_query: str) -> None:
         raise RuntimeError(f"{wanted - locked} rows of {table} were deleted during the import")
 
 
-def _create_reviews(feed: FeedImport, reviews: list[Person], lines_of: dict) -> None:
+def _create_reviews(feed: FeedImport, reviews: list[Person], lines_of: dict, row_ids: dict) -> None:
     if not reviews:
         return
     objects = [
@@ -378,15 +388,13 @@ def _create_reviews(feed: FeedImport, reviews: list[Person], lines_of: dict) -> 
         for person in reviews
     ]
     MatchReview.objects.bulk_create(objects)
-    line_to_review = {line: objects[n].pk for n, lines in lines_of.items() for line in lines}
-    numbers = sorted(line_to_review)
     through = MatchReview.rows.through
-    links = []
-    for start in range(0, len(numbers), 1_000):
-        for row_id, line in FeedRow.objects.filter(
-            feed=feed, line_number__in=numbers[start : start + 1_000]
-        ).values_list("pk", "line_number"):
-            links.append(through(matchreview_id=line_to_review[line], feedrow_id=row_id))
+    links = [
+        through(matchreview_id=objects[n].pk, feedrow_id=row_ids[line])
+        for n, lines in sorted(lines_of.items())
+        for line in lines
+    ]
+    links.sort(key=lambda link: link.feedrow_id)
     through.objects.bulk_create(links)
 
 
