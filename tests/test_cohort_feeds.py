@@ -132,6 +132,7 @@ BAD_ROWS = [
     ("bad nhs", {"nhs_number": "9434765918"}, "nhs_number: Enter a real NHS number: the check digit is wrong"),
     ("too old", {"date_of_birth": "1899-12-31"}, "date_of_birth: must be on or after 1900-01-01"),
     ("too long", {"postcode": "X" * 11}, "postcode: longer than 10 characters"),
+    ("before birth", {"observed_on": "2000-01-01"}, "observed_on: is before the date of birth"),
 ]
 
 
@@ -147,9 +148,9 @@ def feed_with_errors(run_feed, partnership):
 def test_a_file_with_row_errors_applies_nothing_and_waits_for_a_decision(feed_with_errors):
     feed = feed_with_errors
     assert feed.status == FeedStatus.NEEDS_DECISION
-    assert (feed.rows_total, feed.rows_valid, feed.rows_invalid, feed.rows_done) == (11, 2, 9, 11)
+    assert (feed.rows_total, feed.rows_valid, feed.rows_invalid, feed.rows_done) == (12, 2, 10, 12)
     assert not Observation.objects.exists() and not CohortRun.objects.exists()
-    assert FeedRow.objects.filter(feed=feed).count() == 11
+    assert FeedRow.objects.filter(feed=feed).count() == 12
 
 
 def test_the_error_report_names_each_line_and_column(feed_with_errors, client_for):
@@ -158,10 +159,10 @@ def test_the_error_report_names_each_line_and_column(feed_with_errors, client_fo
     report = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert report[0][0] == "line" and report[0][-1] == "errors"
     by_line = {int(line[0]): line for line in report[1:]}
-    assert sorted(by_line) == list(range(4, 13))
+    assert sorted(by_line) == list(range(4, 14))
     for n, (_name, _values, message) in enumerate(BAD_ROWS):
         assert message in by_line[4 + n][-1]
-    assert by_line[12][-1] == "source_record_id: 'good-1' appears more than once in the file (first on line 2)"
+    assert by_line[13][-1] == "source_record_id: 'good-1' appears more than once in the file (first on line 2)"
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == 1
 
 
@@ -183,7 +184,7 @@ def test_applying_the_valid_rows_applies_exactly_those(
     assert set(Observation.objects.values_list("child", flat=True)) == {partnership.council_child.pk}
     # The rows with errors stay staged for the error report; applied rows are the observations.
     assert set(FeedRow.objects.values_list("status", flat=True)) == {RowStatus.INVALID}
-    assert FeedRow.objects.filter(status=RowStatus.INVALID).count() == 9
+    assert FeedRow.objects.filter(status=RowStatus.INVALID).count() == 10
     assert feed.rows_applied == 2
 
 

@@ -51,7 +51,7 @@ def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
 def drop_temporary_tables(cursor) -> None:
     cursor.execute(
         "DROP TABLE IF EXISTS pg_temp.feed_stage, pg_temp.feed_people, pg_temp.feed_dates, pg_temp.feed_checked, "
-        "pg_temp.feed_decisions, pg_temp.feed_households, pg_temp.feed_counts"
+        "pg_temp.feed_decisions, pg_temp.feed_households, pg_temp.feed_counts, pg_temp.feed_births"
     )
 
 
@@ -94,14 +94,21 @@ def stage_and_check(
         # reset at the end. No JIT: compiling costs more than it saves on these simple statements.
         cursor.execute("SET jit = off; SET work_mem = '256MB'")
         # The person columns: once per distinct person, in Python (the same checks and messages).
+        # Only the people with problems go back (usually none), and the date of birth each row
+        # is checked against, which depends on the date_of_birth text alone, once per value.
         cursor.execute(f"SELECT {PERSON_COLUMNS} FROM feed_stage GROUP BY {PERSON_COLUMNS}")
         dates: dict = {}
         people = []
+        births: dict = {}
         for values in cursor.fetchall():
             problems, born = check_person(*values, today, dates)
-            people.append((SEPARATOR.join(values), "\n".join(problems), born))
-        cursor.execute("CREATE TEMP TABLE feed_people (person text, problems text, born date)")
-        _copy_rows(cursor, "feed_people", "person, problems, born", people, "person, problems")
+            if problems:
+                people.append((SEPARATOR.join(values), "\n".join(problems)))
+            births[values[2]] = born
+        cursor.execute("CREATE TEMP TABLE feed_people (person text, problems text)")
+        _copy_rows(cursor, "feed_people", "person, problems", people, "person, problems")
+        cursor.execute("CREATE TEMP TABLE feed_births (value text, born date)")
+        _copy_rows(cursor, "feed_births", "value, born", births.items(), "value")
         cursor.execute("SELECT DISTINCT observed_on FROM feed_stage")
         observed = [(value, parse_date(value, dates)) for (value,) in cursor.fetchall()]
         cursor.execute("CREATE TEMP TABLE feed_dates (value text, d date)")
@@ -110,11 +117,11 @@ def stage_and_check(
         # range per system (none for a new system), not a scan of every observation in the city.
         cursor.execute("SELECT DISTINCT source_system FROM feed_stage")
         systems = sorted(value for (value,) in cursor.fetchall())
-        cursor.execute("ANALYZE feed_stage; ANALYZE feed_people; ANALYZE feed_dates")
+        cursor.execute("ANALYZE feed_stage; ANALYZE feed_people; ANALYZE feed_births; ANALYZE feed_dates")
         cursor.execute(
             f"""
             CREATE TEMP TABLE feed_checked AS
-            SELECT s.*, p.person, p.born, d.d AS observed,
+            SELECT s.*, b.born, d.d AS observed,
               o.id IS NOT NULL AS known,
               concat_ws(E'\\n',
                 NULLIF(p.problems, ''),
@@ -141,10 +148,11 @@ def stage_and_check(
                      WHEN d.d IS NULL THEN format(
                        'observed_on: ''%%s'' is not a date; use YYYY-MM-DD, like 2026-03-27', s.observed_on)
                      WHEN d.d > %s THEN format('observed_on: %%s is in the future', to_char(d.d, 'YYYY-MM-DD'))
-                     WHEN p.born IS NOT NULL AND d.d < p.born THEN 'observed_on: is before the date of birth' END
+                     WHEN b.born IS NOT NULL AND d.d < b.born THEN 'observed_on: is before the date of birth' END
               ) AS errors
-            FROM feed_stage s
-            JOIN feed_people p ON p.person = {PERSON_KEY}
+            FROM (SELECT s.*, {PERSON_KEY} AS person FROM feed_stage s) s
+            LEFT JOIN feed_people p ON p.person = s.person
+            LEFT JOIN feed_births b ON b.value = s.date_of_birth
             LEFT JOIN (SELECT source_system, source_record_id, min(n) AS first_n FROM feed_stage
                        GROUP BY source_system, source_record_id HAVING count(*) > 1) r
               ON r.source_system = s.source_system AND r.source_record_id = s.source_record_id
