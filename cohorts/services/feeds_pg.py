@@ -117,7 +117,12 @@ def stage_and_check(
         # range per system (none for a new system), not a scan of every observation in the city.
         cursor.execute("SELECT DISTINCT source_system FROM feed_stage")
         systems = sorted(value for (value,) in cursor.fetchall())
-        cursor.execute("ANALYZE feed_stage; ANALYZE feed_people; ANALYZE feed_births; ANALYZE feed_dates")
+        # Statistics only for the columns the checking statement joins and groups on (a sample of
+        # every text column of a million rows costs more than the estimates are worth).
+        cursor.execute(
+            "ANALYZE feed_stage (source_system, source_record_id, date_of_birth, observed_on); "
+            "ANALYZE feed_people; ANALYZE feed_births; ANALYZE feed_dates"
+        )
         cursor.execute(
             f"""
             CREATE TEMP TABLE feed_checked AS
@@ -163,7 +168,8 @@ def stage_and_check(
             """,
             [sorted(codes), today, systems],
         )
-        cursor.execute("ANALYZE feed_checked")
+        # The same for applying: its statements group and join on the person and the household.
+        cursor.execute("ANALYZE feed_checked (person, known, source_system, household_ref)")
         # Counted once here; applying reads "imported before" from this table, not the rows again.
         cursor.execute(
             "CREATE TEMP TABLE feed_counts AS SELECT count(*) AS checked, count(*) FILTER (WHERE errors <> '') "
@@ -202,32 +208,37 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
         cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
         # One row per (person, household) of the rows not imported before (a hash aggregate, where
         # array_agg(DISTINCT ...) per person needed a sort of every row), grouped per person here.
+        # Sorted by the person text in code point order (COLLATE "C" on UTF-8), the order Python's
+        # sorted() gave, so people are created and numbered as before; a person's rows are adjacent.
         cursor.execute(
             f"""
-            SELECT DISTINCT person, {PERSON_COLUMNS}, born, CASE WHEN household_ref <> '' THEN source_system END,
-                   NULLIF(household_ref, '')
-            FROM feed_checked WHERE NOT known
+            SELECT * FROM (
+              SELECT DISTINCT person, {PERSON_COLUMNS}, born,
+                     CASE WHEN household_ref <> '' THEN source_system END, NULLIF(household_ref, '')
+              FROM feed_checked WHERE NOT known
+            ) AS distinct_rows ORDER BY person COLLATE "C"
             """
         )
-        # person text -> (its first row, its households); rows are (person, the 7 columns, born,
-        # source system, household reference), indexed rather than unpacked (a third of a million).
-        grouped: dict = {}
-        get = grouped.get
+        # (first row, households) per person; rows are (person, the 7 columns, born, source system,
+        # household reference), indexed rather than unpacked (a third of a million of them).
+        grouped: list = []
+        last = None
+        households: list = []
         for row in cursor.fetchall():
-            entry = get(row[0])
-            if entry is None:
-                entry = grouped[row[0]] = (row, [])
+            if row[0] != last:
+                last = row[0]
+                households = []
+                grouped.append((row, households))
             if row[10] is not None:
-                entry[1].append((row[9], row[10]))
+                households.append((row[9], row[10]))
         persons: dict = {}
         raw_to_person: dict = {}
         # matching.person_key, with each distinct name and postcode normalised once (a file has
         # several spellings of identifiers per name, and many people per postcode).
         names: dict = {}
         postcodes: dict = {}
-        for person_text in sorted(grouped):
-            row, households = grouped[person_text]
-            _text, given, family, _dob, postcode, upn, nhs, police_id, born = row[:9]
+        for row, households in grouped:
+            person_text, given, family, _dob, postcode, upn, nhs, police_id, born = row[:9]
             name_key = names.get((given, family))
             if name_key is None:
                 name_key = names[(given, family)] = fast_normalise(f"{given} {family}")
