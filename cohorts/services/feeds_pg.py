@@ -331,7 +331,10 @@ def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> d
             JOIN feed_decisions dd ON dd.person = c.person
             LEFT JOIN feed_households h ON h.source_system = c.source_system AND h.household_ref = c.household_ref
             WHERE NOT c.known AND dd.review IS NULL
-            ORDER BY dd.child_id, dd.adult_id, c.indicator_code, c.observed
+            -- By person: each child's (adult's) rows go to the same few index pages one after another.
+            -- Integers only, the line number last for a stable order: sorting a million rows by the
+            -- text columns too cost about a second more and placed no row better.
+            ORDER BY dd.child_id, dd.adult_id, c.n
             """,
             [feed.pk],
         )
