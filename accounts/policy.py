@@ -299,15 +299,21 @@ _can_view_family = _visible("Family")
 _can_view_referral = _visible("Referral")
 
 
+def _can_decide_tier(user: User, child: Any) -> bool:
+    return has_role(user, Role.MANAGER, Role.CASEWORKER) and _can_view_child(user, child)
+
+
 def _can_withdraw_nomination(user: User, nomination: Any) -> bool:
     """Withdrawing an open cohort nomination: whoever may decide the child's tier (decide_tier), or
     the person who made it while they may still nominate the child. Not a tier change: only a
     panel decision changes a tier."""
-    if not _can_view_child(user, nomination.child):
-        return False
-    if has_role(user, Role.MANAGER, Role.CASEWORKER):
+    if _can_decide_tier(user, nomination.child):
         return True
-    return nomination.nominated_by_id == user.pk and has_role(user, *EDITOR_ROLES)
+    return (
+        nomination.nominated_by_id == user.pk
+        and has_role(user, *EDITOR_ROLES)
+        and _can_view_child(user, nomination.child)
+    )
 
 
 RULES: dict[str, Callable[[User, Any], bool]] = {
@@ -335,7 +341,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     # aggregates (counts, fairness) are partnership-wide for managers and the DPO.
     "view_cohort": lambda user, _obj: has_role(user, *COHORT_ROLES),
     "nominate": lambda user, obj: has_role(user, *EDITOR_ROLES) and _can_view_child(user, obj),
-    "decide_tier": lambda user, obj: has_role(user, Role.MANAGER, Role.CASEWORKER) and _can_view_child(user, obj),
+    "decide_tier": _can_decide_tier,
     "withdraw_nomination": _can_withdraw_nomination,
     "manage_feeds": lambda user, _obj: has_role(user, Role.MANAGER),
     "run_cohort": lambda user, _obj: has_role(user, Role.MANAGER),

@@ -21,15 +21,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from accounts import policy
 from audit import services as audit
 from audit.models import AuditAction
 from cohorts.models import FeedImport, FeedRow, FeedStatus, RowStatus
-from cohorts.services.feeds import APPLY_TASK, IMPORT_TASK, RUNNING, visible_feeds
+from cohorts.services.feeds import APPLY_TASK, IMPORT_TASK, RUNNING, require_feed
 from jobs import outbox
 
 NOT_RUNNING = "This import is not running, so there is nothing to try again or abandon."
@@ -55,13 +54,6 @@ def _still_running_message(feed: FeedImport, now) -> str:
     )
 
 
-def _require_feed(user, feed: FeedImport) -> None:
-    if not policy.can(user, "manage_feeds"):
-        raise PermissionDenied("Only managers can try again or abandon a data feed.")
-    if not visible_feeds(user).filter(pk=feed.pk).exists():
-        raise PermissionDenied("This feed belongs to another agency.")
-
-
 def _lock_stalled(feed: FeedImport) -> FeedImport:
     """The feed, locked, if it is stalled; otherwise a ValidationError saying why not. Call inside
     a transaction. On PostgreSQL a job that is applying the file holds the feed's row lock: NOWAIT
@@ -84,7 +76,7 @@ def retry_feed(user, feed: FeedImport) -> FeedImport:
     """'Try again': queue the job again. A file that was being imported is imported from the start
     (its staged rows, if any, are cleared first); a file whose uploader had chosen to apply the valid
     rows keeps that choice and its staged rows, and the apply job is queued again."""
-    _require_feed(user, feed)
+    require_feed(user, feed)
     with transaction.atomic():
         feed = _lock_stalled(feed)
         stalled_status = feed.status
@@ -128,7 +120,7 @@ def retry_feed(user, feed: FeedImport) -> FeedImport:
 def abandon_feed(user, feed: FeedImport) -> FeedImport:
     """'Abandon': mark the feed failed, with who and when. Nothing was applied (applying is all or
     nothing), and the same file can be uploaded again."""
-    _require_feed(user, feed)
+    require_feed(user, feed)
     with transaction.atomic():
         feed = _lock_stalled(feed)
         stalled_status = feed.status

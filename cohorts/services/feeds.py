@@ -97,7 +97,7 @@ def visible_reviews(user):
 
 def _require_feeds(user) -> None:
     if not policy.can(user, "manage_feeds"):
-        raise PermissionDenied("Only managers can upload and apply data feeds.")
+        raise PermissionDenied("Only managers can upload and manage data feeds.")
 
 
 # Upload ---------------------------------------------------------------------------------------
@@ -1122,7 +1122,8 @@ def _create_reviews(feed, persons: list[Person], rows, lines) -> None:
 # Decisions by the uploader ----------------------------------------------------------------------
 
 
-def _require_feed(user, feed: FeedImport) -> None:
+def require_feed(user, feed: FeedImport) -> None:
+    """A manager of the feed's agency (feed decisions and recovery)."""
     _require_feeds(user)
     if not visible_feeds(user).filter(pk=feed.pk).exists():
         raise PermissionDenied("This feed belongs to another agency.")
@@ -1130,7 +1131,7 @@ def _require_feed(user, feed: FeedImport) -> None:
 
 def choose_apply_valid(user, feed: FeedImport) -> FeedImport:
     """'Apply the N valid rows': queue the job that matches and applies them."""
-    _require_feed(user, feed)
+    require_feed(user, feed)
     with transaction.atomic():
         feed = FeedImport.objects.select_for_update().get(pk=feed.pk)
         if feed.status != FeedStatus.NEEDS_DECISION:
@@ -1149,7 +1150,7 @@ def choose_apply_valid(user, feed: FeedImport) -> FeedImport:
 
 def reject_feed(user, feed: FeedImport) -> FeedImport:
     """'Do not apply this file': nothing is applied; the file may be corrected and uploaded again."""
-    _require_feed(user, feed)
+    require_feed(user, feed)
     with transaction.atomic():
         feed = FeedImport.objects.select_for_update().get(pk=feed.pk)
         if feed.status != FeedStatus.NEEDS_DECISION:
