@@ -308,3 +308,18 @@ def test_the_documented_sample_feed_imports_cleanly(run_feed):
     assert (feed.rows_applied, feed.people_created) == (6, 3)
     family = Household.objects.get(source_system="housing-options", household_ref="HSG-1187").family
     assert FamilyMember.objects.filter(family=family).count() == 2
+
+
+def test_rows_imported_before_change_nothing_when_the_file_also_has_new_rows(run_feed, partnership):
+    child = partnership.council_child
+    run_feed(feed_csv([row("r-1", child, household_ref="F1", postcode="RV1 1AA")]), "one.csv")
+    households = set(Household.objects.values_list("household_ref", flat=True))
+    # r-1 again, now naming another household: it was imported before, so it is skipped whole.
+    second = run_feed(
+        feed_csv([row("r-1", child, household_ref="F2", postcode="RV1 1AA"), row("r-5", child, indicator_code="neet")]),
+        "two.csv",
+    )
+    assert second.status == FeedStatus.APPLIED
+    assert (second.rows_already_known, second.rows_applied) == (1, 1)
+    assert set(Household.objects.values_list("household_ref", flat=True)) == households == {"F1"}
+    assert Observation.objects.filter(child=child, source_record_id="r-5", indicator_code="neet").exists()

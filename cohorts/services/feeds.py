@@ -266,6 +266,20 @@ def active_codes() -> set[str]:
     return set(IndicatorDefinition.objects.filter(is_active=True).values_list("code", flat=True))
 
 
+def check_birth(dob: str, today: date, dates: dict) -> tuple[str, date | None]:
+    """(problem or '', the date of birth when it is usable)."""
+    if not dob.strip():
+        return "date_of_birth: must not be blank", None
+    born = parse_date(dob, dates)
+    if born is None:
+        return f"date_of_birth: '{dob}' is not a date; use YYYY-MM-DD, like 2011-03-27", None
+    if born > today:
+        return f"date_of_birth: {born:%Y-%m-%d} is in the future", None
+    if born < EARLIEST_BIRTH:
+        return "date_of_birth: must be on or after 1900-01-01", None
+    return "", born
+
+
 def _check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates) -> tuple[tuple, date | None]:
     """The checks of the columns about the person, done once per distinct person in a file."""
     problems = []
@@ -285,19 +299,9 @@ def _check_person(given, family, dob, postcode, upn, nhs, police_id, today, date
         limit = LIMITS[column]
         if len(value) > limit:
             problems.append(f"{column}: longer than {limit} characters")
-    born = None
-    if not dob.strip():
-        problems.append("date_of_birth: must not be blank")
-    else:
-        born = parse_date(dob, dates)
-        if born is None:
-            problems.append(f"date_of_birth: '{dob}' is not a date; use YYYY-MM-DD, like 2011-03-27")
-        elif born > today:
-            problems.append(f"date_of_birth: {born:%Y-%m-%d} is in the future")
-            born = None
-        elif born < EARLIEST_BIRTH:
-            problems.append("date_of_birth: must be on or after 1900-01-01")
-            born = None
+    problem, born = check_birth(dob, today, dates)
+    if problem:
+        problems.append(problem)
     if upn:
         try:
             validate_upn(clean_identifier(upn))
@@ -595,20 +599,23 @@ def _import_on_postgresql(feed: FeedImport, started: float, timings: dict) -> bo
     """The fast path (cohorts.services.feeds_pg); False when PostgreSQL cannot read the file as CSV."""
     from cohorts.services import feeds_pg
 
-    mark = time.monotonic()
     today = timezone.localdate()
+    apply_date = timezone.localtime(feed.created_at).date()
     result = feeds_pg.stage_and_check(
         feed,
         today=today,
+        apply_date=apply_date,
         codes=active_codes(),
         check_person=_check_person,
+        check_birth=check_birth,
         parse_date=parse_date,
         progress=lambda total: _progress(feed, status=FeedStatus.VALIDATING, rows_total=total),
+        timings=timings,
     )
     if result is None:
         return False
-    timings["read"] = time.monotonic() - mark
-    total, invalid = result["total"], result["invalid"]
+    (counts, prepared) = result
+    total, invalid = counts["total"], counts["invalid"]
     _progress(feed, rows_total=total, rows_done=total, rows_invalid=invalid, rows_valid=total - invalid)
     if invalid:
         mark = time.monotonic()
@@ -618,13 +625,12 @@ def _import_on_postgresql(feed: FeedImport, started: float, timings: dict) -> bo
         timings["stage"] = time.monotonic() - mark
         return True
     _progress(feed, status=FeedStatus.MATCHING, rows_done=0)
-    apply_date = timezone.localtime(feed.created_at).date()
     with transaction.atomic():
         feed = FeedImport.objects.select_for_update().get(pk=feed.pk)
         if feed.status != FeedStatus.MATCHING:
             return True
         applier = Applier(feed, apply_date)
-        counts = feeds_pg.apply_checked(feed, applier, today=apply_date, timings=timings)
+        counts = feeds_pg.apply_checked(feed, applier, prepared, timings=timings)
         _complete(
             feed,
             applier,

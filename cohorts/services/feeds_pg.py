@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import time
+from dataclasses import dataclass
 from datetime import date
 
 import psycopg2
@@ -20,12 +22,16 @@ from django.db import DatabaseError, DataError, connection, transaction
 
 from cohorts.models import FEED_HEADER, FeedImport, FeedRow, FeedStatus, MatchReview
 from cohorts.services.matching import (
+    IDENTIFIER_LABELS,
+    ChildIndex,
+    ChildRows,
     Outcome,
     Person,
     age_on,
-    build_child_index,
     clean_identifier,
     fast_normalise,
+    index_children,
+    load_children,
     match_child,
     normalise_postcode,
 )
@@ -66,11 +72,148 @@ def _temp_buffers(cursor) -> None:
         pass
 
 
+@dataclass
+class Prepared:
+    """The people of a file, grouped and matched while PostgreSQL checked its rows."""
+
+    people: list[Person]
+    by_text: dict  # the person columns joined by SEPARATOR -> Person
+    index: ChildIndex
+    problems: list  # (person text, problems) for people whose columns are wrong
+    timings: dict
+
+
+# One row per person and household of the staged rows (the 7 person columns, the household's
+# source system and reference, NULL when the row names none).
+PEOPLE_AND_HOUSEHOLDS = f"""
+    SELECT DISTINCT {PERSON_COLUMNS}, CASE WHEN household_ref <> '' THEN source_system END, NULLIF(household_ref, '')
+    FROM {{table}} {{where}}
+"""
+
+
+def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_date: date, check_person) -> Prepared:
+    """Check, group and match the people of these rows (PEOPLE_AND_HOUSEHOLDS). Pure Python, no
+    queries: it runs in a thread beside the statement that checks the rows."""
+    mark = time.monotonic()
+    dates: dict = {}
+    problems = []
+    # Sorted by the person text in code point order, so people are created and numbered the same
+    # way whatever order the database returned them in; a person's rows are then adjacent.
+    keyed = sorted(((SEPARATOR.join(row[:7]), row) for row in rows), key=lambda pair: pair[0])
+    grouped: list = []
+    last = None
+    households: list = []
+    for text, row in keyed:
+        if text != last:
+            last = text
+            households = []
+            grouped.append((text, row, households))
+        if row[8] is not None:
+            households.append((row[7], row[8]))
+    people: dict = {}
+    by_text: dict = {}
+    # matching.person_key, with each distinct name and postcode normalised once (a file has
+    # several spellings of identifiers per name, and many people per postcode).
+    names: dict = {}
+    postcodes: dict = {}
+    for text, row, households in grouped:
+        given, family, dob, postcode, upn, nhs, police_id = row[:7]
+        found, _born = check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates)
+        if found:
+            problems.append((text, "\n".join(found)))
+            continue
+        born = births[dob]
+        name_key = names.get((given, family))
+        if name_key is None:
+            name_key = names[(given, family)] = fast_normalise(f"{given} {family}")
+        postcode_key = postcodes.get(postcode)
+        if postcode_key is None:
+            postcode_key = postcodes[postcode] = normalise_postcode(postcode)
+        key = (
+            name_key,
+            born,
+            postcode_key,
+            clean_identifier(upn) if upn else "",
+            clean_identifier(nhs) if nhs else "",
+            clean_identifier(police_id) if police_id else "",
+        )
+        person = people.get(key)
+        if person is None:
+            person = people[key] = Person(
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                postcode=postcode_key,
+                upn=key[3],
+                nhs_number=key[4],
+                police_id=key[5],
+                name_key=name_key,
+            )
+            person.raw_postcode = postcode.strip()
+        for household in sorted(households):
+            person.households.setdefault(household, postcode)
+        by_text[text] = person
+    timings = {"group": time.monotonic() - mark}
+    mark = time.monotonic()
+    found_people = list(people.values())
+    index = index_children(loaded, {person.date_of_birth for person in found_people})
+    for person in found_people:
+        match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
+        if not person.outcome:
+            person.outcome = Outcome.ADULT
+    timings["match"] = time.monotonic() - mark
+    return Prepared(found_people, by_text, index, problems, timings)
+
+
+def _identifiers_and_births(rows, births: dict) -> tuple[dict, set]:
+    """The cleaned identifiers and the dates of birth of these rows: what the child index loads."""
+    identifiers: dict = {kind: set() for kind in IDENTIFIER_LABELS}
+    for row in rows:
+        for kind, value in zip(("upn", "nhs_number", "police_id"), row[4:7], strict=True):
+            if value:
+                identifiers[kind].add(clean_identifier(value))
+    return identifiers, {born for born in births.values() if born is not None}
+
+
+class _Beside(threading.Thread):
+    """Runs a pure-Python function while this thread waits on PostgreSQL (psycopg2 releases the GIL
+    during a statement), so the two cores work at once. Its exception is raised by result()."""
+
+    def __init__(self, function, *args, **kwargs):
+        super().__init__(daemon=True)
+        self._call = (function, args, kwargs)
+        self._value = self._error = None
+
+    def run(self):
+        function, args, kwargs = self._call
+        try:
+            self._value = function(*args, **kwargs)
+        except BaseException as error:  # re-raised in the caller's thread
+            self._error = error
+
+    def result(self):
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def stage_and_check(
-    feed: FeedImport, *, today: date, codes: set[str], check_person, parse_date, progress=None
-) -> dict | None:
-    """COPY the file into pg_temp.feed_stage and check every row into pg_temp.feed_checked.
-    Returns {'total': n, 'invalid': n}, or None when PostgreSQL cannot read the file as CSV."""
+    feed: FeedImport,
+    *,
+    today: date,
+    apply_date: date,
+    codes: set[str],
+    check_person,
+    check_birth,
+    parse_date,
+    progress=None,
+    timings: dict,
+) -> tuple[dict, Prepared | None] | None:
+    """COPY the file into pg_temp.feed_stage and check every row into pg_temp.feed_checked; group and
+    match the file's people meanwhile. Returns ({'total': n, 'invalid': n}, the people), or None
+    when PostgreSQL cannot read the file as CSV."""
+    mark = time.monotonic()
     with connection.cursor() as cursor:
         _temp_buffers(cursor)
         drop_temporary_tables(cursor)
@@ -93,20 +236,13 @@ def stage_and_check(
         # Memory for the hash aggregates and joins below (a sort that spills to disk otherwise);
         # reset at the end. No JIT: compiling costs more than it saves on these simple statements.
         cursor.execute("SET jit = off; SET work_mem = '256MB'")
-        # The person columns: once per distinct person, in Python (the same checks and messages).
-        # Only the people with problems go back (usually none), and the date of birth each row
-        # is checked against, which depends on the date_of_birth text alone, once per value.
-        cursor.execute(f"SELECT {PERSON_COLUMNS} FROM feed_stage GROUP BY {PERSON_COLUMNS}")
+        cursor.execute(PEOPLE_AND_HOUSEHOLDS.format(table="feed_stage", where=""))
+        people_rows = cursor.fetchall()
+        # The date of birth each row is checked against depends on the date_of_birth text alone:
+        # once per value. The same for the observation dates.
         dates: dict = {}
-        people = []
-        births: dict = {}
-        for values in cursor.fetchall():
-            problems, born = check_person(*values, today, dates)
-            if problems:
-                people.append((SEPARATOR.join(values), "\n".join(problems)))
-            births[values[2]] = born
-        cursor.execute("CREATE TEMP TABLE feed_people (person text, problems text)")
-        _copy_rows(cursor, "feed_people", "person, problems", people, "person, problems")
+        births = {row[2]: None for row in people_rows}
+        births = {value: check_birth(value, today, dates)[1] for value in births}
         cursor.execute("CREATE TEMP TABLE feed_births (value text, born date)")
         _copy_rows(cursor, "feed_births", "value, born", births.items(), "value")
         cursor.execute("SELECT DISTINCT observed_on FROM feed_stage")
@@ -121,66 +257,97 @@ def stage_and_check(
         # every text column of a million rows costs more than the estimates are worth).
         cursor.execute(
             "ANALYZE feed_stage (source_system, source_record_id, date_of_birth, observed_on); "
-            "ANALYZE feed_people; ANALYZE feed_births; ANALYZE feed_dates"
+            "ANALYZE feed_births; ANALYZE feed_dates"
         )
-        cursor.execute(
-            f"""
-            CREATE TEMP TABLE feed_checked AS
-            SELECT s.*, b.born, d.d AS observed,
-              o.id IS NOT NULL AS known,
-              concat_ws(E'\\n',
-                NULLIF(p.problems, ''),
-                CASE WHEN r.first_n <> s.n AND s.source_record_id <> '' THEN format(
-                  'source_record_id: ''%%s'' appears more than once in the file (first on line %%s)',
-                  s.source_record_id, r.first_n + 1) END,
-                CASE WHEN btrim(s.source_system) = '' THEN 'source_system: must not be blank' END,
-                CASE WHEN btrim(s.source_record_id) = '' THEN 'source_record_id: must not be blank' END,
-                CASE WHEN length(s.source_system) > {LIMITS["source_system"]}
-                  THEN 'source_system: longer than {LIMITS["source_system"]} characters' END,
-                CASE WHEN length(s.source_record_id) > {LIMITS["source_record_id"]}
-                  THEN 'source_record_id: longer than {LIMITS["source_record_id"]} characters' END,
-                CASE WHEN length(s.household_ref) > {LIMITS["household_ref"]}
-                  THEN 'household_ref: longer than {LIMITS["household_ref"]} characters' END,
-                CASE WHEN length(s.indicator_code) > {LIMITS["indicator_code"]}
-                  THEN 'indicator_code: longer than {LIMITS["indicator_code"]} characters' END,
-                CASE WHEN length(s.observed_on) > {LIMITS["observed_on"]}
-                  THEN 'observed_on: longer than {LIMITS["observed_on"]} characters' END,
-                CASE WHEN length(s.note) > {LIMITS["note"]} THEN 'note: longer than {LIMITS["note"]} characters' END,
-                CASE WHEN btrim(s.indicator_code) = '' THEN 'indicator_code: must not be blank'
-                     WHEN NOT (s.indicator_code = ANY(%s))
-                     THEN format('indicator_code: ''%%s'' is not an indicator code in use', s.indicator_code) END,
-                CASE WHEN btrim(s.observed_on) = '' THEN 'observed_on: must not be blank'
-                     WHEN d.d IS NULL THEN format(
-                       'observed_on: ''%%s'' is not a date; use YYYY-MM-DD, like 2026-03-27', s.observed_on)
-                     WHEN d.d > %s THEN format('observed_on: %%s is in the future', to_char(d.d, 'YYYY-MM-DD'))
-                     WHEN b.born IS NOT NULL AND d.d < b.born THEN 'observed_on: is before the date of birth' END
-              ) AS errors
-            FROM (SELECT s.*, {PERSON_KEY} AS person FROM feed_stage s) s
-            LEFT JOIN feed_people p ON p.person = s.person
-            LEFT JOIN feed_births b ON b.value = s.date_of_birth
-            LEFT JOIN (SELECT source_system, source_record_id, min(n) AS first_n FROM feed_stage
-                       GROUP BY source_system, source_record_id HAVING count(*) > 1) r
-              ON r.source_system = s.source_system AND r.source_record_id = s.source_record_id
-            LEFT JOIN (SELECT id, source_system, source_record_id FROM cohorts_observation
-                       WHERE source_system = ANY(%s)) o
-              ON o.source_system = s.source_system AND o.source_record_id = s.source_record_id
-            LEFT JOIN feed_dates d ON d.value = s.observed_on
-            """,
-            [sorted(codes), today, systems],
+        loaded = load_children(*_identifiers_and_births(people_rows, births))
+        timings["read"] = time.monotonic() - mark
+        mark = time.monotonic()
+        # The people are checked, grouped and matched in Python while PostgreSQL checks the rows.
+        beside = _Beside(
+            prepare_people, people_rows, births, loaded, today=today, apply_date=apply_date, check_person=check_person
         )
-        # The same for applying: its statements group and join on the person and the household.
-        cursor.execute("ANALYZE feed_checked (person, known, source_system, household_ref)")
+        beside.start()
+        try:
+            _check_rows(cursor, codes=codes, today=today, systems=systems)
+        finally:
+            prepared = beside.result()
+        timings.update(prepared.timings)
+        if prepared.problems:
+            # The people whose columns are wrong: their problems come first in each of their rows.
+            cursor.execute("CREATE TEMP TABLE feed_people (person text, problems text)")
+            _copy_rows(cursor, "feed_people", "person, problems", prepared.problems, "person, problems")
+            cursor.execute(
+                "UPDATE feed_checked c SET errors = concat_ws(E'\\n', p.problems, NULLIF(c.errors, '')) "
+                "FROM feed_people p WHERE p.person = c.person"
+            )
         # Counted once here; applying reads "imported before" from this table, not the rows again.
         cursor.execute(
             "CREATE TEMP TABLE feed_counts AS SELECT count(*) AS checked, count(*) FILTER (WHERE errors <> '') "
             "AS invalid, count(*) FILTER (WHERE known) AS already_known FROM feed_checked"
         )
-        cursor.execute("SELECT checked, invalid FROM feed_counts")
-        checked, invalid = cursor.fetchone()
-        cursor.execute("RESET jit; RESET work_mem")
+        cursor.execute("SELECT checked, invalid, already_known FROM feed_counts")
+        checked, invalid, already_known = cursor.fetchone()
         if checked != total:
             raise RuntimeError(f"{total - checked} staged rows were lost while checking the file")
-    return {"total": total, "invalid": invalid}
+        if already_known and not invalid:
+            # Rows imported before are not applied again: the people of the other rows only.
+            cursor.execute(PEOPLE_AND_HOUSEHOLDS.format(table="feed_checked", where="WHERE NOT known"))
+            prepared = prepare_people(
+                cursor.fetchall(), births, loaded, today=today, apply_date=apply_date, check_person=check_person
+            )
+        cursor.execute("RESET jit; RESET work_mem")
+        timings["validate"] = time.monotonic() - mark
+    return {"total": total, "invalid": invalid}, (None if invalid else prepared)
+
+
+def _check_rows(cursor, *, codes: set[str], today: date, systems: list[str]) -> None:
+    """Every staged row with its person text, dates, "imported before" flag and errors (but for the
+    person columns, which prepare_people checks) into pg_temp.feed_checked."""
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE feed_checked AS
+        SELECT s.*, b.born, d.d AS observed,
+          o.id IS NOT NULL AS known,
+          concat_ws(E'\\n',
+            CASE WHEN r.first_n <> s.n AND s.source_record_id <> '' THEN format(
+              'source_record_id: ''%%s'' appears more than once in the file (first on line %%s)',
+              s.source_record_id, r.first_n + 1) END,
+            CASE WHEN btrim(s.source_system) = '' THEN 'source_system: must not be blank' END,
+            CASE WHEN btrim(s.source_record_id) = '' THEN 'source_record_id: must not be blank' END,
+            CASE WHEN length(s.source_system) > {LIMITS["source_system"]}
+              THEN 'source_system: longer than {LIMITS["source_system"]} characters' END,
+            CASE WHEN length(s.source_record_id) > {LIMITS["source_record_id"]}
+              THEN 'source_record_id: longer than {LIMITS["source_record_id"]} characters' END,
+            CASE WHEN length(s.household_ref) > {LIMITS["household_ref"]}
+              THEN 'household_ref: longer than {LIMITS["household_ref"]} characters' END,
+            CASE WHEN length(s.indicator_code) > {LIMITS["indicator_code"]}
+              THEN 'indicator_code: longer than {LIMITS["indicator_code"]} characters' END,
+            CASE WHEN length(s.observed_on) > {LIMITS["observed_on"]}
+              THEN 'observed_on: longer than {LIMITS["observed_on"]} characters' END,
+            CASE WHEN length(s.note) > {LIMITS["note"]} THEN 'note: longer than {LIMITS["note"]} characters' END,
+            CASE WHEN btrim(s.indicator_code) = '' THEN 'indicator_code: must not be blank'
+                 WHEN NOT (s.indicator_code = ANY(%s))
+                 THEN format('indicator_code: ''%%s'' is not an indicator code in use', s.indicator_code) END,
+            CASE WHEN btrim(s.observed_on) = '' THEN 'observed_on: must not be blank'
+                 WHEN d.d IS NULL THEN format(
+                   'observed_on: ''%%s'' is not a date; use YYYY-MM-DD, like 2026-03-27', s.observed_on)
+                 WHEN d.d > %s THEN format('observed_on: %%s is in the future', to_char(d.d, 'YYYY-MM-DD'))
+                 WHEN b.born IS NOT NULL AND d.d < b.born THEN 'observed_on: is before the date of birth' END
+          ) AS errors
+        FROM (SELECT s.*, {PERSON_KEY} AS person FROM feed_stage s) s
+        LEFT JOIN feed_births b ON b.value = s.date_of_birth
+        LEFT JOIN (SELECT source_system, source_record_id, min(n) AS first_n FROM feed_stage
+                   GROUP BY source_system, source_record_id HAVING count(*) > 1) r
+          ON r.source_system = s.source_system AND r.source_record_id = s.source_record_id
+        LEFT JOIN (SELECT id, source_system, source_record_id FROM cohorts_observation
+                   WHERE source_system = ANY(%s)) o
+          ON o.source_system = s.source_system AND o.source_record_id = s.source_record_id
+        LEFT JOIN feed_dates d ON d.value = s.observed_on
+        """,
+        [sorted(codes), today, systems],
+    )
+    # The same for applying: its statements group and join on the person and the household.
+    cursor.execute("ANALYZE feed_checked (person, known, source_system, household_ref)")
 
 
 def stage_invalid(feed: FeedImport) -> None:
@@ -198,88 +365,16 @@ def stage_invalid(feed: FeedImport) -> None:
         drop_temporary_tables(cursor)
 
 
-def apply_checked(feed: FeedImport, applier, *, today: date, timings: dict) -> dict:
-    """Match the people of the checked rows (every row valid), create what they need, write the
-    observations and the staged rows. Runs inside the caller's transaction; returns the counts."""
+def apply_checked(feed: FeedImport, applier, prepared: Prepared, *, timings: dict) -> dict:
+    """Create what the prepared (grouped and matched) people of the checked rows need (every row
+    valid), write the observations and the staged rows. Runs inside the caller's transaction;
+    returns the counts."""
     mark = time.monotonic()
+    people, raw_to_person, index = prepared.people, prepared.by_text, prepared.index
     with connection.cursor() as cursor:
         # synchronous_commit off: the import is one transaction that can be run again (it is
         # idempotent), so a crash in the instant after commit may lose it but never half of it.
         cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
-        # One row per (person, household) of the rows not imported before (a hash aggregate, where
-        # array_agg(DISTINCT ...) per person needed a sort of every row), grouped per person here.
-        # Sorted by the person text in code point order (COLLATE "C" on UTF-8), the order Python's
-        # sorted() gave, so people are created and numbered as before; a person's rows are adjacent.
-        cursor.execute(
-            f"""
-            SELECT * FROM (
-              SELECT DISTINCT person, {PERSON_COLUMNS}, born,
-                     CASE WHEN household_ref <> '' THEN source_system END, NULLIF(household_ref, '')
-              FROM feed_checked WHERE NOT known
-            ) AS distinct_rows ORDER BY person COLLATE "C"
-            """
-        )
-        # (first row, households) per person; rows are (person, the 7 columns, born, source system,
-        # household reference), indexed rather than unpacked (a third of a million of them).
-        grouped: list = []
-        last = None
-        households: list = []
-        for row in cursor.fetchall():
-            if row[0] != last:
-                last = row[0]
-                households = []
-                grouped.append((row, households))
-            if row[10] is not None:
-                households.append((row[9], row[10]))
-        persons: dict = {}
-        raw_to_person: dict = {}
-        # matching.person_key, with each distinct name and postcode normalised once (a file has
-        # several spellings of identifiers per name, and many people per postcode).
-        names: dict = {}
-        postcodes: dict = {}
-        for row, households in grouped:
-            person_text, given, family, _dob, postcode, upn, nhs, police_id, born = row[:9]
-            name_key = names.get((given, family))
-            if name_key is None:
-                name_key = names[(given, family)] = fast_normalise(f"{given} {family}")
-            postcode_key = postcodes.get(postcode)
-            if postcode_key is None:
-                postcode_key = postcodes[postcode] = normalise_postcode(postcode)
-            key = (
-                name_key,
-                born,
-                postcode_key,
-                clean_identifier(upn) if upn else "",
-                clean_identifier(nhs) if nhs else "",
-                clean_identifier(police_id) if police_id else "",
-            )
-            person = persons.get(key)
-            if person is None:
-                person = persons[key] = Person(
-                    given_name=given,
-                    family_name=family,
-                    date_of_birth=born,
-                    postcode=postcode_key,
-                    upn=key[3],
-                    nhs_number=key[4],
-                    police_id=key[5],
-                    name_key=name_key,
-                )
-                person.raw_postcode = postcode.strip()
-            if households:
-                for household in sorted(households):
-                    person.households.setdefault(household, postcode)
-            raw_to_person[person_text] = person
-        people = list(persons.values())
-        timings["group"] = time.monotonic() - mark
-        mark = time.monotonic()
-        index = build_child_index(people)
-        for person in people:
-            match_child(person, index, is_child=age_on(person.date_of_birth, today) < 18)
-            if not person.outcome:
-                person.outcome = Outcome.ADULT
-        timings["match"] = time.monotonic() - mark
-        mark = time.monotonic()
         applied = [p for p in people if p.outcome != Outcome.REVIEW]
         reviews = [p for p in people if p.outcome == Outcome.REVIEW]
         families = applier.families_for(applied)

@@ -153,11 +153,28 @@ class ChildIndex:
     facts: dict  # child id -> (upn, nhs, police_id, dob)
 
 
+@dataclass
+class ChildRows:
+    """What the child index is built from, as read from the database."""
+
+    children: dict  # child id -> (id, upn, nhs, police_id, dob)
+    names: list  # (child id, normalised name, phonetic keys, dob)
+    members: list  # (child id, family postcode)
+
+
 def build_child_index(persons: list[Person]) -> ChildIndex:
     """The children the file's people could be: by identifier, by name + date of birth (with their
     families' postcodes) and by sound + date of birth. A few queries whatever the file's size."""
-    identifiers = {kind: sorted({getattr(p, kind) for p in persons if getattr(p, kind)}) for kind in IDENTIFIER_LABELS}
-    dobs = sorted({p.date_of_birth for p in persons})
+    identifiers = {kind: {getattr(p, kind) for p in persons if getattr(p, kind)} for kind in IDENTIFIER_LABELS}
+    dobs = {p.date_of_birth for p in persons}
+    return index_children(load_children(identifiers, dobs), dobs)
+
+
+def load_children(identifiers: dict[str, set], dobs: set[date]) -> ChildRows:
+    """The database part of build_child_index: the children with these identifiers (cleaned) or
+    born on these dates, their names and their families' postcodes (everything, for a big file)."""
+    identifiers = {kind: sorted(values) for kind, values in identifiers.items()}
+    dobs = sorted(dobs)
     children = Child.objects.values_list("id", "upn", "nhs_number", "police_id", "date_of_birth")
     rows: dict[int, tuple] = {}
     if sum(len(values) for values in identifiers.values()) + len(dobs) > LOAD_ALL_ABOVE:
@@ -168,8 +185,29 @@ def build_child_index(persons: list[Person]) -> ChildIndex:
                 rows.update((row[0], row) for row in children.filter(**{f"{kind}__in": chunk}))
         for chunk in _chunks(dobs):
             rows.update((row[0], row) for row in children.filter(date_of_birth__in=chunk))
+    names = ChildName.objects.filter(alias__isnull=True).values_list(
+        "child_id", "normalised", "phonetic_keys", "child__date_of_birth"
+    )
+    members = FamilyMember.objects.filter(child__isnull=False).values_list("child_id", "family__postcode")
+    if len(dobs) > LOAD_ALL_ABOVE // 3:
+        name_rows = list(_load_all(names, ALL_NAMES))
+        member_rows = list(_load_all(members, ALL_MEMBERS))
+    else:
+        name_rows = [row for chunk in _chunks(dobs) for row in names.filter(child__date_of_birth__in=chunk)]
+        ids = sorted({row[0] for row in name_rows})
+        member_rows = [row for chunk in _chunks(ids) for row in members.filter(child_id__in=chunk)]
+    # Children found by name alone (born on a wanted date) need their identifiers too.
+    wanted_dobs = set(dobs)
+    missing = sorted({row[0] for row in name_rows if row[3] in wanted_dobs} - rows.keys())
+    for chunk in _chunks(missing):
+        rows.update((row[0], row) for row in children.filter(id__in=chunk))
+    return ChildRows(rows, name_rows, member_rows)
+
+
+def index_children(loaded: ChildRows, dobs: set[date]) -> ChildIndex:
+    """The Python part of build_child_index (no queries): safe to run beside a database statement."""
     by_identifier, facts = {}, {}
-    for child_id, upn, nhs, police_id, dob in rows.values():
+    for child_id, upn, nhs, police_id, dob in loaded.children.values():
         facts[child_id] = (upn, nhs, police_id, dob)
         if upn:
             by_identifier[("upn", clean_identifier(upn))] = child_id
@@ -177,34 +215,17 @@ def build_child_index(persons: list[Person]) -> ChildIndex:
             by_identifier[("nhs_number", clean_identifier(nhs))] = child_id
         if police_id:
             by_identifier[("police_id", clean_identifier(police_id))] = child_id
-    wanted_dobs = set(dobs)
     postcodes = defaultdict(set)
-    names = ChildName.objects.filter(alias__isnull=True).values_list(
-        "child_id", "normalised", "phonetic_keys", "child__date_of_birth"
-    )
-    members = FamilyMember.objects.filter(child__isnull=False).values_list("child_id", "family__postcode")
-    if len(dobs) > LOAD_ALL_ABOVE // 3:
-        name_rows = list(_load_all(names, ALL_NAMES))
-        member_rows = _load_all(members, ALL_MEMBERS)
-    else:
-        name_rows = [row for chunk in _chunks(dobs) for row in names.filter(child__date_of_birth__in=chunk)]
-        ids = sorted({row[0] for row in name_rows})
-        member_rows = [row for chunk in _chunks(ids) for row in members.filter(child_id__in=chunk)]
-    for child_id, postcode in member_rows:
+    for child_id, postcode in loaded.members:
         if postcode:
             postcodes[child_id].add(normalise_postcode(postcode))
     by_name_dob: dict = defaultdict(dict)
     by_sound_dob: dict = defaultdict(set)
-    for child_id, normalised, keys, dob in name_rows:
-        if dob not in wanted_dobs:
+    for child_id, normalised, keys, dob in loaded.names:
+        if dob not in dobs or child_id not in facts:
             continue
         by_name_dob[(normalised, dob)][child_id] = postcodes.get(child_id, set())
         by_sound_dob[(keys, dob)].add(child_id)
-        facts.setdefault(child_id, None)
-    missing = [child_id for child_id, value in facts.items() if value is None]
-    for chunk in _chunks(missing):
-        for child_id, upn, nhs, police_id, dob in children.filter(id__in=chunk):
-            facts[child_id] = (upn, nhs, police_id, dob)
     return ChildIndex(by_identifier, by_name_dob, by_sound_dob, facts)
 
 
