@@ -20,7 +20,8 @@ from datetime import date
 import psycopg2
 from django.db import DatabaseError, DataError, connection, transaction
 
-from cohorts.models import FEED_HEADER, FeedImport, FeedRow, FeedStatus, MatchReview
+from cohorts.models import FEED_HEADER, FeedImport, FeedStatus, MatchReview
+from cohorts.services.feed_checks import LIMITS, PERSON_FIELDS, check_birth, check_person, parse_date, person_is_valid
 from cohorts.services.matching import (
     IDENTIFIER_LABELS,
     ChildIndex,
@@ -36,14 +37,12 @@ from cohorts.services.matching import (
     normalise_postcode,
 )
 
-PERSON = ("given_name", "family_name", "date_of_birth", "postcode", "upn", "nhs_number", "police_id")
-PERSON_COLUMNS = ", ".join(PERSON)
+PERSON_COLUMNS = ", ".join(PERSON_FIELDS)
 # One text key per person (the 7 columns joined by the unit separator): joins on one column get
 # good row estimates, where a 7-column join makes PostgreSQL expect 1 row and pick nested loops.
-PERSON_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in PERSON)})"
+PERSON_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in PERSON_FIELDS)})"
 SEPARATOR = chr(31)
 ALL_COLUMNS = ", ".join(FEED_HEADER)
-LIMITS = {name: FeedRow._meta.get_field(name).max_length for name in FEED_HEADER}
 
 
 def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
@@ -91,7 +90,7 @@ PEOPLE_AND_HOUSEHOLDS = f"""
 """
 
 
-def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_date: date, check_person) -> Prepared:
+def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_date: date) -> Prepared:
     """Check, group and match the people of these rows (PEOPLE_AND_HOUSEHOLDS). Pure Python, no
     queries: it runs in a thread beside the statement that checks the rows."""
     mark = time.monotonic()
@@ -118,11 +117,11 @@ def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_
     postcodes: dict = {}
     for text, row, households in grouped:
         given, family, dob, postcode, upn, nhs, police_id = row[:7]
-        found, _born = check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates)
-        if found:
+        born = births[dob]
+        if not person_is_valid(given, family, dob, postcode, upn, nhs, police_id, born):
+            found, _born = check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates)
             problems.append((text, "\n".join(found)))
             continue
-        born = births[dob]
         name_key = names.get((given, family))
         if name_key is None:
             name_key = names[(given, family)] = fast_normalise(f"{given} {family}")
@@ -204,9 +203,6 @@ def stage_and_check(
     today: date,
     apply_date: date,
     codes: set[str],
-    check_person,
-    check_birth,
-    parse_date,
     progress=None,
     timings: dict,
 ) -> tuple[dict, Prepared | None] | None:
@@ -263,9 +259,7 @@ def stage_and_check(
         timings["read"] = time.monotonic() - mark
         mark = time.monotonic()
         # The people are checked, grouped and matched in Python while PostgreSQL checks the rows.
-        beside = _Beside(
-            prepare_people, people_rows, births, loaded, today=today, apply_date=apply_date, check_person=check_person
-        )
+        beside = _Beside(prepare_people, people_rows, births, loaded, today=today, apply_date=apply_date)
         beside.start()
         try:
             _check_rows(cursor, codes=codes, today=today, systems=systems)
@@ -292,9 +286,7 @@ def stage_and_check(
         if already_known and not invalid:
             # Rows imported before are not applied again: the people of the other rows only.
             cursor.execute(PEOPLE_AND_HOUSEHOLDS.format(table="feed_checked", where="WHERE NOT known"))
-            prepared = prepare_people(
-                cursor.fetchall(), births, loaded, today=today, apply_date=apply_date, check_person=check_person
-            )
+            prepared = prepare_people(cursor.fetchall(), births, loaded, today=today, apply_date=apply_date)
         cursor.execute("RESET jit; RESET work_mem")
         timings["validate"] = time.monotonic() - mark
     return {"total": total, "invalid": invalid}, (None if invalid else prepared)
