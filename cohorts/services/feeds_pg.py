@@ -2,7 +2,8 @@
 """The PostgreSQL fast path of the feed import: the file is COPY'd straight into a temporary table,
 every row is checked in SQL (the columns about a person once per distinct person, in Python, with
 the same messages as the Python path), and the observations and staged rows are written with
-INSERT ... SELECT. Matching stays in Python (cohorts.services.matching), once per person.
+INSERT ... SELECT. Matching stays in Python (cohorts.services.matching), once per person, in a
+second thread while PostgreSQL checks the rows, so the job uses two cores at once.
 
 Used for files PostgreSQL can read as CSV with exactly the header's 13 columns; anything else
 (a line with the wrong number of values, a blank line) goes through the Python path, which reports
@@ -23,7 +24,6 @@ from django.db import DatabaseError, DataError, connection, transaction
 from cohorts.models import FEED_HEADER, FeedImport, FeedStatus, MatchReview
 from cohorts.services.feed_checks import LIMITS, PERSON_FIELDS, check_birth, check_person, parse_date, person_is_valid
 from cohorts.services.matching import (
-    IDENTIFIER_LABELS,
     ChildIndex,
     ChildRows,
     Outcome,
@@ -45,10 +45,16 @@ SEPARATOR = chr(31)
 ALL_COLUMNS = ", ".join(FEED_HEADER)
 
 
-def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
-    """COPY Python rows into a temporary table: None is NULL; the `text` columns keep empty strings."""
+def _csv(rows) -> io.StringIO:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer
+
+
+def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
+    """COPY Python rows (or a _csv buffer of them) into a temporary table: None is NULL; the `text`
+    columns keep empty strings."""
+    buffer = rows if isinstance(rows, io.StringIO) else _csv(rows)
     buffer.seek(0)
     cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text}))", buffer)
 
@@ -79,6 +85,7 @@ class Prepared:
     by_text: dict  # the person columns joined by SEPARATOR -> Person
     index: ChildIndex
     problems: list  # (person text, problems) for people whose columns are wrong
+    matched: io.StringIO  # feed_decisions rows of the people matched to a child (see apply_checked)
     timings: dict
 
 
@@ -160,17 +167,21 @@ def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_
         match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
         if not person.outcome:
             person.outcome = Outcome.ADULT
+    # The decisions about people matched to a child are final, so their rows for feed_decisions
+    # are written here, beside the checking statement; the others are known once people are created.
+    matched = _csv(
+        (text, person.child_id, None, None) for text, person in by_text.items() if person.outcome == Outcome.MATCHED
+    )
     timings["match"] = time.monotonic() - mark
-    return Prepared(found_people, by_text, index, problems, timings)
+    return Prepared(found_people, by_text, index, problems, matched, timings)
 
 
 def _identifiers_and_births(rows, births: dict) -> tuple[dict, set]:
     """The cleaned identifiers and the dates of birth of these rows: what the child index loads."""
-    identifiers: dict = {kind: set() for kind in IDENTIFIER_LABELS}
-    for row in rows:
-        for kind, value in zip(("upn", "nhs_number", "police_id"), row[4:7], strict=True):
-            if value:
-                identifiers[kind].add(clean_identifier(value))
+    identifiers = {
+        kind: {clean_identifier(value) for value in {row[column] for row in rows} if value}
+        for column, kind in ((4, "upn"), (5, "nhs_number"), (6, "police_id"))
+    }
     return identifiers, {born for born in births.values() if born is not None}
 
 
@@ -237,8 +248,7 @@ def stage_and_check(
         # The date of birth each row is checked against depends on the date_of_birth text alone:
         # once per value. The same for the observation dates.
         dates: dict = {}
-        births = {row[2]: None for row in people_rows}
-        births = {value: check_birth(value, today, dates)[1] for value in births}
+        births = {value: check_birth(value, today, dates)[1] for value in {row[2] for row in people_rows}}
         cursor.execute("CREATE TEMP TABLE feed_births (value text, born date)")
         _copy_rows(cursor, "feed_births", "value, born", births.items(), "value")
         cursor.execute("SELECT DISTINCT observed_on FROM feed_stage")
@@ -379,6 +389,7 @@ def apply_checked(feed: FeedImport, applier, prepared: Prepared, *, timings: dic
         cursor.execute(
             "CREATE TEMP TABLE feed_decisions (person text, child_id bigint, adult_id bigint, review integer)"
         )
+        _copy_rows(cursor, "feed_decisions", "person, child_id, adult_id, review", prepared.matched, "person")
         _copy_rows(
             cursor,
             "feed_decisions",
@@ -391,6 +402,7 @@ def apply_checked(feed: FeedImport, applier, prepared: Prepared, *, timings: dic
                     review_number.get(id(person)),
                 )
                 for person_text, person in raw_to_person.items()
+                if person.outcome != Outcome.MATCHED
             ),
             "person",
         )
