@@ -49,6 +49,20 @@ def stall(feed: FeedImport, minutes: int = 31) -> FeedImport:
     return feed
 
 
+def running_feed(partnership, digest: str, status: str, **fields) -> FeedImport:
+    """A feed the youth justice manager uploaded, at `status`; `digest` makes its SHA-256 unique."""
+    return FeedImport.objects.create(
+        file="feeds/x.csv",
+        original_name="x.csv",
+        size_bytes=10,
+        sha256=digest * 64,
+        uploaded_by=partnership.users["manager"],
+        agency=partnership.agencies["youth_justice"],
+        status=status,
+        **fields,
+    )
+
+
 @pytest.fixture
 def dead_import(manager, partnership, media, kill_worker_while_applying):  # noqa: F811
     """A clean file whose import job was killed while applying it, an hour ago. The job is run
@@ -155,16 +169,7 @@ def test_a_stalled_apply_of_the_valid_rows_is_tried_again_with_the_uploaders_cho
 
 def test_a_stalled_file_with_errors_abandoned_keeps_its_error_report(manager, partnership, media):  # noqa: F811
     child = partnership.council_child
-    feed = FeedImport.objects.create(
-        file="feeds/x.csv",
-        original_name="x.csv",
-        size_bytes=10,
-        sha256="a" * 64,
-        uploaded_by=manager,
-        agency=partnership.agencies["youth_justice"],
-        status=FeedStatus.MATCHING,
-        apply_valid_rows=True,
-    )
+    feed = running_feed(partnership, "a", FeedStatus.MATCHING, apply_valid_rows=True)
     FeedRow.objects.create(feed=feed, line_number=2, source_record_id="ok", status=RowStatus.VALID)
     FeedRow.objects.create(feed=feed, line_number=3, source_record_id="bad", errors="x", status=RowStatus.INVALID)
     feed_recovery.abandon_feed(manager, stall(feed))
@@ -178,15 +183,7 @@ def test_a_stalled_file_with_errors_abandoned_keeps_its_error_report(manager, pa
 
 @pytest.mark.parametrize("status", [FeedStatus.QUEUED, FeedStatus.STAGING, FeedStatus.VALIDATING])
 def test_every_running_status_can_stall(manager, partnership, status):
-    feed = FeedImport.objects.create(
-        file="feeds/x.csv",
-        original_name="x.csv",
-        size_bytes=10,
-        sha256="b" * 64,
-        uploaded_by=manager,
-        agency=partnership.agencies["youth_justice"],
-        status=status,
-    )
+    feed = running_feed(partnership, "b", status)
     assert not feed_recovery.is_stalled(feed)
     assert feed_recovery.is_stalled(stall(feed))
 
@@ -195,15 +192,7 @@ def test_imports_that_are_not_stalled_refuse_both_with_a_clear_message(
     manager, partnership, settings, django_capture_on_commit_callbacks
 ):
     settings.FEED_STALL_MINUTES = 45
-    running = FeedImport.objects.create(
-        file="feeds/x.csv",
-        original_name="x.csv",
-        size_bytes=10,
-        sha256="c" * 64,
-        uploaded_by=manager,
-        agency=partnership.agencies["youth_justice"],
-        status=FeedStatus.VALIDATING,
-    )
+    running = running_feed(partnership, "c", FeedStatus.VALIDATING)
     stall(running, 12)
     for action in (feed_recovery.retry_feed, feed_recovery.abandon_feed):
         with pytest.raises(ValidationError) as error:
@@ -212,15 +201,7 @@ def test_imports_that_are_not_stalled_refuse_both_with_a_clear_message(
             "This import is still running: it last reported progress 12 minutes ago. You can try again or "
             "abandon it once it has shown no progress for 45 minutes."
         ]
-    finished = FeedImport.objects.create(
-        file="feeds/y.csv",
-        original_name="y.csv",
-        size_bytes=10,
-        sha256="d" * 64,
-        uploaded_by=manager,
-        agency=partnership.agencies["youth_justice"],
-        status=FeedStatus.APPLIED,
-    )
+    finished = running_feed(partnership, "d", FeedStatus.APPLIED)
     stall(finished, 600)
     for action in (feed_recovery.retry_feed, feed_recovery.abandon_feed):
         with pytest.raises(ValidationError) as error:
@@ -239,15 +220,7 @@ def test_a_quiet_job_that_is_still_applying_holds_the_feed_so_it_is_not_retried(
     """However long since its last progress, a job inside its apply transaction holds the feed's
     row lock: retry and abandon see that and refuse, rather than run the file twice."""
     manager = partnership.users["manager"]
-    feed = FeedImport.objects.create(
-        file="feeds/x.csv",
-        original_name="x.csv",
-        size_bytes=10,
-        sha256="f" * 64,
-        uploaded_by=manager,
-        agency=partnership.agencies["youth_justice"],
-        status=FeedStatus.MATCHING,
-    )
+    feed = running_feed(partnership, "f", FeedStatus.MATCHING)
     stall(feed, 90)
     locked, release = threading.Event(), threading.Event()
 
@@ -332,15 +305,7 @@ def test_the_feed_page_abandons_and_shows_who_and_when(dead_import, client_for, 
 
 
 def test_a_running_feed_has_no_banner_and_the_actions_say_why(manager, partnership, client_for):
-    feed = FeedImport.objects.create(
-        file="feeds/x.csv",
-        original_name="x.csv",
-        size_bytes=10,
-        sha256="e" * 64,
-        uploaded_by=manager,
-        agency=partnership.agencies["youth_justice"],
-        status=FeedStatus.VALIDATING,
-    )
+    feed = running_feed(partnership, "e", FeedStatus.VALIDATING)
     client = client_for("manager")
     page = client.get(f"/cohort/feeds/{feed.pk}/").content.decode()
     assert "stopped responding" not in page and "hx-get" in page

@@ -63,16 +63,7 @@ class NominationSerializer(serializers.ModelSerializer):
             "withdrawn_at",
             "withdrawal_reason",
         ]
-        read_only_fields = [
-            "id",
-            "status",
-            "nominated_by",
-            "agency",
-            "created_at",
-            "withdrawn_by",
-            "withdrawn_at",
-            "withdrawal_reason",
-        ]
+        read_only_fields = [name for name in fields if name not in ("child", "tier", "reason")]
 
 
 class NominationCreateSerializer(serializers.Serializer):
