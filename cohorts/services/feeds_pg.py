@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -185,29 +185,6 @@ def _identifiers_and_births(rows, births: dict) -> tuple[dict, set]:
     return identifiers, {born for born in births.values() if born is not None}
 
 
-class _Beside(threading.Thread):
-    """Runs a pure-Python function while this thread waits on PostgreSQL (psycopg2 releases the GIL
-    during a statement), so the two cores work at once. Its exception is raised by result()."""
-
-    def __init__(self, function, *args, **kwargs):
-        super().__init__(daemon=True)
-        self._call = (function, args, kwargs)
-        self._value = self._error = None
-
-    def run(self):
-        function, args, kwargs = self._call
-        try:
-            self._value = function(*args, **kwargs)
-        except BaseException as error:  # re-raised in the caller's thread
-            self._error = error
-
-    def result(self):
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
 def stage_and_check(
     feed: FeedImport,
     *,
@@ -268,13 +245,13 @@ def stage_and_check(
         loaded = load_children(*_identifiers_and_births(people_rows, births))
         timings["read"] = time.monotonic() - mark
         mark = time.monotonic()
-        # The people are checked, grouped and matched in Python while PostgreSQL checks the rows.
-        beside = _Beside(prepare_people, people_rows, births, loaded, today=today, apply_date=apply_date)
-        beside.start()
-        try:
+        # The people are checked, grouped and matched in a second thread (pure Python, no queries)
+        # while PostgreSQL checks the rows: psycopg2 lets go of the GIL during a statement, so the
+        # two cores work at once.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            people = beside.submit(prepare_people, people_rows, births, loaded, today=today, apply_date=apply_date)
             _check_rows(cursor, codes=codes, today=today, systems=systems)
-        finally:
-            prepared = beside.result()
+            prepared = people.result()
         timings.update(prepared.timings)
         if prepared.problems:
             # The people whose columns are wrong: their problems come first in each of their rows.
