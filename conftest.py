@@ -13,10 +13,16 @@ On the hotspot: a referral by the caseworker, an assessment, and a plan linking 
 from dataclasses import dataclass
 
 import pytest
-from guardian.shortcuts import assign_perm
 
 from accounts.models import AgencyKind, Role
-from tests.factories import AgencyFactory, ChildFactory, InvolvementFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    AccessGrantFactory,
+    AgencyFactory,
+    ChildFactory,
+    InvolvementFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 PERSONA_ROLES = {
     "caseworker": ("council", Role.CASEWORKER),
@@ -70,7 +76,7 @@ def partnership(db) -> Partnership:
     InvolvementFactory(agency=agencies["police"], child=shared_child)
     voluntary_child = InvolvementFactory(agency=agencies["voluntary"]).child
     mentee = InvolvementFactory(agency=agencies["mentoring"]).child
-    assign_perm("cases.view_child", users["mentor"], mentee)
+    AccessGrantFactory(user=users["mentor"], child=mentee)
     unlinked_child = ChildFactory()
     p = Partnership(agencies, users, council_child, shared_child, voluntary_child, mentee, unlinked_child)
     add_contexts_and_family(p)

@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -44,6 +46,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @cached_property
+    def acting_membership(self) -> tuple[int, str] | None:
+        """(agency id, role) of the first active membership: whom the audit trail records the user
+        as. The access layer fills this in from its per-request query, so it rarely costs one."""
+        first = Membership.objects.active().filter(user=self).order_by("id").values_list("agency_id", "role").first()
+        return (first[0], first[1]) if first else None
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -51,6 +51,8 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", "Deleted"
     DENIED = "denied", "Refused access"
     BREAK_GLASS = "break_glass", "Broke the glass"
+    GRANT = "grant", "Granted access"
+    GRANT_ENDED = "grant_ended", "Ended access"
     LOGIN = "login", "Signed in"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
     LOGOUT = "logout", "Signed out"

@@ -12,9 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from accounts import policy
 from audit import context
 from audit.models import AuditAction, AuditEvent, AuditSubject
+from safeguarding.services import StaleVersion
 
 
 def object_type_of(obj_or_model: Any) -> str:
@@ -22,10 +22,11 @@ def object_type_of(obj_or_model: Any) -> str:
 
 
 def _acting_membership(user) -> tuple[int, str] | None:
-    """(agency id, role) the user acts as: their first active membership (the policy remembers it)."""
+    """(agency id, role) the user acts as: their first active membership (the user model works it
+    out; the access layer fills it in from its per-request query)."""
     if user is None or not user.is_authenticated:
         return None
-    return policy.acting_membership(user)
+    return user.acting_membership
 
 
 def record(
@@ -135,3 +136,31 @@ def record_write(
         detail={"before": before, "after": after, "changed": changed},
         reason=reason,
     )
+
+
+# Audited writes, for every app's services (call them inside the service's transaction) ----------
+
+
+def create_audited(user, model: type[models.Model], **fields) -> models.Model:
+    obj = model(**fields)
+    obj.full_clean()
+    obj.save()
+    record_write(user, AuditAction.CREATE, obj, before=None, after=snapshot(obj))
+    return obj
+
+
+def update_versioned(user, obj: models.Model, changes: dict, *, expected_version: int | None, fields) -> models.Model:
+    """Apply `changes` (only `fields`) to a locked copy if nobody saved since `expected_version`;
+    StaleVersion (with the current record) if somebody did."""
+    current = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current)
+    before = snapshot(current)
+    for field in fields:
+        if field in changes:
+            setattr(current, field, changes[field])
+    current.full_clean()
+    current.version += 1
+    current.save()
+    record_write(user, AuditAction.UPDATE, current, before=before, after=snapshot(current))
+    return current

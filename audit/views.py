@@ -9,14 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy
+from access import policy
+from access import services as access_services
+from access.models import BreakGlassGrant
 from accounts.models import User
 from audit import queries
 from audit import services as audit
 from audit.forms import BreakGlassReviewForm, ChildTrailForm, UserTrailForm
 from audit.models import AuditAction
-from cases import services as case_services
-from cases.models import BreakGlassGrant, Child
+from cases.models import Child
 from safeguarding.http import not_found
 
 
@@ -104,7 +105,7 @@ def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
             {"page": _page(request, grants), "form": form, "form_grant": grant},
             status=400,
         )
-    case_services.review_break_glass(
+    access_services.review_emergency_access(
         request.user, grant, note=form.cleaned_data["note"], revoke=form.cleaned_data["revoke"]
     )
     messages.success(request, "Review recorded")

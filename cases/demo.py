@@ -3,9 +3,10 @@
 import random
 from datetime import date, timedelta
 
+from django.utils import timezone
 from faker import Faker
-from guardian.shortcuts import assign_perm
 
+from access.models import AccessGrant
 from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import Child, Involvement
@@ -92,5 +93,10 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
         :MENTEE_COUNT
     ]
     for child in mentees:
-        assign_perm("cases.view_child", users["mentor"], child)
+        AccessGrant.objects.create(
+            user=users["mentor"],
+            child=child,
+            reason="Named community mentor",
+            ends_on=timezone.localdate() + timedelta(days=365),
+        )
     return created

@@ -8,10 +8,11 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
-from accounts import policy
+from access import policy
+from access.models import BreakGlassGrant
 from audit import services as audit
+from cases import visibility
 from cases.models import (
-    BreakGlassGrant,
     Child,
     ChildName,
     ChronologyEvent,
@@ -47,7 +48,7 @@ def visible_child(user, pk: int) -> Child | None:
         audit.record_denied(user, Child, pk)
         return None
     policy.mark_visible(user, child)
-    child.access_basis = policy.access_basis(user, child)
+    child.access_basis = access_basis(user, child)
     child.break_glass_grant = None
     if child.access_basis == "break_glass":
         child.break_glass_grant = BreakGlassGrant.objects.active().filter(child=child, user=user).first()
@@ -62,6 +63,17 @@ def visible_object(user, model, pk: int, *, select_related=()):
         audit.record_denied(user, model, pk)
         return None
     return policy.mark_visible(user, obj)
+
+
+def access_basis(user, child: Child) -> str:
+    """Name the strongest ground on which this user sees a child read through `visible_to`."""
+    granted, emergency = policy.granted_children(user)
+    if child.pk not in granted and child.pk not in emergency:
+        return "involvement"
+    agencies = policy.caseload_agencies(user)
+    if agencies and Involvement.objects.active().filter(child=child, agency_id__in=agencies).exists():
+        return "involvement"
+    return "grant" if child.pk in granted else "break_glass"
 
 
 def involvements_of(subject) -> QuerySet[Involvement]:
@@ -172,8 +184,8 @@ def peers_of(user, child: Child) -> list[tuple[PeerLink, Child]]:
     # A correlated EXISTS per link: `IN (visible children)` under an OR made PostgreSQL compute
     # every child the user can see (benchmarks/README.md).
     links = PeerLink.objects.filter(
-        (Q(child_a=child) & policy.visible_via(user, "child_b"))
-        | (Q(child_b=child) & policy.visible_via(user, "child_a"))
+        (Q(child_a=child) & visibility.child_visible(user, "child_b"))
+        | (Q(child_b=child) & visibility.child_visible(user, "child_a"))
     ).select_related("child_a", "child_b", "source_agency")
     return [(link, link.child_b if link.child_a_id == child.pk else link.child_a) for link in links]
 
@@ -188,7 +200,7 @@ def referrals_about_child(child: Child) -> QuerySet[Referral]:
 
 def plans_for_child(user, child: Child) -> QuerySet[ContextPlan]:
     """Context plans that include the child, where the user may see the plan's context."""
-    return child.context_plans.filter(policy.visible_via(user, "context", "context")).select_related("context")
+    return child.context_plans.filter(visibility.context_visible(user, "context")).select_related("context")
 
 
 def children_sharing_contexts(user, child: Child) -> QuerySet[Child]:

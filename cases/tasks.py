@@ -1,8 +1,8 @@
 from celery import shared_task
 from django.urls import reverse
 
+from access.models import BreakGlassGrant
 from accounts.models import Membership, Notification, Role
-from cases.models import BreakGlassGrant
 
 
 @shared_task(name="cases.tasks.notify_dpo_of_break_glass")

@@ -7,7 +7,7 @@ still be explained. Saves are audited (SystemAdminOnly)."""
 
 from django.contrib import admin
 
-from accounts.admin import SystemAdminOnly, site
+from access.admin import SystemAdminOnly, site
 from cohorts.models import IndicatorDefinition, ScoringModel
 from cohorts.services import scoring
 

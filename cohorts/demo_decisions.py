@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from accounts import policy
 from accounts.models import User
+from cases.models import Child
 from cohorts.models import NominationStatus, Suggestion, Tier, TierDecision
 from cohorts.services import decisions as services
 from interventions.demo_panels import PANEL_NAME
@@ -50,8 +50,8 @@ def load_demo_decisions() -> int:
         return 0
     made = 0
     meeting = _latest_meeting(manager)
-    manager_children = policy.visible_children(manager).values("pk")
-    caseworker_children = policy.visible_children(caseworker)
+    manager_children = Child.objects.visible_to(manager).values("pk")
+    caseworker_children = Child.objects.visible_to(caseworker)
 
     # 1. The panel confirms a suggestion, preferably for a young person on the meeting's agenda.
     suggestions = (

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from accounts.admin import SystemAdminOnly, site
+from access.admin import SystemAdminOnly, site
 from interventions.models import InterventionType, Panel
 
 

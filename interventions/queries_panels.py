@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
 from cases.models import Child, Context
 from interventions.models import ActionStatus, AgendaItem, PanelAction, PanelMeeting, Task, TaskStatus
 from interventions.services.panels import manager_agencies

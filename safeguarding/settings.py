@@ -58,10 +58,10 @@ INSTALLED_APPS = [
     "django.forms",
     "rest_framework",
     "drf_spectacular",
-    "guardian",
     "django_htmx",
     "accounts",
     "audit",
+    "access",
     "cases",
     "jobs",
     "interventions",
@@ -97,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "safeguarding.context_processors.service",
+                "access.context_processors.service",
             ],
         },
     },
@@ -117,14 +117,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The policy's OR-of-EXISTS filters inflate cost estimates past the JIT threshold, and JIT
     # compilation then costs seconds per query (benchmarks/README.md).
     DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
-# Every request is one transaction, so an audit row commits or rolls back with its action.
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Requests are not one transaction: each service is atomic (its audit rows commit or roll back
+# with its write), and a read's or refusal's audit row commits at once, so it survives the 404
+# that follows (docs/architecture.md).
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -139,7 +139,6 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 GUARDIAN_RAISE_403 = False
-ANONYMOUS_USER_NAME = None  # guardian: no anonymous user; anonymous visitors see nothing
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -3,8 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from access.admin import site as admin_site
 from accounts import api as accounts_api
-from accounts.admin import site as admin_site
 from cases import api as cases_api
 from cases.views import children as case_views
 from cohorts import api as cohorts_api

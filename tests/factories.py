@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from access.models import AccessGrant
 from accounts.models import Agency, AgencyKind, Membership, User
 from cases.models import Child, Involvement
 
@@ -66,3 +69,15 @@ class InvolvementFactory(DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     child = factory.SubFactory(ChildFactory)
     started_on = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
+
+
+class AccessGrantFactory(DjangoModelFactory):
+    """A named user's access to one child (made directly: the service's own tests go through it)."""
+
+    class Meta:
+        model = AccessGrant
+
+    user = factory.SubFactory(UserFactory)
+    child = factory.SubFactory(ChildFactory)
+    reason = "Named mentor"
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90))

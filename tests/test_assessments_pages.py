@@ -636,6 +636,6 @@ def test_plans_are_not_in_contexts_the_user_cannot_see(client_for, partnership):
     assert Context.objects.filter(pk=partnership.police_location.pk).exists()
 
 
-PLAN_PAGE_QUERIES = 14
-ASSESSMENT_PAGE_QUERIES = 10
-PLAN_CHILDREN_QUERIES = 14
+PLAN_PAGE_QUERIES = 12
+ASSESSMENT_PAGE_QUERIES = 8
+PLAN_CHILDREN_QUERIES = 12

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.models import BreakGlassGrant
 from audit.models import AuditEvent
-from cases.models import BreakGlassGrant
 
 pytestmark = pytest.mark.django_db
 

@@ -243,11 +243,11 @@ class TestProfile:
         url = reverse("cases:child_detail", args=[child.pk])
         add_rows(partnership, child, 1)
         client.get(url)  # warm the session
-        with django_assert_num_queries(18):
+        with django_assert_num_queries(16):
             response = client.get(url)
         assert len(response.context["chronology"].events) == 10
         add_rows(partnership, child, 9)  # 10 of each now, and 100 events
-        with django_assert_num_queries(18):
+        with django_assert_num_queries(16):
             response = client.get(url)
         context = response.context
         assert len(context["chronology"].events) == 50
@@ -464,10 +464,10 @@ class TestChronology:
         add_events(child, partnership.agencies["council"], 60)
         client = client_for("caseworker")
         url = client.get(reverse("cases:child_detail", args=[child.pk])).context["chronology"].older_url
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             client.get(url, **HX)
         add_events(child, partnership.agencies["council"], 200, start=date(2010, 1, 1))
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             client.get(url, **HX)
 
     def test_a_malformed_cursor_is_ignored(self, client_for, partnership):
@@ -781,10 +781,10 @@ class TestConnections:
         client = client_for("caseworker")
         add_rows(partnership, child, 1)
         client.get(self.url(child))
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(10):
             client.get(self.url(child))
         add_rows(partnership, child, 10)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(10):
             response = client.get(self.url(child))
         assert len(response.context["groups"]) == 11
 

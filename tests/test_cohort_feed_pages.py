@@ -60,7 +60,7 @@ def make_feeds(partnership, count: int):
 def test_the_feed_list_query_count_does_not_grow(manager_client, partnership, django_assert_num_queries):
     make_feeds(partnership, 2)
     manager_client.get("/cohort/feeds/")
-    with django_assert_num_queries(6) as captured:
+    with django_assert_num_queries(4) as captured:
         response = manager_client.get("/cohort/feeds/")
     assert response.status_code == 200 and "feed-1.csv" in response.content.decode()
     FeedImport.objects.all().delete()
@@ -83,7 +83,7 @@ def test_the_feed_detail_offers_the_decision_and_the_error_report(
 ):
     url = f"/cohort/feeds/{feed_with_errors.pk}/"
     manager_client.get(url)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = manager_client.get(url)
     html = response.content.decode()
     assert "1 of 2 rows have errors. Nothing has been applied." in html
@@ -119,7 +119,7 @@ def review(partnership, django_capture_on_commit_callbacks, media):  # noqa: F81
 
 def test_the_review_queue_lists_open_matches(manager_client, review, django_assert_num_queries):
     manager_client.get("/cohort/reviews/")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = manager_client.get("/cohort/reviews/")
     assert review.family_name in response.content.decode()
 

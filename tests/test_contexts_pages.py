@@ -617,6 +617,6 @@ def test_chronology_fragment_queries_do_not_grow(client_for, partnership, django
     assert "Show older events" in response.content.decode()
 
 
-CONTEXT_PAGE_QUERIES = 18
-CONTEXT_LIST_QUERIES = 9
-CHRONOLOGY_FRAGMENT_QUERIES = 9
+CONTEXT_PAGE_QUERIES = 16
+CONTEXT_LIST_QUERIES = 7
+CHRONOLOGY_FRAGMENT_QUERIES = 7

@@ -146,10 +146,10 @@ class TestWholeFamily:
 
         grow(1)
         client.get(url("family_detail", family))
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(13):
             client.get(url("family_detail", family))
         grow(10)
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(13):
             response = client.get(url("family_detail", family))
         assert len(response.context["children"]) == 12 and len(response.context["adults"]) == 12
         assert len(response.context["chronology"].events) == 50

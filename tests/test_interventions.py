@@ -417,9 +417,9 @@ def test_family_plan_queries_do_not_grow(client_for, partnership, django_assert_
         client.get(url)
 
 
-LIST_QUERIES = 11
-DETAIL_QUERIES = 9
-PLAN_QUERIES = 11
+LIST_QUERIES = 9
+DETAIL_QUERIES = 7
+PLAN_QUERIES = 9
 
 
 # Family outcome plans ------------------------------------------------------------------------------------

@@ -13,20 +13,20 @@ def test_child_page_queries_do_not_grow_with_involvements(client_for, partnershi
     client = client_for("caseworker")
     url = reverse("cases:child_detail", args=[child.pk])
     client.get(url)  # warm the session
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         client.get(url)
     for index in range(8):
         InvolvementFactory(child=child, agency=AgencyFactory(name=f"Extra agency {index}"))
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         assert len(client.get(url).context["involvements"]) == 9
 
 
 def test_home_page_queries_do_not_grow_with_caseload(client_for, partnership, django_assert_num_queries):
     client = client_for("caseworker")
     client.get(reverse("home"))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         client.get(reverse("home"))
     for _ in range(20):
         InvolvementFactory(agency=partnership.agencies["council"])
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert len(client.get(reverse("home")).context["page"]) == 22

@@ -570,11 +570,11 @@ def test_detail_pages_run_a_fixed_number_of_queries(
 
 
 QUERY_COUNTS = {
-    "PERSON_LIST": 9,
-    "DISRUPTION_LIST": 10,
-    "INTELLIGENCE_LIST": 9,
-    "PERSON_DETAIL": 13,
-    "INTELLIGENCE_DETAIL": 12,
+    "PERSON_LIST": 7,
+    "DISRUPTION_LIST": 8,
+    "INTELLIGENCE_LIST": 7,
+    "PERSON_DETAIL": 11,
+    "INTELLIGENCE_DETAIL": 10,
 }
 
 

@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
-from accounts import policy
+from access import policy
+from access import services as access_services
+from access.models import BreakGlassGrant
 from cases import services
-from cases.models import BreakGlassGrant, Child
-from tests.factories import InvolvementFactory, MembershipFactory
+from cases.models import Child
+from tests.factories import AccessGrantFactory, InvolvementFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def test_second_membership_adds_that_agencys_children(partnership):
 
 
 def test_object_grant_lets_a_named_person_see_one_child(partnership):
-    assign_perm("cases.view_child", partnership.users["outreach"], partnership.unlinked_child)
+    AccessGrantFactory(user=partnership.users["outreach"], child=partnership.unlinked_child)
     assert visible_names(partnership.users["outreach"], partnership) == {"unlinked_child"}
 
 
@@ -158,7 +159,7 @@ def test_revoked_break_glass_ends_access(partnership):
         reason="Disclosure at school, lead unavailable",
         hours=4,
     )
-    services.review_break_glass(partnership.users["dpo"], grant, note="Not justified", revoke=True)
+    access_services.review_emergency_access(partnership.users["dpo"], grant, note="Not justified", revoke=True)
     policy.forget(partnership.users["caseworker"])  # the caseworker's next request
     assert "unlinked_child" not in visible_names(partnership.users["caseworker"], partnership)
 

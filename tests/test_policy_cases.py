@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts import policy
+from access import policy
 from cases.models import ChronologyEvent, Context, ContextPlan, Family, Referral
 from cases.services import chronology, contexts
 

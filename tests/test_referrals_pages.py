@@ -348,5 +348,5 @@ def test_referral_list_queries_do_not_grow(client_for, partnership, django_asser
         assert len(client.get(url).context["page"]) == 11
 
 
-REFERRAL_PAGE_QUERIES = 10
-REFERRAL_LIST_QUERIES = 9
+REFERRAL_PAGE_QUERIES = 8
+REFERRAL_LIST_QUERIES = 7

@@ -171,7 +171,7 @@ def test_task_list_queries_do_not_grow(client_for, partnership, django_assert_nu
         assert len(client.get(url).context["tasks"]) == 6
 
 
-TASK_LIST_QUERIES = 11
+TASK_LIST_QUERIES = 9
 
 
 def test_task_page_queries(client_for, partnership, django_assert_num_queries):
@@ -185,7 +185,7 @@ def test_task_page_queries(client_for, partnership, django_assert_num_queries):
         client.get(url)
 
 
-TASK_PAGE_QUERIES = 8
+TASK_PAGE_QUERIES = 6
 
 
 def test_api_tasks_list_and_close(client_for, partnership):

@@ -1,5 +1,5 @@
 """The /api/v1/ endpoints for case records, one module per area; the same policy and audit as the
-pages (see cases.api.common)."""
+pages (see access.api and safeguarding.api)."""
 
 from cases.api.assessments import ContextAssessmentViewSet, ContextPlanViewSet
 from cases.api.children import ChildViewSet

@@ -19,32 +19,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, VisibleRecordField, versioned_update
 from accounts.models import Membership, User
+from accounts.serializers import AgencyField, AgencySummarySerializer
 from audit import services as audit
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
-from cases.api.common import (
-    ETAG_HEADER,
-    FORBIDDEN_RESPONSE,
-    IF_MATCH_HEADER,
-    INVALID_RESPONSE,
-    NOT_FOUND_RESPONSE,
-    PRECONDITION_REQUIRED_RESPONSE,
-    AgencyField,
-    AgencySummarySerializer,
-    CaseViewSet,
-    UserSummarySerializer,
-    VisibleRecordField,
-    created,
-    forbidden,
-    not_found,
-    parse_id,
-    path_id,
-    stale_response,
-    versioned_update,
-    with_etag,
-)
 from cases.models import (
     AssessmentStatus,
     Child,
@@ -57,6 +38,22 @@ from cases.models import (
     ResponseStatus,
 )
 from cases.services import assessments as assessment_services
+from safeguarding.api import (
+    ETAG_HEADER,
+    FORBIDDEN_RESPONSE,
+    IF_MATCH_HEADER,
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    PRECONDITION_REQUIRED_RESPONSE,
+    UserSummarySerializer,
+    created,
+    forbidden,
+    not_found,
+    parse_id,
+    path_id,
+    stale_response,
+    with_etag,
+)
 
 ASSESSMENT_FIELDS = list(assessment_services.ASSESSMENT_FIELDS)
 
@@ -141,7 +138,7 @@ class AssessmentFilterSerializer(serializers.Serializer):
         },
     ),
 )
-class ContextAssessmentViewSet(CaseViewSet):
+class ContextAssessmentViewSet(AccessViewSet):
     """Assessments of contexts you may see (Tier 2)."""
 
     model = ContextAssessment
@@ -379,7 +376,7 @@ PLAN_WRITE_RESPONSES = {
         },
     ),
 )
-class ContextPlanViewSet(CaseViewSet):
+class ContextPlanViewSet(AccessViewSet):
     """Plans for contexts you may see: goals -> responses (owner, review date, measure) -> children."""
 
     model = ContextPlan

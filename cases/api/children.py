@@ -9,33 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, ColleagueField, VisibleRecordField, versioned_update
+from accounts.serializers import AgencyField, AgencySummarySerializer
 from audit import services as audit
 from cases import queries, services
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
-from cases.api.common import (
-    ETAG_HEADER,
-    FORBIDDEN_RESPONSE,
-    IF_MATCH_HEADER,
-    INVALID_RESPONSE,
-    NOT_FOUND_RESPONSE,
-    PRECONDITION_REQUIRED_RESPONSE,
-    AgencyField,
-    AgencySummarySerializer,
-    CaseViewSet,
-    ColleagueField,
-    InvolvementSerializer,
-    VisibleRecordField,
-    check_date_range,
-    created,
-    forbidden,
-    not_found,
-    not_in_future,
-    parse_id,
-    stale_response,
-    versioned_update,
-    with_etag,
-)
 from cases.models import (
     Child,
     ChildAlias,
@@ -48,6 +27,23 @@ from cases.models import (
 )
 from cases.models.children import validate_date_of_birth, validate_nhs_number, validate_upn
 from cases.services import contexts as context_services
+from safeguarding.api import (
+    ETAG_HEADER,
+    FORBIDDEN_RESPONSE,
+    IF_MATCH_HEADER,
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    PRECONDITION_REQUIRED_RESPONSE,
+    InvolvementSerializer,
+    check_date_range,
+    created,
+    forbidden,
+    not_found,
+    not_in_future,
+    parse_id,
+    stale_response,
+    with_etag,
+)
 
 IDENTIFIER_LABELS = {"upn": "unique pupil number", "nhs_number": "NHS number", "police_id": "police reference"}
 
@@ -317,7 +313,7 @@ CHILD_ID = "A child's id."
         },
     ),
 )
-class ChildViewSet(CaseViewSet):
+class ChildViewSet(AccessViewSet):
     """Children you may see: those your agencies work with, a named grant, or emergency access."""
 
     model = Child

@@ -6,22 +6,21 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet
+from accounts.serializers import AgencyField, AgencySummarySerializer
 from audit import services as audit
 from cases import queries
-from cases.api.common import (
+from cases.models import ChronologyEvent, EventKind, Reliability
+from cases.services import chronology as chronology_services
+from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
-    AgencyField,
-    AgencySummarySerializer,
-    CaseViewSet,
     UserSummarySerializer,
     forbidden,
     not_in_future,
 )
-from cases.models import ChronologyEvent, EventKind, Reliability
-from cases.services import chronology as chronology_services
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -101,7 +100,7 @@ CHRONOLOGY_POST = extend_schema(
 
 
 def chronology(
-    view: CaseViewSet, request, subject, events_for, *, what: str, change_action: str, basis: str = ""
+    view: AccessViewSet, request, subject, events_for, *, what: str, change_action: str, basis: str = ""
 ) -> Response:
     """GET: a page of `events_for(filter)`, audited as a read of the subject and a list of entries.
     POST: add an entry through the chronology service (403 first if the role cannot add to it)."""

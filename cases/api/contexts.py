@@ -10,30 +10,29 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, versioned_update
+from accounts.serializers import AgencySummarySerializer
 from audit import services as audit
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
-from cases.api.common import (
+from cases.models import Child, Context, ContextKind, ContextLink, ContextStatus
+from cases.services import contexts as context_services
+from safeguarding.api import (
     ETAG_HEADER,
     FORBIDDEN_RESPONSE,
     IF_MATCH_HEADER,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
-    AgencySummarySerializer,
-    CaseViewSet,
     InvolvementSerializer,
     created,
     forbidden,
     not_found,
     stale_response,
-    versioned_update,
     with_etag,
 )
-from cases.models import Child, Context, ContextKind, ContextLink, ContextStatus
-from cases.services import contexts as context_services
 
 
 class ContextSerializer(serializers.ModelSerializer):
@@ -137,7 +136,7 @@ class ContextFilterSerializer(serializers.Serializer):
         },
     ),
 )
-class ContextViewSet(CaseViewSet):
+class ContextViewSet(AccessViewSet):
     """Contexts you may see: your agency works with them, or a child you may see is linked to them."""
 
     model = Context

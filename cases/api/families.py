@@ -9,34 +9,31 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, VisibleRecordField, versioned_update
+from accounts.serializers import AgencyField, AgencySummarySerializer
 from audit import services as audit
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
-from cases.api.common import (
+from cases.models import Adult, Child, Family, FamilyFact, FamilyMember, Relationship, Reliability
+from cases.services import families as family_services
+from safeguarding.api import (
     ETAG_HEADER,
     FORBIDDEN_RESPONSE,
     IF_MATCH_HEADER,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
-    AgencyField,
-    AgencySummarySerializer,
-    CaseViewSet,
     InvolvementSerializer,
     UserSummarySerializer,
-    VisibleRecordField,
     created,
     forbidden,
     not_found,
     not_in_future,
     stale_response,
-    versioned_update,
     with_etag,
 )
-from cases.models import Adult, Child, Family, FamilyFact, FamilyMember, Relationship, Reliability
-from cases.services import families as family_services
 
 
 class FamilySerializer(serializers.ModelSerializer):
@@ -160,7 +157,7 @@ class FamilyDetailSerializer(FamilySerializer):
         },
     ),
 )
-class FamilyViewSet(CaseViewSet):
+class FamilyViewSet(AccessViewSet):
     """Households you may see: your agency works with the family, or you may see one of its children."""
 
     model = Family

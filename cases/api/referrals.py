@@ -10,19 +10,19 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, VisibleRecordField
+from accounts.serializers import AgencyField, AgencySummarySerializer
 from audit import services as audit
-from cases.api.common import (
+from cases.models import Child, Context, Referral, ReferralDecision, ReferralStatus
+from cases.services import referrals as referral_services
+from safeguarding.api import (
     ETAG_HEADER,
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     OPTIONAL_IF_MATCH_HEADER,
-    AgencyField,
-    AgencySummarySerializer,
-    CaseViewSet,
     UserSummarySerializer,
-    VisibleRecordField,
     created,
     forbidden,
     not_found,
@@ -31,8 +31,6 @@ from cases.api.common import (
     stale_response,
     with_etag,
 )
-from cases.models import Child, Context, Referral, ReferralDecision, ReferralStatus
-from cases.services import referrals as referral_services
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -127,7 +125,7 @@ class ReferralFilterSerializer(serializers.Serializer):
         parameters=[ETAG_HEADER],
     ),
 )
-class ReferralViewSet(CaseViewSet):
+class ReferralViewSet(AccessViewSet):
     """Referrals about a child or a context you may see, and those you made."""
 
     model = Referral

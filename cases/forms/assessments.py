@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils.formats import date_format
 
-from accounts import policy
+from access import policy
 from accounts.models import Agency, Membership
 from cases.forms.contexts import PlainEnglishForm, radios, text, today_or_later
 from cases.models import ContextWeighting, PlanStatus, ResponseStatus

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
 from accounts.models import Membership, User
 from cases.models import ChildStatus, Context, ContextKind, LinkRole, PeerRelationship, Reliability
 from cases.models.children import validate_date_of_birth, validate_nhs_number, validate_upn

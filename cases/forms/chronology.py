@@ -7,7 +7,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
 from accounts.models import Agency, Membership
 from cases.models import EventKind, Reliability
 from cases.queries import ChronologyFilter

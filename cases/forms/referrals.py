@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
 from accounts.models import Agency, Membership
 from cases.forms.contexts import PlainEnglishForm, not_in_future, radios, text
 from cases.models import ConcernCategory, ReferralStatus

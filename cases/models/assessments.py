@@ -4,8 +4,8 @@ goals -> responses -> measures, linked back to the children affected."""
 from django.conf import settings
 from django.db import models
 
-from accounts import policy
 from cases.models.common import VersionedModel
+from cases.models.contexts import Context
 
 
 class AssessmentStatus(models.TextChoices):
@@ -22,7 +22,7 @@ class ContextWeighting(models.TextChoices):
 
 class ContextAssessmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ContextAssessmentQuerySet":
-        return self.filter(context__in=policy.visible_contexts(user))
+        return self.filter(context__in=Context.objects.visible_to(user))
 
 
 class ContextAssessment(VersionedModel):
@@ -56,7 +56,7 @@ class PlanStatus(models.TextChoices):
 
 class ContextPlanQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ContextPlanQuerySet":
-        return self.filter(context__in=policy.visible_contexts(user))
+        return self.filter(context__in=Context.objects.visible_to(user))
 
 
 class ContextPlan(VersionedModel):

@@ -6,9 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from guardian.models import UserObjectPermissionBase
 
-from accounts import policy
+from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 from cases.names import normalise, phonetic
 
@@ -48,7 +47,7 @@ def validate_date_of_birth(value: date) -> None:
 class ChildQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ChildQuerySet":
         """The only way to read children: those the access policy lets this user see."""
-        return self.filter(policy.child_visibility(user))
+        return self.filter(visibility.child_visible(user))
 
 
 class Child(VersionedModel):
@@ -188,49 +187,6 @@ class Involvement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} involvement"
-
-
-class ChildUserObjectPermission(UserObjectPermissionBase):
-    """Direct-FK guardian grant: a named mentor or a seconded officer who may see one child."""
-
-    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["content_object", "user"])]
-
-
-class BreakGlassGrantQuerySet(models.QuerySet):
-    def active(self) -> "BreakGlassGrantQuerySet":
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-
-
-class BreakGlassGrant(models.Model):
-    """Emergency, time-limited access to a child outside the user's agencies, with a reason."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants")
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="break_glass_grants")
-    reason = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
-
-    objects = BreakGlassGrantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["child", "user", "expires_at"])]
-
-    def __str__(self) -> str:
-        return f"Emergency access by {self.user_id} to {self.child_id}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
 
 
 class PeerRelationship(models.TextChoices):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts import policy
+from cases import visibility
 from cases.models.common import Reliability
 
 
@@ -26,7 +26,7 @@ class EventKind(models.TextChoices):
 
 class ChronologyEventQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ChronologyEventQuerySet":
-        return self.filter(policy.event_visibility(user))
+        return self.filter(visibility.subject_visible(user))
 
 
 class ChronologyEvent(models.Model):

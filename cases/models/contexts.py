@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from accounts import policy
+from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 
 
@@ -36,7 +36,7 @@ class ContextStatus(models.TextChoices):
 
 class ContextQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ContextQuerySet":
-        return self.filter(policy.context_visibility(user))
+        return self.filter(visibility.context_visible(user))
 
 
 class Context(VersionedModel):

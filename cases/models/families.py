@@ -2,13 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts import policy
+from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 
 
 class FamilyQuerySet(models.QuerySet):
     def visible_to(self, user) -> "FamilyQuerySet":
-        return self.filter(policy.family_visibility(user))
+        return self.filter(visibility.family_visible(user))
 
 
 class Family(VersionedModel):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts import policy
+from cases import visibility
 from cases.models.common import VersionedModel
 
 
@@ -28,7 +28,7 @@ class ReferralStatus(models.TextChoices):
 
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReferralQuerySet":
-        return self.filter(policy.referral_visibility(user))
+        return self.filter(visibility.referral_visible(user))
 
 
 class Referral(VersionedModel):

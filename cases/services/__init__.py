@@ -8,10 +8,9 @@ from cases.services.children import (
     create_child,
     rebuild_search_names,
     remove_alias,
-    review_break_glass,
     update_child,
 )
-from cases.services.common import StaleVersion
+from safeguarding.services import StaleVersion
 
 __all__ = [
     "EDITABLE_CHILD_FIELDS",
@@ -22,6 +21,5 @@ __all__ = [
     "create_child",
     "rebuild_search_names",
     "remove_alias",
-    "review_break_glass",
     "update_child",
 ]

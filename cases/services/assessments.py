@@ -6,18 +6,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
+from access.policy import acting_agency, require
 from audit import services as audit
 from audit.models import AuditAction
+from audit.services import create_audited, update_versioned
 from cases.models import (
     AssessmentStatus,
+    Child,
     Context,
     ContextAssessment,
     ContextPlan,
     PlanGoal,
     PlanResponse,
 )
-from cases.services.common import acting_agency, create_audited, require, update_versioned
 
 ASSESSMENT_FIELDS = (
     "strengths",
@@ -87,7 +89,7 @@ def set_plan_children(user, plan: ContextPlan, children) -> ContextPlan:
     children = _check_children(user, plan.context, children)
     before = sorted(plan.children.values_list("pk", flat=True))
     # Children the user cannot see stay linked: they are not this user's to remove.
-    hidden = list(plan.children.exclude(pk__in=policy.visible_children(user).values("pk")))
+    hidden = list(plan.children.exclude(pk__in=Child.objects.visible_to(user).values("pk")))
     plan.children.set(children + hidden)
     after = sorted(plan.children.values_list("pk", flat=True))
     if before != after:

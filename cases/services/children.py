@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from accounts import policy
+from access import policy
+from access import services as access_services
+from access.models import BreakGlassGrant
+from access.policy import acting_agency, require
 from audit import services as audit
 from audit.models import AuditAction
-from cases.models import BreakGlassGrant, Child, ChildAlias, ChildName, Involvement, PeerLink
-from cases.services.common import acting_agency, create_audited, require, update_versioned
+from audit.services import create_audited, update_versioned
+from cases.models import Child, ChildAlias, ChildName, Involvement, PeerLink
 from jobs import outbox
 
 EDITABLE_CHILD_FIELDS = (
@@ -103,33 +105,13 @@ def add_peer_link(user, child: Child, other: Child, **fields) -> PeerLink:
 def break_glass(user, *, reference: str, date_of_birth: date, reason: str, hours: int) -> BreakGlassGrant | None:
     """Open a record outside the user's agencies in an emergency. The caller must know the exact
     reference and date of birth; None (and no grant) when they do not match."""
-    if not policy.can(user, "break_glass"):
-        raise PermissionDenied("Your role cannot use emergency access.")
+    require(user, "break_glass", message="Your role cannot use emergency access.")
     child = Child.objects.filter(reference__iexact=reference.strip(), date_of_birth=date_of_birth).first()
     if child is None:
         audit.record(
             user, AuditAction.DENIED, object_type="cases.child", detail={"break_glass": "no match"}, reason=reason
         )
         return None
-    grant = BreakGlassGrant.objects.create(
-        user=user, child=child, reason=reason, expires_at=policy.break_glass_expiry(hours)
-    )
-    policy.forget(user)  # so this user object sees the child at once
-    audit.record(user, AuditAction.BREAK_GLASS, obj=child, reason=reason, detail={"grant": grant.pk, "hours": hours})
+    grant = access_services.open_emergency_access(user, child, reason=reason, hours=hours)
     outbox.enqueue("cases.tasks.notify_dpo_of_break_glass", grant.pk)
-    return grant
-
-
-@transaction.atomic
-def review_break_glass(user, grant: BreakGlassGrant, *, note: str, revoke: bool) -> BreakGlassGrant:
-    if not policy.can(user, "review_break_glass", grant):
-        raise PermissionDenied("Only a data protection officer can review emergency access.")
-    before = audit.snapshot(grant)
-    grant.reviewed_by = user
-    grant.reviewed_at = timezone.now()
-    grant.review_note = note
-    if revoke and grant.revoked_at is None:
-        grant.revoked_at = timezone.now()
-    grant.save()
-    audit.record_write(user, AuditAction.UPDATE, grant, before=before, after=audit.snapshot(grant))
     return grant

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from access.policy import acting_agency, require
+from audit.services import create_audited
 from cases.models import Child, ChronologyEvent, Context, Family
-from cases.services.common import acting_agency, create_audited, require
 from cases.signals import event_recorded
 
 SUBJECT_RULES = {

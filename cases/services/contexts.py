@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
+from access.policy import acting_agency, require
 from audit import services as audit
 from audit.models import AuditAction
+from audit.services import create_audited, update_versioned
 from cases.models import Child, Context, ContextLink, Involvement
-from cases.services.common import acting_agency, create_audited, require, update_versioned
 
 EDITABLE_CONTEXT_FIELDS = (
     "name",

@@ -7,9 +7,10 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts import policy
+from access import policy
+from access.policy import acting_agency, require
+from audit.services import create_audited, update_versioned
 from cases.models import Adult, Child, Family, FamilyFact, FamilyMember, Involvement
-from cases.services.common import acting_agency, create_audited, require, update_versioned
 
 EDITABLE_FAMILY_FIELDS = ("name", "postcode", "area")
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from access.policy import acting_agency, require
+from audit.services import create_audited, update_versioned
 from cases.models import Child, ChronologyEvent, Context, EventKind, Referral, ReferralDecision, ReferralStatus
-from cases.services.common import acting_agency, create_audited, require, update_versioned
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from cases import queries, services
 from cases.forms.assessments import (

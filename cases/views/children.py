@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from audit.models import AuditAction
 from cases import queries, services

@@ -24,7 +24,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts import policy
+from access import policy
 from cases.forms.chronology import ChronologyEventForm, ChronologyFilterForm
 from cases.models import Child, ChronologyEvent, Context, Family
 from cases.queries import CHRONOLOGY_PAGE, ChronologyFilter

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from cases import queries, services
 from cases.forms.contexts import CONTEXT_LIST_KINDS, ContextForm, ContextKindForm

@@ -8,17 +8,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from audit.models import AuditAction
 from cases import queries
 from cases.forms.families import AdultForm, FamilyChildForm, FamilyEditForm, FamilyFactForm, FamilyForm
 from cases.models import Child, Family
 from cases.services import families as family_services
-from cases.services.common import StaleVersion
 from cases.views.chronology import build_chronology, chronology_endpoint
 from interventions.queries_work import interventions_for
 from safeguarding.http import not_found
+from safeguarding.services import StaleVersion
 
 CONFLICT_MESSAGE = (
     "Someone else changed this family while you were editing it. Your changes have not been saved. "

@@ -14,30 +14,29 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, VisibleRecordField
 from audit import services as audit
 from audit.models import AuditAction
-from cases.api.common import (
-    FORBIDDEN_RESPONSE,
-    INVALID_RESPONSE,
-    NOT_FOUND_RESPONSE,
-    CaseViewSet,
-    UserSummarySerializer,
-    VisibleRecordField,
-    not_found,
-    parse_id,
-)
 from cases.models import Child
 from cohorts.models import ChildTier, DecisionOutcome, Nomination, NominationStatus, Tier, TierDecision
 from cohorts.services import decisions as services
 from cohorts.services import fairness as fairness_service
 from interventions.models import PanelMeeting
+from safeguarding.api import (
+    FORBIDDEN_RESPONSE,
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    UserSummarySerializer,
+    not_found,
+    parse_id,
+)
 
 CHILD_MESSAGE = "Choose a young person you can see"
 
 
 def _child_cohort_scope(user):
-    return policy.visible_children(user).values("pk")
+    return Child.objects.visible_to(user).values("pk")
 
 
 # Nominations ------------------------------------------------------------------------------------
@@ -100,7 +99,7 @@ class NominationFilterSerializer(serializers.Serializer):
         responses={201: NominationSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
     ),
 )
-class NominationViewSet(CaseViewSet):
+class NominationViewSet(AccessViewSet):
     model = Nomination
     serializer_class = NominationSerializer
 
@@ -231,7 +230,7 @@ CHANGED_MESSAGE = "This is no longer what is proposed for the young person: read
         },
     ),
 )
-class TierDecisionViewSet(CaseViewSet):
+class TierDecisionViewSet(AccessViewSet):
     model = TierDecision
     serializer_class = TierDecisionSerializer
 
@@ -304,7 +303,7 @@ class ChildTierFilterSerializer(serializers.Serializer):
         responses={200: ChildTierSerializer(many=True), 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
     ),
 )
-class ChildTierViewSet(CaseViewSet):
+class ChildTierViewSet(AccessViewSet):
     model = ChildTier
     serializer_class = ChildTierSerializer
 
@@ -408,7 +407,7 @@ def report_data(report: fairness_service.FairnessReport) -> dict:
         responses={200: FairnessSerializer, 404: NOT_FOUND_RESPONSE},
     ),
 )
-class FairnessViewSet(CaseViewSet):
+class FairnessViewSet(AccessViewSet):
     model = Child
     serializer_class = FairnessSerializer
     pagination_class = None

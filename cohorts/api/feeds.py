@@ -13,13 +13,16 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet
 from audit import services as audit
-from cases.api.common import (
+from cohorts.models import FeedImport, MatchReview, ReviewStatus
+from cohorts.services import feed_recovery
+from cohorts.services import feeds as services
+from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
-    CaseViewSet,
     UserSummarySerializer,
     created,
     field_errors,
@@ -27,9 +30,6 @@ from cases.api.common import (
     not_found,
     parse_id,
 )
-from cohorts.models import FeedImport, MatchReview, ReviewStatus
-from cohorts.services import feed_recovery
-from cohorts.services import feeds as services
 
 
 class FeedSerializer(serializers.ModelSerializer):
@@ -147,7 +147,7 @@ class ResolveSerializer(serializers.Serializer):
     )
 
 
-class _FeedsViewSet(CaseViewSet):
+class _FeedsViewSet(AccessViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.may = policy.can(request.user, "manage_feeds")

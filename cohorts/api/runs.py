@@ -12,14 +12,17 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet
 from audit import services as audit
 from cases import queries
-from cases.api.common import (
+from cases.models import Child
+from cohorts.models import CohortRun, CohortSettings, RunKind, RunTrigger, Suggestion
+from cohorts.services import runs as run_services
+from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
-    CaseViewSet,
     created,
     forbidden,
     not_found,
@@ -27,9 +30,6 @@ from cases.api.common import (
     parse_id,
     path_id,
 )
-from cases.models import Child
-from cohorts.models import CohortRun, CohortSettings, RunKind, RunTrigger, Suggestion
-from cohorts.services import runs as run_services
 
 VIEW_MESSAGE = "Only caseworkers, police officers and managers can see the cohort."
 RUN_MESSAGE = "Only managers can ask for a recalculation."
@@ -149,7 +149,7 @@ def _context_names(user, suggestions) -> dict[int, str]:
         responses={201: RunSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
     ),
 )
-class CohortRunViewSet(CaseViewSet):
+class CohortRunViewSet(AccessViewSet):
     model = CohortRun
     serializer_class = RunSerializer
 
@@ -198,7 +198,7 @@ class CohortRunViewSet(CaseViewSet):
         responses={200: SuggestionSerializer, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE},
     ),
 )
-class CohortSuggestionViewSet(CaseViewSet):
+class CohortSuggestionViewSet(AccessViewSet):
     model = Suggestion
     serializer_class = SuggestionSerializer
 

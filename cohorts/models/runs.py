@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from cases.models import Child
 from cohorts.models.fields import IntRowsField
 
 
@@ -94,9 +95,7 @@ class SuggestionQuerySet(models.QuerySet):
         return self.filter(run__in=chain).exclude(Exists(newer))
 
     def visible_to(self, user) -> "SuggestionQuerySet":
-        from accounts import policy
-
-        return self.filter(child__in=policy.visible_children(user).values("pk"))
+        return self.filter(child__in=Child.objects.visible_to(user).values("pk"))
 
 
 class Suggestion(models.Model):

@@ -11,12 +11,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
+from access.policy import acting_agency, require
 from accounts.models import Notification
 from audit import services as audit
 from audit.models import AuditAction
 from cases.models import Child
-from cases.services.common import acting_agency, require
 from cohorts.models import (
     ChildTier,
     CohortSettings,

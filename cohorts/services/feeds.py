@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
 from accounts.models import Membership, Role
 from audit import services as audit
 from audit.models import AuditAction

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from audit.models import AuditAction
 from cases import queries
@@ -70,7 +70,7 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
         return not_found(request)
     show = request.GET.get("show") if request.GET.get("show") in VIEWS else "tiers"
     tier = request.GET.get("tier") if request.GET.get("tier") in Tier.values else ""
-    visible = policy.visible_children(user).values("pk")
+    visible = Child.objects.visible_to(user).values("pk")
     suggestions_on = CohortSettings.load().suggestions_enabled
     tiers = ChildTier.objects.filter(child__in=visible)
     suggestions = Suggestion.objects.current().filter(child__in=visible).exclude(tier="")

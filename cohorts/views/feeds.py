@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from cases.models import Child, FamilyMember
 from cohorts.forms.feeds import FeedUploadForm, ReviewDecisionForm

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from cases import queries
 from cohorts.forms.runs import RunRequestForm

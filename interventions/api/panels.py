@@ -16,16 +16,21 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet
 from accounts.models import Agency, User
+from accounts.serializers import AgencySummarySerializer
 from audit import services as audit
 from audit.models import AuditAction
-from cases.api.common import (
+from cases.models import Child, Context
+from interventions import queries_panels as queries
+from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting, Task
+from interventions.services import panels as services
+from interventions.services import tasks as task_services
+from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
-    AgencySummarySerializer,
-    CaseViewSet,
     UserSummarySerializer,
     created,
     forbidden,
@@ -33,11 +38,6 @@ from cases.api.common import (
     parse_id,
     path_id,
 )
-from cases.models import Child, Context
-from interventions import queries_panels as queries
-from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting, Task
-from interventions.services import panels as services
-from interventions.services import tasks as task_services
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
@@ -201,7 +201,7 @@ def _meeting_detail(user, meeting: PanelMeeting) -> dict:
         responses={200: PanelMeetingDetailSerializer, 404: NOT_FOUND_RESPONSE},
     ),
 )
-class PanelMeetingViewSet(CaseViewSet):
+class PanelMeetingViewSet(AccessViewSet):
     model = PanelMeeting
     serializer_class = PanelMeetingSerializer
 
@@ -303,7 +303,7 @@ class ActionFilterSerializer(serializers.Serializer):
         responses={200: PanelActionSerializer(many=True), 400: INVALID_RESPONSE},
     ),
 )
-class PanelActionViewSet(CaseViewSet):
+class PanelActionViewSet(AccessViewSet):
     model = PanelAction
     serializer_class = PanelActionSerializer
 
@@ -348,7 +348,7 @@ class PanelActionViewSet(CaseViewSet):
         summary="Open tasks for you and your agency, overdue first", responses={200: TaskSerializer(many=True)}
     ),
 )
-class TaskViewSet(CaseViewSet):
+class TaskViewSet(AccessViewSet):
     model = Task
     serializer_class = TaskSerializer
 

@@ -17,21 +17,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, VisibleRecordField
 from audit import services as audit
 from audit.models import AuditAction
-from cases.api.common import (
-    FORBIDDEN_RESPONSE,
-    INVALID_RESPONSE,
-    NOT_FOUND_RESPONSE,
-    CaseViewSet,
-    UserSummarySerializer,
-    VisibleRecordField,
-    created,
-    not_found,
-    not_in_future,
-    parse_id,
-)
 from cases.models import Child, Context, ContextKind
 from interventions.models import (
     DisruptionAction,
@@ -44,9 +33,19 @@ from interventions.models import (
     SourceEvaluation,
 )
 from interventions.services import police as services
+from safeguarding.api import (
+    FORBIDDEN_RESPONSE,
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    UserSummarySerializer,
+    created,
+    not_found,
+    not_in_future,
+    parse_id,
+)
 
 
-class PoliceViewSet(CaseViewSet):
+class PoliceViewSet(AccessViewSet):
     """Police-only: 404 for everyone signed in who is not a police officer."""
 
     def initial(self, request, *args, **kwargs):

@@ -1,6 +1,6 @@
 """/api/v1/interventions/ and /api/v1/family-plans/: interventions for a child, family or context
 (close one with its outcome at .../close/), and individualised family outcome plans (goals at
-.../goals/, reviews at .../reviews/). Same rules as the case-record API (cases/api/common.py):
+.../goals/, reviews at .../reviews/). Same rules as the case-record API (access/api.py):
 hidden records answer 404, versioned records carry an ETag and PATCH needs If-Match."""
 
 from __future__ import annotations
@@ -12,29 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts import policy
+from access import policy
+from access.api import AccessViewSet, VisibleRecordField
 from accounts.models import User
+from accounts.serializers import AgencyField
 from audit import services as audit
-from cases.api.common import (
-    ETAG_HEADER,
-    FORBIDDEN_RESPONSE,
-    IF_MATCH_HEADER,
-    INVALID_RESPONSE,
-    NOT_FOUND_RESPONSE,
-    OPTIONAL_IF_MATCH_HEADER,
-    PRECONDITION_REQUIRED_RESPONSE,
-    AgencyField,
-    CaseViewSet,
-    UserSummarySerializer,
-    VisibleRecordField,
-    created,
-    expected_version,
-    forbidden,
-    not_found,
-    optional_expected_version,
-    stale_response,
-    with_etag,
-)
 from cases.models import Child, Context, Family
 from interventions.models import (
     FamilyPlan,
@@ -47,6 +29,23 @@ from interventions.models import (
 )
 from interventions.queries_work import INTERVENTION_RELATED, period_counts
 from interventions.services import work as services
+from safeguarding.api import (
+    ETAG_HEADER,
+    FORBIDDEN_RESPONSE,
+    IF_MATCH_HEADER,
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    OPTIONAL_IF_MATCH_HEADER,
+    PRECONDITION_REQUIRED_RESPONSE,
+    UserSummarySerializer,
+    created,
+    expected_version,
+    forbidden,
+    not_found,
+    optional_expected_version,
+    stale_response,
+    with_etag,
+)
 
 TYPE_MESSAGE = "Choose a type of intervention from the list"
 
@@ -170,7 +169,7 @@ def _stale_intervention():
         },
     ),
 )
-class InterventionViewSet(CaseViewSet):
+class InterventionViewSet(AccessViewSet):
     """Interventions follow their subject: you see those for the children, families and contexts you see."""
 
     model = Intervention
@@ -356,7 +355,7 @@ class FamilyPlanDetailSerializer(FamilyPlanSerializer):
         },
     ),
 )
-class FamilyPlanViewSet(CaseViewSet):
+class FamilyPlanViewSet(AccessViewSet):
     """Individualised family outcome plans, visible with their family."""
 
     model = FamilyPlan

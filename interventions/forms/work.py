@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
-from accounts import policy
+from access import policy
 from accounts.models import Agency, Membership
 from cases.forms.contexts import PlainEnglishForm, radios, text
 from interventions.models import GoalProgress, InterventionStatus, InterventionType

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts import policy
+from access import policy
 from cases.models.common import VersionedModel
 
 

@@ -3,10 +3,11 @@ actions, tasks, and the police-only work on perpetrators and places (disruption,
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
+from cases import visibility
 from cases.models.common import VersionedModel
 
 ONE_SUBJECT = (
@@ -39,7 +40,7 @@ class InterventionStatus(models.TextChoices):
 
 class InterventionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "InterventionQuerySet":
-        return self.filter(policy.subject_visibility(user))
+        return self.filter(visibility.subject_visible(user))
 
     def delivered_between(self, start, end) -> "InterventionQuerySet":
         """Interventions under way at any point in [start, end] (started by the end, not ended before the start)."""
@@ -92,7 +93,7 @@ class Intervention(VersionedModel):
 
 class FamilyPlanQuerySet(models.QuerySet):
     def visible_to(self, user) -> "FamilyPlanQuerySet":
-        return self.filter(family__in=policy.visible_families(user).values("pk"))
+        return self.filter(visibility.family_visible(user, "family"))
 
 
 class FamilyPlan(VersionedModel):
@@ -164,7 +165,14 @@ class Panel(models.Model):
 
 class PanelMeetingQuerySet(models.QuerySet):
     def visible_to(self, user) -> "PanelMeetingQuerySet":
-        return self.filter(policy.panel_meeting_visibility(user))
+        """Seen by the chair and by case-holding staff of the agencies present or the panel's chair
+        agency. Who was discussed is shown only where the viewer can see that child."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        agencies = policy.caseload_agencies(user)
+        # Exists, not a join over agencies present, so a meeting is never listed twice.
+        present = PanelMeeting.agencies_present.through.objects.filter(panelmeeting=OuterRef("pk"), agency__in=agencies)
+        return self.filter(Q(chair=user) | Q(Exists(present)) | Q(panel__chair_agency__in=agencies))
 
 
 class PanelMeeting(VersionedModel):

@@ -1,6 +1,6 @@
 """Writes for multi-agency panels: meetings, agenda items and owned, dated actions.
 
-Each function checks the policy, validates, writes and audits (cases.services.common helpers)."""
+Each function checks the policy, validates, writes and audits (access.policy.require, audit.services.create_audited)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
+from access.policy import require
 from accounts.models import Agency, Membership, Role
 from audit import services as audit
 from audit.models import AuditAction
+from audit.services import create_audited
 from cases.models import Child, Context
-from cases.services.common import create_audited, require
 from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting
 
 

@@ -15,12 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from access.policy import require
 from accounts.models import Agency, AgencyKind, Membership, Role
 from audit import services as audit
 from audit.models import AuditAction
 from cases.models import Child, Context, ContextKind, EventKind, Reliability
 from cases.services.chronology import add_event
-from cases.services.common import StaleVersion, require
 from interventions.models import (
     DisruptionAction,
     DisruptionKind,
@@ -29,6 +29,7 @@ from interventions.models import (
     IntelligenceShare,
     PersonOfConcern,
 )
+from safeguarding.services import StaleVersion
 
 __all__ = [
     "StaleVersion",

@@ -11,9 +11,9 @@ from django.utils import timezone
 from accounts.models import Membership
 from audit import services as audit
 from audit.models import AuditAction
+from audit.services import create_audited
 from cases.models import ChronologyEvent, Involvement
 from cases.models.chronology import EventKind
-from cases.services.common import create_audited
 from interventions.models import Task, TaskKind, TaskStatus
 
 RETURN_HOME_INTERVIEW_HOURS = 72

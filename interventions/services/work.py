@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import policy
+from access import policy
+from access.policy import require
 from accounts.models import Membership
 from audit import services as audit
 from audit.models import AuditAction
-from cases.services.common import create_audited, require, update_versioned
+from audit.services import create_audited, update_versioned
 from interventions.models import (
     FamilyPlan,
     FamilyPlanGoal,

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy
+from access import policy
 from accounts.models import Agency
 from audit import services as audit
 from audit.models import AuditAction

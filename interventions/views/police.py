@@ -1,6 +1,6 @@
 """Police pages: persons of concern, disruption actions, graded intelligence and sharing.
 
-Every page is for police officers of a police agency only (accounts.policy.is_police); everyone
+Every page is for police officers of a police agency only (access.policy.is_police); everyone
 else, including other roles in a police agency, gets 404 as if the page did not exist. Children,
 locations and contexts linked to these records are shown only where the officer can see them.
 """
@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from audit.models import AuditAction
 from cases.models import Child, Context

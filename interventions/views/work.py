@@ -15,11 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts import policy
+from access import policy
 from audit import services as audit
 from cases import queries
 from cases.models import Context, Family
-from cases.services import StaleVersion
 from cases.views.contexts import apply_service_errors
 from interventions import queries_work
 from interventions.forms.work import (
@@ -33,6 +32,7 @@ from interventions.forms.work import (
 from interventions.models import Intervention
 from interventions.services import work as services
 from safeguarding.http import not_found
+from safeguarding.services import StaleVersion
 
 INTERVENTIONS_PER_PAGE = 25
 CONFLICT_MESSAGE = (

@@ -1,6 +1,6 @@
 """Platform routes: home, sign-in, the child record basics, audit and admin (the API is in api.py)."""
 
-from cases.models import BreakGlassGrant
+from access.models import BreakGlassGrant
 from interventions.models import InterventionType, Panel
 from tests.matrix import (
     ANONYMOUS,

@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts import policy
+from access import policy
 from accounts.models import Agency, Membership, User
 from audit import services as audit
 from audit.models import AuditAction

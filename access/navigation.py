@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts import policy
+from access import policy
 
 
 def navigation_for(request: HttpRequest) -> list[dict]:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts.navigation import navigation_for
+from access.navigation import navigation_for
 
 
 def service(request: HttpRequest) -> dict:

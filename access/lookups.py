@@ -1,0 +1,90 @@
+"""Audited reads that raise: the one way a view or endpoint gets a record about a person.
+
+`read_or_404` finds a record through the access policy, records the read and returns it; a
+record the user may not see (or that does not exist: the two look the same) records the refusal
+and raises Http404. The refusal's audit row survives the 404 because requests are not wrapped in
+one transaction (services are atomic on their own; docs/architecture.md). Lists, searches and
+exports record the ids they returned with `shown`, `searched` and `exported`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from access import policy
+from audit import services as audit
+from audit.models import AuditAction
+from safeguarding.api import parse_id
+
+M = TypeVar("M", bound=Model)
+
+
+def _visible(user: Any, source: type[M] | QuerySet[M]) -> QuerySet[M]:
+    if isinstance(source, QuerySet):
+        return source
+    return source.objects.visible_to(user)  # type: ignore[attr-defined]
+
+
+def get_or_404(user: Any, source: type[M] | QuerySet[M], pk: Any) -> M:
+    """The record `pk` of `source` (a model, read through its `visible_to(user)`, or a queryset
+    built from it) if this user may see it. Otherwise the refusal is audited and Http404 raised;
+    a malformed id raises Http404 with nothing to audit."""
+    object_id = parse_id(pk)
+    if object_id is None:
+        raise Http404
+    queryset = _visible(user, source)
+    obj = queryset.filter(pk=object_id).first()
+    if obj is None:
+        audit.record_denied(user, queryset.model, object_id)
+        raise Http404
+    return policy.mark_visible(user, obj)
+
+
+def read_or_404(
+    user: Any, source: type[M] | QuerySet[M], pk: Any, *, basis: str = "", shown: Iterable[Any] = (), reason: str = ""
+) -> M:
+    """`get_or_404`, and the read recorded."""
+    obj = get_or_404(user, source, pk)
+    note_read(user, obj, basis=basis, shown=shown, reason=reason)
+    return obj
+
+
+def note_read(user: Any, obj: Model, *, basis: str = "", shown: Iterable[Any] = (), reason: str = "") -> None:
+    """Record a read of a record already found through the policy. `shown` names the children the
+    page also showed (so the DPO's "who has seen this child" includes them), in the same event."""
+    shown_ids = list(shown)
+    audit.record(
+        user,
+        AuditAction.READ,
+        obj=obj,
+        subjects=shown_ids,
+        subject_type="cases.child" if shown_ids else "",
+        detail={"basis": basis} if basis else None,
+        reason=reason,
+    )
+
+
+def shown(user: Any, model: type[Model], objects: Iterable[Any], *, what: str) -> None:
+    """Record the records a list, page or fragment showed (objects or ids)."""
+    ids = [getattr(item, "pk", item) for item in objects]
+    audit.record_list(user, model, ids, what=what)
+
+
+def page_of(user: Any, queryset: QuerySet[M], number: Any, *, per_page: int, what: str) -> Page:
+    """One page of a visible queryset, with the rows it showed recorded."""
+    page = Paginator(queryset, per_page).get_page(number)
+    shown(user, queryset.model, page.object_list, what=what)
+    return page
+
+
+def searched(user: Any, model: type[Model], criteria: dict[str, Any], results: Sequence[Any]) -> None:
+    audit.record_search(user, model, criteria, [getattr(item, "pk", item) for item in results])
+
+
+def exported(user: Any, model: type[Model], objects: Iterable[Any], *, what: str) -> None:
+    audit.record_export(user, model, [getattr(item, "pk", item) for item in objects], what=what)

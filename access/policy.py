@@ -1,0 +1,211 @@
+"""The access policy: who may see and do what. The rules table behind `can(...)` is here, and so
+are the building blocks every domain app's `visible_to(user)` is made of.
+
+A user sees a child when:
+- one of their agencies has an active involvement with the child and their membership there is a
+  case-holding role (mentors, outreach officers, DPOs and administrators hold none), or
+- they hold an active access grant to that child (a named mentor, a seconded officer), or
+- they hold active emergency (break-the-glass) access to it (reason given, time-limited, reviewed
+  by the DPO).
+Contexts and families are visible through their children or an involvement of the user's agencies
+(the domain apps say how, with `visibility.Subject`). A record the user may not see does not exist
+for them: views answer 404, never 403, so nobody learns that it exists (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from access.principal import NOBODY as NOBODY_PRINCIPAL
+from access.principal import forget, principal
+from access.visibility import Subject, VisibleVia
+from accounts.models import Agency, AgencyKind, Membership, Role
+
+__all__ = ["can", "forget", "require", "visible_via"]
+
+# Roles whose holders see the children their agency works with.
+CASELOAD_ROLES = frozenset(
+    {Role.CASEWORKER, Role.POLICE_OFFICER, Role.VOLUNTARY_WORKER, Role.MENTORING_COORDINATOR, Role.MANAGER}
+)
+# Roles that may record facts about a child they can see.
+EDITOR_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.VOLUNTARY_WORKER, Role.MANAGER})
+# Roles that may open a record in an emergency (break the glass).
+BREAK_GLASS_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
+BREAK_GLASS_MAX_HOURS = 24
+# Roles that work with the cohort: suggestions, nominations and tiers of the children they can see.
+COHORT_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
+
+
+# Who the user is --------------------------------------------------------------------------------
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    return principal(user).roles
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return bool(principal(user).roles & set(roles))
+
+
+def caseload_agencies(user: Any) -> list[int]:
+    """Ids of the agencies where the user holds a case-holding role."""
+    return sorted({agency for role, _kind, agency in principal(user).memberships if role in CASELOAD_ROLES})
+
+
+def managed_agencies(user: Any) -> list[int]:
+    """Ids of the agencies where the user is a manager."""
+    return sorted({agency for role, _kind, agency in principal(user).memberships if role == Role.MANAGER})
+
+
+def granted_children(user: Any) -> tuple[frozenset[int], frozenset[int]]:
+    """Ids of the children under an access grant, and under active emergency access."""
+    found = principal(user)
+    return found.granted, found.emergency
+
+
+def is_police(user: Any) -> bool:
+    """Police-only records (intelligence, persons of concern, disruption) are for police officers
+    of a police agency, and nobody else."""
+    return any(
+        role == Role.POLICE_OFFICER and kind == AgencyKind.POLICE for role, kind, _agency in principal(user).memberships
+    )
+
+
+# Visibility building blocks ---------------------------------------------------------------------
+
+
+def nothing() -> Q:
+    return Q(pk__in=[])
+
+
+def visible_via(user: Any, field: str, subject: Subject) -> Q:
+    """Rows whose `field` points at a `subject` record the user may see (`pk` for the record
+    itself), as one correlated EXISTS per ground: cheaper to build and to plan than
+    `field__in=visible_...`, and an `IN (visible ...)` under an OR would make PostgreSQL compute
+    every record the user can see (benchmarks/README.md)."""
+    found = principal(user)
+    if found is NOBODY_PRINCIPAL:
+        return nothing()
+    granted = sorted(found.granted | found.emergency)
+    return Q(VisibleVia(field, subject, caseload_agencies(user), granted, timezone.localdate()))
+
+
+def mark_visible(user: Any, obj: Any) -> Any:
+    """Note on a record just read through `visible_to(user)` that this user may see it."""
+    obj._access_visible_to = user.pk
+    return obj
+
+
+def _visible(user: Any, obj: Any) -> bool:
+    """The record is in its own model's `visible_to(user)`."""
+    if getattr(obj, "_access_visible_to", None) == user.pk:
+        return True  # read through visible_to(user) in this request: no need to ask again
+    return bool(type(obj).objects.visible_to(user).filter(pk=obj.pk).exists())
+
+
+# The rules table --------------------------------------------------------------------------------
+
+Rule = Callable[[Any, Any], bool]
+
+
+def _role(*roles: str) -> Rule:
+    return lambda user, _obj: has_role(user, *roles)
+
+
+def _editor_who_sees(user: Any, obj: Any) -> bool:
+    return has_role(user, *EDITOR_ROLES) and _visible(user, obj)
+
+
+def _can_decide_tier(user: Any, child: Any) -> bool:
+    return has_role(user, Role.MANAGER, Role.CASEWORKER) and _visible(user, child)
+
+
+def _can_withdraw_nomination(user: Any, nomination: Any) -> bool:
+    """Withdrawing an open cohort nomination: whoever may decide the child's tier, or the person
+    who made it while they may still nominate the child. Not a tier change: only a panel decision
+    changes a tier."""
+    if _can_decide_tier(user, nomination.child):
+        return True
+    return nomination.nominated_by_id == user.pk and _editor_who_sees(user, nomination.child)
+
+
+def _can_update_panel_action(user: Any, action: Any) -> bool:
+    """A panel action's owner, or a manager of the agency that owns it."""
+    return action.owner_id == user.pk or action.owner_agency_id in managed_agencies(user)
+
+
+RULES: dict[str, Rule] = {
+    # Case records: see them through visible_to; record facts about them with an editing role.
+    "view_child": _visible,
+    "change_child": _editor_who_sees,
+    "add_child": _role(*EDITOR_ROLES),
+    "view_context": _visible,
+    "change_context": _editor_who_sees,
+    "add_context": _role(*EDITOR_ROLES),
+    "view_family": _visible,
+    "change_family": _editor_who_sees,
+    "add_family": _role(*EDITOR_ROLES),
+    "view_referral": _visible,
+    "decide_referral": lambda user, obj: has_role(user, Role.CASEWORKER, Role.MANAGER) and _visible(user, obj),
+    "see_caseload": _role(*CASELOAD_ROLES, Role.MENTOR),
+    "break_glass": _role(*BREAK_GLASS_ROLES),
+    # Police-only records: intelligence, persons of concern, disruption.
+    "police_work": lambda user, _obj: is_police(user),
+    # Panels, actions and tasks.
+    "run_panel": _role(Role.MANAGER, Role.CASEWORKER),
+    "update_panel_action": _can_update_panel_action,
+    "oversee_panel_actions": _role(Role.MANAGER),
+    "close_task": _visible,
+    # Cohorts. Suggestions about a child are shown only where the child is visible; aggregates
+    # (counts, fairness) are partnership-wide for managers and the DPO.
+    "view_cohort": _role(*COHORT_ROLES),
+    "nominate": _editor_who_sees,
+    "decide_tier": _can_decide_tier,
+    "withdraw_nomination": _can_withdraw_nomination,
+    "manage_feeds": _role(Role.MANAGER),
+    "run_cohort": _role(Role.MANAGER),
+    "view_fairness": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
+    "switch_suggestions": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
+    # Oversight and configuration: no case content.
+    "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
+    "review_break_glass": _role(Role.DATA_PROTECTION_OFFICER),
+    "view_access_grants": _role(Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMIN),
+    "manage_access_grants": _role(Role.SYSTEM_ADMIN),
+    "administer": _role(Role.SYSTEM_ADMIN),
+}
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return RULES[action](user, obj)
+
+
+def require(user: Any, action: str, obj: Any = None, message: str = "You cannot do this.") -> None:
+    """For services: PermissionDenied unless the policy allows `action`."""
+    if not can(user, action, obj):
+        raise PermissionDenied(message)
+
+
+def acting_agency(user: Any, agency: Agency | None = None) -> Agency:
+    """The agency a record is made on behalf of: one the user records case information for (the
+    first by default)."""
+    memberships = Membership.objects.active().filter(user=user, role__in=EDITOR_ROLES).select_related("agency")
+    if agency is not None:
+        if not memberships.filter(agency=agency).exists():
+            raise ValidationError({"source_agency": "Choose one of your own agencies"})
+        return agency
+    membership = memberships.first()
+    if membership is None:
+        raise PermissionDenied("You are not a member of an agency that records case information.")
+    return membership.agency
+
+
+def break_glass_expiry(hours: int) -> datetime:
+    return timezone.now() + timedelta(hours=min(hours, BREAK_GLASS_MAX_HOURS))

@@ -1,0 +1,109 @@
+"""Writes of the access layer: access grants to one child, and emergency access. Each checks
+the policy, validates, writes and audits in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from access import policy
+from access.models import AccessGrant, BreakGlassGrant
+from access.principal import forget
+from audit import services as audit
+from audit.models import AuditAction
+
+MAX_GRANT_DAYS = 366
+
+
+@transaction.atomic
+def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: date | None) -> AccessGrant:
+    """Let `grantee` (a named mentor, a seconded officer) see one child until `ends_on` (inclusive),
+    for a reason. Refused: an inactive grantee, an end date in the past or more than a year
+    ahead, no reason, or an overlapping grant to the same child."""
+    policy.require(actor, "manage_access_grants", message="Only a system administrator can grant access.")
+    reason = (reason or "").strip()
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if grantee is None or not grantee.is_active:
+        errors["user"] = "Choose an active user"
+    if not reason:
+        errors["reason"] = "Enter why this person needs to see this young person's record"
+    if ends_on is None:
+        errors["ends_on"] = "Enter the last day the access works"
+    elif ends_on < today:
+        errors["ends_on"] = "The last day must be today or in the future"
+    elif (ends_on - today).days > MAX_GRANT_DAYS:
+        errors["ends_on"] = "Access can be granted for at most a year at a time"
+    if not errors and AccessGrant.objects.active().filter(user=grantee, child=child).exists():
+        errors["user"] = "This person already has access to this young person's record"
+    if errors:
+        raise ValidationError(errors)
+    # Lock the grantee's open grants so two administrators cannot both add one.
+    list(AccessGrant.objects.select_for_update().filter(user=grantee, child=child, ended_at__isnull=True))
+    if AccessGrant.objects.active().filter(user=grantee, child=child).exists():
+        raise ValidationError({"user": "This person already has access to this young person's record"})
+    grant = AccessGrant(user=grantee, child=child, reason=reason, starts_on=today, ends_on=ends_on, granted_by=actor)
+    grant.full_clean()
+    grant.save()
+    audit.record_write(actor, AuditAction.CREATE, grant, before=None, after=audit.snapshot(grant), reason=reason)
+    audit.record(actor, AuditAction.GRANT, obj=child, reason=reason, detail={"grant": grant.pk, "user": grantee.pk})
+    forget(grantee)
+    return grant
+
+
+@transaction.atomic
+def end_access_grant(actor: Any, grant: AccessGrant, *, reason: str) -> AccessGrant:
+    """End a grant now (it stops working at once), with a reason."""
+    policy.require(actor, "manage_access_grants", message="Only a system administrator can end access.")
+    current = AccessGrant.objects.select_for_update().get(pk=grant.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"end_reason": "Enter why the access is ending"})
+    if current.ended_at is not None:
+        raise ValidationError({"end_reason": "This access has already ended"})
+    before = audit.snapshot(current)
+    current.ended_at = timezone.now()
+    current.ended_by = actor
+    current.end_reason = reason
+    current.save()
+    audit.record_write(actor, AuditAction.UPDATE, current, before=before, after=audit.snapshot(current), reason=reason)
+    audit.record(
+        actor,
+        AuditAction.GRANT_ENDED,
+        object_type="cases.child",
+        object_id=current.child_id,
+        reason=reason,
+        detail={"grant": current.pk, "user": current.user_id},
+    )
+    forget(current.user)
+    return current
+
+
+@transaction.atomic
+def open_emergency_access(user: Any, child: Any, *, reason: str, hours: int) -> BreakGlassGrant:
+    """Emergency access to one child the user found by its exact reference and date of birth."""
+    policy.require(user, "break_glass", message="Your role cannot use emergency access.")
+    grant = BreakGlassGrant.objects.create(
+        user=user, child=child, reason=reason, expires_at=policy.break_glass_expiry(hours)
+    )
+    forget(user)  # so this user object sees the child at once
+    audit.record(user, AuditAction.BREAK_GLASS, obj=child, reason=reason, detail={"grant": grant.pk, "hours": hours})
+    return grant
+
+
+@transaction.atomic
+def review_emergency_access(user: Any, grant: BreakGlassGrant, *, note: str, revoke: bool) -> BreakGlassGrant:
+    policy.require(user, "review_break_glass", grant, "Only a data protection officer can review emergency access.")
+    before = audit.snapshot(grant)
+    grant.reviewed_by = user
+    grant.reviewed_at = timezone.now()
+    grant.review_note = note
+    if revoke and grant.revoked_at is None:
+        grant.revoked_at = timezone.now()
+    grant.save()
+    audit.record_write(user, AuditAction.UPDATE, grant, before=before, after=audit.snapshot(grant))
+    return grant

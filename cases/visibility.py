@@ -1,0 +1,58 @@
+"""How case records reach the access policy: the subjects it decides on (children, contexts,
+families) and the `visible_to(user)` filters built from them, for this app's QuerySets and for the
+apps above that hold records about a child, context or family."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from access import policy
+from access.visibility import Subject
+
+CHILD = Subject("child", involvements="cases.Involvement", column="child_id")
+CONTEXT = Subject(
+    "context",
+    involvements="cases.Involvement",
+    column="context_id",
+    members="cases.ContextLink",
+    members_column="context_id",
+    children=CHILD,
+)
+FAMILY = Subject(
+    "family",
+    involvements="cases.Involvement",
+    column="family_id",
+    members="cases.FamilyMember",
+    members_column="family_id",
+    children=CHILD,
+)
+
+
+def child_visible(user: Any, field: str = "pk") -> Q:
+    """Rows whose `field` is a child the user may see."""
+    return policy.visible_via(user, field, CHILD)
+
+
+def context_visible(user: Any, field: str = "pk") -> Q:
+    """A context is visible when one of the user's agencies works with it, or when it is linked to
+    a child the user can see (its page then lists only the children the user can see)."""
+    return policy.visible_via(user, field, CONTEXT)
+
+
+def family_visible(user: Any, field: str = "pk") -> Q:
+    """A family is visible to those who can see one of its children or whose agency works with it."""
+    return policy.visible_via(user, field, FAMILY)
+
+
+def subject_visible(user: Any) -> Q:
+    """Records about a child, a family or a context (chronology events, interventions): visible
+    with their subject."""
+    return child_visible(user, "child") | family_visible(user, "family") | context_visible(user, "context")
+
+
+def referral_visible(user: Any) -> Q:
+    if not user.is_authenticated:
+        return policy.nothing()
+    return child_visible(user, "child") | context_visible(user, "context") | Q(referred_by=user)

@@ -1,0 +1,198 @@
+"""What every JSON API view shares, whatever its app: answers for records that are missing or
+forbidden, versions (ETag / If-Match), service errors as field errors, and the schema vocabulary.
+
+The access-aware base class (lookups through the policy, audited) is `access.api.AccessViewSet`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+ID_PATTERN = re.compile(r"[0-9]{1,18}")
+IF_MATCH_PATTERN = re.compile(r'\s*(?:W/)?"([0-9]{1,9})"\s*')
+
+NOT_FOUND = "Not found."
+IF_MATCH_REQUIRED = (
+    "Send an If-Match header holding the ETag from your last read of this record (for example "
+    'If-Match: "3"), so that nobody\'s changes are overwritten without them knowing.'
+)
+IF_MATCH_MALFORMED = 'If-Match must hold exactly one ETag of this record, like "3".'
+STALE = (
+    "Someone else changed this record since you read it. Your changes have not been saved. "
+    "Check the current record (in 'current'), then send your changes again with its ETag."
+)
+
+
+# Ids and answers -------------------------------------------------------------------------------
+
+
+def parse_id(value: Any) -> int | None:
+    """A database id from a URL or query string; None for anything malformed (which answers 404)."""
+    text = str(value)
+    return int(text) if ID_PATTERN.fullmatch(text) else None
+
+
+def not_found() -> Response:
+    """404 for a record that does not exist or that the user may not see; the two look the same."""
+    return Response({"detail": NOT_FOUND}, status=404)
+
+
+def forbidden(message: str) -> Response:
+    return Response({"detail": message}, status=403)
+
+
+# Versions --------------------------------------------------------------------------------------
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def with_etag(response: Response, obj) -> Response:
+    response["ETag"] = etag(obj.version)
+    return response
+
+
+def expected_version(request: Request) -> int | Response:
+    """The version the client last read, from If-Match; or the 428/400 answer when it is missing."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return Response({"detail": IF_MATCH_REQUIRED}, status=428)
+    match = IF_MATCH_PATTERN.fullmatch(header)
+    if match is None:
+        return Response({"detail": IF_MATCH_MALFORMED}, status=400)
+    return int(match.group(1))
+
+
+def optional_expected_version(request: Request) -> int | Response | None:
+    """Like `expected_version`, for writes where If-Match is optional: None when it is absent."""
+    if not request.headers.get("If-Match", "").strip():
+        return None
+    return expected_version(request)
+
+
+def created(obj, data: dict, location: str) -> Response:
+    response = Response(data, status=201, headers={"Location": location})
+    if hasattr(obj, "version"):
+        with_etag(response, obj)
+    return response
+
+
+# Errors ----------------------------------------------------------------------------------------
+
+
+def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
+    """A service's ValidationError as the API's 400 body: {"field": ["message", ...]}."""
+    if hasattr(error, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): messages
+            for name, messages in error.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+
+# Fields ----------------------------------------------------------------------------------------
+
+
+def not_in_future(value: date | None) -> None:
+    if value and value > timezone.localdate():
+        raise serializers.ValidationError("The date must be today or in the past")
+
+
+def check_date_range(attrs: dict, since: str = "since", until: str = "until", instance=None) -> None:
+    start = attrs.get(since, getattr(instance, since, None))
+    end = attrs.get(until, getattr(instance, until, None))
+    if start and end and end < start:
+        raise serializers.ValidationError({until: ["The end date must be the same as or after the start date"]})
+
+
+# Shared read-only shapes -----------------------------------------------------------------------
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class InvolvementSerializer(serializers.Serializer):
+    agency = serializers.CharField(source="agency.name")
+    is_lead_agency = serializers.BooleanField()
+    started_on = serializers.DateField()
+    ended_on = serializers.DateField(allow_null=True)
+    lead_professional = UserSummarySerializer(allow_null=True)
+
+
+# Schema vocabulary -----------------------------------------------------------------------------
+
+ErrorSerializer = inline_serializer("Error", {"detail": serializers.CharField()})
+FieldErrorsSerializer = inline_serializer(
+    "FieldErrors",
+    {
+        "field_name": serializers.ListField(
+            child=serializers.CharField(), help_text="Each invalid field maps to a list of messages."
+        ),
+        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
+    },
+)
+
+NOT_FOUND_RESPONSE = OpenApiResponse(ErrorSerializer, description="No such record, or you may not see it.")
+FORBIDDEN_RESPONSE = OpenApiResponse(
+    ErrorSerializer, description="You may see the record but your role cannot do this (or not signed in)."
+)
+INVALID_RESPONSE = OpenApiResponse(FieldErrorsSerializer, description="Bad input: field errors; nothing saved.")
+PRECONDITION_REQUIRED_RESPONSE = OpenApiResponse(
+    ErrorSerializer, description="If-Match is missing: send the ETag from your last read of the record."
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 412],
+    description='The record\'s version, like "3". Send it back in If-Match when you change the record.',
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag from your last read of the record, like "3". Required: 428 without it, '
+    "412 (with the current record) when someone else saved since.",
+)
+OPTIONAL_IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Optional: the ETag from your last read, like "3"; 412 (with the current record) when stale.',
+)
+
+
+@functools.cache
+def stale_response(serializer_class) -> OpenApiResponse:
+    return OpenApiResponse(
+        inline_serializer(
+            f"Stale{serializer_class.__name__.removesuffix('Serializer')}",
+            {"detail": serializers.CharField(), "current": serializer_class()},
+        ),
+        description="Someone else saved the record since your If-Match version: nothing saved; the current record.",
+    )
+
+
+def path_id(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH, description=description)
