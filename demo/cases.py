@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from faker import Faker
 from guardian.shortcuts import assign_perm
 
-from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import Child, Involvement
 from cases.services import rebuild_search_names
+from demo import accounts as accounts_demo
 
 CHILD_COUNT = 300
 AREAS = ("Riverton Central", "Riverton North", "Riverton East", "Riverton South", "Harbourside", "Westmoor")
