@@ -58,11 +58,19 @@ class SystemAdminOnly(admin.ModelAdmin):
         audit.record_write(request.user, action, obj, before=before, after=audit.snapshot(obj))
 
     def save_formset(self, request, form, formset, change):
+        # The forms' instances already hold the submitted values: read the rows as they are before
+        # the save. Deleting clears an instance's pk, so remember which row each instance was.
+        pk_of = {id(each.instance): each.instance.pk for each in formset.initial_forms}
+        stored = formset.model._default_manager.in_bulk([pk for pk in pk_of.values() if pk is not None])
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
             audit.record_write(request.user, AuditAction.CREATE, obj, before=None, after=audit.snapshot(obj))
         for obj, _fields in formset.changed_objects:
-            audit.record_write(request.user, AuditAction.UPDATE, obj, before=None, after=audit.snapshot(obj))
+            before = audit.snapshot(stored[obj.pk])
+            audit.record_write(request.user, AuditAction.UPDATE, obj, before=before, after=audit.snapshot(obj))
+        for obj in formset.deleted_objects:
+            row = stored[pk_of[id(obj)]]
+            audit.record_write(request.user, AuditAction.DELETE, row, before=audit.snapshot(row), after=None)
 
 
 class MembershipInline(admin.TabularInline):

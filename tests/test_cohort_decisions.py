@@ -572,7 +572,7 @@ def test_demo_decisions(settings, db):
     nomination, and one nomination waits; loading again adds nothing."""
     from django.core.management import call_command
 
-    from cohorts.demo_decisions import load_demo_decisions
+    from demo.decisions import load_demo_decisions
 
     settings.DEMO = True
     call_command("seed_demo")

@@ -404,7 +404,7 @@ def test_nightly_task_runs_the_whole_city_as_of_today(city):
 
 
 def test_demo_cohort_loads_once_and_publishes_a_run(partnership):
-    from cohorts.demo import load_demo_cohort
+    from demo.cohorts import load_demo_cohort
     from tests.factories import ChildFactory
 
     for n in range(1, 4):

@@ -648,8 +648,8 @@ def test_api_family_plan(client_for, partnership):
 def test_demo_interventions_match_the_briefing_and_are_idempotent(settings):
     from django.core.management import call_command
 
-    from accounts import demo as accounts_demo
-    from interventions import demo_work
+    from demo import accounts as accounts_demo
+    from demo import interventions as demo_work
 
     settings.DEMO = True
     call_command("seed_demo")

@@ -431,9 +431,9 @@ def test_api_meeting_agenda_and_actions(client_for, partnership):
 
 
 def test_demo_panels_seed(settings):
-    from accounts import demo as accounts_demo
-    from cases import demo as cases_demo
-    from interventions import demo_panels
+    from demo import accounts as accounts_demo
+    from demo import cases as cases_demo
+    from demo import panels as demo_panels
 
     settings.DEMO = True
     today = timezone.localdate()

@@ -582,10 +582,10 @@ QUERY_COUNTS = {
 
 
 def test_demo_police_records_are_coherent_idempotent_and_police_only():
-    from accounts import demo as accounts_demo
-    from cases import demo as cases_demo
-    from cases import demo_story
-    from interventions import demo_police
+    from demo import accounts as accounts_demo
+    from demo import cases as cases_demo
+    from demo import police as demo_police
+    from demo import story as demo_story
 
     today = timezone.localdate()
     agencies = accounts_demo.seed_agencies()

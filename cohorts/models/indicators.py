@@ -184,7 +184,11 @@ class ScoringModel(models.Model):
 
 
 class CohortSettings(models.Model):
-    """One row: the switch that turns automatic suggestions off. Nominations and decisions stay."""
+    """One row: the switch that turns automatic suggestions off. Nominations and decisions stay.
+
+    Migration 0008 creates the row; only services.decisions.set_suggestions_enabled writes to it."""
+
+    ROW_ID = 1
 
     suggestions_enabled = models.BooleanField(default=True)
     changed_by = models.ForeignKey(
@@ -201,4 +205,9 @@ class CohortSettings(models.Model):
 
     @classmethod
     def load(cls) -> "CohortSettings":
-        return cls.objects.get_or_create(pk=1)[0]
+        """The settings, read only: never writes. Without the row (a flushed test database) the
+        defaults, unsaved."""
+        try:
+            return cls.objects.get(pk=cls.ROW_ID)
+        except cls.DoesNotExist:
+            return cls(pk=cls.ROW_ID)

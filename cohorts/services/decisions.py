@@ -279,8 +279,7 @@ def set_suggestions_enabled(user, enabled: bool, reason: str) -> CohortSettings:
     require(user, "switch_suggestions", None, "You cannot switch suggestions on or off.")
     reason = _reason(reason, "Enter why you are switching suggestions " + ("on" if enabled else "off"), 1000)
     with transaction.atomic():
-        CohortSettings.load()
-        settings_row = CohortSettings.objects.select_for_update().get(pk=1)
+        settings_row = CohortSettings.objects.select_for_update().get_or_create(pk=CohortSettings.ROW_ID)[0]
         if settings_row.suggestions_enabled == enabled:
             raise ValidationError({"enabled": "Suggestions are already " + ("on" if enabled else "off")})
         before = audit.snapshot(settings_row)

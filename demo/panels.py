@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import Child, Context
+from demo import accounts as accounts_demo
 from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting, Task, TaskKind
 
 PANEL_NAME = "Weekly exploitation panel"

@@ -12,7 +12,7 @@ from accounts.models import User
 from cases.models import Child
 from cohorts.models import NominationStatus, Suggestion, Tier, TierDecision
 from cohorts.services import decisions as services
-from interventions.demo_panels import PANEL_NAME
+from demo.panels import PANEL_NAME
 from interventions.models import AgendaItem, PanelMeeting
 
 CONFIRM_REASON = (

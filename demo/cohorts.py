@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Child, FamilyMember
-from cohorts.models import CohortRun, Observation, RunKind, RunTrigger
+from cohorts.models import Observation, RunKind, RunTrigger
 from cohorts.services import runs
 
 SOURCE_PREFIX = "demo-"
@@ -74,7 +74,3 @@ def load_demo_cohort() -> int:
         run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL, as_of=today, enqueue=False)
     runs.execute_run(run.pk)
     return len(rows)
-
-
-def has_published_run() -> bool:
-    return CohortRun.objects.current_full() is not None

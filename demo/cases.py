@@ -7,10 +7,10 @@ from django.utils import timezone
 from faker import Faker
 
 from access.models import AccessGrant
-from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import Child, Involvement
 from cases.services import rebuild_search_names
+from demo import accounts as accounts_demo
 
 CHILD_COUNT = 300
 AREAS = ("Riverton Central", "Riverton North", "Riverton East", "Riverton South", "Harbourside", "Westmoor")

@@ -2,15 +2,15 @@
 Station Lodge hotel, warning notices, a closure notice, hotel visits and graded intelligence, one
 report shared with partners as a sanitised summary. Synthetic only: made-up people and places.
 
-Run after cases.demo_story (it needs the demo contexts). Idempotent: a second run adds nothing."""
+Run after demo.story (it needs the demo contexts). Idempotent: a second run adds nothing."""
 
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef
 
-from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import Child, ChronologyEvent, Context, ContextLink, EventKind, Involvement
+from demo import accounts as accounts_demo
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
 from interventions.services.police import age_on, reliability_of
 

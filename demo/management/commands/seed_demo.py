@@ -3,12 +3,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import demo as accounts_demo
-from cases import demo as cases_demo
-from cases import demo_story
-from cohorts import demo as cohorts_demo
-from cohorts import demo_decisions
-from interventions import demo_panels, demo_police, demo_work
+from demo import accounts as accounts_demo
+from demo import cases as cases_demo
+from demo import cohorts as cohorts_demo
+from demo import decisions as demo_decisions
+from demo import interventions as demo_work
+from demo import panels as demo_panels
+from demo import police as demo_police
+from demo import story as demo_story
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import Child, Context, Family, Involvement
+from demo import accounts as accounts_demo
 from interventions.defaults import ensure_intervention_types
 from interventions.models import Intervention, InterventionStatus, InterventionType
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from faker import Faker
 
-from accounts import demo as accounts_demo
 from accounts.models import Agency, User
 from cases.models import (
     Adult,
@@ -27,6 +26,7 @@ from cases.models import (
     Referral,
     ReferralDecision,
 )
+from demo import accounts as accounts_demo
 
 MARKER = "PG-DEMO1"
 
