@@ -192,7 +192,7 @@ TABLES = (
     "cases_contextplan_children",
     "cases_plangoal",
     "cases_planresponse",
-    "cases_childuserobjectpermission",
+    "access_accessgrant",
 )
 
 
@@ -845,16 +845,21 @@ class City:
         )
 
     def grants(self) -> None:
-        """The mentor persona holds object-level grants on a few mentees."""
-        from django.contrib.auth.models import Permission
+        """The mentor persona holds access grants to a few mentees, for a year from today."""
+        from datetime import timedelta
 
-        permission = Permission.objects.get(content_type__app_label="cases", codename="view_child")
+        from django.utils import timezone
+
+        today = timezone.localdate()
         mentor = self.user_ids["mentor"]
         mentees = self.rng.sample(range(1, self.children + 1), 12)
         self.load.copy(
-            "cases_childuserobjectpermission",
-            ("id", "content_object_id", "permission_id", "user_id"),
-            [(pk, child, permission.pk, mentor) for pk, child in enumerate(mentees, start=1)],
+            "access_accessgrant",
+            ("id", "user_id", "child_id", "reason", "starts_on", "ends_on", "created_at", "end_reason"),
+            [
+                (pk, mentor, child, "Named mentor", today, today + timedelta(days=365), timezone.now(), "")
+                for pk, child in enumerate(mentees, start=1)
+            ],
         )
 
 

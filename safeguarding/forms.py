@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -92,3 +93,34 @@ class GovukForm(forms.Form):
                         else ("select" if "govuk-select" in widget.attrs["class"] else "input")
                     )
                     widget.attrs["class"] += f" govuk-{suffix}--error"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on a form: each message on its field when the form has that
+    field (after `rename`), otherwise at the top of the error summary."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = (rename or {}).get(name, name)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+STALE_EDIT_MESSAGE = (
+    "Someone else changed this {what} while you were editing it. Your changes have not been saved. "
+    "Check the current version below, then save again."
+)
+
+
+def stale_edit_form(
+    form_class: type[forms.Form], posted: Any, current_version: int, *, what: str, **kwargs: Any
+) -> Any:
+    """The form shown after a save found the record changed by someone else: everything the user
+    typed is kept, the hidden version now points at the saved record (so a deliberate second save
+    goes through), and the error summary says what happened."""
+    data = posted.copy()
+    data["version"] = str(current_version)
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    form.add_error(None, STALE_EDIT_MESSAGE.format(what=what))
+    return form
