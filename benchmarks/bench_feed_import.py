@@ -154,7 +154,7 @@ def make_feed(path: str, total: int, today: date) -> dict:
     counts = {"identifier": 0, "name_dob_postcode": 0, "adult": 0, "new": 0, "uncertain": 0}
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        from cohorts.models import FEED_HEADER
+        from feeds.models import FEED_HEADER
 
         writer.writerow(FEED_HEADER)
         for n in range(total):
@@ -245,8 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.utils import timezone
 
     from accounts.models import User
-    from cohorts.models import FeedImport, MatchReview, Observation
+    from cohorts.models import Observation
     from cohorts.services import feeds
+    from feeds.models import FeedImport, MatchReview
 
     call_command("migrate", verbosity=0)
     settings.CELERY_TASK_ALWAYS_EAGER = False  # queue the recalculation (memory broker); do not run it here

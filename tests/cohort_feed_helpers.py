@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cohorts.models import FEED_HEADER
+from feeds.models import FEED_HEADER
 
 
 def feed_csv(rows: list[dict], *, header=FEED_HEADER, bom: bool = False) -> bytes:

@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
-from cohorts.models import FeedImport, FeedStatus, MatchReview, Observation, ReviewStatus
+from cohorts.models import Observation
 from cohorts.services import feeds
+from feeds.models import FeedImport, FeedStatus, MatchReview, ReviewStatus
 from tests.cohort_feed_helpers import feed_csv, media, row, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_the_feed_detail_offers_the_decision_and_the_error_report(
     assert "1 of 2 rows have errors. Nothing has been applied." in html
     assert "Apply the 1 valid rows" in html and "Do not apply this file" in html
     assert reverse("cohorts:feed_errors", args=[feed_with_errors.pk]) in html
-    assert AuditEvent.objects.filter(action=AuditAction.READ, object_type="cohorts.feedimport").exists()
+    assert AuditEvent.objects.filter(action=AuditAction.READ, object_type="feeds.feedimport").exists()
 
 
 def test_the_apply_button_applies_the_valid_rows(manager_client, feed_with_errors, django_capture_on_commit_callbacks):

@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
 from cases.models import Child
-from cohorts.models import FeedImport, FeedRow, FeedStatus, Observation, RowStatus
+from cohorts.models import Observation
 from cohorts.services import feed_recovery, feeds
+from feeds.models import FeedImport, FeedRow, FeedStatus, RowStatus
 from jobs.models import OutboxMessage
 from tests.cohort_feed_helpers import feed_csv, media, row, upload  # noqa: F401
 from tests.factories import MembershipFactory, UserFactory
@@ -109,7 +110,7 @@ def test_a_stalled_import_can_be_tried_again_and_then_completes(
     assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["r-1", "r-2"]
     assert Child.objects.filter(given_name="Newperson").count() == 1
     assert not feed_recovery.is_stalled(feed)
-    event = AuditEvent.objects.get(object_type="cohorts.feedimport", detail__decision="retry")
+    event = AuditEvent.objects.get(object_type="feeds.feedimport", detail__decision="retry")
     assert (event.user, event.action, event.detail["stalled_status"]) == (manager, AuditAction.UPDATE, "matching")
 
 
@@ -123,7 +124,7 @@ def test_a_stalled_import_can_be_abandoned_and_the_file_uploaded_again(
     assert feed.message.startswith(f"Abandoned by {manager.get_full_name()} on ")
     assert "Nothing was applied" in feed.message
     assert AuditEvent.objects.filter(
-        object_type="cohorts.feedimport", object_id=str(feed.pk), detail__decision="abandoned", user=manager
+        object_type="feeds.feedimport", object_id=str(feed.pk), detail__decision="abandoned", user=manager
     ).exists()
     assert not OutboxMessage.objects.filter(task_name=feeds.IMPORT_TASK).exclude(args=[feed.pk]).exists()
     # The duplicate check lets the same file through now, and this time it imports.

@@ -7,8 +7,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from cohorts.models import CohortRun, FeedImport, FeedStatus, RunStatus, Suggestion
+from cohorts.models import CohortRun, RunStatus, Suggestion
 from cohorts.services import feeds
+from feeds.models import FeedImport, FeedStatus
 from jobs.models import OutboxMessage
 from tests.cohort_feed_helpers import feed_csv, row, upload
 from tests.test_worker import start_worker_process, wait_for

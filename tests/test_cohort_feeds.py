@@ -11,18 +11,9 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
 from cases.models import Adult, Child, FamilyMember
-from cohorts.models import (
-    CohortRun,
-    FeedImport,
-    FeedRow,
-    FeedStatus,
-    Household,
-    Observation,
-    RowStatus,
-    RunStatus,
-    Suggestion,
-)
+from cohorts.models import CohortRun, Observation, RunStatus, Suggestion
 from cohorts.services import feeds
+from feeds.models import FeedImport, FeedRow, FeedStatus, Household, RowStatus
 from jobs.models import OutboxMessage
 from tests.cohort_feed_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
 
@@ -65,7 +56,7 @@ def test_a_wrong_header_names_the_missing_and_unexpected_columns(manager, media)
 
 
 def test_columns_in_another_order_are_refused(manager, media):  # noqa: F811
-    from cohorts.models import FEED_HEADER
+    from feeds.models import FEED_HEADER
 
     header = (FEED_HEADER[1], FEED_HEADER[0], *FEED_HEADER[2:])
     assert refused(manager, feed_csv([], header=header)).startswith("The columns must be in this order: source_system,")
@@ -98,7 +89,7 @@ def test_a_byte_order_mark_is_allowed_and_the_upload_is_audited(run_feed, partne
     feed = run_feed(feed_csv([row("r-1", partnership.council_child)], bom=True))
     assert feed.status == FeedStatus.APPLIED and feed.rows_applied == 1
     event = (
-        AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="cohorts.feedimport", user=manager)
+        AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="feeds.feedimport", user=manager)
         .order_by("id")
         .first()
     )

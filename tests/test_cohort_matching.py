@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
-from cohorts.models import FeedRow, FeedStatus, Household, MatchReview, Observation, ReviewStatus, RowStatus
+from cohorts.models import Observation
 from cohorts.services import feeds
+from feeds.models import FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
 from tests.cohort_feed_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
 from tests.factories import ChildFactory
 

@@ -27,9 +27,9 @@ from cases.api.common import (
     not_found,
     parse_id,
 )
-from cohorts.models import FeedImport, MatchReview, ReviewStatus
 from cohorts.services import feed_recovery
 from cohorts.services import feeds as services
+from feeds.models import FeedImport, MatchReview, ReviewStatus
 
 
 class FeedSerializer(serializers.ModelSerializer):

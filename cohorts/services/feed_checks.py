@@ -8,8 +8,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from cases.models.children import validate_nhs_number, validate_upn
-from cohorts.models import FEED_HEADER, FeedRow
 from cohorts.services.matching import clean_identifier
+from feeds.models import FEED_HEADER, FeedRow
 
 MAX_LENGTHS = tuple(FeedRow._meta.get_field(name).max_length for name in FEED_HEADER)
 LIMITS = dict(zip(FEED_HEADER, MAX_LENGTHS, strict=True))

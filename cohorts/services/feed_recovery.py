@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from audit import services as audit
 from audit.models import AuditAction
-from cohorts.models import FeedImport, FeedRow, FeedStatus, RowStatus
 from cohorts.services.feeds import APPLY_TASK, IMPORT_TASK, RUNNING, require_feed
+from feeds.models import FeedImport, FeedRow, FeedStatus, RowStatus
 from jobs import outbox
 
 NOT_RUNNING = "This import is not running, so there is nothing to try again or abandon."

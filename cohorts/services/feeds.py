@@ -29,20 +29,7 @@ from accounts.models import Membership, Role
 from audit import services as audit
 from audit.models import AuditAction
 from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
-from cohorts.models import (
-    FEED_HEADER,
-    FeedImport,
-    FeedRow,
-    FeedStatus,
-    Household,
-    IndicatorDefinition,
-    MatchReview,
-    Observation,
-    ReviewStatus,
-    RowStatus,
-    RunKind,
-    RunTrigger,
-)
+from cohorts.models import IndicatorDefinition, Observation, RunKind, RunTrigger
 from cohorts.services.feed_checks import _MISSING, LIMITS, MAX_LENGTHS, check_person, parse_date
 from cohorts.services.matching import (
     Outcome,
@@ -52,6 +39,7 @@ from cohorts.services.matching import (
     match_child,
     person_key,
 )
+from feeds.models import FEED_HEADER, FeedImport, FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
 from jobs import outbox
 
 logger = logging.getLogger(__name__)

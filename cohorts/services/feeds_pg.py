@@ -21,7 +21,6 @@ from datetime import date
 import psycopg2
 from django.db import DatabaseError, DataError, connection, transaction
 
-from cohorts.models import FEED_HEADER, FeedImport, FeedStatus, MatchReview
 from cohorts.services.feed_checks import LIMITS, PERSON_FIELDS, check_birth, check_person, parse_date, person_is_valid
 from cohorts.services.matching import (
     ChildIndex,
@@ -36,6 +35,7 @@ from cohorts.services.matching import (
     match_child,
     normalise_postcode,
 )
+from feeds.models import FEED_HEADER, FeedImport, FeedStatus, MatchReview
 
 PERSON_COLUMNS = ", ".join(PERSON_FIELDS)
 # One text key per person (the 7 columns joined by the unit separator): joins on one column get

@@ -19,10 +19,10 @@ from accounts import policy
 from audit import services as audit
 from cases.models import Child, FamilyMember
 from cohorts.forms.feeds import FeedUploadForm, ReviewDecisionForm
-from cohorts.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
 from cohorts.services import feed_recovery
 from cohorts.services import feeds as services
 from cohorts.services.matching import clean_identifier, normalise_postcode
+from feeds.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
 from safeguarding.http import not_found
 
 FEEDS_SHOWN = 50

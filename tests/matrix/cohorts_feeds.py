@@ -2,7 +2,7 @@
 feeds of their own agencies: the manager (youth justice) sees a feed uploaded for youth justice.
 Lists answer 403 to everyone else; a feed or review answers 404 to anyone who may not see it."""
 
-from cohorts.models import FeedImport, FeedRow, FeedStatus, MatchReview, RowStatus
+from feeds.models import FeedImport, FeedRow, FeedStatus, MatchReview, RowStatus
 from tests.matrix import Expect, expect
 
 FEED_NAME = "matrix-secret-feed.csv"

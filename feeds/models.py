@@ -1,4 +1,7 @@
-"""Data feeds: CSV extracts from agency systems, staged, validated, matched and applied."""
+"""Data feeds: CSV extracts from agency systems, staged, validated, matched and applied.
+
+These models were first part of the cohorts app; they keep its tables (`db_table`), so moving them
+here changed no table and no data (feeds/migrations/0001_initial.py)."""
 
 from django.conf import settings
 from django.db import models
@@ -59,7 +62,7 @@ class FeedImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     # A running import whose job reports nothing for settings.FEED_STALL_MINUTES has stopped
-    # responding (its worker died): cohorts.services.feed_recovery lets a manager retry or abandon it.
+    # responding (its worker died): feeds.services.recovery lets a manager retry or abandon it.
     progress_at = models.DateTimeField(default=timezone.now, help_text="When the import job last reported progress.")
     abandoned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -67,6 +70,7 @@ class FeedImport(models.Model):
     abandoned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "cohorts_feedimport"
         ordering = ["-created_at", "-id"]
         constraints = [
             # A file counts as imported once; a rejected or failed attempt may be uploaded again.
@@ -134,6 +138,7 @@ class FeedRow(models.Model):
     )
 
     class Meta:
+        db_table = "cohorts_feedrow"
         ordering = ["feed", "line_number"]
         constraints = [models.UniqueConstraint(fields=["feed", "line_number"], name="unique_feed_line")]
         indexes = [models.Index(fields=["feed", "status"], name="feed_row_status_idx")]
@@ -150,6 +155,7 @@ class Household(models.Model):
     family = models.ForeignKey("cases.Family", on_delete=models.CASCADE, related_name="source_households")
 
     class Meta:
+        db_table = "cohorts_household"
         constraints = [
             models.UniqueConstraint(fields=["source_system", "household_ref"], name="unique_source_household")
         ]
@@ -185,6 +191,7 @@ class MatchReview(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "cohorts_matchreview"  # and its rows: cohorts_matchreview_rows
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "created_at"])]
 
