@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from accounts.models import User
     from cohorts.models import Observation
-    from cohorts.services import feeds
+    from feeds import services as feeds
     from feeds.models import FeedImport, MatchReview
 
     call_command("migrate", verbosity=0)

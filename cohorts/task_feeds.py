@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from cohorts.services import feeds
+from feeds import services as feeds
 
 
 @shared_task(name="cohorts.import_feed")

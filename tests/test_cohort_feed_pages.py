@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
 from cohorts.models import Observation
-from cohorts.services import feeds
+from feeds import services
 from feeds.models import FeedImport, FeedStatus, MatchReview, ReviewStatus
 from tests.cohort_feed_helpers import feed_csv, media, row, upload  # noqa: F401
 
@@ -74,7 +74,7 @@ def test_the_feed_list_query_count_does_not_grow(manager_client, partnership, dj
 def feed_with_errors(partnership, django_capture_on_commit_callbacks, media):  # noqa: F811
     rows = [row("ok", partnership.council_child), row("bad", partnership.council_child, indicator_code="nope")]
     with django_capture_on_commit_callbacks(execute=True):
-        feed = feeds.upload_feed(partnership.users["manager"], upload(feed_csv(rows)))
+        feed = services.upload_feed(partnership.users["manager"], upload(feed_csv(rows)))
     feed.refresh_from_db()
     return feed
 
@@ -114,7 +114,7 @@ def review(partnership, django_capture_on_commit_callbacks, media):  # noqa: F81
     child = partnership.council_child
     rows = [row("r-1", child, postcode="ZZ1 1ZZ")]
     with django_capture_on_commit_callbacks(execute=True):
-        feeds.upload_feed(partnership.users["manager"], upload(feed_csv(rows)))
+        services.upload_feed(partnership.users["manager"], upload(feed_csv(rows)))
     return MatchReview.objects.get()
 
 

@@ -14,8 +14,9 @@ from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
 from cases.models import Child
 from cohorts.models import Observation
-from cohorts.services import feed_recovery, feeds
+from feeds import services
 from feeds.models import FeedImport, FeedRow, FeedStatus, RowStatus
+from feeds.services.applying import Applier
 from jobs.models import OutboxMessage
 from tests.cohort_feed_helpers import feed_csv, media, row, upload  # noqa: F401
 from tests.factories import MembershipFactory, UserFactory
@@ -40,7 +41,7 @@ def kill_worker_while_applying(monkeypatch):
     def die(*_args, **_kwargs):
         raise WorkerKilled
 
-    monkeypatch.setattr(feeds.Applier, "families_for", die)
+    monkeypatch.setattr(Applier, "families_for", die)
     return monkeypatch.undo
 
 
@@ -74,9 +75,9 @@ def dead_import(manager, partnership, media, kill_worker_while_applying):  # noq
             row("r-2", given_name="Newperson", family_name="Example", date_of_birth="2012-05-01"),
         ]
     )
-    feed = feeds.upload_feed(manager, upload(content))
+    feed = services.upload_feed(manager, upload(content))
     with pytest.raises(WorkerKilled):
-        feeds.import_feed(feed.pk)
+        services.import_feed(feed.pk)
     kill_worker_while_applying()
     feed = FeedImport.objects.get()
     assert feed.status == FeedStatus.MATCHING, "the job died mid-import and nobody marked the feed"
@@ -88,28 +89,28 @@ def test_a_dead_import_applied_nothing_and_blocks_the_same_file(dead_import, man
     assert not Observation.objects.exists()
     assert not FeedRow.objects.exists()
     assert not Child.objects.filter(given_name="Newperson").exists()
-    with pytest.raises(feeds.DuplicateFeed):
-        feeds.upload_feed(manager, upload(dead_import.file.open("rb").read(), "again.csv"))
+    with pytest.raises(services.DuplicateFeed):
+        services.upload_feed(manager, upload(dead_import.file.open("rb").read(), "again.csv"))
 
 
 def test_a_stalled_import_can_be_tried_again_and_then_completes(
     dead_import, manager, partnership, django_capture_on_commit_callbacks
 ):
-    assert feed_recovery.is_stalled(dead_import)
+    assert services.is_stalled(dead_import)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        feed_recovery.retry_feed(manager, dead_import)
+        services.retry_feed(manager, dead_import)
     assert len(callbacks) == 1, "the job is queued through the outbox, sent when the transaction commits"
     assert FeedImport.objects.get().status == FeedStatus.QUEUED
     with django_capture_on_commit_callbacks(execute=True):
         callbacks[0]()
-    message = OutboxMessage.objects.get(task_name=feeds.IMPORT_TASK, sent_at__isnull=False)
+    message = OutboxMessage.objects.get(task_name=services.IMPORT_TASK, sent_at__isnull=False)
     assert message.args == [dead_import.pk]
     feed = FeedImport.objects.get()
     assert feed.status == FeedStatus.APPLIED
     assert (feed.rows_total, feed.rows_applied, feed.people_created) == (2, 2, 1)
     assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["r-1", "r-2"]
     assert Child.objects.filter(given_name="Newperson").count() == 1
-    assert not feed_recovery.is_stalled(feed)
+    assert not services.is_stalled(feed)
     event = AuditEvent.objects.get(object_type="feeds.feedimport", detail__decision="retry")
     assert (event.user, event.action, event.detail["stalled_status"]) == (manager, AuditAction.UPDATE, "matching")
 
@@ -117,7 +118,7 @@ def test_a_stalled_import_can_be_tried_again_and_then_completes(
 def test_a_stalled_import_can_be_abandoned_and_the_file_uploaded_again(
     dead_import, manager, django_capture_on_commit_callbacks
 ):
-    feed = feed_recovery.abandon_feed(manager, dead_import)
+    feed = services.abandon_feed(manager, dead_import)
     feed.refresh_from_db()
     assert feed.status == FeedStatus.FAILED
     assert feed.abandoned_by == manager and feed.abandoned_at is not None and feed.finished_at is not None
@@ -126,16 +127,16 @@ def test_a_stalled_import_can_be_abandoned_and_the_file_uploaded_again(
     assert AuditEvent.objects.filter(
         object_type="feeds.feedimport", object_id=str(feed.pk), detail__decision="abandoned", user=manager
     ).exists()
-    assert not OutboxMessage.objects.filter(task_name=feeds.IMPORT_TASK).exclude(args=[feed.pk]).exists()
+    assert not OutboxMessage.objects.filter(task_name=services.IMPORT_TASK).exclude(args=[feed.pk]).exists()
     # The duplicate check lets the same file through now, and this time it imports.
     with django_capture_on_commit_callbacks(execute=True):
-        again = feeds.upload_feed(manager, upload(feed.file.open("rb").read(), "again.csv"))
+        again = services.upload_feed(manager, upload(feed.file.open("rb").read(), "again.csv"))
     again.refresh_from_db()
     assert again.pk != feed.pk and again.status == FeedStatus.APPLIED and again.rows_applied == 2
     # Abandoned means abandoned: it cannot be tried again.
     with pytest.raises(ValidationError) as error:
-        feed_recovery.retry_feed(manager, feed)
-    assert error.value.messages == [feed_recovery.NOT_RUNNING]
+        services.retry_feed(manager, feed)
+    assert error.value.messages == [services.NOT_RUNNING]
 
 
 def test_a_stalled_apply_of_the_valid_rows_is_tried_again_with_the_uploaders_choice(
@@ -148,20 +149,20 @@ def test_a_stalled_apply_of_the_valid_rows_is_tried_again_with_the_uploaders_cho
     child = partnership.council_child
     content = feed_csv([row("good-1", child), row("bad-1", child, indicator_code="vibes")])
     with django_capture_on_commit_callbacks(execute=True):
-        feed = feeds.upload_feed(manager, upload(content))
+        feed = services.upload_feed(manager, upload(content))
     feed.refresh_from_db()
     assert feed.status == FeedStatus.NEEDS_DECISION
-    feeds.choose_apply_valid(manager, feed)  # its job is run here, as the worker runs it
-    monkeypatch.setattr(feeds.Applier, "families_for", lambda *_a, **_k: (_ for _ in ()).throw(WorkerKilled()))
+    services.choose_apply_valid(manager, feed)  # its job is run here, as the worker runs it
+    monkeypatch.setattr(Applier, "families_for", lambda *_a, **_k: (_ for _ in ()).throw(WorkerKilled()))
     with pytest.raises(WorkerKilled):
-        feeds.apply_valid(feed.pk)
+        services.apply_valid(feed.pk)
     monkeypatch.undo()
     feed = stall(FeedImport.objects.get())
     assert feed.status == FeedStatus.MATCHING and feed.apply_valid_rows
     assert FeedRow.objects.filter(feed=feed).count() == 2, "the staged rows survived the dead job"
     with django_capture_on_commit_callbacks(execute=True):
-        feed_recovery.retry_feed(manager, feed)
-    assert OutboxMessage.objects.filter(task_name=feeds.APPLY_TASK, sent_at__isnull=False).count() == 1
+        services.retry_feed(manager, feed)
+    assert OutboxMessage.objects.filter(task_name=services.APPLY_TASK, sent_at__isnull=False).count() == 1
     feed.refresh_from_db()
     assert feed.status == FeedStatus.APPLIED and feed.rows_applied == 1
     assert list(Observation.objects.values_list("source_record_id", flat=True)) == ["good-1"]
@@ -173,7 +174,7 @@ def test_a_stalled_file_with_errors_abandoned_keeps_its_error_report(manager, pa
     feed = running_feed(partnership, "a", FeedStatus.MATCHING, apply_valid_rows=True)
     FeedRow.objects.create(feed=feed, line_number=2, source_record_id="ok", status=RowStatus.VALID)
     FeedRow.objects.create(feed=feed, line_number=3, source_record_id="bad", errors="x", status=RowStatus.INVALID)
-    feed_recovery.abandon_feed(manager, stall(feed))
+    services.abandon_feed(manager, stall(feed))
     assert dict(FeedRow.objects.values_list("source_record_id", "status")) == {
         "ok": RowStatus.SKIPPED,
         "bad": RowStatus.INVALID,
@@ -185,8 +186,8 @@ def test_a_stalled_file_with_errors_abandoned_keeps_its_error_report(manager, pa
 @pytest.mark.parametrize("status", [FeedStatus.QUEUED, FeedStatus.STAGING, FeedStatus.VALIDATING])
 def test_every_running_status_can_stall(manager, partnership, status):
     feed = running_feed(partnership, "b", status)
-    assert not feed_recovery.is_stalled(feed)
-    assert feed_recovery.is_stalled(stall(feed))
+    assert not services.is_stalled(feed)
+    assert services.is_stalled(stall(feed))
 
 
 def test_imports_that_are_not_stalled_refuse_both_with_a_clear_message(
@@ -195,7 +196,7 @@ def test_imports_that_are_not_stalled_refuse_both_with_a_clear_message(
     settings.FEED_STALL_MINUTES = 45
     running = running_feed(partnership, "c", FeedStatus.VALIDATING)
     stall(running, 12)
-    for action in (feed_recovery.retry_feed, feed_recovery.abandon_feed):
+    for action in (services.retry_feed, services.abandon_feed):
         with pytest.raises(ValidationError) as error:
             action(manager, running)
         assert error.value.messages == [
@@ -204,10 +205,10 @@ def test_imports_that_are_not_stalled_refuse_both_with_a_clear_message(
         ]
     finished = running_feed(partnership, "d", FeedStatus.APPLIED)
     stall(finished, 600)
-    for action in (feed_recovery.retry_feed, feed_recovery.abandon_feed):
+    for action in (services.retry_feed, services.abandon_feed):
         with pytest.raises(ValidationError) as error:
             action(manager, finished)
-        assert error.value.messages == [feed_recovery.NOT_RUNNING]
+        assert error.value.messages == [services.NOT_RUNNING]
     assert list(FeedImport.objects.order_by("pk").values_list("status", flat=True)) == [
         FeedStatus.VALIDATING,
         FeedStatus.APPLIED,
@@ -238,16 +239,16 @@ def test_a_quiet_job_that_is_still_applying_holds_the_feed_so_it_is_not_retried(
     job.start()
     try:
         assert locked.wait(30)
-        for action in (feed_recovery.retry_feed, feed_recovery.abandon_feed):
+        for action in (services.retry_feed, services.abandon_feed):
             with pytest.raises(ValidationError) as error:
                 action(manager, feed)
-            assert error.value.messages == [feed_recovery.STILL_WORKING]
+            assert error.value.messages == [services.STILL_WORKING]
     finally:
         release.set()
         job.join()
     assert FeedImport.objects.get(pk=feed.pk).status == FeedStatus.MATCHING
     # Once the job is gone, the stalled feed can be abandoned.
-    feed_recovery.abandon_feed(manager, feed)
+    services.abandon_feed(manager, feed)
     assert FeedImport.objects.get(pk=feed.pk).status == FeedStatus.FAILED
 
 
@@ -255,7 +256,7 @@ def test_only_managers_of_the_feeds_agency_may_retry_or_abandon(dead_import, par
     other_manager = UserFactory()
     MembershipFactory(user=other_manager, agency=partnership.agencies["council"], role=Role.MANAGER)
     for user in (partnership.users["caseworker"], partnership.users["dpo"], other_manager):
-        for action in (feed_recovery.retry_feed, feed_recovery.abandon_feed):
+        for action in (services.retry_feed, services.abandon_feed):
             with pytest.raises(PermissionDenied):
                 action(user, dead_import)
     assert FeedImport.objects.get().status == FeedStatus.MATCHING
@@ -263,12 +264,12 @@ def test_only_managers_of_the_feeds_agency_may_retry_or_abandon(dead_import, par
 
 def test_the_import_job_keeps_a_heartbeat(manager, partnership, media, django_capture_on_commit_callbacks):  # noqa: F811
     with django_capture_on_commit_callbacks(execute=True):
-        feed = feeds.upload_feed(manager, upload(feed_csv([row("r-1", partnership.council_child)])))
+        feed = services.upload_feed(manager, upload(feed_csv([row("r-1", partnership.council_child)])))
     FeedImport.objects.filter(pk=feed.pk).update(progress_at=timezone.now() - timedelta(days=1))
     # A job delivered again (the broker's redelivery after a retry) finds the feed claimed.
-    assert feeds.import_feed(feed.pk) is None
+    assert services.import_feed(feed.pk) is None
     FeedImport.objects.filter(pk=feed.pk).update(status=FeedStatus.QUEUED)
-    feeds.import_feed(feed.pk)
+    services.import_feed(feed.pk)
     feed.refresh_from_db()
     assert feed.status == FeedStatus.APPLIED
     assert timezone.now() - feed.progress_at < timedelta(minutes=1)
@@ -341,7 +342,7 @@ def test_the_api_retries_and_abandons(dead_import, client_for, django_capture_on
     assert body["status"] == "applied" and body["stalled"] is False
     refused = client.post(f"/api/v1/cohort/feeds/{dead_import.pk}/abandon/")
     assert refused.status_code == 400
-    assert refused.json() == {"non_field_errors": [feed_recovery.NOT_RUNNING]}
+    assert refused.json() == {"non_field_errors": [services.NOT_RUNNING]}
 
 
 def test_the_api_abandons_with_who_and_when(dead_import, client_for, manager):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 
 from cohorts.models import CohortRun, RunStatus, Suggestion
-from cohorts.services import feeds
+from feeds import services
 from feeds.models import FeedImport, FeedStatus
 from jobs.models import OutboxMessage
 from tests.cohort_feed_helpers import feed_csv, row, upload
@@ -63,7 +63,7 @@ def test_a_feed_upload_is_imported_by_the_worker_and_leads_to_new_suggestions(fe
             row("w-3", child, indicator_code="exploitation_concern"),
         ]
     )
-    feed = feeds.upload_feed(partnership.users["manager"], upload(content))
+    feed = services.upload_feed(partnership.users["manager"], upload(content))
     applied = wait_for(lambda: FeedImport.objects.get(pk=feed.pk).status == FeedStatus.APPLIED, 60)
     assert applied, (
         FeedImport.objects.filter(pk=feed.pk).values("status", "message").first(),

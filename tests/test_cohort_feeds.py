@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditAction, AuditEvent
 from cases.models import Adult, Child, FamilyMember
 from cohorts.models import CohortRun, Observation, RunStatus, Suggestion
-from cohorts.services import feeds
+from feeds import services
 from feeds.models import FeedImport, FeedRow, FeedStatus, Household, RowStatus
 from jobs.models import OutboxMessage
 from tests.cohort_feed_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
@@ -29,7 +29,7 @@ def manager(partnership):
 def run_feed(django_capture_on_commit_callbacks, manager, media):  # noqa: F811
     def run(content: bytes, name: str = "feed.csv") -> FeedImport:
         with django_capture_on_commit_callbacks(execute=True):
-            feed = feeds.upload_feed(manager, upload(content, name))
+            feed = services.upload_feed(manager, upload(content, name))
         feed.refresh_from_db()
         return feed
 
@@ -38,7 +38,7 @@ def run_feed(django_capture_on_commit_callbacks, manager, media):  # noqa: F811
 
 def refused(manager, content: bytes, name: str = "feed.csv") -> str:
     with pytest.raises(ValidationError) as caught:
-        feeds.upload_feed(manager, upload(content, name))
+        services.upload_feed(manager, upload(content, name))
     assert not FeedImport.objects.exists() and not OutboxMessage.objects.exists(), "nothing saved"
     return caught.value.message_dict["file"][0]
 
@@ -82,7 +82,7 @@ def test_a_file_over_the_size_limit_is_refused(manager, media, settings):  # noq
 
 def test_only_managers_upload(partnership, media):  # noqa: F811
     with pytest.raises(PermissionDenied):
-        feeds.upload_feed(partnership.users["caseworker"], upload(feed_csv([])))
+        services.upload_feed(partnership.users["caseworker"], upload(feed_csv([])))
 
 
 def test_a_byte_order_mark_is_allowed_and_the_upload_is_audited(run_feed, partnership, manager):
@@ -99,8 +99,8 @@ def test_a_byte_order_mark_is_allowed_and_the_upload_is_audited(run_feed, partne
 def test_a_second_upload_of_the_same_file_is_refused_with_when_and_by_whom(run_feed, manager, partnership):
     content = feed_csv([row("r-1", partnership.council_child)])
     first = run_feed(content, "monday.csv")
-    with pytest.raises(feeds.DuplicateFeed) as caught:
-        feeds.upload_feed(manager, upload(content, "tuesday.csv"))
+    with pytest.raises(services.DuplicateFeed) as caught:
+        services.upload_feed(manager, upload(content, "tuesday.csv"))
     when = timezone.localtime(first.created_at).strftime("%-d %B %Y at %H:%M")
     name = manager.get_full_name()
     assert caught.value.message_dict["file"] == [f"This file was already uploaded on {when} by {name}"]
@@ -168,7 +168,7 @@ def test_applying_the_valid_rows_applies_exactly_those(
     feed_with_errors, manager, partnership, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        feeds.choose_apply_valid(manager, feed_with_errors)
+        services.choose_apply_valid(manager, feed_with_errors)
     feed = FeedImport.objects.get()
     assert feed.status == FeedStatus.APPLIED and feed.apply_valid_rows
     assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["good-1", "good-2"]
@@ -180,11 +180,11 @@ def test_applying_the_valid_rows_applies_exactly_those(
 
 
 def test_not_applying_the_file_rejects_it_and_it_may_be_uploaded_again(feed_with_errors, manager, run_feed):
-    feeds.reject_feed(manager, feed_with_errors)
+    services.reject_feed(manager, feed_with_errors)
     feed = FeedImport.objects.get()
     assert feed.status == FeedStatus.REJECTED and not Observation.objects.exists()
     with pytest.raises(ValidationError):
-        feeds.choose_apply_valid(manager, feed)
+        services.choose_apply_valid(manager, feed)
     again = run_feed(feed.file.open("rb").read(), "again.csv")
     assert again.status == FeedStatus.NEEDS_DECISION
 

@@ -6,10 +6,11 @@ where its rows went: an existing child, a new child, a new adult or the review q
 from datetime import date
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
 from cohorts.models import Observation
-from cohorts.services import feeds
+from feeds import services
 from feeds.models import FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
 from tests.cohort_feed_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
 from tests.factories import ChildFactory
@@ -29,7 +30,7 @@ def nhs_number(stem: str) -> str:
 def run_feed(django_capture_on_commit_callbacks, partnership, media):  # noqa: F811
     def run(rows, name="feed.csv"):
         with django_capture_on_commit_callbacks(execute=True):
-            feed = feeds.upload_feed(partnership.users["manager"], upload(feed_csv(rows), name))
+            feed = services.upload_feed(partnership.users["manager"], upload(feed_csv(rows), name))
         feed.refresh_from_db()
         return feed
 
@@ -201,7 +202,7 @@ def test_resolving_a_review_as_the_same_person_applies_the_rows_and_fills_blank_
     review, partnership, amira, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        feeds.resolve_review(partnership.users["manager"], review, feeds.Decision.SAME)
+        services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
     review.refresh_from_db()
     amira.refresh_from_db()
     assert review.status == ReviewStatus.MATCHED and review.resolved_by == partnership.users["manager"]
@@ -212,7 +213,7 @@ def test_resolving_a_review_as_the_same_person_applies_the_rows_and_fills_blank_
 
 
 def test_resolving_a_review_as_a_different_person_creates_a_new_child(review, partnership, amira):
-    feeds.resolve_review(partnership.users["manager"], review, feeds.Decision.DIFFERENT)
+    services.resolve_review(partnership.users["manager"], review, services.Decision.DIFFERENT)
     new = Child.objects.exclude(pk=amira.pk).get(given_name="Amira")
     assert new.reference == f"FD{review.feed_id}R{review.pk}-1" and new.police_id == "PX/123"
     assert Observation.objects.get().child == new
@@ -220,13 +221,13 @@ def test_resolving_a_review_as_a_different_person_creates_a_new_child(review, pa
 
 
 def test_dismissing_a_review_applies_nothing(review, partnership):
-    feeds.resolve_review(partnership.users["manager"], review, feeds.Decision.DISMISS)
+    services.resolve_review(partnership.users["manager"], review, services.Decision.DISMISS)
     assert not Observation.objects.exists()
     assert FeedRow.objects.get().status == RowStatus.SKIPPED
-    with pytest.raises(feeds.ValidationError):
-        feeds.resolve_review(partnership.users["manager"], review, feeds.Decision.SAME)
+    with pytest.raises(ValidationError):
+        services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
 
 
 def test_only_managers_of_the_uploading_agency_resolve_reviews(review, partnership):
-    with pytest.raises(feeds.PermissionDenied):
-        feeds.resolve_review(partnership.users["caseworker"], review, feeds.Decision.SAME)
+    with pytest.raises(PermissionDenied):
+        services.resolve_review(partnership.users["caseworker"], review, services.Decision.SAME)

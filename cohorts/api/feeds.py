@@ -27,8 +27,7 @@ from cases.api.common import (
     not_found,
     parse_id,
 )
-from cohorts.services import feed_recovery
-from cohorts.services import feeds as services
+from feeds import services
 from feeds.models import FeedImport, MatchReview, ReviewStatus
 
 
@@ -80,7 +79,7 @@ class FeedSerializer(serializers.ModelSerializer):
     def get_stalled(self, feed: FeedImport) -> bool:
         """True when the import has stopped responding: running, with no progress for
         FEED_STALL_MINUTES. Then POST .../retry/ or .../abandon/."""
-        return feed_recovery.is_stalled(feed)
+        return services.is_stalled(feed)
 
 
 class FeedUploadSerializer(serializers.Serializer):
@@ -246,7 +245,7 @@ class FeedViewSet(_FeedsViewSet):
         feed = self.visible(pk)
         if feed is None:
             return not_found()
-        feed = feed_recovery.retry_feed(request.user, feed)
+        feed = services.retry_feed(request.user, feed)
         return Response(FeedSerializer(self.visible(feed.pk)).data, status=202)
 
     @extend_schema(
@@ -261,7 +260,7 @@ class FeedViewSet(_FeedsViewSet):
         feed = self.visible(pk)
         if feed is None:
             return not_found()
-        feed = feed_recovery.abandon_feed(request.user, feed)
+        feed = services.abandon_feed(request.user, feed)
         return Response(FeedSerializer(self.visible(feed.pk)).data)
 
 

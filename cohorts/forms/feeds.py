@@ -1,6 +1,6 @@
 from django import forms
 
-from cohorts.services.feeds import Decision
+from feeds.services import Decision
 from safeguarding.forms import GovukForm
 
 

@@ -1,5 +1,5 @@
 """'Try again' and 'Abandon' for a feed import that stopped responding (see
-cohorts.services.feed_recovery). POST only, from the banner on the feed's page."""
+feeds.services.recovery). POST only, from the banner on the feed's page."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from cohorts.services import feed_recovery
-from cohorts.services import feeds as services
+from feeds import services
 from safeguarding.http import not_found
 
 
@@ -31,7 +30,7 @@ def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
 @login_required
 @require_POST
 def feed_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, feed_recovery.retry_feed, "The import was queued again")
+    return _act(request, pk, services.retry_feed, "The import was queued again")
 
 
 @login_required
@@ -40,6 +39,6 @@ def feed_abandon(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        feed_recovery.abandon_feed,
+        services.abandon_feed,
         "The import was abandoned. Nothing was applied: you can upload the file again.",
     )

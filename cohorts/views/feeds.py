@@ -19,10 +19,9 @@ from accounts import policy
 from audit import services as audit
 from cases.models import Child, FamilyMember
 from cohorts.forms.feeds import FeedUploadForm, ReviewDecisionForm
-from cohorts.services import feed_recovery
-from cohorts.services import feeds as services
-from cohorts.services.matching import clean_identifier, normalise_postcode
+from feeds import services
 from feeds.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
+from feeds.services.matching import clean_identifier, normalise_postcode
 from safeguarding.http import not_found
 
 FEEDS_SHOWN = 50
@@ -113,7 +112,7 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors_shown": ERRORS_SHOWN,
             "counts": _row_counts(feed),
             "running": feed.status in services.RUNNING,
-            "stalled": feed_recovery.is_stalled(feed),
+            "stalled": services.is_stalled(feed),
             "stall_minutes": settings.FEED_STALL_MINUTES,
             "open_reviews": open_reviews,
         },
@@ -127,7 +126,7 @@ def feed_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if feed is None:
         return not_found(request)
     running = feed.status in services.RUNNING
-    stalled = feed_recovery.is_stalled(feed)
+    stalled = services.is_stalled(feed)
     response = render(request, "cohorts/feeds/_progress.html", {"feed": feed, "running": running, "stalled": stalled})
     if (stalled or not running) and request.headers.get("HX-Request"):
         # Show the finished page with its summary and buttons, or the 'stopped responding' banner.

@@ -1,13 +1,16 @@
 # ruff: noqa: S608 -- the SQL is built only from constant table and column names; values are parameters.
 """The PostgreSQL fast path of the feed import: the file is COPY'd straight into a temporary table,
 every row is checked in SQL (the columns about a person once per distinct person, in Python, with
-the same messages as the Python path), and the observations and staged rows are written with
-INSERT ... SELECT. Matching stays in Python (cohorts.services.matching), once per person, in a
+the same messages as the generic path), and the observations and staged rows are written with
+INSERT ... SELECT. Matching stays in Python (feeds.services.matching), once per person, in a
 second thread while PostgreSQL checks the rows, so the job uses two cores at once.
 
 Used for files PostgreSQL can read as CSV with exactly the header's 13 columns; anything else
-(a line with the wrong number of values, a blank line) goes through the Python path, which reports
-such lines row by row."""
+(a line with the wrong number of values, a blank line) goes through the generic path (generic.py),
+which reports such lines row by row. The two steps are those of the generic path: `check_file`
+(None when PostgreSQL cannot read the file), then `CheckedFile.stage_invalid` or
+`CheckedFile.apply`; feeds.services.importing calls them and moves the feed from status to status.
+What applying creates (families, people, links) is the shared Applier's (applying.py)."""
 
 from __future__ import annotations
 
@@ -21,8 +24,10 @@ from datetime import date
 import psycopg2
 from django.db import DatabaseError, DataError, connection, transaction
 
-from cohorts.services.feed_checks import LIMITS, PERSON_FIELDS, check_birth, check_person, parse_date, person_is_valid
-from cohorts.services.matching import (
+from feeds.models import FEED_HEADER, FeedImport, MatchReview
+from feeds.services.applying import Applied, Applier
+from feeds.services.checks import LIMITS, PERSON_FIELDS, check_birth, check_person, parse_date, person_is_valid
+from feeds.services.matching import (
     ChildIndex,
     ChildRows,
     Outcome,
@@ -35,7 +40,6 @@ from cohorts.services.matching import (
     match_child,
     normalise_postcode,
 )
-from feeds.models import FEED_HEADER, FeedImport, FeedStatus, MatchReview
 
 PERSON_COLUMNS = ", ".join(PERSON_FIELDS)
 # One text key per person (the 7 columns joined by the unit separator): joins on one column get
@@ -185,7 +189,24 @@ def _identifiers_and_births(rows, births: dict) -> tuple[dict, set]:
     return identifiers, {born for born in births.values() if born is not None}
 
 
-def stage_and_check(
+@dataclass
+class CheckedFile:
+    """A file staged and checked in the session's temporary tables (pg_temp.feed_checked), with its
+    people grouped and matched when every row is valid."""
+
+    total: int
+    invalid: int
+    prepared: Prepared | None
+
+    def stage_invalid(self, feed: FeedImport) -> None:
+        stage_invalid(feed)
+
+    def apply(self, feed: FeedImport, applier: Applier, *, timings: dict) -> Applied:
+        counts = apply_checked(feed, applier, self.prepared, timings=timings)
+        return Applied(rows_total=self.total, rows_invalid=0, **counts)
+
+
+def check_file(
     feed: FeedImport,
     *,
     today: date,
@@ -193,9 +214,9 @@ def stage_and_check(
     codes: set[str],
     progress=None,
     timings: dict,
-) -> tuple[dict, Prepared | None] | None:
+) -> CheckedFile | None:
     """COPY the file into pg_temp.feed_stage and check every row into pg_temp.feed_checked; group and
-    match the file's people meanwhile. Returns ({'total': n, 'invalid': n}, the people), or None
+    match the file's people meanwhile (`progress(total)` is called once the file is staged). None
     when PostgreSQL cannot read the file as CSV."""
     mark = time.monotonic()
     with connection.cursor() as cursor:
@@ -276,7 +297,7 @@ def stage_and_check(
             prepared = prepare_people(cursor.fetchall(), births, loaded, today=today, apply_date=apply_date)
         cursor.execute("RESET jit; RESET work_mem")
         timings["validate"] = time.monotonic() - mark
-    return {"total": total, "invalid": invalid}, (None if invalid else prepared)
+    return CheckedFile(total, invalid, None if invalid else prepared)
 
 
 def _check_rows(cursor, *, codes: set[str], today: date, systems: list[str]) -> None:
@@ -344,7 +365,7 @@ def stage_invalid(feed: FeedImport) -> None:
         drop_temporary_tables(cursor)
 
 
-def apply_checked(feed: FeedImport, applier, prepared: Prepared, *, timings: dict) -> dict:
+def apply_checked(feed: FeedImport, applier: Applier, prepared: Prepared, *, timings: dict) -> dict:
     """Create what the prepared (grouped and matched) people of the checked rows need (every row
     valid), write the observations and the staged rows. Runs inside the caller's transaction;
     returns the counts."""
@@ -356,12 +377,7 @@ def apply_checked(feed: FeedImport, applier, prepared: Prepared, *, timings: dic
         cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
         applied = [p for p in people if p.outcome != Outcome.REVIEW]
         reviews = [p for p in people if p.outcome == Outcome.REVIEW]
-        families = applier.families_for(applied)
-        applier.create_children(
-            [p for p in applied if p.outcome == Outcome.NEW_CHILD], used_identifiers=set(index.by_identifier)
-        )
-        applier.resolve_adults([p for p in applied if p.outcome == Outcome.ADULT], families)
-        applier.link_members(applied, families)
+        families = applier.create_people(applied, index)
         review_number = {id(person): n for n, person in enumerate(reviews)}
         cursor.execute(
             "CREATE TEMP TABLE feed_decisions (person text, child_id bigint, adult_id bigint, review integer)"
@@ -496,4 +512,4 @@ def _create_reviews(feed: FeedImport, reviews: list[Person], lines_of: dict, row
     through.objects.bulk_create(links)
 
 
-__all__ = ["FeedStatus", "apply_checked", "stage_and_check", "stage_invalid"]
+__all__ = ["CheckedFile", "apply_checked", "check_file", "stage_invalid"]

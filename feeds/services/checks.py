@@ -1,5 +1,5 @@
-"""The checks of a feed row's values, shared by the Python path (cohorts.services.feeds) and the
-PostgreSQL path (cohorts.services.feeds_pg), so both word every problem the same way."""
+"""The checks of a feed row's values, shared by the generic path (feeds.services.generic) and the
+PostgreSQL path (feeds.services.postgres), so both word every problem the same way."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from cases.models.children import validate_nhs_number, validate_upn
-from cohorts.services.matching import clean_identifier
+from cohorts.models import IndicatorDefinition
 from feeds.models import FEED_HEADER, FeedRow
+from feeds.services.matching import clean_identifier
 
 MAX_LENGTHS = tuple(FeedRow._meta.get_field(name).max_length for name in FEED_HEADER)
 LIMITS = dict(zip(FEED_HEADER, MAX_LENGTHS, strict=True))
@@ -18,6 +19,11 @@ PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "upn"
 _GIVEN, _FAMILY, _DOB, _POSTCODE, _UPN, _NHS, _POLICE = (LIMITS[column] for column in PERSON_FIELDS)
 
 _MISSING = object()
+
+
+def active_codes() -> set[str]:
+    """The indicator codes a row may name: those of the cohort engine's active indicators."""
+    return set(IndicatorDefinition.objects.filter(is_active=True).values_list("code", flat=True))
 
 
 def _parse_date(value: str) -> date | None:

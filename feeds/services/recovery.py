@@ -27,8 +27,9 @@ from django.utils import timezone
 
 from audit import services as audit
 from audit.models import AuditAction
-from cohorts.services.feeds import APPLY_TASK, IMPORT_TASK, RUNNING, require_feed
 from feeds.models import FeedImport, FeedRow, FeedStatus, RowStatus
+from feeds.services.access import require_feed
+from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING
 from jobs import outbox
 
 NOT_RUNNING = "This import is not running, so there is nothing to try again or abandon."
