@@ -42,7 +42,7 @@ def test_a_duplicate_upload_links_to_the_earlier_one(manager_client, partnership
     response = post_file(manager_client, content, "copy.csv")
     html = response.content.decode()
     assert response.status_code == 400 and "This file was already uploaded on" in html
-    assert reverse("cohorts:feed_detail", args=[feed.pk]) in html
+    assert reverse("feeds:feed_detail", args=[feed.pk]) in html
 
 
 def make_feeds(partnership, count: int):
@@ -89,7 +89,7 @@ def test_the_feed_detail_offers_the_decision_and_the_error_report(
     html = response.content.decode()
     assert "1 of 2 rows have errors. Nothing has been applied." in html
     assert "Apply the 1 valid rows" in html and "Do not apply this file" in html
-    assert reverse("cohorts:feed_errors", args=[feed_with_errors.pk]) in html
+    assert reverse("feeds:feed_errors", args=[feed_with_errors.pk]) in html
     assert AuditEvent.objects.filter(action=AuditAction.READ, object_type="feeds.feedimport").exists()
 
 

@@ -1,5 +1,6 @@
 """Pages for data feeds: upload, progress, the error report, the decision on a file with errors,
-and the review queue of uncertain matches. Managers only, for the feeds of their own agencies."""
+'Try again' and 'Abandon' for an import that stopped responding, and the review queue of uncertain
+matches. Managers only, for the feeds of their own agencies."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import policy
 from audit import services as audit
 from cases.models import Child, FamilyMember
-from cohorts.forms.feeds import FeedUploadForm, ReviewDecisionForm
 from feeds import services
+from feeds.forms import FeedUploadForm, ReviewDecisionForm
 from feeds.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
 from feeds.services.matching import clean_identifier, normalise_postcode
 from safeguarding.http import not_found
@@ -46,7 +47,7 @@ def _feed_list(request: HttpRequest, form: FeedUploadForm, duplicate: FeedImport
     )
     return render(
         request,
-        "cohorts/feeds/feed_list.html",
+        "feeds/feed_list.html",
         {"feeds": feeds, "form": form, "duplicate": duplicate, "running": services.RUNNING},
         status=status,
     )
@@ -74,7 +75,7 @@ def feed_upload(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", message)
             return _feed_list(request, form, status=400)
         messages.success(request, "File uploaded: it is being checked")
-        return redirect("cohorts:feed_detail", pk=feed.pk)
+        return redirect("feeds:feed_detail", pk=feed.pk)
     return _feed_list(request, form, status=400)
 
 
@@ -105,7 +106,7 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "cohorts/feeds/feed_detail.html",
+        "feeds/feed_detail.html",
         {
             "feed": feed,
             "row_errors": row_errors,
@@ -127,7 +128,7 @@ def feed_progress(request: HttpRequest, pk: int) -> HttpResponse:
         return not_found(request)
     running = feed.status in services.RUNNING
     stalled = services.is_stalled(feed)
-    response = render(request, "cohorts/feeds/_progress.html", {"feed": feed, "running": running, "stalled": stalled})
+    response = render(request, "feeds/_progress.html", {"feed": feed, "running": running, "stalled": stalled})
     if (stalled or not running) and request.headers.get("HX-Request"):
         # Show the finished page with its summary and buttons, or the 'stopped responding' banner.
         response["HX-Refresh"] = "true"
@@ -166,7 +167,7 @@ def feed_apply(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, f"Applying the {feed.rows_valid} valid rows")
-    return redirect("cohorts:feed_detail", pk=feed.pk)
+    return redirect("feeds:feed_detail", pk=feed.pk)
 
 
 @login_required
@@ -181,7 +182,41 @@ def feed_reject(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, "The file was not applied. Correct it and upload it again.")
-    return redirect("cohorts:feed_detail", pk=feed.pk)
+    return redirect("feeds:feed_detail", pk=feed.pk)
+
+
+# An import that stopped responding (feeds.services.recovery): POST only, from the banner on the
+# feed's page.
+
+
+def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+    feed = services.visible_feeds(request.user).filter(pk=pk).first()
+    if feed is None:
+        return not_found(request)
+    try:
+        action(request.user, feed)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, success)
+    return redirect("feeds:feed_detail", pk=feed.pk)
+
+
+@login_required
+@require_POST
+def feed_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, services.retry_feed, "The import was queued again")
+
+
+@login_required
+@require_POST
+def feed_abandon(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        services.abandon_feed,
+        "The import was abandoned. Nothing was applied: you can upload the file again.",
+    )
 
 
 # Review queue ------------------------------------------------------------------------------------
@@ -199,7 +234,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
     audit.record_list(request.user, MatchReview, [review.pk for review in page], what="feed match reviews")
-    return render(request, "cohorts/feeds/review_list.html", {"page": page, "reviews": page.object_list})
+    return render(request, "feeds/review_list.html", {"page": page, "reviews": page.object_list})
 
 
 def compare(review: MatchReview, candidate: Child, feed_identifiers: dict, postcodes: list[str]) -> list[dict]:
@@ -271,7 +306,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     form.add_error("decision", message)
             else:
                 messages.success(request, "Decision recorded")
-                return redirect("cohorts:review_list")
+                return redirect("feeds:review_list")
         status = 400
     candidate = review.candidate
     audit.record_read(request.user, candidate, basis="feed match review")
@@ -290,7 +325,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "cohorts/feeds/review_detail.html",
+        "feeds/review_detail.html",
         {
             "review": review,
             "candidate": candidate,

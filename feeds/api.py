@@ -74,7 +74,7 @@ class FeedSerializer(serializers.ModelSerializer):
 
     def get_error_report(self, feed: FeedImport) -> str | None:
         """Where to download the row-level error report (CSV), when rows have errors."""
-        return reverse("cohorts:feed_errors", args=[feed.pk]) if feed.rows_invalid else None
+        return reverse("feeds:feed_errors", args=[feed.pk]) if feed.rows_invalid else None
 
     def get_stalled(self, feed: FeedImport) -> bool:
         """True when the import has stopped responding: running, with no progress for

@@ -1,8 +1,10 @@
+"""Data feed pages, under /cohort/ (safeguarding/urls.py), in the 'feeds' namespace."""
+
 from django.urls import path
 
-from cohorts.views import feed_recovery
-from cohorts.views import feeds as views
+from feeds import views
 
+app_name = "feeds"
 urlpatterns = [
     path("feeds/", views.feed_list, name="feed_list"),
     path("feeds/upload/", views.feed_upload, name="feed_upload"),
@@ -11,8 +13,8 @@ urlpatterns = [
     path("feeds/<int:pk>/errors.csv", views.feed_errors, name="feed_errors"),
     path("feeds/<int:pk>/apply/", views.feed_apply, name="feed_apply"),
     path("feeds/<int:pk>/reject/", views.feed_reject, name="feed_reject"),
-    path("feeds/<int:pk>/retry/", feed_recovery.feed_retry, name="feed_retry"),
-    path("feeds/<int:pk>/abandon/", feed_recovery.feed_abandon, name="feed_abandon"),
+    path("feeds/<int:pk>/retry/", views.feed_retry, name="feed_retry"),
+    path("feeds/<int:pk>/abandon/", views.feed_abandon, name="feed_abandon"),
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
 ]

@@ -60,19 +60,19 @@ def api(allowed, **kwargs) -> Expect:
 
 
 ROUTES: dict[str, Expect] = {
-    "cohorts:feed_list": expect(MANAGER, refused=403),
-    "cohorts:feed_upload": expect(MANAGER, status=400, refused=403, method="post"),
-    "cohorts:feed_detail": expect(MANAGER, kwargs=feed_pk, must_not_leak=feed_name),
-    "cohorts:feed_progress": expect(MANAGER, kwargs=feed_pk, must_not_leak=feed_name),
-    "cohorts:feed_errors": expect(MANAGER, kwargs=feed_pk, must_not_leak=lambda _p: "Matrixname"),
-    "cohorts:feed_apply": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
-    "cohorts:feed_reject": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
+    "feeds:feed_list": expect(MANAGER, refused=403),
+    "feeds:feed_upload": expect(MANAGER, status=400, refused=403, method="post"),
+    "feeds:feed_detail": expect(MANAGER, kwargs=feed_pk, must_not_leak=feed_name),
+    "feeds:feed_progress": expect(MANAGER, kwargs=feed_pk, must_not_leak=feed_name),
+    "feeds:feed_errors": expect(MANAGER, kwargs=feed_pk, must_not_leak=lambda _p: "Matrixname"),
+    "feeds:feed_apply": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
+    "feeds:feed_reject": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
     # Try again / abandon a stalled import: the manager is sent back to the page (with a message that
     # this feed is not running); anyone else gets 404.
-    "cohorts:feed_retry": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
-    "cohorts:feed_abandon": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
-    "cohorts:review_list": expect(MANAGER, refused=403),
-    "cohorts:review_detail": expect(MANAGER, kwargs=review_pk, must_not_leak=review_name),
+    "feeds:feed_retry": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
+    "feeds:feed_abandon": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
+    "feeds:review_list": expect(MANAGER, refused=403),
+    "feeds:review_detail": expect(MANAGER, kwargs=review_pk, must_not_leak=review_name),
     "api:cohort-feed-list": api(MANAGER, refused=403),
     "api:cohort-feed-detail": api(MANAGER, kwargs=feed_pk, must_not_leak=feed_name),
     "api:cohort-feed-apply": api(MANAGER, status=202, method="post", kwargs=feed_pk),
