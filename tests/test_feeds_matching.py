@@ -12,8 +12,8 @@ from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvem
 from cohorts.models import Observation
 from feeds import services
 from feeds.models import FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
-from tests.cohort_feed_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
 from tests.factories import ChildFactory
+from tests.feeds_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

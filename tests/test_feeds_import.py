@@ -15,7 +15,7 @@ from cohorts.models import CohortRun, Observation, RunStatus, Suggestion
 from feeds import services
 from feeds.models import FeedImport, FeedRow, FeedStatus, Household, RowStatus
 from jobs.models import OutboxMessage
-from tests.cohort_feed_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
+from tests.feeds_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

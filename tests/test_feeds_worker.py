@@ -11,7 +11,7 @@ from cohorts.models import CohortRun, RunStatus, Suggestion
 from feeds import services
 from feeds.models import FeedImport, FeedStatus
 from jobs.models import OutboxMessage
-from tests.cohort_feed_helpers import feed_csv, row, upload
+from tests.feeds_helpers import feed_csv, row, upload
 from tests.test_worker import start_worker_process, wait_for
 
 pytestmark = [

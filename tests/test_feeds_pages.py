@@ -8,7 +8,7 @@ from audit.models import AuditAction, AuditEvent
 from cohorts.models import Observation
 from feeds import services
 from feeds.models import FeedImport, FeedStatus, MatchReview, ReviewStatus
-from tests.cohort_feed_helpers import feed_csv, media, row, upload  # noqa: F401
+from tests.feeds_helpers import feed_csv, media, row, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
