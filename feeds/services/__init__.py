@@ -1,5 +1,6 @@
-"""The data feeds' interface: every other module (views, API, tasks, other apps, tests, benchmarks)
-uses these names from `feeds.services`, not the modules below.
+"""The data feeds' interface: code outside the app (and the app's own API, forms and tasks) uses
+these names from `feeds.services`, not the modules below. (The review page also borrows two
+helpers of matching.py to compare identifiers; tests may reach inside.)
 
 Uploading and importing a file
     upload_feed(user, file)             check and save an upload, queue its import (DuplicateFeed)
