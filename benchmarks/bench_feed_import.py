@@ -15,10 +15,11 @@ The feed (seeded, synthetic: Faker en_GB names for the new people) is about the 
 - about 0.5% uncertain: an existing child's name and date of birth at another postcode (a review).
 
 Then the real path runs in-process, as the Celery worker would run it: the upload checks (size,
-UTF-8, header, SHA-256) and saving the file, then the import job (read, validate every row,
-match, apply in one transaction: people, families, links, observations, the staged rows in review, the
-review queue). Celery is not eager here: the recalculation the import asks for is queued, not run
-(bench_cohort measures recalculation).
+UTF-8, header, SHA-256) and saving the file (feeds.services.upload_feed), then the import job
+(feeds.services.import_feed, which takes the PostgreSQL path, feeds/services/postgres.py: read,
+validate every row, match, apply in one transaction: people, families, links, observations, the
+staged rows in review, the review queue). Celery is not eager here: the recalculation the import
+asks for is queued, not run (bench_cohort measures recalculation).
 
 Prints `name value unit` lines: feed_import_rows_per_second, feed_import_seconds, each stage, the
 counts, and the load average. Exits 1 below 25,000 rows/s unless --no-check.
@@ -154,7 +155,7 @@ def make_feed(path: str, total: int, today: date) -> dict:
     counts = {"identifier": 0, "name_dob_postcode": 0, "adult": 0, "new": 0, "uncertain": 0}
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        from cohorts.models import FEED_HEADER
+        from feeds.models import FEED_HEADER
 
         writer.writerow(FEED_HEADER)
         for n in range(total):
@@ -245,8 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.utils import timezone
 
     from accounts.models import User
-    from cohorts.models import FeedImport, MatchReview, Observation
-    from cohorts.services import feeds
+    from cohorts.models import Observation
+    from feeds import services
+    from feeds.models import FeedImport, MatchReview
 
     call_command("migrate", verbosity=0)
     settings.CELERY_TASK_ALWAYS_EAGER = False  # queue the recalculation (memory broker); do not run it here
@@ -267,9 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with open(path, "rb") as handle:
         upload = File(handle, name="bench-feed.csv")
-        feed = feeds.upload_feed(manager, upload)
+        feed = services.upload_feed(manager, upload)
     timings["upload"] = time.monotonic() - started
-    feeds.import_feed(feed.pk, timings=timings)
+    services.import_feed(feed.pk, timings=timings)
     elapsed = time.monotonic() - started
     feed = FeedImport.objects.get(pk=feed.pk)
     load_end = os.getloadavg()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jobs",
     "interventions",
     "cohorts",
+    "feeds",
     "demo",
 ]
 

@@ -8,6 +8,7 @@ from accounts import api as accounts_api
 from cases import api as cases_api
 from cases.views import children as case_views
 from cohorts import api as cohorts_api
+from feeds import api as feeds_api
 from interventions import api as interventions_api
 
 router = SimpleRouter()
@@ -22,7 +23,7 @@ for area in (
     interventions_api.panels,
     interventions_api.police,
     cohorts_api.runs,
-    cohorts_api.feeds,
+    feeds_api,
     cohorts_api.decisions,
 ):
     for prefix, viewset, basename in area.ROUTES:
@@ -45,6 +46,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("", include("interventions.urls")),
     path("cohort/", include("cohorts.urls")),
+    path("cohort/", include("feeds.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

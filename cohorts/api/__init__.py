@@ -1,3 +1,3 @@
-from cohorts.api import decisions, feeds, runs
+from cohorts.api import decisions, runs
 
-__all__ = ["decisions", "feeds", "runs"]
+__all__ = ["decisions", "runs"]

@@ -1,13 +1,3 @@
-from cohorts.models.feeds import (
-    FEED_HEADER,
-    FeedImport,
-    FeedRow,
-    FeedStatus,
-    Household,
-    MatchReview,
-    ReviewStatus,
-    RowStatus,
-)
 from cohorts.models.indicators import CohortSettings, Domain, IndicatorDefinition, Level, Observation, ScoringModel
 from cohorts.models.runs import (
     ChildTier,
@@ -25,24 +15,16 @@ from cohorts.models.runs import (
 )
 
 __all__ = [
-    "FEED_HEADER",
     "ChildTier",
     "CohortRun",
     "CohortSettings",
     "DecisionOutcome",
     "Domain",
-    "FeedImport",
-    "FeedRow",
-    "FeedStatus",
-    "Household",
     "IndicatorDefinition",
     "Level",
-    "MatchReview",
     "Nomination",
     "NominationStatus",
     "Observation",
-    "ReviewStatus",
-    "RowStatus",
     "RunKind",
     "RunLock",
     "RunStatus",

@@ -68,7 +68,7 @@ class Observation(models.Model):
     # Imports write a million rows at a time, so the table keeps only the indexes its readers use
     # (the composite ones below lead with child, adult and family) and no per-row foreign-key
     # triggers: the feed import locks the people and families it links in one statement instead
-    # (cohorts.services.feeds.lock_parents). Deleting a person still cascades (Django does it).
+    # (feeds.services.applying.lock_parents). Deleting a person still cascades (Django does it).
     child = models.ForeignKey(
         "cases.Child",
         null=True,
@@ -97,7 +97,7 @@ class Observation(models.Model):
         db_constraint=False,
     )
     feed = models.ForeignKey(
-        "cohorts.FeedImport",
+        "feeds.FeedImport",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -67,7 +67,7 @@ class CohortRun(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    feed = models.ForeignKey("cohorts.FeedImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    feed = models.ForeignKey("feeds.FeedImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from cases.models import Child
 from cases.names import normalise, phonetic
 from cases.services import rebuild_search_names
-from cohorts.models import FEED_HEADER
+from feeds.models import FEED_HEADER
 from interventions.models import Panel, PanelMeeting
 from tests.factories import InvolvementFactory
 from tests.journeys.test_cases_journeys import expect_htmx_settled, fill_date
@@ -290,7 +290,7 @@ def test_manager_tries_again_an_import_that_stopped_responding(signed_in, live_p
     from django.core.files.base import ContentFile
 
     from cohorts.defaults import ensure_default_indicators
-    from cohorts.models import FeedImport, FeedStatus
+    from feeds.models import FeedImport, FeedStatus
 
     ensure_default_indicators()
     p = live_partnership

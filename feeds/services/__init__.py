@@ -1,0 +1,68 @@
+"""The data feeds' interface: code outside the app (and the app's own API, forms and tasks) uses
+these names from `feeds.services`, not the modules below. (The review page also borrows two
+helpers of matching.py to compare identifiers; tests may reach inside.)
+
+Uploading and importing a file
+    upload_feed(user, file)             check and save an upload, queue its import (DuplicateFeed)
+    import_feed(feed_id)                the import job: check every row, apply a file without errors
+    choose_apply_valid(user, feed)      a file with errors: apply its valid rows (queues ...)
+    apply_valid(feed_id)                ... the job that applies them
+    reject_feed(user, feed)             a file with errors: do not apply it
+    error_report_rows(feed), invalid_row_ids(feed)    the error report (CSV rows)
+The review queue
+    resolve_review(user, review, decision)            Decision.SAME, DIFFERENT or DISMISS
+An import that stopped responding
+    is_stalled(feed), retry_feed(user, feed), abandon_feed(user, feed)
+Who sees what
+    visible_feeds(user), visible_reviews(user), manager_agencies(user), require_feed(user, feed)
+
+The modules, top down:
+    upload.py, decisions.py, review.py, recovery.py, report.py, access.py   what the names above do
+    importing.py   the two jobs, start to end; the only module that moves a feed through its
+                   statuses during an import. It calls one of the two paths:
+    postgres.py    the PostgreSQL fast path (COPY, checks in SQL, INSERT ... SELECT), and
+    generic.py     the generic path (Python, any database), with the same steps: check_file, then
+                   CheckedFile.stage_invalid or CheckedFile.apply
+    applying.py    what both paths and the review queue share to apply rows: the Applier (families,
+                   children, adults, links, observations) and the recalculation request
+    checks.py      the checks of a row's values, worded the same on both paths
+    matching.py    identity matching of the people in a file to the children and adults recorded
+
+The feeds sit above the cohort engine: they write its observations (cohorts.models.Observation),
+check rows against its indicator codes, and ask it for a recalculation after applying rows
+(cohorts.services.runs.request_run). The cohorts app imports nothing from here.
+"""
+
+from feeds.services.access import manager_agencies, require_feed, visible_feeds, visible_reviews
+from feeds.services.decisions import choose_apply_valid, reject_feed
+from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING, apply_valid, import_feed
+from feeds.services.recovery import NOT_RUNNING, STILL_WORKING, abandon_feed, is_stalled, retry_feed, stall_limit
+from feeds.services.report import error_report_rows, invalid_row_ids
+from feeds.services.review import Decision, resolve_review
+from feeds.services.upload import DuplicateFeed, upload_feed
+
+__all__ = [
+    "APPLY_TASK",
+    "IMPORT_TASK",
+    "NOT_RUNNING",
+    "RUNNING",
+    "STILL_WORKING",
+    "Decision",
+    "DuplicateFeed",
+    "abandon_feed",
+    "apply_valid",
+    "choose_apply_valid",
+    "error_report_rows",
+    "import_feed",
+    "invalid_row_ids",
+    "is_stalled",
+    "manager_agencies",
+    "reject_feed",
+    "require_feed",
+    "resolve_review",
+    "retry_feed",
+    "stall_limit",
+    "upload_feed",
+    "visible_feeds",
+    "visible_reviews",
+]

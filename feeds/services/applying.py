@@ -1,0 +1,403 @@
+"""Applying matched rows, shared by both import paths and by the review queue: the families for
+households, new children and adults, family links, the observations themselves (what the cohort
+engine scores), and the recalculation that follows.
+
+The generic path (generic.py) and the PostgreSQL path (postgres.py) each group and match a file's
+people their own way, then hand the people to one `Applier`; a resolved review (review.py) does the
+same for the rows of one person.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+
+from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
+from cohorts.models import CohortRun, Observation, RunKind, RunTrigger
+from cohorts.services.runs import request_run
+from feeds.models import FeedImport, Household
+from feeds.services.checks import parse_date
+from feeds.services.matching import ChildIndex, Outcome, Person, adult_index, person_key
+
+# The positions of the columns in a row of FEED_HEADER.
+(SOURCE, RECORD, GIVEN, FAMILY, DOB, POSTCODE, HOUSEHOLD, UPN, NHS, POLICE, CODE, OBSERVED, NOTE) = range(13)
+COPY_CHUNK = 100_000
+
+
+@dataclass
+class Applied:
+    """What applying a file did: the people applied and those left for review, and the row counts."""
+
+    applied: list[Person]
+    reviews: list[Person]
+    rows_total: int
+    rows_invalid: int
+    rows_applied: int
+    rows_already_known: int
+    rows_in_review: int
+
+
+def group_people(rows, indexes, dates) -> dict:
+    """The people of these rows, keyed by normalised names, date of birth, postcode and identifiers.
+    Each distinct spelling is normalised once."""
+    persons: dict = {}
+    keys: dict = {}
+    for i in indexes:
+        row = rows[i]
+        raw = (row[GIVEN], row[FAMILY], row[DOB], row[POSTCODE], row[UPN], row[NHS], row[POLICE])
+        key = keys.get(raw)
+        if key is None:
+            born = parse_date(row[DOB], dates)
+            key = keys[raw] = person_key(row[GIVEN], row[FAMILY], born, row[POSTCODE], row[UPN], row[NHS], row[POLICE])
+        person = persons.get(key)
+        if person is None:
+            person = persons[key] = Person(
+                given_name=row[GIVEN],
+                family_name=row[FAMILY],
+                date_of_birth=key[1],
+                postcode=key[2],
+                upn=key[3],
+                nhs_number=key[4],
+                police_id=key[5],
+                name_key=key[0],
+            )
+        person.rows.append(i)
+        if row[HOUSEHOLD]:
+            person.households.setdefault((row[SOURCE], row[HOUSEHOLD]), row[POSTCODE])
+    return persons
+
+
+def copy_rows(table: str, columns: list[str], rows, not_null: list[str]) -> None:
+    """PostgreSQL: COPY rows (iterables of values; None is NULL) into a table, in chunks."""
+    statement = (
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(not_null)}))"
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    count = 0
+    with connection.cursor() as cursor:
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+            if count % COPY_CHUNK == 0:
+                buffer.seek(0)
+                cursor.copy_expert(statement, buffer)
+                buffer.seek(0)
+                buffer.truncate()
+        if buffer.tell():
+            buffer.seek(0)
+            cursor.copy_expert(statement, buffer)
+
+
+def lock_parents(items: list[tuple]) -> None:
+    """What the foreign keys of Observation would check row by row, done in one statement per
+    table: every child, adult and family the rows name exists, and is locked (FOR KEY SHARE on
+    PostgreSQL) so it cannot be deleted before this transaction commits."""
+    for model, position in ((Child, 4), (Adult, 5), (Family, 6)):
+        ids = sorted({item[position] for item in items if item[position] is not None})
+        if not ids:
+            continue
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE) AS locked",  # noqa: S608
+                    [ids],
+                )
+                found = cursor.fetchone()[0]
+            else:
+                found = sum(model.objects.filter(pk__in=ids[i : i + 500]).count() for i in range(0, len(ids), 500))
+        if found != len(ids):
+            raise RuntimeError(f"{len(ids) - found} {model._meta.verbose_name_plural} were deleted during the import")
+
+
+def _write_observations(feed: FeedImport, items: list[tuple]) -> None:
+    """items: (source_system, source_record_id, code, observed_on, child_id, adult_id, family_id, note)."""
+    if connection.vendor == "postgresql":
+        copy_rows(
+            Observation._meta.db_table,
+            [
+                "source_system",
+                "source_record_id",
+                "indicator_code",
+                "observed_on",
+                "child_id",
+                "adult_id",
+                "family_id",
+                "note",
+                "feed_id",
+            ],
+            ((*item, feed.pk) for item in items),
+            ["source_system", "source_record_id", "indicator_code", "note"],
+        )
+        return
+    fields = ("source_system", "source_record_id", "indicator_code", "observed_on", "child_id", "adult_id")
+    Observation.objects.bulk_create(
+        [
+            Observation(**dict(zip(fields, item[:6], strict=True)), family_id=item[6], note=item[7], feed=feed)
+            for item in items
+        ],
+        batch_size=2_000,
+    )
+
+
+class Applier:
+    """Creates what the matched rows need (families for households, adults, children, family
+    links) and the observations themselves. Used for a whole file and for one resolved review."""
+
+    def __init__(self, feed: FeedImport, today: date, suffix: str = ""):
+        self.feed = feed
+        self.suffix = suffix  # keeps references unique when a review adds records to a feed later
+        self.today = today
+        self.created_children: list[int] = []
+        self.created_adults = 0
+        self.created_families = 0
+        self.touched_families: set[int] = set()
+
+    def create_people(self, persons: list[Person], index: ChildIndex) -> dict:
+        """Everything the matched people of a file need before their observations: families for
+        their households, the new children, the adults (found or new) and the family links.
+        Returns the family id of each (source system, household reference)."""
+        families = self.families_for(persons)
+        self.create_children(
+            [p for p in persons if p.outcome == Outcome.NEW_CHILD], used_identifiers=set(index.by_identifier)
+        )
+        self.resolve_adults([p for p in persons if p.outcome == Outcome.ADULT], families)
+        self.link_members(persons, families)
+        return families
+
+    # Households -> families
+    def families_for(self, persons: list[Person]) -> dict:
+        wanted: dict = {}
+        for person in persons:
+            for key, postcode in person.households.items():
+                wanted.setdefault(key, (person.family_name, postcode))
+        found: dict = {}
+        by_system = defaultdict(list)
+        for system, ref in wanted:
+            by_system[system].append(ref)
+        for system, refs in by_system.items():
+            if connection.vendor == "postgresql":
+                # The references as one array parameter: for a city's 50,000 households the ORM
+                # takes longer to build an IN list than PostgreSQL takes to answer it.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT household_ref, family_id FROM cohorts_household "
+                        "WHERE source_system = %s AND household_ref = ANY(%s)",
+                        [system, refs],
+                    )
+                    found.update(((system, ref), family_id) for ref, family_id in cursor.fetchall())
+                continue
+            for start in range(0, len(refs), 500):
+                for ref, family_id in Household.objects.filter(
+                    source_system=system, household_ref__in=refs[start : start + 500]
+                ).values_list("household_ref", "family_id"):
+                    found[(system, ref)] = family_id
+        missing = [key for key in wanted if key not in found]
+        if missing:
+            families = [
+                Family(
+                    reference=f"HH{self.feed.pk}{self.suffix}-{n}",
+                    name=f"{wanted[key][0].strip()} household"[:200],
+                    postcode=wanted[key][1].strip().upper()[:10],
+                )
+                for n, key in enumerate(missing, start=1)
+            ]
+            Family.objects.bulk_create(families, batch_size=2_000)
+            Household.objects.bulk_create(
+                [
+                    Household(source_system=key[0], household_ref=key[1], family=family)
+                    for key, family in zip(missing, families, strict=True)
+                ],
+                batch_size=2_000,
+            )
+            for key, family in zip(missing, families, strict=True):
+                found[key] = family.pk
+            self.created_families += len(families)
+            self.new_families = {family.pk for family in families}
+        else:
+            self.new_families = set()
+        return found
+
+    def create_children(self, persons: list[Person], used_identifiers: set) -> None:
+        """One new child per distinct name + date of birth + postcode; identifiers copied when unused."""
+        made: dict = {}
+        new = []
+        for person in persons:
+            key = (person.name_key, person.date_of_birth, person.postcode)
+            if key in made:
+                continue
+            fields = {}
+            for kind, value in person.identifiers:
+                if (kind, value) not in used_identifiers:
+                    used_identifiers.add((kind, value))
+                    fields[kind] = value
+            child = Child(
+                reference="",
+                given_name=person.given_name.strip(),
+                family_name=person.family_name.strip(),
+                date_of_birth=person.date_of_birth,
+                **fields,
+            )
+            made[key] = child
+            new.append((person, child))
+        if not new:
+            return
+        for n, (_person, child) in enumerate(new, start=1):
+            child.reference = f"FD{self.feed.pk}{self.suffix}-{n}"
+        children = [child for _person, child in new]
+        Child.objects.bulk_create(children, batch_size=2_000)
+        ChildName.objects.bulk_create(
+            [ChildName.build(child, f"{child.given_name} {child.family_name}") for child in children], batch_size=2_000
+        )
+        Involvement.objects.bulk_create(
+            [Involvement(agency_id=self.feed.agency_id, child=child, started_on=self.today) for child in children],
+            batch_size=2_000,
+        )
+        for person in persons:
+            if person.child_id is None:
+                person.child_id = made[(person.name_key, person.date_of_birth, person.postcode)].pk
+        self.created_children.extend(child.pk for child in children)
+
+    def resolve_adults(self, persons: list[Person], families: dict) -> None:
+        family_ids = {families[key] for person in persons for key in person.households}
+        loose_dobs = {person.date_of_birth for person in persons if not person.households}
+        existing_families = family_ids - getattr(self, "new_families", set())
+        in_family, anywhere = adult_index(existing_families, loose_dobs)
+        made: dict = {}
+        new = []
+        for person in persons:
+            person_families = tuple(sorted({families[key] for key in person.households}))
+            adult_id = None
+            for family_id in person_families:
+                adult_id = in_family.get((family_id, person.name_key, person.date_of_birth))
+                if adult_id:
+                    break
+            if adult_id is None and not person_families:
+                ids = anywhere.get((person.name_key, person.date_of_birth), set())
+                if len(ids) == 1:
+                    adult_id = next(iter(ids))
+            if adult_id is not None:
+                person.adult_id = adult_id
+                continue
+            key = (person_families, person.name_key, person.date_of_birth)
+            if key not in made:
+                made[key] = Adult(
+                    given_name=person.given_name.strip(),
+                    family_name=person.family_name.strip(),
+                    date_of_birth=person.date_of_birth,
+                )
+                new.append(made[key])
+            person.adult_id = made[key]
+        Adult.objects.bulk_create(new, batch_size=2_000)
+        self.created_adults += len(new)
+        for person in persons:
+            if isinstance(person.adult_id, Adult):
+                person.adult_id = person.adult_id.pk
+
+    def link_members(self, persons: list[Person], families: dict) -> None:
+        wanted = set()
+        for person in persons:
+            for key in person.households:
+                family_id = families[key]
+                wanted.add(
+                    (family_id, person.child_id, None) if person.child_id else (family_id, None, person.adult_id)
+                )
+        if not wanted:
+            return
+        existing_families = sorted({w[0] for w in wanted} - getattr(self, "new_families", set()))
+        have = set()
+        if connection.vendor == "postgresql":
+            have.update(_members_of(existing_families, "family_id, child_id, adult_id", ""))
+        else:
+            for start in range(0, len(existing_families), 2_000):
+                have.update(
+                    FamilyMember.objects.filter(family_id__in=existing_families[start : start + 2_000]).values_list(
+                        "family_id", "child_id", "adult_id"
+                    )
+                )
+        new = sorted(wanted - have, key=lambda w: (w[0], w[1] or 0, w[2] or 0))
+        FamilyMember.objects.bulk_create(
+            [
+                FamilyMember(
+                    family_id=family_id,
+                    child_id=child_id,
+                    adult_id=adult_id,
+                    relationship="child" if child_id else "other",
+                )
+                for family_id, child_id, adult_id in new
+            ],
+            batch_size=2_000,
+        )
+        self.touched_families.update(w[0] for w in new)
+
+    def observations(self, rows, persons: list[Person], families: dict, dates: dict) -> list[tuple]:
+        items = []
+        for person in persons:
+            for i in person.rows:
+                row = rows[i]
+                family_id = families.get((row[SOURCE], row[HOUSEHOLD])) if row[HOUSEHOLD] else None
+                if person.adult_id and family_id:
+                    self.touched_families.add(family_id)
+                items.append(
+                    (
+                        row[SOURCE],
+                        row[RECORD],
+                        row[CODE],
+                        parse_date(row[OBSERVED], dates),
+                        person.child_id,
+                        person.adult_id if not person.child_id else None,
+                        family_id,
+                        row[NOTE],
+                    )
+                )
+        lock_parents(items)
+        # In index order: each leaf of the (child, indicator, date) index is then written once.
+        items.sort(key=lambda item: (item[4] or 0, item[5] or 0))
+        _write_observations(self.feed, items)
+        return items
+
+    def affected_children(self, persons: list[Person]) -> list[int]:
+        ids = {person.child_id for person in persons if person.child_id}
+        families = sorted(self.touched_families)
+        if connection.vendor == "postgresql":
+            ids.update(child_id for (child_id,) in _members_of(families, "child_id", "AND child_id IS NOT NULL"))
+        else:
+            for start in range(0, len(families), 2_000):
+                ids.update(
+                    FamilyMember.objects.filter(
+                        family_id__in=families[start : start + 2_000], child__isnull=False
+                    ).values_list("child_id", flat=True)
+                )
+        return sorted(ids)
+
+
+def _members_of(family_ids: list[int], columns: str, condition: str) -> list[tuple]:
+    """PostgreSQL: the family members of these families in one statement, the ids as one array
+    (the ORM takes longer to build an IN list of a city's families than the query takes)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM cases_familymember WHERE family_id = ANY(%s) {condition}",  # noqa: S608
+            [family_ids],
+        )
+        return cursor.fetchall()
+
+
+def request_recalculation(feed: FeedImport, child_ids: list[int], requested_by=None) -> None:
+    """Ask the cohort engine to rescore the children rows were applied about: an incremental run,
+    or a whole-city run when no full run has been published yet."""
+    if CohortRun.objects.current_full() is None:
+        request_run(kind=RunKind.FULL, trigger=RunTrigger.FEED, feed=feed, requested_by=requested_by)
+    else:
+        request_run(
+            kind=RunKind.INCREMENTAL,
+            trigger=RunTrigger.FEED,
+            child_ids=child_ids,
+            feed=feed,
+            requested_by=requested_by,
+        )

@@ -1,0 +1,122 @@
+"""The checks of a feed row's values, shared by the generic path (feeds.services.generic) and the
+PostgreSQL path (feeds.services.postgres), so both word every problem the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+from cases.models.children import validate_nhs_number, validate_upn
+from cohorts.models import IndicatorDefinition
+from feeds.models import FEED_HEADER, FeedRow
+from feeds.services.matching import clean_identifier
+
+MAX_LENGTHS = tuple(FeedRow._meta.get_field(name).max_length for name in FEED_HEADER)
+LIMITS = dict(zip(FEED_HEADER, MAX_LENGTHS, strict=True))
+EARLIEST_BIRTH = date(1900, 1, 1)
+PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "upn", "nhs_number", "police_id")
+_GIVEN, _FAMILY, _DOB, _POSTCODE, _UPN, _NHS, _POLICE = (LIMITS[column] for column in PERSON_FIELDS)
+
+_MISSING = object()
+
+
+def active_codes() -> set[str]:
+    """The indicator codes a row may name: those of the cohort engine's active indicators."""
+    return set(IndicatorDefinition.objects.filter(is_active=True).values_list("code", flat=True))
+
+
+def _parse_date(value: str) -> date | None:
+    value = value.strip()
+    try:
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            return date.fromisoformat(value)
+        day, month, year = value.split("/")
+        if len(year) == 4:
+            return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return None
+
+
+def parse_date(value: str, cache: dict) -> date | None:
+    parsed = cache.get(value, _MISSING)
+    if parsed is _MISSING:
+        parsed = cache[value] = _parse_date(value)
+    return parsed
+
+
+def check_birth(dob: str, today: date, dates: dict) -> tuple[str, date | None]:
+    """(problem or '', the date of birth when it is usable)."""
+    if not dob.strip():
+        return "date_of_birth: must not be blank", None
+    born = parse_date(dob, dates)
+    if born is None:
+        return f"date_of_birth: '{dob}' is not a date; use YYYY-MM-DD, like 2011-03-27", None
+    if born > today:
+        return f"date_of_birth: {born:%Y-%m-%d} is in the future", None
+    if born < EARLIEST_BIRTH:
+        return "date_of_birth: must be on or after 1900-01-01", None
+    return "", born
+
+
+def check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates) -> tuple[tuple, date | None]:
+    """The checks of the columns about the person, done once per distinct person in a file."""
+    problems = []
+    if not given.strip():
+        problems.append("given_name: must not be blank")
+    if not family.strip():
+        problems.append("family_name: must not be blank")
+    for column, value in (
+        ("given_name", given),
+        ("family_name", family),
+        ("date_of_birth", dob),
+        ("postcode", postcode),
+        ("upn", upn),
+        ("nhs_number", nhs),
+        ("police_id", police_id),
+    ):
+        limit = LIMITS[column]
+        if len(value) > limit:
+            problems.append(f"{column}: longer than {limit} characters")
+    problem, born = check_birth(dob, today, dates)
+    if problem:
+        problems.append(problem)
+    if upn:
+        try:
+            validate_upn(clean_identifier(upn))
+        except ValidationError as error:
+            problems.append(f"upn: {error.messages[0]}")
+    if nhs:
+        try:
+            validate_nhs_number(nhs)
+        except ValidationError as error:
+            problems.append(f"nhs_number: {error.messages[0]}")
+    return tuple(problems), born
+
+
+def person_is_valid(given, family, dob, postcode, upn, nhs, police_id, born: date | None) -> bool:
+    """True exactly when check_person finds nothing, `born` being check_birth's date for `dob`: the
+    quick test for each person of a big file; check_person then words the others' problems."""
+    return (
+        born is not None
+        and len(given) <= _GIVEN
+        and len(family) <= _FAMILY
+        and len(dob) <= _DOB
+        and len(postcode) <= _POSTCODE
+        and len(upn) <= _UPN
+        and len(nhs) <= _NHS
+        and len(police_id) <= _POLICE
+        and given.strip() != ""
+        and family.strip() != ""
+        and (not upn or _passes(validate_upn, clean_identifier(upn)))
+        and (not nhs or _passes(validate_nhs_number, nhs))
+    )
+
+
+def _passes(validator, value: str) -> bool:
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True

@@ -1,0 +1,214 @@
+"""The import jobs, start to end: `import_feed` (queued by an upload) and `apply_valid` (queued when
+the uploader of a file with errors chooses to apply its valid rows). Celery runs them
+(feeds/tasks.py).
+
+This module alone moves a feed from status to status during an import. The work on the rows is done
+by one of two paths with the same steps:
+
+- the PostgreSQL fast path (postgres.py), for a file PostgreSQL can read as a 13-column CSV;
+- the generic path (generic.py): any other file, every file on other databases, and `apply_valid`.
+
+    import_feed: claim the queued feed
+      check_file (path)               read and check every row         -> validating
+      a row with errors:  CheckedFile.stage_invalid (path)             -> needs a decision
+      every row valid:    _apply: one transaction                      -> matching
+                            CheckedFile.apply (path): match, then the shared Applier
+                            (applying.py) creates people and families and writes observations
+                            _complete: counts, audit, recalculation    -> applied
+
+Applying is one transaction: a failure leaves nothing applied and marks the feed failed.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit import services as audit
+from audit.models import AuditAction
+from feeds.models import FeedImport, FeedStatus
+from feeds.services import generic, postgres
+from feeds.services.applying import Applied, Applier, request_recalculation
+from feeds.services.checks import active_codes
+from feeds.services.matching import Outcome
+
+logger = logging.getLogger(__name__)
+
+# The Celery task names (feeds/tasks.py). They are those of the tasks when the data feeds were part
+# of the cohorts app: the outbox sends tasks by name, and rows queued before the move name these.
+IMPORT_TASK = "cohorts.import_feed"
+APPLY_TASK = "cohorts.apply_feed"
+FAILED_OR_REJECTED = (FeedStatus.REJECTED, FeedStatus.FAILED)
+RUNNING = (FeedStatus.QUEUED, FeedStatus.STAGING, FeedStatus.VALIDATING, FeedStatus.MATCHING)
+
+
+@contextmanager
+def _collector_paused():
+    """An import builds millions of small objects (rows, people, index entries) without reference
+    cycles; the cyclic garbage collector would walk them over and over as they pile up, which cost
+    a few seconds per million rows. It is paused for the job and resumed afterwards."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+@_collector_paused()
+def import_feed(feed_id: int, *, timings: dict | None = None) -> FeedImport | None:
+    """Stage and validate every row; apply the file when every row is valid, otherwise wait for the
+    uploader's decision. Safe to run twice: only a queued feed is imported."""
+    timings = timings if timings is not None else {}
+    # Claimed in one statement, so a job delivered twice (a retry after a dead worker, then the
+    # broker's redelivery of the first message) imports the file once.
+    claimed = FeedImport.objects.filter(pk=feed_id, status=FeedStatus.QUEUED).update(
+        status=FeedStatus.STAGING, rows_done=0, progress_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    feed = FeedImport.objects.get(pk=feed_id)
+    started = time.monotonic()
+    try:
+        checked = _check_file(feed, timings)
+        total, invalid = checked.total, checked.invalid
+        _progress(feed, rows_total=total, rows_done=total, rows_invalid=invalid, rows_valid=total - invalid)
+        if invalid:
+            mark = time.monotonic()
+            with transaction.atomic():
+                checked.stage_invalid(feed)
+                _finish(feed, FeedStatus.NEEDS_DECISION, started, finished=False)
+            timings["stage"] = time.monotonic() - mark
+            return feed
+        _progress(feed, status=FeedStatus.MATCHING, rows_done=0)
+        _apply(feed, checked, started, timings)
+    except Exception as error:
+        logger.exception("Feed %s failed", feed_id)
+        _fail(
+            feed_id, f"The import stopped because of an unexpected error ({type(error).__name__}). Nothing was applied."
+        )
+        return FeedImport.objects.get(pk=feed_id)
+    return feed
+
+
+def _check_file(feed: FeedImport, timings: dict):
+    """Read and check every row: on PostgreSQL by the fast path, unless it cannot read the file as
+    CSV; otherwise by the generic path. Returns the path's CheckedFile."""
+
+    def read(total: int) -> None:
+        _progress(feed, status=FeedStatus.VALIDATING, rows_total=total)
+
+    if connection.vendor == "postgresql":
+        checked = postgres.check_file(
+            feed,
+            today=timezone.localdate(),
+            apply_date=_apply_date(feed),
+            codes=active_codes(),
+            progress=read,
+            timings=timings,
+        )
+        if checked is not None:
+            return checked
+    return generic.check_file(feed, read=read, checking=lambda done: _progress(feed, rows_done=done), timings=timings)
+
+
+@_collector_paused()
+def apply_valid(feed_id: int, *, timings: dict | None = None) -> FeedImport | None:
+    """The job behind 'Apply the valid rows': match and apply the staged valid rows."""
+    feed = FeedImport.objects.filter(pk=feed_id, status=FeedStatus.MATCHING, apply_valid_rows=True).first()
+    if feed is None:
+        return None
+    started = time.monotonic()
+    try:
+        _apply(feed, generic.read_staged(feed), started, timings or {})
+    except Exception as error:
+        logger.exception("Feed %s failed", feed_id)
+        _fail(
+            feed_id,
+            f"Applying the rows stopped because of an unexpected error ({type(error).__name__}). Nothing was applied.",
+        )
+        return FeedImport.objects.get(pk=feed_id)
+    return feed
+
+
+def _apply_date(feed: FeedImport):
+    """The upload date: who is a child (under 18) is decided as on that day."""
+    return timezone.localtime(feed.created_at).date()
+
+
+def _apply(feed: FeedImport, checked, started: float, timings: dict) -> None:
+    """Match and apply the checked rows (every one valid, or the valid ones of a file the uploader
+    chose to apply) in one transaction, then record the counts and ask for a recalculation."""
+    apply_date = _apply_date(feed)
+    with transaction.atomic():
+        feed = FeedImport.objects.select_for_update().get(pk=feed.pk)
+        if feed.status != FeedStatus.MATCHING:
+            return
+        applier = Applier(feed, apply_date)
+        _complete(feed, applier, checked.apply(feed, applier, timings=timings), started)
+
+
+def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float) -> None:
+    """Record the counts, mark the feed applied, audit, and ask for a recalculation."""
+    feed.rows_total = done.rows_total
+    feed.rows_done = done.rows_total
+    feed.rows_invalid = done.rows_invalid
+    feed.rows_valid = done.rows_total - done.rows_invalid
+    feed.rows_applied = done.rows_applied
+    feed.rows_already_known = done.rows_already_known
+    feed.rows_in_review = done.rows_in_review
+    feed.people_created = len(applier.created_children) + applier.created_adults
+    feed.people_matched = sum(1 for p in done.applied if p.outcome == Outcome.MATCHED) + (
+        sum(1 for p in done.applied if p.outcome == Outcome.ADULT) - applier.created_adults
+    )
+    _finish(feed, FeedStatus.APPLIED, started)
+    audit.record(
+        feed.uploaded_by,
+        AuditAction.CREATE,
+        obj=feed,
+        subjects=applier.created_children,
+        subject_type="cases.child",
+        detail={
+            "applied": feed.rows_applied,
+            "already_known": feed.rows_already_known,
+            "in_review": feed.rows_in_review,
+            "children_created": len(applier.created_children),
+            "adults_created": applier.created_adults,
+            "families_created": applier.created_families,
+        },
+    )
+    affected = applier.affected_children(done.applied)
+    if affected:
+        request_recalculation(feed, affected)
+
+
+# The feed's status and progress -----------------------------------------------------------------
+
+
+def _progress(feed: FeedImport, **fields) -> None:
+    """Save progress in a short transaction of its own, so the page can poll it. `progress_at` is
+    the job's heartbeat: without one for FEED_STALL_MINUTES the import has stopped responding."""
+    fields["progress_at"] = timezone.now()
+    for name, value in fields.items():
+        setattr(feed, name, value)
+    FeedImport.objects.filter(pk=feed.pk).update(**fields)
+
+
+def _fail(feed_id: int, message: str) -> None:
+    FeedImport.objects.filter(pk=feed_id).update(
+        status=FeedStatus.FAILED, message=message[:1000], finished_at=timezone.now()
+    )
+
+
+def _finish(feed: FeedImport, status: str, started: float, *, finished: bool = True) -> None:
+    feed.status = status
+    feed.duration_ms = int((time.monotonic() - started) * 1000)
+    if finished:
+        feed.finished_at = timezone.now()
+    feed.save()

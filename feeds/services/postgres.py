@@ -1,0 +1,515 @@
+# ruff: noqa: S608 -- the SQL is built only from constant table and column names; values are parameters.
+"""The PostgreSQL fast path of the feed import: the file is COPY'd straight into a temporary table,
+every row is checked in SQL (the columns about a person once per distinct person, in Python, with
+the same messages as the generic path), and the observations and staged rows are written with
+INSERT ... SELECT. Matching stays in Python (feeds.services.matching), once per person, in a
+second thread while PostgreSQL checks the rows, so the job uses two cores at once.
+
+Used for files PostgreSQL can read as CSV with exactly the header's 13 columns; anything else
+(a line with the wrong number of values, a blank line) goes through the generic path (generic.py),
+which reports such lines row by row. The two steps are those of the generic path: `check_file`
+(None when PostgreSQL cannot read the file), then `CheckedFile.stage_invalid` or
+`CheckedFile.apply`; feeds.services.importing calls them and moves the feed from status to status.
+What applying creates (families, people, links) is the shared Applier's (applying.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg2
+from django.db import DatabaseError, DataError, connection, transaction
+
+from feeds.models import FEED_HEADER, FeedImport, MatchReview
+from feeds.services.applying import Applied, Applier
+from feeds.services.checks import LIMITS, PERSON_FIELDS, check_birth, check_person, parse_date, person_is_valid
+from feeds.services.matching import (
+    ChildIndex,
+    ChildRows,
+    Outcome,
+    Person,
+    age_on,
+    clean_identifier,
+    fast_normalise,
+    index_children,
+    load_children,
+    match_child,
+    normalise_postcode,
+)
+
+PERSON_COLUMNS = ", ".join(PERSON_FIELDS)
+# One text key per person (the 7 columns joined by the unit separator): joins on one column get
+# good row estimates, where a 7-column join makes PostgreSQL expect 1 row and pick nested loops.
+PERSON_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in PERSON_FIELDS)})"
+SEPARATOR = chr(31)
+ALL_COLUMNS = ", ".join(FEED_HEADER)
+
+
+def _csv(rows) -> io.StringIO:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer
+
+
+def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
+    """COPY Python rows (or a _csv buffer of them) into a temporary table: None is NULL; the `text`
+    columns keep empty strings."""
+    buffer = rows if isinstance(rows, io.StringIO) else _csv(rows)
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text}))", buffer)
+
+
+def drop_temporary_tables(cursor) -> None:
+    cursor.execute(
+        "DROP TABLE IF EXISTS pg_temp.feed_stage, pg_temp.feed_people, pg_temp.feed_dates, pg_temp.feed_checked, "
+        "pg_temp.feed_decisions, pg_temp.feed_households, pg_temp.feed_counts, pg_temp.feed_births"
+    )
+
+
+def _temp_buffers(cursor) -> None:
+    """Give the session's temporary tables (a few hundred MB for a million rows) room in memory
+    rather than the default 8 MB. PostgreSQL allows it only before the session's first temporary
+    table; after that the session keeps what it had."""
+    try:
+        with transaction.atomic():
+            cursor.execute("SET temp_buffers = '256MB'")
+    except DatabaseError:
+        pass
+
+
+@dataclass
+class Prepared:
+    """The people of a file, grouped and matched while PostgreSQL checked its rows."""
+
+    people: list[Person]
+    by_text: dict  # the person columns joined by SEPARATOR -> Person
+    index: ChildIndex
+    problems: list  # (person text, problems) for people whose columns are wrong
+    matched: io.StringIO  # feed_decisions rows of the people matched to a child (see apply_checked)
+    timings: dict
+
+
+# One row per person and household of the staged rows (the 7 person columns, the household's
+# source system and reference, NULL when the row names none).
+PEOPLE_AND_HOUSEHOLDS = f"""
+    SELECT DISTINCT {PERSON_COLUMNS}, CASE WHEN household_ref <> '' THEN source_system END, NULLIF(household_ref, '')
+    FROM {{table}} {{where}}
+"""
+
+
+def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_date: date) -> Prepared:
+    """Check, group and match the people of these rows (PEOPLE_AND_HOUSEHOLDS). Pure Python, no
+    queries: it runs in a thread beside the statement that checks the rows."""
+    mark = time.monotonic()
+    dates: dict = {}
+    problems = []
+    # Sorted by the person text in code point order, so people are created and numbered the same
+    # way whatever order the database returned them in; a person's rows are then adjacent.
+    keyed = sorted(((SEPARATOR.join(row[:7]), row) for row in rows), key=lambda pair: pair[0])
+    grouped: list = []
+    last = None
+    households: list = []
+    for text, row in keyed:
+        if text != last:
+            last = text
+            households = []
+            grouped.append((text, row, households))
+        if row[8] is not None:
+            households.append((row[7], row[8]))
+    people: dict = {}
+    by_text: dict = {}
+    # matching.person_key, with each distinct name and postcode normalised once (a file has
+    # several spellings of identifiers per name, and many people per postcode).
+    names: dict = {}
+    postcodes: dict = {}
+    for text, row, households in grouped:
+        given, family, dob, postcode, upn, nhs, police_id = row[:7]
+        born = births[dob]
+        if not person_is_valid(given, family, dob, postcode, upn, nhs, police_id, born):
+            found, _born = check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates)
+            problems.append((text, "\n".join(found)))
+            continue
+        name_key = names.get((given, family))
+        if name_key is None:
+            name_key = names[(given, family)] = fast_normalise(f"{given} {family}")
+        postcode_key = postcodes.get(postcode)
+        if postcode_key is None:
+            postcode_key = postcodes[postcode] = normalise_postcode(postcode)
+        key = (
+            name_key,
+            born,
+            postcode_key,
+            clean_identifier(upn) if upn else "",
+            clean_identifier(nhs) if nhs else "",
+            clean_identifier(police_id) if police_id else "",
+        )
+        person = people.get(key)
+        if person is None:
+            person = people[key] = Person(
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                postcode=postcode_key,
+                upn=key[3],
+                nhs_number=key[4],
+                police_id=key[5],
+                name_key=name_key,
+            )
+            person.raw_postcode = postcode.strip()
+        for household in sorted(households):
+            person.households.setdefault(household, postcode)
+        by_text[text] = person
+    timings = {"group": time.monotonic() - mark}
+    mark = time.monotonic()
+    found_people = list(people.values())
+    index = index_children(loaded, {person.date_of_birth for person in found_people})
+    for person in found_people:
+        match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
+        if not person.outcome:
+            person.outcome = Outcome.ADULT
+    # The decisions about people matched to a child are final, so their rows for feed_decisions
+    # are written here, beside the checking statement; the others are known once people are created.
+    matched = _csv(
+        (text, person.child_id, None, None) for text, person in by_text.items() if person.outcome == Outcome.MATCHED
+    )
+    timings["match"] = time.monotonic() - mark
+    return Prepared(found_people, by_text, index, problems, matched, timings)
+
+
+def _identifiers_and_births(rows, births: dict) -> tuple[dict, set]:
+    """The cleaned identifiers and the dates of birth of these rows: what the child index loads."""
+    identifiers = {
+        kind: {clean_identifier(value) for value in {row[column] for row in rows} if value}
+        for column, kind in ((4, "upn"), (5, "nhs_number"), (6, "police_id"))
+    }
+    return identifiers, {born for born in births.values() if born is not None}
+
+
+@dataclass
+class CheckedFile:
+    """A file staged and checked in the session's temporary tables (pg_temp.feed_checked), with its
+    people grouped and matched when every row is valid."""
+
+    total: int
+    invalid: int
+    prepared: Prepared | None
+
+    def stage_invalid(self, feed: FeedImport) -> None:
+        stage_invalid(feed)
+
+    def apply(self, feed: FeedImport, applier: Applier, *, timings: dict) -> Applied:
+        counts = apply_checked(feed, applier, self.prepared, timings=timings)
+        return Applied(rows_total=self.total, rows_invalid=0, **counts)
+
+
+def check_file(
+    feed: FeedImport,
+    *,
+    today: date,
+    apply_date: date,
+    codes: set[str],
+    progress=None,
+    timings: dict,
+) -> CheckedFile | None:
+    """COPY the file into pg_temp.feed_stage and check every row into pg_temp.feed_checked; group and
+    match the file's people meanwhile (`progress(total)` is called once the file is staged). None
+    when PostgreSQL cannot read the file as CSV."""
+    mark = time.monotonic()
+    with connection.cursor() as cursor:
+        _temp_buffers(cursor)
+        drop_temporary_tables(cursor)
+        text_columns = ", ".join(f"{name} text" for name in FEED_HEADER)
+        cursor.execute(f"CREATE TEMP TABLE feed_stage (n bigint GENERATED ALWAYS AS IDENTITY, {text_columns})")
+        try:
+            with transaction.atomic(), feed.file.open("rb") as raw:
+                cursor.copy_expert(
+                    f"COPY feed_stage ({ALL_COLUMNS}) FROM STDIN WITH (FORMAT csv, HEADER true, "
+                    f"FORCE_NOT_NULL ({ALL_COLUMNS}))",
+                    raw,
+                )
+        except (DataError, psycopg2.DataError):
+            drop_temporary_tables(cursor)
+            return None
+        cursor.execute("SELECT count(*) FROM feed_stage")
+        total = cursor.fetchone()[0]
+        if progress is not None:
+            progress(total)
+        # Memory for the hash aggregates and joins below (a sort that spills to disk otherwise);
+        # reset at the end. No JIT: compiling costs more than it saves on these simple statements.
+        cursor.execute("SET jit = off; SET work_mem = '256MB'")
+        cursor.execute(PEOPLE_AND_HOUSEHOLDS.format(table="feed_stage", where=""))
+        people_rows = cursor.fetchall()
+        # The date of birth each row is checked against depends on the date_of_birth text alone:
+        # once per value. The same for the observation dates.
+        dates: dict = {}
+        births = {value: check_birth(value, today, dates)[1] for value in {row[2] for row in people_rows}}
+        cursor.execute("CREATE TEMP TABLE feed_births (value text, born date)")
+        _copy_rows(cursor, "feed_births", "value, born", births.items(), "value")
+        cursor.execute("SELECT DISTINCT observed_on FROM feed_stage")
+        observed = [(value, parse_date(value, dates)) for (value,) in cursor.fetchall()]
+        cursor.execute("CREATE TEMP TABLE feed_dates (value text, d date)")
+        _copy_rows(cursor, "feed_dates", "value, d", observed, "value")
+        # "Imported before" looks only at the observations of the file's source systems: an index
+        # range per system (none for a new system), not a scan of every observation in the city.
+        cursor.execute("SELECT DISTINCT source_system FROM feed_stage")
+        systems = sorted(value for (value,) in cursor.fetchall())
+        # Statistics only for the columns the checking statement joins and groups on (a sample of
+        # every text column of a million rows costs more than the estimates are worth).
+        cursor.execute(
+            "ANALYZE feed_stage (source_system, source_record_id, date_of_birth, observed_on); "
+            "ANALYZE feed_births; ANALYZE feed_dates"
+        )
+        loaded = load_children(*_identifiers_and_births(people_rows, births))
+        timings["read"] = time.monotonic() - mark
+        mark = time.monotonic()
+        # The people are checked, grouped and matched in a second thread (pure Python, no queries)
+        # while PostgreSQL checks the rows: psycopg2 lets go of the GIL during a statement, so the
+        # two cores work at once.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            people = beside.submit(prepare_people, people_rows, births, loaded, today=today, apply_date=apply_date)
+            _check_rows(cursor, codes=codes, today=today, systems=systems)
+            prepared = people.result()
+        timings.update(prepared.timings)
+        if prepared.problems:
+            # The people whose columns are wrong: their problems come first in each of their rows.
+            cursor.execute("CREATE TEMP TABLE feed_people (person text, problems text)")
+            _copy_rows(cursor, "feed_people", "person, problems", prepared.problems, "person, problems")
+            cursor.execute(
+                "UPDATE feed_checked c SET errors = concat_ws(E'\\n', p.problems, NULLIF(c.errors, '')) "
+                "FROM feed_people p WHERE p.person = c.person"
+            )
+        # Counted once here; applying reads "imported before" from this table, not the rows again.
+        cursor.execute(
+            "CREATE TEMP TABLE feed_counts AS SELECT count(*) AS checked, count(*) FILTER (WHERE errors <> '') "
+            "AS invalid, count(*) FILTER (WHERE known) AS already_known FROM feed_checked"
+        )
+        cursor.execute("SELECT checked, invalid, already_known FROM feed_counts")
+        checked, invalid, already_known = cursor.fetchone()
+        if checked != total:
+            raise RuntimeError(f"{total - checked} staged rows were lost while checking the file")
+        if already_known and not invalid:
+            # Rows imported before are not applied again: the people of the other rows only.
+            cursor.execute(PEOPLE_AND_HOUSEHOLDS.format(table="feed_checked", where="WHERE NOT known"))
+            prepared = prepare_people(cursor.fetchall(), births, loaded, today=today, apply_date=apply_date)
+        cursor.execute("RESET jit; RESET work_mem")
+        timings["validate"] = time.monotonic() - mark
+    return CheckedFile(total, invalid, None if invalid else prepared)
+
+
+def _check_rows(cursor, *, codes: set[str], today: date, systems: list[str]) -> None:
+    """Every staged row with its person text, dates, "imported before" flag and errors (but for the
+    person columns, which prepare_people checks) into pg_temp.feed_checked."""
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE feed_checked AS
+        SELECT s.*, b.born, d.d AS observed,
+          o.id IS NOT NULL AS known,
+          concat_ws(E'\\n',
+            CASE WHEN r.first_n <> s.n AND s.source_record_id <> '' THEN format(
+              'source_record_id: ''%%s'' appears more than once in the file (first on line %%s)',
+              s.source_record_id, r.first_n + 1) END,
+            CASE WHEN btrim(s.source_system) = '' THEN 'source_system: must not be blank' END,
+            CASE WHEN btrim(s.source_record_id) = '' THEN 'source_record_id: must not be blank' END,
+            CASE WHEN length(s.source_system) > {LIMITS["source_system"]}
+              THEN 'source_system: longer than {LIMITS["source_system"]} characters' END,
+            CASE WHEN length(s.source_record_id) > {LIMITS["source_record_id"]}
+              THEN 'source_record_id: longer than {LIMITS["source_record_id"]} characters' END,
+            CASE WHEN length(s.household_ref) > {LIMITS["household_ref"]}
+              THEN 'household_ref: longer than {LIMITS["household_ref"]} characters' END,
+            CASE WHEN length(s.indicator_code) > {LIMITS["indicator_code"]}
+              THEN 'indicator_code: longer than {LIMITS["indicator_code"]} characters' END,
+            CASE WHEN length(s.observed_on) > {LIMITS["observed_on"]}
+              THEN 'observed_on: longer than {LIMITS["observed_on"]} characters' END,
+            CASE WHEN length(s.note) > {LIMITS["note"]} THEN 'note: longer than {LIMITS["note"]} characters' END,
+            CASE WHEN btrim(s.indicator_code) = '' THEN 'indicator_code: must not be blank'
+                 WHEN NOT (s.indicator_code = ANY(%s))
+                 THEN format('indicator_code: ''%%s'' is not an indicator code in use', s.indicator_code) END,
+            CASE WHEN btrim(s.observed_on) = '' THEN 'observed_on: must not be blank'
+                 WHEN d.d IS NULL THEN format(
+                   'observed_on: ''%%s'' is not a date; use YYYY-MM-DD, like 2026-03-27', s.observed_on)
+                 WHEN d.d > %s THEN format('observed_on: %%s is in the future', to_char(d.d, 'YYYY-MM-DD'))
+                 WHEN b.born IS NOT NULL AND d.d < b.born THEN 'observed_on: is before the date of birth' END
+          ) AS errors
+        FROM (SELECT s.*, {PERSON_KEY} AS person FROM feed_stage s) s
+        LEFT JOIN feed_births b ON b.value = s.date_of_birth
+        LEFT JOIN (SELECT source_system, source_record_id, min(n) AS first_n FROM feed_stage
+                   GROUP BY source_system, source_record_id HAVING count(*) > 1) r
+          ON r.source_system = s.source_system AND r.source_record_id = s.source_record_id
+        LEFT JOIN (SELECT id, source_system, source_record_id FROM cohorts_observation
+                   WHERE source_system = ANY(%s)) o
+          ON o.source_system = s.source_system AND o.source_record_id = s.source_record_id
+        LEFT JOIN feed_dates d ON d.value = s.observed_on
+        """,
+        [sorted(codes), today, systems],
+    )
+    # The same for applying: its statements group and join on the person and the household.
+    cursor.execute("ANALYZE feed_checked (person, known, source_system, household_ref)")
+
+
+def stage_invalid(feed: FeedImport) -> None:
+    """Write every checked row to the staging table as sent (cut to the column sizes), with its errors."""
+    cut = ", ".join(f"left({name}, {LIMITS[name]})" for name in FEED_HEADER)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO cohorts_feedrow (feed_id, line_number, {ALL_COLUMNS}, errors, status)
+            SELECT %s, n + 1, {cut}, errors, CASE WHEN errors <> '' THEN 'invalid' ELSE 'valid' END
+            FROM feed_checked ORDER BY n
+            """,
+            [feed.pk],
+        )
+        drop_temporary_tables(cursor)
+
+
+def apply_checked(feed: FeedImport, applier: Applier, prepared: Prepared, *, timings: dict) -> dict:
+    """Create what the prepared (grouped and matched) people of the checked rows need (every row
+    valid), write the observations and the staged rows. Runs inside the caller's transaction;
+    returns the counts."""
+    mark = time.monotonic()
+    people, raw_to_person, index = prepared.people, prepared.by_text, prepared.index
+    with connection.cursor() as cursor:
+        # synchronous_commit off: the import is one transaction that can be run again (it is
+        # idempotent), so a crash in the instant after commit may lose it but never half of it.
+        cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
+        applied = [p for p in people if p.outcome != Outcome.REVIEW]
+        reviews = [p for p in people if p.outcome == Outcome.REVIEW]
+        families = applier.create_people(applied, index)
+        review_number = {id(person): n for n, person in enumerate(reviews)}
+        cursor.execute(
+            "CREATE TEMP TABLE feed_decisions (person text, child_id bigint, adult_id bigint, review integer)"
+        )
+        _copy_rows(cursor, "feed_decisions", "person, child_id, adult_id, review", prepared.matched, "person")
+        _copy_rows(
+            cursor,
+            "feed_decisions",
+            "person, child_id, adult_id, review",
+            (
+                (
+                    person_text,
+                    person.child_id,
+                    None if person.child_id else person.adult_id,
+                    review_number.get(id(person)),
+                )
+                for person_text, person in raw_to_person.items()
+                if person.outcome != Outcome.MATCHED
+            ),
+            "person",
+        )
+        cursor.execute("CREATE TEMP TABLE feed_households (source_system text, household_ref text, family_id bigint)")
+        _copy_rows(
+            cursor,
+            "feed_households",
+            "source_system, household_ref, family_id",
+            ((system, ref, family_id) for (system, ref), family_id in families.items()),
+            "source_system, household_ref",
+        )
+        cursor.execute("ANALYZE feed_decisions; ANALYZE feed_households")
+        timings["people"] = time.monotonic() - mark
+        mark = time.monotonic()
+        _lock(cursor, "cases_child", "SELECT DISTINCT child_id FROM feed_decisions WHERE child_id IS NOT NULL")
+        _lock(cursor, "cases_adult", "SELECT DISTINCT adult_id FROM feed_decisions WHERE adult_id IS NOT NULL")
+        _lock(cursor, "cases_family", "SELECT DISTINCT family_id FROM feed_households")
+        cursor.execute(
+            """
+            INSERT INTO cohorts_observation (source_system, source_record_id, indicator_code, observed_on,
+                                             child_id, adult_id, family_id, note, feed_id)
+            SELECT c.source_system, c.source_record_id, c.indicator_code, c.observed, dd.child_id, dd.adult_id,
+                   h.family_id, c.note, %s
+            FROM feed_checked c
+            JOIN feed_decisions dd ON dd.person = c.person
+            LEFT JOIN feed_households h ON h.source_system = c.source_system AND h.household_ref = c.household_ref
+            WHERE NOT c.known AND dd.review IS NULL
+            -- By person: each child's (adult's) rows go to the same few index pages one after another.
+            -- Integers only, the line number last for a stable order: sorting a million rows by the
+            -- text columns too cost about a second more and placed no row better.
+            ORDER BY dd.child_id, dd.adult_id, c.n
+            """,
+            [feed.pk],
+        )
+        rows_applied = cursor.rowcount
+        # The families that got rows about adults: each applied adult's households are those of
+        # its rows just written (every row of a person is applied, or none).
+        applier.touched_families.update(
+            families[key] for person in applied if not person.child_id for key in person.households
+        )
+        timings["observations"] = time.monotonic() - mark
+        mark = time.monotonic()
+        # Only the rows in review are staged (every row is valid here): applied rows are the
+        # observations, rows imported before changed nothing; the counts say how many of each.
+        lines_of: dict = {}
+        row_ids: dict = {}
+        if reviews:
+            # The staged rows come back with their person columns, which name their review (the
+            # person text is those columns joined), so nothing is read twice.
+            cursor.execute(
+                f"""
+                INSERT INTO cohorts_feedrow (feed_id, line_number, {ALL_COLUMNS}, errors, status)
+                SELECT %s, c.n + 1, {", ".join(f"c.{name}" for name in FEED_HEADER)}, '', 'in_review'
+                FROM feed_checked c JOIN feed_decisions dd ON dd.person = c.person
+                WHERE NOT c.known AND dd.review IS NOT NULL
+                ORDER BY c.n
+                RETURNING id, line_number, {PERSON_COLUMNS}
+                """,
+                [feed.pk],
+            )
+            review_of = {id(person): n for n, person in enumerate(reviews)}
+            for row_id, line, *values in sorted(cursor.fetchall(), key=lambda row: row[1]):
+                review = review_of[id(raw_to_person[SEPARATOR.join(values)])]
+                lines_of.setdefault(review, []).append(line)
+                row_ids[line] = row_id
+        cursor.execute("SELECT already_known FROM feed_counts")
+        already_known = cursor.fetchone()[0]
+        _create_reviews(feed, reviews, lines_of, row_ids)
+        drop_temporary_tables(cursor)
+        timings["stage"] = time.monotonic() - mark
+    return {
+        "applied": applied,
+        "reviews": reviews,
+        "rows_applied": rows_applied,
+        "rows_already_known": already_known,
+        "rows_in_review": sum(len(lines) for lines in lines_of.values()),
+    }
+
+
+def _lock(cursor, table: str, ids_query: str) -> None:
+    """Every referenced row exists, locked FOR KEY SHARE until commit (what the foreign keys did)."""
+    cursor.execute(
+        f"SELECT (SELECT count(*) FROM ({ids_query}) AS wanted), "
+        f"(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id IN ({ids_query}) FOR KEY SHARE) AS locked)"
+    )
+    wanted, locked = cursor.fetchone()
+    if wanted != locked:
+        raise RuntimeError(f"{wanted - locked} rows of {table} were deleted during the import")
+
+
+def _create_reviews(feed: FeedImport, reviews: list[Person], lines_of: dict, row_ids: dict) -> None:
+    if not reviews:
+        return
+    objects = [
+        MatchReview(
+            feed=feed,
+            candidate_id=person.candidate_id,
+            reason=person.reason[:300],
+            given_name=person.given_name.strip()[:100],
+            family_name=person.family_name.strip()[:100],
+            date_of_birth=person.date_of_birth,
+            postcode=getattr(person, "raw_postcode", person.postcode)[:10],
+        )
+        for person in reviews
+    ]
+    MatchReview.objects.bulk_create(objects)
+    through = MatchReview.rows.through
+    links = [
+        through(matchreview_id=objects[n].pk, feedrow_id=row_ids[line])
+        for n, lines in sorted(lines_of.items())
+        for line in lines
+    ]
+    links.sort(key=lambda link: link.feedrow_id)
+    through.objects.bulk_create(links)
+
+
+__all__ = ["CheckedFile", "apply_checked", "check_file", "stage_invalid"]

@@ -1,0 +1,147 @@
+"""Recovering a feed import whose job stopped responding (its Celery worker was killed, say).
+
+Such a feed stays in a running status (queued, staging, validating, matching) for ever, and the
+same file is refused as a duplicate while it does. A manager who may manage feeds can, once the
+job has reported no progress (`FeedImport.progress_at`) for settings.FEED_STALL_MINUTES:
+
+- try again (`retry_feed`): the job is queued again through the outbox, and
+- abandon it (`abandon_feed`): the feed is marked failed, with who and when, so the same file can
+  be uploaded again (the duplicate check ignores failed and rejected feeds).
+
+Why a retry is safe: nothing an import writes to the database outlives a dead job. Staging and
+checking write only progress counters (the PostgreSQL path stages into session temporary tables,
+which go with the connection); the staged rows of a file with errors are written in one
+transaction with the 'needs a decision' status; matching and applying (observations, people,
+families, reviews, staged rows, the 'applied' status) are one transaction that first locks the
+feed and checks it is still matching. A killed job rolls back whatever it had not committed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from audit import services as audit
+from audit.models import AuditAction
+from feeds.models import FeedImport, FeedRow, FeedStatus, RowStatus
+from feeds.services.access import require_feed
+from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING
+from jobs import outbox
+
+NOT_RUNNING = "This import is not running, so there is nothing to try again or abandon."
+STILL_WORKING = "This import is still working on the file: wait for it to finish."
+
+
+def stall_limit() -> timedelta:
+    return timedelta(minutes=settings.FEED_STALL_MINUTES)
+
+
+def is_stalled(feed: FeedImport, now=None) -> bool:
+    """Running, with no progress reported for longer than the stall limit."""
+    now = now or timezone.now()
+    return feed.status in RUNNING and feed.progress_at is not None and now - feed.progress_at > stall_limit()
+
+
+def _still_running_message(feed: FeedImport, now) -> str:
+    minutes = max(0, int((now - feed.progress_at).total_seconds() // 60))
+    limit = settings.FEED_STALL_MINUTES
+    return (
+        f"This import is still running: it last reported progress {minutes} minute{'s' if minutes != 1 else ''} "
+        f"ago. You can try again or abandon it once it has shown no progress for {limit} minutes."
+    )
+
+
+def _lock_stalled(feed: FeedImport) -> FeedImport:
+    """The feed, locked, if it is stalled; otherwise a ValidationError saying why not. Call inside
+    a transaction. On PostgreSQL a job that is applying the file holds the feed's row lock: NOWAIT
+    then fails at once, which proves the job is alive however long it has been quiet."""
+    queryset = FeedImport.objects.select_for_update(nowait=connection.features.has_select_for_update_nowait)
+    try:
+        with transaction.atomic():  # a savepoint: a refused lock must not spoil the outer transaction
+            current = queryset.get(pk=feed.pk)
+    except DatabaseError as error:
+        raise ValidationError(STILL_WORKING) from error
+    now = timezone.now()
+    if current.status not in RUNNING:
+        raise ValidationError(NOT_RUNNING)
+    if not is_stalled(current, now):
+        raise ValidationError(_still_running_message(current, now))
+    return current
+
+
+def retry_feed(user, feed: FeedImport) -> FeedImport:
+    """'Try again': queue the job again. A file that was being imported is imported from the start
+    (its staged rows, if any, are cleared first); a file whose uploader had chosen to apply the valid
+    rows keeps that choice and its staged rows, and the apply job is queued again."""
+    require_feed(user, feed)
+    with transaction.atomic():
+        feed = _lock_stalled(feed)
+        stalled_status = feed.status
+        now = timezone.now()
+        if feed.status == FeedStatus.MATCHING and feed.apply_valid_rows:
+            task = APPLY_TASK
+            feed.rows_done = 0
+            feed.progress_at = now
+            feed.save(update_fields=["rows_done", "progress_at"])
+        else:
+            task = IMPORT_TASK
+            FeedRow.objects.filter(feed=feed).delete()
+            feed.status = FeedStatus.QUEUED
+            feed.apply_valid_rows = False
+            for name in ("rows_total", "rows_done", "rows_valid", "rows_invalid"):
+                setattr(feed, name, 0)
+            feed.message = ""
+            feed.progress_at = now
+            feed.save(
+                update_fields=[
+                    "status",
+                    "apply_valid_rows",
+                    "rows_total",
+                    "rows_done",
+                    "rows_valid",
+                    "rows_invalid",
+                    "message",
+                    "progress_at",
+                ]
+            )
+        audit.record(
+            user,
+            AuditAction.UPDATE,
+            obj=feed,
+            detail={"decision": "retry", "stalled_status": stalled_status, "job": task},
+        )
+        outbox.enqueue(task, feed.pk)
+    return feed
+
+
+def abandon_feed(user, feed: FeedImport) -> FeedImport:
+    """'Abandon': mark the feed failed, with who and when. Nothing was applied (applying is all or
+    nothing), and the same file can be uploaded again."""
+    require_feed(user, feed)
+    with transaction.atomic():
+        feed = _lock_stalled(feed)
+        stalled_status = feed.status
+        now = timezone.now()
+        who = user.get_full_name() or user.username
+        feed.status = FeedStatus.FAILED
+        feed.finished_at = now
+        feed.abandoned_by = user
+        feed.abandoned_at = now
+        feed.message = (
+            f"Abandoned by {who} on {timezone.localtime(now):%-d %B %Y at %H:%M} after the import stopped "
+            "responding. Nothing was applied: the file can be uploaded again."
+        )
+        feed.save(update_fields=["status", "finished_at", "abandoned_by", "abandoned_at", "message"])
+        # Like a file that is not applied: valid staged rows (of a file with errors) were not applied.
+        FeedRow.objects.filter(feed=feed, status=RowStatus.VALID).update(status=RowStatus.SKIPPED)
+        audit.record(
+            user, AuditAction.UPDATE, obj=feed, detail={"decision": "abandoned", "stalled_status": stalled_status}
+        )
+    return feed
+
+
+__all__ = ["abandon_feed", "is_stalled", "retry_feed", "stall_limit"]

@@ -1,0 +1,137 @@
+"""Uploading a feed: the checks of the file as a whole (nothing is saved if it is refused), then the
+file saved and its import queued (feeds.services.importing.import_feed runs it)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from audit import services as audit
+from audit.models import AuditAction
+from feeds.models import FEED_HEADER, FeedImport
+from feeds.services.access import require_feeds_manager
+from feeds.services.importing import FAILED_OR_REJECTED, IMPORT_TASK
+from jobs import outbox
+
+
+class DuplicateFeed(ValidationError):
+    """The same file was uploaded before; `existing` is that upload."""
+
+    def __init__(self, existing: FeedImport):
+        when = timezone.localtime(existing.created_at).strftime("%-d %B %Y at %H:%M")
+        who = existing.uploaded_by.get_full_name() or existing.uploaded_by.username
+        super().__init__({"file": [f"This file was already uploaded on {when} by {who}"]})
+        self.existing = existing
+
+
+def _file_error(message: str) -> ValidationError:
+    return ValidationError({"file": [message]})
+
+
+def check_header(header: list[str]) -> None:
+    """The header must be exactly FEED_HEADER, in order (a UTF-8 byte order mark is allowed)."""
+    if header and header[0].startswith("\ufeff"):
+        header = [header[0][1:], *header[1:]]
+    header = [column.strip() for column in header]
+    if header == list(FEED_HEADER):
+        return
+    missing = [column for column in FEED_HEADER if column not in header]
+    unexpected = [column for column in header if column not in FEED_HEADER]
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(missing)}")
+    if unexpected:
+        parts.append(f"unexpected {', '.join(unexpected or [])}")
+    if parts:
+        raise _file_error(f"The first line of the file must name the columns: {'; '.join(parts)}")
+    raise _file_error(f"The columns must be in this order: {','.join(FEED_HEADER)}")
+
+
+def inspect_file(uploaded_file) -> str:
+    """Check the file is a non-empty UTF-8 CSV with the right header, within the size limit;
+    return its SHA-256. Raises ValidationError({'file': [...]}) naming the problem."""
+    name = uploaded_file.name or ""
+    size = uploaded_file.size or 0
+    if size == 0:
+        raise _file_error("The selected file is empty")
+    if size > settings.FEED_MAX_BYTES:
+        limit = settings.FEED_MAX_BYTES / (1024 * 1024)
+        raise _file_error(f"The selected file must be smaller than {limit:g} MB")
+    if not name.lower().endswith(".csv"):
+        raise _file_error("The selected file must be a CSV")
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first = b""
+    uploaded_file.seek(0)
+    try:
+        for chunk in uploaded_file.chunks():
+            if b"\x00" in chunk:
+                raise _file_error("The selected file must be a CSV: it contains binary data")
+            digest.update(chunk)
+            decoder.decode(chunk)
+            if len(first) < 65_536:
+                first += chunk[: 65_536 - len(first)]
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise _file_error("The selected file must be a CSV saved as UTF-8 text") from error
+    uploaded_file.seek(0)
+    text = first.decode("utf-8", errors="ignore")
+    line = text.splitlines()[0] if text.splitlines() else ""
+    try:
+        header = next(csv.reader([line]))
+    except (csv.Error, StopIteration) as error:
+        raise _file_error("The selected file must be a CSV") from error
+    check_header(header)
+    return digest.hexdigest()
+
+
+def upload_feed(user, uploaded_file) -> FeedImport:
+    """Check and save an uploaded feed and queue its import. Nothing is saved if it is refused."""
+    require_feeds_manager(user)
+    membership = Membership.objects.active().filter(user=user, role=Role.MANAGER).select_related("agency").first()
+    if uploaded_file is None:
+        raise _file_error("Select a CSV file")
+    sha256 = inspect_file(uploaded_file)
+    existing = _live_feed_with(sha256)
+    if existing is not None:
+        raise DuplicateFeed(existing)
+    try:
+        with transaction.atomic():
+            feed = FeedImport(
+                original_name=(uploaded_file.name or "feed.csv")[-255:],
+                size_bytes=uploaded_file.size,
+                sha256=sha256,
+                uploaded_by=user,
+                agency=membership.agency,
+            )
+            feed.file.save(f"feed-{sha256[:12]}.csv", uploaded_file, save=False)
+            feed.save()
+            audit.record(
+                user,
+                AuditAction.CREATE,
+                obj=feed,
+                detail={"file": feed.original_name, "bytes": feed.size_bytes, "sha256": sha256},
+            )
+            outbox.enqueue(IMPORT_TASK, feed.pk)
+    except IntegrityError as error:  # the same file uploaded at the same moment
+        existing = _live_feed_with(sha256)
+        if existing is None:
+            raise
+        raise DuplicateFeed(existing) from error
+    return feed
+
+
+def _live_feed_with(sha256: str) -> FeedImport | None:
+    return (
+        FeedImport.objects.filter(sha256=sha256)
+        .exclude(status__in=FAILED_OR_REJECTED)
+        .select_related("uploaded_by")
+        .first()
+    )

@@ -1,0 +1,339 @@
+"""Pages for data feeds: upload, progress, the error report, the decision on a file with errors,
+'Try again' and 'Abandon' for an import that stopped responding, and the review queue of uncertain
+matches. Managers only, for the feeds of their own agencies."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from access import policy
+from audit import services as audit
+from cases.models import Child, FamilyMember
+from feeds import services
+from feeds.forms import FeedUploadForm, ReviewDecisionForm
+from feeds.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
+from feeds.services.matching import clean_identifier, normalise_postcode
+from safeguarding.http import not_found
+
+FEEDS_SHOWN = 50
+ERRORS_SHOWN = 20
+REVIEWS_PER_PAGE = 25
+
+
+def _require(user) -> None:
+    if not policy.can(user, "manage_feeds"):
+        raise PermissionDenied
+
+
+def _feed(user, pk: int) -> FeedImport | None:
+    return services.visible_feeds(user).select_related("uploaded_by", "agency", "abandoned_by").filter(pk=pk).first()
+
+
+def _feed_list(request: HttpRequest, form: FeedUploadForm, duplicate: FeedImport | None = None, status=200):
+    feeds = list(
+        services.visible_feeds(request.user)
+        .select_related("uploaded_by", "agency")
+        .annotate(open_reviews=Count("reviews", filter=Q(reviews__status=ReviewStatus.OPEN)))[:FEEDS_SHOWN]
+    )
+    return render(
+        request,
+        "feeds/feed_list.html",
+        {"feeds": feeds, "form": form, "duplicate": duplicate, "running": services.RUNNING},
+        status=status,
+    )
+
+
+@login_required
+def feed_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user)
+    return _feed_list(request, FeedUploadForm())
+
+
+@login_required
+@require_POST
+def feed_upload(request: HttpRequest) -> HttpResponse:
+    _require(request.user)
+    form = FeedUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            feed = services.upload_feed(request.user, form.cleaned_data["file"])
+        except services.DuplicateFeed as error:
+            form.add_error("file", error.message_dict["file"][0])
+            return _feed_list(request, form, duplicate=error.existing, status=400)
+        except ValidationError as error:
+            for message in error.message_dict.get("file", error.messages):
+                form.add_error("file", message)
+            return _feed_list(request, form, status=400)
+        messages.success(request, "File uploaded: it is being checked")
+        return redirect("feeds:feed_detail", pk=feed.pk)
+    return _feed_list(request, form, status=400)
+
+
+def _row_counts(feed: FeedImport) -> list[tuple[str, int]]:
+    return [
+        ("Rows in the file", feed.rows_total),
+        ("Rows with errors", feed.rows_invalid),
+        ("Rows applied", feed.rows_applied),
+        ("Rows imported before (no change)", feed.rows_already_known),
+        ("Rows waiting for a match decision", feed.rows_in_review),
+        ("People matched to existing records", feed.people_matched),
+        ("New people recorded", feed.people_created),
+    ]
+
+
+@login_required
+def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request.user, pk)
+    if feed is None:
+        return not_found(request)
+    audit.record_read(request.user, feed)
+    open_reviews = feed.reviews.filter(status=ReviewStatus.OPEN).count()
+    # The first rows at fault, so the uploader can read what is wrong without opening the report.
+    row_errors = list(
+        feed.rows.filter(status=RowStatus.INVALID)
+        .order_by("line_number")
+        .only("line_number", "source_record_id", "errors")[:ERRORS_SHOWN]
+    )
+    return render(
+        request,
+        "feeds/feed_detail.html",
+        {
+            "feed": feed,
+            "row_errors": row_errors,
+            "errors_shown": ERRORS_SHOWN,
+            "counts": _row_counts(feed),
+            "running": feed.status in services.RUNNING,
+            "stalled": services.is_stalled(feed),
+            "stall_minutes": settings.FEED_STALL_MINUTES,
+            "open_reviews": open_reviews,
+        },
+    )
+
+
+@login_required
+def feed_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment the detail page polls (htmx) while the import runs."""
+    feed = _feed(request.user, pk)
+    if feed is None:
+        return not_found(request)
+    running = feed.status in services.RUNNING
+    stalled = services.is_stalled(feed)
+    response = render(request, "feeds/_progress.html", {"feed": feed, "running": running, "stalled": stalled})
+    if (stalled or not running) and request.headers.get("HX-Request"):
+        # Show the finished page with its summary and buttons, or the 'stopped responding' banner.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def feed_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The row-level error report: line, the values as sent, and what is wrong, as CSV."""
+    feed = _feed(request.user, pk)
+    if feed is None:
+        return not_found(request)
+    audit.record_export(request.user, FeedRow, services.invalid_row_ids(feed), what=f"feed {feed.pk} error report")
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in services.error_report_rows(feed)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="feed-{feed.pk}-errors.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def feed_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request.user, pk)
+    if feed is None:
+        return not_found(request)
+    try:
+        services.choose_apply_valid(request.user, feed)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Applying the {feed.rows_valid} valid rows")
+    return redirect("feeds:feed_detail", pk=feed.pk)
+
+
+@login_required
+@require_POST
+def feed_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = _feed(request.user, pk)
+    if feed is None:
+        return not_found(request)
+    try:
+        services.reject_feed(request.user, feed)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "The file was not applied. Correct it and upload it again.")
+    return redirect("feeds:feed_detail", pk=feed.pk)
+
+
+# An import that stopped responding (feeds.services.recovery): POST only, from the banner on the
+# feed's page.
+
+
+def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+    feed = services.visible_feeds(request.user).filter(pk=pk).first()
+    if feed is None:
+        return not_found(request)
+    try:
+        action(request.user, feed)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, success)
+    return redirect("feeds:feed_detail", pk=feed.pk)
+
+
+@login_required
+@require_POST
+def feed_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, services.retry_feed, "The import was queued again")
+
+
+@login_required
+@require_POST
+def feed_abandon(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        services.abandon_feed,
+        "The import was abandoned. Nothing was applied: you can upload the file again.",
+    )
+
+
+# Review queue ------------------------------------------------------------------------------------
+
+
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user)
+    reviews = (
+        services.visible_reviews(request.user)
+        .filter(status=ReviewStatus.OPEN)
+        .select_related("feed")
+        .annotate(row_count=Count("rows"))
+        .order_by("created_at", "id")
+    )
+    page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    audit.record_list(request.user, MatchReview, [review.pk for review in page], what="feed match reviews")
+    return render(request, "feeds/review_list.html", {"page": page, "reviews": page.object_list})
+
+
+def compare(review: MatchReview, candidate: Child, feed_identifiers: dict, postcodes: list[str]) -> list[dict]:
+    """The matching fields side by side, and whether each agrees."""
+
+    def agree(ours, theirs):
+        if not ours or not theirs:
+            return None
+        return ours == theirs
+
+    from cases.names import normalise
+
+    rows = [
+        {
+            "label": "Name",
+            "feed": f"{review.given_name} {review.family_name}",
+            "record": f"{candidate.given_name} {candidate.family_name}",
+            "agrees": normalise(f"{review.given_name} {review.family_name}")
+            == normalise(f"{candidate.given_name} {candidate.family_name}"),
+        },
+        {
+            "label": "Date of birth",
+            "feed": review.date_of_birth,
+            "record": candidate.date_of_birth,
+            "agrees": review.date_of_birth == candidate.date_of_birth,
+        },
+        {
+            "label": "Postcode",
+            "feed": review.postcode,
+            "record": ", ".join(postcodes),
+            "agrees": (
+                normalise_postcode(review.postcode) in {normalise_postcode(p) for p in postcodes}
+                if review.postcode and postcodes
+                else None
+            ),
+        },
+    ]
+    for field, label in (
+        ("upn", "Unique pupil number"),
+        ("nhs_number", "NHS number"),
+        ("police_id", "Police reference"),
+    ):
+        ours = feed_identifiers.get(field, "")
+        theirs = getattr(candidate, field)
+        rows.append({"label": label, "feed": ours, "record": theirs, "agrees": agree(ours, clean_identifier(theirs))})
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One uncertain match side by side. Only the fields used for matching are shown of the
+    candidate (not their case record, which the manager may not be allowed to see); opening it
+    is audited as a read of that child."""
+    review = (
+        services.visible_reviews(request.user).select_related("feed", "candidate", "resolved_by").filter(pk=pk).first()
+    )
+    if review is None:
+        return not_found(request)
+    form = ReviewDecisionForm()
+    status = 200
+    if request.method == "POST":
+        form = ReviewDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.resolve_review(request.user, review, form.cleaned_data["decision"])
+            except ValidationError as error:
+                for message in error.message_dict.get("decision", error.messages):
+                    form.add_error("decision", message)
+            else:
+                messages.success(request, "Decision recorded")
+                return redirect("feeds:review_list")
+        status = 400
+    candidate = review.candidate
+    audit.record_read(request.user, candidate, basis="feed match review")
+    rows = list(review.rows.order_by("line_number"))
+    identifiers = {}
+    for row in rows:
+        for field in ("upn", "nhs_number", "police_id"):
+            if getattr(row, field) and field not in identifiers:
+                identifiers[field] = clean_identifier(getattr(row, field))
+    postcodes = sorted(
+        {
+            postcode
+            for postcode in FamilyMember.objects.filter(child=candidate).values_list("family__postcode", flat=True)
+            if postcode
+        }
+    )
+    return render(
+        request,
+        "feeds/review_detail.html",
+        {
+            "review": review,
+            "candidate": candidate,
+            "comparison": compare(review, candidate, identifiers, postcodes),
+            "rows": rows,
+            "form": form,
+            "is_open": review.status == ReviewStatus.OPEN,
+            "row_status": RowStatus,
+        },
+        status=status,
+    )

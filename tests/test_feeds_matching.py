@@ -1,0 +1,233 @@
+"""Matching the people of a data feed to existing records, on a small hand-made data set.
+
+Each test uploads a tiny feed (the import runs in-process, as Celery is eager in tests) and checks
+where its rows went: an existing child, a new child, a new adult or the review queue."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
+from cohorts.models import Observation
+from feeds import services
+from feeds.models import FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
+from tests.factories import ChildFactory
+from tests.feeds_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def nhs_number(stem: str) -> str:
+    """A valid NHS number: nine digits and the modulus 11 check digit."""
+    total = sum(int(digit) * weight for digit, weight in zip(stem, range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    assert check != 10
+    return f"{stem}{check}"
+
+
+@pytest.fixture
+def run_feed(django_capture_on_commit_callbacks, partnership, media):  # noqa: F811
+    def run(rows, name="feed.csv"):
+        with django_capture_on_commit_callbacks(execute=True):
+            feed = services.upload_feed(partnership.users["manager"], upload(feed_csv(rows), name))
+        feed.refresh_from_db()
+        return feed
+
+    return run
+
+
+@pytest.fixture
+def amira(partnership):
+    """A child with identifiers, living with the test family at RV1 1AA."""
+    child = ChildFactory(
+        given_name="Amira",
+        family_name="Okafor",
+        date_of_birth=date(2012, 5, 4),
+        upn="A123456789012",
+        nhs_number="9434765919",
+    )
+    FamilyMember.objects.create(family=partnership.family, child=child, relationship="child")
+    return child
+
+
+def test_an_identifier_that_points_at_one_child_with_the_same_birth_date_matches(run_feed, amira):
+    feed = run_feed(
+        [row("s-1", given_name="A.", family_name="Okafor-Jones", date_of_birth="2012-05-04", upn="a123456789012")]
+    )
+    assert feed.status == FeedStatus.APPLIED
+    assert (feed.people_matched, feed.people_created, feed.rows_applied) == (1, 0, 1)
+    observation = Observation.objects.get()
+    assert observation.child == amira and observation.indicator_code == "school_attendance"
+    assert not FeedRow.objects.exists()  # applied rows are not staged: the observation is the record
+
+
+def test_an_identifier_with_a_different_birth_date_goes_to_review(run_feed, amira):
+    feed = run_feed([row("s-1", amira, date_of_birth="2012-05-05")])
+    review = MatchReview.objects.get()
+    assert review.candidate == amira and "date of birth is different" in review.reason
+    assert feed.rows_in_review == 1 and not Observation.objects.exists()
+    assert FeedRow.objects.get().status == RowStatus.IN_REVIEW
+
+
+def test_name_date_of_birth_and_postcode_match_one_child(run_feed, amira):
+    feed = run_feed(
+        [row("s-1", given_name=" amira ", family_name="OKAFOR", date_of_birth="04/05/2012", postcode="rv11aa")]
+    )
+    assert Observation.objects.get().child == amira
+    assert (feed.people_matched, feed.people_created) == (1, 0)
+
+
+def test_same_name_and_birth_date_at_another_postcode_goes_to_review(run_feed, amira):
+    run_feed([row("s-1", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="ZZ9 9ZZ")])
+    review = MatchReview.objects.get()
+    assert review.candidate == amira and review.reason == "Same name and date of birth at a different postcode"
+    assert not Observation.objects.exists()
+
+
+def test_a_name_that_sounds_the_same_goes_to_review(run_feed, amira):
+    run_feed([row("s-1", given_name="Amyra", family_name="Okafur", date_of_birth="2012-05-04", postcode="RV1 1AA")])
+    review = MatchReview.objects.get()
+    assert review.candidate == amira and review.reason == "Same date of birth and a name that sounds the same"
+    assert Child.objects.filter(given_name="Amyra").count() == 0
+
+
+def test_identifiers_pointing_at_two_children_go_to_review(run_feed, amira):
+    other = ChildFactory(upn="B123456789012", date_of_birth=date(2012, 5, 4))
+    run_feed(
+        [
+            row(
+                "s-1",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                upn=other.upn,
+                nhs_number=amira.nhs_number,
+            )
+        ]
+    )
+    review = MatchReview.objects.get()
+    assert review.candidate == other
+    assert review.reason == (
+        "The unique pupil number matches one young person and the NHS number another: check which one this is"
+    )
+
+
+def test_nobody_matching_under_18_becomes_a_new_child_the_agency_can_see(run_feed, partnership):
+    feed = run_feed(
+        [
+            row("s-1", given_name="Zofia", family_name="Nowak", date_of_birth="2013-01-02", upn="C123456789012"),
+            row(
+                "s-2",
+                given_name="Zofia",
+                family_name="Nowak",
+                date_of_birth="2013-01-02",
+                upn="C123456789012",
+                indicator_code="neet",
+            ),
+        ]
+    )
+    child = Child.objects.get(given_name="Zofia")
+    assert child.reference == f"FD{feed.pk}-1" and child.upn == "C123456789012"
+    assert ChildName.objects.filter(child=child, normalised="zofia nowak").exists()
+    involvement = Involvement.objects.get(child=child)
+    assert involvement.agency == partnership.agencies["youth_justice"]
+    assert Observation.objects.filter(child=child).count() == 2
+    assert (feed.people_created, feed.people_matched, feed.rows_applied) == (1, 0, 2)
+
+
+def test_nobody_matching_over_18_becomes_an_adult_in_their_household(run_feed):
+    feed = run_feed(
+        [
+            row(
+                "p-1",
+                given_name="Dora",
+                family_name="Nowak",
+                date_of_birth="1980-03-03",
+                postcode="RV2 2BB",
+                household_ref="H1",
+                indicator_code="domestic_abuse",
+            ),
+            row(
+                "p-2",
+                given_name="Zofia",
+                family_name="Nowak",
+                date_of_birth="2013-01-02",
+                postcode="RV2 2BB",
+                household_ref="H1",
+            ),
+        ]
+    )
+    adult = Adult.objects.get(given_name="Dora")
+    family = Household.objects.get(source_system="schools", household_ref="H1").family
+    assert family.name == "Nowak household" and family.postcode == "RV2 2BB" and family.reference.startswith("HH")
+    assert set(FamilyMember.objects.filter(family=family).values_list("relationship", flat=True)) == {"other", "child"}
+    observation = Observation.objects.get(source_record_id="p-1")
+    assert observation.adult == adult and observation.child is None and observation.family == family
+    assert feed.people_created == 2
+
+
+def test_an_adult_is_found_again_in_their_household(run_feed):
+    run_feed(
+        [row("p-1", given_name="Dora", family_name="Nowak", date_of_birth="1980-03-03", household_ref="H1")], "one.csv"
+    )
+    run_feed(
+        [row("p-2", given_name="DORA", family_name="nowak", date_of_birth="1980-03-03", household_ref="H1")], "two.csv"
+    )
+    assert Adult.objects.count() == 1 + 1  # the partnership's mother and Dora
+    assert Family.objects.filter(source_households__household_ref="H1").count() == 1
+    assert Observation.objects.filter(adult__given_name="Dora").count() == 2
+
+
+@pytest.fixture
+def review(run_feed, amira):
+    run_feed(
+        [
+            row(
+                "s-1",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                postcode="ZZ9 9ZZ",
+                nhs_number="",
+                upn="",
+                police_id="PX/123",
+            )
+        ]
+    )
+    return MatchReview.objects.get()
+
+
+def test_resolving_a_review_as_the_same_person_applies_the_rows_and_fills_blank_identifiers(
+    review, partnership, amira, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
+    review.refresh_from_db()
+    amira.refresh_from_db()
+    assert review.status == ReviewStatus.MATCHED and review.resolved_by == partnership.users["manager"]
+    assert Observation.objects.get().child == amira
+    assert amira.police_id == "PX/123"
+    assert FeedRow.objects.get().status == RowStatus.APPLIED
+    assert review.feed.rows_in_review == 0 and review.feed.rows_applied == 1
+
+
+def test_resolving_a_review_as_a_different_person_creates_a_new_child(review, partnership, amira):
+    services.resolve_review(partnership.users["manager"], review, services.Decision.DIFFERENT)
+    new = Child.objects.exclude(pk=amira.pk).get(given_name="Amira")
+    assert new.reference == f"FD{review.feed_id}R{review.pk}-1" and new.police_id == "PX/123"
+    assert Observation.objects.get().child == new
+    assert MatchReview.objects.get().status == ReviewStatus.NEW_PERSON
+
+
+def test_dismissing_a_review_applies_nothing(review, partnership):
+    services.resolve_review(partnership.users["manager"], review, services.Decision.DISMISS)
+    assert not Observation.objects.exists()
+    assert FeedRow.objects.get().status == RowStatus.SKIPPED
+    with pytest.raises(ValidationError):
+        services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
+
+
+def test_only_managers_of_the_uploading_agency_resolve_reviews(review, partnership):
+    with pytest.raises(PermissionDenied):
+        services.resolve_review(partnership.users["caseworker"], review, services.Decision.SAME)
