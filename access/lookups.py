@@ -30,6 +30,13 @@ def _visible(user: Any, source: type[M] | QuerySet[M]) -> QuerySet[M]:
     return source.objects.visible_to(user)  # type: ignore[attr-defined]
 
 
+def require_or_404(user: Any, action: str, obj: Any = None) -> None:
+    """Http404 unless the policy allows `action`: for pages of an area the user's role has no
+    part in (one refusal rule: docs/architecture.md)."""
+    if not policy.can(user, action, obj):
+        raise Http404
+
+
 def get_or_404(user: Any, source: type[M] | QuerySet[M], pk: Any) -> M:
     """The record `pk` of `source` (a model, read through its `visible_to(user)`, or a queryset
     built from it) if this user may see it. Otherwise the refusal is audited and Http404 raised;

@@ -1,6 +1,6 @@
 """/api/v1/cohort/feeds/ and /api/v1/cohort/reviews/: upload a data feed (multipart, field `file`),
 follow its import, apply its valid rows or refuse it, and decide uncertain matches. Managers only,
-for the feeds of their own agencies; anything else answers 404 (a feed or review) or 403 (lists)."""
+for the feeds of their own agencies; everyone else gets 404 (docs/architecture.md, one refusal rule)."""
 
 from __future__ import annotations
 
@@ -13,21 +13,16 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups
 from access.api import AccessViewSet
-from audit import services as audit
 from feeds import services
 from feeds.models import FeedImport, MatchReview, ReviewStatus
 from safeguarding.api import (
-    FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     UserSummarySerializer,
     created,
     field_errors,
-    forbidden,
-    not_found,
-    parse_id,
 )
 
 
@@ -149,7 +144,8 @@ class ResolveSerializer(serializers.Serializer):
 class _FeedsViewSet(AccessViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.may = policy.can(request.user, "manage_feeds")
+        # Feeds are for managers: everyone else gets 404, as for anything they may not see.
+        lookups.require_or_404(request.user, "manage_feeds")
 
     def handle_exception(self, exc):
         if isinstance(exc, services.DuplicateFeed):
@@ -162,7 +158,7 @@ class _FeedsViewSet(AccessViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Data feeds uploaded for your agencies",
-        responses={200: FeedSerializer(many=True), 403: FORBIDDEN_RESPONSE},
+        responses={200: FeedSerializer(many=True), 404: NOT_FOUND_RESPONSE},
     ),
     retrieve=extend_schema(
         summary="A data feed and its import progress", responses={200: FeedSerializer, 404: NOT_FOUND_RESPONSE}
@@ -170,7 +166,7 @@ class _FeedsViewSet(AccessViewSet):
     create=extend_schema(
         summary="Upload a data feed (multipart/form-data, field `file`); the import is queued",
         request={"multipart/form-data": FeedUploadSerializer},
-        responses={201: FeedSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
+        responses={201: FeedSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
     ),
 )
 class FeedViewSet(_FeedsViewSet):
@@ -179,28 +175,20 @@ class FeedViewSet(_FeedsViewSet):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
-        return services.visible_feeds(self.request.user).select_related("uploaded_by", "agency", "abandoned_by")
+        return FeedImport.objects.visible_to(self.request.user).select_related("uploaded_by", "agency", "abandoned_by")
 
-    def visible(self, pk):
-        object_id = parse_id(pk)
-        return None if object_id is None else self.get_queryset().filter(pk=object_id).first()
+    def lookup_queryset(self):
+        return self.get_queryset()
 
     def list(self, request: Request) -> Response:
-        if not self.may:
-            return forbidden("Only managers can see data feeds.")
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(FeedSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        feed = self.visible(pk)
-        if feed is None:
-            return not_found()
-        audit.record_read(request.user, feed)
+        feed = self.read(pk)
         return Response(FeedSerializer(feed).data)
 
     def create(self, request: Request) -> Response:
-        if not self.may:
-            return forbidden("Only managers can upload data feeds.")
         upload = FeedUploadSerializer(data=request.data)
         if not upload.is_valid():
             return self.invalid(upload)
@@ -214,9 +202,7 @@ class FeedViewSet(_FeedsViewSet):
     )
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk=None) -> Response:
-        feed = self.visible(pk)
-        if feed is None:
-            return not_found()
+        feed = self.find(pk)
         feed = services.choose_apply_valid(request.user, feed)
         return Response(FeedSerializer(feed).data, status=202)
 
@@ -227,9 +213,7 @@ class FeedViewSet(_FeedsViewSet):
     )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk=None) -> Response:
-        feed = self.visible(pk)
-        if feed is None:
-            return not_found()
+        feed = self.find(pk)
         feed = services.reject_feed(request.user, feed)
         return Response(FeedSerializer(feed).data)
 
@@ -242,11 +226,9 @@ class FeedViewSet(_FeedsViewSet):
     )
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk=None) -> Response:
-        feed = self.visible(pk)
-        if feed is None:
-            return not_found()
+        feed = self.find(pk)
         feed = services.retry_feed(request.user, feed)
-        return Response(FeedSerializer(self.visible(feed.pk)).data, status=202)
+        return Response(FeedSerializer(self.find(feed.pk)).data, status=202)
 
     @extend_schema(
         summary="Abandon an import that stopped responding: marked failed, so the file can be uploaded again",
@@ -257,17 +239,15 @@ class FeedViewSet(_FeedsViewSet):
     )
     @action(detail=True, methods=["post"])
     def abandon(self, request: Request, pk=None) -> Response:
-        feed = self.visible(pk)
-        if feed is None:
-            return not_found()
+        feed = self.find(pk)
         feed = services.abandon_feed(request.user, feed)
-        return Response(FeedSerializer(self.visible(feed.pk)).data)
+        return Response(FeedSerializer(self.find(feed.pk)).data)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Uncertain matches waiting for a decision",
-        responses={200: ReviewSerializer(many=True), 403: FORBIDDEN_RESPONSE},
+        responses={200: ReviewSerializer(many=True), 404: NOT_FOUND_RESPONSE},
     ),
     retrieve=extend_schema(
         summary="An uncertain match, with the candidate's matching fields",
@@ -279,24 +259,21 @@ class ReviewViewSet(_FeedsViewSet):
     serializer_class = ReviewSerializer
 
     def get_queryset(self):
-        return services.visible_reviews(self.request.user).select_related("candidate").prefetch_related("rows")
+        return MatchReview.objects.visible_to(self.request.user).select_related("candidate").prefetch_related("rows")
 
-    def visible(self, pk):
-        object_id = parse_id(pk)
-        return None if object_id is None else self.get_queryset().filter(pk=object_id).first()
+    def lookup_queryset(self):
+        return self.get_queryset()
+
+    def note_read(self, review):
+        lookups.note_read(self.request.user, review.candidate, basis="feed match review")
 
     def list(self, request: Request) -> Response:
-        if not self.may:
-            return forbidden("Only managers can see the review queue.")
-        page = self.paginate_queryset(self.get_queryset().filter(status=ReviewStatus.OPEN).order_by("created_at", "id"))
-        audit.record_list(request.user, MatchReview, [review.pk for review in page], what="api feed match reviews")
+        open_reviews = self.get_queryset().filter(status=ReviewStatus.OPEN).order_by("created_at", "id")
+        page = self.page(open_reviews, what="api feed match reviews")
         return self.get_paginated_response(ReviewSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        review = self.visible(pk)
-        if review is None:
-            return not_found()
-        audit.record_read(request.user, review.candidate, basis="feed match review")
+        review = self.read(pk)
         return Response(ReviewSerializer(review).data)
 
     @extend_schema(
@@ -306,9 +283,7 @@ class ReviewViewSet(_FeedsViewSet):
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk=None) -> Response:
-        review = self.visible(pk)
-        if review is None:
-            return not_found()
+        review = self.find(pk)
         decision = ResolveSerializer(data=request.data)
         if not decision.is_valid():
             return self.invalid(decision)
@@ -316,7 +291,7 @@ class ReviewViewSet(_FeedsViewSet):
             review = services.resolve_review(request.user, review, decision.validated_data["decision"])
         except DjangoValidationError as error:
             return Response(field_errors(error), status=400)
-        return Response(ReviewSerializer(self.visible(review.pk)).data)
+        return Response(ReviewSerializer(self.find(review.pk)).data)
 
 
 ROUTES = [

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from access import policy
+
 FEED_HEADER = (
     "source_system",
     "source_record_id",
@@ -34,6 +36,14 @@ class FeedStatus(models.TextChoices):
     APPLIED = "applied", "Applied"
     REJECTED = "rejected", "Not applied"
     FAILED = "failed", "Failed"
+
+
+class FeedImportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "FeedImportQuerySet":
+        """Feeds uploaded for the agencies this user manages; nothing for anyone else."""
+        if not policy.can(user, "manage_feeds"):
+            return self.none()
+        return self.filter(agency_id__in=policy.managed_agencies(user))
 
 
 class FeedImport(models.Model):
@@ -68,6 +78,8 @@ class FeedImport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     abandoned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FeedImportQuerySet.as_manager()
 
     class Meta:
         db_table = "cohorts_feedimport"
@@ -171,6 +183,11 @@ class ReviewStatus(models.TextChoices):
     DISMISSED = "dismissed", "Rows not applied"
 
 
+class MatchReviewQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "MatchReviewQuerySet":
+        return self.filter(feed__in=FeedImport.objects.visible_to(user).values("pk"))
+
+
 class MatchReview(models.Model):
     """An uncertain match, for a person to decide instead of the system guessing: the rows about
     one person in a feed and the existing child they may be."""
@@ -189,6 +206,8 @@ class MatchReview(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MatchReviewQuerySet.as_manager()
 
     class Meta:
         db_table = "cohorts_matchreview"  # and its rows: cohorts_matchreview_rows

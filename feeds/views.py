@@ -9,39 +9,33 @@ import csv
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access import policy
-from audit import services as audit
+from access import lookups
 from cases.models import Child, FamilyMember
 from feeds import services
 from feeds.forms import FeedUploadForm, ReviewDecisionForm
 from feeds.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
 from feeds.services.matching import clean_identifier, normalise_postcode
-from safeguarding.http import not_found
 
 FEEDS_SHOWN = 50
 ERRORS_SHOWN = 20
 REVIEWS_PER_PAGE = 25
 
 
-def _require(user) -> None:
-    if not policy.can(user, "manage_feeds"):
-        raise PermissionDenied
-
-
-def _feed(user, pk: int) -> FeedImport | None:
-    return services.visible_feeds(user).select_related("uploaded_by", "agency", "abandoned_by").filter(pk=pk).first()
+def _feed(user, pk: int) -> FeedImport:
+    """The feed if this user manages its agency; otherwise 404 (refusal audited)."""
+    feeds = FeedImport.objects.visible_to(user).select_related("uploaded_by", "agency", "abandoned_by")
+    return lookups.get_or_404(user, feeds, pk)
 
 
 def _feed_list(request: HttpRequest, form: FeedUploadForm, duplicate: FeedImport | None = None, status=200):
     feeds = list(
-        services.visible_feeds(request.user)
+        FeedImport.objects.visible_to(request.user)
         .select_related("uploaded_by", "agency")
         .annotate(open_reviews=Count("reviews", filter=Q(reviews__status=ReviewStatus.OPEN)))[:FEEDS_SHOWN]
     )
@@ -55,14 +49,14 @@ def _feed_list(request: HttpRequest, form: FeedUploadForm, duplicate: FeedImport
 
 @login_required
 def feed_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user)
+    lookups.require_or_404(request.user, "manage_feeds")
     return _feed_list(request, FeedUploadForm())
 
 
 @login_required
 @require_POST
 def feed_upload(request: HttpRequest) -> HttpResponse:
-    _require(request.user)
+    lookups.require_or_404(request.user, "manage_feeds")
     form = FeedUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -94,9 +88,7 @@ def _row_counts(feed: FeedImport) -> list[tuple[str, int]]:
 @login_required
 def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
     feed = _feed(request.user, pk)
-    if feed is None:
-        return not_found(request)
-    audit.record_read(request.user, feed)
+    lookups.note_read(request.user, feed)
     open_reviews = feed.reviews.filter(status=ReviewStatus.OPEN).count()
     # The first rows at fault, so the uploader can read what is wrong without opening the report.
     row_errors = list(
@@ -124,8 +116,6 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def feed_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment the detail page polls (htmx) while the import runs."""
     feed = _feed(request.user, pk)
-    if feed is None:
-        return not_found(request)
     running = feed.status in services.RUNNING
     stalled = services.is_stalled(feed)
     response = render(request, "feeds/_progress.html", {"feed": feed, "running": running, "stalled": stalled})
@@ -144,9 +134,7 @@ class _Echo:
 def feed_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The row-level error report: line, the values as sent, and what is wrong, as CSV."""
     feed = _feed(request.user, pk)
-    if feed is None:
-        return not_found(request)
-    audit.record_export(request.user, FeedRow, services.invalid_row_ids(feed), what=f"feed {feed.pk} error report")
+    lookups.exported(request.user, FeedRow, services.invalid_row_ids(feed), what=f"feed {feed.pk} error report")
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in services.error_report_rows(feed)), content_type="text/csv; charset=utf-8"
@@ -159,8 +147,6 @@ def feed_errors(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feed_apply(request: HttpRequest, pk: int) -> HttpResponse:
     feed = _feed(request.user, pk)
-    if feed is None:
-        return not_found(request)
     try:
         services.choose_apply_valid(request.user, feed)
     except ValidationError as error:
@@ -174,8 +160,6 @@ def feed_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feed_reject(request: HttpRequest, pk: int) -> HttpResponse:
     feed = _feed(request.user, pk)
-    if feed is None:
-        return not_found(request)
     try:
         services.reject_feed(request.user, feed)
     except ValidationError as error:
@@ -190,9 +174,7 @@ def feed_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
-    feed = services.visible_feeds(request.user).filter(pk=pk).first()
-    if feed is None:
-        return not_found(request)
+    feed = lookups.get_or_404(request.user, FeedImport, pk)
     try:
         action(request.user, feed)
     except ValidationError as error:
@@ -224,16 +206,17 @@ def feed_abandon(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user)
+    lookups.require_or_404(request.user, "manage_feeds")
     reviews = (
-        services.visible_reviews(request.user)
+        MatchReview.objects.visible_to(request.user)
         .filter(status=ReviewStatus.OPEN)
         .select_related("feed")
         .annotate(row_count=Count("rows"))
         .order_by("created_at", "id")
     )
-    page = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
-    audit.record_list(request.user, MatchReview, [review.pk for review in page], what="feed match reviews")
+    page = lookups.page_of(
+        request.user, reviews, request.GET.get("page"), per_page=REVIEWS_PER_PAGE, what="feed match reviews"
+    )
     return render(request, "feeds/review_list.html", {"page": page, "reviews": page.object_list})
 
 
@@ -289,11 +272,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One uncertain match side by side. Only the fields used for matching are shown of the
     candidate (not their case record, which the manager may not be allowed to see); opening it
     is audited as a read of that child."""
-    review = (
-        services.visible_reviews(request.user).select_related("feed", "candidate", "resolved_by").filter(pk=pk).first()
-    )
-    if review is None:
-        return not_found(request)
+    reviews = MatchReview.objects.visible_to(request.user).select_related("feed", "candidate", "resolved_by")
+    review = lookups.get_or_404(request.user, reviews, pk)
     form = ReviewDecisionForm()
     status = 200
     if request.method == "POST":
@@ -309,7 +289,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("feeds:review_list")
         status = 400
     candidate = review.candidate
-    audit.record_read(request.user, candidate, basis="feed match review")
+    lookups.note_read(request.user, candidate, basis="feed match review")
     rows = list(review.rows.order_by("line_number"))
     identifiers = {}
     for row in rows:

@@ -14,7 +14,7 @@ The review queue
 An import that stopped responding
     is_stalled(feed), retry_feed(user, feed), abandon_feed(user, feed)
 Who sees what
-    visible_feeds(user), visible_reviews(user), manager_agencies(user), require_feed(user, feed)
+    require_feed(user, feed) (what a user may see is FeedImport/MatchReview.objects.visible_to)
 
 The modules, top down:
     upload.py, decisions.py, review.py, recovery.py, report.py, access.py   what the names above do
@@ -33,7 +33,7 @@ check rows against its indicator codes, and ask it for a recalculation after app
 (cohorts.services.runs.request_run). The cohorts app imports nothing from here.
 """
 
-from feeds.services.access import manager_agencies, require_feed, visible_feeds, visible_reviews
+from feeds.services.access import require_feed
 from feeds.services.decisions import choose_apply_valid, reject_feed
 from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING, apply_valid, import_feed
 from feeds.services.recovery import NOT_RUNNING, STILL_WORKING, abandon_feed, is_stalled, retry_feed, stall_limit
@@ -56,13 +56,10 @@ __all__ = [
     "import_feed",
     "invalid_row_ids",
     "is_stalled",
-    "manager_agencies",
     "reject_feed",
     "require_feed",
     "resolve_review",
     "retry_feed",
     "stall_limit",
     "upload_feed",
-    "visible_feeds",
-    "visible_reviews",
 ]

@@ -11,7 +11,7 @@ from audit import services as audit
 from audit.models import AuditAction
 from cases.models import Child
 from feeds.models import FEED_HEADER, FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
-from feeds.services.access import require_feeds_manager, visible_reviews
+from feeds.services.access import require_feeds_manager
 from feeds.services.applying import Applier, group_people, request_recalculation
 from feeds.services.matching import Outcome, Person
 
@@ -31,7 +31,7 @@ def resolve_review(user, review: MatchReview, decision: str) -> MatchReview:
     """A person decides an uncertain match: the same person (apply the rows to the candidate), a
     different person (create a new record and apply), or dismiss (the rows are not applied)."""
     require_feeds_manager(user)
-    if not visible_reviews(user).filter(pk=review.pk).exists():
+    if not MatchReview.objects.visible_to(user).filter(pk=review.pk).exists():
         raise PermissionDenied("This review belongs to another agency's feed.")
     if decision not in {choice for choice, _label in Decision.CHOICES}:
         raise ValidationError({"decision": ["Choose whether this is the same person"]})
