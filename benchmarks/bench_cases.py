@@ -227,6 +227,35 @@ def trace(label: str, call, slowest: int = 5) -> None:
         print(f"#   {float(query['time']) * 1000:8.1f} ms  {query['sql'][:300]}")
 
 
+def principal_load(caseworker, mentor, rounds: int = 500) -> None:
+    """What every request pays to know who the user is (memberships, access grants, emergency
+    access: one query), against the floor of reading the memberships alone with the same cursor."""
+    from django.db import connection
+
+    from access import principal
+
+    def load(user):
+        principal.forget(user)
+        return principal.principal(user)
+
+    def memberships_only(user):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT m.role, a.kind, m.agency_id, m.id FROM accounts_membership m"
+                " JOIN accounts_agency a ON a.id = m.agency_id WHERE m.user_id = %s AND m.is_active AND a.is_active",
+                [user.pk],
+            )
+            return cursor.fetchall()
+
+    for label, user in (("caseworker", caseworker), ("mentor", mentor)):
+        for name, call in (("principal_load", load), ("principal_floor_memberships_only", memberships_only)):
+            for _ in range(50):
+                call(user)
+            times = [timed(lambda user=user, call=call: call(user))[0] for _ in range(rounds)]
+            emit(f"{name}_{label}_median", statistics.median(times), "ms")
+    emit("principal_mentor_grants", len(load(mentor).granted), "children")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--iterations", type=int, default=200, help="requests per page (default 200)")
@@ -348,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.trace:
             slowest = max(zip(times, profiles, strict=True), key=lambda pair: pair[0])[1]
             trace(f"profile {slowest[1]} ({slowest[2]} events)", lambda: profile(slowest[1]))
+
+    if args.only is None:
+        principal_load(user, User.objects.get(username="mentor"))
 
     targets = {"median": TARGET_MEDIAN_MS, "p95": TARGET_P95_MS}
     missed = [
