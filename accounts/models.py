@@ -55,7 +55,7 @@ class User(AbstractUser):
         return (first[0], first[1]) if first else None
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> "MembershipQuerySet":
         return self.filter(is_active=True, agency__is_active=True)
 
