@@ -1,4 +1,5 @@
 from functools import cached_property
+from typing import TypedDict
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -53,6 +54,12 @@ class User(AbstractUser):
         as. The access layer fills this in from its per-request query, so it rarely costs one."""
         first = Membership.objects.active().filter(user=self).order_by("id").values_list("agency_id", "role").first()
         return (first[0], first[1]) if first else None
+
+
+class AgencyIdRow(TypedDict):
+    """A row of `Membership.objects.values("agency_id")` (a subquery of agency ids)."""
+
+    agency_id: int
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

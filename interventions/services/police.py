@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +31,9 @@ from interventions.models import (
     PersonOfConcern,
 )
 from safeguarding.services import StaleVersion
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 __all__ = [
     "StaleVersion",
@@ -55,11 +59,11 @@ INTELLIGENCE_FIELDS = (
 POLICE_ONLY = "Only police officers can do this."
 
 
-def _require_police(user) -> None:
+def _require_police(user: User) -> None:
     require(user, "police_work", message=POLICE_ONLY)
 
 
-def police_agency(user) -> Agency:
+def police_agency(user: User) -> Agency:
     """The police agency the officer acts for (their first police-officer membership)."""
     membership = (
         Membership.objects.active()
@@ -79,12 +83,12 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _not_in_future(value: date | None, field: str, errors: dict) -> None:
+def _not_in_future(value: date | None, field: str, errors: dict[str, Any]) -> None:
     if value and value > timezone.localdate():
         errors.setdefault(field, []).append("The date must be today or in the past")
 
 
-def _visible_children(user, children, field: str, errors: dict) -> list[Child]:
+def _visible_children(user: User, children, field: str, errors: dict[str, Any]) -> list[Child]:
     children = list(children or ())
     ids = {child.pk for child in children}
     if ids:
@@ -94,7 +98,9 @@ def _visible_children(user, children, field: str, errors: dict) -> list[Child]:
     return children
 
 
-def _visible_contexts(user, contexts, field: str, errors: dict, *, locations_only: bool) -> list[Context]:
+def _visible_contexts(
+    user: User, contexts, field: str, errors: dict[str, Any], *, locations_only: bool
+) -> list[Context]:
     contexts = list(contexts or ())
     ids = {context.pk for context in contexts}
     if ids:
@@ -107,7 +113,7 @@ def _visible_contexts(user, contexts, field: str, errors: dict, *, locations_onl
     return contexts
 
 
-def _raise(errors: dict) -> None:
+def _raise(errors: dict[str, Any]) -> None:
     if errors:
         raise ValidationError(errors)
 
@@ -120,9 +126,9 @@ def _ids(related) -> list[int]:
 
 
 @transaction.atomic
-def create_person(user, fields: dict, *, children=(), locations=()) -> PersonOfConcern:
+def create_person(user: User, fields: dict[str, Any], *, children=(), locations=()) -> PersonOfConcern:
     _require_police(user)
-    errors: dict = {}
+    errors: dict[str, Any] = {}
     fields = {key: value for key, value in fields.items() if key in PERSON_FIELDS}
     _not_in_future(fields.get("date_of_birth"), "date_of_birth", errors)
     children = _visible_children(user, children, "children", errors)
@@ -142,7 +148,13 @@ def create_person(user, fields: dict, *, children=(), locations=()) -> PersonOfC
 
 @transaction.atomic
 def update_person(
-    user, person: PersonOfConcern, changes: dict, *, expected_version: int | None, children=None, locations=None
+    user: User,
+    person: PersonOfConcern,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None,
+    children=None,
+    locations=None,
 ) -> PersonOfConcern:
     """Change a person of concern. Links to children or locations the officer cannot see (made by a
     colleague) are kept as they are: an officer only adds or removes what they can see."""
@@ -150,7 +162,7 @@ def update_person(
     current = PersonOfConcern.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current)
-    errors: dict = {}
+    errors: dict[str, Any] = {}
     _not_in_future(changes.get("date_of_birth"), "date_of_birth", errors)
     before = {
         **audit.snapshot(current),
@@ -204,7 +216,7 @@ def cawn_refusal(child: Child, on: date) -> str:
 
 @transaction.atomic
 def record_disruption(
-    user,
+    user: User,
     *,
     kind: str,
     taken_on: date,
@@ -214,7 +226,7 @@ def record_disruption(
     outcome: str = "",
 ) -> DisruptionAction:
     _require_police(user)
-    errors: dict = {}
+    errors: dict[str, Any] = {}
     if kind not in DisruptionKind.values:
         errors["kind"] = ["Choose the kind of disruption from the list"]
     if taken_on is None:
@@ -259,10 +271,12 @@ def record_disruption(
 
 
 @transaction.atomic
-def create_intelligence(user, fields: dict, *, children=(), persons=(), contexts=()) -> IntelligenceReport:
+def create_intelligence(
+    user: User, fields: dict[str, Any], *, children=(), persons=(), contexts=()
+) -> IntelligenceReport:
     """A graded intelligence report (3x5x2). Code C needs its handling conditions."""
     _require_police(user)
-    errors: dict = {}
+    errors: dict[str, Any] = {}
     fields = {key: value for key, value in fields.items() if key in INTELLIGENCE_FIELDS}
     fields["handling_conditions"] = (fields.get("handling_conditions") or "").strip()
     fields["text"] = (fields.get("text") or "").strip()
@@ -308,7 +322,7 @@ SUMMARY_LENGTH = 300
 
 
 @transaction.atomic
-def share_intelligence(user, report: IntelligenceReport, summary: str) -> IntelligenceShare:
+def share_intelligence(user: User, report: IntelligenceReport, summary: str) -> IntelligenceShare:
     """Share the officer's sanitised summary on the chronology of each linked child the officer
     can see. The report's own text is never copied."""
     _require_police(user)
