@@ -9,6 +9,7 @@ each linked child; the report's text never leaves the police pages.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ from interventions.models import (
 from safeguarding.services import StaleVersion
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from accounts.models import User
 
 __all__ = [
@@ -83,12 +86,14 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _not_in_future(value: date | None, field: str, errors: dict[str, Any]) -> None:
+def _not_in_future(value: date | None, field: str, errors: dict[str, list[str]]) -> None:
     if value and value > timezone.localdate():
         errors.setdefault(field, []).append("The date must be today or in the past")
 
 
-def _visible_children(user: User, children, field: str, errors: dict[str, Any]) -> list[Child]:
+def _visible_children(
+    user: User, children: Iterable[Child] | None, field: str, errors: dict[str, list[str]]
+) -> list[Child]:
     children = list(children or ())
     ids = {child.pk for child in children}
     if ids:
@@ -99,7 +104,7 @@ def _visible_children(user: User, children, field: str, errors: dict[str, Any]) 
 
 
 def _visible_contexts(
-    user: User, contexts, field: str, errors: dict[str, Any], *, locations_only: bool
+    user: User, contexts: Iterable[Context] | None, field: str, errors: dict[str, list[str]], *, locations_only: bool
 ) -> list[Context]:
     contexts = list(contexts or ())
     ids = {context.pk for context in contexts}
@@ -113,12 +118,12 @@ def _visible_contexts(
     return contexts
 
 
-def _raise(errors: dict[str, Any]) -> None:
+def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
 
 
-def _ids(related) -> list[int]:
+def _ids(related: Iterable[Model]) -> list[int]:
     return sorted(obj.pk for obj in related)
 
 
@@ -126,9 +131,11 @@ def _ids(related) -> list[int]:
 
 
 @transaction.atomic
-def create_person(user: User, fields: dict[str, Any], *, children=(), locations=()) -> PersonOfConcern:
+def create_person(
+    user: User, fields: dict[str, Any], *, children: Iterable[Child] = (), locations: Iterable[Context] = ()
+) -> PersonOfConcern:
     _require_police(user)
-    errors: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     fields = {key: value for key, value in fields.items() if key in PERSON_FIELDS}
     _not_in_future(fields.get("date_of_birth"), "date_of_birth", errors)
     children = _visible_children(user, children, "children", errors)
@@ -153,8 +160,8 @@ def update_person(
     changes: dict[str, Any],
     *,
     expected_version: int | None,
-    children=None,
-    locations=None,
+    children: Iterable[Child] | None = None,
+    locations: Iterable[Context] | None = None,
 ) -> PersonOfConcern:
     """Change a person of concern. Links to children or locations the officer cannot see (made by a
     colleague) are kept as they are: an officer only adds or removes what they can see."""
@@ -162,7 +169,7 @@ def update_person(
     current = PersonOfConcern.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current)
-    errors: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     _not_in_future(changes.get("date_of_birth"), "date_of_birth", errors)
     before = {
         **audit.snapshot(current),
@@ -171,12 +178,12 @@ def update_person(
     }
     if children is not None:
         children = _visible_children(user, children, "children", errors)
-        hidden = current.children.exclude(pk__in=Child.objects.visible_to(user).values("pk"))
-        children = {*children, *hidden}
+        hidden_children = current.children.exclude(pk__in=Child.objects.visible_to(user).values("pk"))
+        children = {*children, *hidden_children}
     if locations is not None:
         locations = _visible_contexts(user, locations, "locations", errors, locations_only=True)
-        hidden = current.locations.exclude(pk__in=Context.objects.visible_to(user).values("pk"))
-        locations = {*locations, *hidden}
+        hidden_locations = current.locations.exclude(pk__in=Context.objects.visible_to(user).values("pk"))
+        locations = {*locations, *hidden_locations}
     _raise(errors)
     for field in PERSON_FIELDS:
         if field in changes:
@@ -226,7 +233,7 @@ def record_disruption(
     outcome: str = "",
 ) -> DisruptionAction:
     _require_police(user)
-    errors: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     if kind not in DisruptionKind.values:
         errors["kind"] = ["Choose the kind of disruption from the list"]
     if taken_on is None:
@@ -272,11 +279,16 @@ def record_disruption(
 
 @transaction.atomic
 def create_intelligence(
-    user: User, fields: dict[str, Any], *, children=(), persons=(), contexts=()
+    user: User,
+    fields: dict[str, Any],
+    *,
+    children: Iterable[Child] = (),
+    persons: Iterable[PersonOfConcern] = (),
+    contexts: Iterable[Context] = (),
 ) -> IntelligenceReport:
     """A graded intelligence report (3x5x2). Code C needs its handling conditions."""
     _require_police(user)
-    errors: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     fields = {key: value for key, value in fields.items() if key in INTELLIGENCE_FIELDS}
     fields["handling_conditions"] = (fields.get("handling_conditions") or "").strip()
     fields["text"] = (fields.get("text") or "").strip()
@@ -329,7 +341,9 @@ def share_intelligence(user: User, report: IntelligenceReport, summary: str) -> 
     summary = (summary or "").strip()
     if not summary:
         raise ValidationError({"summary": ["Write the summary partners will see"]})
-    if len(summary) > IntelligenceShare._meta.get_field("summary").max_length:
+    max_length = IntelligenceShare._meta.get_field("summary").max_length
+    assert max_length is not None  # a CharField
+    if len(summary) > max_length:
         raise ValidationError({"summary": ["The summary must be 500 characters or fewer"]})
     children = list(Child.objects.visible_to(user).filter(pk__in=report.children.values("pk")).order_by("pk"))
     if not children:
