@@ -1,4 +1,5 @@
 from functools import cached_property
+from typing import TypedDict
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -55,7 +56,13 @@ class User(AbstractUser):
         return (first[0], first[1]) if first else None
 
 
-class MembershipQuerySet(models.QuerySet):
+class AgencyIdRow(TypedDict):
+    """A row of `Membership.objects.values("agency_id")` (a subquery of agency ids)."""
+
+    agency_id: int
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> "MembershipQuerySet":
         return self.filter(is_active=True, agency__is_active=True)
 

@@ -4,6 +4,8 @@ The application can only insert: updates and deletes raise in code on every data
 PostgreSQL a trigger (see the migrations) refuses them too, whoever asks.
 """
 
+from typing import Any, NoReturn, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -13,15 +15,18 @@ class AppendOnlyError(Exception):
     pass
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit records cannot be changed.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Audit records cannot be deleted.")
 
     # bulk_update goes through update(); _raw_delete is what cascades use.
-    def _raw_delete(self, using):
+    def _raw_delete(self, using: Any) -> NoReturn:
         raise AppendOnlyError("Audit records cannot be deleted.")
 
 
@@ -31,13 +36,13 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("Audit records cannot be changed.")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit records cannot be deleted.")
 
 

@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import models
@@ -16,12 +16,19 @@ from audit import context
 from audit.models import AuditAction, AuditEvent, AuditSubject
 from safeguarding.services import StaleVersion
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def object_type_of(obj_or_model: Any) -> str:
+    from accounts.models import User
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def object_type_of(obj_or_model: models.Model | type[models.Model]) -> str:
     return obj_or_model._meta.label_lower
 
 
-def _acting_membership(user) -> tuple[int, str] | None:
+def _acting_membership(user: User | AnonymousUser | None) -> tuple[int, str] | None:
     """(agency id, role) the user acts as: their first active membership (the user model works it
     out; the access layer fills it in from its per-request query)."""
     if user is None or not user.is_authenticated:
@@ -30,7 +37,7 @@ def _acting_membership(user) -> tuple[int, str] | None:
 
 
 def record(
-    user,
+    user: User | AnonymousUser | None,
     action: str,
     *,
     obj: Any = None,
@@ -38,7 +45,7 @@ def record(
     object_id: Any = "",
     subjects: Iterable[Any] = (),
     subject_type: str = "",
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
     reason: str = "",
     username: str = "",
 ) -> AuditEvent:
@@ -69,15 +76,19 @@ def record(
     return event
 
 
-def record_read(user, obj: Any, *, basis: str = "", reason: str = "") -> AuditEvent:
+def record_read(user: User | AnonymousUser | None, obj: Any, *, basis: str = "", reason: str = "") -> AuditEvent:
     return record(user, AuditAction.READ, obj=obj, detail={"basis": basis} if basis else None, reason=reason)
 
 
-def record_list(user, model: type[models.Model], ids: Iterable[Any], *, what: str) -> AuditEvent:
+def record_list(
+    user: User | AnonymousUser | None, model: type[models.Model], ids: Iterable[Any], *, what: str
+) -> AuditEvent:
     return record(user, AuditAction.LIST, subjects=ids, subject_type=object_type_of(model), detail={"view": what})
 
 
-def record_export(user, model: type[models.Model], ids: Iterable[Any], *, what: str) -> AuditEvent:
+def record_export(
+    user: User | AnonymousUser | None, model: type[models.Model], ids: Iterable[Any], *, what: str
+) -> AuditEvent:
     return record(user, AuditAction.EXPORT, subjects=ids, subject_type=object_type_of(model), detail={"export": what})
 
 
@@ -88,7 +99,9 @@ def search_digest(criteria: dict[str, Any]) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
 
 
-def record_search(user, model: type[models.Model], criteria: dict[str, Any], ids: Iterable[Any]) -> AuditEvent:
+def record_search(
+    user: User | AnonymousUser | None, model: type[models.Model], criteria: dict[str, Any], ids: Iterable[Any]
+) -> AuditEvent:
     used = {key: value for key, value in criteria.items() if value not in (None, "")}
     return record(
         user,
@@ -99,7 +112,7 @@ def record_search(user, model: type[models.Model], criteria: dict[str, Any], ids
     )
 
 
-def record_denied(user, model: type[models.Model], object_id: Any) -> AuditEvent:
+def record_denied(user: User | AnonymousUser | None, model: type[models.Model], object_id: Any) -> AuditEvent:
     return record(user, AuditAction.DENIED, object_type=object_type_of(model), object_id=object_id)
 
 
@@ -126,9 +139,16 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 
 def record_write(
-    user, action: str, obj: Any, *, before: dict | None, after: dict | None, reason: str = ""
+    user: User | AnonymousUser | None,
+    action: str,
+    obj: Any,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str = "",
 ) -> AuditEvent:
-    changed = sorted(key for key in after or {} if before is not None and before.get(key) != after[key])
+    after_values = after or {}
+    changed = sorted(key for key in after_values if before is not None and before.get(key) != after_values[key])
     return record(
         user,
         action,
@@ -141,7 +161,7 @@ def record_write(
 # Audited writes, for every app's services (call them inside the service's transaction) ----------
 
 
-def create_audited(user, model: type[models.Model], **fields) -> models.Model:
+def create_audited(user: User | AnonymousUser | None, model: type[_M], **fields: Any) -> _M:
     obj = model(**fields)
     obj.full_clean()
     obj.save()
@@ -149,10 +169,20 @@ def create_audited(user, model: type[models.Model], **fields) -> models.Model:
     return obj
 
 
-def update_versioned(user, obj: models.Model, changes: dict, *, expected_version: int | None, fields) -> models.Model:
+def update_versioned(
+    user: User | AnonymousUser | None,
+    obj: _M,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None,
+    fields: Iterable[str],
+) -> _M:
     """Apply `changes` (only `fields`) to a locked copy if nobody saved since `expected_version`;
     StaleVersion (with the current record) if somebody did."""
-    current = type(obj).objects.select_for_update().get(pk=obj.pk)
+    # Every model passed here has a `version` field and an `objects` manager; django-stubs types
+    # neither on a model class in general, so the locked copy is handled as Any.
+    model: Any = type(obj)
+    current = model.objects.select_for_update().get(pk=obj.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current)
     before = snapshot(current)
@@ -163,4 +193,4 @@ def update_versioned(user, obj: models.Model, changes: dict, *, expected_version
     current.version += 1
     current.save()
     record_write(user, AuditAction.UPDATE, current, before=before, after=snapshot(current))
-    return current
+    return cast(_M, current)

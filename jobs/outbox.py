@@ -1,6 +1,7 @@
 """Enqueue Celery work safely from inside a transaction (the transactional outbox)."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,7 +12,7 @@ from jobs.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task_name: str, *args, **kwargs) -> OutboxMessage:
+def enqueue(task_name: str, *args: Any, **kwargs: Any) -> OutboxMessage:
     message = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs)
     transaction.on_commit(lambda: publish(message.pk))
     return message

@@ -1,11 +1,18 @@
 """Context assessments and context plans (Tier 2): assess a place, group or school, then plan
 goals -> responses -> measures, linked back to the children affected."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 
 from cases.models.common import VersionedModel
 from cases.models.contexts import Context
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class AssessmentStatus(models.TextChoices):
@@ -20,8 +27,8 @@ class ContextWeighting(models.TextChoices):
     NOT_KNOWN = "not_known", "Not yet known"
 
 
-class ContextAssessmentQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ContextAssessmentQuerySet":
+class ContextAssessmentQuerySet(models.QuerySet["ContextAssessment"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "ContextAssessmentQuerySet":
         return self.filter(context__in=Context.objects.visible_to(user))
 
 
@@ -54,8 +61,8 @@ class PlanStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class ContextPlanQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ContextPlanQuerySet":
+class ContextPlanQuerySet(models.QuerySet["ContextPlan"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "ContextPlanQuerySet":
         return self.filter(context__in=Context.objects.visible_to(user))
 
 

@@ -1,5 +1,6 @@
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,11 @@ from django.utils import timezone
 from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 from cases.names import normalise, phonetic
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class ChildStatus(models.TextChoices):
@@ -44,8 +50,8 @@ def validate_date_of_birth(value: date) -> None:
         raise ValidationError("Date of birth must be on or after 1 January 1990")
 
 
-class ChildQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ChildQuerySet":
+class ChildQuerySet(models.QuerySet["Child"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "ChildQuerySet":
         """The only way to read children: those the access policy lets this user see."""
         return self.filter(visibility.child_visible(user))
 
@@ -136,8 +142,8 @@ class ChildName(models.Model):
         return cls(child=child, alias=alias, normalised=" ".join(words), phonetic_keys=keys)
 
 
-class InvolvementQuerySet(models.QuerySet):
-    def active(self, on=None) -> "InvolvementQuerySet":
+class InvolvementQuerySet(models.QuerySet["Involvement"]):
+    def active(self, on: date | None = None) -> "InvolvementQuerySet":
         on = on or timezone.localdate()
         return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on), started_on__lte=on)
 

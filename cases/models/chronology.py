@@ -1,9 +1,16 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from cases import visibility
 from cases.models.common import Reliability
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class EventKind(models.TextChoices):
@@ -24,8 +31,8 @@ class EventKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class ChronologyEventQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ChronologyEventQuerySet":
+class ChronologyEventQuerySet(models.QuerySet["ChronologyEvent"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "ChronologyEventQuerySet":
         return self.filter(visibility.subject_visible(user))
 
 

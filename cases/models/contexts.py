@@ -1,6 +1,8 @@
 """Contexts: the peer groups, places, schools, neighbourhoods and online spaces where harm happens.
 Each is a case in its own right (Tier 2)."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,6 +10,11 @@ from django.db.models import Q
 
 from cases import visibility
 from cases.models.common import Reliability, VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class ContextKind(models.TextChoices):
@@ -34,8 +41,8 @@ class ContextStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class ContextQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ContextQuerySet":
+class ContextQuerySet(models.QuerySet["Context"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "ContextQuerySet":
         return self.filter(visibility.context_visible(user))
 
 
@@ -90,7 +97,7 @@ class LinkRole(models.TextChoices):
     PUPIL = "pupil", "Pupil"
 
 
-class ContextLinkQuerySet(models.QuerySet):
+class ContextLinkQuerySet(models.QuerySet["ContextLink"]):
     def current(self) -> "ContextLinkQuerySet":
         from django.utils import timezone
 

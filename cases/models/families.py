@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,9 +7,14 @@ from django.db.models import Q
 from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-class FamilyQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "FamilyQuerySet":
+    from accounts.models import User
+
+
+class FamilyQuerySet(models.QuerySet["Family"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "FamilyQuerySet":
         return self.filter(visibility.family_visible(user))
 
 

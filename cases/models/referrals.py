@@ -1,9 +1,16 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from cases import visibility
 from cases.models.common import VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class ConcernCategory(models.TextChoices):
@@ -26,8 +33,8 @@ class ReferralStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class ReferralQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ReferralQuerySet":
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "ReferralQuerySet":
         return self.filter(visibility.referral_visible(user))
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +25,9 @@ from cases.models import (
     PlanResponse,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 ASSESSMENT_FIELDS = (
     "strengths",
     "concerns",
@@ -35,7 +42,7 @@ PLAN_FIELDS = ("title", "status", "review_on")
 
 
 @transaction.atomic
-def start_assessment(user, context: Context, **fields) -> ContextAssessment:
+def start_assessment(user: User, context: Context, **fields: Any) -> ContextAssessment:
     require(user, "change_context", context, "You cannot assess this context.")
     fields = {key: value for key, value in fields.items() if key in ASSESSMENT_FIELDS}
     return create_audited(
@@ -45,7 +52,12 @@ def start_assessment(user, context: Context, **fields) -> ContextAssessment:
 
 @transaction.atomic
 def update_assessment(
-    user, assessment: ContextAssessment, changes: dict, *, expected_version: int | None, complete: bool = False
+    user: User,
+    assessment: ContextAssessment,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None,
+    complete: bool = False,
 ) -> ContextAssessment:
     require(user, "change_context", assessment.context, "You cannot assess this context.")
     if assessment.status == AssessmentStatus.COMPLETED:
@@ -60,7 +72,7 @@ def update_assessment(
     return update_versioned(user, assessment, changes, expected_version=expected_version, fields=fields)
 
 
-def _check_children(user, context: Context, children) -> list:
+def _check_children(user: User, context: Context, children: Iterable[Child]) -> list[Child]:
     children = list(children)
     linked = set(context.links.values_list("child_id", flat=True))
     for child in children:
@@ -70,7 +82,15 @@ def _check_children(user, context: Context, children) -> list:
 
 
 @transaction.atomic
-def create_plan(user, context: Context, *, title, review_on, children=(), assessment=None) -> ContextPlan:
+def create_plan(
+    user: User,
+    context: Context,
+    *,
+    title: str,
+    review_on: date,
+    children: Iterable[Child] = (),
+    assessment: ContextAssessment | None = None,
+) -> ContextPlan:
     require(user, "change_context", context, "You cannot plan for this context.")
     if assessment is not None and assessment.context_id != context.pk:
         raise ValidationError({"assessment": "Choose an assessment of this context"})
@@ -84,7 +104,7 @@ def create_plan(user, context: Context, *, title, review_on, children=(), assess
 
 
 @transaction.atomic
-def set_plan_children(user, plan: ContextPlan, children) -> ContextPlan:
+def set_plan_children(user: User, plan: ContextPlan, children: Iterable[Child]) -> ContextPlan:
     require(user, "change_context", plan.context, "You cannot plan for this context.")
     children = _check_children(user, plan.context, children)
     before = sorted(plan.children.values_list("pk", flat=True))
@@ -98,7 +118,7 @@ def set_plan_children(user, plan: ContextPlan, children) -> ContextPlan:
 
 
 @transaction.atomic
-def update_plan(user, plan: ContextPlan, changes: dict, *, expected_version: int | None) -> ContextPlan:
+def update_plan(user: User, plan: ContextPlan, changes: dict[str, Any], *, expected_version: int | None) -> ContextPlan:
     require(user, "change_context", plan.context, "You cannot plan for this context.")
     review_on = changes.get("review_on")
     if review_on and review_on != plan.review_on and review_on < timezone.localdate():
@@ -107,13 +127,13 @@ def update_plan(user, plan: ContextPlan, changes: dict, *, expected_version: int
 
 
 @transaction.atomic
-def add_goal(user, plan: ContextPlan, *, description: str) -> PlanGoal:
+def add_goal(user: User, plan: ContextPlan, *, description: str) -> PlanGoal:
     require(user, "change_context", plan.context, "You cannot plan for this context.")
     return create_audited(user, PlanGoal, plan=plan, description=description)
 
 
 @transaction.atomic
-def add_response(user, goal: PlanGoal, **fields) -> PlanResponse:
+def add_response(user: User, goal: PlanGoal, **fields: Any) -> PlanResponse:
     require(user, "change_context", goal.plan.context, "You cannot plan for this context.")
     if fields.get("review_on") and fields["review_on"] < timezone.localdate():
         raise ValidationError({"review_on": "The review date must be today or in the future"})
@@ -125,7 +145,7 @@ def add_response(user, goal: PlanGoal, **fields) -> PlanResponse:
 
 
 @transaction.atomic
-def update_response_status(user, response: PlanResponse, *, status: str) -> PlanResponse:
+def update_response_status(user: User, response: PlanResponse, *, status: str) -> PlanResponse:
     require(user, "change_context", response.goal.plan.context, "You cannot plan for this context.")
     before = audit.snapshot(response)
     response.status = status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,9 @@ from audit.models import AuditAction
 from audit.services import create_audited, update_versioned
 from cases.models import Child, ChildAlias, ChildName, Involvement, PeerLink
 from jobs import outbox
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 EDITABLE_CHILD_FIELDS = (
     "given_name",
@@ -43,7 +47,7 @@ def rebuild_search_names(child: Child) -> None:
     ChildName.objects.bulk_create(rows)
 
 
-def _normalise_identifiers(fields: dict) -> dict:
+def _normalise_identifiers(fields: dict[str, Any]) -> dict[str, Any]:
     for key in ("upn", "nhs_number", "police_id"):
         if fields.get(key):
             fields[key] = "".join(str(fields[key]).split()).upper()
@@ -51,7 +55,7 @@ def _normalise_identifiers(fields: dict) -> dict:
 
 
 @transaction.atomic
-def create_child(user, fields: dict) -> Child:
+def create_child(user: User, fields: dict[str, Any]) -> Child:
     """Create a child; the creator's agency becomes involved (so they can see what they made)."""
     require(user, "add_child", message="Your role cannot add children.")
     agency = acting_agency(user)
@@ -65,7 +69,7 @@ def create_child(user, fields: dict) -> Child:
 
 
 @transaction.atomic
-def update_child(user, child: Child, changes: dict, *, expected_version: int | None) -> Child:
+def update_child(user: User, child: Child, changes: dict[str, Any], *, expected_version: int | None) -> Child:
     require(user, "change_child", child, "You cannot change this record.")
     changes = _normalise_identifiers(dict(changes))
     updated = update_versioned(user, child, changes, expected_version=expected_version, fields=EDITABLE_CHILD_FIELDS)
@@ -74,7 +78,7 @@ def update_child(user, child: Child, changes: dict, *, expected_version: int | N
 
 
 @transaction.atomic
-def add_alias(user, child: Child, *, name: str, note: str = "") -> ChildAlias:
+def add_alias(user: User, child: Child, *, name: str, note: str = "") -> ChildAlias:
     require(user, "change_child", child, "You cannot change this record.")
     alias = create_audited(user, ChildAlias, child=child, name=name.strip(), note=note)
     rebuild_search_names(child)
@@ -82,7 +86,7 @@ def add_alias(user, child: Child, *, name: str, note: str = "") -> ChildAlias:
 
 
 @transaction.atomic
-def remove_alias(user, alias: ChildAlias) -> None:
+def remove_alias(user: User, alias: ChildAlias) -> None:
     require(user, "change_child", alias.child, "You cannot change this record.")
     audit.record_write(user, AuditAction.DELETE, alias, before=audit.snapshot(alias), after=None)
     child = alias.child
@@ -91,7 +95,7 @@ def remove_alias(user, alias: ChildAlias) -> None:
 
 
 @transaction.atomic
-def add_peer_link(user, child: Child, other: Child, **fields) -> PeerLink:
+def add_peer_link(user: User, child: Child, other: Child, **fields: Any) -> PeerLink:
     require(user, "change_child", child, "You cannot change this record.")
     if not policy.can(user, "view_child", other):
         raise ValidationError({"other": "Choose a young person you can see"})
@@ -102,7 +106,7 @@ def add_peer_link(user, child: Child, other: Child, **fields) -> PeerLink:
 
 
 @transaction.atomic
-def break_glass(user, *, reference: str, date_of_birth: date, reason: str, hours: int) -> BreakGlassGrant | None:
+def break_glass(user: User, *, reference: str, date_of_birth: date, reason: str, hours: int) -> BreakGlassGrant | None:
     """Open a record outside the user's agencies in an emergency. The caller must know the exact
     reference and date of birth; None (and no grant) when they do not match."""
     require(user, "break_glass", message="Your role cannot use emergency access.")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +11,9 @@ from audit.services import create_audited
 from cases.models import Child, ChronologyEvent, Context, Family
 from cases.signals import event_recorded
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 SUBJECT_RULES = {
     Child: ("change_child", "child"),
     Family: ("change_family", "family"),
@@ -17,7 +22,7 @@ SUBJECT_RULES = {
 
 
 @transaction.atomic
-def add_event(user, subject: Child | Family | Context, **fields) -> ChronologyEvent:
+def add_event(user: User, subject: Child | Family | Context, **fields: Any) -> ChronologyEvent:
     """Add a dated entry to a child's, family's or context's chronology."""
     action, field = SUBJECT_RULES[type(subject)]
     require(user, action, subject, "You cannot add to this chronology.")

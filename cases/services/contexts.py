@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +16,9 @@ from audit import services as audit
 from audit.models import AuditAction
 from audit.services import create_audited, update_versioned
 from cases.models import Child, Context, ContextLink, Involvement
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 EDITABLE_CONTEXT_FIELDS = (
     "name",
@@ -32,7 +37,7 @@ PREFIX = {"peer_group": "PG", "location": "LO", "school": "SC", "neighbourhood":
 
 
 @transaction.atomic
-def create_context(user, kind: str, fields: dict) -> Context:
+def create_context(user: User, kind: str, fields: dict[str, Any]) -> Context:
     """Create a context; the creator's agency becomes involved with it."""
     require(user, "add_context", message="Your role cannot add contexts.")
     agency = acting_agency(user)
@@ -47,13 +52,13 @@ def create_context(user, kind: str, fields: dict) -> Context:
 
 
 @transaction.atomic
-def update_context(user, context: Context, changes: dict, *, expected_version: int | None) -> Context:
+def update_context(user: User, context: Context, changes: dict[str, Any], *, expected_version: int | None) -> Context:
     require(user, "change_context", context, "You cannot change this context.")
     return update_versioned(user, context, changes, expected_version=expected_version, fields=EDITABLE_CONTEXT_FIELDS)
 
 
 @transaction.atomic
-def link_child(user, child: Child, context: Context, **fields) -> ContextLink:
+def link_child(user: User, child: Child, context: Context, **fields: Any) -> ContextLink:
     """Record that a child is linked to a context (member, harmed there, witness...)."""
     require(user, "change_child", child, "You cannot change this record.")
     if not policy.can(user, "view_context", context):
@@ -63,7 +68,7 @@ def link_child(user, child: Child, context: Context, **fields) -> ContextLink:
 
 
 @transaction.atomic
-def end_link(user, link: ContextLink, *, until=None) -> ContextLink:
+def end_link(user: User, link: ContextLink, *, until: date | None = None) -> ContextLink:
     require(user, "change_child", link.child, "You cannot change this record.")
     if link.until is not None and link.until <= timezone.localdate():
         raise ValidationError({"until": "This link has already ended"})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,11 +14,14 @@ from access.policy import acting_agency, require
 from audit.services import create_audited, update_versioned
 from cases.models import Adult, Child, Family, FamilyFact, FamilyMember, Involvement
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 EDITABLE_FAMILY_FIELDS = ("name", "postcode", "area")
 
 
 @transaction.atomic
-def create_family(user, fields: dict, *, first_child: Child | None = None) -> Family:
+def create_family(user: User, fields: dict[str, Any], *, first_child: Child | None = None) -> Family:
     require(user, "add_family", message="Your role cannot add families.")
     agency = acting_agency(user)
     fields = {key: value for key, value in fields.items() if key in EDITABLE_FAMILY_FIELDS}
@@ -30,13 +35,15 @@ def create_family(user, fields: dict, *, first_child: Child | None = None) -> Fa
 
 
 @transaction.atomic
-def update_family(user, family: Family, changes: dict, *, expected_version: int | None) -> Family:
+def update_family(user: User, family: Family, changes: dict[str, Any], *, expected_version: int | None) -> Family:
     require(user, "change_family", family, "You cannot change this family.")
     return update_versioned(user, family, changes, expected_version=expected_version, fields=EDITABLE_FAMILY_FIELDS)
 
 
 @transaction.atomic
-def add_child_member(user, family: Family, child: Child, *, relationship: str = "child", lives_in_household=True):
+def add_child_member(
+    user: User, family: Family, child: Child, *, relationship: str = "child", lives_in_household: bool = True
+) -> FamilyMember:
     require(user, "change_family", family, "You cannot change this family.")
     if not policy.can(user, "view_child", child):
         raise ValidationError({"child": "Choose a young person you can see"})
@@ -49,7 +56,14 @@ def add_child_member(user, family: Family, child: Child, *, relationship: str = 
 
 @transaction.atomic
 def add_adult_member(
-    user, family: Family, *, given_name, family_name, date_of_birth=None, relationship, lives_in_household=True
+    user: User,
+    family: Family,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None = None,
+    relationship: str,
+    lives_in_household: bool = True,
 ) -> FamilyMember:
     require(user, "change_family", family, "You cannot change this family.")
     if relationship == "child":
@@ -61,7 +75,7 @@ def add_adult_member(
 
 
 @transaction.atomic
-def add_fact(user, family: Family, **fields) -> FamilyFact:
+def add_fact(user: User, family: Family, **fields: Any) -> FamilyFact:
     require(user, "change_family", family, "You cannot change this family.")
     fields["source_agency"] = acting_agency(user, fields.get("source_agency"))
     return create_audited(user, FamilyFact, family=family, recorded_by=user, **fields)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -7,13 +9,16 @@ from access.policy import acting_agency, require
 from audit.services import create_audited, update_versioned
 from cases.models import Child, ChronologyEvent, Context, EventKind, Referral, ReferralDecision, ReferralStatus
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @transaction.atomic
-def create_referral(user, subject: Child | Context, **fields) -> Referral:
+def create_referral(user: User, subject: Child | Context, **fields: Any) -> Referral:
     """Record a referral about a child or a context, open its decision trail and put it in the chronology."""
     if isinstance(subject, Child):
         require(user, "change_child", subject, "You cannot refer this young person.")
-        target = {"child": subject}
+        target: dict[str, Child | Context] = {"child": subject}
     else:
         require(user, "change_context", subject, "You cannot refer this context.")
         target = {"context": subject}
@@ -42,7 +47,7 @@ def create_referral(user, subject: Child | Context, **fields) -> Referral:
 
 @transaction.atomic
 def decide_referral(
-    user, referral: Referral, *, status: str, reason: str, outcome: str = "", expected_version: int | None = None
+    user: User, referral: Referral, *, status: str, reason: str, outcome: str = "", expected_version: int | None = None
 ) -> Referral:
     require(user, "decide_referral", referral, "Only a caseworker or manager can decide on a referral.")
     if status == ReferralStatus.RECEIVED:

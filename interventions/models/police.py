@@ -3,6 +3,8 @@
 Partners never see these. A police officer may share a sanitised summary of intelligence, which
 becomes a partner-visible entry in the child's chronology; the original stays police-only."""
 
+from typing import TYPE_CHECKING, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,9 +12,17 @@ from django.db.models import Q
 from access import policy
 from cases.models.common import VersionedModel
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-class PoliceOnlyQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "PoliceOnlyQuerySet":
+    from accounts.models import User
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class PoliceOnlyQuerySet(models.QuerySet[_M]):
+    def visible_to(self, user: "User | AnonymousUser") -> "PoliceOnlyQuerySet[_M]":
         return self if policy.is_police(user) else self.none()
 
 

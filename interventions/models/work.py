@@ -1,6 +1,9 @@
 """What the partnership does: interventions and family plans, multi-agency panels and their
 actions, tasks, and the police-only work on perpetrators and places (disruption, intelligence)."""
 
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -9,6 +12,11 @@ from django.utils import timezone
 from access import policy
 from cases import visibility
 from cases.models.common import VersionedModel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 ONE_SUBJECT = (
     Q(child__isnull=False, family__isnull=True, context__isnull=True)
@@ -38,11 +46,11 @@ class InterventionStatus(models.TextChoices):
     ENDED_EARLY = "ended_early", "Ended early"
 
 
-class InterventionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "InterventionQuerySet":
+class InterventionQuerySet(models.QuerySet["Intervention"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "InterventionQuerySet":
         return self.filter(visibility.subject_visible(user))
 
-    def delivered_between(self, start, end) -> "InterventionQuerySet":
+    def delivered_between(self, start: date, end: date) -> "InterventionQuerySet":
         """Interventions under way at any point in [start, end] (started by the end, not ended before the start)."""
         return self.exclude(status=InterventionStatus.PLANNED).filter(
             Q(ended_on__isnull=True) | Q(ended_on__gte=start), started_on__lte=end
@@ -91,8 +99,8 @@ class Intervention(VersionedModel):
         return f"{self.intervention_type} from {self.started_on}"
 
 
-class FamilyPlanQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "FamilyPlanQuerySet":
+class FamilyPlanQuerySet(models.QuerySet["FamilyPlan"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "FamilyPlanQuerySet":
         return self.filter(visibility.family_visible(user, "family"))
 
 
@@ -163,8 +171,8 @@ class Panel(models.Model):
         return self.name
 
 
-class PanelMeetingQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "PanelMeetingQuerySet":
+class PanelMeetingQuerySet(models.QuerySet["PanelMeeting"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "PanelMeetingQuerySet":
         """Seen by the chair and by case-holding staff of the agencies present or the panel's chair
         agency. Who was discussed is shown only where the viewer can see that child."""
         if not user.is_authenticated or not user.is_active:
@@ -229,8 +237,8 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class PanelActionQuerySet(models.QuerySet):
-    def overdue(self, on=None) -> "PanelActionQuerySet":
+class PanelActionQuerySet(models.QuerySet["PanelAction"]):
+    def overdue(self, on: date | None = None) -> "PanelActionQuerySet":
         return self.filter(status=ActionStatus.OPEN, due_on__lt=on or timezone.localdate())
 
 
@@ -271,13 +279,13 @@ class TaskStatus(models.TextChoices):
     NOT_OFFERED = "not_offered", "Decided not to offer"
 
 
-class TaskQuerySet(models.QuerySet):
-    def for_user(self, user) -> "TaskQuerySet":
+class TaskQuerySet(models.QuerySet["Task"]):
+    def for_user(self, user: "User | AnonymousUser") -> "TaskQuerySet":
         """Tasks assigned to the user, or to an agency where they hold a case-holding role."""
         agencies = policy.caseload_agencies(user)
         return self.filter(Q(assignee=user) | Q(assignee__isnull=True, agency__in=agencies))
 
-    def overdue(self, on=None) -> "TaskQuerySet":
+    def overdue(self, on: datetime | None = None) -> "TaskQuerySet":
         return self.filter(status=TaskStatus.OPEN, due_at__lt=on or timezone.now())
 
 

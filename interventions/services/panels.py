@@ -4,7 +4,9 @@ Each function checks the policy, validates, writes and audits (access.policy.req
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,17 +21,23 @@ from audit.services import create_audited
 from cases.models import Child, Context
 from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
 
-def meeting_visible(user, meeting: PanelMeeting) -> bool:
+    from accounts.models import AgencyIdRow, User
+
+
+def meeting_visible(user: User | AnonymousUser, meeting: PanelMeeting) -> bool:
     return PanelMeeting.objects.visible_to(user).filter(pk=meeting.pk).exists()
 
 
-def manager_agencies(user):
+def manager_agencies(user: User) -> QuerySet[Membership, AgencyIdRow]:
     """Ids of the agencies where the user is a manager (a subquery)."""
     return Membership.objects.active().filter(user=user, role=Role.MANAGER).values("agency_id")
 
 
-def can_update_action(user, action: PanelAction) -> bool:
+def can_update_action(user: User | AnonymousUser, action: PanelAction) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if action.owner_id == user.pk:
@@ -37,7 +45,7 @@ def can_update_action(user, action: PanelAction) -> bool:
     return Membership.objects.active().filter(user=user, role=Role.MANAGER, agency_id=action.owner_agency_id).exists()
 
 
-def present_users(meeting: PanelMeeting):
+def present_users(meeting: PanelMeeting) -> QuerySet[User]:
     """Active users with an active membership in an agency present at the meeting."""
     from accounts.models import User
 
@@ -50,7 +58,13 @@ def present_users(meeting: PanelMeeting):
 
 @transaction.atomic
 def create_meeting(
-    user, panel: Panel, *, held_on: date, agencies_present=(), notes: str = "", on: date | None = None
+    user: User,
+    panel: Panel,
+    *,
+    held_on: date,
+    agencies_present: Iterable[Agency] = (),
+    notes: str = "",
+    on: date | None = None,
 ) -> PanelMeeting:
     require(user, "run_panel", panel, "Only a manager or caseworker can run a panel meeting.")
     if held_on is None:
@@ -69,7 +83,7 @@ def create_meeting(
     return meeting
 
 
-def _require_runs(user, meeting: PanelMeeting) -> None:
+def _require_runs(user: User, meeting: PanelMeeting) -> None:
     if not meeting_visible(user, meeting):
         raise PermissionDenied("You cannot change this meeting.")
     require(user, "run_panel", meeting, "Only a manager or caseworker can change a panel meeting.")
@@ -77,7 +91,7 @@ def _require_runs(user, meeting: PanelMeeting) -> None:
 
 @transaction.atomic
 def add_agenda_item(
-    user,
+    user: User,
     meeting: PanelMeeting,
     *,
     child: Child | None = None,
@@ -105,18 +119,18 @@ def add_agenda_item(
 
 @transaction.atomic
 def assign_action(
-    user,
+    user: User,
     meeting: PanelMeeting,
     *,
     description: str,
-    owner,
+    owner: User | None,
     owner_agency: Agency | None,
     due_on: date | None,
     agenda_item: AgendaItem | None = None,
     on: date | None = None,
 ) -> PanelAction:
     _require_runs(user, meeting)
-    errors = {}
+    errors: dict[str, str] = {}
     if not description or not description.strip():
         errors["description"] = "Describe the action"
     if owner is None:
@@ -150,7 +164,7 @@ def assign_action(
 
 
 @transaction.atomic
-def update_action_status(user, action: PanelAction, status: str, *, on: date | None = None) -> PanelAction:
+def update_action_status(user: User, action: PanelAction, status: str, *, on: date | None = None) -> PanelAction:
     if not can_update_action(user, action):
         raise PermissionDenied("Only the owner or a manager of the owning agency can change this action.")
     if status not in ActionStatus.values:

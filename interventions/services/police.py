@@ -9,7 +9,9 @@ each linked child; the report's text never leaves the police pages.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +32,11 @@ from interventions.models import (
     PersonOfConcern,
 )
 from safeguarding.services import StaleVersion
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from accounts.models import User
 
 __all__ = [
     "StaleVersion",
@@ -55,11 +62,11 @@ INTELLIGENCE_FIELDS = (
 POLICE_ONLY = "Only police officers can do this."
 
 
-def _require_police(user) -> None:
+def _require_police(user: User) -> None:
     require(user, "police_work", message=POLICE_ONLY)
 
 
-def police_agency(user) -> Agency:
+def police_agency(user: User) -> Agency:
     """The police agency the officer acts for (their first police-officer membership)."""
     membership = (
         Membership.objects.active()
@@ -79,12 +86,14 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _not_in_future(value: date | None, field: str, errors: dict) -> None:
+def _not_in_future(value: date | None, field: str, errors: dict[str, list[str]]) -> None:
     if value and value > timezone.localdate():
         errors.setdefault(field, []).append("The date must be today or in the past")
 
 
-def _visible_children(user, children, field: str, errors: dict) -> list[Child]:
+def _visible_children(
+    user: User, children: Iterable[Child] | None, field: str, errors: dict[str, list[str]]
+) -> list[Child]:
     children = list(children or ())
     ids = {child.pk for child in children}
     if ids:
@@ -94,7 +103,9 @@ def _visible_children(user, children, field: str, errors: dict) -> list[Child]:
     return children
 
 
-def _visible_contexts(user, contexts, field: str, errors: dict, *, locations_only: bool) -> list[Context]:
+def _visible_contexts(
+    user: User, contexts: Iterable[Context] | None, field: str, errors: dict[str, list[str]], *, locations_only: bool
+) -> list[Context]:
     contexts = list(contexts or ())
     ids = {context.pk for context in contexts}
     if ids:
@@ -107,12 +118,12 @@ def _visible_contexts(user, contexts, field: str, errors: dict, *, locations_onl
     return contexts
 
 
-def _raise(errors: dict) -> None:
+def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
 
 
-def _ids(related) -> list[int]:
+def _ids(related: Iterable[Model]) -> list[int]:
     return sorted(obj.pk for obj in related)
 
 
@@ -120,9 +131,11 @@ def _ids(related) -> list[int]:
 
 
 @transaction.atomic
-def create_person(user, fields: dict, *, children=(), locations=()) -> PersonOfConcern:
+def create_person(
+    user: User, fields: dict[str, Any], *, children: Iterable[Child] = (), locations: Iterable[Context] = ()
+) -> PersonOfConcern:
     _require_police(user)
-    errors: dict = {}
+    errors: dict[str, list[str]] = {}
     fields = {key: value for key, value in fields.items() if key in PERSON_FIELDS}
     _not_in_future(fields.get("date_of_birth"), "date_of_birth", errors)
     children = _visible_children(user, children, "children", errors)
@@ -142,7 +155,13 @@ def create_person(user, fields: dict, *, children=(), locations=()) -> PersonOfC
 
 @transaction.atomic
 def update_person(
-    user, person: PersonOfConcern, changes: dict, *, expected_version: int | None, children=None, locations=None
+    user: User,
+    person: PersonOfConcern,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None,
+    children: Iterable[Child] | None = None,
+    locations: Iterable[Context] | None = None,
 ) -> PersonOfConcern:
     """Change a person of concern. Links to children or locations the officer cannot see (made by a
     colleague) are kept as they are: an officer only adds or removes what they can see."""
@@ -150,7 +169,7 @@ def update_person(
     current = PersonOfConcern.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current)
-    errors: dict = {}
+    errors: dict[str, list[str]] = {}
     _not_in_future(changes.get("date_of_birth"), "date_of_birth", errors)
     before = {
         **audit.snapshot(current),
@@ -159,12 +178,12 @@ def update_person(
     }
     if children is not None:
         children = _visible_children(user, children, "children", errors)
-        hidden = current.children.exclude(pk__in=Child.objects.visible_to(user).values("pk"))
-        children = {*children, *hidden}
+        hidden_children = current.children.exclude(pk__in=Child.objects.visible_to(user).values("pk"))
+        children = {*children, *hidden_children}
     if locations is not None:
         locations = _visible_contexts(user, locations, "locations", errors, locations_only=True)
-        hidden = current.locations.exclude(pk__in=Context.objects.visible_to(user).values("pk"))
-        locations = {*locations, *hidden}
+        hidden_locations = current.locations.exclude(pk__in=Context.objects.visible_to(user).values("pk"))
+        locations = {*locations, *hidden_locations}
     _raise(errors)
     for field in PERSON_FIELDS:
         if field in changes:
@@ -204,7 +223,7 @@ def cawn_refusal(child: Child, on: date) -> str:
 
 @transaction.atomic
 def record_disruption(
-    user,
+    user: User,
     *,
     kind: str,
     taken_on: date,
@@ -214,7 +233,7 @@ def record_disruption(
     outcome: str = "",
 ) -> DisruptionAction:
     _require_police(user)
-    errors: dict = {}
+    errors: dict[str, list[str]] = {}
     if kind not in DisruptionKind.values:
         errors["kind"] = ["Choose the kind of disruption from the list"]
     if taken_on is None:
@@ -259,10 +278,17 @@ def record_disruption(
 
 
 @transaction.atomic
-def create_intelligence(user, fields: dict, *, children=(), persons=(), contexts=()) -> IntelligenceReport:
+def create_intelligence(
+    user: User,
+    fields: dict[str, Any],
+    *,
+    children: Iterable[Child] = (),
+    persons: Iterable[PersonOfConcern] = (),
+    contexts: Iterable[Context] = (),
+) -> IntelligenceReport:
     """A graded intelligence report (3x5x2). Code C needs its handling conditions."""
     _require_police(user)
-    errors: dict = {}
+    errors: dict[str, list[str]] = {}
     fields = {key: value for key, value in fields.items() if key in INTELLIGENCE_FIELDS}
     fields["handling_conditions"] = (fields.get("handling_conditions") or "").strip()
     fields["text"] = (fields.get("text") or "").strip()
@@ -308,14 +334,16 @@ SUMMARY_LENGTH = 300
 
 
 @transaction.atomic
-def share_intelligence(user, report: IntelligenceReport, summary: str) -> IntelligenceShare:
+def share_intelligence(user: User, report: IntelligenceReport, summary: str) -> IntelligenceShare:
     """Share the officer's sanitised summary on the chronology of each linked child the officer
     can see. The report's own text is never copied."""
     _require_police(user)
     summary = (summary or "").strip()
     if not summary:
         raise ValidationError({"summary": ["Write the summary partners will see"]})
-    if len(summary) > IntelligenceShare._meta.get_field("summary").max_length:
+    max_length = IntelligenceShare._meta.get_field("summary").max_length
+    assert max_length is not None  # a CharField
+    if len(summary) > max_length:
         raise ValidationError({"summary": ["The summary must be 500 characters or fewer"]})
     children = list(Child.objects.visible_to(user).filter(pk__in=report.children.values("pk")).order_by("pk"))
     if not children:

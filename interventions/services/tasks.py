@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,16 +17,22 @@ from cases.models import ChronologyEvent, Involvement
 from cases.models.chronology import EventKind
 from interventions.models import Task, TaskKind, TaskStatus
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import Agency, User
+
 RETURN_HOME_INTERVIEW_HOURS = 72
 
 
-def lead_agency_for(event: ChronologyEvent, user=None):
+def lead_agency_for(event: ChronologyEvent, user: User | None = None) -> Agency:
     """The child's lead agency: an active involvement marked lead, else the lead professional's
     first agency, else the agency of whoever recorded the event."""
     child = event.child
     lead = Involvement.objects.active().filter(child=child, is_lead_agency=True).select_related("agency").first()
     if lead is not None:
         return lead.agency
+    assert child is not None  # only called for events about a child
     if child.lead_professional_id:
         membership = (
             Membership.objects.active().filter(user_id=child.lead_professional_id).select_related("agency").first()
@@ -40,7 +47,7 @@ def lead_agency_for(event: ChronologyEvent, user=None):
     return event.source_agency
 
 
-def create_return_home_interview(event: ChronologyEvent, user=None) -> Task | None:
+def create_return_home_interview(event: ChronologyEvent, user: User | None = None) -> Task | None:
     """A task due within 72 hours of the missing episode being recorded. Once per event."""
     if event.kind != EventKind.MISSING_EPISODE or event.child_id is None:
         return None
@@ -48,6 +55,7 @@ def create_return_home_interview(event: ChronologyEvent, user=None) -> Task | No
     if existing is not None:
         return existing
     child = event.child
+    assert child is not None  # child_id is set (checked above)
     recorded_at = event.recorded_at or timezone.now()
     return create_audited(
         user or event.recorded_by,
@@ -62,12 +70,12 @@ def create_return_home_interview(event: ChronologyEvent, user=None) -> Task | No
     )
 
 
-def can_close(user, task: Task) -> bool:
+def can_close(user: User | AnonymousUser, task: Task) -> bool:
     return Task.objects.for_user(user).filter(pk=task.pk).exists()
 
 
 @transaction.atomic
-def close_task(user, task: Task, *, outcome: str, reason: str = "") -> Task:
+def close_task(user: User, task: Task, *, outcome: str, reason: str = "") -> Task:
     """Mark a task done, or record a decision not to offer (a reason is required)."""
     if not can_close(user, task):
         raise PermissionDenied("This task is not yours or your agency's.")

@@ -6,7 +6,9 @@ audits with before/after values. Bad input raises ValidationError with a field d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,6 +29,13 @@ from interventions.models import (
     InterventionStatus,
     InterventionType,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from accounts.models import Agency, AgencyIdRow, User
+    from cases.models import Child, Context, Family
 
 EARLIEST = date(1990, 1, 1)
 OPEN_STATUSES = (InterventionStatus.PLANNED, InterventionStatus.ACTIVE)
@@ -55,23 +64,25 @@ def subject_of(intervention: Intervention) -> tuple[str, object]:
     raise ValueError("An intervention needs a subject")
 
 
-def can_change(user, intervention: Intervention) -> bool:
+def can_change(user: User | AnonymousUser, intervention: Intervention) -> bool:
     kind, subject = subject_of(intervention)
     return policy.can(user, CHANGE_ACTIONS[kind], subject)
 
 
-def _require_change(user, intervention: Intervention) -> None:
+def _require_change(user: User | AnonymousUser, intervention: Intervention) -> None:
     if not can_change(user, intervention):
         raise PermissionDenied("You cannot record interventions for this record.")
 
 
-def lead_agencies(user):
+def lead_agencies(user: User) -> QuerySet[Membership, AgencyIdRow]:
     """The agencies the user may name as lead: those where they hold an editing role."""
     return Membership.objects.active().filter(user=user, role__in=policy.EDITOR_ROLES).values("agency_id")
 
 
-def _check_lead(user, lead_agency, lead_professional, *, current_agency_id=None) -> None:
-    errors = {}
+def _check_lead(
+    user: User, lead_agency: Agency | None, lead_professional: User | None, *, current_agency_id: int | None = None
+) -> None:
+    errors: dict[str, str] = {}
     if lead_agency is None:
         errors["lead_agency"] = "Choose the lead agency"
     elif (
@@ -88,7 +99,7 @@ def _check_lead(user, lead_agency, lead_professional, *, current_agency_id=None)
         raise ValidationError(errors)
 
 
-def _check_type(intervention_type, *, current_type_id=None) -> None:
+def _check_type(intervention_type: InterventionType | None, *, current_type_id: int | None = None) -> None:
     if intervention_type is None or (
         intervention_type.pk != current_type_id
         and not InterventionType.objects.filter(pk=intervention_type.pk, is_active=True).exists()
@@ -96,9 +107,9 @@ def _check_type(intervention_type, *, current_type_id=None) -> None:
         raise ValidationError({"intervention_type": "Choose a type of intervention from the list"})
 
 
-def _check_dates(started_on, ended_on, status, outcome) -> None:
+def _check_dates(started_on: date | None, ended_on: date | None, status: str, outcome: str | None) -> None:
     today = timezone.localdate()
-    errors = {}
+    errors: dict[str, str] = {}
     if started_on is None:
         errors["started_on"] = "Enter the start date"
     elif started_on < EARLIEST:
@@ -122,17 +133,17 @@ def _check_dates(started_on, ended_on, status, outcome) -> None:
 
 @transaction.atomic
 def create_intervention(
-    user,
+    user: User,
     *,
-    child=None,
-    family=None,
-    context=None,
-    intervention_type,
-    lead_agency,
-    lead_professional=None,
-    started_on,
-    planned_outcomes,
-    status=InterventionStatus.ACTIVE,
+    child: Child | None = None,
+    family: Family | None = None,
+    context: Context | None = None,
+    intervention_type: InterventionType | None,
+    lead_agency: Agency | None,
+    lead_professional: User | None = None,
+    started_on: date | None,
+    planned_outcomes: str | None,
+    status: str = InterventionStatus.ACTIVE,
 ) -> Intervention:
     subjects = {"child": child, "family": family, "context": context}
     named = [kind for kind, value in subjects.items() if value is not None]
@@ -162,7 +173,9 @@ def create_intervention(
 
 
 @transaction.atomic
-def update_intervention(user, intervention: Intervention, changes: dict, *, expected_version: int | None):
+def update_intervention(
+    user: User, intervention: Intervention, changes: dict[str, Any], *, expected_version: int | None
+) -> Intervention:
     _require_change(user, intervention)
     changes = {key: value for key, value in changes.items() if key in EDIT_FIELDS}
     merged = {field: changes.get(field, getattr(intervention, field)) for field in EDIT_FIELDS}
@@ -187,12 +200,18 @@ def update_intervention(user, intervention: Intervention, changes: dict, *, expe
 
 @transaction.atomic
 def close_intervention(
-    user, intervention: Intervention, *, ended_on, outcome, status, expected_version: int | None = None
+    user: User,
+    intervention: Intervention,
+    *,
+    ended_on: date | None,
+    outcome: str | None,
+    status: str,
+    expected_version: int | None = None,
 ) -> Intervention:
     _require_change(user, intervention)
     if intervention.status in CLOSED_STATUSES:
         raise ValidationError("This intervention is already closed")
-    errors = {}
+    errors: dict[str, str] = {}
     if status not in CLOSED_STATUSES:
         errors["status"] = "Choose completed or ended early"
     if not (outcome or "").strip():
@@ -211,12 +230,12 @@ def close_intervention(
 # Family outcome plans -----------------------------------------------------------------------------
 
 
-def _check_plan_lead(family, lead_professional) -> None:
+def _check_plan_lead(family: Family, lead_professional: User | None) -> None:
     if lead_professional is not None and not policy.can(lead_professional, "change_family", family):
         raise ValidationError({"lead_professional": "Choose someone who works with this family"})
 
 
-def _check_review_date(value, field="next_review_on") -> None:
+def _check_review_date(value: date | None, field: str = "next_review_on") -> None:
     today = timezone.localdate()
     if value is None:
         raise ValidationError({field: "Enter the next review date"})
@@ -228,7 +247,14 @@ def _check_review_date(value, field="next_review_on") -> None:
 
 @transaction.atomic
 def create_family_plan(
-    user, family, *, title, started_on, next_review_on, lead_professional=None, goals=()
+    user: User,
+    family: Family,
+    *,
+    title: str,
+    started_on: date | None,
+    next_review_on: date | None,
+    lead_professional: User | None = None,
+    goals: Iterable[str] = (),
 ) -> FamilyPlan:
     require(user, "change_family", family, "You cannot plan for this family.")
     lead_professional = lead_professional or user
@@ -252,7 +278,9 @@ def create_family_plan(
 
 
 @transaction.atomic
-def update_family_plan(user, plan: FamilyPlan, changes: dict, *, expected_version: int | None) -> FamilyPlan:
+def update_family_plan(
+    user: User, plan: FamilyPlan, changes: dict[str, Any], *, expected_version: int | None
+) -> FamilyPlan:
     require(user, "change_family", plan.family, "You cannot plan for this family.")
     if "lead_professional" in changes and changes["lead_professional"] != plan.lead_professional:
         _check_plan_lead(plan.family, changes["lead_professional"])
@@ -262,7 +290,7 @@ def update_family_plan(user, plan: FamilyPlan, changes: dict, *, expected_versio
 
 
 @transaction.atomic
-def add_family_goal(user, plan: FamilyPlan, *, description: str) -> FamilyPlanGoal:
+def add_family_goal(user: User, plan: FamilyPlan, *, description: str) -> FamilyPlanGoal:
     require(user, "change_family", plan.family, "You cannot plan for this family.")
     if not plan.is_open:
         raise ValidationError("This plan is closed")
@@ -273,12 +301,18 @@ def add_family_goal(user, plan: FamilyPlan, *, description: str) -> FamilyPlanGo
 
 @transaction.atomic
 def record_family_review(
-    user, plan: FamilyPlan, *, reviewed_on, summary, progress: dict | None = None, next_review_on=None
+    user: User,
+    plan: FamilyPlan,
+    *,
+    reviewed_on: date | None,
+    summary: str | None,
+    progress: dict[int, str] | None = None,
+    next_review_on: date | None = None,
 ) -> FamilyPlanReview:
     """A review: its date and summary, each goal's progress (goal id -> GoalProgress value) and,
     optionally, the next review date."""
     require(user, "change_family", plan.family, "You cannot plan for this family.")
-    errors = {}
+    errors: dict[str, str] = {}
     if reviewed_on is None:
         errors["reviewed_on"] = "Enter the date of the review"
     elif reviewed_on > timezone.localdate():
