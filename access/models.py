@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 
-class AccessGrantQuerySet(models.QuerySet):
+class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
     def active(self) -> AccessGrantQuerySet:
         today = timezone.localdate()
         return self.filter(ended_at__isnull=True, starts_on__lte=today, ends_on__gte=today)
@@ -64,7 +64,7 @@ class AccessGrant(models.Model):
         return "Not started" if self.starts_on > today else "Active"
 
 
-class BreakGlassGrantQuerySet(models.QuerySet):
+class BreakGlassGrantQuerySet(models.QuerySet["BreakGlassGrant"]):
     def active(self) -> BreakGlassGrantQuerySet:
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 

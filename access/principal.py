@@ -85,7 +85,7 @@ def principal(user: Any) -> Principal:
     """What the policy knows about this user; nothing for anonymous or deactivated users."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOBODY
-    loaded = user.__dict__.get(_CACHE)
+    loaded: Principal | None = user.__dict__.get(_CACHE)
     if loaded is None:
         loaded = _load(user)
         user.__dict__[_CACHE] = loaded

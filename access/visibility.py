@@ -9,6 +9,7 @@ EXISTS cost 6 ms of Python to compile per query, which was most of the child pro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -37,7 +38,7 @@ class Subject:
 
 @cache
 def _table(label: str) -> str:
-    return apps.get_model(label)._meta.db_table
+    return str(apps.get_model(label)._meta.db_table)
 
 
 class VisibleVia(Expression):
@@ -59,7 +60,7 @@ class VisibleVia(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.column]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         (self.column,) = exprs
 
     def _involved(self, subject: Subject, target: str, alias: str) -> tuple[str, list[Any]]:
