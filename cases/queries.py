@@ -7,10 +7,10 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
+from django.http import Http404
 
-from access import policy
+from access import lookups, policy
 from access.models import BreakGlassGrant
-from audit import services as audit
 from cases import visibility
 from cases.models import (
     Child,
@@ -35,19 +35,13 @@ def visible_children(user) -> QuerySet[Child]:
     return Child.objects.visible_to(user)
 
 
-def visible_child(user, pk: int) -> Child | None:
-    """The child if this user may see it, with why (`access_basis`); otherwise None, and the
-    refused attempt is audited. Callers answer 404 either way, so existence is never revealed."""
-    child = (
-        Child.objects.visible_to(user)
-        .select_related("school", "lead_professional", "cohort_tier")
-        .filter(pk=pk)
-        .first()
+def child_or_404(user, pk) -> Child:
+    """The child if this user may see it, with why (`access_basis`) and, under emergency access,
+    the grant (`break_glass_grant`). Otherwise the refused attempt is audited and Http404 raised
+    (a missing child looks the same), so existence is never revealed."""
+    child = lookups.get_or_404(
+        user, Child.objects.visible_to(user).select_related("school", "lead_professional", "cohort_tier"), pk
     )
-    if child is None:
-        audit.record_denied(user, Child, pk)
-        return None
-    policy.mark_visible(user, child)
     child.access_basis = access_basis(user, child)
     child.break_glass_grant = None
     if child.access_basis == "break_glass":
@@ -55,14 +49,21 @@ def visible_child(user, pk: int) -> Child | None:
     return child
 
 
-def visible_object(user, model, pk: int, *, select_related=()):
-    """Any other case record (context, family, referral, assessment, plan) the user may see, or
-    None with the refusal audited."""
-    obj = model.objects.visible_to(user).select_related(*select_related).filter(pk=pk).first()
-    if obj is None:
-        audit.record_denied(user, model, pk)
+def visible_child(user, pk: int) -> Child | None:
+    """TRANSITIONAL (being replaced by `child_or_404`; cases/ no longer uses it): the child, or None."""
+    try:
+        return child_or_404(user, pk)
+    except Http404:
         return None
-    return policy.mark_visible(user, obj)
+
+
+def visible_object(user, model, pk: int, *, select_related=()):
+    """TRANSITIONAL (being replaced by `access.lookups.get_or_404`; cases/ no longer uses it): any
+    other case record the user may see, or None with the refusal audited."""
+    try:
+        return lookups.get_or_404(user, model.objects.visible_to(user).select_related(*select_related), pk)
+    except Http404:
+        return None
 
 
 def access_basis(user, child: Child) -> str:
@@ -118,7 +119,7 @@ def search_children(user, search: ChildSearch, limit: int = 50) -> list[Child]:
         queryset = queryset.filter(_identifier_matches(search.identifier))
     # Ordering by Lower(...) keeps PostgreSQL from walking the name index looking for matches.
     results = list(queryset.order_by(Lower("family_name"), Lower("given_name"), "id")[:limit])
-    audit.record_search(user, Child, search.criteria(), [child.pk for child in results])
+    lookups.searched(user, Child, search.criteria(), results)
     return results
 
 

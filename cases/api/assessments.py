@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -19,11 +20,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet, VisibleRecordField, versioned_update
 from accounts.models import Membership, User
 from accounts.serializers import AgencyField, AgencySummarySerializer
-from audit import services as audit
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
 from cases.models import (
@@ -48,7 +48,6 @@ from safeguarding.api import (
     UserSummarySerializer,
     created,
     forbidden,
-    not_found,
     parse_id,
     path_id,
     stale_response,
@@ -61,6 +60,16 @@ ASSESSMENT_FIELDS = list(assessment_services.ASSESSMENT_FIELDS)
 def review_date_ahead(value) -> None:
     if value and value < timezone.localdate():
         raise serializers.ValidationError("The review date must be today or in the future")
+
+
+def part_of_plan(queryset, pk):
+    """A goal or response of a plan already found through `find` (whose lookup is the one audited):
+    Http404 (answered 404) when `pk` is malformed or not one of the plan's."""
+    object_id = parse_id(pk)
+    part = None if object_id is None else queryset.filter(pk=object_id).first()
+    if part is None:
+        raise Http404
+    return part
 
 
 # Assessments -----------------------------------------------------------------------------------
@@ -160,8 +169,7 @@ class ContextAssessmentViewSet(AccessViewSet):
             assessments = assessments.filter(context_id=filters.validated_data["context"])
         if "status" in filters.validated_data:
             assessments = assessments.filter(status=filters.validated_data["status"])
-        page = self.paginate_queryset(assessments)
-        audit.record_list(request.user, ContextAssessment, [row.pk for row in page], what="api context assessments")
+        page = self.page(assessments, what="api context assessments")
         return self.get_paginated_response(AssessmentSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -174,10 +182,7 @@ class ContextAssessmentViewSet(AccessViewSet):
         return created(assessment, data, reverse("api:context-assessment-detail", args=[assessment.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        assessment = self.visible(pk)
-        if assessment is None:
-            return not_found()
-        audit.record_read(request.user, assessment)
+        assessment = self.read(pk)
         return with_etag(Response(AssessmentWriteSerializer(assessment).data), assessment)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -393,7 +398,7 @@ class ContextPlanViewSet(AccessViewSet):
         plan.child_list = list(queries.plan_children(self.request.user, plan))
         responses = PlanResponse.objects.select_related("owner_agency", "owner")
         plan.goal_list = list(plan.goals.prefetch_related(Prefetch("responses", queryset=responses)))
-        audit.record_list(self.request.user, Child, [child.pk for child in plan.child_list], what="api plan children")
+        lookups.shown(self.request.user, Child, plan.child_list, what="api plan children")
         return PlanDetailSerializer(plan).data
 
     def list(self, request: Request) -> Response:
@@ -405,8 +410,7 @@ class ContextPlanViewSet(AccessViewSet):
             plans = plans.filter(context_id=filters.validated_data["context"])
         if "status" in filters.validated_data:
             plans = plans.filter(status=filters.validated_data["status"])
-        page = self.paginate_queryset(plans)
-        audit.record_list(request.user, ContextPlan, [plan.pk for plan in page], what="api context plans")
+        page = self.page(plans, what="api context plans")
         return self.get_paginated_response(PlanSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -425,10 +429,7 @@ class ContextPlanViewSet(AccessViewSet):
         return created(plan, self.represent(plan), reverse("api:context-plan-detail", args=[plan.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        plan = self.visible(pk)
-        if plan is None:
-            return not_found()
-        audit.record_read(request.user, plan)
+        plan = self.read(pk)
         return with_etag(Response(self.represent(plan)), plan)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -454,9 +455,7 @@ class ContextPlanViewSet(AccessViewSet):
 
     def plan_write(self, request: Request, pk: str) -> ContextPlan | Response:
         """The plan for a nested write: 404 unless visible, 403 unless the role may plan for it."""
-        plan = self.visible(pk)
-        if plan is None:
-            return not_found()
+        plan = self.find(pk)
         if not policy.can(request.user, "change_context", plan.context):
             return forbidden("You cannot plan for this context.")
         return plan
@@ -493,10 +492,7 @@ class ContextPlanViewSet(AccessViewSet):
         plan = self.plan_write(request, pk)
         if isinstance(plan, Response):
             return plan
-        goal_id = parse_id(goal_pk)
-        goal = None if goal_id is None else plan.goals.filter(pk=goal_id).first()
-        if goal is None:
-            return not_found()
+        goal = part_of_plan(plan.goals.all(), goal_pk)
         goal.plan = plan
         serializer = ResponseWriteSerializer(data=request.data)
         if not serializer.is_valid():
@@ -520,16 +516,8 @@ class ContextPlanViewSet(AccessViewSet):
         plan = self.plan_write(request, pk)
         if isinstance(plan, Response):
             return plan
-        response_id = parse_id(response_pk)
-        plan_response = (
-            None
-            if response_id is None
-            else PlanResponse.objects.filter(pk=response_id, goal__plan=plan)
-            .select_related("goal", "owner_agency", "owner")
-            .first()
-        )
-        if plan_response is None:
-            return not_found()
+        responses = PlanResponse.objects.filter(goal__plan=plan).select_related("goal", "owner_agency", "owner")
+        plan_response = part_of_plan(responses, response_pk)
         plan_response.goal.plan = plan
         serializer = ResponseStatusSerializer(data=request.data)
         if not serializer.is_valid():

@@ -9,10 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet, ColleagueField, VisibleRecordField, versioned_update
 from accounts.serializers import AgencyField, AgencySummarySerializer
-from audit import services as audit
 from cases import queries, services
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
 from cases.models import (
@@ -38,9 +37,7 @@ from safeguarding.api import (
     check_date_range,
     created,
     forbidden,
-    not_found,
     not_in_future,
-    parse_id,
     stale_response,
     with_etag,
 )
@@ -319,9 +316,10 @@ class ChildViewSet(AccessViewSet):
     model = Child
     serializer_class = ChildSerializer
 
-    def visible(self, pk):
-        object_id = parse_id(pk)
-        return None if object_id is None else queries.visible_child(self.request.user, object_id)
+    def find_child(self, pk) -> Child:
+        """The child with why this user may see it (`access_basis`), or 404 with the refusal audited.
+        (`find`, which PATCH uses, looks the child up without working out the basis.)"""
+        return queries.child_or_404(self.request.user, pk)
 
     def get_queryset(self):
         return queries.visible_children(self.request.user)
@@ -347,8 +345,7 @@ class ChildViewSet(AccessViewSet):
             children = children.filter(area__iexact=filters.validated_data["area"])
         if "date_of_birth" in filters.validated_data:
             children = children.filter(date_of_birth=filters.validated_data["date_of_birth"])
-        page = self.paginate_queryset(children)
-        audit.record_list(request.user, Child, [child.pk for child in page], what="api children")
+        page = self.page(children, what="api children")
         return self.get_paginated_response(ChildSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -366,17 +363,14 @@ class ChildViewSet(AccessViewSet):
         )
         child = services.create_child(request.user, dict(fields))
         if duplicates:
-            audit.record_list(request.user, Child, [other.pk for other in duplicates], what="api possible duplicates")
+            lookups.shown(request.user, Child, duplicates, what="api possible duplicates")
         child.possible_duplicates = duplicates
         data = ChildCreatedSerializer(child, context=self.get_serializer_context()).data
         return created(child, data, reverse("api:child-detail", args=[child.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        child = self.visible(pk)
-        if child is None:
-            # Returned, not raised: raising would roll back the audit row of the refusal.
-            return not_found()
-        audit.record_read(request.user, child, basis=child.access_basis)
+        child = self.find_child(pk)
+        self.note_read(child)
         return with_etag(Response(self.represent(child)), child)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -414,8 +408,8 @@ class ChildViewSet(AccessViewSet):
 
     def nested_list(self, request: Request, child: Child, rows, serializer, *, model, ids, what: str) -> Response:
         page = self.paginate_queryset(rows)
-        audit.record_read(request.user, child, basis=child.access_basis)
-        audit.record_list(request.user, model, ids(page), what=what)
+        self.note_read(child)
+        lookups.shown(request.user, model, ids(page), what=what)
         return self.get_paginated_response(serializer(page, many=True).data)
 
     def nested_create(self, request: Request, child: Child, write_serializer, create, read_serializer) -> Response:
@@ -430,9 +424,7 @@ class ChildViewSet(AccessViewSet):
     @CHRONOLOGY_POST
     @action(detail=True, methods=["get", "post"])
     def chronology(self, request: Request, pk: str) -> Response:
-        child = self.visible(pk)
-        if child is None:
-            return not_found()
+        child = self.find_child(pk)
         return chronology(
             self,
             request,
@@ -440,7 +432,6 @@ class ChildViewSet(AccessViewSet):
             lambda chronology_filter: queries.child_chronology(child, chronology_filter),
             what="api child chronology",
             change_action="change_child",
-            basis=child.access_basis,
         )
 
     @extend_schema(
@@ -456,9 +447,7 @@ class ChildViewSet(AccessViewSet):
     )
     @action(detail=True, methods=["get", "post"])
     def aliases(self, request: Request, pk: str) -> Response:
-        child = self.visible(pk)
-        if child is None:
-            return not_found()
+        child = self.find_child(pk)
         if request.method == "POST":
             return self.nested_create(
                 request,
@@ -495,9 +484,7 @@ class ChildViewSet(AccessViewSet):
     )
     @action(detail=True, methods=["get", "post"], url_path="context-links", url_name="context-links")
     def context_links(self, request: Request, pk: str) -> Response:
-        child = self.visible(pk)
-        if child is None:
-            return not_found()
+        child = self.find_child(pk)
         if request.method == "POST":
 
             def link(fields):
@@ -528,9 +515,7 @@ class ChildViewSet(AccessViewSet):
     )
     @action(detail=True, methods=["get", "post"])
     def peers(self, request: Request, pk: str) -> Response:
-        child = self.visible(pk)
-        if child is None:
-            return not_found()
+        child = self.find_child(pk)
         if request.method == "POST":
 
             def link(fields):

@@ -6,10 +6,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet
 from accounts.serializers import AgencyField, AgencySummarySerializer
-from audit import services as audit
 from cases import queries
 from cases.models import ChronologyEvent, EventKind, Reliability
 from cases.services import chronology as chronology_services
@@ -99,10 +98,9 @@ CHRONOLOGY_POST = extend_schema(
 )
 
 
-def chronology(
-    view: AccessViewSet, request, subject, events_for, *, what: str, change_action: str, basis: str = ""
-) -> Response:
-    """GET: a page of `events_for(filter)`, audited as a read of the subject and a list of entries.
+def chronology(view: AccessViewSet, request, subject, events_for, *, what: str, change_action: str) -> Response:
+    """GET: a page of `events_for(filter)`, audited as a read of the subject (on its
+    `access_basis`, if it has one) and a list of entries.
     POST: add an entry through the chronology service (403 first if the role cannot add to it)."""
     if request.method == "POST":
         if not policy.can(request.user, change_action, subject):
@@ -116,6 +114,6 @@ def chronology(
     if not filters.is_valid():
         return view.invalid(filters)
     page = view.paginate_queryset(events_for(filters.chronology_filter()))
-    audit.record_read(request.user, subject, basis=basis)
-    audit.record_list(request.user, ChronologyEvent, [event.pk for event in page], what=what)
+    view.note_read(subject)
+    lookups.shown(request.user, ChronologyEvent, page, what=what)
     return view.get_paginated_response(EventSerializer(page, many=True).data)

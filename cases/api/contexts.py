@@ -10,10 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet, versioned_update
 from accounts.serializers import AgencySummarySerializer
-from audit import services as audit
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
@@ -29,7 +28,6 @@ from safeguarding.api import (
     InvolvementSerializer,
     created,
     forbidden,
-    not_found,
     stale_response,
     with_etag,
 )
@@ -149,7 +147,7 @@ class ContextViewSet(AccessViewSet):
         context.link_list = list(queries.linked_children(self.request.user, context))
         context.involvement_list = list(queries.involvements_of(context))
         children = sorted({link.child_id for link in context.link_list})
-        audit.record_list(self.request.user, Child, children, what="api context linked children")
+        lookups.shown(self.request.user, Child, children, what="api context linked children")
         return ContextDetailSerializer(context).data
 
     def list(self, request: Request) -> Response:
@@ -157,8 +155,7 @@ class ContextViewSet(AccessViewSet):
         if not filters.is_valid():
             return self.invalid(filters)
         contexts = self.get_queryset().filter(**filters.validated_data)
-        page = self.paginate_queryset(contexts)
-        audit.record_list(request.user, Context, [context.pk for context in page], what="api contexts")
+        page = self.page(contexts, what="api contexts")
         return self.get_paginated_response(ContextSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -173,10 +170,7 @@ class ContextViewSet(AccessViewSet):
         return created(context, data, reverse("api:context-detail", args=[context.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        context = self.visible(pk)
-        if context is None:
-            return not_found()
-        audit.record_read(request.user, context)
+        context = self.read(pk)
         return with_etag(Response(self.represent(context)), context)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -195,9 +189,7 @@ class ContextViewSet(AccessViewSet):
     @CHRONOLOGY_POST
     @action(detail=True, methods=["get", "post"])
     def chronology(self, request: Request, pk: str) -> Response:
-        context = self.visible(pk)
-        if context is None:
-            return not_found()
+        context = self.find(pk)
         return chronology(
             self,
             request,

@@ -9,10 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet, VisibleRecordField, versioned_update
 from accounts.serializers import AgencyField, AgencySummarySerializer
-from audit import services as audit
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
@@ -29,7 +28,6 @@ from safeguarding.api import (
     UserSummarySerializer,
     created,
     forbidden,
-    not_found,
     not_in_future,
     stale_response,
     with_etag,
@@ -171,12 +169,11 @@ class FamilyViewSet(AccessViewSet):
         family.fact_list = list(family.facts.select_related("source_agency", "recorded_by"))
         family.involvement_list = list(queries.involvements_of(family))
         children = [member.child_id for member in family.member_list if member.child_id]
-        audit.record_list(self.request.user, Child, children, what="api family members")
+        lookups.shown(self.request.user, Child, children, what="api family members")
         return FamilyDetailSerializer(family).data
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        audit.record_list(request.user, Family, [family.pk for family in page], what="api families")
+        page = self.page(self.get_queryset(), what="api families")
         return self.get_paginated_response(FamilySerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -191,10 +188,7 @@ class FamilyViewSet(AccessViewSet):
         return created(family, FamilySerializer(family).data, reverse("api:family-detail", args=[family.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        family = self.visible(pk)
-        if family is None:
-            return not_found()
-        audit.record_read(request.user, family)
+        family = self.read(pk)
         return with_etag(Response(self.represent(family)), family)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -210,9 +204,7 @@ class FamilyViewSet(AccessViewSet):
         )
 
     def family_write(self, request: Request, pk: str, write_serializer, create, read_serializer) -> Response:
-        family = self.visible(pk)
-        if family is None:
-            return not_found()
+        family = self.find(pk)
         if not policy.can(request.user, "change_family", family):
             return forbidden("You cannot change this family.")
         serializer = write_serializer(data=request.data, context=self.get_serializer_context())
@@ -268,9 +260,7 @@ class FamilyViewSet(AccessViewSet):
     @CHRONOLOGY_POST
     @action(detail=True, methods=["get", "post"])
     def chronology(self, request: Request, pk: str) -> Response:
-        family = self.visible(pk)
-        if family is None:
-            return not_found()
+        family = self.find(pk)
         return chronology(
             self,
             request,

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from access import policy
 from access.api import AccessViewSet, VisibleRecordField
 from accounts.serializers import AgencyField, AgencySummarySerializer
-from audit import services as audit
 from cases.models import Child, Context, Referral, ReferralDecision, ReferralStatus
 from cases.services import referrals as referral_services
 from safeguarding.api import (
@@ -25,7 +24,6 @@ from safeguarding.api import (
     UserSummarySerializer,
     created,
     forbidden,
-    not_found,
     not_in_future,
     optional_expected_version,
     stale_response,
@@ -147,8 +145,7 @@ class ReferralViewSet(AccessViewSet):
         filters = ReferralFilterSerializer(data=request.query_params)
         if not filters.is_valid():
             return self.invalid(filters)
-        page = self.paginate_queryset(self.get_queryset().filter(**filters.validated_data))
-        audit.record_list(request.user, Referral, [referral.pk for referral in page], what="api referrals")
+        page = self.page(self.get_queryset().filter(**filters.validated_data), what="api referrals")
         return self.get_paginated_response(ReferralSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -164,10 +161,7 @@ class ReferralViewSet(AccessViewSet):
         return created(referral, self.represent(referral), reverse("api:referral-detail", args=[referral.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        referral = self.visible(pk)
-        if referral is None:
-            return not_found()
-        audit.record_read(request.user, referral)
+        referral = self.read(pk)
         return with_etag(Response(self.represent(referral)), referral)
 
     @extend_schema(
@@ -184,9 +178,7 @@ class ReferralViewSet(AccessViewSet):
     )
     @action(detail=True, methods=["post"])
     def decisions(self, request: Request, pk: str) -> Response:
-        referral = self.visible(pk)
-        if referral is None:
-            return not_found()
+        referral = self.find(pk)
         if not policy.can(request.user, "decide_referral", referral):
             return forbidden("Only a caseworker or manager can decide on a referral.")
         version = optional_expected_version(request)

@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access import policy
-from audit import services as audit
+from access import lookups, policy
 from cases import queries, services
 from cases.forms.assessments import (
     ASSESSMENT_SECTIONS,
@@ -38,7 +37,6 @@ from cases.models import (
 )
 from cases.services import assessments as assessment_services
 from cases.views.contexts import apply_service_errors
-from safeguarding.http import not_found
 
 CONFLICT_MESSAGE = (
     "Someone else changed this {what} while you were editing it. Your changes have not been saved. "
@@ -62,7 +60,7 @@ def _audit_choices(user, children, what: str) -> None:
     """A form that offers children by name shows them: log which."""
     ids = list(children.values_list("pk", flat=True))
     if ids:
-        audit.record_list(user, Child, ids, what=what)
+        lookups.shown(user, Child, ids, what=what)
 
 
 # Assessments -----------------------------------------------------------------------------------
@@ -71,9 +69,7 @@ def _audit_choices(user, children, what: str) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    context = queries.visible_object(request.user, Context, pk)
-    if context is None:
-        return not_found(request)
+    context = lookups.get_or_404(request.user, Context, pk)
     _require_change(request, context)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
@@ -86,7 +82,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Assessment started and saved as a draft")
                 return redirect("cases:assessment_detail", pk=assessment.pk)
     else:
-        audit.record_read(request.user, context)
+        lookups.note_read(request.user, context)
         form = AssessmentForm(initial={"weighting": "not_known"})
     return render(
         request,
@@ -101,10 +97,8 @@ def _sections(form) -> list:
 
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = queries.visible_object(request.user, ContextAssessment, pk, select_related=("context", "assessor"))
-    if assessment is None:
-        return not_found(request)
-    audit.record_read(request.user, assessment)
+    assessments = ContextAssessment.objects.visible_to(request.user).select_related("context", "assessor")
+    assessment = lookups.read_or_404(request.user, assessments, pk)
     sections = [(label, getattr(assessment, name)) for name, label, _hint in ASSESSMENT_SECTIONS]
     can_change = policy.can(request.user, "change_context", assessment.context)
     return render(
@@ -124,9 +118,9 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = queries.visible_object(request.user, ContextAssessment, pk, select_related=("context",))
-    if assessment is None:
-        return not_found(request)
+    assessment = lookups.get_or_404(
+        request.user, ContextAssessment.objects.visible_to(request.user).select_related("context"), pk
+    )
     _require_change(request, assessment.context)
     if assessment.status != AssessmentStatus.DRAFT:
         messages.info(request, "This assessment is completed and can no longer be changed")
@@ -157,7 +151,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Assessment completed" if complete else "Draft saved")
                 return redirect("cases:assessment_detail", pk=assessment.pk)
     else:
-        audit.record_read(request.user, assessment)
+        lookups.note_read(request.user, assessment)
         initial = {name: getattr(assessment, name) for name in assessment_services.ASSESSMENT_FIELDS}
         form = AssessmentForm(initial={**initial, "version": assessment.version}, editing=True)
     conflict_sections = (
@@ -184,9 +178,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    context = queries.visible_object(user, Context, pk)
-    if context is None:
-        return not_found(request)
+    context = lookups.get_or_404(user, Context, pk)
     _require_change(request, context)
     options = {"assessments": queries.assessments_of(context), "children": linkable_children(user, context)}
     if request.method == "POST":
@@ -208,22 +200,23 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Plan made")
                 return redirect("cases:plan_detail", pk=plan.pk)
     else:
-        audit.record_read(user, context)
+        lookups.note_read(user, context)
         form = PlanForm(**options)
         _audit_choices(user, options["children"], f"plan for context {context.reference}")
     return render(request, "cases/plan_create.html", {"form": form, "context_obj": context})
 
 
-def _load_plan(request: HttpRequest, pk: int) -> ContextPlan | None:
-    return queries.visible_object(request.user, ContextPlan, pk, select_related=("context", "assessment", "owner"))
+def _load_plan(request: HttpRequest, pk: int) -> ContextPlan:
+    plans = ContextPlan.objects.visible_to(request.user).select_related("context", "assessment", "owner")
+    return lookups.get_or_404(request.user, plans, pk)
 
 
 def _plan_page(request: HttpRequest, plan: ContextPlan, *, status_form=None, status_response_id=None, status=200):
     user = request.user
-    audit.record_read(user, plan)
+    lookups.note_read(user, plan)
     children = list(queries.plan_children(user, plan).order_by("family_name", "given_name", "id"))
     if children:
-        audit.record_list(user, Child, [child.pk for child in children], what=f"plan {plan.pk}")
+        lookups.shown(user, Child, children, what=f"plan {plan.pk}")
     responses = PlanResponse.objects.select_related("owner_agency", "owner")
     goals = plan.goals.prefetch_related(Prefetch("responses", queryset=responses))
     return render(
@@ -246,8 +239,6 @@ def _plan_page(request: HttpRequest, plan: ContextPlan, *, status_form=None, sta
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _load_plan(request, pk)
-    if plan is None:
-        return not_found(request)
     return _plan_page(request, plan)
 
 
@@ -255,8 +246,6 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _load_plan(request, pk)
-    if plan is None:
-        return not_found(request)
     _require_change(request, plan.context)
     conflict = None
     if request.method == "POST":
@@ -279,7 +268,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Plan updated")
                 return redirect("cases:plan_detail", pk=plan.pk)
     else:
-        audit.record_read(request.user, plan)
+        lookups.note_read(request.user, plan)
         form = PlanEditForm(
             initial={"title": plan.title, "status": plan.status, "review_on": plan.review_on, "version": plan.version},
             current_review_on=plan.review_on,
@@ -292,8 +281,6 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_children(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     plan = _load_plan(request, pk)
-    if plan is None:
-        return not_found(request)
     _require_change(request, plan.context)
     choices = linkable_children(user, plan.context)
     if request.method == "POST":
@@ -307,7 +294,7 @@ def plan_children(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Young people on the plan updated")
                 return redirect("cases:plan_detail", pk=plan.pk)
     else:
-        audit.record_read(user, plan)
+        lookups.note_read(user, plan)
         form = PlanChildrenForm(initial={"children": list(queries.plan_children(user, plan))}, children=choices)
         _audit_choices(user, choices, f"plan {plan.pk} children")
     return render(request, "cases/plan_children.html", {"form": form, "plan": plan})
@@ -317,12 +304,10 @@ def plan_children(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _load_plan(request, pk)
-    if plan is None:
-        return not_found(request)
     _require_change(request, plan.context)
     form = GoalForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
-        audit.record_read(request.user, plan)
+        lookups.note_read(request.user, plan)
     if request.method == "POST" and form.is_valid():
         try:
             goal = assessment_services.add_goal(request.user, plan, description=form.cleaned_data["description"])
@@ -334,24 +319,16 @@ def plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/plan_goal_form.html", {"form": form, "plan": plan})
 
 
-def _load_goal(request: HttpRequest, pk: int) -> PlanGoal | None:
+def _load_goal(request: HttpRequest, pk: int) -> PlanGoal:
     """Goals have no policy of their own: they are visible when their plan is."""
-    goal = (
-        PlanGoal.objects.filter(pk=pk, plan__in=ContextPlan.objects.visible_to(request.user))
-        .select_related("plan__context")
-        .first()
-    )
-    if goal is None:
-        audit.record_denied(request.user, PlanGoal, pk)
-    return goal
+    goals = PlanGoal.objects.filter(plan__in=ContextPlan.objects.visible_to(request.user))
+    return lookups.get_or_404(request.user, goals.select_related("plan__context"), pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_response_create(request: HttpRequest, pk: int) -> HttpResponse:
     goal = _load_goal(request, pk)
-    if goal is None:
-        return not_found(request)
     plan = goal.plan
     _require_change(request, plan.context)
     if request.method == "POST":
@@ -365,7 +342,7 @@ def plan_response_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Response added")
                 return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
     else:
-        audit.record_read(request.user, plan)
+        lookups.note_read(request.user, plan)
         form = ResponseForm(default_agency=editor_agencies(request.user).first())
     return render(request, "cases/plan_response_form.html", {"form": form, "plan": plan, "goal": goal})
 
@@ -373,14 +350,12 @@ def plan_response_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_response_status(request: HttpRequest, pk: int) -> HttpResponse:
-    response = (
-        PlanResponse.objects.filter(pk=pk, goal__plan__in=ContextPlan.objects.visible_to(request.user))
-        .select_related("goal__plan__context", "goal__plan__assessment", "goal__plan__owner")
-        .first()
+    responses = PlanResponse.objects.filter(goal__plan__in=ContextPlan.objects.visible_to(request.user))
+    response = lookups.get_or_404(
+        request.user,
+        responses.select_related("goal__plan__context", "goal__plan__assessment", "goal__plan__owner"),
+        pk,
     )
-    if response is None:
-        audit.record_denied(request.user, PlanResponse, pk)
-        return not_found(request)
     plan = response.goal.plan
     _require_change(request, plan.context)
     form = ResponseStatusForm(request.POST, prefix=f"response-{response.pk}")

@@ -4,16 +4,13 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access import policy
-from audit import services as audit
-from audit.models import AuditAction
+from access import lookups, policy
 from cases import queries, services
 from cases.forms.children import (
     AliasForm,
@@ -53,28 +50,14 @@ def age_on(born: date, today: date | None = None) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _audit_read(user, obj, *, basis: str = "", children_shown=()) -> None:
-    """One read event for the page, naming the other young people it showed (for the DPO's
-    'who has seen this child' answer). A fixed number of queries however many are shown."""
-    audit.record(
-        user,
-        AuditAction.READ,
-        obj=obj,
-        subjects=children_shown,
-        subject_type=audit.object_type_of(Child),
-        detail={"basis": basis} if basis else None,
-    )
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     memberships = user.memberships.active().select_related("agency")
     page = None
     if policy.can(user, "see_caseload"):
-        paginator = Paginator(queries.visible_children(user).only(*CHILD_EXPORT_FIELDS), 25)
-        page = paginator.get_page(request.GET.get("page"))
-        audit.record_list(user, Child, [child.pk for child in page], what="home caseload")
+        children = queries.visible_children(user).only(*CHILD_EXPORT_FIELDS)
+        page = lookups.page_of(user, children, request.GET.get("page"), per_page=25, what="home caseload")
     notifications = user.notifications.filter(read_at__isnull=True)[:10]
     return render(
         request,
@@ -114,7 +97,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
                     date_of_birth=data["date_of_birth"],
                 )
                 if duplicates:
-                    audit.record_list(user, Child, [child.pk for child in duplicates], what="possible duplicates")
+                    lookups.shown(user, Child, duplicates, what="possible duplicates")
                 if not duplicates or data["confirm_different"]:
                     fields = {key: value for key, value in data.items() if key != "confirm_different"}
                     try:
@@ -158,12 +141,10 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A caseworker's main screen. A fixed number of queries whatever the size of the
     chronology or the number of links (tests/test_children_pages.py)."""
     user = request.user
-    child = queries.visible_child(user, pk)
-    if child is None:
-        return not_found(request)
+    child = queries.child_or_404(user, pk)
     can_edit = policy.can(user, "change_child", child)
     try:
-        cohort_tier = child.cohort_tier  # joined by visible_child(): no query of its own
+        cohort_tier = child.cohort_tier  # joined by child_or_404(): no query of its own
     except ObjectDoesNotExist:
         cohort_tier = None
     child.age = age_on(child.date_of_birth)
@@ -197,7 +178,9 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chronology": chronology,
         "interventions": list(interventions_for(user, "child", child)),
     }
-    _audit_read(user, child, basis=child.access_basis, children_shown=[other.pk for _link, other in peers])
+    # One read event for the page, naming the other young people it showed (for the DPO's "who
+    # has seen this child" answer): a fixed number of queries however many are shown.
+    lookups.note_read(user, child, basis=child.access_basis, shown=[other.pk for _link, other in peers])
     return render(request, "cases/child_detail.html", context)
 
 
@@ -205,11 +188,9 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def child_chronology(request: HttpRequest, pk: int) -> HttpResponse:
     """GET (htmx): the filtered timeline, or older events; POST: quick add of an event."""
-    child = queries.visible_child(request.user, pk)
-    if child is None:
-        return not_found(request)
+    child = queries.child_or_404(request.user, pk)
     if request.method == "GET" and request.htmx:
-        audit.record_read(request.user, child, basis=child.access_basis)
+        lookups.note_read(request.user, child, basis=child.access_basis)
     return chronology_endpoint(
         request,
         child,
@@ -225,9 +206,7 @@ def child_chronology(request: HttpRequest, pk: int) -> HttpResponse:
 def child_connections(request: HttpRequest, pk: int) -> HttpResponse:
     """Other children (that the user may see) linked to the same contexts, grouped by context."""
     user = request.user
-    child = queries.visible_child(user, pk)
-    if child is None:
-        return not_found(request)
+    child = queries.child_or_404(user, pk)
     own_links = {}
     for link in queries.context_links_of(child):
         own_links.setdefault(link.context_id, link)
@@ -241,8 +220,8 @@ def child_connections(request: HttpRequest, pk: int) -> HttpResponse:
         if not groups or groups[-1]["context"].pk != link.context_id:
             groups.append({"context": link.context, "own_link": own_links.get(link.context_id), "links": []})
         groups[-1]["links"].append(link)
-    audit.record_read(user, child, basis=child.access_basis)
-    audit.record_list(user, Child, sorted({link.child_id for link in shared}), what="children sharing contexts")
+    lookups.note_read(user, child, basis=child.access_basis)
+    lookups.shown(user, Child, sorted({link.child_id for link in shared}), what="children sharing contexts")
     return render(
         request,
         "cases/child_connections.html",
@@ -253,10 +232,10 @@ def child_connections(request: HttpRequest, pk: int) -> HttpResponse:
 # Changing the child's record ---------------------------------------------------------------------
 
 
-def _changeable_child(request: HttpRequest, pk: int) -> Child | None:
-    """The child if visible (None: answer 404); PermissionDenied (403) if the role cannot change it."""
-    child = queries.visible_child(request.user, pk)
-    if child is not None and not policy.can(request.user, "change_child", child):
+def _changeable_child(request: HttpRequest, pk: int) -> Child:
+    """The child if visible (Http404 otherwise); PermissionDenied (403) if the role cannot change it."""
+    child = queries.child_or_404(request.user, pk)
+    if not policy.can(request.user, "change_child", child):
         raise PermissionDenied
     return child
 
@@ -266,8 +245,6 @@ def _changeable_child(request: HttpRequest, pk: int) -> Child | None:
 def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     child = _changeable_child(request, pk)
-    if child is None:
-        return not_found(request)
     conflict = None
     if request.method == "POST":
         form = ChildForm(request.POST, user=user, child=child)
@@ -293,7 +270,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Record updated")
                 return redirect("cases:child_detail", pk=child.pk)
     else:
-        audit.record_read(user, child, basis=child.access_basis)
+        lookups.note_read(user, child, basis=child.access_basis)
         initial = {field: getattr(child, field) for field in services.EDITABLE_CHILD_FIELDS}
         initial["school"] = child.school_id
         initial["lead_professional"] = child.lead_professional_id
@@ -305,8 +282,6 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def child_alias_add(request: HttpRequest, pk: int) -> HttpResponse:
     child = _changeable_child(request, pk)
-    if child is None:
-        return not_found(request)
     if request.method == "POST":
         form = AliasForm(request.POST)
         if form.is_valid():
@@ -318,7 +293,7 @@ def child_alias_add(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Other name added")
                 return redirect(reverse("cases:child_detail", args=[child.pk]) + "#aliases")
     else:
-        audit.record_read(request.user, child, basis=child.access_basis)
+        lookups.note_read(request.user, child, basis=child.access_basis)
         form = AliasForm()
     return render(request, "cases/child_alias_form.html", {"child": child, "form": form})
 
@@ -327,12 +302,7 @@ def child_alias_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def child_alias_delete(request: HttpRequest, pk: int, alias_pk: int) -> HttpResponse:
     child = _changeable_child(request, pk)
-    if child is None:
-        return not_found(request)
-    alias = ChildAlias.objects.filter(pk=alias_pk, child=child).select_related("child").first()
-    if alias is None:
-        audit.record_denied(request.user, ChildAlias, alias_pk)
-        return not_found(request)
+    alias = lookups.get_or_404(request.user, ChildAlias.objects.filter(child=child).select_related("child"), alias_pk)
     services.remove_alias(request.user, alias)
     messages.success(request, "Other name removed")
     return redirect(reverse("cases:child_detail", args=[child.pk]) + "#aliases")
@@ -344,8 +314,6 @@ def child_context_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Link the child to a context the user may see (others are not offered and not accepted)."""
     user = request.user
     child = _changeable_child(request, pk)
-    if child is None:
-        return not_found(request)
     contexts = list(queries.visible_contexts(user).order_by("kind", "name", "id"))
     order = {kind: index for index, kind in enumerate(ContextKind.values)}
     contexts.sort(key=lambda context: (order.get(context.kind, 99), context.name.casefold(), context.pk))
@@ -366,7 +334,7 @@ def child_context_link(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, f"Linked to {context.name}")
                     return redirect(reverse("cases:child_detail", args=[child.pk]) + "#contexts")
     else:
-        audit.record_read(user, child, basis=child.access_basis)
+        lookups.note_read(user, child, basis=child.access_basis)
         form = ContextLinkForm(contexts=contexts)
     return render(request, "cases/child_context_link_form.html", {"child": child, "form": form})
 
@@ -375,12 +343,9 @@ def child_context_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def child_context_link_end(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
     child = _changeable_child(request, pk)
-    if child is None:
-        return not_found(request)
-    link = ContextLink.objects.filter(pk=link_pk, child=child).select_related("child", "context").first()
-    if link is None:
-        audit.record_denied(request.user, ContextLink, link_pk)
-        return not_found(request)
+    link = lookups.get_or_404(
+        request.user, ContextLink.objects.filter(child=child).select_related("child", "context"), link_pk
+    )
     today = timezone.localdate()
     if link.until is not None and link.until <= today:
         messages.info(request, f"The link to {link.context.name} had already ended")
@@ -400,8 +365,6 @@ def child_peer_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Link another young person the user may see, chosen by their partnership reference."""
     user = request.user
     child = _changeable_child(request, pk)
-    if child is None:
-        return not_found(request)
     if request.method == "POST":
         form = PeerLinkForm(request.POST)
         if form.is_valid():
@@ -420,7 +383,7 @@ def child_peer_add(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, f"Linked to {other.given_name} {other.family_name}")
                     return redirect(reverse("cases:child_detail", args=[child.pk]) + "#peers")
     else:
-        audit.record_read(user, child, basis=child.access_basis)
+        lookups.note_read(user, child, basis=child.access_basis)
         form = PeerLinkForm()
     return render(request, "cases/child_peer_form.html", {"child": child, "form": form})
 
@@ -443,10 +406,8 @@ def _safe_cell(value) -> str:
 
 @login_required
 def child_export(request: HttpRequest, pk: int) -> HttpResponse:
-    child = queries.visible_child(request.user, pk)
-    if child is None:
-        return not_found(request)
-    audit.record_export(request.user, Child, [child.pk], what="child record")
+    child = queries.child_or_404(request.user, pk)
+    lookups.exported(request.user, Child, [child], what="child record")
     response, writer = _csv_response(f"child-{child.reference}.csv")
     writer.writerow(["field", "value"])
     for field in CHILD_EXPORT_FIELDS:
@@ -461,7 +422,7 @@ def children_export(request: HttpRequest) -> HttpResponse:
     if not policy.can(request.user, "see_caseload"):
         return not_found(request)
     children = list(queries.visible_children(request.user).only(*CHILD_EXPORT_FIELDS))
-    audit.record_export(request.user, Child, [child.pk for child in children], what="caseload")
+    lookups.exported(request.user, Child, children, what="caseload")
     response, writer = _csv_response("caseload.csv")
     writer.writerow(CHILD_EXPORT_FIELDS)
     for child in children:

@@ -9,15 +9,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from access import policy
-from audit import services as audit
+from access import lookups, policy
 from cases import queries, services
 from cases.forms.contexts import CONTEXT_LIST_KINDS, ContextForm, ContextKindForm
 from cases.models import Child, Context, ContextKind
@@ -57,8 +55,13 @@ def context_list(request: HttpRequest) -> HttpResponse:
         contexts = contexts.filter(kind=kind)
     else:
         kind = ""
-    page = Paginator(contexts.order_by("name", "id"), CONTEXTS_PER_PAGE).get_page(request.GET.get("page"))
-    audit.record_list(user, Context, [context.pk for context in page], what="contexts" + (f" ({kind})" if kind else ""))
+    page = lookups.page_of(
+        user,
+        contexts.order_by("name", "id"),
+        request.GET.get("page"),
+        per_page=CONTEXTS_PER_PAGE,
+        what="contexts" + (f" ({kind})" if kind else ""),
+    )
     return render(
         request,
         "cases/context_list.html",
@@ -108,9 +111,7 @@ def context_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    context = queries.visible_object(request.user, Context, pk)
-    if context is None:
-        return not_found(request)
+    context = lookups.get_or_404(request.user, Context, pk)
     if not policy.can(request.user, "change_context", context):
         raise PermissionDenied
     conflict = None
@@ -140,7 +141,7 @@ def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Context updated")
                 return redirect("cases:context_detail", pk=context.pk)
     else:
-        audit.record_read(request.user, context)
+        lookups.note_read(request.user, context)
         fields = set(context_services.EDITABLE_CONTEXT_FIELDS)
         form = ContextForm(
             initial={**{name: getattr(context, name) for name in fields}, "version": context.version},
@@ -167,13 +168,11 @@ def _events_for(context: Context):
 @login_required
 def context_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    context = queries.visible_object(user, Context, pk)
-    if context is None:
-        return not_found(request)
+    context = lookups.get_or_404(user, Context, pk)
     links = list(queries.linked_children(user, context))
-    audit.record_read(user, context)
+    lookups.note_read(user, context)
     if links:
-        audit.record_list(user, Child, sorted({link.child_id for link in links}), what=f"context {context.reference}")
+        lookups.shown(user, Child, sorted({link.child_id for link in links}), what=f"context {context.reference}")
     can_change = policy.can(user, "change_context", context)
     visible = queries.visible_children(user).only("given_name", "family_name", "reference")
     plans = queries.plans_of(context).prefetch_related(
@@ -208,11 +207,9 @@ def context_chronology(request: HttpRequest, pk: int) -> HttpResponse:
     """The shared chronology endpoint (cases/views/chronology.py): GET with htmx returns the
     filtered section (without htmx, a redirect to the context's page); POST adds an event."""
     user = request.user
-    context = queries.visible_object(user, Context, pk)
-    if context is None:
-        return not_found(request)
+    context = lookups.get_or_404(user, Context, pk)
     if request.htmx:  # only then does the answer show the chronology
-        audit.record_read(user, context)
+        lookups.note_read(user, context)
     return chronology_endpoint(
         request, context, events_for=_events_for(context), subject_name=context.name, **_chronology_urls(context)
     )

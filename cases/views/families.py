@@ -8,12 +8,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from access import policy
-from audit import services as audit
-from audit.models import AuditAction
+from access import lookups, policy
 from cases import queries
 from cases.forms.families import AdultForm, FamilyChildForm, FamilyEditForm, FamilyFactForm, FamilyForm
-from cases.models import Child, Family
+from cases.models import Family
 from cases.services import families as family_services
 from cases.views.chronology import build_chronology, chronology_endpoint
 from interventions.queries_work import interventions_for
@@ -35,11 +33,11 @@ def _add_errors(form, error: ValidationError, rename: dict | None = None) -> Non
         form.add_error(None, error)
 
 
-def _visible_family(request: HttpRequest, pk: int, *, change: bool = False) -> Family | None:
-    """The family if the user may see it (None: answer 404, refusal audited); 403 when the user
+def _visible_family(request: HttpRequest, pk: int, *, change: bool = False) -> Family:
+    """The family if the user may see it (Http404 otherwise, refusal audited); 403 when the user
     may see it but their role cannot change it."""
-    family = queries.visible_object(request.user, Family, pk)
-    if family is not None and change and not policy.can(request.user, "change_family", family):
+    family = lookups.get_or_404(request.user, Family, pk)
+    if change and not policy.can(request.user, "change_family", family):
         raise PermissionDenied
     return family
 
@@ -62,11 +60,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
     child = None
     child_pk = request.GET.get("child")
     if child_pk is not None:
-        if not child_pk.isdigit():
-            return not_found(request)
-        child = queries.visible_child(user, int(child_pk))
-        if child is None:
-            return not_found(request)
+        child = queries.child_or_404(user, child_pk)  # a malformed id is not found either
         if not policy.can(user, "change_child", child):
             raise PermissionDenied
     if request.method == "POST":
@@ -81,7 +75,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
                 return redirect("cases:family_detail", pk=family.pk)
     else:
         if child is not None:
-            audit.record_read(user, child, basis=child.access_basis)
+            lookups.note_read(user, child, basis=child.access_basis)
         form = FamilyForm(initial={"name": f"{child.family_name} family", "area": child.area} if child else None)
     return render(request, "cases/family_create.html", {"form": form, "child": child})
 
@@ -91,8 +85,6 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole family the viewer may see: a fixed number of queries however big it is."""
     user = request.user
     family = _visible_family(request, pk)
-    if family is None:
-        return not_found(request)
     can_edit = policy.can(user, "change_family", family)
     members, hidden = queries.family_members(user, family)
     chronology = build_chronology(
@@ -114,13 +106,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chronology": chronology,
         "interventions": list(interventions_for(user, "family", family)),
     }
-    audit.record(
-        user,
-        AuditAction.READ,
-        obj=family,
-        subjects=[member.child_id for member in members if member.child_id],
-        subject_type=audit.object_type_of(Child),
-    )
+    lookups.note_read(user, family, shown=[member.child_id for member in members if member.child_id])
     return render(request, "cases/family_detail.html", context)
 
 
@@ -128,10 +114,8 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family_chronology(request: HttpRequest, pk: int) -> HttpResponse:
     family = _visible_family(request, pk)
-    if family is None:
-        return not_found(request)
     if request.method == "GET" and request.htmx:
-        audit.record_read(request.user, family)
+        lookups.note_read(request.user, family)
     return chronology_endpoint(
         request,
         family,
@@ -148,8 +132,6 @@ def family_chronology(request: HttpRequest, pk: int) -> HttpResponse:
 def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     family = _visible_family(request, pk, change=True)
-    if family is None:
-        return not_found(request)
     conflict = None
     if request.method == "POST":
         form = FamilyEditForm(request.POST)
@@ -170,7 +152,7 @@ def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Family updated")
                 return redirect("cases:family_detail", pk=family.pk)
     else:
-        audit.record_read(user, family)
+        lookups.note_read(user, family)
         form = FamilyEditForm(
             initial={"name": family.name, "postcode": family.postcode, "area": family.area, "version": family.version}
         )
@@ -183,8 +165,6 @@ def family_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a young person the user may see, by their partnership reference."""
     user = request.user
     family = _visible_family(request, pk, change=True)
-    if family is None:
-        return not_found(request)
     if request.method == "POST":
         form = FamilyChildForm(request.POST)
         if form.is_valid():
@@ -202,7 +182,7 @@ def family_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, f"{child.given_name} {child.family_name} added to the family")
                     return redirect(reverse("cases:family_detail", args=[family.pk]) + "#members")
     else:
-        audit.record_read(user, family)
+        lookups.note_read(user, family)
         form = FamilyChildForm()
     return render(request, "cases/family_member_form.html", {"family": family, "form": form})
 
@@ -212,8 +192,6 @@ def family_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def family_adult_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     family = _visible_family(request, pk, change=True)
-    if family is None:
-        return not_found(request)
     if request.method == "POST":
         form = AdultForm(request.POST)
         if form.is_valid():
@@ -225,7 +203,7 @@ def family_adult_add(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Adult added to the family")
                 return redirect(reverse("cases:family_detail", args=[family.pk]) + "#members")
     else:
-        audit.record_read(user, family)
+        lookups.note_read(user, family)
         form = AdultForm()
     return render(request, "cases/family_adult_form.html", {"family": family, "form": form})
 
@@ -235,8 +213,6 @@ def family_adult_add(request: HttpRequest, pk: int) -> HttpResponse:
 def family_fact_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     family = _visible_family(request, pk, change=True)
-    if family is None:
-        return not_found(request)
     if request.method == "POST":
         form = FamilyFactForm(request.POST)
         if form.is_valid():
@@ -248,6 +224,6 @@ def family_fact_add(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Family fact added")
                 return redirect(reverse("cases:family_detail", args=[family.pk]) + "#facts")
     else:
-        audit.record_read(user, family)
+        lookups.note_read(user, family)
         form = FamilyFactForm()
     return render(request, "cases/family_fact_form.html", {"family": family, "form": form})

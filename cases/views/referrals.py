@@ -5,14 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access import policy
-from audit import services as audit
+from access import lookups, policy
 from cases import queries, services
 from cases.forms.referrals import DecisionForm, ReferralFilterForm, ReferralForm
 from cases.models import Child, Context, Referral, ReferralStatus
@@ -34,8 +32,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         referrals = referrals.filter(status=status)
     else:
         status = ""
-    page = Paginator(referrals.order_by("-received_on", "-id"), REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
-    audit.record_list(user, Referral, [referral.pk for referral in page], what="referrals")
+    referrals = referrals.order_by("-received_on", "-id")
+    page = lookups.page_of(user, referrals, request.GET.get("page"), per_page=REFERRALS_PER_PAGE, what="referrals")
     return render(
         request,
         "cases/referral_list.html",
@@ -62,7 +60,7 @@ def _create(request: HttpRequest, subject: Child | Context, *, action: str) -> H
                 messages.success(request, "Referral recorded")
                 return redirect("cases:referral_detail", pk=referral.pk)
     else:
-        audit.record_read(request.user, subject, basis=getattr(subject, "access_basis", ""))
+        lookups.note_read(request.user, subject, basis=getattr(subject, "access_basis", ""))
         form = ReferralForm(user=request.user)
     is_child = isinstance(subject, Child)
     return render(
@@ -87,30 +85,27 @@ def subject_url(subject: Child | Context) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def child_referral_create(request: HttpRequest, pk: int) -> HttpResponse:
-    child = queries.visible_child(request.user, pk)
-    if child is None:
-        return not_found(request)
+    child = queries.child_or_404(request.user, pk)
     return _create(request, child, action="change_child")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def context_referral_create(request: HttpRequest, pk: int) -> HttpResponse:
-    context = queries.visible_object(request.user, Context, pk)
-    if context is None:
-        return not_found(request)
+    context = lookups.get_or_404(request.user, Context, pk)
     return _create(request, context, action="change_context")
 
 
-def _load(request: HttpRequest, pk: int) -> Referral | None:
-    return queries.visible_object(
-        request.user, Referral, pk, select_related=("child", "context", "referrer_agency", "referred_by")
+def _load(request: HttpRequest, pk: int) -> Referral:
+    referrals = Referral.objects.visible_to(request.user).select_related(
+        "child", "context", "referrer_agency", "referred_by"
     )
+    return lookups.get_or_404(request.user, referrals, pk)
 
 
 def _detail(request: HttpRequest, referral: Referral, *, form=None, conflict=None, status: int = 200) -> HttpResponse:
     user = request.user
-    audit.record_read(user, referral)
+    lookups.note_read(user, referral)
     subject = referral.child or referral.context
     # A referral is visible to the person who made it even after their agency stops working with its
     # subject: link to the subject only when they can still open it.
@@ -138,8 +133,6 @@ def _detail(request: HttpRequest, referral: Referral, *, form=None, conflict=Non
 @login_required
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _load(request, pk)
-    if referral is None:
-        return not_found(request)
     return _detail(request, referral)
 
 
@@ -147,8 +140,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_decide(request: HttpRequest, pk: int) -> HttpResponse:
     referral = _load(request, pk)
-    if referral is None:
-        return not_found(request)
     if not policy.can(request.user, "decide_referral", referral):
         raise PermissionDenied
     form = DecisionForm(request.POST)
@@ -173,7 +164,10 @@ def referral_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "Someone else recorded a decision on this referral while you were writing yours. Yours has not "
             "been saved. Check the decision trail below, then save again.",
         )
-        current = _load(request, pk) or referral
+        try:
+            current = _load(request, pk)
+        except Http404:  # no longer visible (the refusal is audited): show what they decided on
+            current = referral
         return _detail(request, current, form=form, conflict=stale.current, status=409)
     except ValidationError as error:
         apply_service_errors(form, error)
