@@ -6,6 +6,9 @@ class InterventionsConfig(AppConfig):
     verbose_name = "Interventions, panels and police disruption"
 
     def ready(self) -> None:
+        from cases import profile
         from interventions import signals_tasks
+        from interventions.queries_work import subject_interventions
 
         signals_tasks.connect()
+        profile.register(subject_interventions)

@@ -32,6 +32,11 @@ def interventions_for(user, subject_kind: str, subject) -> QuerySet[Intervention
     return Intervention.objects.filter(**{subject_kind: subject}).select_related(*INTERVENTION_RELATED)
 
 
+def subject_interventions(user, kind: str, subject) -> dict[str, list[Intervention]]:
+    """The interventions section of a child's, family's or context's page (cases.profile)."""
+    return {"interventions": list(interventions_for(user, kind, subject))}
+
+
 def visible_family_plan(user, pk: int) -> FamilyPlan | None:
     plan = FamilyPlan.objects.visible_to(user).select_related("family", "lead_professional").filter(pk=pk).first()
     if plan is None:

@@ -113,7 +113,7 @@ STALE_EDIT_MESSAGE = (
 
 
 def stale_edit_form(
-    form_class: type[forms.Form], posted: Any, current_version: int, *, what: str, **kwargs: Any
+    form_class: type[forms.Form], posted: Any, current_version: int, *, what: str, message: str = "", **kwargs: Any
 ) -> Any:
     """The form shown after a save found the record changed by someone else: everything the user
     typed is kept, the hidden version now points at the saved record (so a deliberate second save
@@ -122,5 +122,5 @@ def stale_edit_form(
     data["version"] = str(current_version)
     form = form_class(data, **kwargs)
     form.is_valid()
-    form.add_error(None, STALE_EDIT_MESSAGE.format(what=what))
+    form.add_error(None, message or STALE_EDIT_MESSAGE.format(what=what))
     return form

@@ -36,12 +36,7 @@ from cases.models import (
     PlanResponse,
 )
 from cases.services import assessments as assessment_services
-from cases.views.contexts import apply_service_errors
-
-CONFLICT_MESSAGE = (
-    "Someone else changed this {what} while you were editing it. Your changes have not been saved. "
-    "Check the current version below, then save again."
-)
+from safeguarding.forms import add_service_errors, stale_edit_form
 
 
 def _require_change(request: HttpRequest, context: Context) -> None:
@@ -77,7 +72,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 assessment = assessment_services.start_assessment(request.user, context, **form.changes())
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Assessment started and saved as a draft")
                 return redirect("cases:assessment_detail", pk=assessment.pk)
@@ -140,13 +135,9 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.StaleVersion as stale:
                 conflict = stale.current
-                data = request.POST.copy()
-                data["version"] = str(conflict.version)
-                form = AssessmentForm(data, editing=True)
-                form.is_valid()
-                form.add_error(None, CONFLICT_MESSAGE.format(what="assessment"))
+                form = stale_edit_form(AssessmentForm, request.POST, conflict.version, what="assessment", editing=True)
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Assessment completed" if complete else "Draft saved")
                 return redirect("cases:assessment_detail", pk=assessment.pk)
@@ -195,7 +186,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
                     assessment=data["assessment"],
                 )
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Plan made")
                 return redirect("cases:plan_detail", pk=plan.pk)
@@ -257,13 +248,11 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.StaleVersion as stale:
                 conflict = stale.current
-                data = request.POST.copy()
-                data["version"] = str(conflict.version)
-                form = PlanEditForm(data, current_review_on=conflict.review_on)
-                form.is_valid()
-                form.add_error(None, CONFLICT_MESSAGE.format(what="plan"))
+                form = stale_edit_form(
+                    PlanEditForm, request.POST, conflict.version, what="plan", current_review_on=conflict.review_on
+                )
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Plan updated")
                 return redirect("cases:plan_detail", pk=plan.pk)
@@ -289,7 +278,7 @@ def plan_children(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 assessment_services.set_plan_children(user, plan, list(form.cleaned_data["children"]))
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Young people on the plan updated")
                 return redirect("cases:plan_detail", pk=plan.pk)
@@ -312,7 +301,7 @@ def plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             goal = assessment_services.add_goal(request.user, plan, description=form.cleaned_data["description"])
         except ValidationError as error:
-            apply_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Goal added")
             return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
@@ -337,7 +326,7 @@ def plan_response_create(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 assessment_services.add_response(request.user, goal, **form.cleaned_data)
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Response added")
                 return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
@@ -364,7 +353,7 @@ def plan_response_status(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         assessment_services.update_response_status(request.user, response, status=form.cleaned_data["status"])
     except ValidationError as error:
-        apply_service_errors(form, error)
+        add_service_errors(form, error)
         return _plan_page(request, plan, status_form=form, status_response_id=response.pk, status=400)
     messages.success(request, f"Status updated to ‘{response.get_status_display().lower()}’: {response.action}")
     return redirect(reverse("cases:plan_detail", args=[plan.pk]) + f"#response-{response.pk}")

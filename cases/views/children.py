@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups, policy
-from cases import queries, services
+from cases import profile, queries, services
 from cases.forms.children import (
     AliasForm,
     BreakGlassForm,
@@ -26,7 +26,7 @@ from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink
 from cases.names import normalise, phonetic
 from cases.services import contexts as context_services
 from cases.views.chronology import build_chronology, chronology_endpoint
-from interventions.queries_work import interventions_for
+from safeguarding.forms import add_service_errors, stale_edit_form
 from safeguarding.http import not_found
 
 CHILD_EXPORT_FIELDS = (
@@ -38,10 +38,6 @@ CHILD_EXPORT_FIELDS = (
     "ethnicity",
     "area",
     "status",
-)
-CONFLICT_MESSAGE = (
-    "Someone else changed this record while you were editing it. Your changes have "
-    "not been saved. Check the current record below, then save again."
 )
 
 
@@ -103,7 +99,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
                     try:
                         child = services.create_child(user, fields)
                     except ValidationError as error:
-                        _add_errors(form, error)
+                        add_service_errors(form, error)
                     else:
                         messages.success(request, f"Record created: {child.reference}")
                         return redirect("cases:child_detail", pk=child.pk)
@@ -115,14 +111,6 @@ def child_create(request: HttpRequest) -> HttpResponse:
     else:
         form = ChildCreateForm(user=user)
     return render(request, "cases/child_create.html", {"form": form, "duplicates": duplicates})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # The child's profile -----------------------------------------------------------------------------
@@ -176,7 +164,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plans": list(queries.plans_for_child(user, child)),
         "connections": queries.children_sharing_contexts(user, child).count(),
         "chronology": chronology,
-        "interventions": list(interventions_for(user, "child", child)),
+        **profile.sections(user, "child", child),
     }
     # One read event for the page, naming the other young people it showed (for the DPO's "who
     # has seen this child" answer): a fixed number of queries however many are shown.
@@ -259,13 +247,9 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 # Keep everything they typed; point the hidden version at the record now saved,
                 # so a second, deliberate save goes through.
                 conflict = Child.objects.select_related("school", "lead_professional").get(pk=stale.current.pk)
-                data = request.POST.copy()
-                data["version"] = str(conflict.version)
-                form = ChildForm(data, user=user, child=child)
-                form.is_valid()
-                form.add_error(None, CONFLICT_MESSAGE)
+                form = stale_edit_form(ChildForm, request.POST, conflict.version, what="record", user=user, child=child)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Record updated")
                 return redirect("cases:child_detail", pk=child.pk)
@@ -288,7 +272,7 @@ def child_alias_add(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.add_alias(request.user, child, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Other name added")
                 return redirect(reverse("cases:child_detail", args=[child.pk]) + "#aliases")
@@ -329,7 +313,7 @@ def child_context_link(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     context_services.link_child(user, child, context, **data)
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_service_errors(form, error)
                 else:
                     messages.success(request, f"Linked to {context.name}")
                     return redirect(reverse("cases:child_detail", args=[child.pk]) + "#contexts")
@@ -378,7 +362,7 @@ def child_peer_add(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     services.add_peer_link(user, child, other, **data)
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_service_errors(form, error)
                 else:
                     messages.success(request, f"Linked to {other.given_name} {other.family_name}")
                     return redirect(reverse("cases:child_detail", args=[child.pk]) + "#peers")

@@ -29,6 +29,7 @@ from cases.forms.chronology import ChronologyEventForm, ChronologyFilterForm
 from cases.models import Child, ChronologyEvent, Context, Family
 from cases.queries import CHRONOLOGY_PAGE, ChronologyFilter
 from cases.services import chronology as chronology_services
+from safeguarding.forms import add_service_errors
 
 CHANGE_ACTION = {Child: "change_child", Family: "change_family", Context: "change_context"}
 
@@ -162,7 +163,7 @@ def chronology_endpoint(
             try:
                 chronology_services.add_event(user, subject, **form.event_fields())
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 added = True
                 if not request.htmx:
@@ -196,11 +197,3 @@ def chronology_endpoint(
     if request.GET.get("before"):
         return render(request, "cases/_chronology_events.html", {"chronology": chronology})
     return render(request, "cases/_chronology.html", {"chronology": chronology})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from access import lookups, policy
-from cases import queries, services
+from cases import profile, queries, services
 from cases.forms.contexts import CONTEXT_LIST_KINDS, ContextForm, ContextKindForm
 from cases.models import Child, Context, ContextKind
 from cases.services import contexts as context_services
 from cases.views.chronology import build_chronology, chronology_endpoint
-from interventions.queries_work import interventions_for
+from safeguarding.forms import add_service_errors, stale_edit_form
 from safeguarding.http import not_found
 
 CONTEXTS_PER_PAGE = 25
@@ -30,15 +30,6 @@ CONTEXTS_PER_PAGE = 25
 def query_without(request: HttpRequest, *names: str) -> str:
     """The current query string without the named parameters (e.g. 'page'), URL-encoded."""
     return urlencode([(key, value) for key, values in request.GET.lists() if key not in names for value in values])
-
-
-def apply_service_errors(form, error: ValidationError) -> None:
-    """Show a service's validation error on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # The list --------------------------------------------------------------------------------------
@@ -99,7 +90,7 @@ def context_create(request: HttpRequest) -> HttpResponse:
             try:
                 context = context_services.create_context(request.user, kind, form.changes())
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"{context.get_kind_display()} added")
                 return redirect("cases:context_detail", pk=context.pk)
@@ -126,17 +117,11 @@ def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 # Keep what they typed; point the hidden version at the saved record so a second,
                 # deliberate save goes through.
                 conflict = stale.current
-                data = request.POST.copy()
-                data["version"] = str(conflict.version)
-                form = ContextForm(data, kind=context.kind, editing=True)
-                form.is_valid()
-                form.add_error(
-                    None,
-                    "Someone else changed this context while you were editing it. Your changes have not "
-                    "been saved. Check the current details below, then save again.",
+                form = stale_edit_form(
+                    ContextForm, request.POST, conflict.version, what="context", kind=context.kind, editing=True
                 )
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Context updated")
                 return redirect("cases:context_detail", pk=context.pk)
@@ -196,7 +181,7 @@ def context_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessments": queries.assessments_of(context),
             "plans": plans,
             "chronology": chronology,
-            "interventions": list(interventions_for(user, "context", context)),
+            **profile.sections(user, "context", context),
         },
     )
 

@@ -9,28 +9,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from access import lookups, policy
-from cases import queries
+from cases import profile, queries
 from cases.forms.families import AdultForm, FamilyChildForm, FamilyEditForm, FamilyFactForm, FamilyForm
 from cases.models import Family
 from cases.services import families as family_services
 from cases.views.chronology import build_chronology, chronology_endpoint
-from interventions.queries_work import interventions_for
+from safeguarding.forms import add_service_errors, stale_edit_form
 from safeguarding.http import not_found
 from safeguarding.services import StaleVersion
-
-CONFLICT_MESSAGE = (
-    "Someone else changed this family while you were editing it. Your changes have not been saved. "
-    "Check the current details below, then save again."
-)
-
-
-def _add_errors(form, error: ValidationError, rename: dict | None = None) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            field = (rename or {}).get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _visible_family(request: HttpRequest, pk: int, *, change: bool = False) -> Family:
@@ -69,7 +55,7 @@ def family_create(request: HttpRequest) -> HttpResponse:
             try:
                 family = family_services.create_family(user, form.cleaned_data, first_child=child)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"Family created: {family.reference}")
                 return redirect("cases:family_detail", pk=family.pk)
@@ -104,7 +90,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "facts": list(family.facts.select_related("source_agency")),
         "involvements": list(queries.involvements_of(family)),
         "chronology": chronology,
-        "interventions": list(interventions_for(user, "family", family)),
+        **profile.sections(user, "family", family),
     }
     lookups.note_read(user, family, shown=[member.child_id for member in members if member.child_id])
     return render(request, "cases/family_detail.html", context)
@@ -141,13 +127,9 @@ def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 family_services.update_family(user, family, changes, expected_version=changes.pop("version"))
             except StaleVersion as stale:
                 conflict = stale.current
-                data = request.POST.copy()
-                data["version"] = str(conflict.version)
-                form = FamilyEditForm(data)
-                form.is_valid()
-                form.add_error(None, CONFLICT_MESSAGE)
+                form = stale_edit_form(FamilyEditForm, request.POST, conflict.version, what="family")
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Family updated")
                 return redirect("cases:family_detail", pk=family.pk)
@@ -177,7 +159,7 @@ def family_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                         user, family, child, lives_in_household=form.cleaned_data["lives_in_household"]
                     )
                 except ValidationError as error:
-                    _add_errors(form, error, rename={"child": "reference"})
+                    add_service_errors(form, error, rename={"child": "reference"})
                 else:
                     messages.success(request, f"{child.given_name} {child.family_name} added to the family")
                     return redirect(reverse("cases:family_detail", args=[family.pk]) + "#members")
@@ -198,7 +180,7 @@ def family_adult_add(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 family_services.add_adult_member(user, family, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Adult added to the family")
                 return redirect(reverse("cases:family_detail", args=[family.pk]) + "#members")
@@ -219,7 +201,7 @@ def family_fact_add(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 family_services.add_fact(user, family, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Family fact added")
                 return redirect(reverse("cases:family_detail", args=[family.pk]) + "#facts")

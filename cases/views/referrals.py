@@ -15,7 +15,8 @@ from cases import queries, services
 from cases.forms.referrals import DecisionForm, ReferralFilterForm, ReferralForm
 from cases.models import Child, Context, Referral, ReferralStatus
 from cases.services import referrals as referral_services
-from cases.views.contexts import apply_service_errors, query_without
+from cases.views.contexts import query_without
+from safeguarding.forms import add_service_errors, stale_edit_form
 from safeguarding.http import not_found
 
 REFERRALS_PER_PAGE = 25
@@ -55,7 +56,7 @@ def _create(request: HttpRequest, subject: Child | Context, *, action: str) -> H
             try:
                 referral = referral_services.create_referral(request.user, subject, **form.cleaned_data)
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Referral recorded")
                 return redirect("cases:referral_detail", pk=referral.pk)
@@ -155,14 +156,13 @@ def referral_decide(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except services.StaleVersion as stale:
-        data = request.POST.copy()
-        data["version"] = str(stale.current.version)
-        form = DecisionForm(data)
-        form.is_valid()
-        form.add_error(
-            None,
-            "Someone else recorded a decision on this referral while you were writing yours. Yours has not "
-            "been saved. Check the decision trail below, then save again.",
+        form = stale_edit_form(
+            DecisionForm,
+            request.POST,
+            stale.current.version,
+            what="referral",
+            message="Someone else recorded a decision on this referral while you were writing yours. Yours has "
+            "not been saved. Check the decision trail below, then save again.",
         )
         try:
             current = _load(request, pk)
@@ -170,7 +170,7 @@ def referral_decide(request: HttpRequest, pk: int) -> HttpResponse:
             current = referral
         return _detail(request, current, form=form, conflict=stale.current, status=409)
     except ValidationError as error:
-        apply_service_errors(form, error)
+        add_service_errors(form, error)
         return _detail(request, referral, form=form, status=400)
     messages.success(request, "Decision recorded")
     return redirect("cases:referral_detail", pk=referral.pk)

@@ -22,7 +22,6 @@ from audit import services as audit
 from audit.models import AuditAction
 from cases import queries
 from cases.models import Child
-from cases.views.contexts import apply_service_errors
 from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm, WithdrawNominationForm
 from cohorts.models import (
     ChildTier,
@@ -37,6 +36,7 @@ from cohorts.models import (
 )
 from cohorts.services import decisions as services
 from cohorts.services import fairness as fairness_service
+from safeguarding.forms import add_service_errors
 from safeguarding.http import not_found
 
 PER_PAGE = 25
@@ -178,7 +178,7 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.nominate(user, child, form.cleaned_data["tier"], form.cleaned_data["reason"])
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Nomination recorded. The panel will decide the tier.")
                 return _after_write(user, child)
@@ -217,7 +217,7 @@ def withdraw_nomination(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.withdraw_nomination(user, nomination, form.cleaned_data["reason"])
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
                 nomination.refresh_from_db(fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
             else:
                 messages.success(request, "Nomination withdrawn. It stays in the young person's cohort history.")
@@ -279,7 +279,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                         panel_meeting=data.get("panel_meeting"),
                     )
                 except ValidationError as error:
-                    apply_service_errors(form, error)
+                    add_service_errors(form, error)
                 else:
                     messages.success(request, "Panel decision recorded")
                     return redirect("cohorts:child_cohort", pk=child.pk)
@@ -356,7 +356,7 @@ def switch(request: HttpRequest) -> HttpResponse:
             try:
                 services.set_suggestions_enabled(user, enabled, form.cleaned_data["reason"])
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,

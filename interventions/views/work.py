@@ -19,7 +19,6 @@ from access import policy
 from audit import services as audit
 from cases import queries
 from cases.models import Context, Family
-from cases.views.contexts import apply_service_errors
 from interventions import queries_work
 from interventions.forms.work import (
     CloseInterventionForm,
@@ -31,6 +30,7 @@ from interventions.forms.work import (
 )
 from interventions.models import Intervention
 from interventions.services import work as services
+from safeguarding.forms import add_service_errors
 from safeguarding.http import not_found
 from safeguarding.services import StaleVersion
 
@@ -74,7 +74,7 @@ def _create(request: HttpRequest, kind: str, subject) -> HttpResponse:
             try:
                 intervention = services.create_intervention(user, **{kind: subject}, **form.changes())
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Intervention recorded")
                 return redirect("interventions:intervention_detail", pk=intervention.pk)
@@ -183,7 +183,7 @@ def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
             form.is_valid()
             form.add_error(None, CONFLICT_MESSAGE.format(what="intervention"))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Intervention closed with its outcome")
             return redirect("interventions:intervention_detail", pk=intervention.pk)
@@ -220,7 +220,7 @@ def intervention_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form.is_valid()
                 form.add_error(None, CONFLICT_MESSAGE.format(what="intervention"))
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Intervention updated")
                 return redirect("interventions:intervention_detail", pk=intervention.pk)
@@ -319,7 +319,7 @@ def family_plan_create(request: HttpRequest, pk: int) -> HttpResponse:
                     goals=[data["first_goal"]] if data["first_goal"] else [],
                 )
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Family outcome plan made")
                 return redirect("interventions:family_plan_detail", pk=plan.pk)
@@ -364,7 +364,7 @@ def family_plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             goal = services.add_family_goal(user, plan, description=form.cleaned_data["description"])
         except ValidationError as error:
-            apply_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Goal added")
             return redirect(reverse("interventions:family_plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
@@ -394,7 +394,7 @@ def family_plan_review_create(request: HttpRequest, pk: int) -> HttpResponse:
                     next_review_on=data["next_review_on"],
                 )
             except ValidationError as error:
-                apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Review recorded")
                 return redirect(reverse("interventions:family_plan_detail", args=[plan.pk]) + "#reviews")
