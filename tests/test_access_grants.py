@@ -85,6 +85,15 @@ def test_grant_shows_one_child_until_ended_and_every_step_is_audited(client_for,
     assert child_url(p.council_child) not in others
     api_children = client.get(reverse("api:child-list")).json()
     assert [row["id"] for row in api_children["results"]] == [child.pk]
+    # Their navigation now offers the caseload pages, and each works (holding only what they see).
+    for name in (
+        "cases:context_list",
+        "cases:referral_list",
+        "interventions:intervention_list",
+        "interventions:task_list",
+    ):
+        assert f'href="{reverse(name)}"' in home
+        assert client.get(reverse(name)).status_code == 200
 
     # The administrator ends it; the outreach officer gets 404 again at once.
     client = client_for("admin")
