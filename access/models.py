@@ -14,6 +14,22 @@ class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
         today = timezone.localdate()
         return self.filter(ended_at__isnull=True, starts_on__lte=today, ends_on__gte=today)
 
+    def current(self) -> AccessGrantQuerySet:
+        """Not ended and not yet expired (working now, or from a later start)."""
+        return self.filter(ended_at__isnull=True, ends_on__gte=timezone.localdate())
+
+    def past(self) -> AccessGrantQuerySet:
+        """Ended, or past their last day."""
+        return self.filter(Q(ended_at__isnull=False) | Q(ends_on__lt=timezone.localdate()))
+
+    def with_status(self, status: str) -> AccessGrantQuerySet:
+        """`current`, `past` or anything else for all."""
+        if status == "current":
+            return self.current()
+        if status == "past":
+            return self.past()
+        return self
+
 
 class AccessGrant(models.Model):
     """A named user (a mentor, a seconded officer) may see one child until a date, for a reason."""

@@ -135,6 +135,12 @@ def _can_withdraw_nomination(user: Any, nomination: Any) -> bool:
     return nomination.nominated_by_id == user.pk and _editor_who_sees(user, nomination.child)
 
 
+def _holds_caseload(user: Any, _obj: Any) -> bool:
+    """A caseload: a case-holding role or a mentor's, or an access grant to at least one child
+    (an outreach officer granted one young person sees just that one, in their list and search)."""
+    return has_role(user, *CASELOAD_ROLES, Role.MENTOR) or bool(principal(user).granted)
+
+
 def _can_update_panel_action(user: Any, action: Any) -> bool:
     """A panel action's owner, or a manager of the agency that owns it."""
     return action.owner_id == user.pk or action.owner_agency_id in managed_agencies(user)
@@ -153,7 +159,7 @@ RULES: dict[str, Rule] = {
     "add_family": _role(*EDITOR_ROLES),
     "view_referral": _visible,
     "decide_referral": lambda user, obj: has_role(user, Role.CASEWORKER, Role.MANAGER) and _visible(user, obj),
-    "see_caseload": _role(*CASELOAD_ROLES, Role.MENTOR),
+    "see_caseload": _holds_caseload,
     "break_glass": _role(*BREAK_GLASS_ROLES),
     # Police-only records: intelligence, persons of concern, disruption.
     "police_work": lambda user, _obj: is_police(user),

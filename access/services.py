@@ -30,6 +30,8 @@ def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: 
     errors: dict[str, str] = {}
     if grantee is None or not grantee.is_active:
         errors["user"] = "Choose an active user"
+    elif grantee.pk == actor.pk:
+        errors["user"] = "You cannot give yourself access to a young person's record"
     if not reason:
         errors["reason"] = "Enter why this person needs to see this young person's record"
     if ends_on is None:
@@ -50,7 +52,21 @@ def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: 
     grant.full_clean()
     grant.save()
     audit.record_write(actor, AuditAction.CREATE, grant, before=None, after=audit.snapshot(grant), reason=reason)
-    audit.record(actor, AuditAction.GRANT, obj=child, reason=reason, detail={"grant": grant.pk, "user": grantee.pk})
+    # The grantee is a subject too, so the DPO's "what did this user look at" shows the grant.
+    audit.record(
+        actor,
+        AuditAction.GRANT,
+        obj=child,
+        subjects=[grantee.pk],
+        subject_type="accounts.user",
+        reason=reason,
+        detail={
+            "grant": grant.pk,
+            "user": grantee.pk,
+            "username": grantee.get_username(),
+            "ends_on": ends_on.isoformat(),
+        },
+    )
     forget(grantee)
     return grant
 
@@ -76,8 +92,10 @@ def end_access_grant(actor: Any, grant: AccessGrant, *, reason: str) -> AccessGr
         AuditAction.GRANT_ENDED,
         object_type="cases.child",
         object_id=current.child_id,
+        subjects=[current.user_id],
+        subject_type="accounts.user",
         reason=reason,
-        detail={"grant": current.pk, "user": current.user_id},
+        detail={"grant": current.pk, "user": current.user_id, "username": current.user.get_username()},
     )
     forget(current.user)
     return current

@@ -1,8 +1,8 @@
 """What the data protection officer reads: who saw a record, and what a user looked at."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from audit.models import AuditEvent
+from audit.models import AuditAction, AuditEvent, AuditSubject
 
 
 def events_about(object_type: str, object_id) -> QuerySet[AuditEvent]:
@@ -16,4 +16,11 @@ def events_about(object_type: str, object_id) -> QuerySet[AuditEvent]:
 
 
 def events_by(user) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(user=user).select_related("agency").order_by("-at", "-id")
+    """What the user did, and the access grants given to them or ended (someone else's actions
+    that changed what this user may see)."""
+    grants = AuditSubject.objects.filter(
+        object_type="accounts.user",
+        object_id=str(user.pk),
+        event__action__in=[AuditAction.GRANT, AuditAction.GRANT_ENDED],
+    ).values("event_id")
+    return AuditEvent.objects.filter(Q(user=user) | Q(pk__in=grants)).select_related("agency").order_by("-at", "-id")

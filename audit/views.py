@@ -1,5 +1,7 @@
 """The data protection officer's pages. They show who did what, never the case content itself."""
 
+from contextlib import suppress
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -58,13 +60,24 @@ def _page(request: HttpRequest, queryset):
     return Paginator(queryset, 50).get_page(request.GET.get("page"))
 
 
+def _events_page(request: HttpRequest, queryset):
+    """A page of audit events, with the last day of each access grant given as a date."""
+    page = _page(request, queryset)
+    for event in page:
+        until = event.detail.get("ends_on") if isinstance(event.detail, dict) else None
+        if event.action == AuditAction.GRANT and until:
+            with suppress(ValueError):
+                event.grant_until = date.fromisoformat(until)
+    return page
+
+
 @dpo_only
 def child_trail(request: HttpRequest, pk: int) -> HttpResponse:
     child = Child.objects.filter(pk=pk).only("pk", "reference").first()
     if child is None:
         return not_found(request)
     audit.record(request.user, AuditAction.READ, object_type="audit.child_trail", object_id=child.pk)
-    page = _page(request, queries.events_about("cases.child", child.pk))
+    page = _events_page(request, queries.events_about("cases.child", child.pk))
     return render(request, "audit/child_trail.html", {"child": child, "page": page})
 
 
@@ -74,7 +87,7 @@ def user_trail(request: HttpRequest, pk: int) -> HttpResponse:
     if subject is None:
         return not_found(request)
     audit.record(request.user, AuditAction.READ, object_type="audit.user_trail", object_id=subject.pk)
-    page = _page(request, queries.events_by(subject).prefetch_related("subjects"))
+    page = _events_page(request, queries.events_by(subject).prefetch_related("subjects"))
     return render(request, "audit/user_trail.html", {"subject": subject, "page": page})
 
 

@@ -18,6 +18,7 @@ router.register("contexts", cases_api.ContextViewSet, basename="context")
 router.register("referrals", cases_api.ReferralViewSet, basename="referral")
 router.register("context-assessments", cases_api.ContextAssessmentViewSet, basename="context-assessment")
 router.register("context-plans", cases_api.ContextPlanViewSet, basename="context-plan")
+router.register("access-grants", cases_api.AccessGrantViewSet, basename="access-grant")
 for area in (
     interventions_api.work,
     interventions_api.panels,

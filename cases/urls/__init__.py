@@ -1,6 +1,6 @@
 """Case record pages, one module per area; all under the 'cases' namespace."""
 
-from cases.urls import assessments, children, contexts, families, referrals
+from cases.urls import assessments, children, contexts, families, grants, referrals
 
 app_name = "cases"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     *contexts.urlpatterns,
     *referrals.urlpatterns,
     *assessments.urlpatterns,
+    *grants.urlpatterns,
 ]
