@@ -12,17 +12,21 @@ from django.utils import timezone
 
 from access import policy
 from access.models import AccessGrant, BreakGlassGrant
-from access.principal import forget
+from access.principal import forget, principal
+from accounts.models import Role
 from audit import services as audit
 from audit.models import AuditAction
 
 MAX_GRANT_DAYS = 366
+# Roles that see no case content: a user holding only these cannot be granted a child.
+OVERSIGHT_ROLES = frozenset({Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMIN})
 
 
 @transaction.atomic
 def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: date | None) -> AccessGrant:
     """Let `grantee` (a named mentor, a seconded officer) see one child until `ends_on` (inclusive),
-    for a reason. Refused: an inactive grantee, an end date in the past or more than a year
+    for a reason. Refused: an inactive grantee, the administrator themselves, someone whose only
+    roles see no case content (or who has no role), an end date in the past or more than a year
     ahead, no reason, or an overlapping grant to the same child."""
     policy.require(actor, "manage_access_grants", message="Only a system administrator can grant access.")
     reason = (reason or "").strip()
@@ -32,6 +36,11 @@ def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: 
         errors["user"] = "Choose an active user"
     elif grantee.pk == actor.pk:
         errors["user"] = "You cannot give yourself access to a young person's record"
+    elif not principal(grantee).roles - OVERSIGHT_ROLES:
+        errors["user"] = (
+            "Choose someone who works with young people: data protection officers and administrators do not "
+            "see case records"
+        )
     if not reason:
         errors["reason"] = "Enter why this person needs to see this young person's record"
     if ends_on is None:
@@ -44,8 +53,8 @@ def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: 
         errors["user"] = "This person already has access to this young person's record"
     if errors:
         raise ValidationError(errors)
-    # Lock the grantee's open grants so two administrators cannot both add one.
-    list(AccessGrant.objects.select_for_update().filter(user=grantee, child=child, ended_at__isnull=True))
+    # Lock the grantee's row so two administrators cannot both add the same grant.
+    type(grantee).objects.select_for_update().filter(pk=grantee.pk).first()
     if AccessGrant.objects.active().filter(user=grantee, child=child).exists():
         raise ValidationError({"user": "This person already has access to this young person's record"})
     grant = AccessGrant(user=grantee, child=child, reason=reason, starts_on=today, ends_on=ends_on, granted_by=actor)

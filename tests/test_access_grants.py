@@ -161,6 +161,7 @@ def test_grant_past_its_last_day_stops_working(client_for, partnership):
         ({"user": "deactivated"}, "Choose an active user from the list"),
         ({"user": ""}, "Choose the user who needs access"),
         ({"user": "admin"}, "You cannot give yourself access to a young person&#x27;s record"),
+        ({"user": "dpo"}, "data protection officers and administrators do not see case records"),
         ({"reference": "ZZ-99999"}, "No young person has that reference"),
         ({"reference": ""}, "Enter the young person&#x27;s reference"),
         ({"reason": ""}, "Enter why this person needs to see this young person&#x27;s record"),
