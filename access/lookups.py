@@ -30,6 +30,14 @@ def _visible(user: Any, source: type[M] | QuerySet[M]) -> QuerySet[M]:
     return source.objects.visible_to(user)  # type: ignore[attr-defined]
 
 
+def require_or_404(user: Any, action: str, obj: Any = None) -> None:
+    """For pages and endpoints refused by role: Http404 unless the policy allows `action`, so a
+    page the user may not use looks like one that does not exist (nothing is audited: no record
+    was asked for)."""
+    if not policy.can(user, action, obj):
+        raise Http404
+
+
 def get_or_404(user: Any, source: type[M] | QuerySet[M], pk: Any) -> M:
     """The record `pk` of `source` (a model, read through its `visible_to(user)`, or a queryset
     built from it) if this user may see it. Otherwise the refusal is audited and Http404 raised;
@@ -54,14 +62,24 @@ def read_or_404(
     return obj
 
 
-def note_read(user: Any, obj: Model, *, basis: str = "", shown: Iterable[Any] = (), reason: str = "") -> None:
+def note_read(
+    user: Any,
+    obj: Model,
+    *,
+    basis: str = "",
+    shown: Iterable[Any] = (),
+    reason: str = "",
+    object_type: str = "",
+) -> None:
     """Record a read of a record already found through the policy. `shown` names the children the
-    page also showed (so the DPO's "who has seen this child" includes them), in the same event."""
+    page also showed (so the DPO's "who has seen this child" includes them), in the same event.
+    `object_type` records the read under another type than the record's own, for a page about the
+    record rather than the record itself (the DPO's audit trail of a child: "audit.child_trail")."""
     shown_ids = list(shown)
     audit.record(
         user,
         AuditAction.READ,
-        obj=obj,
+        **({"object_type": object_type, "object_id": obj.pk} if object_type else {"obj": obj}),
         subjects=shown_ids,
         subject_type="cases.child" if shown_ids else "",
         detail={"basis": basis} if basis else None,

@@ -2,11 +2,11 @@
 changed, added or removed through the user page's memberships."""
 
 import pytest
-from access.admin import UserAdmin, site
 from django.forms import inlineformset_factory
 from django.test import RequestFactory
 from django.urls import reverse
 
+from access.admin import UserAdmin, site
 from accounts.models import Membership, Role, User
 from audit.models import AuditAction, AuditEvent
 

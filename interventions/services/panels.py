@@ -6,35 +6,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from access import policy
 from access.policy import require
-from accounts.models import Agency, Membership, Role
+from accounts.models import Agency, Membership
 from audit import services as audit
 from audit.models import AuditAction
 from audit.services import create_audited
 from cases.models import Child, Context
 from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting
 
-
-def meeting_visible(user, meeting: PanelMeeting) -> bool:
-    return PanelMeeting.objects.visible_to(user).filter(pk=meeting.pk).exists()
-
-
-def manager_agencies(user):
-    """Ids of the agencies where the user is a manager (a subquery)."""
-    return Membership.objects.active().filter(user=user, role=Role.MANAGER).values("agency_id")
-
-
-def can_update_action(user, action: PanelAction) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if action.owner_id == user.pk:
-        return True
-    return Membership.objects.active().filter(user=user, role=Role.MANAGER, agency_id=action.owner_agency_id).exists()
+UPDATE_ACTION_MESSAGE = "Only the owner or a manager of the owning agency can change this action."
 
 
 def present_users(meeting: PanelMeeting):
@@ -70,8 +55,7 @@ def create_meeting(
 
 
 def _require_runs(user, meeting: PanelMeeting) -> None:
-    if not meeting_visible(user, meeting):
-        raise PermissionDenied("You cannot change this meeting.")
+    require(user, "view_panel_meeting", meeting, "You cannot change this meeting.")
     require(user, "run_panel", meeting, "Only a manager or caseworker can change a panel meeting.")
 
 
@@ -151,8 +135,7 @@ def assign_action(
 
 @transaction.atomic
 def update_action_status(user, action: PanelAction, status: str, *, on: date | None = None) -> PanelAction:
-    if not can_update_action(user, action):
-        raise PermissionDenied("Only the owner or a manager of the owning agency can change this action.")
+    require(user, "update_panel_action", action, UPDATE_ACTION_MESSAGE)
     if status not in ActionStatus.values:
         raise ValidationError({"status": "Choose a status"})
     current = PanelAction.objects.select_for_update().get(pk=action.pk)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from access.policy import require
 from accounts.models import Membership
 from audit import services as audit
 from audit.models import AuditAction
@@ -62,15 +63,10 @@ def create_return_home_interview(event: ChronologyEvent, user=None) -> Task | No
     )
 
 
-def can_close(user, task: Task) -> bool:
-    return Task.objects.for_user(user).filter(pk=task.pk).exists()
-
-
 @transaction.atomic
 def close_task(user, task: Task, *, outcome: str, reason: str = "") -> Task:
     """Mark a task done, or record a decision not to offer (a reason is required)."""
-    if not can_close(user, task):
-        raise PermissionDenied("This task is not yours or your agency's.")
+    require(user, "close_task", task, "This task is not yours or your agency's.")
     current = Task.objects.select_for_update().get(pk=task.pk)
     if current.status != TaskStatus.OPEN:
         raise ValidationError({"outcome": "This task is already closed"})
