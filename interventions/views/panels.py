@@ -196,7 +196,7 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("interventions:task_list")
     if target == "overdue":
         return redirect("interventions:overdue_actions")
-    if queries.meetings_visible_to(user).filter(pk=action.meeting_id).exists():
+    if policy.can(user, "view_panel_meeting", action.meeting):
         return redirect("interventions:meeting_detail", pk=action.meeting_id)
     return redirect("interventions:task_list")
 
