@@ -7,11 +7,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from access import policy
+from access import lookups, policy
 from accounts.models import Agency, Membership, User
 from audit import services as audit
 from audit.models import AuditAction
-from safeguarding.http import not_found
 
 
 class PartnershipAdminSite(admin.AdminSite):
@@ -33,8 +32,8 @@ class PartnershipAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def wrapper(request, *args, **kwargs):
-            if request.user.is_authenticated and not self.has_permission(request):
-                return not_found(request)
+            if request.user.is_authenticated:
+                lookups.require_or_404(request.user, "administer")
             return inner(request, *args, **kwargs)
 
         return update_wrapper(wrapper, inner)

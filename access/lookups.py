@@ -31,8 +31,9 @@ def _visible(user: Any, source: type[M] | QuerySet[M]) -> QuerySet[M]:
 
 
 def require_or_404(user: Any, action: str, obj: Any = None) -> None:
-    """Http404 unless the policy allows `action`: for pages of an area the user's role has no
-    part in (one refusal rule: docs/architecture.md)."""
+    """For pages and endpoints refused by role: Http404 unless the policy allows `action`, so a
+    page the user may not use looks like one that does not exist (one refusal rule:
+    docs/architecture.md). Nothing is audited: no record was asked for."""
     if not policy.can(user, action, obj):
         raise Http404
 
@@ -61,14 +62,24 @@ def read_or_404(
     return obj
 
 
-def note_read(user: Any, obj: Model, *, basis: str = "", shown: Iterable[Any] = (), reason: str = "") -> None:
+def note_read(
+    user: Any,
+    obj: Model,
+    *,
+    basis: str = "",
+    shown: Iterable[Any] = (),
+    reason: str = "",
+    object_type: str = "",
+) -> None:
     """Record a read of a record already found through the policy. `shown` names the children the
-    page also showed (so the DPO's "who has seen this child" includes them), in the same event."""
+    page also showed (so the DPO's "who has seen this child" includes them), in the same event.
+    `object_type` records the read under another type than the record's own, for a page about the
+    record rather than the record itself (the DPO's audit trail of a child: "audit.child_trail")."""
     shown_ids = list(shown)
     audit.record(
         user,
         AuditAction.READ,
-        obj=obj,
+        **({"object_type": object_type, "object_id": obj.pk} if object_type else {"obj": obj}),
         subjects=shown_ids,
         subject_type="cases.child" if shown_ids else "",
         detail={"basis": basis} if basis else None,

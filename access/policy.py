@@ -165,6 +165,7 @@ RULES: dict[str, Rule] = {
     "police_work": lambda user, _obj: is_police(user),
     # Panels, actions and tasks.
     "run_panel": _role(Role.MANAGER, Role.CASEWORKER),
+    "view_panel_meeting": _visible,
     "update_panel_action": _can_update_panel_action,
     "oversee_panel_actions": _role(Role.MANAGER),
     "close_task": _visible,

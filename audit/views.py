@@ -8,27 +8,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access import policy
+from access import lookups
 from access import services as access_services
 from access.models import BreakGlassGrant
 from accounts.models import User
 from audit import queries
-from audit import services as audit
 from audit.forms import BreakGlassReviewForm, ChildTrailForm, UserTrailForm
 from audit.models import AuditAction
 from cases.models import Child
-from safeguarding.http import not_found
 
 
 def dpo_only(view):
     @wraps(view)
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not policy.can(request.user, "view_audit"):
-            return not_found(request)
+        lookups.require_or_404(request.user, "view_audit")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -73,20 +70,17 @@ def _events_page(request: HttpRequest, queryset):
 
 @dpo_only
 def child_trail(request: HttpRequest, pk: int) -> HttpResponse:
-    child = Child.objects.filter(pk=pk).only("pk", "reference").first()
-    if child is None:
-        return not_found(request)
-    audit.record(request.user, AuditAction.READ, object_type="audit.child_trail", object_id=child.pk)
+    # Who did what about the child, never the case content: any child, looked up by id alone.
+    child = get_object_or_404(Child.objects.only("pk", "reference"), pk=pk)
+    lookups.note_read(request.user, child, object_type="audit.child_trail")
     page = _events_page(request, queries.events_about("cases.child", child.pk))
     return render(request, "audit/child_trail.html", {"child": child, "page": page})
 
 
 @dpo_only
 def user_trail(request: HttpRequest, pk: int) -> HttpResponse:
-    subject = User.objects.filter(pk=pk).first()
-    if subject is None:
-        return not_found(request)
-    audit.record(request.user, AuditAction.READ, object_type="audit.user_trail", object_id=subject.pk)
+    subject = get_object_or_404(User, pk=pk)
+    lookups.note_read(request.user, subject, object_type="audit.user_trail")
     page = _events_page(request, queries.events_by(subject).prefetch_related("subjects"))
     return render(request, "audit/user_trail.html", {"subject": subject, "page": page})
 
@@ -104,9 +98,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
 @dpo_only
 @require_POST
 def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = BreakGlassGrant.objects.select_related("user", "child").filter(pk=pk).first()
-    if grant is None:
-        return not_found(request)
+    grant = get_object_or_404(BreakGlassGrant.objects.select_related("user", "child"), pk=pk)
     form = BreakGlassReviewForm(request.POST)
     if not form.is_valid():
         grants = BreakGlassGrant.objects.select_related("user", "child", "reviewed_by").order_by(

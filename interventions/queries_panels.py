@@ -7,10 +7,9 @@ from datetime import date
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from access import policy
+from access import lookups, policy
 from cases.models import Child, Context
 from interventions.models import ActionStatus, AgendaItem, PanelAction, PanelMeeting, Task, TaskStatus
-from interventions.services.panels import manager_agencies
 
 
 def children_discussed(start: date | None, end: date | None) -> int:
@@ -26,6 +25,12 @@ def children_discussed(start: date | None, end: date | None) -> int:
 def meetings_visible_to(user):
     """Meetings the user may see, once each (the policy joins the agencies present)."""
     return PanelMeeting.objects.filter(pk__in=PanelMeeting.objects.visible_to(user).values("pk"))
+
+
+def meeting_or_404(user, pk):
+    """A meeting the user may see (with its panel and chair); otherwise the refusal is audited and
+    Http404 raised."""
+    return lookups.get_or_404(user, meetings_visible_to(user).select_related("panel", "chair"), pk)
 
 
 def visible_agenda(user, meeting: PanelMeeting):
@@ -53,7 +58,7 @@ def my_open_actions(user):
 def overdue_actions_for_manager(user, on: date | None = None):
     return (
         PanelAction.objects.overdue(on)
-        .filter(owner_agency_id__in=manager_agencies(user))
+        .filter(owner_agency_id__in=policy.managed_agencies(user))
         .select_related("meeting__panel", "owner", "owner_agency")
         .order_by("due_on", "id")
     )
@@ -67,7 +72,7 @@ def my_open_tasks(user, now=None):
     """Open tasks for the user or their agency, overdue first; `child_visible` says whether to name the child."""
     now = now or timezone.now()
     return (
-        Task.objects.for_user(user)
+        Task.objects.visible_to(user)
         .filter(status=TaskStatus.OPEN)
         .annotate(
             child_visible=child_visible_expression(user),
@@ -78,32 +83,23 @@ def my_open_tasks(user, now=None):
     )
 
 
-def visible_task(user, pk: int):
-    task = (
-        Task.objects.for_user(user)
+def task_or_404(user, pk):
+    """A task for the user or their agency, with `child_visible`; otherwise the refusal is audited
+    and Http404 raised."""
+    tasks = (
+        Task.objects.visible_to(user)
         .annotate(child_visible=child_visible_expression(user))
         .select_related("child", "agency", "assignee", "closed_by", "source_event")
-        .filter(pk=pk)
-        .first()
     )
-    return task
+    return lookups.get_or_404(user, tasks, pk)
 
 
-def visible_action(user, pk: int):
-    """An action the user may see: they own it, manage its agency, or can see its meeting."""
-    if not user.is_authenticated:
-        return None
-    return (
-        PanelAction.objects.filter(
-            Q(owner=user)
-            | Q(owner_agency_id__in=manager_agencies(user))
-            | Q(meeting__in=PanelMeeting.objects.visible_to(user).values("pk"))
-        )
-        .select_related("meeting__panel", "owner", "owner_agency")
-        .filter(pk=pk)
-        .first()
-    )
-
-
-def is_manager(user) -> bool:
-    return policy.has_role(user, "manager")
+def action_or_404(user, pk):
+    """An action the user may see: they own it, manage its agency, or can see its meeting.
+    Otherwise the refusal is audited and Http404 raised."""
+    actions = PanelAction.objects.filter(
+        Q(owner=user)
+        | Q(owner_agency_id__in=policy.managed_agencies(user))
+        | Q(meeting__in=PanelMeeting.objects.visible_to(user).values("pk"))
+    ).select_related("meeting__panel", "owner", "owner_agency")
+    return lookups.get_or_404(user, actions, pk)

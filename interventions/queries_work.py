@@ -7,7 +7,9 @@ from datetime import date
 
 from django.db.models import Count, QuerySet
 
-from audit import services as audit
+from access import lookups
+from cases.models import Child, Context, Family
+from cases.queries import access_basis
 from interventions.models import FamilyPlan, Intervention
 
 INTERVENTION_RELATED = ("intervention_type", "lead_agency", "lead_professional", "child", "family", "context")
@@ -17,12 +19,21 @@ def visible_interventions(user) -> QuerySet[Intervention]:
     return Intervention.objects.visible_to(user).select_related(*INTERVENTION_RELATED)
 
 
-def visible_intervention(user, pk: int) -> Intervention | None:
-    """The intervention if the user may see its subject; None (with the refusal audited) otherwise."""
-    intervention = visible_interventions(user).filter(pk=pk).first()
-    if intervention is None:
-        audit.record_denied(user, Intervention, pk)
-    return intervention
+def intervention_or_404(user, pk: int) -> Intervention:
+    """The intervention if the user may see its subject; otherwise the refusal is audited and
+    Http404 raised."""
+    return lookups.get_or_404(user, visible_interventions(user), pk)
+
+
+def subject_or_404(user, kind: str, pk: int) -> Child | Family | Context:
+    """The child, family or context an intervention is recorded for, if the user may see it (a
+    child with why: `access_basis`); otherwise the refusal is audited and Http404 raised."""
+    if kind == "child":
+        children = Child.objects.visible_to(user).select_related("school", "lead_professional", "cohort_tier")
+        child = lookups.get_or_404(user, children, pk)
+        child.access_basis = access_basis(user, child)
+        return child
+    return lookups.get_or_404(user, {"family": Family, "context": Context}[kind], pk)
 
 
 def interventions_for(user, subject_kind: str, subject) -> QuerySet[Intervention]:
@@ -37,11 +48,11 @@ def subject_interventions(user, kind: str, subject) -> dict[str, list[Interventi
     return {"interventions": list(interventions_for(user, kind, subject))}
 
 
-def visible_family_plan(user, pk: int) -> FamilyPlan | None:
-    plan = FamilyPlan.objects.visible_to(user).select_related("family", "lead_professional").filter(pk=pk).first()
-    if plan is None:
-        audit.record_denied(user, FamilyPlan, pk)
-    return plan
+def family_plan_or_404(user, pk: int) -> FamilyPlan:
+    """The plan if the user may see its family; otherwise the refusal is audited and Http404 raised."""
+    return lookups.get_or_404(
+        user, FamilyPlan.objects.visible_to(user).select_related("family", "lead_professional"), pk
+    )
 
 
 @dataclass(frozen=True)

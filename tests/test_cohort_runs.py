@@ -56,7 +56,7 @@ def test_run_list_shows_runs_and_the_form_to_managers_only(client_for, scored):
     page = client_for("manager").get(reverse("cohorts:run_list"))
     assert "Recalculate now" in page.text
     assert f'value="{timezone.localdate().year}"' in page.text
-    assert client_for("voluntary").get(reverse("cohorts:run_list")).status_code == 403
+    assert client_for("voluntary").get(reverse("cohorts:run_list")).status_code == 404
 
 
 def test_run_list_query_count_does_not_grow_with_runs(client_for, scored):
@@ -205,6 +205,10 @@ def test_api_runs_list_detail_and_create(client_for, scored, django_capture_on_c
     detail = client.get(reverse("api:cohort-run-detail", args=[run.pk])).json()
     assert detail["counts"] == run.counts and detail["status"] == "published"
     assert client.post(reverse("api:cohort-run-list"), {}, content_type="application/json").status_code == 403
+    # Without a cohort role, runs do not exist: 404 for reading and asking alike.
+    outsider = client_for("voluntary")
+    assert outsider.post(reverse("api:cohort-run-list"), {}, content_type="application/json").status_code == 404
+    assert outsider.get(reverse("api:cohort-run-detail", args=[run.pk])).status_code == 404
     manager = client_for("manager")
     future = (timezone.localdate() + timedelta(days=1)).isoformat()
     bad = manager.post(reverse("api:cohort-run-list"), {"as_of": future}, content_type="application/json")
@@ -240,4 +244,4 @@ def test_api_current_suggestion_of_a_visible_child(client_for, scored):
     assert (
         client_for("police").get(reverse("api:cohort-suggestion-detail", args=[p.council_child.pk])).status_code == 404
     )
-    assert client_for("voluntary").get(reverse("api:cohort-suggestion-list")).status_code == 403
+    assert client_for("voluntary").get(reverse("api:cohort-suggestion-list")).status_code == 404

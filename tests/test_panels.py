@@ -358,7 +358,7 @@ def test_panel_list_and_overdue_queries_do_not_grow(client_for, partnership, dja
         assert len(client.get(overdue_url).context["actions"]) == 6
 
 
-QUERIES = {"meeting": 10, "panel_list": 8, "overdue": 6}
+QUERIES = {"meeting": 9, "panel_list": 8, "overdue": 6}
 
 
 # API ---------------------------------------------------------------------------------------------

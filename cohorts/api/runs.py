@@ -1,22 +1,28 @@
 """/api/v1/cohort/runs/ and /api/v1/cohort/suggestions/: recalculation runs (list, read, and request
 one: managers only), and each child's current suggestion with the contributions that explain it
 (read-only, children you may see only: /cohort/suggestions/<child id>/). Suggestions about a child
-you may not see answer 404; contexts you may not see are not named."""
+you may not see answer 404; contexts you may not see are not named.
+
+Like every cohort resource, both answer 404 to anyone signed in without a cohort role (view_cohort),
+as if they did not exist; a cohort role that may not do something (request a run: run_cohort) gets
+403."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet
-from audit import services as audit
-from cases import queries
+from cases import queries as case_queries
 from cases.models import Child
+from cohorts import queries
 from cohorts.models import CohortRun, CohortSettings, RunKind, RunTrigger, Suggestion
 from cohorts.services import runs as run_services
 from safeguarding.api import (
@@ -25,13 +31,11 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     created,
     forbidden,
-    not_found,
     not_in_future,
     parse_id,
     path_id,
 )
 
-VIEW_MESSAGE = "Only caseworkers, police officers and managers can see the cohort."
 RUN_MESSAGE = "Only managers can ask for a recalculation."
 
 
@@ -132,21 +136,19 @@ def _context_names(user, suggestions) -> dict[int, str]:
     ids = {e["context_id"] for s in suggestions for e in s.contributions if "context_id" in e}
     if not ids:
         return {}
-    return dict(queries.visible_contexts(user).filter(pk__in=ids).values_list("pk", "name"))
+    return dict(case_queries.visible_contexts(user).filter(pk__in=ids).values_list("pk", "name"))
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Recalculation runs, newest first",
-        responses={200: RunSerializer(many=True), 403: FORBIDDEN_RESPONSE},
+        responses={200: RunSerializer(many=True), 404: NOT_FOUND_RESPONSE},
     ),
-    retrieve=extend_schema(
-        summary="A recalculation run", responses={200: RunSerializer, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE}
-    ),
+    retrieve=extend_schema(summary="A recalculation run", responses={200: RunSerializer, 404: NOT_FOUND_RESPONSE}),
     create=extend_schema(
         summary="Ask for a whole-city recalculation (managers); it runs in the background",
         request=RunRequestSerializer,
-        responses={201: RunSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
+        responses={201: RunSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE},
     ),
 )
 class CohortRunViewSet(AccessViewSet):
@@ -156,19 +158,17 @@ class CohortRunViewSet(AccessViewSet):
     def get_queryset(self):
         return CohortRun.objects.select_related("scoring_model")
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        lookups.require_or_404(request.user, "view_cohort")
+
     def list(self, request: Request) -> Response:
-        if not policy.can(request.user, "view_cohort"):
-            return forbidden(VIEW_MESSAGE)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(RunSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        if not policy.can(request.user, "view_cohort"):
-            return forbidden(VIEW_MESSAGE)
-        object_id = parse_id(pk)
-        run = self.get_queryset().filter(pk=object_id).first() if object_id else None
-        if run is None:
-            return not_found()
+        # Runs are not about a person: a missing run is simply not found (nothing to audit).
+        run = get_object_or_404(self.get_queryset(), pk=parse_id(pk))
         return Response(RunSerializer(run).data)
 
     def create(self, request: Request) -> Response:
@@ -190,12 +190,12 @@ class CohortRunViewSet(AccessViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Current suggestions of the children you may see, highest score first",
-        responses={200: SuggestionSerializer(many=True), 403: FORBIDDEN_RESPONSE},
+        responses={200: SuggestionSerializer(many=True), 404: NOT_FOUND_RESPONSE},
     ),
     retrieve=extend_schema(
         summary="A child's current suggestion and why (by child id)",
         parameters=[path_id("id", "The child's id.")],
-        responses={200: SuggestionSerializer, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE},
+        responses={200: SuggestionSerializer, 404: NOT_FOUND_RESPONSE},
     ),
 )
 class CohortSuggestionViewSet(AccessViewSet):
@@ -213,24 +213,19 @@ class CohortSuggestionViewSet(AccessViewSet):
         )
 
     def list(self, request: Request) -> Response:
-        if not policy.can(request.user, "view_cohort"):
-            return forbidden(VIEW_MESSAGE)
+        lookups.require_or_404(request.user, "view_cohort")
         page = self.paginate_queryset(self.get_queryset())
-        audit.record_list(request.user, Child, [s.child_id for s in page], what="api cohort suggestions")
+        lookups.shown(request.user, Child, [s.child_id for s in page], what="api cohort suggestions")
         context = {"context_names": _context_names(request.user, page)}
         return self.get_paginated_response(SuggestionSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        object_id = parse_id(pk)
-        child = queries.visible_child(request.user, object_id) if object_id else None
-        if child is None:
-            return not_found()
-        if not policy.can(request.user, "view_cohort"):
-            return forbidden(VIEW_MESSAGE)
-        audit.record_read(request.user, child, basis=getattr(child, "access_basis", ""))
+        child = queries.child_or_404(request.user, pk)
+        lookups.require_or_404(request.user, "view_cohort")
+        lookups.note_read(request.user, child, basis=child.access_basis)
         suggestion = self.get_queryset().filter(child=child).first()
         if suggestion is None:
-            return not_found()
+            raise Http404  # the child may be seen, and has no current suggestion: nothing refused
         context = {"context_names": _context_names(request.user, [suggestion])}
         return Response(SuggestionSerializer(suggestion, context=context).data)
 

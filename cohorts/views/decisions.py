@@ -12,16 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from access import policy
-from audit import services as audit
-from audit.models import AuditAction
-from cases import queries
+from access import lookups, policy
 from cases.models import Child
+from cohorts import queries
 from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm, WithdrawNominationForm
 from cohorts.models import (
     ChildTier,
@@ -37,7 +35,6 @@ from cohorts.models import (
 from cohorts.services import decisions as services
 from cohorts.services import fairness as fairness_service
 from safeguarding.forms import add_service_errors
-from safeguarding.http import not_found
 
 PER_PAGE = 25
 VIEWS = {
@@ -66,8 +63,7 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
     """The cohort of the children this user can see: decided tiers, suggestions and open
     nominations, one paginated table at a time, filtered by tier. A fixed number of queries."""
     user = request.user
-    if not policy.can(user, "view_cohort"):
-        return not_found(request)
+    lookups.require_or_404(user, "view_cohort")
     show = request.GET.get("show") if request.GET.get("show") in VIEWS else "tiers"
     tier = request.GET.get("tier") if request.GET.get("tier") in Tier.values else ""
     visible = Child.objects.visible_to(user).values("pk")
@@ -88,7 +84,7 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
     if tier:
         rows = rows.filter(tier=tier)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    audit.record_list(user, Child, [row.child_id for row in page], what=f"cohort {show}")
+    lookups.shown(user, Child, [row.child_id for row in page], what=f"cohort {show}")
     query = urlencode({key: value for key, value in (("show", show), ("tier", tier)) if value})
     return render(
         request,
@@ -114,19 +110,17 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
 # A child's cohort record -------------------------------------------------------------------------
 
 
-def _cohort_child(request: HttpRequest, pk: int) -> Child | None:
-    if not policy.can(request.user, "view_cohort"):
-        return None
-    return queries.visible_child(request.user, pk)
+def _cohort_child(request: HttpRequest, pk: int) -> Child:
+    """A child the user may see, for the cohort roles: 404 otherwise."""
+    lookups.require_or_404(request.user, "view_cohort")
+    return queries.child_or_404(request.user, pk)
 
 
 @login_required
 def child_cohort(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     child = _cohort_child(request, pk)
-    if child is None:
-        return not_found(request)
-    audit.record_read(user, child, basis=child.access_basis)
+    lookups.note_read(user, child, basis=child.access_basis)
     current = ChildTier.objects.filter(child=child).select_related("decision__decided_by").first()
     suggestion = services.current_suggestion(child)
     history = TierDecision.objects.filter(child=child).select_related("decided_by", "panel_meeting__panel")
@@ -164,9 +158,7 @@ def _after_write(user, child: Child):
 def nominate(request: HttpRequest, pk: int) -> HttpResponse:
     """A practitioner nominates a young person they can see for a tier (the emerging cohort)."""
     user = request.user
-    child = queries.visible_child(user, pk)
-    if child is None:
-        return not_found(request)
+    child = queries.child_or_404(user, pk)
     if not policy.can(user, "nominate", child):
         raise PermissionDenied
     existing = services.open_nomination(child)
@@ -183,7 +175,7 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Nomination recorded. The panel will decide the tier.")
                 return _after_write(user, child)
     else:
-        audit.record_read(user, child, basis=child.access_basis)
+        lookups.note_read(user, child, basis=child.access_basis)
         form = NominationForm()
     return render(
         request,
@@ -204,10 +196,8 @@ def withdraw_nomination(request: HttpRequest, pk: int) -> HttpResponse:
     """The nominator, or someone who may decide the young person's tier, withdraws an open
     nomination, saying why. It stays in the history; the tier does not change."""
     user = request.user
-    nomination = Nomination.objects.select_related("nominated_by", "agency", "withdrawn_by").filter(pk=pk).first()
-    child = queries.visible_child(user, nomination.child_id) if nomination is not None else None
-    if child is None:
-        return not_found(request)
+    nomination = get_object_or_404(Nomination.objects.select_related("nominated_by", "agency", "withdrawn_by"), pk=pk)
+    child = queries.child_or_404(user, nomination.child_id)  # the nomination is seen through its child
     nomination.child = child
     if not policy.can(user, "withdraw_nomination", nomination):
         raise PermissionDenied
@@ -223,7 +213,7 @@ def withdraw_nomination(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Nomination withdrawn. It stays in the young person's cohort history.")
                 return _after_write(user, child)
     else:
-        audit.record_read(user, child, basis=child.access_basis)
+        lookups.note_read(user, child, basis=child.access_basis)
         form = WithdrawNominationForm()
     return render(
         request,
@@ -245,8 +235,6 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a panel's decision: confirm, change or reject the proposed tier."""
     user = request.user
     child = _cohort_child(request, pk)
-    if child is None:
-        return not_found(request)
     if not policy.can(user, "decide_tier", child):
         raise PermissionDenied
     suggestion, nomination = services.proposal(child)
@@ -284,7 +272,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, "Panel decision recorded")
                     return redirect("cohorts:child_cohort", pk=child.pk)
     else:
-        audit.record_read(user, child, basis=child.access_basis)
+        lookups.note_read(user, child, basis=child.access_basis)
         form = DecisionForm(user=user, initial=proposal_ids)
     current = ChildTier.objects.filter(child=child).first()
     return render(
@@ -307,11 +295,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def fairness(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "view_fairness"):
-        return not_found(request)
+    lookups.require_or_404(user, "view_fairness")
     report = fairness_service.fairness_report()
     # Aggregates only: recorded as a list view with no subjects.
-    audit.record(user, AuditAction.LIST, detail={"view": "cohort fairness"})
+    lookups.shown(user, Child, [], what="cohort fairness")
     return render(
         request,
         "cohorts/decisions/fairness.html",
@@ -346,8 +333,7 @@ def model_description(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def switch(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "switch_suggestions"):
-        return not_found(request)
+    lookups.require_or_404(user, "switch_suggestions")
     settings_row = CohortSettings.load()
     if request.method == "POST":
         form = SwitchForm(request.POST)

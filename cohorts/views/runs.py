@@ -11,20 +11,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from access import policy
-from audit import services as audit
-from cases import queries
+from access import lookups, policy
+from cases import queries as case_queries
+from cohorts import queries
 from cohorts.forms.runs import RunRequestForm
 from cohorts.models import CohortRun, CohortSettings, RunKind, RunStatus, RunTrigger, Suggestion, Tier
 from cohorts.services import runs as run_services
 from cohorts.services import scoring
-from safeguarding.http import not_found
 
 RUNS_SHOWN = 50
 TIER_ORDER = [Tier.MOST_VULNERABLE, Tier.VULNERABLE, Tier.CAUSE_FOR_CONCERN]
 
 
 def _require(user, action: str) -> None:
+    """The cohort roles only (404 for anyone else, as for every cohort page); 403 for a cohort role
+    that may not do `action`."""
+    lookups.require_or_404(user, "view_cohort")
     if not policy.can(user, action):
         raise PermissionDenied
 
@@ -94,12 +96,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suggestion_why(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    child = queries.visible_child(user, pk)
-    if child is None:
-        return not_found(request)
-    if not policy.can(user, "view_cohort"):
-        raise PermissionDenied
-    audit.record_read(user, child, basis=getattr(child, "access_basis", ""), reason="Why is this child suggested")
+    child = queries.child_or_404(user, pk)
+    lookups.require_or_404(user, "view_cohort")
+    lookups.note_read(user, child, basis=child.access_basis, reason="Why is this child suggested")
     enabled = CohortSettings.load().suggestions_enabled
     suggestion = None
     indicators, contexts = [], []
@@ -112,7 +111,7 @@ def suggestion_why(request: HttpRequest, pk: int) -> HttpResponse:
         indicators = [entry for entry in entries if "code" in entry]
         contexts = [entry for entry in entries if "context_id" in entry]
         ids = [entry["context_id"] for entry in contexts]
-        names = dict(queries.visible_contexts(user).filter(pk__in=ids).values_list("pk", "name"))
+        names = dict(case_queries.visible_contexts(user).filter(pk__in=ids).values_list("pk", "name"))
         for entry in contexts:
             entry["name"] = names.get(entry["context_id"])
     return render(

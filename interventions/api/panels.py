@@ -16,12 +16,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet
 from accounts.models import Agency, User
 from accounts.serializers import AgencySummarySerializer
-from audit import services as audit
-from audit.models import AuditAction
 from cases.models import Child, Context
 from interventions import queries_panels as queries
 from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting, Task
@@ -34,8 +32,6 @@ from safeguarding.api import (
     UserSummarySerializer,
     created,
     forbidden,
-    not_found,
-    parse_id,
     path_id,
 )
 
@@ -179,13 +175,7 @@ class TaskCloseSerializer(serializers.Serializer):
 def _meeting_detail(user, meeting: PanelMeeting) -> dict:
     meeting.visible_agenda = list(queries.visible_agenda(user, meeting))
     meeting.visible_actions = list(queries.visible_actions(user, meeting, [item.pk for item in meeting.visible_agenda]))
-    audit.record(
-        user,
-        AuditAction.READ,
-        obj=meeting,
-        subjects=[item.child_id for item in meeting.visible_agenda if item.child_id],
-        subject_type=audit.object_type_of(Child),
-    )
+    lookups.note_read(user, meeting, shown=[item.child_id for item in meeting.visible_agenda if item.child_id])
     return PanelMeetingDetailSerializer(meeting).data
 
 
@@ -212,18 +202,11 @@ class PanelMeetingViewSet(AccessViewSet):
             .prefetch_related("agencies_present")
         )
 
-    def visible(self, pk):
-        object_id = parse_id(pk)
-        if object_id is None:
-            return None
-        meeting = self.get_queryset().filter(pk=object_id).first()
-        if meeting is None:
-            audit.record_denied(self.request.user, PanelMeeting, object_id)
-        return meeting
+    def lookup_queryset(self):
+        return self.get_queryset()
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        audit.record_list(request.user, PanelMeeting, [meeting.pk for meeting in page], what="api panel meetings")
+        page = self.page(self.get_queryset(), what="api panel meetings")
         return self.get_paginated_response(PanelMeetingSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -246,15 +229,11 @@ class PanelMeetingViewSet(AccessViewSet):
         )
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        meeting = self.visible(pk)
-        if meeting is None:
-            return not_found()
+        meeting = self.find(pk)
         return Response(_meeting_detail(request.user, meeting))
 
     def _runnable(self, pk):
-        meeting = self.visible(pk)
-        if meeting is None:
-            return None, not_found()
+        meeting = self.find(pk)
         if not policy.can(self.request.user, "run_panel", meeting):
             return None, forbidden("Only a manager or caseworker can change a panel meeting.")
         return meeting, None
@@ -317,8 +296,7 @@ class PanelActionViewSet(AccessViewSet):
         actions = self.get_queryset()
         if filters.validated_data["overdue"]:
             actions = actions.overdue()
-        page = self.paginate_queryset(actions)
-        audit.record_list(request.user, PanelAction, [item.pk for item in page], what="api my panel actions")
+        page = self.page(actions, what="api my panel actions")
         return self.get_paginated_response(PanelActionSerializer(page, many=True).data)
 
     @extend_schema(
@@ -329,13 +307,9 @@ class PanelActionViewSet(AccessViewSet):
     )
     @action(detail=True, methods=["post"])
     def status(self, request: Request, pk: str) -> Response:
-        object_id = parse_id(pk)
-        item = queries.visible_action(request.user, object_id) if object_id else None
-        if item is None:
-            audit.record_denied(request.user, PanelAction, pk)
-            return not_found()
-        if not services.can_update_action(request.user, item):
-            return forbidden("Only the owner or a manager of the owning agency can change this action.")
+        item = queries.action_or_404(request.user, pk)
+        if not policy.can(request.user, "update_panel_action", item):
+            return forbidden(services.UPDATE_ACTION_MESSAGE)
         serializer = ActionStatusSerializer(data=request.data)
         if not serializer.is_valid():
             return self.invalid(serializer)
@@ -356,8 +330,7 @@ class TaskViewSet(AccessViewSet):
         return queries.my_open_tasks(self.request.user)
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        audit.record_list(request.user, Task, [task.pk for task in page], what="api my tasks")
+        page = self.page(self.get_queryset(), what="api my tasks")
         return self.get_paginated_response(TaskSerializer(page, many=True).data)
 
     @extend_schema(
@@ -368,16 +341,12 @@ class TaskViewSet(AccessViewSet):
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
-        object_id = parse_id(pk)
-        task = queries.visible_task(request.user, object_id) if object_id else None
-        if task is None:
-            audit.record_denied(request.user, Task, pk)
-            return not_found()
+        task = queries.task_or_404(request.user, pk)
         serializer = TaskCloseSerializer(data=request.data)
         if not serializer.is_valid():
             return self.invalid(serializer)
         task_services.close_task(request.user, task, **serializer.validated_data)
-        return Response(TaskSerializer(queries.visible_task(request.user, task.pk)).data)
+        return Response(TaskSerializer(queries.task_or_404(request.user, task.pk)).data)
 
 
 ROUTES = [

@@ -17,10 +17,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access import policy
+from access import lookups, policy
 from access.api import AccessViewSet, VisibleRecordField
-from audit import services as audit
-from audit.models import AuditAction
 from cases.models import Child, Context, ContextKind
 from interventions.models import (
     DisruptionAction,
@@ -39,9 +37,7 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     UserSummarySerializer,
     created,
-    not_found,
     not_in_future,
-    parse_id,
 )
 
 
@@ -53,24 +49,17 @@ class PoliceViewSet(AccessViewSet):
         if not policy.can(request.user, "police_work"):
             raise NotFound()
 
-    def visible(self, pk):
-        object_id = parse_id(pk)
-        if object_id is None:
-            return None
-        obj = self.get_queryset().filter(pk=object_id).first()
-        if obj is None:
-            audit.record_denied(self.request.user, self.model, object_id)
-        return obj
+    def lookup_queryset(self):
+        return self.get_queryset()
 
     def visible_ids(self, related, model) -> list[int]:
         return sorted(
             model.objects.visible_to(self.request.user).filter(pk__in=related.values("pk")).values_list("pk", flat=True)
         )
 
-    def read(self, obj, children=()) -> None:
-        audit.record(
-            self.request.user, AuditAction.READ, obj=obj, subjects=children, subject_type=audit.object_type_of(Child)
-        )
+    def note_shown(self, obj, children=()) -> None:
+        """One read event naming the record and the young people the answer showed."""
+        lookups.note_read(self.request.user, obj, shown=children)
 
 
 # Persons of concern ------------------------------------------------------------------------------
@@ -126,16 +115,13 @@ class PersonOfConcernViewSet(PoliceViewSet):
         return PersonDetailSerializer(person).data
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        audit.record_list(request.user, PersonOfConcern, [person.pk for person in page], what="api persons of concern")
+        page = self.page(self.get_queryset(), what="api persons of concern")
         return self.get_paginated_response(PersonSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        person = self.visible(pk)
-        if person is None:
-            return not_found()
+        person = self.find(pk)
         data = self.represent(person)
-        self.read(person, data["children"])
+        self.note_shown(person, data["children"])
         return Response(data)
 
     def create(self, request: Request) -> Response:
@@ -209,17 +195,14 @@ class DisruptionActionViewSet(PoliceViewSet):
         }
 
     def list(self, request: Request) -> Response:
-        page = list(self.paginate_queryset(self.get_queryset()))
-        audit.record_list(request.user, DisruptionAction, [row.pk for row in page], what="api disruption actions")
+        page = list(self.page(self.get_queryset(), what="api disruption actions"))
         data = DisruptionSerializer(page, many=True, context={"visible": self.visibility(page)}).data
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        action_ = self.visible(pk)
-        if action_ is None:
-            return not_found()
+        action_ = self.find(pk)
         visible = self.visibility([action_])
-        self.read(action_, sorted(visible["children"]))
+        self.note_shown(action_, sorted(visible["children"]))
         return Response(DisruptionSerializer(action_, context={"visible": visible}).data)
 
     def create(self, request: Request) -> Response:
@@ -322,16 +305,13 @@ class IntelligenceViewSet(PoliceViewSet):
         return IntelligenceDetailSerializer(report).data
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        audit.record_list(request.user, IntelligenceReport, [report.pk for report in page], what="api intelligence")
+        page = self.page(self.get_queryset(), what="api intelligence")
         return self.get_paginated_response(IntelligenceSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        report = self.visible(pk)
-        if report is None:
-            return not_found()
+        report = self.find(pk)
         data = self.represent(report)
-        self.read(report, data["children"])
+        self.note_shown(report, data["children"])
         return Response(data)
 
     def create(self, request: Request) -> Response:
@@ -351,9 +331,7 @@ class IntelligenceViewSet(PoliceViewSet):
     )
     @action(detail=True, methods=["post"])
     def share(self, request: Request, pk: str) -> Response:
-        report = self.visible(pk)
-        if report is None:
-            return not_found()
+        report = self.find(pk)
         serializer = ShareWriteSerializer(data=request.data)
         if not serializer.is_valid():
             return self.invalid(serializer)

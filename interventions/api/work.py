@@ -16,7 +16,6 @@ from access import policy
 from access.api import AccessViewSet, VisibleRecordField
 from accounts.models import User
 from accounts.serializers import AgencyField
-from audit import services as audit
 from cases.models import Child, Context, Family
 from interventions.models import (
     FamilyPlan,
@@ -41,7 +40,6 @@ from safeguarding.api import (
     created,
     expected_version,
     forbidden,
-    not_found,
     optional_expected_version,
     stale_response,
     with_etag,
@@ -195,8 +193,7 @@ class InterventionViewSet(AccessViewSet):
         if "delivered_from" in data:
             counts = period_counts(interventions, data["delivered_from"], data["delivered_to"])
             interventions = interventions.delivered_between(data["delivered_from"], data["delivered_to"])
-        page = self.paginate_queryset(interventions)
-        audit.record_list(request.user, Intervention, [row.pk for row in page], what="api interventions")
+        page = self.page(interventions, what="api interventions")
         response = self.get_paginated_response(InterventionSerializer(page, many=True).data)
         if counts is not None:
             response.data["counts"] = {"delivered": counts.delivered, "distinct_children": counts.children}
@@ -212,16 +209,11 @@ class InterventionViewSet(AccessViewSet):
         return created(intervention, data, reverse("api:intervention-detail", args=[intervention.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        intervention = self.visible(pk)
-        if intervention is None:
-            return not_found()
-        audit.record_read(request.user, intervention)
+        intervention = self.read(pk)
         return with_etag(Response(InterventionSerializer(intervention).data), intervention)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        intervention = self.visible(pk)
-        if intervention is None:
-            return not_found()
+        intervention = self.find(pk)
         if not services.can_change(request.user, intervention):
             return forbidden("You cannot change this record.")
         version = expected_version(request)
@@ -252,9 +244,7 @@ class InterventionViewSet(AccessViewSet):
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
-        intervention = self.visible(pk)
-        if intervention is None:
-            return not_found()
+        intervention = self.find(pk)
         if not services.can_change(request.user, intervention):
             return forbidden("You cannot change this record.")
         version = optional_expected_version(request)
@@ -372,8 +362,7 @@ class FamilyPlanViewSet(AccessViewSet):
         return FamilyPlanDetailSerializer(plan).data
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        audit.record_list(request.user, FamilyPlan, [row.pk for row in page], what="api family plans")
+        page = self.page(self.get_queryset(), what="api family plans")
         return self.get_paginated_response(FamilyPlanSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -385,16 +374,11 @@ class FamilyPlanViewSet(AccessViewSet):
         return created(plan, self._detail(plan), reverse("api:family-plan-detail", args=[plan.pk]))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        plan = self.visible(pk)
-        if plan is None:
-            return not_found()
-        audit.record_read(request.user, plan)
+        plan = self.read(pk)
         return with_etag(Response(self._detail(plan)), plan)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        plan = self.visible(pk)
-        if plan is None:
-            return not_found()
+        plan = self.find(pk)
         if not policy.can(request.user, "change_family", plan.family):
             return forbidden("You cannot change this record.")
         version = expected_version(request)
@@ -411,9 +395,7 @@ class FamilyPlanViewSet(AccessViewSet):
         return with_etag(Response(FamilyPlanSerializer(updated).data), updated)
 
     def _writable(self, request: Request, pk: str):
-        plan = self.visible(pk)
-        if plan is None:
-            return None, not_found()
+        plan = self.find(pk)
         if not policy.can(request.user, "change_family", plan.family):
             return None, forbidden("You cannot change this plan.")
         return plan, None

@@ -280,7 +280,7 @@ class TaskStatus(models.TextChoices):
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
-    def for_user(self, user: "User | AnonymousUser") -> "TaskQuerySet":
+    def visible_to(self, user: "User | AnonymousUser") -> "TaskQuerySet":
         """Tasks assigned to the user, or to an agency where they hold a case-holding role."""
         agencies = policy.caseload_agencies(user)
         return self.filter(Q(assignee=user) | Q(assignee__isnull=True, agency__in=agencies))

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from access import policy
 from access.policy import require
-from accounts.models import Agency, Membership, Role
+from accounts.models import Agency, Membership
 from audit import services as audit
 from audit.models import AuditAction
 from audit.services import create_audited
@@ -22,27 +22,11 @@ from cases.models import Child, Context
 from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.db.models import QuerySet
 
-    from accounts.models import AgencyIdRow, User
+    from accounts.models import User
 
-
-def meeting_visible(user: User | AnonymousUser, meeting: PanelMeeting) -> bool:
-    return PanelMeeting.objects.visible_to(user).filter(pk=meeting.pk).exists()
-
-
-def manager_agencies(user: User) -> QuerySet[Membership, AgencyIdRow]:
-    """Ids of the agencies where the user is a manager (a subquery)."""
-    return Membership.objects.active().filter(user=user, role=Role.MANAGER).values("agency_id")
-
-
-def can_update_action(user: User | AnonymousUser, action: PanelAction) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if action.owner_id == user.pk:
-        return True
-    return Membership.objects.active().filter(user=user, role=Role.MANAGER, agency_id=action.owner_agency_id).exists()
+UPDATE_ACTION_MESSAGE = "Only the owner or a manager of the owning agency can change this action."
 
 
 def present_users(meeting: PanelMeeting) -> QuerySet[User]:
@@ -84,8 +68,7 @@ def create_meeting(
 
 
 def _require_runs(user: User, meeting: PanelMeeting) -> None:
-    if not meeting_visible(user, meeting):
-        raise PermissionDenied("You cannot change this meeting.")
+    require(user, "view_panel_meeting", meeting, "You cannot change this meeting.")
     require(user, "run_panel", meeting, "Only a manager or caseworker can change a panel meeting.")
 
 
@@ -165,8 +148,7 @@ def assign_action(
 
 @transaction.atomic
 def update_action_status(user: User, action: PanelAction, status: str, *, on: date | None = None) -> PanelAction:
-    if not can_update_action(user, action):
-        raise PermissionDenied("Only the owner or a manager of the owning agency can change this action.")
+    require(user, "update_panel_action", action, UPDATE_ACTION_MESSAGE)
     if status not in ActionStatus.values:
         raise ValidationError({"status": "Choose a status"})
     current = PanelAction.objects.select_for_update().get(pk=action.pk)

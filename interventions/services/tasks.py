@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from access.policy import require
 from accounts.models import Membership
 from audit import services as audit
 from audit.models import AuditAction
@@ -18,8 +19,6 @@ from cases.models.chronology import EventKind
 from interventions.models import Task, TaskKind, TaskStatus
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
     from accounts.models import Agency, User
 
 RETURN_HOME_INTERVIEW_HOURS = 72
@@ -70,15 +69,10 @@ def create_return_home_interview(event: ChronologyEvent, user: User | None = Non
     )
 
 
-def can_close(user: User | AnonymousUser, task: Task) -> bool:
-    return Task.objects.for_user(user).filter(pk=task.pk).exists()
-
-
 @transaction.atomic
 def close_task(user: User, task: Task, *, outcome: str, reason: str = "") -> Task:
     """Mark a task done, or record a decision not to offer (a reason is required)."""
-    if not can_close(user, task):
-        raise PermissionDenied("This task is not yours or your agency's.")
+    require(user, "close_task", task, "This task is not yours or your agency's.")
     current = Task.objects.select_for_update().get(pk=task.pk)
     if current.status != TaskStatus.OPEN:
         raise ValidationError({"outcome": "This task is already closed"})

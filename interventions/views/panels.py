@@ -5,14 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access import policy
+from access import lookups, policy
 from accounts.models import Agency
-from audit import services as audit
-from audit.models import AuditAction
 from cases.models import Child
 from interventions import queries_panels as queries
 from interventions.forms.panels import (
@@ -26,7 +24,6 @@ from interventions.forms.panels import (
 from interventions.models import Panel, PanelAction, PanelMeeting, Task
 from interventions.services import panels as services
 from interventions.services import tasks as task_services
-from safeguarding.http import not_found
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -35,13 +32,6 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def _visible_meeting(request, pk: int):
-    meeting = queries.meetings_visible_to(request.user).select_related("panel", "chair").filter(pk=pk).first()
-    if meeting is None:
-        audit.record_denied(request.user, PanelMeeting, pk)
-    return meeting
 
 
 @login_required
@@ -55,9 +45,10 @@ def panel_list(request: HttpRequest) -> HttpResponse:
     )
     period = PeriodForm(request.GET or None)
     discussed = None
-    if queries.is_manager(user) and period.is_valid():
+    oversees = policy.can(user, "oversee_panel_actions")
+    if oversees and period.is_valid():
         discussed = queries.children_discussed(period.cleaned_data.get("start"), period.cleaned_data.get("end"))
-    audit.record_list(user, PanelMeeting, [meeting.pk for meeting in meetings], what="panel meetings")
+    lookups.shown(user, PanelMeeting, meetings, what="panel meetings")
     return render(
         request,
         "interventions/panel_list.html",
@@ -66,7 +57,7 @@ def panel_list(request: HttpRequest) -> HttpResponse:
             "meetings": meetings,
             "period": period,
             "discussed": discussed,
-            "is_manager": queries.is_manager(user),
+            "is_manager": oversees,
             "can_run": policy.can(user, "run_panel"),
         },
     )
@@ -76,9 +67,8 @@ def panel_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    panel = Panel.objects.filter(pk=pk).first()
-    if panel is None or not policy.can(user, "run_panel", panel):
-        return not_found(request)
+    panel = get_object_or_404(Panel, pk=pk)
+    lookups.require_or_404(user, "run_panel", panel)
     form = MeetingForm(request.POST if request.method == "POST" else None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -101,24 +91,15 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    meeting = _visible_meeting(request, pk)
-    if meeting is None:
-        return not_found(request)
+    meeting = queries.meeting_or_404(user, pk)
     agenda = list(queries.visible_agenda(user, meeting))
     actions = list(queries.visible_actions(user, meeting, [item.pk for item in agenda]))
     today = timezone.localdate()
-    managed = set(services.manager_agencies(user).values_list("agency_id", flat=True))
     for action in actions:
         action.is_overdue = action.status == "open" and action.due_on < today
-        action.can_update = action.owner_id == user.pk or action.owner_agency_id in managed
+        action.can_update = policy.can(user, "update_panel_action", action)
     agencies = list(meeting.agencies_present.order_by("name"))
-    audit.record(
-        user,
-        AuditAction.READ,
-        obj=meeting,
-        subjects=[item.child_id for item in agenda if item.child_id],
-        subject_type=audit.object_type_of(Child),
-    )
+    lookups.note_read(user, meeting, shown=[item.child_id for item in agenda if item.child_id])
     return render(
         request,
         "interventions/panel_meeting_detail.html",
@@ -134,21 +115,17 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _runnable_meeting(request, pk):
-    meeting = _visible_meeting(request, pk)
-    if meeting is None:
-        return None, not_found(request)
+    meeting = queries.meeting_or_404(request.user, pk)
     if not policy.can(request.user, "run_panel", meeting):
         raise PermissionDenied("Only a manager or caseworker can change a panel meeting.")
-    return meeting, None
+    return meeting
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def agenda_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    meeting, refused = _runnable_meeting(request, pk)
-    if refused:
-        return refused
+    meeting = _runnable_meeting(request, pk)
     form = AgendaItemForm(request.POST if request.method == "POST" else None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -175,9 +152,7 @@ def agenda_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    meeting, refused = _runnable_meeting(request, pk)
-    if refused:
-        return refused
+    meeting = _runnable_meeting(request, pk)
     form = ActionForm(
         request.POST if request.method == "POST" else None,
         owners=services.present_users(meeting).order_by("first_name", "last_name", "username"),
@@ -208,12 +183,9 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_status(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    action = queries.visible_action(user, pk)
-    if action is None:
-        audit.record_denied(user, PanelAction, pk)
-        return not_found(request)
-    if not services.can_update_action(user, action):
-        raise PermissionDenied("Only the owner or a manager of the owning agency can change this action.")
+    action = queries.action_or_404(user, pk)
+    if not policy.can(user, "update_panel_action", action):
+        raise PermissionDenied(services.UPDATE_ACTION_MESSAGE)
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
         return render(request, "interventions/panel_action_status.html", {"form": form, "action": action}, status=400)
@@ -224,7 +196,7 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("interventions:task_list")
     if target == "overdue":
         return redirect("interventions:overdue_actions")
-    if queries.meetings_visible_to(user).filter(pk=action.meeting_id).exists():
+    if policy.can(user, "view_panel_meeting", action.meeting):
         return redirect("interventions:meeting_detail", pk=action.meeting_id)
     return redirect("interventions:task_list")
 
@@ -232,10 +204,9 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def overdue_actions(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not queries.is_manager(user):
-        return not_found(request)
+    lookups.require_or_404(user, "oversee_panel_actions")
     actions = list(queries.overdue_actions_for_manager(user)[:200])
-    audit.record_list(user, PanelAction, [action.pk for action in actions], what="overdue panel actions")
+    lookups.shown(user, PanelAction, actions, what="overdue panel actions")
     return render(request, "interventions/panel_overdue.html", {"actions": actions})
 
 
@@ -251,32 +222,21 @@ def task_list(request: HttpRequest) -> HttpResponse:
     tasks = list(queries.my_open_tasks(user, now)[:200])
     for task in tasks:
         task.is_overdue = task.due_at < now
-    audit.record_list(user, Task, [task.pk for task in tasks], what="my tasks")
+    lookups.shown(user, Task, tasks, what="my tasks")
     if any(task.child_visible for task in tasks):
-        audit.record_list(
-            user, Child, [task.child_id for task in tasks if task.child_visible], what="my tasks: children"
-        )
+        lookups.shown(user, Child, [task.child_id for task in tasks if task.child_visible], what="my tasks: children")
     return render(request, "interventions/task_list.html", {"actions": actions, "tasks": tasks})
 
 
 def _task_page(request, task, form, status=200):
     task.is_overdue = task.status == "open" and task.due_at < timezone.now()
-    audit.record(
-        request.user,
-        AuditAction.READ,
-        obj=task,
-        subjects=[task.child_id] if task.child_id and task.child_visible else [],
-        subject_type=audit.object_type_of(Child),
-    )
+    lookups.note_read(request.user, task, shown=[task.child_id] if task.child_id and task.child_visible else [])
     return render(request, "interventions/task_detail.html", {"task": task, "form": form}, status=status)
 
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = queries.visible_task(request.user, pk)
-    if task is None:
-        audit.record_denied(request.user, Task, pk)
-        return not_found(request)
+    task = queries.task_or_404(request.user, pk)
     return _task_page(request, task, TaskCloseForm())
 
 
@@ -284,10 +244,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_close(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    task = queries.visible_task(user, pk)
-    if task is None:
-        audit.record_denied(user, Task, pk)
-        return not_found(request)
+    task = queries.task_or_404(user, pk)
     form = TaskCloseForm(request.POST)
     if form.is_valid():
         try:

@@ -10,20 +10,16 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from access import policy
-from audit import services as audit
-from audit.models import AuditAction
+from access import lookups
 from cases.models import Child, Context
 from interventions.forms.police import DisruptionForm, IntelligenceForm, PersonEditForm, PersonForm, ShareForm
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
 from interventions.services import police as services
-from safeguarding.http import not_found
 
 PER_PAGE = 25
 CONFLICT_MESSAGE = (
@@ -36,8 +32,7 @@ def police_only(view):
     @wraps(view)
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not policy.can(request.user, "police_work"):
-            return not_found(request)
+        lookups.require_or_404(request.user, "police_work")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -67,11 +62,6 @@ def _visible_related(user):
     return children, contexts
 
 
-def _read(user, obj, children=()) -> None:
-    """One read event naming the record and the young people the page showed."""
-    audit.record(user, AuditAction.READ, obj=obj, subjects=children, subject_type=audit.object_type_of(Child))
-
-
 @police_only
 def police_home(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/police_home.html")
@@ -83,8 +73,7 @@ def police_home(request: HttpRequest) -> HttpResponse:
 @police_only
 def person_list(request: HttpRequest) -> HttpResponse:
     people = PersonOfConcern.objects.visible_to(request.user).select_related("recorded_by")
-    page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
-    audit.record_list(request.user, PersonOfConcern, [person.pk for person in page], what="persons of concern")
+    page = lookups.page_of(request.user, people, request.GET.get("page"), per_page=PER_PAGE, what="persons of concern")
     return render(request, "interventions/police_person_list.html", {"page": page})
 
 
@@ -106,19 +95,15 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/police_person_form.html", {"form": form})
 
 
-def _person(request: HttpRequest, pk: int) -> PersonOfConcern | None:
-    person = PersonOfConcern.objects.visible_to(request.user).select_related("recorded_by").filter(pk=pk).first()
-    if person is None:
-        audit.record_denied(request.user, PersonOfConcern, pk)
-    return person
+def _person(request: HttpRequest, pk: int) -> PersonOfConcern:
+    people = PersonOfConcern.objects.visible_to(request.user).select_related("recorded_by")
+    return lookups.get_or_404(request.user, people, pk)
 
 
 @police_only
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     person = _person(request, pk)
-    if person is None:
-        return not_found(request)
     children_qs, contexts_qs = _visible_related(user)
     children = list(children_qs.filter(pk__in=person.children.values("pk")))
     locations = list(contexts_qs.filter(pk__in=person.locations.values("pk")).order_by("name"))
@@ -134,7 +119,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action.child_visible = action.child_id in visible_child_ids
         action.location_visible = action.location_id in visible_context_ids
     reports = list(person.intelligence.all())
-    _read(user, person, [child.pk for child in children])
+    lookups.note_read(user, person, shown=[child.pk for child in children])
     return render(
         request,
         "interventions/police_person_detail.html",
@@ -154,8 +139,6 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     person = _person(request, pk)
-    if person is None:
-        return not_found(request)
     conflict = None
     if request.method == "POST":
         form = PersonEditForm(request.POST, user=user)
@@ -183,7 +166,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial["children"] = list(person.children.values_list("pk", flat=True))
         initial["locations"] = list(person.locations.values_list("pk", flat=True))
         form = PersonEditForm(initial={**initial, "version": person.version}, user=user)
-        _read(user, person)
+        lookups.note_read(user, person)
     return render(
         request, "interventions/police_person_form.html", {"form": form, "person": person, "conflict": conflict}
     )
@@ -195,7 +178,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @police_only
 def disruption_list(request: HttpRequest) -> HttpResponse:
     actions = DisruptionAction.objects.visible_to(request.user).select_related("person", "location", "child")
-    page = Paginator(actions, PER_PAGE).get_page(request.GET.get("page"))
+    page = lookups.page_of(request.user, actions, request.GET.get("page"), per_page=PER_PAGE, what="disruption actions")
     children_qs, contexts_qs = _visible_related(request.user)
     rows = list(page)
     visible_children = set(
@@ -207,7 +190,6 @@ def disruption_list(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row.child_visible = row.child_id in visible_children
         row.location_visible = row.location_id in visible_contexts
-    audit.record_list(request.user, DisruptionAction, [row.pk for row in rows], what="disruption actions")
     return render(request, "interventions/police_disruption_list.html", {"page": page, "rows": rows})
 
 
@@ -241,8 +223,7 @@ def disruption_create(request: HttpRequest) -> HttpResponse:
 @police_only
 def intelligence_list(request: HttpRequest) -> HttpResponse:
     reports = IntelligenceReport.objects.visible_to(request.user).select_related("submitted_by")
-    page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
-    audit.record_list(request.user, IntelligenceReport, [report.pk for report in page], what="intelligence")
+    page = lookups.page_of(request.user, reports, request.GET.get("page"), per_page=PER_PAGE, what="intelligence")
     return render(request, "interventions/police_intelligence_list.html", {"page": page})
 
 
@@ -269,29 +250,23 @@ def intelligence_create(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/police_intelligence_form.html", {"form": form})
 
 
-def _report(request: HttpRequest, pk: int) -> IntelligenceReport | None:
-    report = (
+def _report(request: HttpRequest, pk: int) -> IntelligenceReport:
+    reports = (
         IntelligenceReport.objects.visible_to(request.user)
         .select_related("submitted_by")
         .prefetch_related("persons", Prefetch("shares", queryset=IntelligenceShare.objects.select_related("shared_by")))
-        .filter(pk=pk)
-        .first()
     )
-    if report is None:
-        audit.record_denied(request.user, IntelligenceReport, pk)
-    return report
+    return lookups.get_or_404(request.user, reports, pk)
 
 
 @police_only
 def intelligence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     report = _report(request, pk)
-    if report is None:
-        return not_found(request)
     children_qs, contexts_qs = _visible_related(user)
     children = list(children_qs.filter(pk__in=report.children.values("pk")))
     contexts = list(contexts_qs.filter(pk__in=report.contexts.values("pk")).order_by("name"))
-    _read(user, report, [child.pk for child in children])
+    lookups.note_read(user, report, shown=[child.pk for child in children])
     return render(
         request,
         "interventions/police_intelligence_detail.html",
@@ -304,8 +279,6 @@ def intelligence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def intelligence_share(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     report = _report(request, pk)
-    if report is None:
-        return not_found(request)
     children_qs, _contexts = _visible_related(user)
     children = list(children_qs.filter(pk__in=report.children.values("pk")))
     form = ShareForm(_posted(request))
@@ -321,7 +294,7 @@ def intelligence_share(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("interventions:police_intelligence_detail", pk=report.pk)
     if request.method == "GET":
-        _read(user, report, [child.pk for child in children])
+        lookups.note_read(user, report, shown=[child.pk for child in children])
     return render(
         request,
         "interventions/police_intelligence_share.html",

@@ -15,10 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from access import policy
-from audit import services as audit
-from cases import queries
-from cases.models import Context, Family
+from access import lookups, policy
 from interventions import queries_work
 from interventions.forms.work import (
     CloseInterventionForm,
@@ -31,7 +28,6 @@ from interventions.forms.work import (
 from interventions.models import Intervention
 from interventions.services import work as services
 from safeguarding.forms import add_service_errors
-from safeguarding.http import not_found
 from safeguarding.services import StaleVersion
 
 INTERVENTIONS_PER_PAGE = 25
@@ -79,7 +75,7 @@ def _create(request: HttpRequest, kind: str, subject) -> HttpResponse:
                 messages.success(request, "Intervention recorded")
                 return redirect("interventions:intervention_detail", pk=intervention.pk)
     else:
-        audit.record_read(user, subject, basis=getattr(subject, "access_basis", ""))
+        lookups.note_read(user, subject, basis=getattr(subject, "access_basis", ""))
         form = InterventionForm(user=user, initial={"status": "active", "started_on": timezone.localdate()})
     return render(request, "interventions/intervention_create.html", {"form": form, **_subject_context(kind, subject)})
 
@@ -87,28 +83,19 @@ def _create(request: HttpRequest, kind: str, subject) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def child_intervention_create(request: HttpRequest, pk: int) -> HttpResponse:
-    child = queries.visible_child(request.user, pk)
-    if child is None:
-        return not_found(request)
-    return _create(request, "child", child)
+    return _create(request, "child", queries_work.subject_or_404(request.user, "child", pk))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def family_intervention_create(request: HttpRequest, pk: int) -> HttpResponse:
-    family = queries.visible_object(request.user, Family, pk)
-    if family is None:
-        return not_found(request)
-    return _create(request, "family", family)
+    return _create(request, "family", queries_work.subject_or_404(request.user, "family", pk))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def context_intervention_create(request: HttpRequest, pk: int) -> HttpResponse:
-    context = queries.visible_object(request.user, Context, pk)
-    if context is None:
-        return not_found(request)
-    return _create(request, "context", context)
+    return _create(request, "context", queries_work.subject_or_404(request.user, "context", pk))
 
 
 # One intervention ---------------------------------------------------------------------------------
@@ -116,7 +103,7 @@ def context_intervention_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail(request: HttpRequest, intervention: Intervention, *, close_form=None, status=200) -> HttpResponse:
     user = request.user
-    audit.record_read(user, intervention)
+    lookups.note_read(user, intervention)
     kind, subject = services.subject_of(intervention)
     can_change = services.can_change(user, intervention)
     is_open = intervention.status in services.OPEN_STATUSES
@@ -141,18 +128,13 @@ def _detail(request: HttpRequest, intervention: Intervention, *, close_form=None
 
 @login_required
 def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = queries_work.visible_intervention(request.user, pk)
-    if intervention is None:
-        return not_found(request)
-    return _detail(request, intervention)
+    return _detail(request, queries_work.intervention_or_404(request.user, pk))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
-    intervention = queries_work.visible_intervention(request.user, pk)
-    if intervention is None:
-        return not_found(request)
+    intervention = queries_work.intervention_or_404(request.user, pk)
     if not services.can_change(request.user, intervention):
         raise PermissionDenied
     if intervention.status not in services.OPEN_STATUSES:
@@ -173,7 +155,7 @@ def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=data.get("version"),
             )
         except StaleVersion as stale:
-            intervention = queries_work.visible_intervention(request.user, pk)
+            intervention = queries_work.intervention_or_404(request.user, pk)
             if intervention.status not in services.OPEN_STATUSES:
                 messages.info(request, "Someone else closed this intervention while you were filling in the form")
                 return redirect("interventions:intervention_detail", pk=intervention.pk)
@@ -199,9 +181,7 @@ def _edit_initial(intervention: Intervention) -> dict:
 @require_http_methods(["GET", "POST"])
 def intervention_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    intervention = queries_work.visible_intervention(user, pk)
-    if intervention is None:
-        return not_found(request)
+    intervention = queries_work.intervention_or_404(user, pk)
     if not services.can_change(user, intervention):
         raise PermissionDenied
     conflict = None
@@ -213,7 +193,7 @@ def intervention_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     user, intervention, form.changes(), expected_version=form.cleaned_data["version"]
                 )
             except StaleVersion as stale:
-                conflict = queries_work.visible_intervention(user, stale.current.pk)
+                conflict = queries_work.intervention_or_404(user, stale.current.pk)
                 data = request.POST.copy()
                 data["version"] = str(stale.current.version)
                 form = InterventionForm(data, user=user, intervention=conflict)
@@ -225,7 +205,7 @@ def intervention_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Intervention updated")
                 return redirect("interventions:intervention_detail", pk=intervention.pk)
     else:
-        audit.record_read(user, intervention)
+        lookups.note_read(user, intervention)
         form = InterventionForm(initial=_edit_initial(intervention), user=user, intervention=intervention)
     kind, subject = services.subject_of(intervention)
     return render(
@@ -256,8 +236,7 @@ def _filter_data(params) -> dict:
 @login_required
 def intervention_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "see_caseload"):
-        return not_found(request)
+    lookups.require_or_404(user, "see_caseload")
     today = timezone.localdate()
     form = InterventionFilterForm(_filter_data(request.GET))
     interventions = queries_work.visible_interventions(user)
@@ -276,7 +255,7 @@ def intervention_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = list(page)
-    audit.record_list(user, Intervention, [row.pk for row in rows], what="interventions")
+    lookups.shown(user, Intervention, rows, what="interventions")
     for row in rows:
         row.subject_kind, row.subject = services.subject_of(row)
         row.subject_name = subject_name(row.subject_kind, row.subject)
@@ -301,9 +280,7 @@ def _require_family_change(user, family) -> None:
 @require_http_methods(["GET", "POST"])
 def family_plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    family = queries.visible_object(user, Family, pk)
-    if family is None:
-        return not_found(request)
+    family = queries_work.subject_or_404(user, "family", pk)
     _require_family_change(user, family)
     if request.method == "POST":
         form = FamilyPlanForm(request.POST)
@@ -324,7 +301,7 @@ def family_plan_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Family outcome plan made")
                 return redirect("interventions:family_plan_detail", pk=plan.pk)
     else:
-        audit.record_read(user, family)
+        lookups.note_read(user, family)
         form = FamilyPlanForm(initial={"started_on": timezone.localdate()})
     return render(request, "interventions/family_plan_create.html", {"form": form, "family": family})
 
@@ -332,10 +309,8 @@ def family_plan_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def family_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    plan = queries_work.visible_family_plan(user, pk)
-    if plan is None:
-        return not_found(request)
-    audit.record_read(user, plan)
+    plan = queries_work.family_plan_or_404(user, pk)
+    lookups.note_read(user, plan)
     return render(
         request,
         "interventions/family_plan_detail.html",
@@ -353,13 +328,11 @@ def family_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family_plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    plan = queries_work.visible_family_plan(user, pk)
-    if plan is None:
-        return not_found(request)
+    plan = queries_work.family_plan_or_404(user, pk)
     _require_family_change(user, plan.family)
     form = FamilyGoalForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
-        audit.record_read(user, plan)
+        lookups.note_read(user, plan)
     elif form.is_valid():
         try:
             goal = services.add_family_goal(user, plan, description=form.cleaned_data["description"])
@@ -375,9 +348,7 @@ def family_plan_goal_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family_plan_review_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    plan = queries_work.visible_family_plan(user, pk)
-    if plan is None:
-        return not_found(request)
+    plan = queries_work.family_plan_or_404(user, pk)
     _require_family_change(user, plan.family)
     goals = list(plan.goals.all())
     if request.method == "POST":
@@ -399,6 +370,6 @@ def family_plan_review_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Review recorded")
                 return redirect(reverse("interventions:family_plan_detail", args=[plan.pk]) + "#reviews")
     else:
-        audit.record_read(user, plan)
+        lookups.note_read(user, plan)
         form = FamilyReviewForm(goals=goals, initial={"reviewed_on": timezone.localdate()})
     return render(request, "interventions/family_plan_review_form.html", {"form": form, "plan": plan})

@@ -1,18 +1,18 @@
 """Recalculation runs, the "why" page and their API (issue 5, engine).
 
-Runs are not about a person: the list and a run are for the cohort roles (caseworker, police officer,
-manager; others 403), asking for one is for managers. The "why" page and a child's suggestion follow
-the child: council_child is seen by the caseworker only, so everyone else gets 404 and no name."""
+Runs are not about a person, but like every cohort resource they answer 404 to anyone signed in
+without a cohort role (caseworker, police officer, manager), as if they did not exist; asking for one
+is for managers (the other cohort roles get 403). The "why" page and a child's suggestion follow the
+child: council_child is seen by the caseworker only, so everyone else gets 404 and no name."""
 
 from django.utils import timezone
 
 from cohorts.defaults import ensure_default_indicators
 from cohorts.models import CohortRun, IndicatorDefinition, RunKind, RunStatus, RunTrigger, ScoringModel, Suggestion
 from cohorts.services.scoring import explained_indicators
-from tests.matrix import Expect, council_child_pk, council_child_reference, expect
+from tests.matrix import ANONYMOUS, Expect, council_child_pk, council_child_reference, expect
 
 COHORT = ("caseworker", "police", "manager")
-MANAGER = ("manager",)
 
 
 def _slot(run: CohortRun, code: str, level: str) -> int:
@@ -57,16 +57,18 @@ def api(allowed, **kwargs) -> Expect:
 
 
 ROUTES: dict[str, Expect] = {
-    "cohorts:run_list": expect(COHORT, refused=403),
-    # An empty request is refused with the form's errors.
-    "cohorts:run_request": expect(MANAGER, status=400, refused=403, method="post"),
-    "cohorts:run_detail": expect(COHORT, refused=403, kwargs=run_pk),
+    "cohorts:run_list": expect(COHORT),
+    # An empty request is refused with the form's errors; the other cohort roles may not ask (403).
+    "cohorts:run_request": Expect(
+        {"caseworker": 403, "police": 403, "manager": 400, ANONYMOUS: 302}, 404, method="post"
+    ),
+    "cohorts:run_detail": expect(COHORT, kwargs=run_pk),
     "cohorts:suggestion_why": expect(
         ("caseworker",), kwargs=child_with_suggestion, must_not_leak=council_child_reference
     ),
-    "api:cohort-run-list": api(COHORT, refused=403),
-    "api:cohort-run-detail": api(COHORT, refused=403, kwargs=run_pk),
-    "api:cohort-suggestion-list": api(COHORT, refused=403),
+    "api:cohort-run-list": api(COHORT),
+    "api:cohort-run-detail": api(COHORT, kwargs=run_pk),
+    "api:cohort-suggestion-list": api(COHORT),
     "api:cohort-suggestion-detail": api(
         ("caseworker",), kwargs=child_with_suggestion, must_not_leak=council_child_reference
     ),
