@@ -3,12 +3,19 @@
 These models were first part of the cohorts app; they keep its tables (`db_table`), so moving them
 here changed no table and no data (feeds/migrations/0001_initial.py)."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from access import policy
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 FEED_HEADER = (
     "source_system",
@@ -38,8 +45,8 @@ class FeedStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class FeedImportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "FeedImportQuerySet":
+class FeedImportQuerySet(models.QuerySet["FeedImport"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "FeedImportQuerySet":
         """Feeds uploaded for the agencies this user manages; nothing for anyone else."""
         if not policy.can(user, "manage_feeds"):
             return self.none()
@@ -183,8 +190,8 @@ class ReviewStatus(models.TextChoices):
     DISMISSED = "dismissed", "Rows not applied"
 
 
-class MatchReviewQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "MatchReviewQuerySet":
+class MatchReviewQuerySet(models.QuerySet["MatchReview"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "MatchReviewQuerySet":
         return self.filter(feed__in=FeedImport.objects.visible_to(user).values("pk"))
 
 

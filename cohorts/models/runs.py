@@ -1,11 +1,18 @@
 """Recalculation runs and the suggestions they publish."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from cases.models import Child
 from cohorts.models.fields import IntRowsField
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class Tier(models.TextChoices):
@@ -33,7 +40,7 @@ class RunStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped: another run was in progress"
 
 
-class CohortRunQuerySet(models.QuerySet):
+class CohortRunQuerySet(models.QuerySet["CohortRun"]):
     def current_full(self) -> "CohortRun | None":
         return self.filter(kind=RunKind.FULL, status=RunStatus.PUBLISHED).order_by("-published_at", "-id").first()
 
@@ -87,14 +94,14 @@ class CohortRun(models.Model):
         return f"Cohort run {self.pk} ({self.get_status_display().lower()})"
 
 
-class SuggestionQuerySet(models.QuerySet):
+class SuggestionQuerySet(models.QuerySet["Suggestion"]):
     def current(self) -> "SuggestionQuerySet":
         """Each child's suggestion in the published chain: the row of the newest run that holds it."""
         chain = CohortRun.objects.current_chain()
         newer = Suggestion.objects.filter(child=OuterRef("child"), run__in=chain, run_id__gt=OuterRef("run_id"))
         return self.filter(run__in=chain).exclude(Exists(newer))
 
-    def visible_to(self, user) -> "SuggestionQuerySet":
+    def visible_to(self, user: "User | AnonymousUser") -> "SuggestionQuerySet":
         return self.filter(child__in=Child.objects.visible_to(user).values("pk"))
 
 
@@ -143,7 +150,7 @@ class Suggestion(models.Model):
         return f"{self.child_id}: {self.score}"
 
     @property
-    def contributions(self) -> list[dict]:
+    def contributions(self) -> list[dict[str, Any]]:
         """The explanation as readable entries, in order: indicators as {code, level, weight, count,
         last_observed_on}, then contexts as {context_id, reason, weight}. Reads the run's scoring
         model (select_related("run__scoring_model") for lists)."""

@@ -6,6 +6,8 @@ runs in one transaction and is audited."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -27,6 +29,10 @@ from cohorts.models import (
     Tier,
     TierDecision,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from interventions.models import PanelMeeting
 
 REASON_MAX = 5000
 OPEN_NOMINATION_MESSAGE = (
@@ -52,7 +58,7 @@ def open_nomination(child: Child) -> Nomination | None:
 # Nominations ------------------------------------------------------------------------------------
 
 
-def nominate(user, child: Child, tier: str, reason: str) -> Nomination:
+def nominate(user: User, child: Child, tier: str, reason: str) -> Nomination:
     """A practitioner's professional judgement that a child belongs in a tier (the emerging
     cohort). One open nomination per child."""
     require(user, "nominate", child, "You cannot nominate this young person.")
@@ -81,7 +87,7 @@ ALREADY_DECIDED_MESSAGE = (
 ALREADY_WITHDRAWN_MESSAGE = "This nomination has already been withdrawn"
 
 
-def can_withdraw(user, nomination: Nomination) -> bool:
+def can_withdraw(user: User, nomination: Nomination) -> bool:
     """Whether to offer 'Withdraw nomination' (policy: withdraw_nomination) on an open nomination."""
     return nomination.status == NominationStatus.OPEN and policy.can(user, "withdraw_nomination", nomination)
 
@@ -93,7 +99,7 @@ def _check_open(nomination: Nomination) -> None:
         raise ValidationError({"__all__": ALREADY_WITHDRAWN_MESSAGE})
 
 
-def withdraw_nomination(user, nomination: Nomination, reason: str) -> Nomination:
+def withdraw_nomination(user: User, nomination: Nomination, reason: str) -> Nomination:
     """The person who nominated, or someone who may decide tiers for the child, withdraws an open
     nomination, saying why. It is kept (status withdrawn, with who, when and why) as part of the
     history and no longer counts as open. It never changes the child's tier: only panel decisions do."""
@@ -150,7 +156,7 @@ def proposed_tier(suggestion: Suggestion | None, nomination: Nomination | None) 
     return ""
 
 
-def _notify_lead(user, child: Child, decision: TierDecision) -> None:
+def _notify_lead(user: User, child: Child, decision: TierDecision) -> None:
     lead_id = child.lead_professional_id
     if lead_id is None or lead_id == user.pk:
         return
@@ -163,7 +169,7 @@ def _notify_lead(user, child: Child, decision: TierDecision) -> None:
 
 
 def record_decision(
-    user,
+    user: User,
     child: Child,
     *,
     outcome: str,
@@ -171,7 +177,7 @@ def record_decision(
     reason: str,
     suggestion: Suggestion | None = None,
     nomination: Nomination | None = None,
-    panel_meeting=None,
+    panel_meeting: PanelMeeting | None = None,
 ) -> TierDecision:
     """Confirm, change or reject a proposed tier. Writes the decision (tier history), sets the
     child's current tier to match in the same transaction, closes the nomination and tells the
@@ -249,7 +255,7 @@ def record_decision(
     return decision
 
 
-def _apply_tier(user, child: Child, decision: TierDecision, current: ChildTier | None) -> None:
+def _apply_tier(user: User, child: Child, decision: TierDecision, current: ChildTier | None) -> None:
     """Make ChildTier say what the decision says (the only place ChildTier is written)."""
     if not decision.tier:
         if current is not None:
@@ -273,7 +279,7 @@ def _apply_tier(user, child: Child, decision: TierDecision, current: ChildTier |
 # The switch --------------------------------------------------------------------------------------
 
 
-def set_suggestions_enabled(user, enabled: bool, reason: str) -> CohortSettings:
+def set_suggestions_enabled(user: User, enabled: bool, reason: str) -> CohortSettings:
     """Turn automatic suggestions off or on. Nominations, decisions and tiers are not touched:
     runs made while suggestions are off record that and publish no suggestions."""
     require(user, "switch_suggestions", None, "You cannot switch suggestions on or off.")

@@ -67,7 +67,7 @@ def age_band_expression(as_of: date) -> Case:
     return Case(*whens, default=Value(AGE_BANDS[0][0]), output_field=CharField())
 
 
-def recorded(field_name: str):
+def recorded(field_name: str) -> Coalesce:
     return Coalesce(NullIf(Trim(field_name), Value("")), Value(NOT_RECORDED), output_field=CharField())
 
 
@@ -186,7 +186,11 @@ def fairness_report(as_of: date | None = None) -> FairnessReport:
             counts[0] += group_base
             counts[1] += group_suggested
             counts[2] += group_tiered
-    rows_by_dimension = {key: [(value, *counts) for value, counts in groups.items()] for key, groups in totals.items()}
+    # (group value, base, suggested, tiered) per group of each dimension.
+    rows_by_dimension: dict[str, list[tuple[str, int, int, int]]] = {
+        key: [(value, counts[0], counts[1], counts[2]) for value, counts in groups.items()]
+        for key, groups in totals.items()
+    }
     suggested_rate = Fraction(suggested, base) if base and suggested else None
     tiered_rate = Fraction(tiered, base) if base and tiered else None
     band_order = {label: index for index, (label, _minimum) in enumerate(AGE_BANDS)}

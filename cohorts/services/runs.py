@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -49,6 +51,9 @@ from cohorts.models import (
 )
 from cohorts.services import scoring
 from jobs import outbox
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +87,7 @@ class RunBusy(Exception):
 # Model versions -----------------------------------------------------------------------------------
 
 
-def current_model(user=None) -> ScoringModel:
+def current_model(user: User | None = None) -> ScoringModel:
     """The latest ScoringModel, or a new version when the active indicator definitions changed."""
     snapshot = scoring.snapshot(IndicatorDefinition.objects.filter(is_active=True))
     latest = ScoringModel.objects.order_by("-version").first()
@@ -108,9 +113,11 @@ def request_run(
     kind: str,
     trigger: str,
     as_of: date | None = None,
-    child_ids=None,
-    requested_by=None,
-    feed=None,
+    child_ids: Iterable[int | str] | None = None,
+    requested_by: User | None = None,
+    # A feeds.FeedImport or None: Any, because no module of the cohorts app imports the feeds app
+    # above it, not even for types (tests/test_feeds_layering.py).
+    feed: Any = None,
     enqueue: bool = True,
 ) -> CohortRun:
     """Record a queued run and enqueue its task through the outbox, in the caller's transaction."""
@@ -324,4 +331,5 @@ def prune(keep: int = KEEP_FULL_RUNS) -> int:
             "(SELECT suggestion_id FROM cohorts_tierdecision WHERE suggestion_id IS NOT NULL)",
             old,
         )
-        return cursor.rowcount
+        deleted: int = cursor.rowcount
+        return deleted

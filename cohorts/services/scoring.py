@@ -28,12 +28,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from cohorts.models import IndicatorDefinition, Observation, Suggestion
+from cohorts.models import CohortRun, IndicatorDefinition, Observation, Suggestion
+
+if TYPE_CHECKING:
+    from django.db.models import Q
+
+    from cases.models import ChronologyEvent
 
 HARM_KINDS = ("incident", "weapon_offence", "arrest", "missing_episode")
 EVIDENCE_PER_INDICATOR = 20
@@ -43,14 +50,20 @@ CONTEXT_REASONS = {
     "harm": "Harm is recorded there (incident, weapon offence, arrest or missing episode)",
 }
 
+# One indicator as ScoringModel.indicators stores it (JSON): code, level, label, domain, weight,
+# window_days, event_kinds (see `snapshot`).
+Indicator = dict[str, Any]
+# A readable entry of a suggestion's explanation (`expand_contributions`, `evidence_for`).
+Entry = dict[str, Any]
 
-def kinds_of(value: str | list) -> list[str]:
+
+def kinds_of(value: str | list[str]) -> list[str]:
     if isinstance(value, list):
         return sorted(value)
     return sorted(kind.strip() for kind in value.split(",") if kind.strip())
 
 
-def snapshot(definitions=None) -> list[dict]:
+def snapshot(definitions: Iterable[IndicatorDefinition] | None = None) -> list[Indicator]:
     """The active indicator definitions as stored in ScoringModel.indicators (same shape as migration 0002)."""
     if definitions is None:
         definitions = IndicatorDefinition.objects.filter(is_active=True)
@@ -71,13 +84,13 @@ def snapshot(definitions=None) -> list[dict]:
     )
 
 
-def explained_indicators(indicators: list[dict]) -> list[dict]:
+def explained_indicators(indicators: list[Indicator]) -> list[Indicator]:
     """A scoring model's indicators in slot order (individual ones first, then by code): an
     explanation row's slot is a position in this list."""
     return sorted(indicators, key=lambda entry: (entry["level"] != "individual", entry["code"]))
 
 
-def expand_contributions(suggestion) -> list[dict]:
+def expand_contributions(suggestion: Suggestion) -> list[Entry]:
     """The suggestion's explanation as readable entries: {code, level, weight, count,
     last_observed_on (ISO date)} per indicator, then {context_id, reason, weight} per context."""
     run = suggestion.run
@@ -107,7 +120,7 @@ class Params:
 
     as_of: date
     high_water: int
-    indicators: list[dict]
+    indicators: list[Indicator]
     slots: dict[tuple[str, str], int]
     concern: int
     vulnerable: int
@@ -117,7 +130,7 @@ class Params:
     context_window_days: int
 
     @classmethod
-    def for_run(cls, run) -> Params:
+    def for_run(cls, run: CohortRun) -> Params:
         model = run.scoring_model
         return cls(
             as_of=run.as_of,
@@ -147,10 +160,10 @@ class _Sql:
     """Builds the statement for the connection's database. Everything inlined is an integer, a date
     or a checked slug; the only parameter is the list of children of an incremental run."""
 
-    def __init__(self, params: Params):
+    def __init__(self, params: Params) -> None:
         self.p = params
         self.pg = connection.vendor == "postgresql"
-        self.args: list = []
+        self.args: list[str] = []
         self.levels = {
             level: sorted((e for e in params.indicators if e["level"] == level), key=lambda e: e["code"])
             for level in ("individual", "family")
@@ -168,10 +181,10 @@ class _Sql:
             return "SELECT CAST(value AS bigint) AS child_id FROM jsonb_array_elements_text(CAST(%s AS jsonb))"
         return "SELECT CAST(value AS integer) AS child_id FROM json_each(%s)"
 
-    def since(self, entry: dict) -> str:
+    def since(self, entry: Indicator) -> str:
         return self.date(self.p.as_of - timedelta(days=int(entry["window_days"])))
 
-    def window(self, column: str, key: str, pairs: list[tuple[str, dict]]) -> str:
+    def window(self, column: str, key: str, pairs: list[tuple[str, Indicator]]) -> str:
         """`column` inside the window of the indicator `key` maps to (a CASE over the key column).
         The widest window comes first as a plain range, which the index scan applies itself: the
         CASE then runs only for rows inside it (a third of the observations, not all of them)."""
@@ -207,7 +220,7 @@ class _Sql:
     def event_branches(self, level: str, subject: str, scope: str) -> list[str]:
         """Chronology events of the definitions' event kinds, as (subject id, code, date) rows. A
         kind counted by several indicators of one level gets one extra branch per extra indicator."""
-        by_kind: dict[str, list[dict]] = {}
+        by_kind: dict[str, list[Indicator]] = {}
         for entry in self.levels[level]:
             for kind in kinds_of(entry.get("event_kinds", [])):
                 by_kind.setdefault(kind, []).append(entry)
@@ -430,7 +443,7 @@ def previous_select(chain: list[int], where: str = "") -> str:
     return chain_rows_select(chain, "tier", where)
 
 
-def write_suggestions(run, chain: list[int], child_ids: list[int] | None = None) -> int:
+def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | None = None) -> int:
     """Insert the Suggestion rows of `run` (none must exist yet) in one statement; return how many.
 
     `chain` is the published chain the run will sit on (for previous_tier). For an incremental run
@@ -439,10 +452,13 @@ def write_suggestions(run, chain: list[int], child_ids: list[int] | None = None)
     statement, args = suggestions_statement(run, chain, child_ids)
     with connection.cursor() as cursor:
         cursor.execute(statement, args)
-        return cursor.rowcount
+        written: int = cursor.rowcount
+        return written
 
 
-def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = None) -> tuple[str, list]:
+def suggestions_statement(
+    run: CohortRun, chain: list[int], child_ids: list[int] | None = None
+) -> tuple[str, list[str]]:
     sql = _Sql(Params.for_run(run))
     ctes = sql.ctes(child_ids, chain)
     if child_ids is None:
@@ -503,7 +519,7 @@ def suggestions_statement(run, chain: list[int], child_ids: list[int] | None = N
 # The "why" page ------------------------------------------------------------------------------
 
 
-def evidence_for(suggestion: Suggestion) -> list[dict]:
+def evidence_for(suggestion: Suggestion) -> list[Entry]:
     """The records behind each contribution of `suggestion`, in the contributions' order.
 
     One entry per contribution: the contribution's own fields, the indicator's label, and `items`
@@ -517,7 +533,7 @@ def evidence_for(suggestion: Suggestion) -> list[dict]:
     params = Params.for_run(run)
     definitions = {(i["code"], i["level"]): i for i in run.scoring_model.indicators}
     entries = []
-    wanted: dict[tuple[str, str], dict] = {}
+    wanted: dict[tuple[str, str], Entry] = {}
     for contribution in suggestion.contributions:
         entry = dict(contribution)
         if "code" in contribution:
@@ -529,22 +545,22 @@ def evidence_for(suggestion: Suggestion) -> list[dict]:
                 entry["last_observed_on"] = date.fromisoformat(entry["last_observed_on"][:10])
             wanted[(contribution["code"], contribution["level"])] = entry
         else:
-            entry["reason_text"] = CONTEXT_REASONS.get(contribution.get("reason"), "")
+            entry["reason_text"] = CONTEXT_REASONS.get(contribution.get("reason", ""), "")
         entries.append(entry)
     if not wanted:
         return entries
 
-    def since(code, level):
+    def since(code: str, level: str) -> date:
         return params.as_of - timedelta(days=definitions[(code, level)]["window_days"])
 
-    items: list[tuple[tuple[str, str], dict]] = []
+    items: list[tuple[tuple[str, str], Entry]] = []
     kinds: dict[tuple[str, str], list[str]] = {}
     for key in wanted:
         for kind in kinds_of(definitions[key].get("event_kinds", [])):
             kinds.setdefault((kind, key[1]), []).append(key[0])
     family_ids = list(FamilyMember.objects.filter(child_id=suggestion.child_id).values_list("family_id", flat=True))
 
-    def window_filter(level, code_field, date_field):
+    def window_filter(level: str, code_field: str, date_field: str) -> Q:
         from django.db.models import Q
 
         q = Q(pk__in=[])
@@ -553,7 +569,7 @@ def evidence_for(suggestion: Suggestion) -> list[dict]:
                 q |= Q(**{code_field: code, f"{date_field}__gt": since(code, lvl), f"{date_field}__lte": params.as_of})
         return q
 
-    def kind_filter(level):
+    def kind_filter(level: str) -> Q:
         from django.db.models import Q
 
         q = Q(pk__in=[])
@@ -600,15 +616,15 @@ def evidence_for(suggestion: Suggestion) -> list[dict]:
             if (code, "individual") in wanted and e.occurred_on > since(code, "individual"):
                 items.append(((code, "individual"), _event_item(e, "The child")))
     for key, item in sorted(items, key=lambda pair: pair[1]["on"], reverse=True):
-        entry = wanted.get(key)
-        if entry is not None and len(entry["items"]) < EVIDENCE_PER_INDICATOR:
-            entry["items"].append(item)
+        listed = wanted.get(key)
+        if listed is not None and len(listed["items"]) < EVIDENCE_PER_INDICATOR:
+            listed["items"].append(item)
     for entry in wanted.values():
         entry["more"] = max(0, int(entry.get("count", 0)) - len(entry["items"]))
     return entries
 
 
-def _observation_item(o, about: str) -> dict:
+def _observation_item(o: Observation, about: str) -> Entry:
     return {
         "on": o.observed_on,
         "source": o.source_system,
@@ -618,5 +634,5 @@ def _observation_item(o, about: str) -> dict:
     }
 
 
-def _event_item(e, about: str) -> dict:
+def _event_item(e: ChronologyEvent, about: str) -> Entry:
     return {"on": e.occurred_on, "source": e.source_agency.name, "about": about, "note": e.summary}

@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
 
@@ -21,12 +23,20 @@ from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvem
 from cohorts.models import CohortRun, Observation, RunKind, RunTrigger
 from cohorts.services.runs import request_run
 from feeds.models import FeedImport, Household
-from feeds.services.checks import parse_date
-from feeds.services.matching import ChildIndex, Outcome, Person, adult_index, person_key
+from feeds.services.checks import DateCache, parse_date
+from feeds.services.matching import ChildIndex, Outcome, Person, PersonKey, adult_index, person_key
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # The positions of the columns in a row of FEED_HEADER.
 (SOURCE, RECORD, GIVEN, FAMILY, DOB, POSTCODE, HOUSEHOLD, UPN, NHS, POLICE, CODE, OBSERVED, NOTE) = range(13)
 COPY_CHUNK = 100_000
+# An observation to write: (source_system, source_record_id, indicator code, observed_on, child id,
+# adult id, family id, note).
+ObservationItem = tuple[str, str, str, date | None, int | None, int | None, int | None, str]
+# The family id of each (source system, household reference).
+Families = dict[tuple[str, str], int]
 
 
 @dataclass
@@ -42,17 +52,17 @@ class Applied:
     rows_in_review: int
 
 
-def group_people(rows, indexes, dates) -> dict:
+def group_people(rows: list[list[str]], indexes: Iterable[int], dates: DateCache) -> dict[PersonKey, Person]:
     """The people of these rows, keyed by normalised names, date of birth, postcode and identifiers.
     Each distinct spelling is normalised once."""
-    persons: dict = {}
-    keys: dict = {}
+    persons: dict[PersonKey, Person] = {}
+    keys: dict[tuple[str, ...], PersonKey] = {}
     for i in indexes:
         row = rows[i]
         raw = (row[GIVEN], row[FAMILY], row[DOB], row[POSTCODE], row[UPN], row[NHS], row[POLICE])
         key = keys.get(raw)
         if key is None:
-            born = parse_date(row[DOB], dates)
+            born = cast(date, parse_date(row[DOB], dates))  # valid rows only: a date
             key = keys[raw] = person_key(row[GIVEN], row[FAMILY], born, row[POSTCODE], row[UPN], row[NHS], row[POLICE])
         person = persons.get(key)
         if person is None:
@@ -72,7 +82,7 @@ def group_people(rows, indexes, dates) -> dict:
     return persons
 
 
-def copy_rows(table: str, columns: list[str], rows, not_null: list[str]) -> None:
+def copy_rows(table: str, columns: list[str], rows: Iterable[Iterable[Any]], not_null: list[str]) -> None:
     """PostgreSQL: COPY rows (iterables of values; None is NULL) into a table, in chunks."""
     statement = (
         f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(not_null)}))"
@@ -94,12 +104,13 @@ def copy_rows(table: str, columns: list[str], rows, not_null: list[str]) -> None
             cursor.copy_expert(statement, buffer)
 
 
-def lock_parents(items: list[tuple]) -> None:
+def lock_parents(items: list[ObservationItem]) -> None:
     """What the foreign keys of Observation would check row by row, done in one statement per
     table: every child, adult and family the rows name exists, and is locked (FOR KEY SHARE on
     PostgreSQL) so it cannot be deleted before this transaction commits."""
     for model, position in ((Child, 4), (Adult, 5), (Family, 6)):
-        ids = sorted({item[position] for item in items if item[position] is not None})
+        # Positions 4 to 6 of an item are ids (once per table, not per item).
+        ids = sorted(cast(set[int], {item[position] for item in items if item[position] is not None}))
         if not ids:
             continue
         table = model._meta.db_table
@@ -116,7 +127,7 @@ def lock_parents(items: list[tuple]) -> None:
             raise RuntimeError(f"{len(ids) - found} {model._meta.verbose_name_plural} were deleted during the import")
 
 
-def _write_observations(feed: FeedImport, items: list[tuple]) -> None:
+def _write_observations(feed: FeedImport, items: list[ObservationItem]) -> None:
     """items: (source_system, source_record_id, code, observed_on, child_id, adult_id, family_id, note)."""
     if connection.vendor == "postgresql":
         copy_rows(
@@ -150,7 +161,7 @@ class Applier:
     """Creates what the matched rows need (families for households, adults, children, family
     links) and the observations themselves. Used for a whole file and for one resolved review."""
 
-    def __init__(self, feed: FeedImport, today: date, suffix: str = ""):
+    def __init__(self, feed: FeedImport, today: date, suffix: str = "") -> None:
         self.feed = feed
         self.suffix = suffix  # keeps references unique when a review adds records to a feed later
         self.today = today
@@ -159,7 +170,7 @@ class Applier:
         self.created_families = 0
         self.touched_families: set[int] = set()
 
-    def create_people(self, persons: list[Person], index: ChildIndex) -> dict:
+    def create_people(self, persons: list[Person], index: ChildIndex) -> Families:
         """Everything the matched people of a file need before their observations: families for
         their households, the new children, the adults (found or new) and the family links.
         Returns the family id of each (source system, household reference)."""
@@ -172,13 +183,13 @@ class Applier:
         return families
 
     # Households -> families
-    def families_for(self, persons: list[Person]) -> dict:
-        wanted: dict = {}
+    def families_for(self, persons: list[Person]) -> Families:
+        wanted: dict[tuple[str, str], tuple[str, str]] = {}  # -> (family name, postcode)
         for person in persons:
             for key, postcode in person.households.items():
                 wanted.setdefault(key, (person.family_name, postcode))
-        found: dict = {}
-        by_system = defaultdict(list)
+        found: Families = {}
+        by_system: defaultdict[str, list[str]] = defaultdict(list)
         for system, ref in wanted:
             by_system[system].append(ref)
         for system, refs in by_system.items():
@@ -224,15 +235,15 @@ class Applier:
             self.new_families = set()
         return found
 
-    def create_children(self, persons: list[Person], used_identifiers: set) -> None:
+    def create_children(self, persons: list[Person], used_identifiers: set[tuple[str, str]]) -> None:
         """One new child per distinct name + date of birth + postcode; identifiers copied when unused."""
-        made: dict = {}
-        new = []
+        made: dict[tuple[str, date, str], Child] = {}
+        new: list[tuple[Person, Child]] = []
         for person in persons:
             key = (person.name_key, person.date_of_birth, person.postcode)
             if key in made:
                 continue
-            fields = {}
+            fields: dict[str, str] = {}
             for kind, value in person.identifiers:
                 if (kind, value) not in used_identifiers:
                     used_identifiers.add((kind, value))
@@ -264,13 +275,15 @@ class Applier:
                 person.child_id = made[(person.name_key, person.date_of_birth, person.postcode)].pk
         self.created_children.extend(child.pk for child in children)
 
-    def resolve_adults(self, persons: list[Person], families: dict) -> None:
+    def resolve_adults(self, persons: list[Person], families: Families) -> None:
         family_ids = {families[key] for person in persons for key in person.households}
         loose_dobs = {person.date_of_birth for person in persons if not person.households}
         existing_families = family_ids - getattr(self, "new_families", set())
         in_family, anywhere = adult_index(existing_families, loose_dobs)
-        made: dict = {}
-        new = []
+        # Any: person.adult_id holds the new, unsaved Adult until bulk_create gives it an id (the
+        # loop at the end puts the id in its place).
+        made: dict[tuple[tuple[int, ...], str, date], Any] = {}
+        new: list[Adult] = []
         for person in persons:
             person_families = tuple(sorted({families[key] for key in person.households}))
             adult_id = None
@@ -300,8 +313,8 @@ class Applier:
             if isinstance(person.adult_id, Adult):
                 person.adult_id = person.adult_id.pk
 
-    def link_members(self, persons: list[Person], families: dict) -> None:
-        wanted = set()
+    def link_members(self, persons: list[Person], families: Families) -> None:
+        wanted: set[tuple[int, int | None, int | None]] = set()  # (family id, child id, adult id)
         for person in persons:
             for key in person.households:
                 family_id = families[key]
@@ -311,7 +324,7 @@ class Applier:
         if not wanted:
             return
         existing_families = sorted({w[0] for w in wanted} - getattr(self, "new_families", set()))
-        have = set()
+        have: set[tuple[int, int | None, int | None]] = set()
         if connection.vendor == "postgresql":
             have.update(_members_of(existing_families, "family_id, child_id, adult_id", ""))
         else:
@@ -336,8 +349,10 @@ class Applier:
         )
         self.touched_families.update(w[0] for w in new)
 
-    def observations(self, rows, persons: list[Person], families: dict, dates: dict) -> list[tuple]:
-        items = []
+    def observations(
+        self, rows: list[list[str]], persons: list[Person], families: Families, dates: DateCache
+    ) -> list[ObservationItem]:
+        items: list[ObservationItem] = []
         for person in persons:
             for i in person.rows:
                 row = rows[i]
@@ -377,7 +392,7 @@ class Applier:
         return sorted(ids)
 
 
-def _members_of(family_ids: list[int], columns: str, condition: str) -> list[tuple]:
+def _members_of(family_ids: list[int], columns: str, condition: str) -> list[tuple[Any, ...]]:
     """PostgreSQL: the family members of these families in one statement, the ids as one array
     (the ORM takes longer to build an IN list of a city's families than the query takes)."""
     with connection.cursor() as cursor:
@@ -385,10 +400,11 @@ def _members_of(family_ids: list[int], columns: str, condition: str) -> list[tup
             f"SELECT {columns} FROM cases_familymember WHERE family_id = ANY(%s) {condition}",  # noqa: S608
             [family_ids],
         )
-        return cursor.fetchall()
+        members: list[tuple[Any, ...]] = cursor.fetchall()
+        return members
 
 
-def request_recalculation(feed: FeedImport, child_ids: list[int], requested_by=None) -> None:
+def request_recalculation(feed: FeedImport, child_ids: list[int], requested_by: User | None = None) -> None:
     """Ask the cohort engine to rescore the children rows were applied about: an incremental run,
     or a whole-city run when no full run has been published yet."""
     if CohortRun.objects.current_full() is None:

@@ -3,22 +3,42 @@ PostgreSQL path (feeds.services.postgres), so both word every problem the same w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from enum import Enum
+from typing import Final, TypeGuard
 
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from cases.models.children import validate_nhs_number, validate_upn
 from cohorts.models import IndicatorDefinition
 from feeds.models import FEED_HEADER, FeedRow
 from feeds.services.matching import clean_identifier
 
-MAX_LENGTHS = tuple(FeedRow._meta.get_field(name).max_length for name in FEED_HEADER)
+
+def _max_length(name: str) -> int:
+    field = FeedRow._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None  # every column is text
+    return field.max_length
+
+
+MAX_LENGTHS = tuple(_max_length(name) for name in FEED_HEADER)
 LIMITS = dict(zip(FEED_HEADER, MAX_LENGTHS, strict=True))
 EARLIEST_BIRTH = date(1900, 1, 1)
 PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "upn", "nhs_number", "police_id")
 _GIVEN, _FAMILY, _DOB, _POSTCODE, _UPN, _NHS, _POLICE = (LIMITS[column] for column in PERSON_FIELDS)
 
-_MISSING = object()
+
+class _Missing(Enum):
+    """Not in a date cache yet (a cache holds None for a value that is not a date)."""
+
+    MISSING = "missing"
+
+
+_MISSING: Final = _Missing.MISSING
+# The parsed dates of a file, by their text (None: not a date).
+DateCache = dict[str, date | None]
 
 
 def active_codes() -> set[str]:
@@ -39,14 +59,14 @@ def _parse_date(value: str) -> date | None:
     return None
 
 
-def parse_date(value: str, cache: dict) -> date | None:
+def parse_date(value: str, cache: DateCache) -> date | None:
     parsed = cache.get(value, _MISSING)
     if parsed is _MISSING:
         parsed = cache[value] = _parse_date(value)
     return parsed
 
 
-def check_birth(dob: str, today: date, dates: dict) -> tuple[str, date | None]:
+def check_birth(dob: str, today: date, dates: DateCache) -> tuple[str, date | None]:
     """(problem or '', the date of birth when it is usable)."""
     if not dob.strip():
         return "date_of_birth: must not be blank", None
@@ -60,9 +80,19 @@ def check_birth(dob: str, today: date, dates: dict) -> tuple[str, date | None]:
     return "", born
 
 
-def check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates) -> tuple[tuple, date | None]:
+def check_person(
+    given: str,
+    family: str,
+    dob: str,
+    postcode: str,
+    upn: str,
+    nhs: str,
+    police_id: str,
+    today: date,
+    dates: DateCache,
+) -> tuple[tuple[str, ...], date | None]:
     """The checks of the columns about the person, done once per distinct person in a file."""
-    problems = []
+    problems: list[str] = []
     if not given.strip():
         problems.append("given_name: must not be blank")
     if not family.strip():
@@ -95,9 +125,12 @@ def check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates
     return tuple(problems), born
 
 
-def person_is_valid(given, family, dob, postcode, upn, nhs, police_id, born: date | None) -> bool:
+def person_is_valid(
+    born: date | None, given: str, family: str, dob: str, postcode: str, upn: str, nhs: str, police_id: str
+) -> TypeGuard[date]:
     """True exactly when check_person finds nothing, `born` being check_birth's date for `dob`: the
-    quick test for each person of a big file; check_person then words the others' problems."""
+    quick test for each person of a big file; check_person then words the others' problems. (`born`
+    comes first so that a true answer tells the type checker it is a date.)"""
     return (
         born is not None
         and len(given) <= _GIVEN
@@ -114,7 +147,7 @@ def person_is_valid(given, family, dob, postcode, upn, nhs, police_id, born: dat
     )
 
 
-def _passes(validator, value: str) -> bool:
+def _passes(validator: Callable[[str], None], value: str) -> bool:
     try:
         validator(value)
     except ValidationError:

@@ -4,6 +4,8 @@ file (`reject_feed`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +17,11 @@ from feeds.services.access import require_feed
 from feeds.services.importing import APPLY_TASK
 from jobs import outbox
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def choose_apply_valid(user, feed: FeedImport) -> FeedImport:
+
+def choose_apply_valid(user: User, feed: FeedImport) -> FeedImport:
     """'Apply the N valid rows': queue the job that matches and applies them."""
     require_feed(user, feed)
     with transaction.atomic():
@@ -35,7 +40,7 @@ def choose_apply_valid(user, feed: FeedImport) -> FeedImport:
     return feed
 
 
-def reject_feed(user, feed: FeedImport) -> FeedImport:
+def reject_feed(user: User, feed: FeedImport) -> FeedImport:
     """'Do not apply this file': nothing is applied; the file may be corrected and uploaded again."""
     require_feed(user, feed)
     with transaction.atomic():

@@ -15,9 +15,11 @@ import csv
 import io
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import cast
 
 from django.db import connection
 from django.utils import timezone
@@ -25,7 +27,7 @@ from django.utils import timezone
 from cohorts.models import Observation
 from feeds.models import FEED_HEADER, FeedImport, FeedRow, MatchReview, RowStatus
 from feeds.services.applying import POSTCODE, RECORD, SOURCE, Applied, Applier, copy_rows, group_people
-from feeds.services.checks import _MISSING, LIMITS, MAX_LENGTHS, active_codes, check_person, parse_date
+from feeds.services.checks import _MISSING, LIMITS, MAX_LENGTHS, DateCache, active_codes, check_person, parse_date
 from feeds.services.matching import Outcome, Person, age_on, build_child_index, match_child
 
 PROGRESS_EVERY = 50_000
@@ -39,7 +41,7 @@ class CheckedFile:
     rows: list[list[str]]
     lines: list[int]
     errors: list[str]
-    dates: dict
+    dates: DateCache
 
     @property
     def total(self) -> int:
@@ -55,7 +57,7 @@ class CheckedFile:
         none = [None] * len(self.rows)
         write_staged_rows(feed, self.rows, self.lines, self.errors, statuses, none, none)
 
-    def apply(self, feed: FeedImport, applier: Applier, *, timings: dict) -> Applied:
+    def apply(self, feed: FeedImport, applier: Applier, *, timings: dict[str, float]) -> Applied:
         """Match and apply the valid rows, inside the caller's transaction (importing._apply)."""
         rows, lines, errors, dates = self.rows, self.lines, self.errors, self.dates
         mark = time.monotonic()
@@ -63,7 +65,7 @@ class CheckedFile:
         statuses = [RowStatus.INVALID if error else RowStatus.VALID for error in errors]
         valid = [i for i in range(count) if not errors[i]]
         known = _known_records(rows, valid)
-        fresh = []
+        fresh: list[int] = []
         for i in valid:
             if (rows[i][SOURCE], rows[i][RECORD]) in known:
                 statuses[i] = RowStatus.ALREADY_KNOWN
@@ -109,7 +111,9 @@ class CheckedFile:
         )
 
 
-def check_file(feed: FeedImport, *, read, checking, timings: dict) -> CheckedFile:
+def check_file(
+    feed: FeedImport, *, read: Callable[[int], None], checking: Callable[[int], None], timings: dict[str, float]
+) -> CheckedFile:
     """Read every row of the file and check it. `read(total)` is called once the file is read,
     `checking(done)` every PROGRESS_EVERY rows."""
     mark = time.monotonic()
@@ -118,7 +122,7 @@ def check_file(feed: FeedImport, *, read, checking, timings: dict) -> CheckedFil
     read(len(rows))
     mark = time.monotonic()
     today = timezone.localdate()
-    dates: dict = {}
+    dates: DateCache = {}
     errors = validate_rows(rows, lines, today=today, codes=active_codes(), dates=dates, progress=checking)
     timings["validate"] = time.monotonic() - mark
     return CheckedFile(rows, lines, errors, dates)
@@ -127,6 +131,9 @@ def check_file(feed: FeedImport, *, read, checking, timings: dict) -> CheckedFil
 def read_staged(feed: FeedImport) -> CheckedFile:
     """The staged rows of a file with errors, for applying its valid rows."""
     staged = FeedRow.objects.filter(feed=feed).order_by("line_number")
+    rows: list[list[str]]
+    lines: list[int]
+    errors: list[str]
     rows, lines, errors = [], [], []
     for values in staged.values_list(*FEED_HEADER, "line_number", "errors").iterator(chunk_size=20_000):
         rows.append(list(values[: len(FEED_HEADER)]))
@@ -140,6 +147,8 @@ def read_staged(feed: FeedImport) -> CheckedFile:
 
 def read_rows(feed: FeedImport) -> tuple[list[list[str]], list[int]]:
     """Every data row as text, and its line number (the header is line 1). Blank lines are skipped."""
+    rows: list[list[str]]
+    lines: list[int]
     rows, lines = [], []
     with feed.file.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
@@ -155,15 +164,24 @@ def read_rows(feed: FeedImport) -> tuple[list[list[str]], list[int]]:
     return rows, lines
 
 
-def validate_rows(rows, lines, *, today: date, codes: set[str], dates: dict, progress=None) -> list[str]:
+def validate_rows(
+    rows: list[list[str]],
+    lines: list[int],
+    *,
+    today: date,
+    codes: set[str],
+    dates: DateCache,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
     """One string per row: '' when valid, else one plain-English message per line naming the column.
 
     The columns about the person are checked once per distinct person (a file has several rows
     about most people); the rest once per row, with parsed dates cached."""
     width = len(FEED_HEADER)
-    people: dict = {}
-    seen: dict = {}
-    results = []
+    # The 7 person columns -> check_person's (problems, date of birth).
+    people: dict[tuple[str, ...], tuple[tuple[str, ...], date | None]] = {}
+    seen: dict[tuple[str, str], int] = {}  # (source_system, source_record_id) -> first line
+    results: list[str] = []
     append = results.append
     source_limit, record_limit = LIMITS["source_system"], LIMITS["source_record_id"]
     household_limit, code_limit = LIMITS["household_ref"], LIMITS["indicator_code"]
@@ -208,11 +226,11 @@ def validate_rows(rows, lines, *, today: date, codes: set[str], dates: dict, pro
         ):
             append("")
             continue
-        problems = list(problems)
+        messages = list(problems)
         if not source.strip():
-            problems.append("source_system: must not be blank")
+            messages.append("source_system: must not be blank")
         if not record.strip():
-            problems.append("source_record_id: must not be blank")
+            messages.append("source_record_id: must not be blank")
         for column, value, limit in (
             ("source_system", source, source_limit),
             ("source_record_id", record, record_limit),
@@ -222,27 +240,37 @@ def validate_rows(rows, lines, *, today: date, codes: set[str], dates: dict, pro
             ("note", note, note_limit),
         ):
             if len(value) > limit:
-                problems.append(f"{column}: longer than {limit} characters")
+                messages.append(f"{column}: longer than {limit} characters")
         if not code.strip():
-            problems.append("indicator_code: must not be blank")
+            messages.append("indicator_code: must not be blank")
         elif code not in codes:
-            problems.append(f"indicator_code: '{code}' is not an indicator code in use")
+            messages.append(f"indicator_code: '{code}' is not an indicator code in use")
         if not observed_text.strip():
-            problems.append("observed_on: must not be blank")
+            messages.append("observed_on: must not be blank")
         elif observed is None:
-            problems.append(f"observed_on: '{observed_text}' is not a date; use YYYY-MM-DD, like 2026-03-27")
+            messages.append(f"observed_on: '{observed_text}' is not a date; use YYYY-MM-DD, like 2026-03-27")
         elif observed > today:
-            problems.append(f"observed_on: {observed:%Y-%m-%d} is in the future")
+            messages.append(f"observed_on: {observed:%Y-%m-%d} is in the future")
         elif born is not None and observed < born:
-            problems.append("observed_on: is before the date of birth")
-        append("\n".join(problems))
+            messages.append("observed_on: is before the date of birth")
+        append("\n".join(messages))
     return results
 
 
 # Staging (COPY on PostgreSQL, bulk_create elsewhere) ---------------------------------------------
 
 
-def write_staged_rows(feed: FeedImport, rows, lines, errors, statuses, children, adults, *, only=None) -> None:
+def write_staged_rows(
+    feed: FeedImport,
+    rows: list[list[str]],
+    lines: list[int],
+    errors: list[str],
+    statuses: Sequence[str],
+    children: Sequence[int | None],
+    adults: Sequence[int | None],
+    *,
+    only: Iterable[int] | None = None,
+) -> None:
     """Replace the feed's staged rows (text as sent, cut to the column sizes) with these (or only
     the rows at the indexes `only`)."""
     FeedRow.objects.filter(feed=feed).delete()
@@ -251,7 +279,7 @@ def write_staged_rows(feed: FeedImport, rows, lines, errors, statuses, children,
     limits = MAX_LENGTHS
     width = len(FEED_HEADER)
 
-    def cells(index):
+    def cells(index: int) -> list[str]:
         row = rows[index]
         if not errors[index]:
             return row  # a valid row has the right width and no over-long value
@@ -267,7 +295,7 @@ def write_staged_rows(feed: FeedImport, rows, lines, errors, statuses, children,
             text_columns,
         )
         return
-    batch = []
+    batch: list[FeedRow] = []
     for i in indexes:
         batch.append(
             FeedRow(
@@ -289,12 +317,12 @@ def write_staged_rows(feed: FeedImport, rows, lines, errors, statuses, children,
 # Applying ------------------------------------------------------------------------------------
 
 
-def _known_records(rows, valid: list[int]) -> set[tuple[str, str]]:
+def _known_records(rows: list[list[str]], valid: list[int]) -> set[tuple[str, str]]:
     """(source_system, source_record_id) of the file's valid rows that are already observations."""
-    by_system = defaultdict(list)
+    by_system: defaultdict[str, list[str]] = defaultdict(list)
     for i in valid:
         by_system[rows[i][SOURCE]].append(rows[i][RECORD])
-    known = set()
+    known: set[tuple[str, str]] = set()
     for system, ids in by_system.items():
         existing = Observation.objects.filter(source_system=system)
         if len(ids) > 20_000:
@@ -314,13 +342,13 @@ def _known_records(rows, valid: list[int]) -> set[tuple[str, str]]:
     return known
 
 
-def _create_reviews(feed, persons: list[Person], rows, lines) -> None:
+def _create_reviews(feed: FeedImport, persons: list[Person], rows: list[list[str]], lines: list[int]) -> None:
     if not persons:
         return
     reviews = [
         MatchReview(
             feed=feed,
-            candidate_id=person.candidate_id,
+            candidate_id=cast(int, person.candidate_id),  # a person in review has a candidate (match_child)
             reason=person.reason[:300],
             given_name=person.given_name.strip()[:100],
             family_name=person.family_name.strip()[:100],

@@ -24,7 +24,10 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -48,7 +51,7 @@ RUNNING = (FeedStatus.QUEUED, FeedStatus.STAGING, FeedStatus.VALIDATING, FeedSta
 
 
 @contextmanager
-def _collector_paused():
+def _collector_paused() -> Iterator[None]:
     """An import builds millions of small objects (rows, people, index entries) without reference
     cycles; the cyclic garbage collector would walk them over and over as they pile up, which cost
     a few seconds per million rows. It is paused for the job and resumed afterwards."""
@@ -62,7 +65,7 @@ def _collector_paused():
 
 
 @_collector_paused()
-def import_feed(feed_id: int, *, timings: dict | None = None) -> FeedImport | None:
+def import_feed(feed_id: int, *, timings: dict[str, float] | None = None) -> FeedImport | None:
     """Stage and validate every row; apply the file when every row is valid, otherwise wait for the
     uploader's decision. Safe to run twice: only a queued feed is imported."""
     timings = timings if timings is not None else {}
@@ -97,7 +100,7 @@ def import_feed(feed_id: int, *, timings: dict | None = None) -> FeedImport | No
     return feed
 
 
-def _check_file(feed: FeedImport, timings: dict):
+def _check_file(feed: FeedImport, timings: dict[str, float]) -> generic.CheckedFile | postgres.CheckedFile:
     """Read and check every row: on PostgreSQL by the fast path, unless it cannot read the file as
     CSV; otherwise by the generic path. Returns the path's CheckedFile."""
 
@@ -119,7 +122,7 @@ def _check_file(feed: FeedImport, timings: dict):
 
 
 @_collector_paused()
-def apply_valid(feed_id: int, *, timings: dict | None = None) -> FeedImport | None:
+def apply_valid(feed_id: int, *, timings: dict[str, float] | None = None) -> FeedImport | None:
     """The job behind 'Apply the valid rows': match and apply the staged valid rows."""
     feed = FeedImport.objects.filter(pk=feed_id, status=FeedStatus.MATCHING, apply_valid_rows=True).first()
     if feed is None:
@@ -137,12 +140,14 @@ def apply_valid(feed_id: int, *, timings: dict | None = None) -> FeedImport | No
     return feed
 
 
-def _apply_date(feed: FeedImport):
+def _apply_date(feed: FeedImport) -> date:
     """The upload date: who is a child (under 18) is decided as on that day."""
     return timezone.localtime(feed.created_at).date()
 
 
-def _apply(feed: FeedImport, checked, started: float, timings: dict) -> None:
+def _apply(
+    feed: FeedImport, checked: generic.CheckedFile | postgres.CheckedFile, started: float, timings: dict[str, float]
+) -> None:
     """Match and apply the checked rows (every one valid, or the valid ones of a file the uploader
     chose to apply) in one transaction, then record the counts and ask for a recalculation."""
     apply_date = _apply_date(feed)
@@ -191,7 +196,7 @@ def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float)
 # The feed's status and progress -----------------------------------------------------------------
 
 
-def _progress(feed: FeedImport, **fields) -> None:
+def _progress(feed: FeedImport, **fields: Any) -> None:
     """Save progress in a short transaction of its own, so the page can poll it. `progress_at` is
     the job's heartbeat: without one for FEED_STALL_MINUTES the import has stopped responding."""
     fields["progress_at"] = timezone.now()

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from cases.models import Adult, Child, ChildName, FamilyMember
 from cases.names import normalise, phonetic
@@ -36,6 +39,13 @@ CHUNK = 500
 
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_T = TypeVar("_T")
+
+# A person's key: normalised "given family", date of birth, normalised postcode and the cleaned
+# UPN, NHS number and police reference (person_key).
+PersonKey = tuple[str, date, str, str, str, str]
+# What the child index keeps of a child: (upn, nhs_number, police_id, date_of_birth).
+ChildFacts = tuple[str, str, str, date]
 
 
 def fast_normalise(text: str) -> str:
@@ -85,13 +95,17 @@ class Person:
     nhs_number: str
     police_id: str
     name_key: str  # normalised "given family"
-    rows: list = field(default_factory=list)  # indexes into the caller's row list
-    households: dict = field(default_factory=dict)  # (source_system, household_ref) -> postcode
+    rows: list[int] = field(default_factory=list)  # indexes into the caller's row list
+    # (source_system, household_ref) -> postcode
+    households: dict[tuple[str, str], str] = field(default_factory=dict)
     outcome: str = ""
     child_id: int | None = None
     adult_id: int | None = None
     candidate_id: int | None = None
     reason: str = ""
+    # The postcode as sent, stripped: set by the PostgreSQL path (postgres.prepare_people) for its
+    # reviews; absent otherwise (no default, not in __init__, repr or comparisons).
+    raw_postcode: str = field(init=False, repr=False, compare=False)
 
     @property
     def identifiers(self) -> tuple[tuple[str, str], ...]:
@@ -105,7 +119,15 @@ class Person:
 IDENTIFIER_LABELS = {"upn": "unique pupil number", "nhs_number": "NHS number", "police_id": "police reference"}
 
 
-def person_key(given_name, family_name, date_of_birth, postcode, upn, nhs_number, police_id) -> tuple:
+def person_key(
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+    postcode: str,
+    upn: str,
+    nhs_number: str,
+    police_id: str,
+) -> PersonKey:
     return (
         fast_normalise(f"{given_name} {family_name}"),
         date_of_birth,
@@ -116,7 +138,7 @@ def person_key(given_name, family_name, date_of_birth, postcode, upn, nhs_number
     )
 
 
-def _chunks(values: list, size: int = CHUNK):
+def _chunks(values: list[_T], size: int = CHUNK) -> Iterator[list[_T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -135,31 +157,32 @@ ALL_MEMBERS = (
 )
 
 
-def _load_all(queryset, sql: str):
+def _load_all(queryset: QuerySet[Any, tuple[Any, ...]], sql: str) -> Iterable[tuple[Any, ...]]:
     """Every row of a values_list queryset: by the equivalent SQL on PostgreSQL (dates come back as
     dates), through the ORM elsewhere (SQLite needs its converters)."""
     if connection.vendor != "postgresql":
         return queryset.iterator(chunk_size=20_000)
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.fetchall()
+        fetched: list[tuple[Any, ...]] = cursor.fetchall()
+        return fetched
 
 
 @dataclass
 class ChildIndex:
-    by_identifier: dict  # (kind, value) -> child id
-    by_name_dob: dict  # (name_key, dob) -> {child id: set(postcodes)}
-    by_sound_dob: dict  # (phonetic keys, dob) -> set(child ids)
-    facts: dict  # child id -> (upn, nhs, police_id, dob)
+    by_identifier: dict[tuple[str, str], int]  # (kind, value) -> child id
+    by_name_dob: dict[tuple[str, date], dict[int, set[str]]]  # (name_key, dob) -> {child id: set(postcodes)}
+    by_sound_dob: dict[tuple[str, date], set[int]]  # (phonetic keys, dob) -> set(child ids)
+    facts: dict[int, ChildFacts]  # child id -> (upn, nhs, police_id, dob)
 
 
 @dataclass
 class ChildRows:
     """What the child index is built from, as read from the database."""
 
-    children: dict  # child id -> (id, upn, nhs, police_id, dob)
-    names: list  # (child id, normalised name, phonetic keys, dob)
-    members: list  # (child id, family postcode)
+    children: dict[int, tuple[int, str, str, str, date]]  # child id -> (id, upn, nhs, police_id, dob)
+    names: list[tuple[int, str, str, date]]  # (child id, normalised name, phonetic keys, dob)
+    members: list[tuple[int, str]]  # (child id, family postcode)
 
 
 def build_child_index(persons: list[Person]) -> ChildIndex:
@@ -170,42 +193,46 @@ def build_child_index(persons: list[Person]) -> ChildIndex:
     return index_children(load_children(identifiers, dobs), dobs)
 
 
-def load_children(identifiers: dict[str, set], dobs: set[date]) -> ChildRows:
+def load_children(identifiers: dict[str, set[str]], dobs: set[date]) -> ChildRows:
     """The database part of build_child_index: the children with these identifiers (cleaned) or
     born on these dates, their names and their families' postcodes (everything, for a big file)."""
-    identifiers = {kind: sorted(values) for kind, values in identifiers.items()}
-    dobs = sorted(dobs)
+    sorted_identifiers = {kind: sorted(values) for kind, values in identifiers.items()}
+    sorted_dobs = sorted(dobs)
     children = Child.objects.values_list("id", "upn", "nhs_number", "police_id", "date_of_birth")
-    rows: dict[int, tuple] = {}
-    if sum(len(values) for values in identifiers.values()) + len(dobs) > LOAD_ALL_ABOVE:
+    rows: dict[int, tuple[int, str, str, str, date]] = {}
+    if sum(len(values) for values in sorted_identifiers.values()) + len(sorted_dobs) > LOAD_ALL_ABOVE:
         rows = {row[0]: row for row in _load_all(children, ALL_CHILDREN)}
     else:
-        for kind, values in identifiers.items():
+        for kind, values in sorted_identifiers.items():
             for chunk in _chunks(values):
                 rows.update((row[0], row) for row in children.filter(**{f"{kind}__in": chunk}))
-        for chunk in _chunks(dobs):
-            rows.update((row[0], row) for row in children.filter(date_of_birth__in=chunk))
+        for dob_chunk in _chunks(sorted_dobs):
+            rows.update((row[0], row) for row in children.filter(date_of_birth__in=dob_chunk))
     names = ChildName.objects.filter(alias__isnull=True).values_list(
         "child_id", "normalised", "phonetic_keys", "child__date_of_birth"
     )
     members = FamilyMember.objects.filter(child__isnull=False).values_list("child_id", "family__postcode")
-    if len(dobs) > LOAD_ALL_ABOVE // 3:
+    name_rows: list[tuple[int, str, str, date]]
+    member_rows: list[tuple[int, str]]
+    if len(sorted_dobs) > LOAD_ALL_ABOVE // 3:
         name_rows = list(_load_all(names, ALL_NAMES))
         member_rows = list(_load_all(members, ALL_MEMBERS))
     else:
-        name_rows = [row for chunk in _chunks(dobs) for row in names.filter(child__date_of_birth__in=chunk)]
+        name_rows = [row for chunk in _chunks(sorted_dobs) for row in names.filter(child__date_of_birth__in=chunk)]
         ids = sorted({row[0] for row in name_rows})
         member_rows = [row for chunk in _chunks(ids) for row in members.filter(child_id__in=chunk)]
     # Children found by name alone (born on a wanted date) need their identifiers too.
-    wanted_dobs = set(dobs)
+    wanted_dobs = set(sorted_dobs)
     missing = sorted({row[0] for row in name_rows if row[3] in wanted_dobs} - rows.keys())
-    for chunk in _chunks(missing):
-        rows.update((row[0], row) for row in children.filter(id__in=chunk))
+    for id_chunk in _chunks(missing):
+        rows.update((row[0], row) for row in children.filter(id__in=id_chunk))
     return ChildRows(rows, name_rows, member_rows)
 
 
 def index_children(loaded: ChildRows, dobs: set[date]) -> ChildIndex:
     """The Python part of build_child_index (no queries): safe to run beside a database statement."""
+    by_identifier: dict[tuple[str, str], int]
+    facts: dict[int, ChildFacts]
     by_identifier, facts = {}, {}
     for child_id, upn, nhs, police_id, dob in loaded.children.values():
         facts[child_id] = (upn, nhs, police_id, dob)
@@ -215,12 +242,12 @@ def index_children(loaded: ChildRows, dobs: set[date]) -> ChildIndex:
             by_identifier[("nhs_number", clean_identifier(nhs))] = child_id
         if police_id:
             by_identifier[("police_id", clean_identifier(police_id))] = child_id
-    postcodes = defaultdict(set)
+    postcodes: defaultdict[int, set[str]] = defaultdict(set)
     for child_id, postcode in loaded.members:
         if postcode:
             postcodes[child_id].add(normalise_postcode(postcode))
-    by_name_dob: dict = defaultdict(dict)
-    by_sound_dob: dict = defaultdict(set)
+    by_name_dob: defaultdict[tuple[str, date], dict[int, set[str]]] = defaultdict(dict)
+    by_sound_dob: defaultdict[tuple[str, date], set[int]] = defaultdict(set)
     for child_id, normalised, keys, dob in loaded.names:
         if dob not in dobs or child_id not in facts:
             continue
@@ -232,7 +259,7 @@ def index_children(loaded: ChildRows, dobs: set[date]) -> ChildIndex:
 def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
     """Set person.outcome (and child_id / candidate_id / reason) by rules 1-3; '' when no child
     candidate exists (the caller creates a child or treats the person as an adult)."""
-    found = {}
+    found: dict[int, list[str]] = {}
     for kind, value in person.identifiers:
         child_id = index.by_identifier.get((kind, value))
         if child_id is not None:
@@ -286,7 +313,7 @@ def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
     person.outcome = Outcome.NEW_CHILD
 
 
-def _conflicting_identifier(person: Person, facts) -> str:
+def _conflicting_identifier(person: Person, facts: ChildFacts) -> str:
     upn, nhs, police_id, _dob = facts
     for kind, theirs in (("upn", upn), ("nhs_number", nhs), ("police_id", police_id)):
         theirs = clean_identifier(theirs)
@@ -296,11 +323,16 @@ def _conflicting_identifier(person: Person, facts) -> str:
     return ""
 
 
-def adult_index(family_ids: set[int], dobs: set[date]) -> tuple[dict, dict]:
+def adult_index(
+    family_ids: set[int], dobs: set[date]
+) -> tuple[dict[tuple[int, str, date | None], int], dict[tuple[str, date | None], set[int]]]:
     """(family id, name key, dob) -> adult id for the adults of these families, and
     (name key, dob) -> set(adult ids) for adults anywhere born on these dates."""
-    in_family: dict = {}
+    in_family: dict[tuple[int, str, date | None], int] = {}
     ids = sorted(family_ids)
+    # (family id, adult id, given name, family name, date of birth); (adult id, given, family, dob)
+    member_rows: Iterable[tuple[int, int, str, str, date | None]]
+    adult_rows: Iterable[tuple[int, str, str, date | None]]
     if connection.vendor == "postgresql":
         # One statement each, with the ids and dates as arrays (the querysets below, chunked for
         # SQLite's limit on parameters, take a query per 2,000 families on a city-sized file).
@@ -326,7 +358,7 @@ def adult_index(family_ids: set[int], dobs: set[date]) -> tuple[dict, dict]:
             adult_rows = (row for row in adults.iterator(chunk_size=20_000) if row[3] in dobs)
         else:
             adult_rows = (row for chunk in _chunks(sorted(dobs)) for row in adults.filter(date_of_birth__in=chunk))
-    names: dict = {}
+    names: dict[tuple[str, str], str] = {}
 
     def name_key(given: str, family: str) -> str:
         key = names.get((given, family))
@@ -336,7 +368,7 @@ def adult_index(family_ids: set[int], dobs: set[date]) -> tuple[dict, dict]:
 
     for family_id, adult_id, given, family, dob in member_rows:
         in_family.setdefault((family_id, name_key(given, family), dob), adult_id)
-    anywhere: dict = defaultdict(set)
+    anywhere: defaultdict[tuple[str, date | None], set[int]] = defaultdict(set)
     for adult_id, given, family, dob in adult_rows:
         anywhere[(name_key(given, family), dob)].add(adult_id)
     return in_family, anywhere

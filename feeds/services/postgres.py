@@ -17,21 +17,33 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypedDict, cast
 
 import psycopg2
 from django.db import DatabaseError, DataError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from feeds.models import FEED_HEADER, FeedImport, MatchReview
 from feeds.services.applying import Applied, Applier
-from feeds.services.checks import LIMITS, PERSON_FIELDS, check_birth, check_person, parse_date, person_is_valid
+from feeds.services.checks import (
+    LIMITS,
+    PERSON_FIELDS,
+    DateCache,
+    check_birth,
+    check_person,
+    parse_date,
+    person_is_valid,
+)
 from feeds.services.matching import (
     ChildIndex,
     ChildRows,
     Outcome,
     Person,
+    PersonKey,
     age_on,
     clean_identifier,
     fast_normalise,
@@ -47,15 +59,20 @@ PERSON_COLUMNS = ", ".join(PERSON_FIELDS)
 PERSON_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in PERSON_FIELDS)})"
 SEPARATOR = chr(31)
 ALL_COLUMNS = ", ".join(FEED_HEADER)
+# A row of PEOPLE_AND_HOUSEHOLDS: the 7 person columns, then the household's source system and
+# reference (both None when the row names no household).
+PeopleRow = tuple[str, str, str, str, str, str, str, Any, Any]
 
 
-def _csv(rows) -> io.StringIO:
+def _csv(rows: Iterable[Iterable[Any]]) -> io.StringIO:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer
 
 
-def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
+def _copy_rows(
+    cursor: CursorWrapper, table: str, columns: str, rows: Iterable[Iterable[Any]] | io.StringIO, text: str
+) -> None:
     """COPY Python rows (or a _csv buffer of them) into a temporary table: None is NULL; the `text`
     columns keep empty strings."""
     buffer = rows if isinstance(rows, io.StringIO) else _csv(rows)
@@ -63,14 +80,14 @@ def _copy_rows(cursor, table: str, columns: str, rows, text: str) -> None:
     cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text}))", buffer)
 
 
-def drop_temporary_tables(cursor) -> None:
+def drop_temporary_tables(cursor: CursorWrapper) -> None:
     cursor.execute(
         "DROP TABLE IF EXISTS pg_temp.feed_stage, pg_temp.feed_people, pg_temp.feed_dates, pg_temp.feed_checked, "
         "pg_temp.feed_decisions, pg_temp.feed_households, pg_temp.feed_counts, pg_temp.feed_births"
     )
 
 
-def _temp_buffers(cursor) -> None:
+def _temp_buffers(cursor: CursorWrapper) -> None:
     """Give the session's temporary tables (a few hundred MB for a million rows) room in memory
     rather than the default 8 MB. PostgreSQL allows it only before the session's first temporary
     table; after that the session keeps what it had."""
@@ -86,11 +103,11 @@ class Prepared:
     """The people of a file, grouped and matched while PostgreSQL checked its rows."""
 
     people: list[Person]
-    by_text: dict  # the person columns joined by SEPARATOR -> Person
+    by_text: dict[str, Person]  # the person columns joined by SEPARATOR -> Person
     index: ChildIndex
-    problems: list  # (person text, problems) for people whose columns are wrong
+    problems: list[tuple[str, str]]  # (person text, problems) for people whose columns are wrong
     matched: io.StringIO  # feed_decisions rows of the people matched to a child (see apply_checked)
-    timings: dict
+    timings: dict[str, float]
 
 
 # One row per person and household of the staged rows (the 7 person columns, the household's
@@ -101,18 +118,20 @@ PEOPLE_AND_HOUSEHOLDS = f"""
 """
 
 
-def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_date: date) -> Prepared:
+def prepare_people(
+    rows: list[PeopleRow], births: dict[str, date | None], loaded: ChildRows, *, today: date, apply_date: date
+) -> Prepared:
     """Check, group and match the people of these rows (PEOPLE_AND_HOUSEHOLDS). Pure Python, no
     queries: it runs in a thread beside the statement that checks the rows."""
     mark = time.monotonic()
-    dates: dict = {}
-    problems = []
+    dates: DateCache = {}
+    problems: list[tuple[str, str]] = []
     # Sorted by the person text in code point order, so people are created and numbered the same
     # way whatever order the database returned them in; a person's rows are then adjacent.
     keyed = sorted(((SEPARATOR.join(row[:7]), row) for row in rows), key=lambda pair: pair[0])
-    grouped: list = []
+    grouped: list[tuple[str, PeopleRow, list[tuple[str, str]]]] = []  # (person text, row, households)
     last = None
-    households: list = []
+    households: list[tuple[str, str]] = []
     for text, row in keyed:
         if text != last:
             last = text
@@ -120,16 +139,16 @@ def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_
             grouped.append((text, row, households))
         if row[8] is not None:
             households.append((row[7], row[8]))
-    people: dict = {}
-    by_text: dict = {}
+    people: dict[PersonKey, Person] = {}
+    by_text: dict[str, Person] = {}
     # matching.person_key, with each distinct name and postcode normalised once (a file has
     # several spellings of identifiers per name, and many people per postcode).
-    names: dict = {}
-    postcodes: dict = {}
+    names: dict[tuple[str, str], str] = {}
+    postcodes: dict[str, str] = {}
     for text, row, households in grouped:
         given, family, dob, postcode, upn, nhs, police_id = row[:7]
         born = births[dob]
-        if not person_is_valid(given, family, dob, postcode, upn, nhs, police_id, born):
+        if not person_is_valid(born, given, family, dob, postcode, upn, nhs, police_id):
             found, _born = check_person(given, family, dob, postcode, upn, nhs, police_id, today, dates)
             problems.append((text, "\n".join(found)))
             continue
@@ -180,7 +199,9 @@ def prepare_people(rows, births: dict, loaded: ChildRows, *, today: date, apply_
     return Prepared(found_people, by_text, index, problems, matched, timings)
 
 
-def _identifiers_and_births(rows, births: dict) -> tuple[dict, set]:
+def _identifiers_and_births(
+    rows: list[PeopleRow], births: dict[str, date | None]
+) -> tuple[dict[str, set[str]], set[date]]:
     """The cleaned identifiers and the dates of birth of these rows: what the child index loads."""
     identifiers = {
         kind: {clean_identifier(value) for value in {row[column] for row in rows} if value}
@@ -201,8 +222,9 @@ class CheckedFile:
     def stage_invalid(self, feed: FeedImport) -> None:
         stage_invalid(feed)
 
-    def apply(self, feed: FeedImport, applier: Applier, *, timings: dict) -> Applied:
-        counts = apply_checked(feed, applier, self.prepared, timings=timings)
+    def apply(self, feed: FeedImport, applier: Applier, *, timings: dict[str, float]) -> Applied:
+        # Applied only when every row is valid, and then the people are prepared (check_file).
+        counts = apply_checked(feed, applier, cast(Prepared, self.prepared), timings=timings)
         return Applied(rows_total=self.total, rows_invalid=0, **counts)
 
 
@@ -212,8 +234,8 @@ def check_file(
     today: date,
     apply_date: date,
     codes: set[str],
-    progress=None,
-    timings: dict,
+    progress: Callable[[int], None] | None = None,
+    timings: dict[str, float],
 ) -> CheckedFile | None:
     """COPY the file into pg_temp.feed_stage and check every row into pg_temp.feed_checked; group and
     match the file's people meanwhile (`progress(total)` is called once the file is staged). None
@@ -245,7 +267,7 @@ def check_file(
         people_rows = cursor.fetchall()
         # The date of birth each row is checked against depends on the date_of_birth text alone:
         # once per value. The same for the observation dates.
-        dates: dict = {}
+        dates: DateCache = {}
         births = {value: check_birth(value, today, dates)[1] for value in {row[2] for row in people_rows}}
         cursor.execute("CREATE TEMP TABLE feed_births (value text, born date)")
         _copy_rows(cursor, "feed_births", "value, born", births.items(), "value")
@@ -300,7 +322,7 @@ def check_file(
     return CheckedFile(total, invalid, None if invalid else prepared)
 
 
-def _check_rows(cursor, *, codes: set[str], today: date, systems: list[str]) -> None:
+def _check_rows(cursor: CursorWrapper, *, codes: set[str], today: date, systems: list[str]) -> None:
     """Every staged row with its person text, dates, "imported before" flag and errors (but for the
     person columns, which prepare_people checks) into pg_temp.feed_checked."""
     cursor.execute(
@@ -365,7 +387,19 @@ def stage_invalid(feed: FeedImport) -> None:
         drop_temporary_tables(cursor)
 
 
-def apply_checked(feed: FeedImport, applier: Applier, prepared: Prepared, *, timings: dict) -> dict:
+class AppliedCounts(TypedDict):
+    """What apply_checked returns: the rest of an Applied (the counts of the whole file aside)."""
+
+    applied: list[Person]
+    reviews: list[Person]
+    rows_applied: int
+    rows_already_known: int
+    rows_in_review: int
+
+
+def apply_checked(
+    feed: FeedImport, applier: Applier, prepared: Prepared, *, timings: dict[str, float]
+) -> AppliedCounts:
     """Create what the prepared (grouped and matched) people of the checked rows need (every row
     valid), write the observations and the staged rows. Runs inside the caller's transaction;
     returns the counts."""
@@ -440,8 +474,8 @@ def apply_checked(feed: FeedImport, applier: Applier, prepared: Prepared, *, tim
         mark = time.monotonic()
         # Only the rows in review are staged (every row is valid here): applied rows are the
         # observations, rows imported before changed nothing; the counts say how many of each.
-        lines_of: dict = {}
-        row_ids: dict = {}
+        lines_of: dict[int, list[int]] = {}  # review number -> line numbers of its rows
+        row_ids: dict[int, int] = {}  # line number -> staged row id
         if reviews:
             # The staged rows come back with their person columns, which name their review (the
             # person text is those columns joined), so nothing is read twice.
@@ -475,7 +509,7 @@ def apply_checked(feed: FeedImport, applier: Applier, prepared: Prepared, *, tim
     }
 
 
-def _lock(cursor, table: str, ids_query: str) -> None:
+def _lock(cursor: CursorWrapper, table: str, ids_query: str) -> None:
     """Every referenced row exists, locked FOR KEY SHARE until commit (what the foreign keys did)."""
     cursor.execute(
         f"SELECT (SELECT count(*) FROM ({ids_query}) AS wanted), "
@@ -486,13 +520,17 @@ def _lock(cursor, table: str, ids_query: str) -> None:
         raise RuntimeError(f"{wanted - locked} rows of {table} were deleted during the import")
 
 
-def _create_reviews(feed: FeedImport, reviews: list[Person], lines_of: dict, row_ids: dict) -> None:
+def _create_reviews(
+    feed: FeedImport, reviews: list[Person], lines_of: dict[int, list[int]], row_ids: dict[int, int]
+) -> None:
     if not reviews:
         return
     objects = [
         MatchReview(
             feed=feed,
-            candidate_id=person.candidate_id,
+            # A person in review always has a candidate (match_child sets both); no cast here, on the
+            # fast path, for what only the types do not know.
+            candidate_id=person.candidate_id,  # type: ignore[misc]
             reason=person.reason[:300],
             given_name=person.given_name.strip()[:100],
             family_name=person.family_name.strip()[:100],

@@ -18,7 +18,8 @@ feed and checks it is still matching. A killed job rolls back whatever it had no
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +33,9 @@ from feeds.services.access import require_feed
 from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING
 from jobs import outbox
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 NOT_RUNNING = "This import is not running, so there is nothing to try again or abandon."
 STILL_WORKING = "This import is still working on the file: wait for it to finish."
 
@@ -40,13 +44,13 @@ def stall_limit() -> timedelta:
     return timedelta(minutes=settings.FEED_STALL_MINUTES)
 
 
-def is_stalled(feed: FeedImport, now=None) -> bool:
+def is_stalled(feed: FeedImport, now: datetime | None = None) -> bool:
     """Running, with no progress reported for longer than the stall limit."""
     now = now or timezone.now()
     return feed.status in RUNNING and feed.progress_at is not None and now - feed.progress_at > stall_limit()
 
 
-def _still_running_message(feed: FeedImport, now) -> str:
+def _still_running_message(feed: FeedImport, now: datetime) -> str:
     minutes = max(0, int((now - feed.progress_at).total_seconds() // 60))
     limit = settings.FEED_STALL_MINUTES
     return (
@@ -73,7 +77,7 @@ def _lock_stalled(feed: FeedImport) -> FeedImport:
     return current
 
 
-def retry_feed(user, feed: FeedImport) -> FeedImport:
+def retry_feed(user: User, feed: FeedImport) -> FeedImport:
     """'Try again': queue the job again. A file that was being imported is imported from the start
     (its staged rows, if any, are cleared first); a file whose uploader had chosen to apply the valid
     rows keeps that choice and its staged rows, and the apply job is queued again."""
@@ -118,7 +122,7 @@ def retry_feed(user, feed: FeedImport) -> FeedImport:
     return feed
 
 
-def abandon_feed(user, feed: FeedImport) -> FeedImport:
+def abandon_feed(user: User, feed: FeedImport) -> FeedImport:
     """'Abandon': mark the feed failed, with who and when. Nothing was applied (applying is all or
     nothing), and the same file can be uploaded again."""
     require_feed(user, feed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from feeds.models import FEED_HEADER, FeedImport, FeedRow, RowStatus
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -12,7 +14,7 @@ def safe_cell(value: str) -> str:
     return f"'{value}" if value and value.startswith(_FORMULA_STARTS) else value
 
 
-def error_report_rows(feed: FeedImport):
+def error_report_rows(feed: FeedImport) -> Iterator[list[str]]:
     """Header then one row per invalid line: line, the values as sent, the errors."""
     yield ["line", *FEED_HEADER, "errors"]
     staged = FeedRow.objects.filter(feed=feed, status=RowStatus.INVALID).order_by("line_number")

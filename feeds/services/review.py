@@ -3,6 +3,9 @@ feed's person is the candidate child, a different person, or not to apply the ro
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING, cast
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +17,9 @@ from feeds.models import FEED_HEADER, FeedImport, FeedRow, MatchReview, ReviewSt
 from feeds.services.access import require_feeds_manager
 from feeds.services.applying import Applier, group_people, request_recalculation
 from feeds.services.matching import Outcome, Person
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class Decision:
@@ -27,7 +33,7 @@ class Decision:
     )
 
 
-def resolve_review(user, review: MatchReview, decision: str) -> MatchReview:
+def resolve_review(user: User, review: MatchReview, decision: str) -> MatchReview:
     """A person decides an uncertain match: the same person (apply the rows to the candidate), a
     different person (create a new record and apply), or dismiss (the rows are not applied)."""
     require_feeds_manager(user)
@@ -59,9 +65,9 @@ def resolve_review(user, review: MatchReview, decision: str) -> MatchReview:
     return review
 
 
-def _apply_review(user, feed, review, staged, decision) -> int:
+def _apply_review(user: User, feed: FeedImport, review: MatchReview, staged: list[FeedRow], decision: str) -> int:
     rows = [[getattr(row, column) for column in FEED_HEADER] for row in staged]
-    dates: dict = {}
+    dates: dict[str, date | None] = {}
     persons = list(group_people(rows, range(len(rows)), dates).values())
     today = timezone.localdate()
     applier = Applier(feed, today, suffix=f"R{review.pk}")
@@ -72,7 +78,7 @@ def _apply_review(user, feed, review, staged, decision) -> int:
             person.child_id, person.outcome = child.pk, Outcome.MATCHED
         feed.people_matched += 1
     else:
-        used = set()
+        used: set[tuple[str, str]] = set()
         for kind in ("upn", "nhs_number", "police_id"):
             values = [getattr(p, kind) for p in persons if getattr(p, kind)]
             used.update(
@@ -85,7 +91,7 @@ def _apply_review(user, feed, review, staged, decision) -> int:
         for person in persons:
             person.outcome = Outcome.NEW_CHILD
         feed.people_created += 1
-        child = Child.objects.get(pk=first.child_id)
+        child = Child.objects.get(pk=cast(int, first.child_id))  # create_children gave it a child
         audit.record_write(user, AuditAction.CREATE, child, before=None, after=audit.snapshot(child))
     families = applier.families_for(persons)
     applier.link_members(persons, families)
@@ -98,7 +104,7 @@ def _apply_review(user, feed, review, staged, decision) -> int:
     return child.pk
 
 
-def _copy_blank_identifiers(user, child: Child, persons: list[Person]) -> None:
+def _copy_blank_identifiers(user: User, child: Child, persons: list[Person]) -> None:
     before = audit.snapshot(child)
     changed = False
     for kind in ("upn", "nhs_number", "police_id"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,11 +21,16 @@ from feeds.services.access import require_feeds_manager
 from feeds.services.importing import FAILED_OR_REJECTED, IMPORT_TASK
 from jobs import outbox
 
+if TYPE_CHECKING:
+    from django.core.files import File
+
+    from accounts.models import User
+
 
 class DuplicateFeed(ValidationError):
     """The same file was uploaded before; `existing` is that upload."""
 
-    def __init__(self, existing: FeedImport):
+    def __init__(self, existing: FeedImport) -> None:
         when = timezone.localtime(existing.created_at).strftime("%-d %B %Y at %H:%M")
         who = existing.uploaded_by.get_full_name() or existing.uploaded_by.username
         super().__init__({"file": [f"This file was already uploaded on {when} by {who}"]})
@@ -54,7 +60,7 @@ def check_header(header: list[str]) -> None:
     raise _file_error(f"The columns must be in this order: {','.join(FEED_HEADER)}")
 
 
-def inspect_file(uploaded_file) -> str:
+def inspect_file(uploaded_file: File[bytes]) -> str:
     """Check the file is a non-empty UTF-8 CSV with the right header, within the size limit;
     return its SHA-256. Raises ValidationError({'file': [...]}) naming the problem."""
     name = uploaded_file.name or ""
@@ -92,7 +98,7 @@ def inspect_file(uploaded_file) -> str:
     return digest.hexdigest()
 
 
-def upload_feed(user, uploaded_file) -> FeedImport:
+def upload_feed(user: User, uploaded_file: File[bytes] | None) -> FeedImport:
     """Check and save an uploaded feed and queue its import. Nothing is saved if it is refused."""
     require_feeds_manager(user)
     membership = Membership.objects.active().filter(user=user, role=Role.MANAGER).select_related("agency").first()
@@ -104,6 +110,7 @@ def upload_feed(user, uploaded_file) -> FeedImport:
         raise DuplicateFeed(existing)
     try:
         with transaction.atomic():
+            assert membership is not None  # require_feeds_manager: the user manages an agency
             feed = FeedImport(
                 original_name=(uploaded_file.name or "feed.csv")[-255:],
                 size_bytes=uploaded_file.size,
