@@ -1,9 +1,12 @@
 """The Django admin: configuration for system administrators only, never case content."""
 
+from collections.abc import Callable
 from functools import update_wrapper
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -12,51 +15,53 @@ from accounts.models import Agency, Membership, User
 from audit import services as audit
 from audit.models import AuditAction
 
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
 
 class PartnershipAdminSite(admin.AdminSite):
     site_header = "Safer Options administration"
     site_title = "Administration"
     index_title = "Agencies, users and roles"
 
-    def has_permission(self, request) -> bool:
+    def has_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and policy.can(request.user, "administer")
 
     final_catch_all_view = False
 
-    def login(self, request, extra_context=None):
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
 
-    def admin_view(self, view, cacheable=False):
+    def admin_view(self, view: _View, cacheable: bool = False) -> _View:
         """Signed-in people who are not system administrators get 'not found', like any record
         they may not see; only anonymous visitors are sent to sign in."""
         inner = super().admin_view(view, cacheable)
 
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.user.is_authenticated:
                 lookups.require_or_404(request.user, "administer")
             return inner(request, *args, **kwargs)
 
-        return update_wrapper(wrapper, inner)
+        return cast(_View, update_wrapper(wrapper, inner))
 
 
-class SystemAdminOnly(admin.ModelAdmin):
-    def has_module_permission(self, request) -> bool:
+class SystemAdminOnly(admin.ModelAdmin):  # type: ignore[type-arg]  # not generic at run time
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return policy.can(request.user, "administer")
 
     has_view_permission = has_add_permission = has_change_permission = lambda self, request, obj=None: policy.can(
         request.user, "administer"
     )
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deactivate instead: audit rows keep pointing at people and agencies
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
         action = AuditAction.UPDATE if change else AuditAction.CREATE
         audit.record_write(request.user, action, obj, before=before, after=audit.snapshot(obj))
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
         # The forms' instances already hold the submitted values: read the rows as they are before
         # the save. Deleting clears an instance's pk, so remember which row each instance was.
         pk_of = {id(each.instance): each.instance.pk for each in formset.initial_forms}
@@ -72,16 +77,16 @@ class SystemAdminOnly(admin.ModelAdmin):
             audit.record_write(request.user, AuditAction.DELETE, row, before=audit.snapshot(row), after=None)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]  # not generic at run time
     model = Membership
     extra = 1
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return policy.can(request.user, "administer")
 
     has_add_permission = has_change_permission = has_view_permission
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -96,7 +101,7 @@ class AgencyAdmin(SystemAdminOnly):
 
 
 @admin.register(User, site=site)
-class UserAdmin(SystemAdminOnly, BaseUserAdmin):
+class UserAdmin(SystemAdminOnly, BaseUserAdmin):  # type: ignore[type-arg]  # not generic at run time
     inlines = [MembershipInline]
     list_display = ("username", "first_name", "last_name", "email", "is_active")
     list_filter = ("is_active",)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
@@ -22,7 +23,7 @@ from safeguarding.api import STALE, expected_version, field_errors, forbidden, w
 from safeguarding.services import StaleVersion
 
 
-class AccessViewSet(viewsets.GenericViewSet):
+class AccessViewSet(viewsets.GenericViewSet[Any]):
     """Base for viewsets of records about people: policy-scoped querysets, audited lookups that
     raise Http404, and the service error mapping."""
 
@@ -60,14 +61,14 @@ class AccessViewSet(viewsets.GenericViewSet):
 
     def page(self, queryset: Any, *, what: str) -> Any:
         """One page of `queryset` (paginated answer data), with the records it showed recorded."""
-        rows = self.paginate_queryset(queryset)
+        rows = self.paginate_queryset(queryset) or []
         lookups.shown(self.request.user, queryset.model, rows, what=what)
         return rows
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "user": self.request.user}
 
-    def invalid(self, serializer: serializers.Serializer) -> Response:
+    def invalid(self, serializer: serializers.Serializer[Any]) -> Response:
         return Response(serializer.errors, status=400)
 
     def current_representation(self, obj: Any) -> dict[str, Any]:
@@ -121,11 +122,11 @@ def versioned_update(
     return with_etag(Response(data), updated)
 
 
-class VisibleRecordField(serializers.PrimaryKeyRelatedField):
+class VisibleRecordField(serializers.PrimaryKeyRelatedField[Any]):
     """An id of a record the user may see. A missing id and a hidden one get the same message, so
     the answer never says whether a record exists."""
 
-    def __init__(self, model, message: str, *, extra_filter: dict | None = None, **kwargs):
+    def __init__(self, model: Any, message: str, *, extra_filter: dict[str, Any] | None = None, **kwargs: Any):
         self.model = model
         self.extra_filter = extra_filter or {}
         kwargs.setdefault("queryset", model.objects.all())
@@ -136,11 +137,11 @@ class VisibleRecordField(serializers.PrimaryKeyRelatedField):
         }
         super().__init__(**kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> Any:
         return self.model.objects.visible_to(self.context["user"]).filter(**self.extra_filter)
 
 
-class ColleagueField(serializers.PrimaryKeyRelatedField):
+class ColleagueField(serializers.PrimaryKeyRelatedField[User]):
     """An active user who records case information in one of the requesting user's agencies."""
 
     default_error_messages = {
@@ -148,11 +149,11 @@ class ColleagueField(serializers.PrimaryKeyRelatedField):
         "incorrect_type": "Choose someone who works in one of your agencies",
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         kwargs.setdefault("queryset", User.objects.all())
         super().__init__(**kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[User]:
         agencies = Membership.objects.active().filter(user=self.context["user"]).values("agency_id")
         colleagues = Membership.objects.active().filter(agency_id__in=agencies, role__in=policy.EDITOR_ROLES)
         return User.objects.filter(is_active=True, pk__in=colleagues.values("user_id"))

@@ -27,7 +27,8 @@ M = TypeVar("M", bound=Model)
 def _visible(user: Any, source: type[M] | QuerySet[M]) -> QuerySet[M]:
     if isinstance(source, QuerySet):
         return source
-    return source.objects.visible_to(user)  # type: ignore[attr-defined]
+    visible: QuerySet[M] = source.objects.visible_to(user)  # type: ignore[attr-defined]  # each model's own
+    return visible
 
 
 def require_or_404(user: Any, action: str, obj: Any = None) -> None:
@@ -50,7 +51,8 @@ def get_or_404(user: Any, source: type[M] | QuerySet[M], pk: Any) -> M:
     if obj is None:
         audit.record_denied(user, queryset.model, object_id)
         raise Http404
-    return policy.mark_visible(user, obj)
+    marked: M = policy.mark_visible(user, obj)
+    return marked
 
 
 def read_or_404(
@@ -93,7 +95,7 @@ def shown(user: Any, model: type[Model], objects: Iterable[Any], *, what: str) -
     audit.record_list(user, model, ids, what=what)
 
 
-def page_of(user: Any, queryset: QuerySet[M], number: Any, *, per_page: int, what: str) -> Page:
+def page_of(user: Any, queryset: QuerySet[M], number: Any, *, per_page: int, what: str) -> Page[Any]:
     """One page of a visible queryset, with the rows it showed recorded."""
     page = Paginator(queryset, per_page).get_page(number)
     shown(user, queryset.model, page.object_list, what=what)

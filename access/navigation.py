@@ -1,16 +1,18 @@
 """The service navigation, by role: people see links only to what their role can use."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import reverse
 
 from access import policy
 
 
-def navigation_for(request: HttpRequest) -> list[dict]:
+def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    items = [("Home", "home", None)]
+    items: list[tuple[str, str, str | None]] = [("Home", "home", None)]
     if policy.can(user, "see_caseload"):
         items.append(("Find a child", "cases:child_search", "see_caseload"))
         items.append(("Contexts", "cases:context_list", "see_caseload"))

@@ -51,7 +51,7 @@ def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: 
         errors["ends_on"] = "Access can be granted for at most a year at a time"
     if not errors and AccessGrant.objects.active().filter(user=grantee, child=child).exists():
         errors["user"] = "This person already has access to this young person's record"
-    if errors:
+    if errors or ends_on is None:
         raise ValidationError(errors)
     # Lock the grantee's row so two administrators cannot both add the same grant.
     type(grantee).objects.select_for_update().filter(pk=grantee.pk).first()
