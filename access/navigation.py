@@ -30,7 +30,7 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
     if policy.can(user, "break_glass"):
         items.append(("Emergency access", "cases:break_glass", "break_glass"))
     if policy.can(user, "view_audit"):
-        items.append(("Audit", "audit:index", "view_audit"))
+        items.append(("Audit", "oversight:index", "view_audit"))
     if policy.can(user, "view_access_grants"):
         items.append(("Access grants", "cases:grant_list", "view_access_grants"))
     if policy.can(user, "administer"):

@@ -9,7 +9,7 @@ from accounts.models import Membership, Notification, Role
 def notify_dpo_of_break_glass(grant_id: int) -> int:
     """Tell every data protection officer that someone used emergency access. Idempotent."""
     grant = BreakGlassGrant.objects.select_related("user", "child").get(pk=grant_id)
-    link = reverse("audit:break_glass_list")
+    link = reverse("oversight:break_glass_list")
     message = f"{grant.user.get_username()} used emergency access to record {grant.child.reference}."
     dpo_ids = set(
         Membership.objects.active().filter(role=Role.DATA_PROTECTION_OFFICER).values_list("user_id", flat=True)

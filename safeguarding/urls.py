@@ -44,7 +44,7 @@ urlpatterns = [
     path("", case_views.home, name="home"),
     path("", include("cases.urls")),
     path("accounts/", include("accounts.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("oversight.urls")),
     path("", include("interventions.urls")),
     path("cohort/", include("cohorts.urls")),
     path("cohort/", include("feeds.urls")),

@@ -311,7 +311,7 @@ def test_administrator_sees_end_links_and_the_list_pages(client_for, partnership
 def test_navigation_and_audit_home_link_to_the_grants(client_for, partnership):
     url = reverse("cases:grant_list")
     assert f'href="{url}"' in client_for("admin").get(reverse("home")).content.decode()
-    assert f'href="{url}"' in client_for("dpo").get(reverse("audit:index")).content.decode()
+    assert f'href="{url}"' in client_for("dpo").get(reverse("oversight:index")).content.decode()
     assert f'href="{url}"' not in client_for("caseworker").get(reverse("home")).content.decode()
 
 
@@ -326,14 +326,14 @@ def test_dpo_audit_pages_show_the_grant_and_its_end(client_for, partnership):
     )
     access_services.end_access_grant(p.users["admin"], grant, reason="Back to normal duties")
     client = client_for("dpo")
-    child_trail = client.get(reverse("audit:child_trail", args=[p.unlinked_child.pk])).content.decode()
+    child_trail = client.get(reverse("oversight:child_trail", args=[p.unlinked_child.pk])).content.decode()
     assert "Granted access" in child_trail and "Ended access" in child_trail
     assert "for outreach until" in child_trail and "Seconded officer" in child_trail
     assert "Access for outreach ended" in child_trail and "Back to normal duties" in child_trail
     # What the outreach officer's trail shows: the grant given to them and its end, by whom.
-    user_trail = client.get(reverse("audit:user_trail", args=[p.users["outreach"].pk])).content.decode()
+    user_trail = client.get(reverse("oversight:user_trail", args=[p.users["outreach"].pk])).content.decode()
     assert "Granted access" in user_trail and "Ended access" in user_trail and "By admin." in user_trail
-    admin_trail = client.get(reverse("audit:user_trail", args=[p.users["admin"].pk])).content.decode()
+    admin_trail = client.get(reverse("oversight:user_trail", args=[p.users["admin"].pk])).content.decode()
     assert "Granted access" in admin_trail and "By admin." not in admin_trail
 
 

@@ -149,19 +149,19 @@ def test_dpo_sees_who_accessed_a_child_and_what_a_user_accessed(client_for, part
     client_for("caseworker").get(reverse("cases:child_detail", args=[child.pk]))
     client_for("voluntary").get(reverse("cases:child_detail", args=[child.pk]))
     dpo = client_for("dpo")
-    trail = dpo.get(reverse("audit:child_trail", args=[child.pk])).content.decode()
+    trail = dpo.get(reverse("oversight:child_trail", args=[child.pk])).content.decode()
     assert "caseworker" in trail and "Viewed a record" in trail
     assert "voluntary" in trail and "Refused access" in trail
     # The DPO's page shows who and when, not the case content.
     assert child.family_name not in trail
-    activity = dpo.get(reverse("audit:user_trail", args=[partnership.users["caseworker"].pk])).content.decode()
+    activity = dpo.get(reverse("oversight:user_trail", args=[partnership.users["caseworker"].pk])).content.decode()
     assert f"cases.child {child.pk}" in activity
 
 
 def test_dpo_finds_a_child_trail_by_reference(client_for, partnership):
-    response = client_for("dpo").post(reverse("audit:index"), {"reference": partnership.council_child.reference})
+    response = client_for("dpo").post(reverse("oversight:index"), {"reference": partnership.council_child.reference})
     assert response.status_code == 302
-    assert response.url == reverse("audit:child_trail", args=[partnership.council_child.pk])
+    assert response.url == reverse("oversight:child_trail", args=[partnership.council_child.pk])
 
 
 def test_a_rolled_back_write_leaves_no_audit_row(partnership):

@@ -154,9 +154,10 @@ class TestEmergencyAccess:
         self.post(client_for("police"), partnership.unlinked_child)
         grant = BreakGlassGrant.objects.get()
         dpo = client_for("dpo")
-        assert dpo.post(reverse("audit:break_glass_review", args=[grant.pk]), {"note": ""}).status_code == 400
+        assert dpo.post(reverse("oversight:break_glass_review", args=[grant.pk]), {"note": ""}).status_code == 400
         dpo.post(
-            reverse("audit:break_glass_review", args=[grant.pk]), {"note": "Checked with the sergeant", "revoke": "on"}
+            reverse("oversight:break_glass_review", args=[grant.pk]),
+            {"note": "Checked with the sergeant", "revoke": "on"},
         )
         grant.refresh_from_db()
         assert grant.reviewed_by == partnership.users["dpo"] and grant.revoked_at is not None

@@ -107,7 +107,7 @@ def extra_requests(p, records) -> list[tuple[str, str, dict, dict]]:
             ("get", f"/api/v1/children/{child.pk}/", {}, {}),
             ("get", f"/api/v1/children/{child.pk}/chronology/", {}, {}),
             ("post", reverse("cases:child_search"), {"name": f"{child.given_name} {child.family_name}"}, {}),
-            ("get", reverse("audit:child_trail", args=[child.pk]), {}, {}),
+            ("get", reverse("oversight:child_trail", args=[child.pk]), {}, {}),
         ]
     for context in (p.hotspot, p.police_location, p.peer_group):
         requests += [
@@ -119,7 +119,7 @@ def extra_requests(p, records) -> list[tuple[str, str, dict, dict]]:
     requests += [
         ("get", reverse("cases:children_export"), {}, {}),
         ("get", reverse("cases:family_detail", args=[p.family.pk]), {}, {}),
-        ("get", reverse("audit:user_trail", args=[p.users["police"].pk]), {}, {}),
+        ("get", reverse("oversight:user_trail", args=[p.users["police"].pk]), {}, {}),
         ("get", reverse("interventions:police_person_detail", args=[records["person"].pk]), {}, {}),
         ("get", reverse("interventions:police_intelligence_detail", args=[records["report"].pk]), {}, {}),
         ("get", reverse("interventions:police_intelligence_share", args=[records["report"].pk]), {}, {}),

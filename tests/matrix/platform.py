@@ -39,12 +39,12 @@ ROUTES: dict[str, Expect] = {
     "cases:child_edit": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cases:child_export": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cases:break_glass": expect(BREAK_GLASS),
-    "audit:index": expect(("dpo",)),
-    "audit:child_trail": expect(("dpo",), kwargs=council_child_pk, must_not_leak=council_child_reference),
-    "audit:user_trail": expect(("dpo",), kwargs=lambda p: {"pk": p.users["caseworker"].pk}),
-    "audit:break_glass_list": expect(("dpo",)),
+    "oversight:index": expect(("dpo",)),
+    "oversight:child_trail": expect(("dpo",), kwargs=council_child_pk, must_not_leak=council_child_reference),
+    "oversight:user_trail": expect(("dpo",), kwargs=lambda p: {"pk": p.users["caseworker"].pk}),
+    "oversight:break_glass_list": expect(("dpo",)),
     # An empty review is refused with the form's errors; nobody else learns the grant exists.
-    "audit:break_glass_review": expect(("dpo",), status=400, kwargs=grant_pk, method="post"),
+    "oversight:break_glass_review": expect(("dpo",), status=400, kwargs=grant_pk, method="post"),
     # The Django admin is for system administrators; everyone else signed in gets 404.
     "admin:index": expect(("admin",)),
     "admin:login": Expect({}, 302),

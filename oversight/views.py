@@ -15,10 +15,10 @@ from access import lookups
 from access import services as access_services
 from access.models import BreakGlassGrant
 from accounts.models import User
-from audit import queries
-from audit.forms import BreakGlassReviewForm, ChildTrailForm, UserTrailForm
 from audit.models import AuditAction
 from cases.models import Child
+from oversight import queries
+from oversight.forms import BreakGlassReviewForm, ChildTrailForm, UserTrailForm
 
 
 def dpo_only(view):
@@ -40,16 +40,16 @@ def index(request: HttpRequest) -> HttpResponse:
         if child_form.is_bound and child_form.is_valid():
             child = Child.objects.filter(reference__iexact=child_form.cleaned_data["reference"].strip()).first()
             if child:
-                return redirect("audit:child_trail", pk=child.pk)
+                return redirect("oversight:child_trail", pk=child.pk)
             child_form.add_error("reference", "No child has that reference")
         if user_form.is_bound and user_form.is_valid():
             found = User.objects.filter(username__iexact=user_form.cleaned_data["username"].strip()).first()
             if found:
-                return redirect("audit:user_trail", pk=found.pk)
+                return redirect("oversight:user_trail", pk=found.pk)
             user_form.add_error("username", "No user has that username")
     unreviewed = BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count()
     return render(
-        request, "audit/index.html", {"child_form": child_form, "user_form": user_form, "unreviewed": unreviewed}
+        request, "oversight/index.html", {"child_form": child_form, "user_form": user_form, "unreviewed": unreviewed}
     )
 
 
@@ -74,7 +74,7 @@ def child_trail(request: HttpRequest, pk: int) -> HttpResponse:
     child = get_object_or_404(Child.objects.only("pk", "reference"), pk=pk)
     lookups.note_read(request.user, child, object_type="audit.child_trail")
     page = _events_page(request, queries.events_about("cases.child", child.pk))
-    return render(request, "audit/child_trail.html", {"child": child, "page": page})
+    return render(request, "oversight/child_trail.html", {"child": child, "page": page})
 
 
 @dpo_only
@@ -82,7 +82,7 @@ def user_trail(request: HttpRequest, pk: int) -> HttpResponse:
     subject = get_object_or_404(User, pk=pk)
     lookups.note_read(request.user, subject, object_type="audit.user_trail")
     page = _events_page(request, queries.events_by(subject).prefetch_related("subjects"))
-    return render(request, "audit/user_trail.html", {"subject": subject, "page": page})
+    return render(request, "oversight/user_trail.html", {"subject": subject, "page": page})
 
 
 @dpo_only
@@ -91,7 +91,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
         "reviewed_at", "-created_at"
     )
     return render(
-        request, "audit/break_glass_list.html", {"page": _page(request, grants), "form": BreakGlassReviewForm()}
+        request, "oversight/break_glass_list.html", {"page": _page(request, grants), "form": BreakGlassReviewForm()}
     )
 
 
@@ -106,7 +106,7 @@ def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return render(
             request,
-            "audit/break_glass_list.html",
+            "oversight/break_glass_list.html",
             {"page": _page(request, grants), "form": form, "form_grant": grant},
             status=400,
         )
@@ -114,4 +114,4 @@ def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, grant, note=form.cleaned_data["note"], revoke=form.cleaned_data["revoke"]
     )
     messages.success(request, "Review recorded")
-    return redirect("audit:break_glass_list")
+    return redirect("oversight:break_glass_list")

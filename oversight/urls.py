@@ -1,8 +1,8 @@
 from django.urls import path
 
-from audit import views
+from oversight import views
 
-app_name = "audit"
+app_name = "oversight"
 urlpatterns = [
     path("", views.index, name="index"),
     path("children/<int:pk>/", views.child_trail, name="child_trail"),
