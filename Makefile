@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-browser lint format check-deploy worker beat ci clean
+.PHONY: install run test test-browser lint mypy format check-deploy worker beat ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,9 +41,18 @@ test: install
 test-browser: install
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+# Ruff, the architecture (import-linter layers in pyproject.toml) and the types (mypy, strict for the
+# access layer and every services module).
+MYPY_TARGETS := -p access -p audit.services -p cases.services -p interventions.services -p cohorts.services -p feeds.services
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy $(MYPY_TARGETS)
+
+mypy: install
+	$(BIN)/mypy $(MYPY_TARGETS)
 
 format: install
 	$(BIN)/ruff format .

@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,13 +41,6 @@ class AccessViewSet(viewsets.GenericViewSet[Any]):
     def find(self, pk: Any) -> Any:
         """The record if this user may see it; otherwise the refusal is audited and 404 answered."""
         return lookups.get_or_404(self.request.user, self.lookup_queryset(), pk)
-
-    def visible(self, pk: Any) -> Any:
-        """TRANSITIONAL (being replaced by `find`): the record or None."""
-        try:
-            return self.find(pk)
-        except Http404:
-            return None
 
     def read(self, pk: Any) -> Any:
         """`find`, with the read recorded."""

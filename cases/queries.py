@@ -7,7 +7,6 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
-from django.http import Http404
 
 from access import lookups, policy
 from access.models import BreakGlassGrant
@@ -47,23 +46,6 @@ def child_or_404(user, pk) -> Child:
     if child.access_basis == "break_glass":
         child.break_glass_grant = BreakGlassGrant.objects.active().filter(child=child, user=user).first()
     return child
-
-
-def visible_child(user, pk: int) -> Child | None:
-    """TRANSITIONAL (being replaced by `child_or_404`; cases/ no longer uses it): the child, or None."""
-    try:
-        return child_or_404(user, pk)
-    except Http404:
-        return None
-
-
-def visible_object(user, model, pk: int, *, select_related=()):
-    """TRANSITIONAL (being replaced by `access.lookups.get_or_404`; cases/ no longer uses it): any
-    other case record the user may see, or None with the refusal audited."""
-    try:
-        return lookups.get_or_404(user, model.objects.visible_to(user).select_related(*select_related), pk)
-    except Http404:
-        return None
 
 
 def access_basis(user, child: Child) -> str:

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 
 from access import lookups
 from cases.models import Child, Context, Family
-from cases.queries import access_basis
+from cases.queries import child_or_404
 from interventions.models import FamilyPlan, Intervention
 
 INTERVENTION_RELATED = ("intervention_type", "lead_agency", "lead_professional", "child", "family", "context")
@@ -29,10 +29,7 @@ def subject_or_404(user, kind: str, pk: int) -> Child | Family | Context:
     """The child, family or context an intervention is recorded for, if the user may see it (a
     child with why: `access_basis`); otherwise the refusal is audited and Http404 raised."""
     if kind == "child":
-        children = Child.objects.visible_to(user).select_related("school", "lead_professional", "cohort_tier")
-        child = lookups.get_or_404(user, children, pk)
-        child.access_basis = access_basis(user, child)
-        return child
+        return child_or_404(user, pk)
     return lookups.get_or_404(user, {"family": Family, "context": Context}[kind], pk)
 
 

@@ -76,3 +76,20 @@ def test_route_answers_each_persona_as_the_policy_says(route, client_for, partne
             if re.search(re.escape(leak.encode()), body):
                 failures.append(f"{persona}: refused response contains {leak!r}")
     assert not failures, f"{route} ({url}):\n" + "\n".join(failures)
+
+
+def test_one_refusal_rule():
+    """docs/architecture.md: a signed-in person refused anything gets 404, as if it did not exist.
+    403 is kept for a write by someone who may see the record but whose role may not do this,
+    and for the Django admin's own delete pages (deactivate instead)."""
+    broken = []
+    for route, spec in sorted(ROUTES.items()):
+        if route.startswith("admin:"):
+            continue
+        if spec.default >= 400 and spec.default != 404:
+            broken.append(f"{route}: refuses with {spec.default}")
+        if spec.method == "get":
+            refused_by_403 = [p for p, status in spec.statuses.items() if status == 403 and p != ANONYMOUS]
+            if refused_by_403:
+                broken.append(f"{route}: a read refused with 403 for {refused_by_403}")
+    assert not broken, "\n".join(broken)

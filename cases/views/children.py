@@ -27,7 +27,6 @@ from cases.names import normalise, phonetic
 from cases.services import contexts as context_services
 from cases.views.chronology import build_chronology, chronology_endpoint
 from safeguarding.forms import add_service_errors, stale_edit_form
-from safeguarding.http import not_found
 
 CHILD_EXPORT_FIELDS = (
     "reference",
@@ -76,8 +75,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
     """Add a young person. Before saving: an identifier already on another record is an error
     (naming the field only), and a possible duplicate the user can see must be confirmed."""
     user = request.user
-    if not policy.can(user, "add_child"):
-        return not_found(request)
+    lookups.require_or_404(user, "add_child")
     duplicates = []
     if request.method == "POST":
         form = ChildCreateForm(request.POST, user=user)
@@ -403,8 +401,7 @@ def child_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def children_export(request: HttpRequest) -> HttpResponse:
-    if not policy.can(request.user, "see_caseload"):
-        return not_found(request)
+    lookups.require_or_404(request.user, "see_caseload")
     children = list(queries.visible_children(request.user).only(*CHILD_EXPORT_FIELDS))
     lookups.exported(request.user, Child, children, what="caseload")
     response, writer = _csv_response("caseload.csv")
@@ -454,8 +451,7 @@ def mark_matched_aliases(children: list[Child], name: str) -> None:
 @require_http_methods(["GET", "POST"])
 def child_search(request: HttpRequest) -> HttpResponse:
     """Search terms travel in the POST body, never in the URL, so names stay out of logs."""
-    if not policy.can(request.user, "see_caseload"):
-        return not_found(request)
+    lookups.require_or_404(request.user, "see_caseload")
     results = None
     form = ChildSearchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -476,8 +472,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def break_glass(request: HttpRequest) -> HttpResponse:
-    if not policy.can(request.user, "break_glass"):
-        return not_found(request)
+    lookups.require_or_404(request.user, "break_glass")
     form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         grant = services.break_glass(request.user, **form.cleaned_data)

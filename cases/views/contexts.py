@@ -22,7 +22,6 @@ from cases.models import Child, Context, ContextKind
 from cases.services import contexts as context_services
 from cases.views.chronology import build_chronology, chronology_endpoint
 from safeguarding.forms import add_service_errors, stale_edit_form
-from safeguarding.http import not_found
 
 CONTEXTS_PER_PAGE = 25
 
@@ -38,8 +37,7 @@ def query_without(request: HttpRequest, *names: str) -> str:
 @login_required
 def context_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "see_caseload"):
-        return not_found(request)
+    lookups.require_or_404(user, "see_caseload")
     kind = request.GET.get("kind", "")
     contexts = queries.visible_contexts(user).only("reference", "kind", "name", "area", "status")
     if kind in ContextKind.values:
@@ -73,8 +71,7 @@ def context_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def context_create(request: HttpRequest) -> HttpResponse:
     """Two steps on one address: choose the kind (GET ?kind=), then give the details (POST)."""
-    if not policy.can(request.user, "add_context"):
-        return not_found(request)
+    lookups.require_or_404(request.user, "add_context")
     data = request.POST if request.method == "POST" else request.GET
     if "kind" not in data and "step" not in data:  # an unticked radio sends nothing: "step" says it was sent
         return render(request, "cases/context_kind.html", {"form": ContextKindForm()})

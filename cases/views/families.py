@@ -15,7 +15,6 @@ from cases.models import Family
 from cases.services import families as family_services
 from cases.views.chronology import build_chronology, chronology_endpoint
 from safeguarding.forms import add_service_errors, stale_edit_form
-from safeguarding.http import not_found
 from safeguarding.services import StaleVersion
 
 
@@ -41,8 +40,7 @@ def _events_for(request: HttpRequest, family: Family):
 def family_create(request: HttpRequest) -> HttpResponse:
     """A new household; with ?child=<pk> that (visible) young person becomes its first member."""
     user = request.user
-    if not policy.can(user, "add_family"):
-        return not_found(request)
+    lookups.require_or_404(user, "add_family")
     child = None
     child_pk = request.GET.get("child")
     if child_pk is not None:

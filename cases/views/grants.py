@@ -23,7 +23,6 @@ from access import lookups, policy
 from access import services as access_services
 from access.models import AccessGrant
 from cases.forms.grants import STATUS_CHOICES, EndAccessForm, GrantAccessForm, GrantFilterForm
-from safeguarding.http import not_found
 
 PER_PAGE = 25
 GRANT_RELATED = ("user", "child", "granted_by", "ended_by")
@@ -60,8 +59,7 @@ def map_service_errors(form, error: ValidationError) -> None:
 @require_GET
 def grant_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "view_access_grants"):
-        return not_found(request)
+    lookups.require_or_404(user, "view_access_grants")
     filter_form = GrantFilterForm(request.GET)
     status = filter_form.status_value()
     grants = grants_queryset().with_status(status)
@@ -85,8 +83,7 @@ def grant_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def grant_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "manage_access_grants"):
-        return not_found(request)
+    lookups.require_or_404(user, "manage_access_grants")
     form = GrantAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -111,8 +108,7 @@ def grant_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def grant_end(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "manage_access_grants"):
-        return not_found(request)
+    lookups.require_or_404(user, "manage_access_grants")
     grant = lookups.read_or_404(user, grants_queryset(), pk)
     form = EndAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and grant.ended_at is None and form.is_valid():

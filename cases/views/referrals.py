@@ -17,7 +17,6 @@ from cases.models import Child, Context, Referral, ReferralStatus
 from cases.services import referrals as referral_services
 from cases.views.contexts import query_without
 from safeguarding.forms import add_service_errors, stale_edit_form
-from safeguarding.http import not_found
 
 REFERRALS_PER_PAGE = 25
 
@@ -25,8 +24,7 @@ REFERRALS_PER_PAGE = 25
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not policy.can(user, "see_caseload"):
-        return not_found(request)
+    lookups.require_or_404(user, "see_caseload")
     status = request.GET.get("status", "")
     referrals = Referral.objects.visible_to(user).select_related("child", "context", "referrer_agency")
     if status in ReferralStatus.values:

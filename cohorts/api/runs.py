@@ -22,7 +22,6 @@ from access import lookups, policy
 from access.api import AccessViewSet
 from cases import queries as case_queries
 from cases.models import Child
-from cohorts import queries
 from cohorts.models import CohortRun, CohortSettings, RunKind, RunTrigger, Suggestion
 from cohorts.services import runs as run_services
 from safeguarding.api import (
@@ -220,7 +219,7 @@ class CohortSuggestionViewSet(AccessViewSet):
         return self.get_paginated_response(SuggestionSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        child = queries.child_or_404(request.user, pk)
+        child = case_queries.child_or_404(request.user, pk)
         lookups.require_or_404(request.user, "view_cohort")
         lookups.note_read(request.user, child, basis=child.access_basis)
         suggestion = self.get_queryset().filter(child=child).first()

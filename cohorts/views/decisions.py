@@ -18,8 +18,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from access import lookups, policy
+from cases import queries
 from cases.models import Child
-from cohorts import queries
 from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm, WithdrawNominationForm
 from cohorts.models import (
     ChildTier,

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from access import lookups, policy
 from cases import queries as case_queries
-from cohorts import queries
 from cohorts.forms.runs import RunRequestForm
 from cohorts.models import CohortRun, CohortSettings, RunKind, RunStatus, RunTrigger, Suggestion, Tier
 from cohorts.services import runs as run_services
@@ -96,7 +95,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suggestion_why(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    child = queries.child_or_404(user, pk)
+    child = case_queries.child_or_404(user, pk)
     lookups.require_or_404(user, "view_cohort")
     lookups.note_read(user, child, basis=child.access_basis, reason="Why is this child suggested")
     enabled = CohortSettings.load().suggestions_enabled
