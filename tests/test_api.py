@@ -600,14 +600,14 @@ def test_a_save_that_loses_the_race_is_refused_too(client_for, partnership, monk
     stale_copy = Child.objects.get(pk=child.pk)
     stale_copy.access_basis = "involvement"
     Child.objects.filter(pk=child.pk).update(version=2, area="Changed by someone else")
-    real_visible = ChildViewSet.visible
+    real_find = ChildViewSet.find
     calls = []
 
-    def visible(self, pk):
+    def find(self, pk):
         calls.append(pk)
-        return stale_copy if len(calls) == 1 else real_visible(self, pk)
+        return stale_copy if len(calls) == 1 else real_find(self, pk)
 
-    monkeypatch.setattr(ChildViewSet, "visible", visible)
+    monkeypatch.setattr(ChildViewSet, "find", find)
     response = patch(client_for("caseworker"), f"{V1}/children/{child.pk}/", {"area": "Mine"}, '"1"')
     assert response.status_code == 412
     assert response.json()["current"]["area"] == "Changed by someone else"

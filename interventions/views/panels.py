@@ -24,14 +24,7 @@ from interventions.forms.panels import (
 from interventions.models import Panel, PanelAction, PanelMeeting, Task
 from interventions.services import panels as services
 from interventions.services import tasks as task_services
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from safeguarding.forms import add_service_errors
 
 
 @login_required
@@ -81,7 +74,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
                 notes=data["notes"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Meeting recorded")
             return redirect("interventions:meeting_detail", pk=meeting.pk)
@@ -141,7 +134,7 @@ def agenda_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             if hasattr(error, "error_dict") and "child" in error.error_dict:
                 error = ValidationError({"child_reference": error.error_dict.pop("child"), **error.error_dict})
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Added to the agenda")
             return redirect("interventions:meeting_detail", pk=meeting.pk)
@@ -172,7 +165,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
                 agenda_item=data.get("agenda_item"),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Action assigned")
             return redirect("interventions:meeting_detail", pk=meeting.pk)
@@ -252,7 +245,7 @@ def task_close(request: HttpRequest, pk: int) -> HttpResponse:
                 user, task, outcome=form.cleaned_data["outcome"], reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Task closed")
             return redirect("interventions:task_list")

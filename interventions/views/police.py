@@ -20,12 +20,9 @@ from cases.models import Child, Context
 from interventions.forms.police import DisruptionForm, IntelligenceForm, PersonEditForm, PersonForm, ShareForm
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
 from interventions.services import police as services
+from safeguarding.forms import add_service_errors, stale_edit_form
 
 PER_PAGE = 25
-CONFLICT_MESSAGE = (
-    "Someone else changed this record while you were editing it. Your changes have "
-    "not been saved. Check the current record below, then save again."
-)
 
 
 def police_only(view):
@@ -36,14 +33,6 @@ def police_only(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _posted(request: HttpRequest):
@@ -88,7 +77,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         try:
             person = services.create_person(user, data, children=children, locations=locations)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Person of concern recorded: {person.reference}")
             return redirect("interventions:police_person_detail", pk=person.pk)
@@ -151,13 +140,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.StaleVersion as stale:
                 conflict = stale.current
-                post = request.POST.copy()
-                post["version"] = str(conflict.version)
-                form = PersonEditForm(post, user=user)
-                form.is_valid()
-                form.add_error(None, CONFLICT_MESSAGE)
+                form = stale_edit_form(PersonEditForm, request.POST, conflict.version, what="record", user=user)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Person of concern updated")
                 return redirect("interventions:police_person_detail", pk=person.pk)
@@ -208,7 +193,7 @@ def disruption_create(request: HttpRequest) -> HttpResponse:
         try:
             action = services.record_disruption(user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{action.get_kind_display()} recorded")
             if action.person_id:
@@ -243,7 +228,7 @@ def intelligence_create(request: HttpRequest) -> HttpResponse:
         try:
             report = services.create_intelligence(user, data, **links)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Intelligence report recorded: {report.reference}")
             return redirect("interventions:police_intelligence_detail", pk=report.pk)
@@ -286,7 +271,7 @@ def intelligence_share(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             share = services.share_intelligence(user, report, form.cleaned_data["summary"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             count = share.events.count()
             messages.success(

@@ -27,14 +27,10 @@ from interventions.forms.work import (
 )
 from interventions.models import Intervention
 from interventions.services import work as services
-from safeguarding.forms import add_service_errors
+from safeguarding.forms import add_service_errors, stale_edit_form
 from safeguarding.services import StaleVersion
 
 INTERVENTIONS_PER_PAGE = 25
-CONFLICT_MESSAGE = (
-    "Someone else changed this {what} while you were editing it. Your changes have not been saved. "
-    "Check the current version below, then save again."
-)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -159,11 +155,13 @@ def intervention_close(request: HttpRequest, pk: int) -> HttpResponse:
             if intervention.status not in services.OPEN_STATUSES:
                 messages.info(request, "Someone else closed this intervention while you were filling in the form")
                 return redirect("interventions:intervention_detail", pk=intervention.pk)
-            data = request.POST.copy()
-            data["version"] = str(stale.current.version)
-            form = CloseInterventionForm(data, started_on=intervention.started_on)
-            form.is_valid()
-            form.add_error(None, CONFLICT_MESSAGE.format(what="intervention"))
+            form = stale_edit_form(
+                CloseInterventionForm,
+                request.POST,
+                stale.current.version,
+                what="intervention",
+                started_on=intervention.started_on,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -194,11 +192,14 @@ def intervention_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except StaleVersion as stale:
                 conflict = queries_work.intervention_or_404(user, stale.current.pk)
-                data = request.POST.copy()
-                data["version"] = str(stale.current.version)
-                form = InterventionForm(data, user=user, intervention=conflict)
-                form.is_valid()
-                form.add_error(None, CONFLICT_MESSAGE.format(what="intervention"))
+                form = stale_edit_form(
+                    InterventionForm,
+                    request.POST,
+                    stale.current.version,
+                    what="intervention",
+                    user=user,
+                    intervention=conflict,
+                )
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
