@@ -88,18 +88,20 @@ def versioned_update(
     request: Request,
     pk: str,
     *,
-    action: str,
+    action: str = "",
     serializer_class: Any,
     save: Any,
     subject: Any = lambda obj: obj,
+    allowed: Any = None,
     represent: Any = None,
 ) -> Response:
     """PATCH for a versioned record: 404 unless visible, 403 unless the role may do `action` on
-    `subject(obj)`, 428 without If-Match, 412 when stale, 400 on bad input, else
-    `save(obj, changes, version)` (a service call) and the saved record (`represent`, or as
-    `serializer_class` shows it) with its new ETag."""
+    `subject(obj)` (or `allowed(obj)` says so), 428 without If-Match, 412 when stale, 400 on bad
+    input, else `save(obj, changes, version)` (a service call) and the saved record (`represent`,
+    or as `serializer_class` shows it) with its new ETag."""
     obj = view.find(pk)
-    if not policy.can(request.user, action, subject(obj)):
+    permitted = allowed(obj) if allowed is not None else policy.can(request.user, action, subject(obj))
+    if not permitted:
         return forbidden("You cannot change this record.")
     version = expected_version(request)
     if isinstance(version, Response):

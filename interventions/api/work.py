@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access import policy
-from access.api import AccessViewSet, VisibleRecordField
+from access.api import AccessViewSet, VisibleRecordField, versioned_update
 from accounts.models import User
 from accounts.serializers import AgencyField
 from cases.models import Child, Context, Family
@@ -38,7 +38,6 @@ from safeguarding.api import (
     PRECONDITION_REQUIRED_RESPONSE,
     UserSummarySerializer,
     created,
-    expected_version,
     forbidden,
     optional_expected_version,
     stale_response,
@@ -213,21 +212,16 @@ class InterventionViewSet(AccessViewSet):
         return with_etag(Response(InterventionSerializer(intervention).data), intervention)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        intervention = self.find(pk)
-        if not services.can_change(request.user, intervention):
-            return forbidden("You cannot change this record.")
-        version = expected_version(request)
-        if isinstance(version, Response):
-            return version
-        if version != intervention.version:
-            return self.stale(intervention.pk)
-        serializer = InterventionSerializer(intervention, data=request.data, partial=True)
-        if not serializer.is_valid():
-            return self.invalid(serializer)
-        updated = services.update_intervention(
-            request.user, intervention, dict(serializer.validated_data), expected_version=version
+        return versioned_update(
+            self,
+            request,
+            pk,
+            allowed=lambda intervention: services.can_change(request.user, intervention),
+            serializer_class=InterventionSerializer,
+            save=lambda intervention, changes, version: services.update_intervention(
+                request.user, intervention, changes, expected_version=version
+            ),
         )
-        return with_etag(Response(InterventionSerializer(updated).data), updated)
 
     @extend_schema(
         summary="Close an intervention with its outcome",
@@ -378,21 +372,17 @@ class FamilyPlanViewSet(AccessViewSet):
         return with_etag(Response(self._detail(plan)), plan)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        plan = self.find(pk)
-        if not policy.can(request.user, "change_family", plan.family):
-            return forbidden("You cannot change this record.")
-        version = expected_version(request)
-        if isinstance(version, Response):
-            return version
-        if version != plan.version:
-            return self.stale(plan.pk)
-        serializer = FamilyPlanSerializer(plan, data=request.data, partial=True)
-        if not serializer.is_valid():
-            return self.invalid(serializer)
-        updated = services.update_family_plan(
-            request.user, plan, dict(serializer.validated_data), expected_version=version
+        return versioned_update(
+            self,
+            request,
+            pk,
+            action="change_family",
+            subject=lambda plan: plan.family,
+            serializer_class=FamilyPlanSerializer,
+            save=lambda plan, changes, version: services.update_family_plan(
+                request.user, plan, changes, expected_version=version
+            ),
         )
-        return with_etag(Response(FamilyPlanSerializer(updated).data), updated)
 
     def _writable(self, request: Request, pk: str):
         plan = self.find(pk)
