@@ -93,10 +93,12 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
         :MENTEE_COUNT
     ]
     for child in mentees:
-        AccessGrant.objects.create(
-            user=users["mentor"],
-            child=child,
-            reason="Named community mentor",
-            ends_on=timezone.localdate() + timedelta(days=365),
-        )
+        if not AccessGrant.objects.active().filter(user=users["mentor"], child=child).exists():
+            AccessGrant.objects.create(
+                user=users["mentor"],
+                child=child,
+                reason="Named community mentor",
+                ends_on=timezone.localdate() + timedelta(days=365),
+                granted_by=users["admin"],
+            )
     return created

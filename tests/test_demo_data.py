@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from access.models import AccessGrant
 from accounts.models import User
 from cases.models import Child
 
@@ -19,9 +20,9 @@ def test_seed_refuses_outside_demo_mode(settings):
 def test_seed_is_idempotent_and_gives_each_persona_its_own_view(settings):
     settings.DEMO = True
     call_command("seed_demo")
-    counts = (User.objects.count(), Child.objects.count())
+    counts = (User.objects.count(), Child.objects.count(), AccessGrant.objects.count())
     call_command("seed_demo")
-    assert (User.objects.count(), Child.objects.count()) == counts
+    assert (User.objects.count(), Child.objects.count(), AccessGrant.objects.count()) == counts
     assert Child.objects.count() >= 200
 
     users = {user.username: user for user in User.objects.filter(username__in=PERSONAS)}
