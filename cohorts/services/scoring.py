@@ -158,7 +158,8 @@ def _slug(value: str) -> str:
 
 class _Sql:
     """Builds the statement for the connection's database. Everything inlined is an integer, a date
-    or a checked slug; the only parameter is the list of children of an incremental run."""
+    or a checked slug (on PostgreSQL the children of an incremental run too, as array constants);
+    the only parameter is that list on SQLite."""
 
     def __init__(self, params: Params) -> None:
         self.p = params
