@@ -291,6 +291,87 @@ def test_incremental_run_changes_only_the_listed_children(city):
     assert rows(again)[p.shared_child.pk].score == 9
 
 
+def explained(suggestion: Suggestion) -> tuple:
+    """Everything a run computes for a child, but the tier it had before (which depends on the chain)."""
+    return (
+        suggestion.score,
+        suggestion.individual_score,
+        suggestion.family_score,
+        suggestion.context_score,
+        suggestion.tier,
+        suggestion.contributions,
+    )
+
+
+def test_an_incremental_run_gives_a_full_runs_rows_for_the_listed_children(city):
+    """Scores, tiers and explanations of the listed children are those a full run computes, through
+    families (a new observation about their mother reaches both children of the family) and contexts
+    (another listed child's new score, and an unlisted child's published score)."""
+    p = city
+    base = full_run()
+    data = p.data
+    data.obs("exploitation_concern", days(2), child=p.voluntary_child)
+    data.obs("crime", days(3), adult=p.adult, family=p.family)  # the family of A and B
+    data.link(p.mentee, p.hotspot)  # where A and B are: their new scores count
+    data.link(p.voluntary_child, p.police_location)  # where S (unlisted, score 7) is: S's published score counts
+    listed = [p.council_child.pk, p.voluntary_child.pk, p.mentee.pk]
+    run = runs.execute_run(
+        runs.request_run(kind=RunKind.INCREMENTAL, trigger=RunTrigger.FEED, as_of=D, child_ids=listed, enqueue=False).pk
+    )
+    assert run.kind == RunKind.INCREMENTAL and run.base_run_id == base.pk
+    incremental = rows(run)
+    assert set(incremental) == set(listed)
+    whole = rows(full_run())
+    assert {pk: explained(incremental[pk]) for pk in listed} == {pk: explained(whole[pk]) for pk in listed}
+    before = rows(base)
+    assert {pk: incremental[pk].previous_tier for pk in listed} == {pk: before[pk].tier for pk in listed}
+    # The changes did reach them, through the family and both kinds of context evidence.
+    a, b, m = (incremental[pk] for pk in listed)
+    assert a.family_score > before[p.council_child.pk].family_score
+    assert b.family_score == a.family_score
+    assert {"context_id": p.police_location.pk, "reason": "other_children", "weight": 2} in b.contributions
+    assert {"context_id": p.hotspot.pk, "reason": "other_children", "weight": 2} in m.contributions
+
+
+def test_an_over_large_incremental_request_becomes_a_full_run(city, monkeypatch):
+    from cases.models import Child
+
+    p = city
+    assert not runs.takes_full_run(len(Child.objects.all()))  # a small city: never for 1,000 children or fewer
+    monkeypatch.setattr(runs, "FULL_RUN_MIN_CHILDREN", 0)
+    base = full_run()
+    p.data.obs("exploitation_concern", days(2), child=p.voluntary_child)
+    children = list(Child.objects.values_list("pk", flat=True))
+    listed = children[: int(len(children) * runs.FULL_RUN_FRACTION) + 1]
+    assert runs.takes_full_run(len(listed)) and not runs.takes_full_run(1)
+    run = runs.execute_run(
+        runs.request_run(kind=RunKind.INCREMENTAL, trigger=RunTrigger.FEED, as_of=D, child_ids=listed, enqueue=False).pk
+    )
+    # Recorded as a full run that keeps the list it was asked for; it starts a new chain.
+    assert run.status == RunStatus.PUBLISHED and run.kind == RunKind.FULL and run.base_run_id is None
+    assert run.child_ids == sorted(listed)
+    assert CohortRun.objects.current_chain() == [run.pk]
+    assert set(rows(run)) == set(rows(base))
+    assert rows(run)[p.voluntary_child.pk].score == 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_an_incremental_run_refreshes_stale_statistics_first(city, monkeypatch):
+    full_run()
+    for n in range(5):
+        city.data.obs("crime", days(n), child=city.shared_child)
+    monkeypatch.setattr(runs, "STALE_MIN_ROWS", 0)
+    refreshed = []
+    original = runs.refresh_statistics
+    monkeypatch.setattr(runs, "refresh_statistics", lambda: refreshed.extend(original()) or refreshed)
+    runs.execute_run(
+        runs.request_run(
+            kind=RunKind.INCREMENTAL, trigger=RunTrigger.FEED, as_of=D, child_ids=[city.shared_child.pk], enqueue=False
+        ).pk
+    )
+    assert "cohorts_observation" in refreshed
+
+
 def test_incremental_without_a_full_run_scores_the_whole_city(city):
     p = city
     run = runs.request_run(

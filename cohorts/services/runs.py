@@ -38,6 +38,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import Child
 from cohorts.models import (
     CohortRun,
     CohortSettings,
@@ -73,6 +74,28 @@ DEFAULT_THRESHOLDS = {
     "context_max_links": 3,
     "context_window_days": 365,
 }
+# An incremental run costs about 0.05 ms of database time per listed child (linear: see
+# scoring.suggestions_statement), a whole-city run about 2.5-3.5 s for 100,000 children: on the
+# benchmark city (6 Dec) 50,000 children took 2.2-2.7 s and a full run 3.1-3.5 s. When more than this
+# fraction of all children are listed, the whole city is scored instead (the same rows for them);
+# never for FULL_RUN_MIN_CHILDREN or fewer (0.1 s at most: a small city's runs stay what was asked).
+FULL_RUN_FRACTION = 0.5
+FULL_RUN_MIN_CHILDREN = 1000
+# The tables an incremental run plans its reads from. A feed can add a large share of their rows
+# between two full runs (which refresh only the suggestions' statistics); the first incremental run
+# after it would plan on the old statistics (97 s instead of 0.35 s once). Before an incremental
+# run, a table with more than STALE_FRACTION of its rows new or changed since its last ANALYZE is
+# analysed again (0.1-1 s for observations; autovacuum's own threshold is 10%).
+SCORED_TABLES = (
+    "cohorts_observation",
+    "cases_child",
+    "cases_familymember",
+    "cases_familyfact",
+    "cases_contextlink",
+    "cases_chronologyevent",
+)
+STALE_FRACTION = 0.02
+STALE_MIN_ROWS = 1000
 TIER_WORDS = {
     "most_vulnerable": "most vulnerable",
     "vulnerable_cohort": "vulnerable cohort",
@@ -187,6 +210,8 @@ def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
         return CohortRun.objects.get(pk=run_id)
     began = time.perf_counter()
     postgres = connection.vendor == "postgresql"
+    if postgres and run.kind == RunKind.INCREMENTAL:
+        refresh_statistics()
     if not postgres and not _sqlite_acquire(run):
         return _busy(run, skip_if_busy)
     try:
@@ -220,6 +245,43 @@ def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
     return run
 
 
+def takes_full_run(listed: int) -> bool:
+    """Whether an incremental run for `listed` children would cost more than scoring the whole city."""
+    return listed > FULL_RUN_MIN_CHILDREN and listed > FULL_RUN_FRACTION * Child.objects.count()
+
+
+def refresh_statistics() -> list[str]:
+    """PostgreSQL: ANALYZE the scored tables whose statistics are stale (see STALE_FRACTION);
+    return their names. Rows added since the last ANALYZE are counted from the ids (the highest id
+    against the top of the id histogram ANALYZE kept), which is exact at once, and from
+    `n_mod_since_analyze`, which also counts updates and deletes but reaches the statistics views
+    only some time after the writer commits."""
+    stale = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.reltuples, COALESCE(s.n_mod_since_analyze, 0), "
+            "(SELECT (CAST(CAST(st.histogram_bounds AS text) AS bigint[]))"
+            "[cardinality(CAST(CAST(st.histogram_bounds AS text) AS bigint[]))] "
+            "FROM pg_stats st WHERE st.schemaname = current_schema() AND st.tablename = c.relname "
+            "AND st.attname = 'id') "
+            "FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+            "WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relname = ANY(%s)",
+            [list(SCORED_TABLES)],
+        )
+        for table, tuples, modified, analyzed_top in cursor.fetchall():
+            if table not in SCORED_TABLES:
+                continue
+            cursor.execute(f"SELECT MAX(id) FROM {table}")
+            top = cursor.fetchone()[0] or 0
+            added = top - analyzed_top if analyzed_top is not None else top
+            if max(added, modified) > STALE_FRACTION * max(tuples, 0) + STALE_MIN_ROWS:
+                cursor.execute(f"ANALYZE {table}")
+                stale.append(table)
+    if stale:
+        logger.info("Statistics refreshed before an incremental cohort run: %s", ", ".join(stale))
+    return stale
+
+
 def _busy(run: CohortRun, skip: bool) -> CohortRun:
     if not skip:
         CohortRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
@@ -241,6 +303,11 @@ def _compute_and_publish(run: CohortRun, began: float) -> None:
     base = CohortRun.objects.current_full()
     if run.kind == RunKind.INCREMENTAL and base is None:
         run.kind = RunKind.FULL  # nothing to build on yet: score the whole city
+    elif run.kind == RunKind.INCREMENTAL and takes_full_run(len(run.child_ids)):
+        # Cheaper as a whole-city run, with the same rows for the listed children: the run is
+        # recorded as a full run that keeps the list it was asked for (`child_ids`).
+        logger.info("Cohort run %s: %s children listed, a full run instead", run.pk, len(run.child_ids))
+        run.kind = RunKind.FULL
     chain = CohortRun.objects.current_chain()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

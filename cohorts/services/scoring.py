@@ -158,7 +158,8 @@ def _slug(value: str) -> str:
 
 class _Sql:
     """Builds the statement for the connection's database. Everything inlined is an integer, a date
-    or a checked slug; the only parameter is the list of children of an incremental run."""
+    or a checked slug (on PostgreSQL the children of an incremental run too, as array constants);
+    the only parameter is that list on SQLite."""
 
     def __init__(self, params: Params) -> None:
         self.p = params
@@ -175,10 +176,8 @@ class _Sql:
         return f"DATE '{iso}'" if self.pg else f"'{iso}'"
 
     def ids(self, ids: list[int]) -> str:
-        """A one-column row source of ids (child_id)."""
+        """SQLite: a one-column row source of ids (child_id)."""
         self.args.append(json.dumps([int(pk) for pk in ids]))
-        if self.pg:
-            return "SELECT CAST(value AS bigint) AS child_id FROM jsonb_array_elements_text(CAST(%s AS jsonb))"
         return "SELECT CAST(value AS integer) AS child_id FROM json_each(%s)"
 
     def since(self, entry: Indicator) -> str:
@@ -277,17 +276,24 @@ class _Sql:
         if child_ids is None:
             child_scope = family_scope = ""
         else:
-            ctes.append(f"target AS ({self.ids(child_ids)})")
-            ctes.append(
-                "fscope AS (SELECT DISTINCT family_id FROM cases_familymember "
-                "WHERE child_id IN (SELECT child_id FROM target))"
-            )
             if self.pg:
-                # An array compared with = ANY: one index scan over all the listed ids (index-only
-                # for observations), rather than a join the planner estimates at 100 rows.
-                child_scope = " AND {col} = ANY(ARRAY(SELECT child_id FROM target))"
-                family_scope = " AND {col} = ANY(ARRAY(SELECT family_id FROM fscope))"
+                # The listed children, and their families (looked up first, one index scan), as
+                # array constants compared with = ANY: one index scan per branch over all the
+                # listed ids (index-only for observations), and the planner estimates each branch
+                # from the constant's elements (with a list it cannot see into, as an ARRAY(SELECT
+                # ...) or a function over a parameter, it guessed 100 rows, and the joins above
+                # became nested loops over whole branches: quadratic in the children listed).
+                # (braces doubled: the scopes are format strings)
+                children = array_literal(child_ids).replace("{", "{{").replace("}", "}}")
+                families = array_literal(family_ids_of(child_ids)).replace("{", "{{").replace("}", "}}")
+                child_scope = " AND {col} = ANY(" + children + ")"
+                family_scope = " AND {col} = ANY(" + families + ")"
             else:
+                ctes.append(f"target AS ({self.ids(child_ids)})")
+                ctes.append(
+                    "fscope AS (SELECT DISTINCT family_id FROM cases_familymember "
+                    "WHERE child_id IN (SELECT child_id FROM target))"
+                )
                 child_scope = " AND {col} IN (SELECT child_id FROM target)"
                 family_scope = " AND {col} IN (SELECT family_id FROM fscope)"
         individual = [(e["code"], e) for e in self.levels["individual"]]
@@ -346,48 +352,51 @@ class _Sql:
             f"AND e.occurred_on > {self.date(p.as_of - timedelta(days=p.context_window_days))} "
             f"AND e.occurred_on <= {as_of})",
         ]
-        if child_ids is None:
-            ctes += [
-                "hot AS (SELECT l.context_id, COUNT(*) AS n FROM links l JOIN per b ON b.child_id = l.child_id "
-                f"WHERE b.ind + b.fam >= {concern} GROUP BY l.context_id)",
-                # other: another child linked to the context reaches the concern threshold
-                "lhot AS (SELECT l.child_id, l.context_id, (COALESCE(h.n, 0) - "
-                f"CASE WHEN COALESCE(b.ind + b.fam, 0) >= {concern} THEN 1 ELSE 0 END > 0) AS other "
-                "FROM links l LEFT JOIN hot h ON h.context_id = l.context_id "
-                "LEFT JOIN per b ON b.child_id = l.child_id)",
-            ]
-        else:
-            # Another listed child, with its new score, or any other child with its published score
-            # (an incremental run rescores only the listed children; the nightly run catches up the
-            # rest). EXISTS stops at the first such child, however busy the context.
-            published = ""
-            if chain and self.pg:
+        ctes.append(
+            "hot AS (SELECT l.context_id, COUNT(*) AS n FROM links l JOIN per b ON b.child_id = l.child_id "
+            f"WHERE b.ind + b.fam >= {concern} GROUP BY l.context_id)"
+        )
+        published = ""
+        if child_ids is not None and chain:
+            # An incremental run rescores only the listed children (the nightly run catches up the
+            # rest): at each context of a listed child, another child counts with its new score
+            # when listed (`hot`), else with its published score (`pub`, once per context; EXISTS
+            # stops at the first such child, however busy the context).
+            if self.pg:
                 # The newest chain row of each other child at the context: a backward scan of the
-                # (child, run) index that stops at the first chain run.
-                published = (
-                    " OR EXISTS (SELECT 1 FROM cases_contextlink l3 CROSS JOIN LATERAL ("
+                # (child, run) index that stops at the first chain run. `<> ALL` of a constant
+                # array is hashed (PostgreSQL 15), not a scan of the list per link.
+                others = (
+                    "SELECT 1 FROM cases_contextlink l3 CROSS JOIN LATERAL ("
                     + latest_in_chain(chain, "l3.child_id", "s.individual_score + s.family_score AS parts")
-                    + f") x WHERE l3.context_id = l.context_id AND {current.format(t='l3')} "
-                    f"AND x.parts >= {concern} AND l3.child_id <> ALL(ARRAY(SELECT child_id FROM target)))"
+                    + f") x WHERE l3.context_id = c.context_id AND {current.format(t='l3')} "
+                    f"AND x.parts >= {concern} AND l3.child_id <> ALL({array_literal(child_ids or [])})"
                 )
-            elif chain:
+            else:
                 runs = ", ".join(str(int(run_id)) for run_id in chain)
-                published = (
-                    " OR EXISTS (SELECT 1 FROM cases_contextlink l3 JOIN cohorts_suggestion s "
+                others = (
+                    "SELECT 1 FROM cases_contextlink l3 JOIN cohorts_suggestion s "
                     f"ON s.child_id = l3.child_id AND s.run_id IN ({runs}) "
-                    f"WHERE l3.context_id = l.context_id AND {current.format(t='l3')} "
+                    f"WHERE l3.context_id = c.context_id AND {current.format(t='l3')} "
                     f"AND s.individual_score + s.family_score >= {concern} "
                     "AND l3.child_id NOT IN (SELECT child_id FROM target) "
                     "AND NOT EXISTS (SELECT 1 FROM cohorts_suggestion s2 WHERE s2.child_id = s.child_id "
-                    f"AND s2.run_id IN ({runs}) AND s2.run_id > s.run_id))"
+                    f"AND s2.run_id IN ({runs}) AND s2.run_id > s.run_id)"
                 )
-            # Materialised: `other` is read twice below, and each read would run the EXISTS again.
-            materialized = "MATERIALIZED " if self.pg else ""
             ctes.append(
-                f"lhot AS {materialized}(SELECT l.child_id, l.context_id, (EXISTS (SELECT 1 FROM links l2 "
-                "JOIN per b ON b.child_id = l2.child_id WHERE l2.context_id = l.context_id "
-                f"AND l2.child_id <> l.child_id AND b.ind + b.fam >= {concern}){published}) AS other FROM links l)"
+                f"pub AS (SELECT c.context_id FROM (SELECT DISTINCT context_id FROM links) c WHERE EXISTS ({others}))"
             )
+            published = " OR p.context_id IS NOT NULL"
+        # other: another child linked to the context reaches the concern threshold (the same
+        # set-based count for both kinds of run: a join per context, not a probe per link)
+        ctes.append(
+            "lhot AS (SELECT l.child_id, l.context_id, (COALESCE(h.n, 0) - "
+            f"CASE WHEN COALESCE(b.ind + b.fam, 0) >= {concern} THEN 1 ELSE 0 END > 0{published}) AS other "
+            "FROM links l LEFT JOIN hot h ON h.context_id = l.context_id "
+            "LEFT JOIN per b ON b.child_id = l.child_id"
+            + (" LEFT JOIN pub p ON p.context_id = l.context_id" if published else "")
+            + ")"
+        )
         context_entry = self.row(["context_id", "reason"])
         ctes += [
             "ctxall AS (SELECT l.child_id, l.context_id, "
@@ -409,6 +418,22 @@ class _Sql:
             f"WHEN {score} >= {int(p.vulnerable)} THEN 'vulnerable_cohort' "
             f"WHEN {score} >= {int(p.concern)} THEN 'cause_for_concern' ELSE '' END"
         )
+
+
+def array_literal(ids: Iterable[int]) -> str:
+    """PostgreSQL: a bigint[] constant of the ids (integers, so safe to inline), which the planner
+    sees into: it estimates `= ANY` and `unnest` of it from its elements."""
+    return "CAST('{" + ",".join(str(int(pk)) for pk in ids) + "}' AS bigint[])"
+
+
+def family_ids_of(child_ids: list[int]) -> list[int]:
+    """The families the listed children belong to (PostgreSQL: one index scan over the list)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT family_id FROM cases_familymember "
+            f"WHERE child_id = ANY({array_literal(child_ids)}) ORDER BY family_id"
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
 
 
 def chain_rows_select(chain: list[int], columns: str, where: str = "") -> str:
@@ -471,11 +496,8 @@ def suggestions_statement(
             "UNION SELECT child_id FROM prev WHERE tier <> '')"
         )
     else:
-        if sql.pg and chain:
-            ctes.append(
-                "prev AS (SELECT t.child_id, x.tier FROM (SELECT DISTINCT child_id FROM target) t "
-                f"CROSS JOIN LATERAL ({latest_in_chain(chain, 't.child_id', 's.tier')}) x)"
-            )
+        if sql.pg:
+            ctes.append(f"prev AS ({previous_select(chain, f'child_id = ANY({array_literal(child_ids)})')})")
         else:
             ctes.append(f"prev AS ({previous_select(chain, 'child_id IN (SELECT child_id FROM target)')})")
         dropped = "p.child_id IS NOT NULL"
