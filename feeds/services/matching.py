@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from django.db import connection
@@ -81,8 +82,14 @@ def clean_identifier(value: str) -> str:
     return "".join(value.split()).upper() if value else ""
 
 
+@lru_cache(maxsize=200_000)
+def sound(word: str) -> str:
+    """cases.names.phonetic, remembered (a file repeats its names)."""
+    return phonetic(word)
+
+
 def phonetic_keys(normalised_name: str) -> str:
-    return f" {' '.join(phonetic(word) for word in normalised_name.split())} "
+    return f" {' '.join(sound(word) for word in normalised_name.split())} "
 
 
 def age_on(date_of_birth: date, on: date) -> int:
@@ -144,11 +151,19 @@ class Person:
 
     @property
     def identifiers(self) -> tuple[tuple[str, str], ...]:
-        return tuple(
-            (kind, value)
-            for kind, value in (("upn", self.upn), ("nhs_number", self.nhs_number), ("police_id", self.police_id))
-            if value
-        )
+        upn, nhs, police_id = self.upn, self.nhs_number, self.police_id
+        if upn and not nhs and not police_id:  # the usual cases first: one identifier, or none
+            return (("upn", upn),)
+        if not upn and not nhs:
+            return (("police_id", police_id),) if police_id else ()
+        found: list[tuple[str, str]] = []
+        if upn:
+            found.append(("upn", upn))
+        if nhs:
+            found.append(("nhs_number", nhs))
+        if police_id:
+            found.append(("police_id", police_id))
+        return tuple(found)
 
 
 IDENTIFIER_LABELS = {"upn": "unique pupil number", "nhs_number": "NHS number", "police_id": "police reference"}
@@ -295,7 +310,8 @@ def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
     """Set person.outcome (and child_id / candidate_id / reason) by rules 1-3; '' when no child
     candidate exists (the caller creates a child or treats the person as an adult)."""
     found: dict[int, list[str]] = {}
-    for kind, value in person.identifiers:
+    identifiers = person.identifiers
+    for kind, value in identifiers:
         child_id = index.by_identifier.get((kind, value))
         if child_id is not None:
             found.setdefault(child_id, []).append(kind)
@@ -309,7 +325,8 @@ def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
         return
     if found:
         child_id, kinds = next(iter(found.items()))
-        conflict = _conflicting_identifier(person, index.facts[child_id])
+        # Only an identifier of another kind than those that matched can differ.
+        conflict = _conflicting_identifier(person, index.facts[child_id]) if len(identifiers) > len(kinds) else ""
         if index.facts[child_id][3] != person.date_of_birth:
             person.outcome, person.candidate_id = Outcome.REVIEW, child_id
             person.reason = f"The {IDENTIFIER_LABELS[kinds[0]]} matches but the date of birth is different"
@@ -382,18 +399,24 @@ def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -
 
     Both import paths call it with the same people (grouped by the same PersonKey), and it orders
     them itself, so both paths reach the same outcomes."""
-    order = sorted(persons, key=_resolve_order)
-    for person in order:
+    for person in persons:
         match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
-    clusters = _identifier_clusters(order)
+    # Only the people who share identifiers, and the new children, are compared with others; they
+    # alone are put in order (most people of a big file are neither).
+    clusters = [sorted(members, key=_resolve_order) for members in _identifier_clusters(persons, index)]
+    clusters.sort(key=lambda members: _resolve_order(members[0]))
     # The people of each group who resolve to its anchor (the anchor first), for the near matches.
     groups: dict[int, list[Person]] = {}
     for members in clusters:
         anchor = _resolve_cluster(members, index)
         groups[id(anchor)] = [anchor, *(p for p in members if p.same_as is anchor)]
-    _near_matches(order, groups)
-    _fill_identifiers(clusters, index)
-    for person in order:
+    new = sorted(
+        (p for p in persons if p.outcome == Outcome.NEW_CHILD and p.same_as is None and p.candidate is None),
+        key=_resolve_order,
+    )
+    _near_matches(new, groups)
+    _fill_identifiers(persons, groups, index)
+    for person in persons:
         if not person.outcome:
             person.outcome = Outcome.ADULT
 
@@ -411,29 +434,39 @@ def _resolve_order(person: Person) -> tuple[int, str, date, str, str, str, str]:
     )
 
 
-def _identifier_clusters(order: list[Person]) -> list[list[Person]]:
-    """The people linked by sharing an identifier (directly or through others), each cluster in
-    resolve order. Union-find over positions, with the first person of each identifier."""
-    parent = list(range(len(order)))
+def _identifier_clusters(persons: list[Person], index: ChildIndex) -> list[list[Person]]:
+    """The groups of two or more people linked by sharing an identifier (directly or through
+    others). Union-find over positions, with the first person of each identifier.
+
+    An identifier a child held already has links nobody: every person giving it was matched to
+    that child or put in review by match_child (and _fill_identifiers keeps the values the file
+    gives that child consistent), so people giving only such identifiers are skipped."""
+    held = index.by_identifier
+    parent: dict[int, int] = {}
 
     def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
+        while parent.get(i, i) != i:
+            parent[i] = parent.get(parent[i], parent[i])
             i = parent[i]
         return i
 
     first_with: dict[tuple[str, str], int] = {}
-    for i, person in enumerate(order):
+    for i, person in enumerate(persons):
+        if not (person.upn or person.nhs_number or person.police_id):
+            continue
         for identifier in person.identifiers:
+            if identifier in held:
+                continue
             j = first_with.setdefault(identifier, i)
             if j != i:
                 a, b = find(i), find(j)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
+                    parent.setdefault(min(a, b), min(a, b))
     grouped: dict[int, list[Person]] = {}
-    for i, person in enumerate(order):
-        grouped.setdefault(find(i), []).append(person)
-    return list(grouped.values())
+    for i in parent:
+        grouped.setdefault(find(i), []).append(persons[i])
+    return [members for members in grouped.values() if len(members) > 1]
 
 
 def _is_child_outcome(person: Person) -> bool:
@@ -481,9 +514,9 @@ def _names_differ(one: Person, other: Person) -> bool:
     (given, family), (their_given, their_family) = _name_words(one), _name_words(other)
     return (
         given != their_given
-        and phonetic(given) != phonetic(their_given)
+        and sound(given) != sound(their_given)
         and family != their_family
-        and phonetic(family) != phonetic(their_family)
+        and sound(family) != sound(their_family)
     )
 
 
@@ -492,9 +525,6 @@ def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
     identifiers and the names are consistent; the inconsistent ones go to review. Returns the
     person the group resolves to."""
     anchor = members[0]
-    if len(members) == 1:  # most people: nobody else in the file gives their identifiers
-        anchor.identity = dict(anchor.identifiers)
-        return anchor
     held = {p.child_id for p in members if p.outcome == Outcome.MATCHED}
     if len(held) == 1:
         # A row of the group is matched to a child held: a doubt about another row by its name
@@ -502,7 +532,7 @@ def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
         for person in members:
             if person.outcome == Outcome.REVIEW and person.name_doubt:
                 person.outcome, person.candidate_id, person.reason = Outcome.NEW_CHILD, None, ""
-    if len(members) > 1 and (len(held) > 1 or any(p.outcome == Outcome.REVIEW for p in members)):
+    if len(held) > 1 or any(p.outcome == Outcome.REVIEW for p in members):
         # Someone of the group is uncertain against the children held, or the group's identifiers
         # lead to two of them: the whole group waits for a person to decide, nothing is guessed.
         source = next((p for p in members if p.outcome == Outcome.REVIEW), None)
@@ -563,7 +593,7 @@ def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
     return anchor
 
 
-def _near_matches(order: list[Person], groups: dict[int, list[Person]]) -> None:
+def _near_matches(new: list[Person], groups: dict[int, list[Person]]) -> None:
     """People new in this file (children) against each other by name: the same name, date of
     birth and postcode is the same person unless their identifiers disagree; a near match (the
     same name and date of birth elsewhere, a name that sounds the same, or the same given name's
@@ -571,9 +601,9 @@ def _near_matches(order: list[Person], groups: dict[int, list[Person]]) -> None:
     identifier that tells them apart goes to review against the first."""
     exact: dict[tuple[str, date, str], Person] = {}
     first_of: dict[tuple[object, ...], Person] = {}
-    for person in order:
-        if person.outcome != Outcome.NEW_CHILD or person.same_as is not None:
-            continue
+    for person in new:
+        if not person.identity:
+            person.identity = dict(person.identifiers)
         dob = person.date_of_birth
         same = exact.get((person.name_key, dob, person.postcode))
         if same is not None:
@@ -591,7 +621,7 @@ def _near_matches(order: list[Person], groups: dict[int, list[Person]]) -> None:
                     same.identity.setdefault(kind, value)
                 person.same_as, person.identity = same, {}
             continue
-        given_sound = phonetic(_name_words(person)[0])
+        given_sound = sound(_name_words(person)[0])
         blocks: list[tuple[tuple[object, ...], str]] = [
             (("name", person.name_key, dob), "Same name and date of birth as another person in this file"),
             (
@@ -627,24 +657,39 @@ def _near_matches(order: list[Person], groups: dict[int, list[Person]]) -> None:
                 first_of.setdefault(key, person)
 
 
-def _fill_identifiers(clusters: list[list[Person]], index: ChildIndex) -> None:
+def _fill_identifiers(persons: list[Person], groups: dict[int, list[Person]], index: ChildIndex) -> None:
     """A child held who is matched gets the identifiers the file gives and it lacks (identity),
     one value per kind: a group of rows giving it another value goes to review."""
+    wanted: list[tuple[Person, dict[str, str]]] = []  # (anchor, identifiers its child lacks)
+    for person in persons:
+        if person.outcome != Outcome.MATCHED or person.same_as is not None:
+            continue
+        identity, upn, nhs, police_id = person.identity, person.upn, person.nhs_number, person.police_id
+        if not (identity or upn or nhs or police_id):
+            continue
+        # Values the child holds were compared already (match_child, _resolve_cluster): only
+        # whether it holds one matters here.
+        facts = index.facts[cast(int, person.child_id)]
+        if identity:
+            missing = {kind: value for kind, value in identity.items() if not facts[KINDS.index(kind)]}
+        else:
+            missing = {}
+            if upn and not facts[0]:
+                missing["upn"] = upn
+            if nhs and not facts[1]:
+                missing["nhs_number"] = nhs
+            if police_id and not facts[2]:
+                missing["police_id"] = police_id
+        person.identity = missing
+        if missing:
+            wanted.append((person, missing))
+    wanted.sort(key=lambda pair: _resolve_order(pair[0]))
     given: dict[tuple[int, str], str] = {}
-    for members in clusters:
-        anchor = next((p for p in members if p.outcome == Outcome.MATCHED and p.same_as is None), None)
-        if anchor is None:
-            continue
-        identity = anchor.identity or dict(anchor.identifiers)
-        if not identity:
-            continue
+    for anchor, missing in wanted:
         child_id = cast(int, anchor.child_id)
-        facts = index.facts[child_id]
-        held = dict(zip(KINDS, (clean_identifier(value) for value in facts[:3]), strict=True))
-        missing = {kind: value for kind, value in identity.items() if not held[kind]}
         clash = next((kind for kind, value in missing.items() if given.get((child_id, kind), value) != value), "")
         if clash:
-            for person in members:
+            for person in groups.get(id(anchor), [anchor]):
                 if person.outcome == Outcome.MATCHED:
                     _to_review(
                         person,
@@ -655,7 +700,6 @@ def _fill_identifiers(clusters: list[list[Person]], index: ChildIndex) -> None:
             continue
         for kind, value in missing.items():
             given[(child_id, kind)] = value
-        anchor.identity = missing
 
 
 def settle_candidates(reviews: list[Person]) -> None:
