@@ -322,3 +322,39 @@ def test_reimporting_the_rows_changes_nothing(run_feed):
     assert (again.rows_already_known, again.rows_applied, again.people_created) == (2, 0, 0)
     assert (Child.objects.count(), Observation.objects.count()) == (children, observations)
     assert not MatchReview.objects.exists() and not FeedRow.objects.filter(status=RowStatus.IN_REVIEW).exists()
+
+
+def test_resolving_a_block_of_20000_look_alikes_is_linear():
+    """The worst block: 20,000 new people of one household, born the same day, whose names sound
+    the same, half of them sharing one police reference and the others giving none. Each is looked
+    up, never compared with every other (20,000 squared comparisons would take minutes): one new
+    person, the rest either the same person (the identifier) or in review against them."""
+    import time
+
+    from feeds.services.matching import ChildIndex, Outcome, Person, fast_normalise, resolve_people
+
+    born = date(2012, 5, 4)
+    persons = []
+    for n in range(20_000):
+        given, family = ("Amelia", "Harrison") if n % 2 else (f"Amelia{'a' * (n % 7)}", "Harison")
+        persons.append(
+            Person(
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                postcode=f"RV{n}1AA",
+                upn="",
+                nhs_number="",
+                police_id="PR/1" if n % 2 else "",
+                name_key=fast_normalise(f"{given} {family}"),
+                rows=[n],
+                households={("schools", "EVERYONE"): ""},
+            )
+        )
+    started = time.monotonic()
+    resolve_people(persons, ChildIndex({}, {}, {}, {}), date(2026, 1, 1))
+    assert time.monotonic() - started < 10
+    outcomes = [p.outcome for p in persons]
+    assert outcomes.count(Outcome.NEW_CHILD) == 10_000  # one person and the 9,999 rows sharing PR/1
+    assert len({id(p.root()) for p in persons if p.outcome == Outcome.NEW_CHILD}) == 1
+    assert outcomes.count(Outcome.REVIEW) == 10_000

@@ -410,9 +410,10 @@ def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -
     for members in clusters:
         anchor = _resolve_cluster(members, index)
         groups[id(anchor)] = [anchor, *(p for p in members if p.same_as is anchor)]
+    # New children by name, the groups with the most rows first (then in resolve order).
     new = sorted(
-        (p for p in persons if p.outcome == Outcome.NEW_CHILD and p.same_as is None and p.candidate is None),
-        key=_resolve_order,
+        (p for p in persons if p.outcome == Outcome.NEW_CHILD and p.same_as is None),
+        key=lambda p: (-sum(m.size() for m in groups.get(id(p), (p,))), _resolve_order(p)),
     )
     _near_matches(new, groups)
     _fill_identifiers(persons, groups, index)
