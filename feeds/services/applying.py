@@ -18,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
+from django.db.models import F
 
 from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
 from cohorts.models import CohortRun, Observation, RunKind, RunTrigger
@@ -169,6 +170,7 @@ class Applier:
         self.created_adults = 0
         self.created_families = 0
         self.touched_families: set[int] = set()
+        self.identified_children: set[int] = set()  # children held who got identifiers from the file
 
     def create_people(self, persons: list[Person], index: ChildIndex) -> Families:
         """Everything the matched people of a file need before their observations: families for
@@ -178,9 +180,39 @@ class Applier:
         self.create_children(
             [p for p in persons if p.outcome == Outcome.NEW_CHILD], used_identifiers=set(index.by_identifier)
         )
+        self.fill_identifiers([p for p in persons if p.outcome == Outcome.MATCHED and p.same_as is None])
         self.resolve_adults([p for p in persons if p.outcome == Outcome.ADULT], families)
         self.link_members(persons, families)
         return families
+
+    def fill_identifiers(self, persons: list[Person]) -> None:
+        """Store on the children held the identifiers the file gives them and they lack (the
+        identity matching.resolve_people left on the person each group of rows resolved to). An
+        identifier that another child took meanwhile, or a field filled meanwhile, fails the
+        import as a whole (nothing half-applied) rather than dropping the identifier."""
+        updates: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
+        for person in persons:
+            for kind, value in person.identity.items():
+                updates[kind].append((cast(int, person.child_id), value))
+        for kind, pairs in updates.items():
+            pairs.sort()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE cases_child AS c SET {kind} = v.value, version = c.version + 1 "  # noqa: S608
+                        "FROM unnest(%s::bigint[], %s::text[]) AS v(id, value) "
+                        f"WHERE c.id = v.id AND c.{kind} = ''",
+                        [[child_id for child_id, _value in pairs], [value for _child_id, value in pairs]],
+                    )
+                    changed = cursor.rowcount
+            else:
+                changed = sum(
+                    Child.objects.filter(pk=child_id, **{kind: ""}).update(**{kind: value}, version=F("version") + 1)
+                    for child_id, value in pairs
+                )
+            if changed != len(pairs):
+                raise RuntimeError(f"{len(pairs) - changed} young people got a {kind} during the import")
+            self.identified_children.update(child_id for child_id, _value in pairs)
 
     # Households -> families
     def families_for(self, persons: list[Person]) -> Families:
@@ -236,27 +268,29 @@ class Applier:
         return found
 
     def create_children(self, persons: list[Person], used_identifiers: set[tuple[str, str]]) -> None:
-        """One new child per distinct name + date of birth + postcode; identifiers copied when unused."""
-        made: dict[tuple[str, date, str], Child] = {}
+        """One new child per person the people resolve to (Person.root: matching.resolve_people
+        found the others the same person), with the identifiers of the group (its identity, or the
+        person's own identifiers when nothing resolved it) unless another child holds them."""
+        made: dict[int, Child] = {}
         new: list[tuple[Person, Child]] = []
         for person in persons:
-            key = (person.name_key, person.date_of_birth, person.postcode)
-            if key in made:
+            root = person.root()
+            if id(root) in made:
                 continue
             fields: dict[str, str] = {}
-            for kind, value in person.identifiers:
+            for kind, value in (root.identity or dict(root.identifiers)).items():
                 if (kind, value) not in used_identifiers:
                     used_identifiers.add((kind, value))
                     fields[kind] = value
             child = Child(
                 reference="",
-                given_name=person.given_name.strip(),
-                family_name=person.family_name.strip(),
-                date_of_birth=person.date_of_birth,
+                given_name=root.given_name.strip(),
+                family_name=root.family_name.strip(),
+                date_of_birth=root.date_of_birth,
                 **fields,
             )
-            made[key] = child
-            new.append((person, child))
+            made[id(root)] = child
+            new.append((root, child))
         if not new:
             return
         for n, (_person, child) in enumerate(new, start=1):
@@ -270,9 +304,11 @@ class Applier:
             [Involvement(agency_id=self.feed.agency_id, child=child, started_on=self.today) for child in children],
             batch_size=2_000,
         )
+        for root, child in new:
+            root.child_id = child.pk
         for person in persons:
             if person.child_id is None:
-                person.child_id = made[(person.name_key, person.date_of_birth, person.postcode)].pk
+                person.child_id = made[id(person.root())].pk
         self.created_children.extend(child.pk for child in children)
 
     def resolve_adults(self, persons: list[Person], families: Families) -> None:
@@ -285,6 +321,8 @@ class Applier:
         made: dict[tuple[tuple[int, ...], str, date], Any] = {}
         new: list[Adult] = []
         for person in persons:
+            if person.same_as is not None:
+                continue  # the same adult as another person of the file (an identifier they share)
             person_families = tuple(sorted({families[key] for key in person.households}))
             adult_id = None
             for family_id in person_families:
@@ -307,6 +345,9 @@ class Applier:
                 )
                 new.append(made[key])
             person.adult_id = made[key]
+        for person in persons:
+            if person.same_as is not None:
+                person.adult_id = person.root().adult_id
         Adult.objects.bulk_create(new, batch_size=2_000)
         self.created_adults += len(new)
         for person in persons:

@@ -28,7 +28,7 @@ from cohorts.models import Observation
 from feeds.models import FEED_HEADER, FeedImport, FeedRow, MatchReview, RowStatus
 from feeds.services.applying import POSTCODE, RECORD, SOURCE, Applied, Applier, copy_rows, group_people
 from feeds.services.checks import _MISSING, LIMITS, MAX_LENGTHS, DateCache, active_codes, check_person, parse_date
-from feeds.services.matching import Outcome, Person, age_on, build_child_index, match_child
+from feeds.services.matching import Outcome, Person, build_child_index, resolve_people, settle_candidates
 
 PROGRESS_EVERY = 50_000
 
@@ -75,14 +75,13 @@ class CheckedFile:
         timings["group"] = time.monotonic() - mark
         mark = time.monotonic()
         index = build_child_index(persons)
-        for person in persons:
-            match_child(person, index, is_child=age_on(person.date_of_birth, applier.today) < 18)
-            if not person.outcome:
-                person.outcome = Outcome.ADULT
+        resolve_people(persons, index, applier.today)
         timings["match"] = time.monotonic() - mark
         mark = time.monotonic()
         applied = [p for p in persons if p.outcome != Outcome.REVIEW]
         families = applier.create_people(applied, index)
+        reviews = [p for p in persons if p.outcome == Outcome.REVIEW]
+        settle_candidates(reviews)
         timings["people"] = time.monotonic() - mark
         mark = time.monotonic()
         items = applier.observations(rows, applied, families, dates)
@@ -91,7 +90,6 @@ class CheckedFile:
         # Only the rows the uploader still needs are staged: rows with errors and rows in review.
         # Applied rows are the observations; rows imported before changed nothing (the counts say how
         # many of each, and the file itself is kept).
-        reviews = [p for p in persons if p.outcome == Outcome.REVIEW]
         for person in reviews:
             for i in person.rows:
                 statuses[i] = RowStatus.IN_REVIEW
@@ -348,7 +346,7 @@ def _create_reviews(feed: FeedImport, persons: list[Person], rows: list[list[str
     reviews = [
         MatchReview(
             feed=feed,
-            candidate_id=cast(int, person.candidate_id),  # a person in review has a candidate (match_child)
+            candidate_id=cast(int, person.candidate_id),  # a person in review has a candidate (resolve_people)
             reason=person.reason[:300],
             given_name=person.given_name.strip()[:100],
             family_name=person.family_name.strip()[:100],

@@ -188,6 +188,16 @@ def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float)
             "families_created": applier.created_families,
         },
     )
+    if applier.identified_children:
+        # Identifiers the file gave children held who lacked them (matching rule 6).
+        audit.record(
+            feed.uploaded_by,
+            AuditAction.UPDATE,
+            obj=feed,
+            subjects=sorted(applier.identified_children),
+            subject_type="cases.child",
+            detail={"identifiers_added": len(applier.identified_children)},
+        )
     affected = applier.affected_children(done.applied)
     if affected:
         request_recalculation(feed, affected)

@@ -1,18 +1,31 @@
-"""Matching the people in a data feed to the children and adults already recorded.
+"""Matching the people in a data feed to the children and adults already recorded, and to each
+other (docs/feeds.md, "How people are matched").
 
 Set-based: the people of a whole file are matched at once against indexes (Python dicts) built
-from a handful of queries, never one query per row. The rules, in order:
+from a handful of queries, never one query per row; `resolve_people` is the entry point of both
+import paths. Against the children held (match_child):
 
 1. Identifiers (UPN, NHS number, police reference) that point at one existing child: the same
-   person when the date of birth agrees, otherwise a review. Identifiers pointing at two different
-   children: a review.
+   person when the date of birth agrees and the child holds no other value of a kind the row gives,
+   otherwise a review. Identifiers pointing at two different children: a review.
 2. Normalised given + family name, date of birth and postcode (of one of the child's families)
    equal to exactly one child: the same person (unless that child holds a different identifier of
    a kind the row gives, which is a review).
 3. Uncertain, so a review for a person to decide: the same name and date of birth at a different
    postcode; the same date of birth with given and family names that sound the same (Soundex of
    every word); several candidate children.
-4. No candidate: a new person, a child when under 18 on the upload date, otherwise an adult.
+
+Within the file (resolve_people), by dictionary look-ups on blocking keys only:
+
+4. People sharing an identifier are one group: one person when their dates of birth, their other
+   identifiers and (at least one of) their names agree; the others go to review.
+5. New people with the same name, date of birth and postcode are one person unless their
+   identifiers differ; a near match (same name and date of birth elsewhere, a name that sounds the
+   same, a given name that sounds the same with the same date of birth at the same postcode or in
+   the same household) goes to review against the first.
+6. No identifier dropped: a new child gets its group's identifiers, a child held those it lacks
+   (one value per kind, or a review).
+7. No candidate: a new person, a child when under 18 on the upload date, otherwise an adult.
 
 Adults are matched by normalised name + date of birth among the adults of the row's household
 family; without a household, to the only adult in the city with that name and date of birth.
@@ -25,7 +38,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -68,8 +82,14 @@ def clean_identifier(value: str) -> str:
     return "".join(value.split()).upper() if value else ""
 
 
+@lru_cache(maxsize=200_000)
+def sound(word: str) -> str:
+    """cases.names.phonetic, remembered (a file repeats its names)."""
+    return phonetic(word)
+
+
 def phonetic_keys(normalised_name: str) -> str:
-    return f" {' '.join(phonetic(word) for word in normalised_name.split())} "
+    return f" {' '.join(sound(word) for word in normalised_name.split())} "
 
 
 def age_on(date_of_birth: date, on: date) -> int:
@@ -106,14 +126,44 @@ class Person:
     # The postcode as sent, stripped: set by the PostgreSQL path (postgres.prepare_people) for its
     # reviews; absent otherwise (no default, not in __init__, repr or comparisons).
     raw_postcode: str = field(init=False, repr=False, compare=False)
+    # How many rows of the file are about this person: set by the PostgreSQL path (which keeps no
+    # row list); len(rows) otherwise. See size().
+    count: int = field(default=0, repr=False, compare=False)
+    # Set by resolve_people. same_as: the person of this file this one was found to be (their rows
+    # go to the same record). identity: on the person a group of rows resolves to, the identifiers
+    # to store on the record (every one for a new child; those it lacks for a child held already).
+    # candidate: for a review, the person of this file whose new record is the candidate.
+    same_as: Person | None = field(default=None, repr=False, compare=False)
+    identity: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    candidate: Person | None = field(default=None, repr=False, compare=False)
+    # In review by name alone (no identifier of the row is held): see resolve_people.
+    name_doubt: bool = field(default=False, repr=False, compare=False)
+
+    def size(self) -> int:
+        return self.count or len(self.rows)
+
+    def root(self) -> Person:
+        """The person this one resolves to (itself unless resolve_people found it the same as another)."""
+        person = self
+        while person.same_as is not None:
+            person = person.same_as
+        return person
 
     @property
     def identifiers(self) -> tuple[tuple[str, str], ...]:
-        return tuple(
-            (kind, value)
-            for kind, value in (("upn", self.upn), ("nhs_number", self.nhs_number), ("police_id", self.police_id))
-            if value
-        )
+        upn, nhs, police_id = self.upn, self.nhs_number, self.police_id
+        if upn and not nhs and not police_id:  # the usual cases first: one identifier, or none
+            return (("upn", upn),)
+        if not upn and not nhs:
+            return (("police_id", police_id),) if police_id else ()
+        found: list[tuple[str, str]] = []
+        if upn:
+            found.append(("upn", upn))
+        if nhs:
+            found.append(("nhs_number", nhs))
+        if police_id:
+            found.append(("police_id", police_id))
+        return tuple(found)
 
 
 IDENTIFIER_LABELS = {"upn": "unique pupil number", "nhs_number": "NHS number", "police_id": "police reference"}
@@ -260,7 +310,8 @@ def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
     """Set person.outcome (and child_id / candidate_id / reason) by rules 1-3; '' when no child
     candidate exists (the caller creates a child or treats the person as an adult)."""
     found: dict[int, list[str]] = {}
-    for kind, value in person.identifiers:
+    identifiers = person.identifiers
+    for kind, value in identifiers:
         child_id = index.by_identifier.get((kind, value))
         if child_id is not None:
             found.setdefault(child_id, []).append(kind)
@@ -274,11 +325,19 @@ def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
         return
     if found:
         child_id, kinds = next(iter(found.items()))
-        if index.facts[child_id][3] == person.date_of_birth:
-            person.outcome, person.child_id = Outcome.MATCHED, child_id
-        else:
+        # Only an identifier of another kind than those that matched can differ.
+        conflict = _conflicting_identifier(person, index.facts[child_id]) if len(identifiers) > len(kinds) else ""
+        if index.facts[child_id][3] != person.date_of_birth:
             person.outcome, person.candidate_id = Outcome.REVIEW, child_id
             person.reason = f"The {IDENTIFIER_LABELS[kinds[0]]} matches but the date of birth is different"
+        elif conflict:
+            person.outcome, person.candidate_id = Outcome.REVIEW, child_id
+            person.reason = (
+                f"The {IDENTIFIER_LABELS[kinds[0]]} matches but the young person already has a different "
+                f"{IDENTIFIER_LABELS[conflict]}"
+            )
+        else:
+            person.outcome, person.child_id = Outcome.MATCHED, child_id
         return
     if not is_child:
         return
@@ -294,11 +353,11 @@ def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
             person.outcome, person.child_id = Outcome.MATCHED, child_id
         return
     if len(here) > 1:
-        person.outcome, person.candidate_id = Outcome.REVIEW, min(here)
+        person.outcome, person.candidate_id, person.name_doubt = Outcome.REVIEW, min(here), True
         person.reason = f"{len(here)} young people have this name, date of birth and postcode"
         return
     if same_name:
-        person.outcome, person.candidate_id = Outcome.REVIEW, min(same_name)
+        person.outcome, person.candidate_id, person.name_doubt = Outcome.REVIEW, min(same_name), True
         person.reason = (
             "Same name and date of birth at a different postcode"
             if len(same_name) == 1
@@ -307,7 +366,7 @@ def match_child(person: Person, index: ChildIndex, *, is_child: bool) -> None:
         return
     sounds = index.by_sound_dob.get((phonetic_keys(person.name_key), person.date_of_birth))
     if sounds:
-        person.outcome, person.candidate_id = Outcome.REVIEW, min(sounds)
+        person.outcome, person.candidate_id, person.name_doubt = Outcome.REVIEW, min(sounds), True
         person.reason = "Same date of birth and a name that sounds the same"
         return
     person.outcome = Outcome.NEW_CHILD
@@ -321,6 +380,335 @@ def _conflicting_identifier(person: Person, facts: ChildFacts) -> str:
         if ours and theirs and ours != theirs:
             return kind
     return ""
+
+
+# Resolving the people of one file against each other ---------------------------------------------
+
+KINDS = ("upn", "nhs_number", "police_id")
+
+
+def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -> None:
+    """Match every person of a file against the children held (match_child), then against each
+    other, so a file never makes two records of one person nor drops an identifier. Sets each
+    person's outcome (MATCHED, NEW_CHILD, ADULT or REVIEW), same_as, identity and candidate.
+
+    Linear in the number of people: every comparison is a dictionary look-up on a blocking key
+    (an identifier; a name or sound key with the date of birth; a postcode or household with the
+    date of birth and the given name's sound), and a person is compared with the first person of
+    each of its blocks only, never with every other member of a block.
+
+    Both import paths call it with the same people (grouped by the same PersonKey), and it orders
+    them itself, so both paths reach the same outcomes."""
+    for person in persons:
+        match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
+    # Only the people who share identifiers, and the new children, are compared with others; they
+    # alone are put in order (most people of a big file are neither).
+    clusters = [sorted(members, key=_resolve_order) for members in _identifier_clusters(persons, index)]
+    clusters.sort(key=lambda members: _resolve_order(members[0]))
+    # The people of each group who resolve to its anchor (the anchor first), for the near matches.
+    groups: dict[int, list[Person]] = {}
+    for members in clusters:
+        anchor = _resolve_cluster(members, index)
+        groups[id(anchor)] = [anchor, *(p for p in members if p.same_as is anchor)]
+    # New children by name, the groups with the most rows first (then in resolve order).
+    new = sorted(
+        (p for p in persons if p.outcome == Outcome.NEW_CHILD and p.same_as is None),
+        key=lambda p: (-sum(m.size() for m in groups.get(id(p), (p,))), _resolve_order(p)),
+    )
+    _near_matches(new, groups)
+    _fill_identifiers(persons, groups, index)
+    for person in persons:
+        if not person.outcome:
+            person.outcome = Outcome.ADULT
+
+
+def _resolve_order(person: Person) -> tuple[int, str, date, str, str, str, str]:
+    """The person with the most rows first (most likely spelt right), then by PersonKey."""
+    return (
+        -person.size(),
+        person.name_key,
+        person.date_of_birth,
+        person.postcode,
+        person.upn,
+        person.nhs_number,
+        person.police_id,
+    )
+
+
+def _identifier_clusters(persons: list[Person], index: ChildIndex) -> list[list[Person]]:
+    """The groups of two or more people linked by sharing an identifier (directly or through
+    others). Union-find over positions, with the first person of each identifier.
+
+    An identifier a child held already has links nobody: every person giving it was matched to
+    that child or put in review by match_child (and _fill_identifiers keeps the values the file
+    gives that child consistent), so people giving only such identifiers are skipped."""
+    held = index.by_identifier
+    parent: dict[int, int] = {}
+
+    def find(i: int) -> int:
+        while parent.get(i, i) != i:
+            parent[i] = parent.get(parent[i], parent[i])
+            i = parent[i]
+        return i
+
+    first_with: dict[tuple[str, str], int] = {}
+    for i, person in enumerate(persons):
+        if not (person.upn or person.nhs_number or person.police_id):
+            continue
+        for identifier in person.identifiers:
+            if identifier in held:
+                continue
+            j = first_with.setdefault(identifier, i)
+            if j != i:
+                a, b = find(i), find(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+                    parent.setdefault(min(a, b), min(a, b))
+    grouped: dict[int, list[Person]] = {}
+    for i in parent:
+        grouped.setdefault(find(i), []).append(persons[i])
+    return [members for members in grouped.values() if len(members) > 1]
+
+
+def _is_child_outcome(person: Person) -> bool:
+    return person.outcome in (Outcome.MATCHED, Outcome.NEW_CHILD)
+
+
+def _to_review(person: Person, anchor: Person, reason: str) -> None:
+    """person goes to review against anchor's record (held, or new from this file)."""
+    person.outcome, person.reason, person.same_as = Outcome.REVIEW, reason, None
+    if anchor.outcome == Outcome.MATCHED:
+        person.candidate_id, person.candidate = anchor.child_id, None
+    else:
+        person.candidate_id, person.candidate = None, anchor
+    person.child_id = None
+
+
+def _shared_label(person: Person, identity: dict[str, str]) -> str:
+    for kind, value in person.identifiers:
+        if identity.get(kind) == value:
+            return IDENTIFIER_LABELS[kind]
+    return IDENTIFIER_LABELS[person.identifiers[0][0]] if person.identifiers else "identifier"
+
+
+def _conflict(person: Person, identity: dict[str, str]) -> str:
+    """The first kind of identifier person gives with another value than identity's; ''."""
+    return _clash(dict(person.identifiers), identity)
+
+
+def _clash(ours: dict[str, str], theirs: dict[str, str]) -> str:
+    """The first kind of identifier with a value on both sides that differs; ''."""
+    for kind, value in ours.items():
+        other = theirs.get(kind)
+        if other and other != value:
+            return kind
+    return ""
+
+
+def _name_words(person: Person) -> tuple[str, str]:
+    words = person.name_key.split()
+    return (words[0], words[-1]) if words else ("", "")
+
+
+def _names_differ(one: Person, other: Person) -> bool:
+    """Neither the given nor the family name agrees, spelt or sounded: two different people."""
+    (given, family), (their_given, their_family) = _name_words(one), _name_words(other)
+    return (
+        given != their_given
+        and sound(given) != sound(their_given)
+        and family != their_family
+        and sound(family) != sound(their_family)
+    )
+
+
+def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
+    """The people of a file who share identifiers: one person when the dates of birth, the other
+    identifiers and the names are consistent; the inconsistent ones go to review. Returns the
+    person the group resolves to."""
+    anchor = members[0]
+    held = {p.child_id for p in members if p.outcome == Outcome.MATCHED}
+    if len(held) == 1:
+        # A row of the group is matched to a child held: a doubt about another row by its name
+        # alone gives way to the identifier they share (checked below like any other row).
+        for person in members:
+            if person.outcome == Outcome.REVIEW and person.name_doubt:
+                person.outcome, person.candidate_id, person.reason = Outcome.NEW_CHILD, None, ""
+    if len(held) > 1 or any(p.outcome == Outcome.REVIEW for p in members):
+        # Someone of the group is uncertain against the children held, or the group's identifiers
+        # lead to two of them: the whole group waits for a person to decide, nothing is guessed.
+        source = next((p for p in members if p.outcome == Outcome.REVIEW), None)
+        for person in members:
+            if person.outcome == Outcome.REVIEW:
+                continue
+            if person.outcome == Outcome.MATCHED:
+                person.candidate_id = person.child_id
+            else:
+                person.candidate_id = source.candidate_id if source is not None else min(cast(set[int], held))
+            person.reason = (
+                "Shares an identifier with another row of this file that points at another young person"
+                if len(held) > 1
+                else "Shares an identifier with another row of this file that is in review"
+            )
+            person.outcome, person.child_id = Outcome.REVIEW, None
+        return anchor
+    if held:
+        anchor = next(p for p in members if p.outcome == Outcome.MATCHED)
+    elif any(p.outcome == Outcome.NEW_CHILD for p in members):
+        anchor = next(p for p in members if p.outcome == Outcome.NEW_CHILD)
+    identity = dict(anchor.identifiers)
+    if anchor.outcome == Outcome.MATCHED:
+        upn, nhs, police_id, _dob = index.facts[cast(int, anchor.child_id)]
+        for kind, value in zip(KINDS, (upn, nhs, police_id), strict=True):
+            if value:
+                identity.setdefault(kind, clean_identifier(value))
+    for person in members:
+        if person is anchor:
+            continue
+        label = _shared_label(person, identity)
+        conflict = _conflict(person, identity)
+        if person.date_of_birth != anchor.date_of_birth:
+            reason = (
+                f"The {label} is also given in this file to someone born on {anchor.date_of_birth:%d/%m/%Y}: "
+                "check which date of birth is right"
+            )
+        elif conflict:
+            reason = (
+                f"The {label} is also given in this file to someone with a different "
+                f"{IDENTIFIER_LABELS[conflict]}: two people may be claiming one identifier"
+            )
+        elif _names_differ(person, anchor):
+            reason = f"The {label} is also given in this file to someone with a different name"
+        else:
+            reason = ""
+        if reason:
+            if _is_child_outcome(anchor):
+                _to_review(person, anchor, reason)
+            # else: an adult's rows (no child record to review against) stay a person of their own.
+            continue
+        for kind, value in person.identifiers:
+            identity.setdefault(kind, value)
+        person.same_as = anchor
+        person.outcome = anchor.outcome
+        person.child_id = anchor.child_id if anchor.outcome == Outcome.MATCHED else None
+    anchor.identity = identity
+    return anchor
+
+
+def _near_matches(new: list[Person], groups: dict[int, list[Person]]) -> None:
+    """People new in this file (children) against each other by name: the same name, date of
+    birth and postcode is the same person unless their identifiers disagree; a near match (the
+    same name and date of birth elsewhere, a name that sounds the same, or the same given name's
+    sound with the same date of birth at the same postcode or in the same household) without an
+    identifier that tells them apart goes to review against the first."""
+    exact: dict[tuple[str, date, str], Person] = {}
+    first_of: dict[tuple[object, ...], Person] = {}
+    for person in new:
+        if not person.identity:
+            person.identity = dict(person.identifiers)
+        dob = person.date_of_birth
+        same = exact.get((person.name_key, dob, person.postcode))
+        if same is not None:
+            conflict = _clash(person.identity, same.identity)
+            if conflict:
+                for member in groups.get(id(person), [person]):
+                    _to_review(
+                        member,
+                        same,
+                        "Same name, date of birth and postcode as another person in this file, but a different "
+                        f"{IDENTIFIER_LABELS[conflict]}",
+                    )
+            else:
+                for kind, value in person.identity.items():
+                    same.identity.setdefault(kind, value)
+                person.same_as, person.identity = same, {}
+            continue
+        given_sound = sound(_name_words(person)[0])
+        blocks: list[tuple[tuple[object, ...], str]] = [
+            (("name", person.name_key, dob), "Same name and date of birth as another person in this file"),
+            (
+                ("sound", phonetic_keys(person.name_key), dob),
+                "Same date of birth and a name that sounds the same as another person in this file",
+            ),
+        ]
+        if person.postcode:
+            blocks.append(
+                (
+                    ("postcode", person.postcode, given_sound, dob),
+                    "Same date of birth and postcode, and a given name that sounds the same, as another person "
+                    "in this file",
+                )
+            )
+        blocks.extend(
+            (
+                ("household", system, ref, given_sound, dob),
+                "Same date of birth and household, and a given name that sounds the same, as another person "
+                "in this file",
+            )
+            for system, ref in sorted(person.households)
+        )
+        for key, reason in blocks:
+            other = first_of.get(key)
+            if other is not None and not _clash(person.identity, other.identity):
+                for member in groups.get(id(person), [person]):
+                    _to_review(member, other, reason)
+                break
+        else:
+            exact[(person.name_key, dob, person.postcode)] = person
+            for key, _reason in blocks:
+                first_of.setdefault(key, person)
+
+
+def _fill_identifiers(persons: list[Person], groups: dict[int, list[Person]], index: ChildIndex) -> None:
+    """A child held who is matched gets the identifiers the file gives and it lacks (identity),
+    one value per kind: a group of rows giving it another value goes to review."""
+    wanted: list[tuple[Person, dict[str, str]]] = []  # (anchor, identifiers its child lacks)
+    for person in persons:
+        if person.outcome != Outcome.MATCHED or person.same_as is not None:
+            continue
+        identity, upn, nhs, police_id = person.identity, person.upn, person.nhs_number, person.police_id
+        if not (identity or upn or nhs or police_id):
+            continue
+        # Values the child holds were compared already (match_child, _resolve_cluster): only
+        # whether it holds one matters here.
+        facts = index.facts[cast(int, person.child_id)]
+        if identity:
+            missing = {kind: value for kind, value in identity.items() if not facts[KINDS.index(kind)]}
+        else:
+            missing = {}
+            if upn and not facts[0]:
+                missing["upn"] = upn
+            if nhs and not facts[1]:
+                missing["nhs_number"] = nhs
+            if police_id and not facts[2]:
+                missing["police_id"] = police_id
+        person.identity = missing
+        if missing:
+            wanted.append((person, missing))
+    wanted.sort(key=lambda pair: _resolve_order(pair[0]))
+    given: dict[tuple[int, str], str] = {}
+    for anchor, missing in wanted:
+        child_id = cast(int, anchor.child_id)
+        clash = next((kind for kind, value in missing.items() if given.get((child_id, kind), value) != value), "")
+        if clash:
+            for person in groups.get(id(anchor), [anchor]):
+                if person.outcome == Outcome.MATCHED:
+                    _to_review(
+                        person,
+                        anchor,
+                        f"Another row of this file gives this young person a different {IDENTIFIER_LABELS[clash]}",
+                    )
+                    person.candidate_id = child_id
+            continue
+        for kind, value in missing.items():
+            given[(child_id, kind)] = value
+
+
+def settle_candidates(reviews: list[Person]) -> None:
+    """Once the new children are created: a review against a person new in this file names that
+    person's new record as its candidate."""
+    for person in reviews:
+        if person.candidate_id is None and person.candidate is not None:
+            person.candidate_id = person.candidate.root().child_id
 
 
 def adult_index(

@@ -44,13 +44,13 @@ from feeds.services.matching import (
     Outcome,
     Person,
     PersonKey,
-    age_on,
     clean_identifier,
     fast_normalise,
     index_children,
     load_children,
-    match_child,
     normalise_postcode,
+    resolve_people,
+    settle_candidates,
 )
 
 PERSON_COLUMNS = ", ".join(PERSON_FIELDS)
@@ -60,8 +60,8 @@ PERSON_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in PERSON_FIEL
 SEPARATOR = chr(31)
 ALL_COLUMNS = ", ".join(FEED_HEADER)
 # A row of PEOPLE_AND_HOUSEHOLDS: the 7 person columns, then the household's source system and
-# reference (both None when the row names no household).
-PeopleRow = tuple[str, str, str, str, str, str, str, Any, Any]
+# reference (both None when the row names no household), then the number of rows.
+PeopleRow = tuple[str, str, str, str, str, str, str, Any, Any, int]
 
 
 def _csv(rows: Iterable[Iterable[Any]]) -> io.StringIO:
@@ -111,10 +111,11 @@ class Prepared:
 
 
 # One row per person and household of the staged rows (the 7 person columns, the household's
-# source system and reference, NULL when the row names none).
+# source system and reference, NULL when the row names none), and how many rows.
 PEOPLE_AND_HOUSEHOLDS = f"""
-    SELECT DISTINCT {PERSON_COLUMNS}, CASE WHEN household_ref <> '' THEN source_system END, NULLIF(household_ref, '')
-    FROM {{table}} {{where}}
+    SELECT {PERSON_COLUMNS}, CASE WHEN household_ref <> '' THEN source_system END, NULLIF(household_ref, ''),
+           count(*)
+    FROM {{table}} {{where}} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 """
 
 
@@ -132,11 +133,14 @@ def prepare_people(
     grouped: list[tuple[str, PeopleRow, list[tuple[str, str]]]] = []  # (person text, row, households)
     last = None
     households: list[tuple[str, str]] = []
+    counts: dict[str, int] = {}  # person text -> its number of rows
     for text, row in keyed:
         if text != last:
             last = text
             households = []
             grouped.append((text, row, households))
+            counts[text] = 0
+        counts[text] += row[9]
         if row[8] is not None:
             households.append((row[7], row[8]))
     people: dict[PersonKey, Person] = {}
@@ -179,6 +183,7 @@ def prepare_people(
                 name_key=name_key,
             )
             person.raw_postcode = postcode.strip()
+        person.count += counts[text]
         for household in sorted(households):
             person.households.setdefault(household, postcode)
         by_text[text] = person
@@ -186,10 +191,7 @@ def prepare_people(
     mark = time.monotonic()
     found_people = list(people.values())
     index = index_children(loaded, {person.date_of_birth for person in found_people})
-    for person in found_people:
-        match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
-        if not person.outcome:
-            person.outcome = Outcome.ADULT
+    resolve_people(found_people, index, apply_date)
     # The decisions about people matched to a child are final, so their rows for feed_decisions
     # are written here, beside the checking statement; the others are known once people are created.
     matched = _csv(
@@ -204,7 +206,7 @@ def _identifiers_and_births(
 ) -> tuple[dict[str, set[str]], set[date]]:
     """The cleaned identifiers and the dates of birth of these rows: what the child index loads."""
     identifiers = {
-        kind: {clean_identifier(value) for value in {row[column] for row in rows} if value}
+        kind: {clean_identifier(value) for value in {cast(str, row[column]) for row in rows} if value}
         for column, kind in ((4, "upn"), (5, "nhs_number"), (6, "police_id"))
     }
     return identifiers, {born for born in births.values() if born is not None}
@@ -412,6 +414,7 @@ def apply_checked(
         applied = [p for p in people if p.outcome != Outcome.REVIEW]
         reviews = [p for p in people if p.outcome == Outcome.REVIEW]
         families = applier.create_people(applied, index)
+        settle_candidates(reviews)
         review_number = {id(person): n for n, person in enumerate(reviews)}
         cursor.execute(
             "CREATE TEMP TABLE feed_decisions (person text, child_id bigint, adult_id bigint, review integer)"

@@ -1,0 +1,360 @@
+"""Identity resolution: the people of one file matched against each other as well as against the
+people held, on small hand-made files (docs/feeds.md, "How people are matched").
+
+Every test runs each file through both import paths: as written (on PostgreSQL, the fast path) and
+with a blank line at the end (which PostgreSQL cannot read as CSV, so the generic path takes it; on
+SQLite both are the generic path). The outcomes must be the same."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from audit.models import AuditAction, AuditEvent
+from cases.models import Child, FamilyMember
+from cohorts.models import Observation
+from feeds import services
+from feeds.models import FeedRow, FeedStatus, Household, MatchReview, RowStatus
+from tests.factories import ChildFactory
+from tests.feeds_helpers import feed_csv, media, row, upload  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def nhs_number(stem: str) -> str:
+    """A valid NHS number: nine digits and the modulus 11 check digit."""
+    total = sum(int(digit) * weight for digit, weight in zip(stem, range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    assert check != 10
+    return f"{stem}{check}"
+
+
+def _valid_stems(count: int) -> list[str]:
+    stems = []
+    for n in range(100_000_000, 100_001_000):
+        total = sum(int(digit) * weight for digit, weight in zip(str(n), range(10, 1, -1), strict=True))
+        if (11 - total % 11) % 11 != 10:
+            stems.append(str(n))
+        if len(stems) == count:
+            return stems
+    raise AssertionError
+
+
+NHS_1, NHS_2, NHS_3 = (nhs_number(stem) for stem in _valid_stems(3))
+
+
+@pytest.fixture(params=["as_sent", "with_blank_line"])
+def run_feed(request, django_capture_on_commit_callbacks, partnership, media):  # noqa: F811
+    blank = request.param == "with_blank_line"
+
+    def run(rows, name="feed.csv"):
+        content = feed_csv(rows) + (b"\n" if blank else b"")
+        with django_capture_on_commit_callbacks(execute=True):
+            feed = services.upload_feed(partnership.users["manager"], upload(content, name))
+        feed.refresh_from_db()
+        return feed
+
+    return run
+
+
+def person(record_id, given, family, born, **values):
+    values.setdefault("postcode", "RV9 9ZZ")
+    return row(record_id, given_name=given, family_name=family, date_of_birth=born, **values)
+
+
+def new_children(feed):
+    return Child.objects.filter(reference__startswith=f"FD{feed.pk}-")
+
+
+# A shared identifier with a consistent date of birth decides ---------------------------------------
+
+
+def test_a_misspelt_duplicate_in_the_file_with_the_same_identifier_is_one_person_carrying_it(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "Amelia", "Harrison", "2012-05-04", police_id="PR/1", household_ref="H1"),
+            person("s-2", "Amelia", "Harrison", "2012-05-04", police_id="PR/1", household_ref="H1"),
+            # Misspelt, at another postcode, and with an NHS number the others do not give.
+            person("s-3", "Amlia", "Harisson", "2012-05-04", postcode="", police_id="pr/1", nhs_number=NHS_1),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED
+    child = new_children(feed).get()
+    assert (child.given_name, child.family_name) == ("Amelia", "Harrison")  # the spelling of most rows
+    assert (child.police_id, child.nhs_number) == ("PR/1", NHS_1)
+    assert Observation.objects.filter(child=child).count() == 3
+    assert not MatchReview.objects.exists()
+    assert (feed.people_created, feed.rows_applied, feed.rows_in_review) == (1, 3, 0)
+    family = Household.objects.get(household_ref="H1").family
+    assert FamilyMember.objects.filter(family=family, child=child).count() == 1
+
+
+def test_an_identifier_decides_against_a_person_held_and_for_the_rows_linked_to_it(run_feed):
+    held = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012")
+    version = held.version
+    feed = run_feed(
+        [
+            # The UPN decides (the name is misspelt); the row also gives a police reference.
+            person("s-1", "Amirah", "Okafur", "2012-05-04", upn="A123456789012", police_id="PX/9"),
+            # Another spelling with only that police reference: the same young person, through it.
+            person("s-2", "Amra", "Okfor", "2012-05-04", police_id="PX/9"),
+        ]
+    )
+    held.refresh_from_db()
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    assert held.police_id == "PX/9" and held.version == version + 1
+    assert set(Observation.objects.values_list("child_id", flat=True)) == {held.pk}
+    assert (feed.people_created, feed.people_matched, feed.rows_in_review) == (0, 2, 0)
+    assert not MatchReview.objects.exists()
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="feeds.feedimport")
+    assert event.detail == {"identifiers_added": 1}
+
+
+# Conflicts go to review ------------------------------------------------------------------------------
+
+
+def test_one_identifier_with_two_dates_of_birth_goes_to_review(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "Amelia", "Harrison", "2012-05-04", police_id="PR/1"),
+            person("s-2", "Amelia", "Harrison", "2012-05-04", police_id="PR/1"),
+            person("s-3", "Amelia", "Harrison", "2012-06-04", police_id="PR/1"),
+        ]
+    )
+    child = new_children(feed).get()
+    assert child.date_of_birth == date(2012, 5, 4) and child.police_id == "PR/1"
+    review = MatchReview.objects.get()
+    assert review.candidate == child and review.date_of_birth == date(2012, 6, 4)
+    assert review.reason == (
+        "The police reference is also given in this file to someone born on 04/05/2012: check which date of "
+        "birth is right"
+    )
+    assert (feed.rows_applied, feed.rows_in_review) == (2, 1)
+    assert FeedRow.objects.get().source_record_id == "s-3"
+
+
+def test_two_people_claiming_one_identifier_go_to_review(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "Zofia", "Nowak", "2013-01-02", upn="C123456789012", nhs_number=NHS_1),
+            person("s-2", "Zofia", "Nowak", "2013-01-02", upn="C123456789012", nhs_number=NHS_2),
+            person("s-3", "Zofia", "Nowak", "2013-01-02", police_id="PN/7"),
+            person("s-3b", "Zofia", "Nowak", "2013-01-02", police_id="PN/7"),
+            person("s-4", "Tom", "Bright", "2013-01-02", police_id="PN/7", postcode="RV8 8XX"),
+        ]
+    )
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert set(reviews) == {"s-2", "s-4"}
+    assert reviews["s-2"].reason == (
+        "The unique pupil number is also given in this file to someone with a different NHS number: two people "
+        "may be claiming one identifier"
+    )
+    assert reviews["s-4"].reason == "The police reference is also given in this file to someone with a different name"
+    child = new_children(feed).get()  # s-1 and s-3 are one Zofia (same name, date of birth and postcode)
+    assert (child.upn, child.nhs_number, child.police_id) == ("C123456789012", NHS_1, "PN/7")
+    assert {review.candidate for review in reviews.values()} == {child}
+
+
+def test_a_near_match_without_an_identifier_goes_to_review(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "John", "Smith", "2011-02-03"),
+            person("s-2", "John", "Smith", "2011-02-03"),
+            person("s-3", "Jon", "Smyth", "2011-02-03"),  # sounds the same
+            person("s-4", "John", "Smith", "2011-02-03", postcode="RV1 1ZZ"),  # another postcode
+            person("s-5", "John", "Smith", "2011-02-03", upn="D123456789012"),  # same name, postcode: identifier added
+        ]
+    )
+    child = new_children(feed).get()
+    assert child.upn == "D123456789012"
+    reasons = {review.rows.get().source_record_id: review.reason for review in MatchReview.objects.all()}
+    assert reasons == {
+        "s-3": "Same date of birth and a name that sounds the same as another person in this file",
+        "s-4": "Same name and date of birth as another person in this file",
+    }
+    assert set(MatchReview.objects.values_list("candidate", flat=True)) == {child.pk}
+    assert (feed.rows_applied, feed.rows_in_review, feed.people_created) == (3, 2, 1)
+
+
+def test_a_review_against_a_person_new_in_the_file_can_be_resolved(run_feed, partnership):
+    feed = run_feed(
+        [person("s-1", "John", "Smith", "2011-02-03", police_id="P1"), person("s-2", "Jon", "Smyth", "2011-02-03")]
+    )
+    review = MatchReview.objects.get()
+    services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
+    child = new_children(feed).get()
+    assert Observation.objects.filter(child=child).count() == 2
+
+
+# No identifier dropped ---------------------------------------------------------------------------------
+
+
+def test_no_identifier_is_dropped(run_feed, partnership):
+    held = ChildFactory(
+        given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012", nhs_number=""
+    )
+    FamilyMember.objects.create(family=partnership.family, child=held, relationship="child")
+    other = ChildFactory(date_of_birth=date(2010, 1, 1), upn="B123456789012", nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            # Matched by name, date of birth and postcode: the NHS number it lacks is stored.
+            person("s-1", "Amira", "Okafor", "2012-05-04", postcode=partnership.family.postcode, nhs_number=NHS_1),
+            # Matched by UPN, but the young person holds another NHS number: review, with the reason.
+            person("s-2", "Bea", "Other", "2010-01-01", upn="B123456789012", nhs_number=NHS_3),
+        ]
+    )
+    held.refresh_from_db()
+    assert held.nhs_number == NHS_1
+    review = MatchReview.objects.get()
+    assert review.candidate == other
+    assert review.reason == "The unique pupil number matches but the young person already has a different NHS number"
+    other.refresh_from_db()
+    assert other.nhs_number == NHS_2
+    assert (feed.rows_applied, feed.rows_in_review) == (1, 1)
+
+
+def test_two_rows_giving_a_person_held_two_values_go_to_review(run_feed, partnership):
+    held = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="", police_id="")
+    FamilyMember.objects.create(family=partnership.family, child=held, relationship="child")
+    postcode = partnership.family.postcode
+    run_feed(
+        [
+            person("s-1", "Amira", "Okafor", "2012-05-04", postcode=postcode, police_id="PA/1"),
+            person("s-2", "Amira", "Okafor", "2012-05-04", postcode=postcode, police_id="PA/2"),
+        ]
+    )
+    held.refresh_from_db()
+    assert held.police_id == "PA/1"
+    review = MatchReview.objects.get()
+    assert review.candidate == held and review.rows.get().source_record_id == "s-2"
+    assert review.reason == "Another row of this file gives this young person a different police reference"
+
+
+# Bad input ---------------------------------------------------------------------------------------------
+
+GIVEN = ["Amelia", "Oliver", "Isla", "Noah", "Ava", "Leo", "Freya", "Arthur", "Ivy", "Oscar"]
+FAMILY = ["Harrison", "Patel", "Walker", "Murphy", "Hughes", "Khan", "Wright", "Lewis", "Clarke", "Turner"]
+
+
+def _misspell(name: str, how: int) -> str:
+    """A misspelling that keeps the name's sound (swap two inner letters) or not (first letter)."""
+    if how == 0:
+        return name[0] + name[2] + name[1] + name[3:]
+    return ("Z" if name[0] != "Z" else "X") + name[1:]
+
+
+def test_a_file_whose_people_are_all_new_and_all_misspelt_twice_creates_no_duplicate(run_feed):
+    rows = []
+    for n in range(20):
+        given, family = GIVEN[n % 10], FAMILY[(n * 3) % 10]
+        born = (date(2010, 1, 1) + timedelta(days=37 * n)).isoformat()
+        postcode = f"RV{n} 1AA"
+        ids = {"police_id": f"PR/{n}"} if n % 2 == 0 else {}
+        rows += [
+            person(f"{n}-a", given, family, born, postcode=postcode, household_ref=f"H{n}", **ids),
+            person(f"{n}-b", given, family, born, postcode=postcode, household_ref=f"H{n}", **ids),
+            # Misspelt twice: the family name's sound kept, then lost (same postcode and household).
+            person(f"{n}-c", given, _misspell(family, 0), born, postcode=postcode, household_ref=f"H{n}", **ids),
+            person(f"{n}-d", given, _misspell(family, 1), born, postcode="", household_ref=f"H{n}", **ids),
+        ]
+    feed = run_feed(rows)
+    assert feed.status == FeedStatus.APPLIED
+    children = new_children(feed)
+    assert children.count() == 20 == feed.people_created
+    assert {(c.given_name, c.family_name) for c in children} == {
+        (GIVEN[n % 10], FAMILY[(n * 3) % 10]) for n in range(20)
+    }
+    # With the police reference: one person each. Without: both misspellings wait in review.
+    assert MatchReview.objects.count() == 20 and feed.rows_in_review == 20
+    assert feed.rows_applied == 80 - 20
+    for review in MatchReview.objects.select_related("candidate"):
+        assert review.candidate.given_name == review.given_name
+    assert Child.objects.exclude(pk__in=children).filter(reference__startswith="FD").count() == 0
+
+
+def test_an_identifier_in_the_wrong_format_gets_a_row_level_error(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "Amelia", "Harrison", "2012-05-04", upn="123"),
+            person("s-2", "Amelia", "Harrison", "2012-05-04", nhs_number=NHS_1[:-1] + str((int(NHS_1[-1]) + 1) % 10)),
+            person("s-3", "Amelia", "Harrison", "2012-05-04", police_id="P" * 31),
+            person("s-4", "Amelia", "Harrison", "2012-05-04"),
+        ]
+    )
+    assert feed.status == FeedStatus.NEEDS_DECISION and feed.rows_invalid == 3
+    errors = dict(FeedRow.objects.values_list("source_record_id", "errors"))
+    assert errors["s-1"].startswith("upn: ")
+    assert errors["s-2"].startswith("nhs_number: ")
+    assert errors["s-3"] == "police_id: longer than 30 characters"
+    assert errors["s-4"] == ""
+    assert not Child.objects.filter(given_name="Amelia").exists()  # nothing applied
+
+
+def test_a_household_reference_shared_by_500_people_has_a_clear_outcome(run_feed):
+    rows = []
+    for n in range(500):
+        born = (date(2009, 1, 1) + timedelta(days=5 * n)).isoformat()
+        given = GIVEN[n % 10]
+        rows.append(person(f"h-{n}", given, "Shared", born, household_ref="EVERYONE", police_id=f"PS/{n}"))
+        # Each appears a second time misspelt, with their police reference.
+        rows.append(person(f"h-{n}-x", given, "Sharde", born, household_ref="EVERYONE", police_id=f"ps/{n}"))
+    # ... and one near match without an identifier: same date of birth, household, given name's sound.
+    rows.append(person("h-near", GIVEN[0], "Zhared", date(2009, 1, 1).isoformat(), household_ref="EVERYONE"))
+    feed = run_feed(rows)
+    assert feed.status == FeedStatus.APPLIED
+    assert feed.people_created == 500 == new_children(feed).count()
+    family = Household.objects.get(household_ref="EVERYONE").family
+    assert FamilyMember.objects.filter(family=family).count() == 500
+    review = MatchReview.objects.get()
+    assert review.rows.get().source_record_id == "h-near"
+    assert review.candidate.police_id == "PS/0"
+    assert (feed.rows_applied, feed.rows_in_review) == (1000, 1)
+
+
+def test_reimporting_the_rows_changes_nothing(run_feed):
+    rows = [
+        person("s-1", "Amelia", "Harrison", "2012-05-04", police_id="PR/1"),
+        person("s-2", "Amlia", "Harisson", "2012-05-04", police_id="PR/1"),
+    ]
+    first = run_feed(rows, "one.csv")
+    children, observations = Child.objects.count(), Observation.objects.count()
+    again = run_feed(rows[::-1], "two.csv")  # the same rows in another file
+    assert first.people_created == 1
+    assert (again.rows_already_known, again.rows_applied, again.people_created) == (2, 0, 0)
+    assert (Child.objects.count(), Observation.objects.count()) == (children, observations)
+    assert not MatchReview.objects.exists() and not FeedRow.objects.filter(status=RowStatus.IN_REVIEW).exists()
+
+
+def test_resolving_a_block_of_20000_look_alikes_is_linear():
+    """The worst block: 20,000 new people of one household, born the same day, whose names sound
+    the same, half of them sharing one police reference and the others giving none. Each is looked
+    up, never compared with every other (20,000 squared comparisons would take minutes): one new
+    person, the rest either the same person (the identifier) or in review against them."""
+    import time
+
+    from feeds.services.matching import ChildIndex, Outcome, Person, fast_normalise, resolve_people
+
+    born = date(2012, 5, 4)
+    persons = []
+    for n in range(20_000):
+        given, family = ("Amelia", "Harrison") if n % 2 else (f"Amelia{'a' * (n % 7)}", "Harison")
+        persons.append(
+            Person(
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                postcode=f"RV{n}1AA",
+                upn="",
+                nhs_number="",
+                police_id="PR/1" if n % 2 else "",
+                name_key=fast_normalise(f"{given} {family}"),
+                rows=[n],
+                households={("schools", "EVERYONE"): ""},
+            )
+        )
+    started = time.monotonic()
+    resolve_people(persons, ChildIndex({}, {}, {}, {}), date(2026, 1, 1))
+    assert time.monotonic() - started < 10
+    outcomes = [p.outcome for p in persons]
+    assert outcomes.count(Outcome.NEW_CHILD) == 10_000  # one person and the 9,999 rows sharing PR/1
+    assert len({id(p.root()) for p in persons if p.outcome == Outcome.NEW_CHILD}) == 1
+    assert outcomes.count(Outcome.REVIEW) == 10_000
