@@ -99,10 +99,13 @@ class OpenPage(Sequence[Any]):
     """A page of a list whose total is not counted (counting every row a user may see is most of
     the cost of a long list): one row more than the page is read to know whether a next page
     exists. Templates show "Page n" and Previous/Next links; `counted` is False and there is no
-    `paginator`. A number past the end gives an empty page (with a Previous link)."""
+    `paginator`. A number past the end gives an empty page (with a Previous link). A list may set
+    `next_after`, a cursor after the page's last row, so its "Next" link starts there (keyset
+    pagination: a later page costs what the first does) instead of at an offset."""
 
     counted = False
     paginator = None
+    next_after = ""
 
     def __init__(self, rows: list[Any], number: int, per_page: int, has_next: bool) -> None:
         self.object_list = rows
@@ -144,10 +147,12 @@ def page_number(number: Any, *, limit: int = 100_000) -> int:
     return value if 1 <= value <= limit else 1
 
 
-def open_page(queryset: QuerySet[Any], number: Any, *, per_page: int) -> OpenPage:
-    """One page of an ordered queryset without counting it (see OpenPage)."""
+def open_page(queryset: QuerySet[Any], number: Any, *, per_page: int, offset: bool = True) -> OpenPage:
+    """One page of an ordered queryset without counting it (see OpenPage). `offset=False` when the
+    caller has already filtered the queryset to start after a cursor: page `number` is then only
+    shown, not skipped to."""
     current = page_number(number)
-    start = (current - 1) * per_page
+    start = (current - 1) * per_page if offset else 0
     rows = list(queryset[start : start + per_page + 1])
     return OpenPage(rows[:per_page], current, per_page, len(rows) > per_page)
 

@@ -175,6 +175,12 @@ def test_the_suggestions_list_pages_without_counting(client_for, partnership, mo
     second = client.get(url, {"show": "suggestions", "page": 2}).context["page"]
     assert [row.child_id for row in second] == [p.shared_child.pk]
     assert not second.has_next() and second.has_previous()
+    # "Next" starts after the last row shown (keyset), not at an offset; the result is the same.
+    after = f"{page[0].score}.{p.council_child.pk}"
+    assert f"page=2&amp;after={after}" in first.content.decode()
+    keyed = client.get(url, {"show": "suggestions", "page": 2, "after": after}).context["page"]
+    assert [row.child_id for row in keyed] == [p.shared_child.pk] and keyed.number == 2
+    assert client.get(url, {"show": "suggestions", "after": "x.1"}).context["page"][0].child_id == p.council_child.pk
     beyond = client.get(url, {"show": "suggestions", "page": 9})
     assert beyond.status_code == 200 and list(beyond.context["page"]) == []
     assert client.get(url, {"show": "suggestions", "page": "x"}).context["page"].number == 1
