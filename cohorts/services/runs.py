@@ -267,7 +267,7 @@ def _compute_and_publish(run: CohortRun, began: float) -> None:
     changed = sum(changed for _tier, _n, changed in tiers)
     if run.suggestions_enabled:
         _notify(run)
-    run.current_counts = publish_current(run.pk, full=not incremental)
+    run.current_counts = publish_current(run.pk, full=not incremental, counts=counts)
     run.base_run = base if incremental else None
     run.status = RunStatus.PUBLISHED
     run.published_at = timezone.now()
@@ -278,12 +278,16 @@ def _compute_and_publish(run: CohortRun, began: float) -> None:
     run.save()
 
 
-def publish_current(run_id: int, *, full: bool) -> dict[str, int]:
+def publish_current(run_id: int, *, full: bool, counts: dict[str, int] | None = None) -> dict[str, int]:
     """Make the stored current suggestions (CurrentSuggestion) say what the chain says once run
     `run_id` is published, set-based, in the publishing transaction: a full run replaces every row
     with its own; an incremental run (the newest of its chain) upserts the rows it wrote, so a child
     it did not rescore keeps the row of the run below. Returns the chain's tier counts (children with
-    a score, per tier), kept on the run for the pages."""
+    a score, per tier), kept on the run for the pages: for a full run, its own `counts` when given.
+
+    Cost on the benchmark city (98,724 rows, PostgreSQL, 2 shared cores): a full run 0.35-0.95 s
+    (delete and insert every row, with the primary key and the score index), an incremental run of
+    about 1,000 children about 50 ms (the upsert and the tier counts over the table)."""
     select = "SELECT child_id, id, score, tier FROM cohorts_suggestion WHERE run_id = %s"
     with connection.cursor() as cursor:
         if full:
@@ -298,6 +302,8 @@ def publish_current(run_id: int, *, full: bool) -> dict[str, int]:
                 "score = excluded.score, tier = excluded.tier",
                 [run_id],
             )
+        if full and counts is not None:
+            return dict(counts)
         cursor.execute("SELECT tier, COUNT(*) FROM cohorts_currentsuggestion WHERE score > 0 GROUP BY tier")
         return {tier or "below_threshold": total for tier, total in cursor.fetchall()}
 

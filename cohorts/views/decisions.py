@@ -87,9 +87,9 @@ def _cursor(value: str | None) -> tuple[int, int] | None:
     return int(score), int(child_id)
 
 
-def _partnership_counts() -> list[int]:
+def _partnership_counts() -> list[tuple[str, str, int]]:
     counts = CohortRun.objects.current_counts()
-    return [counts.get(tier.value, 0) for tier in Tier]
+    return [(tier.value, tier.label, counts.get(tier.value, 0)) for tier in Tier]
 
 
 # The cohort home ---------------------------------------------------------------------------------
@@ -108,9 +108,12 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
     # The stored current suggestions (kept by each run's publication), never recomputed here.
     suggestions = CurrentSuggestion.objects.visible_to(user).in_tiers()
     nominations = Nomination.objects.filter(child_visible(user, "child"), status=NominationStatus.OPEN)
+    # Roles allowed aggregates (view_fairness) see the partnership's suggested counts, kept by the
+    # published run; everyone else a count of the suggestions they may see, up to COUNT_CAP a tier.
+    aggregates = policy.can(user, "view_fairness")
     summary = {
         "tiers": _tier_counts(tiers),
-        "suggestions": _capped_tier_counts(suggestions),
+        "suggestions": _partnership_counts() if aggregates else _capped_tier_counts(suggestions),
         "nominations": _tier_counts(nominations),
     }
     rows = {
@@ -126,7 +129,8 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
         # starts after the page's last row (score, child) rather than at an offset.
         after = _cursor(request.GET.get("after"))
         if after is not None:
-            rows = rows.filter(Q(score__lt=after[0]) | Q(score=after[0], child_id__gt=after[1]))
+            # score <= s first, so PostgreSQL starts its walk of the (score desc, child) index there.
+            rows = rows.filter(Q(score__lte=after[0]), Q(score__lt=after[0]) | Q(child_id__gt=after[1]))
         page = lookups.open_page(rows, request.GET.get("page"), per_page=PER_PAGE, offset=after is None)
         if page.has_next():
             page.next_after = f"{page[-1].score}.{page[-1].child_id}"
@@ -134,9 +138,6 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
         page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     lookups.shown(user, Child, [row.child_id for row in page], what=f"cohort {show}")
     query = urlencode({key: value for key, value in (("show", show), ("tier", tier)) if value})
-    # Partnership-wide suggested counts, kept by the published run: only for roles allowed aggregates.
-    aggregates = policy.can(user, "view_fairness")
-    partnership = _partnership_counts() if aggregates else [None] * len(Tier)
     return render(
         request,
         "cohorts/decisions/cohort_home.html",
@@ -145,10 +146,8 @@ def cohort_home(request: HttpRequest) -> HttpResponse:
             "views": VIEWS,
             "tier": tier,
             "tiers": Tier.choices,
-            "summary_rows": list(
-                zip(summary["tiers"], summary["suggestions"], summary["nominations"], partnership, strict=True)
-            ),
-            "partnership": partnership if aggregates else None,
+            "summary_rows": list(zip(summary["tiers"], summary["suggestions"], summary["nominations"], strict=True)),
+            "suggested_partnership": aggregates,
             "show_label": VIEWS[show],
             "page": page,
             "query": query,
