@@ -95,9 +95,79 @@ def shown(user: Any, model: type[Model], objects: Iterable[Any], *, what: str) -
     audit.record_list(user, model, ids, what=what)
 
 
+class OpenPage(Sequence[Any]):
+    """A page of a list whose total is not counted (counting every row a user may see is most of
+    the cost of a long list): one row more than the page is read to know whether a next page
+    exists. Templates show "Page n" and Previous/Next links; `counted` is False and there is no
+    `paginator`. A number past the end gives an empty page (with a Previous link). A list may set
+    `next_after`, a cursor after the page's last row, so its "Next" link starts there (keyset
+    pagination: a later page costs what the first does) instead of at an offset."""
+
+    counted = False
+    paginator = None
+    next_after = ""
+
+    def __init__(self, rows: list[Any], number: int, per_page: int, has_next: bool) -> None:
+        self.object_list = rows
+        self.number = number
+        self.per_page = per_page
+        self._has_next = has_next
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.object_list[index]
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+
+def page_number(number: Any, *, limit: int = 100_000) -> int:
+    """A page number from the query string: 1 for anything but a positive integer (up to `limit`)."""
+    try:
+        value = int(number)
+    except (TypeError, ValueError):
+        return 1
+    return value if 1 <= value <= limit else 1
+
+
+def open_page(queryset: QuerySet[Any], number: Any, *, per_page: int, offset: bool = True) -> OpenPage:
+    """One page of an ordered queryset without counting it (see OpenPage). `offset=False` when the
+    caller has already filtered the queryset to start after a cursor: page `number` is then only
+    shown, not skipped to."""
+    current = page_number(number)
+    start = (current - 1) * per_page if offset else 0
+    rows = list(queryset[start : start + per_page + 1])
+    return OpenPage(rows[:per_page], current, per_page, len(rows) > per_page)
+
+
 def page_of(user: Any, queryset: QuerySet[M], number: Any, *, per_page: int, what: str) -> Page[Any]:
     """One page of a visible queryset, with the rows it showed recorded."""
     page = Paginator(queryset, per_page).get_page(number)
+    shown(user, queryset.model, page.object_list, what=what)
+    return page
+
+
+def open_page_of(user: Any, queryset: QuerySet[M], number: Any, *, per_page: int, what: str) -> OpenPage:
+    """`page_of` for lists that can be long: an OpenPage (no total counted), with the rows it showed
+    recorded."""
+    page = open_page(queryset, number, per_page=per_page)
     shown(user, queryset.model, page.object_list, what=what)
     return page
 

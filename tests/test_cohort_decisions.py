@@ -28,6 +28,7 @@ from cohorts.models import (
     TierDecision,
 )
 from cohorts.services import decisions as services
+from cohorts.services import runs
 from interventions.models import Panel, PanelMeeting
 from tests.factories import InvolvementFactory, MembershipFactory, UserFactory
 
@@ -59,6 +60,9 @@ def publish(tiers: dict, *, kind=RunKind.FULL, base_run=None) -> CohortRun:
         Suggestion(run=run, child=child, score=SCORES[tier], individual_score=SCORES[tier], tier=tier)
         for child, tier in tiers.items()
     )
+    # What publication does: keep the stored current suggestions (the pages read them).
+    run.current_counts = runs.publish_current(run.pk, full=kind == RunKind.FULL)
+    run.save(update_fields=["current_counts"])
     return run
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from audit.models import AuditAction, AuditEvent
 from cases.models import Child
 from cohorts.models import ChildTier, CohortRun, RunKind, RunStatus, RunTrigger, ScoringModel, Suggestion, TierDecision
-from cohorts.services import fairness
+from cohorts.services import fairness, runs
 from tests.factories import UserFactory
 
 AS_OF = date(2026, 6, 15)
@@ -112,6 +112,7 @@ def build_population() -> None:
         Suggestion(run=current, child=child, score=9, tier="vulnerable_cohort") for child in [*suggested, *closed]
     )
     Suggestion.objects.bulk_create(Suggestion(run=current, child=child, score=2, tier="") for child in below)
+    runs.publish_current(current.pk, full=True)  # what publication does: keep the stored current suggestions
     for child in [*tiered, *closed]:
         decision = TierDecision.objects.create(
             child=child, outcome="change", tier="cause_for_concern", reason="R", decided_by=decider
@@ -218,7 +219,7 @@ def test_years_before_handles_29_february():
 
 def test_a_fixed_number_of_queries(db, django_assert_num_queries):
     build_population()
-    with django_assert_num_queries(3):  # the published chain (2) + one GROUP BY over the dimensions
+    with django_assert_num_queries(1):  # one GROUP BY over the dimensions (the stored current suggestions)
         fairness.fairness_report(as_of=AS_OF)
 
 

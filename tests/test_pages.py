@@ -24,9 +24,9 @@ def test_child_page_queries_do_not_grow_with_involvements(client_for, partnershi
 def test_home_page_queries_do_not_grow_with_caseload(client_for, partnership, django_assert_num_queries):
     client = client_for("caseworker")
     client.get(reverse("home"))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(reverse("home"))
     for _ in range(20):
         InvolvementFactory(agency=partnership.agencies["council"])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert len(client.get(reverse("home")).context["page"]) == 22

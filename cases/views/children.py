@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page = None
     if policy.can(user, "see_caseload"):
         children = queries.visible_children(user).only(*CHILD_EXPORT_FIELDS)
-        page = lookups.page_of(user, children, request.GET.get("page"), per_page=25, what="home caseload")
+        page = lookups.open_page_of(user, children, request.GET.get("page"), per_page=25, what="home caseload")
     notifications = user.notifications.filter(read_at__isnull=True)[:10]
     return render(
         request,

@@ -22,6 +22,7 @@ from access import lookups, policy
 from access.api import AccessViewSet
 from cases import queries as case_queries
 from cases.models import Child
+from cases.visibility import child_visible
 from cohorts.models import CohortRun, CohortSettings, RunKind, RunTrigger, Suggestion
 from cohorts.services import runs as run_services
 from safeguarding.api import (
@@ -204,11 +205,12 @@ class CohortSuggestionViewSet(AccessViewSet):
     def get_queryset(self):
         if not CohortSettings.load().suggestions_enabled:
             return Suggestion.objects.none()
+        # The stored current suggestions (kept by each run's publication), walked in score order.
         return (
-            Suggestion.objects.current()
-            .visible_to(self.request.user)
+            Suggestion.objects.stored_current()
+            .filter(child_visible(self.request.user, "child"))
             .select_related("run", "run__scoring_model")
-            .order_by("-score", "child_id")
+            .order_by("-current_row__score", "current_row__child")
         )
 
     def list(self, request: Request) -> Response:
@@ -222,7 +224,10 @@ class CohortSuggestionViewSet(AccessViewSet):
         child = case_queries.child_or_404(request.user, pk)
         lookups.require_or_404(request.user, "view_cohort")
         lookups.note_read(request.user, child, basis=child.access_basis)
-        suggestion = self.get_queryset().filter(child=child).first()
+        suggestion = None
+        if CohortSettings.load().suggestions_enabled:
+            # One probe of the stored current suggestions by child.
+            suggestion = Suggestion.objects.current_for(child).select_related("run", "run__scoring_model").first()
         if suggestion is None:
             raise Http404  # the child may be seen, and has no current suggestion: nothing refused
         context = {"context_names": _context_names(request.user, [suggestion])}

@@ -2,6 +2,7 @@ from cohorts.models.indicators import CohortSettings, Domain, IndicatorDefinitio
 from cohorts.models.runs import (
     ChildTier,
     CohortRun,
+    CurrentSuggestion,
     DecisionOutcome,
     Nomination,
     NominationStatus,
@@ -18,6 +19,7 @@ __all__ = [
     "ChildTier",
     "CohortRun",
     "CohortSettings",
+    "CurrentSuggestion",
     "DecisionOutcome",
     "Domain",
     "IndicatorDefinition",

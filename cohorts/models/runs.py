@@ -44,6 +44,18 @@ class CohortRunQuerySet(models.QuerySet["CohortRun"]):
     def current_full(self) -> "CohortRun | None":
         return self.filter(kind=RunKind.FULL, status=RunStatus.PUBLISHED).order_by("-published_at", "-id").first()
 
+    def current_counts(self) -> dict[str, int]:
+        """Suggested children per tier in the published state, partnership-wide (kept by the newest
+        run of the chain at its publication: `current_counts`). One query."""
+        newest = (
+            self.filter(status=RunStatus.PUBLISHED)
+            .filter(models.Q(kind=RunKind.FULL) | models.Q(base_run__isnull=False))
+            .order_by("-published_at", "-id")
+            .values_list("current_counts", flat=True)
+            .first()
+        )
+        return dict(newest or {})
+
     def current_chain(self) -> list[int]:
         """Ids of the published runs readers see: the latest full run and the incremental runs
         published on top of it, oldest first. The newest run holding a child's row wins."""
@@ -82,6 +94,12 @@ class CohortRun(models.Model):
     children_scored = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True, help_text="Suggested children per tier.")
     changes = models.PositiveIntegerField(default=0, help_text="Children whose suggested tier changed.")
+    current_counts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Suggested children per tier in the whole published state this run left (its chain), "
+        "kept at publication so pages need not count them.",
+    )
     error = models.CharField(max_length=1000, blank=True)
 
     objects = CohortRunQuerySet.as_manager()
@@ -100,6 +118,16 @@ class SuggestionQuerySet(models.QuerySet["Suggestion"]):
         chain = CohortRun.objects.current_chain()
         newer = Suggestion.objects.filter(child=OuterRef("child"), run__in=chain, run_id__gt=OuterRef("run_id"))
         return self.filter(run__in=chain).exclude(Exists(newer))
+
+    def stored_current(self) -> "SuggestionQuerySet":
+        """The same rows as `current()`, read from the stored state (CurrentSuggestion, kept by
+        publication) instead of recomputed: a join, so order by `-current_row__score`,
+        `current_row__child` to walk its index (for one child, use `current_for`)."""
+        return self.filter(current_row__isnull=False)
+
+    def current_for(self, child: Any) -> "SuggestionQuerySet":
+        """A child's current suggestion (one primary-key probe of the stored state)."""
+        return self.filter(pk__in=CurrentSuggestion.objects.filter(child=child).values("suggestion_id"))
 
     def visible_to(self, user: "User | AnonymousUser") -> "SuggestionQuerySet":
         return self.filter(child__in=Child.objects.visible_to(user).values("pk"))
@@ -157,6 +185,48 @@ class Suggestion(models.Model):
         from cohorts.services.scoring import expand_contributions
 
         return expand_contributions(self)
+
+
+class CurrentSuggestionQuerySet(models.QuerySet["CurrentSuggestion"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "CurrentSuggestionQuerySet":
+        from cases.visibility import child_visible
+
+        return self.filter(child_visible(user, "child"))
+
+    def in_tiers(self) -> "CurrentSuggestionQuerySet":
+        return self.exclude(tier="")
+
+
+class CurrentSuggestion(models.Model):
+    """Each child's current suggestion: the row `Suggestion.objects.current()` computes (the newest
+    run of the published chain holding the child), kept so pages read it instead of recomputing an
+    anti-join over every suggestion. Written only by `cohorts.services.runs` in the transaction that
+    publishes a run: a full run replaces every row, an incremental run upserts the rows it wrote.
+    Score and tier are copied so lists walk (score desc, child) without touching the suggestions."""
+
+    child = models.OneToOneField(
+        "cases.Child",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="current_cohort_suggestion",
+        db_constraint=False,
+    )
+    # No database constraint and no index: rows are derived (written set-based from the suggestions
+    # table) and pruning never deletes a suggestion of the published chain.
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.DO_NOTHING, related_name="current_row", db_constraint=False, db_index=False
+    )
+    score = models.PositiveIntegerField()
+    tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
+
+    objects = CurrentSuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "child_id"]
+        indexes = [models.Index(fields=["-score", "child"], name="current_suggestion_score_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id}: {self.score}"
 
 
 class RunLock(models.Model):

@@ -130,7 +130,7 @@ def withdraw_nomination(user: User, nomination: Nomination, reason: str) -> Nomi
 
 def current_suggestion(child: Child) -> Suggestion | None:
     """The child's suggestion in the published chain (blank tier when below the threshold)."""
-    return Suggestion.objects.current().filter(child=child).select_related("run__scoring_model").first()
+    return Suggestion.objects.current_for(child).select_related("run__scoring_model").first()
 
 
 def proposal(child: Child) -> tuple[Suggestion | None, Nomination | None]:

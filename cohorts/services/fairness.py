@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from cases.models import Child
 from cases.models.children import ChildStatus
-from cohorts.models import ChildTier, Suggestion
+from cohorts.models import ChildTier, CurrentSuggestion
 
 LOW = Fraction(4, 5)
 HIGH = Fraction(5, 4)
@@ -148,7 +148,8 @@ def base_population() -> QuerySet[Child]:
 
 
 def _annotated(as_of: date) -> QuerySet[Child]:
-    suggested = Suggestion.objects.current().filter(child=OuterRef("pk")).exclude(tier="")
+    # The stored current suggestions (kept by each run's publication): no recomputation here.
+    suggested = CurrentSuggestion.objects.filter(child=OuterRef("pk")).exclude(tier="")
     tiered = ChildTier.objects.filter(child=OuterRef("pk"))
     return base_population().annotate(
         is_suggested=Exists(suggested),

@@ -102,9 +102,7 @@ def suggestion_why(request: HttpRequest, pk: int) -> HttpResponse:
     suggestion = None
     indicators, contexts = [], []
     if enabled:
-        suggestion = (
-            Suggestion.objects.current().filter(child=child).select_related("run", "run__scoring_model").first()
-        )
+        suggestion = Suggestion.objects.current_for(child).select_related("run", "run__scoring_model").first()
     if suggestion is not None:
         entries = scoring.evidence_for(suggestion)
         indicators = [entry for entry in entries if "code" in entry]

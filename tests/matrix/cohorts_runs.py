@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cohorts.defaults import ensure_default_indicators
 from cohorts.models import CohortRun, IndicatorDefinition, RunKind, RunStatus, RunTrigger, ScoringModel, Suggestion
+from cohorts.services import runs
 from cohorts.services.scoring import explained_indicators
 from tests.matrix import ANONYMOUS, Expect, council_child_pk, council_child_reference, expect
 
@@ -40,6 +41,7 @@ def make_run(p) -> CohortRun:
         # The explanation: weapon offence (individual), counted once, today.
         indicator_entries=[[_slot(run, "weapon_offence", "individual"), 1, 0]],
     )
+    runs.publish_current(run.pk, full=True)  # what publication does: keep the stored current suggestions
     return run
 
 
