@@ -352,13 +352,20 @@ def publish_current(run_id: int, *, full: bool, counts: dict[str, int] | None = 
     it did not rescore keeps the row of the run below. Returns the chain's tier counts (children with
     a score, per tier), kept on the run for the pages: for a full run, its own `counts` when given.
 
-    Cost on the benchmark city (98,724 rows, PostgreSQL, 2 shared cores): a full run 0.35-0.95 s
-    (delete and insert every row, with the primary key and the score index), an incremental run of
+    Cost on the benchmark city (98,724 rows, PostgreSQL, 2 shared cores): a full run about 0.15-0.3 s
+    (empty the table and insert every row, with the primary key and the score index), an incremental run of
     about 1,000 children about 50 ms (the upsert and the tier counts over the table)."""
     select = "SELECT child_id, id, score, tier FROM cohorts_suggestion WHERE run_id = %s"
     with connection.cursor() as cursor:
         if full:
-            cursor.execute("DELETE FROM cohorts_currentsuggestion")
+            if connection.vendor == "postgresql":
+                # TRUNCATE leaves no dead rows behind (about 0.2 s less than DELETE per full run on
+                # the benchmark city). It refuses while rows written earlier in this transaction have
+                # foreign key checks pending, so those run now. Readers wait for the publication.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("TRUNCATE cohorts_currentsuggestion")
+            else:
+                cursor.execute("DELETE FROM cohorts_currentsuggestion")
             cursor.execute(
                 f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select}", [run_id]
             )
