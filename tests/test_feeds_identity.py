@@ -286,7 +286,7 @@ def test_an_identifier_in_the_wrong_format_gets_a_row_level_error(run_feed):
     assert errors["s-2"].startswith("nhs_number: ")
     assert errors["s-3"] == "police_id: longer than 30 characters"
     assert errors["s-4"] == ""
-    assert not Child.objects.filter(given_name="Amelia").exists()  # nothing applied
+    assert not Child.objects.filter(given_name="Amelia", family_name="Harrison").exists()  # nothing applied
 
 
 def test_a_household_reference_shared_by_500_people_has_a_clear_outcome(run_feed):
