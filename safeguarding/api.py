@@ -24,7 +24,6 @@ from rest_framework.settings import api_settings
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
 IF_MATCH_PATTERN = re.compile(r'\s*(?:W/)?"([0-9]{1,9})"\s*')
 
-NOT_FOUND = "Not found."
 IF_MATCH_REQUIRED = (
     "Send an If-Match header holding the ETag from your last read of this record (for example "
     'If-Match: "3"), so that nobody\'s changes are overwritten without them knowing.'
@@ -43,11 +42,6 @@ def parse_id(value: Any) -> int | None:
     """A database id from a URL or query string; None for anything malformed (which answers 404)."""
     text = str(value)
     return int(text) if ID_PATTERN.fullmatch(text) else None
-
-
-def not_found() -> Response:
-    """404 for a record that does not exist or that the user may not see; the two look the same."""
-    return Response({"detail": NOT_FOUND}, status=404)
 
 
 def forbidden(message: str) -> Response:

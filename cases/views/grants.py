@@ -23,6 +23,7 @@ from access import lookups, policy
 from access import services as access_services
 from access.models import AccessGrant
 from cases.forms.grants import STATUS_CHOICES, EndAccessForm, GrantAccessForm, GrantFilterForm
+from safeguarding.forms import add_service_errors
 
 PER_PAGE = 25
 GRANT_RELATED = ("user", "child", "granted_by", "ended_by")
@@ -44,15 +45,6 @@ def grants_queryset():
         "granted_by__username",
         "ended_by__username",
     )
-
-
-def map_service_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError (keys user, reason, ends_on, end_reason) onto the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -92,7 +84,7 @@ def grant_create(request: HttpRequest) -> HttpResponse:
                 user, data["user"], data["reference"], reason=data["reason"], ends_on=data["ends_on"]
             )
         except ValidationError as error:
-            map_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -115,7 +107,7 @@ def grant_end(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             access_services.end_access_grant(user, grant, reason=form.cleaned_data["end_reason"])
         except ValidationError as error:
-            map_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"{grant.user.get_username()} can no longer see the record of {grant.child.reference}"
