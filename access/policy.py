@@ -40,6 +40,9 @@ BREAK_GLASS_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGE
 BREAK_GLASS_MAX_HOURS = 24
 # Roles that work with the cohort: suggestions, nominations and tiers of the children they can see.
 COHORT_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
+# Roles that see, for the cohort's purpose only, the young people no agency works with yet (known
+# only from a data feed): their suggestion, its explanation and the fields they were matched on.
+UNALLOCATED_COHORT_ROLES = frozenset({Role.MANAGER})
 
 
 # Who the user is --------------------------------------------------------------------------------
@@ -102,6 +105,14 @@ def mark_visible(user: Any, obj: Any) -> Any:
     return obj
 
 
+def mark_cohort_visible(user: Any, obj: Any) -> Any:
+    """Note on a child read through `cohort_visible_to(user)` that this user may see it for the
+    cohort's purpose, and no more than that until `mark_visible` says so."""
+    obj._access_cohort_visible_to = user.pk
+    obj._access_visible_to = None
+    return obj
+
+
 def _visible(user: Any, obj: Any) -> bool:
     """The record is in its own model's `visible_to(user)`."""
     if getattr(obj, "_access_visible_to", None) == user.pk:
@@ -133,6 +144,28 @@ def _can_withdraw_nomination(user: Any, nomination: Any) -> bool:
     if _can_decide_tier(user, nomination.child):
         return True
     return nomination.nominated_by_id == user.pk and _editor_who_sees(user, nomination.child)
+
+
+def _can_take_on(user: Any, child: Any) -> bool:
+    """Starting to work with a young person no agency works with yet, on behalf of one's agency:
+    those who see them for the cohort's purpose (`cohort_visible_to`), never anyone else."""
+    if not has_role(user, *UNALLOCATED_COHORT_ROLES) or _visible(user, child):
+        return False  # a young person the user already sees as a case is not theirs to take on
+    if getattr(child, "_access_cohort_visible_to", None) == user.pk:
+        return True
+    return bool(type(child).objects.cohort_visible_to(user).filter(pk=child.pk).exists())
+
+
+def _reads_source_notes(user: Any, agency: Any) -> bool:
+    """The free-text note a source system sent with an observation: for the members of the agency
+    that sent it, and, for a police agency's feed, for police officers. Everyone else sees the
+    indicator, the date and the source's name."""
+    if agency is None:
+        return False
+    memberships = principal(user).memberships
+    if any(member_agency == agency.pk for _role, _kind, member_agency in memberships):
+        return True
+    return agency.kind == AgencyKind.POLICE and is_police(user)
 
 
 def _holds_caseload(user: Any, _obj: Any) -> bool:
@@ -175,6 +208,10 @@ RULES: dict[str, Rule] = {
     "nominate": _editor_who_sees,
     "decide_tier": _can_decide_tier,
     "withdraw_nomination": _can_withdraw_nomination,
+    "view_unallocated_cohort": _role(*UNALLOCATED_COHORT_ROLES),
+    "take_on_child": _can_take_on,
+    "read_source_note": _reads_source_notes,
+    "upload_feeds": _role(Role.MANAGER),
     "manage_feeds": _role(Role.MANAGER),
     "run_cohort": _role(Role.MANAGER),
     "view_fairness": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
 
 from access import policy
 from access.visibility import Subject
@@ -33,6 +34,22 @@ FAMILY = Subject(
 def child_visible(user: Any, field: str = "pk") -> Q:
     """Rows whose `field` is a child the user may see."""
     return policy.visible_via(user, field, CHILD)
+
+
+def unallocated(field: str = "pk") -> Q:
+    """Rows whose `field` is a child no agency has ever worked with: someone known only from a data
+    feed. Being named in an extract is not "working with" a child, so nobody sees them as a case."""
+    involvements = apps.get_model("cases", "Involvement").objects.filter(child_id=OuterRef(field))
+    return ~Q(Exists(involvements))
+
+
+def cohort_visible(user: Any, field: str = "pk") -> Q:
+    """Rows whose `field` is a child the user may see in the cohort pages: one they may see, or,
+    for those who see the cohort's unallocated young people, one no agency works with yet."""
+    visible = child_visible(user, field)
+    if policy.can(user, "view_unallocated_cohort"):
+        return visible | unallocated(field)
+    return visible
 
 
 def context_visible(user: Any, field: str = "pk") -> Q:

@@ -55,6 +55,11 @@ class ChildQuerySet(models.QuerySet["Child"]):
         """The only way to read children: those the access policy lets this user see."""
         return self.filter(visibility.child_visible(user))
 
+    def cohort_visible_to(self, user: "User | AnonymousUser") -> "ChildQuerySet":
+        """For the cohort pages only: the children above, plus, for those who decide on the cohort's
+        unallocated young people, the ones no agency works with yet (`visibility.cohort_visible`)."""
+        return self.filter(visibility.cohort_visible(user))
+
 
 class Child(VersionedModel):
     reference = models.CharField(
