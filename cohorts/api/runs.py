@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access import lookups, policy
-from access.api import AccessViewSet
+from access.api import AccessViewSet, OpenPagination
 from cases import queries as case_queries
 from cases.models import Child
 from cases.services import children as child_services
@@ -221,6 +221,7 @@ class CohortRunViewSet(AccessViewSet):
 class CohortSuggestionViewSet(AccessViewSet):
     model = Suggestion
     serializer_class = SuggestionSerializer
+    pagination_class = OpenPagination  # up to every child of the city: no total counted
 
     def get_queryset(self):
         if not CohortSettings.load().suggestions_enabled:
