@@ -30,7 +30,7 @@ class OpenPagination(PageNumberPagination):
     suggestion a manager may see cost about 440 ms an answer on the benchmark city (issue 14)."""
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
-        self.request = request
+        self.answering = request
         number = request.query_params.get(self.page_query_param)
         self.found = lookups.open_page(queryset, number, per_page=int(self.page_size or 50))
         return list(self.found.object_list)
@@ -46,7 +46,7 @@ class OpenPagination(PageNumberPagination):
         return self._link(self.found.number - 1)
 
     def _link(self, number: int) -> str:
-        url = self.request.build_absolute_uri()
+        url = self.answering.build_absolute_uri()
         if number == 1:
             return str(remove_query_param(url, self.page_query_param))
         return str(replace_query_param(url, self.page_query_param, number))
