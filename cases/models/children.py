@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from access.visibility import ActiveOn
 from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 from cases.names import normalise, phonetic
@@ -150,7 +151,7 @@ class ChildName(models.Model):
 class InvolvementQuerySet(models.QuerySet["Involvement"]):
     def active(self, on: date | None = None) -> "InvolvementQuerySet":
         on = on or timezone.localdate()
-        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on), started_on__lte=on)
+        return self.filter(ActiveOn(on))  # the same rule as the access policy's SQL
 
 
 class Involvement(models.Model):
