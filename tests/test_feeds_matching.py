@@ -224,8 +224,10 @@ def test_dismissing_a_review_applies_nothing(review, partnership):
     services.resolve_review(partnership.users["manager"], review, services.Decision.DISMISS)
     assert not Observation.objects.exists()
     assert FeedRow.objects.get().status == RowStatus.SKIPPED
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
+
+    assert refused.value.message_dict == {"decision": ["Someone has already decided this match"]}
 
 
 def test_only_managers_of_the_uploading_agency_resolve_reviews(review, partnership):
