@@ -14,6 +14,8 @@ for them: views answer 404, never 403, so nobody learns that it exists (docs/arc
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from access.principal import NOBODY as NOBODY_PRINCIPAL
-from access.principal import forget, principal
+from access.principal import forget, principal, remember
 from access.visibility import Subject, VisibleVia
 from accounts.models import Agency, AgencyKind, Membership, Role
 
@@ -35,6 +37,9 @@ CASELOAD_ROLES = frozenset(
 )
 # Roles that may record facts about a child they can see.
 EDITOR_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.VOLUNTARY_WORKER, Role.MANAGER})
+# Roles that decide a referral, and a young person's cohort tier, for the children their agency sees.
+REFERRAL_DECIDER_ROLES = frozenset({Role.CASEWORKER, Role.MANAGER})
+TIER_DECIDER_ROLES = frozenset({Role.CASEWORKER, Role.MANAGER})
 # Roles that may open a record in an emergency (break the glass).
 BREAK_GLASS_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
 BREAK_GLASS_MAX_HOURS = 24
@@ -129,12 +134,28 @@ def _role(*roles: str) -> Rule:
     return lambda user, _obj: has_role(user, *roles)
 
 
+def _sees_in_role(user: Any, obj: Any, roles: frozenset[str]) -> bool:
+    """The record is visible through the work of an agency where the user holds one of `roles` (or
+    through their emergency access), not through another membership or a named access grant: a role
+    held in one membership never acts on what another membership, or a grant to see one young
+    person (a mentor's, a seconded officer's), lets the user see."""
+    found = principal(user)
+    memberships = frozenset(m for m in found.memberships if m[0] in roles)
+    if not memberships:
+        return False
+    if memberships == found.memberships and not found.granted:
+        return _visible(user, obj)
+    stand_in = copy.copy(user)
+    remember(stand_in, dataclasses.replace(found, memberships=memberships, granted=frozenset()))
+    return bool(type(obj).objects.visible_to(stand_in).filter(pk=obj.pk).exists())
+
+
 def _editor_who_sees(user: Any, obj: Any) -> bool:
-    return has_role(user, *EDITOR_ROLES) and _visible(user, obj)
+    return _sees_in_role(user, obj, EDITOR_ROLES)
 
 
 def _can_decide_tier(user: Any, child: Any) -> bool:
-    return has_role(user, Role.MANAGER, Role.CASEWORKER) and _visible(user, child)
+    return _sees_in_role(user, child, TIER_DECIDER_ROLES)
 
 
 def _can_withdraw_nomination(user: Any, nomination: Any) -> bool:
@@ -191,7 +212,7 @@ RULES: dict[str, Rule] = {
     "change_family": _editor_who_sees,
     "add_family": _role(*EDITOR_ROLES),
     "view_referral": _visible,
-    "decide_referral": lambda user, obj: has_role(user, Role.CASEWORKER, Role.MANAGER) and _visible(user, obj),
+    "decide_referral": lambda user, obj: _sees_in_role(user, obj, REFERRAL_DECIDER_ROLES),
     "see_caseload": _holds_caseload,
     "break_glass": _role(*BREAK_GLASS_ROLES),
     # Police-only records: intelligence, persons of concern, disruption.

@@ -93,3 +93,12 @@ def test_one_refusal_rule():
             if refused_by_403:
                 broken.append(f"{route}: a read refused with 403 for {refused_by_403}")
     assert not broken, "\n".join(broken)
+
+
+def test_every_role_has_a_persona_and_one_persona_holds_two_memberships():
+    """A new role must get a persona (conftest.PERSONA_ROLES), or the matrix would never try it."""
+    from accounts.models import Role
+    from conftest import DUAL_PERSONAS, PERSONA_ROLES
+
+    assert {role for _agency, role in PERSONA_ROLES.values()} == set(Role.values)
+    assert DUAL_PERSONAS and all(len(set(parts)) == 2 for parts in DUAL_PERSONAS.values())
