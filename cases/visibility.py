@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from access import policy
-from access.visibility import Subject
+from access.visibility import NeverInvolved, Subject
 
 CHILD = Subject("child", involvements="cases.Involvement", column="child_id")
 CONTEXT = Subject(
@@ -39,8 +38,7 @@ def child_visible(user: Any, field: str = "pk") -> Q:
 def unallocated(field: str = "pk") -> Q:
     """Rows whose `field` is a child no agency has ever worked with: someone known only from a data
     feed. Being named in an extract is not "working with" a child, so nobody sees them as a case."""
-    involvements = apps.get_model("cases", "Involvement").objects.filter(child_id=OuterRef(field))
-    return ~Q(Exists(involvements))
+    return Q(NeverInvolved(field, CHILD))
 
 
 def cohort_visible(user: Any, field: str = "pk") -> Q:
