@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "interventions",
     "cohorts",
     "feeds",
+    "outreach",
     "oversight",
     "demo",
 ]
