@@ -201,7 +201,7 @@ RULES: dict[str, Rule] = {
     # Outreach and group work (outreach/): agency-owned records; registers name only visible children.
     "view_outreach": _agency_work(OUTREACH_ROLES),
     "record_outreach": _agency_work(OUTREACH_ROLES),
-    "view_reach": _role(*OUTREACH_ROLES),
+    "view_reach": _role(*OUTREACH_ROLES, *GROUP_WORK_ROLES),
     "run_group_work": _agency_work(GROUP_WORK_ROLES),
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
