@@ -5,6 +5,7 @@ only by its own agency's workers); the reach report for both. Everyone else gets
 
 from tests import outreach_data as data
 from tests.matrix import Expect, expect
+from tests.matrix.api import api
 
 OUTREACH = ("outreach", "manager")
 GROUP_WORKERS = ("caseworker", "voluntary", "manager")
@@ -55,3 +56,33 @@ ROUTES: dict[str, Expect] = {
     "outreach:session_create": expect(("voluntary",), kwargs=group_pk),
     "outreach:session_detail": expect(("voluntary",), kwargs=session_pk, must_not_leak=voluntary_child_reference),
 }
+
+
+def campaign_pk(p):
+    return {"pk": data.police_campaign(p).pk}
+
+
+ROUTES.update(
+    {
+        "api:outreach-event-list": api(OUTREACH),
+        "api:outreach-event-detail": api(("outreach",), kwargs=event_pk, must_not_leak=lambda p: "Test Academy"),
+        "api:outreach-establishment-list": api(OUTREACH),
+        "api:outreach-establishment-detail": api(
+            ("outreach",), kwargs=establishment_pk, must_not_leak=lambda p: "Test Lodge"
+        ),
+        "api:outreach-establishment-engagements": api(
+            ("outreach",), status=400, method="post", kwargs=establishment_pk
+        ),
+        "api:outreach-campaign-list": api(OUTREACH),
+        "api:outreach-campaign-detail": api(("outreach",), kwargs=campaign_pk, must_not_leak=lambda p: "Test Street"),
+        "api:outreach-group-list": api(GROUP_WORKERS),
+        "api:outreach-group-detail": api(
+            ("voluntary",), kwargs=group_pk, must_not_leak=lambda p: "Test bus station group"
+        ),
+        "api:outreach-group-sessions": api(("voluntary",), status=400, method="post", kwargs=group_pk),
+        "api:outreach-session-list": api(GROUP_WORKERS),
+        "api:outreach-session-detail": api(("voluntary",), kwargs=session_pk),
+        # No period given: the field errors for those who may see reach, 404 for everyone else.
+        "api:outreach-reach-list": api(REACH, status=400),
+    }
+)
