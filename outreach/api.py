@@ -66,7 +66,7 @@ class RecordViewSet(RoleViewSet):
 # Events -----------------------------------------------------------------------------------------
 
 
-class EventSerializer(serializers.ModelSerializer):
+class OutreachEventSerializer(serializers.ModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
     intelligence = serializers.SerializerMethodField()
 
@@ -97,7 +97,7 @@ class EventSerializer(serializers.ModelSerializer):
         return event.intelligence_id if event.intelligence_id and policy.is_police(user) else None
 
 
-class EventWriteSerializer(serializers.Serializer):
+class OutreachEventWriteSerializer(serializers.Serializer):
     activity = serializers.ChoiceField(choices=Activity.choices)
     audience = serializers.ChoiceField(choices=AudienceType.choices)
     organisation = serializers.CharField(max_length=200)
@@ -114,24 +114,26 @@ class EventWriteSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Outreach events of your agency", responses={200: EventSerializer(many=True)}),
-    retrieve=extend_schema(summary="An outreach event", responses={200: EventSerializer, 404: NOT_FOUND_RESPONSE}),
+    list=extend_schema(summary="Outreach events of your agency", responses={200: OutreachEventSerializer(many=True)}),
+    retrieve=extend_schema(
+        summary="An outreach event", responses={200: OutreachEventSerializer, 404: NOT_FOUND_RESPONSE}
+    ),
     create=extend_schema(
         summary="Record an outreach event",
-        request=EventWriteSerializer,
-        responses={201: EventSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
+        request=OutreachEventWriteSerializer,
+        responses={201: OutreachEventSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
     ),
 )
 class OutreachEventViewSet(RecordViewSet):
     model = OutreachEvent
-    serializer_class = EventSerializer
+    serializer_class = OutreachEventSerializer
     select_related = ("area",)
 
     def get_queryset(self):
         return OutreachEvent.objects.visible_to(self.request.user).select_related("area")
 
     def create(self, request: Request) -> Response:
-        serializer = EventWriteSerializer(data=request.data)
+        serializer = OutreachEventWriteSerializer(data=request.data)
         if not serializer.is_valid():
             return self.invalid(serializer)
         fields = dict(serializer.validated_data)
@@ -141,7 +143,7 @@ class OutreachEventViewSet(RecordViewSet):
             if fields["establishment"] is None:
                 return Response({"establishment": ["Choose one of your agency's establishments"]}, status=400)
         event = services.record_event(request.user, **fields)
-        data = EventSerializer(event, context=self.get_serializer_context()).data
+        data = OutreachEventSerializer(event, context=self.get_serializer_context()).data
         return created(event, data, reverse("api:outreach-event-detail", args=[event.pk]))
 
 
@@ -289,7 +291,7 @@ class DoorToDoorViewSet(RecordViewSet):
 # Group work -------------------------------------------------------------------------------------
 
 
-class GroupSerializer(serializers.ModelSerializer):
+class WorkGroupSerializer(serializers.ModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
@@ -298,7 +300,7 @@ class GroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class GroupSessionSerializer(serializers.ModelSerializer):
     register = serializers.SerializerMethodField()
     present = serializers.SerializerMethodField()
 
@@ -316,7 +318,7 @@ class SessionSerializer(serializers.ModelSerializer):
         return session.attendances.count()
 
 
-class SessionWriteSerializer(serializers.Serializer):
+class GroupSessionWriteSerializer(serializers.Serializer):
     held_on = serializers.DateField()
     activity = serializers.CharField(max_length=200)
     duration_minutes = serializers.IntegerField()
@@ -324,7 +326,7 @@ class SessionWriteSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class GroupWriteSerializer(serializers.Serializer):
+class WorkGroupWriteSerializer(serializers.Serializer):
     context = serializers.IntegerField()
     area = serializers.IntegerField()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -332,24 +334,24 @@ class GroupWriteSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Groups your agencies run", responses={200: GroupSerializer(many=True)}),
-    retrieve=extend_schema(summary="A group", responses={200: GroupSerializer, 404: NOT_FOUND_RESPONSE}),
+    list=extend_schema(summary="Groups your agencies run", responses={200: WorkGroupSerializer(many=True)}),
+    retrieve=extend_schema(summary="A group", responses={200: WorkGroupSerializer, 404: NOT_FOUND_RESPONSE}),
     create=extend_schema(
         summary="Set up group work with a context you can see",
-        request=GroupWriteSerializer,
-        responses={201: GroupSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
+        request=WorkGroupWriteSerializer,
+        responses={201: WorkGroupSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
     ),
 )
 class GroupViewSet(RecordViewSet):
     model = Group
-    serializer_class = GroupSerializer
+    serializer_class = WorkGroupSerializer
     area_action = "run_group_work"
 
     def get_queryset(self):
         return Group.objects.visible_to(self.request.user).select_related("area")
 
     def create(self, request: Request) -> Response:
-        serializer = GroupWriteSerializer(data=request.data)
+        serializer = WorkGroupWriteSerializer(data=request.data)
         if not serializer.is_valid():
             return self.invalid(serializer)
         fields = dict(serializer.validated_data)
@@ -357,38 +359,38 @@ class GroupViewSet(RecordViewSet):
         if context is None:
             return Response({"context": ["Choose a group you can see"]}, status=400)
         group = services.create_group(request.user, context=context, **fields)
-        return created(group, GroupSerializer(group).data, reverse("api:outreach-group-detail", args=[group.pk]))
+        return created(group, WorkGroupSerializer(group).data, reverse("api:outreach-group-detail", args=[group.pk]))
 
     @extend_schema(
         summary="Record a session and its register (young people you may see only)",
-        request=SessionWriteSerializer,
-        responses={201: SessionSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
+        request=GroupSessionWriteSerializer,
+        responses={201: GroupSessionSerializer, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
     )
     @action(detail=True, methods=["post"])
     def sessions(self, request: Request, pk: str) -> Response:
         group = self.find(pk)
-        serializer = SessionWriteSerializer(data=request.data)
+        serializer = GroupSessionWriteSerializer(data=request.data)
         if not serializer.is_valid():
             return self.invalid(serializer)
         session = services.record_session(request.user, group, **serializer.validated_data)
-        data = SessionSerializer(session, context=self.get_serializer_context()).data
+        data = GroupSessionSerializer(session, context=self.get_serializer_context()).data
         return created(session, data, reverse("api:outreach-session-detail", args=[session.pk]))
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Group sessions your agencies ran", responses={200: SessionSerializer(many=True)}),
+    list=extend_schema(summary="Group sessions your agencies ran", responses={200: GroupSessionSerializer(many=True)}),
     retrieve=extend_schema(
-        summary="A group session with its register", responses={200: SessionSerializer, 404: NOT_FOUND_RESPONSE}
+        summary="A group session with its register", responses={200: GroupSessionSerializer, 404: NOT_FOUND_RESPONSE}
     ),
 )
 class GroupSessionViewSet(RecordViewSet):
     model = GroupSession
-    serializer_class = SessionSerializer
+    serializer_class = GroupSessionSerializer
     area_action = "run_group_work"
 
     def retrieve(self, request: Request, pk: str) -> Response:
         session = self.find(pk)
-        data = SessionSerializer(session, context=self.get_serializer_context()).data
+        data = GroupSessionSerializer(session, context=self.get_serializer_context()).data
         lookups.note_read(request.user, session, shown=data["register"])
         return Response(data)
 
