@@ -9,6 +9,7 @@ see; the police intelligence record of an event is shown to police officers only
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -311,11 +312,15 @@ class GroupSessionSerializer(serializers.ModelSerializer):
 
     def get_register(self, session) -> list[int]:
         """The young people on the register whom the caller may see (their ids)."""
+        registers = self.context.get("registers")
+        if registers is not None:
+            return registers.get(session.pk, [])
         visible = Attendance.objects.visible_to(self.context["user"]).filter(session=session)
         return sorted(visible.values_list("child_id", flat=True))
 
     def get_present(self, session) -> int:
-        return session.attendances.count()
+        present = getattr(session, "present", None)
+        return present if present is not None else session.attendances.count()
 
 
 class GroupSessionWriteSerializer(serializers.Serializer):
@@ -387,6 +392,19 @@ class GroupSessionViewSet(RecordViewSet):
     model = GroupSession
     serializer_class = GroupSessionSerializer
     area_action = "run_group_work"
+
+    def get_queryset(self):
+        sessions = GroupSession.objects.visible_to(self.request.user).annotate(present=Count("attendances"))
+        return sessions.order_by("-held_on", "-id")
+
+    def list(self, request: Request) -> Response:
+        rows = self.page(self.get_queryset(), what="api group sessions")
+        registers: dict[int, list[int]] = {}
+        visible = Attendance.objects.visible_to(request.user).filter(session__in=[row.pk for row in rows])
+        for session_id, child_id in visible.order_by("child_id").values_list("session_id", "child_id"):
+            registers.setdefault(session_id, []).append(child_id)
+        context = {**self.get_serializer_context(), "registers": registers}
+        return self.get_paginated_response(GroupSessionSerializer(rows, many=True, context=context).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         session = self.find(pk)

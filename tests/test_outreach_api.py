@@ -113,3 +113,38 @@ def test_reach_figures(client_for, partnership):
     assert {"audience": "school_students", "training": 0, "awareness": 120, "total": 120} in figures["people"]
     bad = client_for("outreach").get(reverse("api:outreach-reach-list"), {"start": today, "end": today, "area": 9999})
     assert bad.status_code == 400 and bad.json() == {"area": ["Choose an area from the list"]}
+
+
+def test_session_list_queries_do_not_grow_with_rows(client_for, partnership):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group = data.voluntary_group(partnership)
+    client = client_for("voluntary")
+    url = reverse("api:outreach-session-list")
+
+    def add(count):
+        for _ in range(count):
+            session = GroupSession.objects.create(
+                group=group,
+                held_on=timezone.localdate(),
+                activity="Test",
+                duration_minutes=60,
+                recorded_by=partnership.users["voluntary"],
+            )
+            Attendance.objects.create(session=session, child=partnership.voluntary_child)
+            Attendance.objects.create(session=session, child=partnership.council_child)
+
+    def count():
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get(url).json()
+        assert all(
+            row["register"] == [partnership.voluntary_child.pk] and row["present"] == 2 for row in answer["results"]
+        )
+        return len(queries)
+
+    add(2)
+    few = count()
+    add(5)
+    assert count() == few

@@ -229,6 +229,8 @@ PAGES = {
     "outreach:group_list": ("voluntary", None),
     "outreach:group_detail": ("voluntary", data.voluntary_group),
     "outreach:session_detail": ("voluntary", data.voluntary_session),
+    "outreach:event_detail": ("outreach", data.police_event),
+    "outreach:establishment_detail": ("outreach", data.police_establishment),
 }
 QUERY_BUDGET = 25
 
