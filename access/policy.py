@@ -202,6 +202,8 @@ RULES: dict[str, Rule] = {
     "view_outreach": _agency_work(OUTREACH_ROLES),
     "record_outreach": _agency_work(OUTREACH_ROLES),
     "view_reach": _role(*OUTREACH_ROLES, *GROUP_WORK_ROLES),
+    # Reach figures (counts, no names) for the whole partnership, as on the cohort and fairness pages.
+    "view_partnership_reach": _role(Role.MANAGER),
     "run_group_work": _agency_work(GROUP_WORK_ROLES),
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),

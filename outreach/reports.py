@@ -1,7 +1,8 @@
 """Reach: what the outreach and group work reached in a period and, optionally, one area.
 
 Every figure counts records the viewer may see (their agency's outreach records, the groups their
-agency runs), with delivered events only. Group figures count everyone on the registers of those
+agency runs), with delivered events only; managers get the whole partnership's figures (counts,
+never names: policy "view_partnership_reach", as on the cohort and fairness pages). Group figures count everyone on the registers of those
 sessions, without naming anyone: attendances, distinct young people and contact hours (each
 attendance counts the session's duration).
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from access import policy
 from outreach.models import (
     ENGAGED_OUTCOMES,
     Activity,
@@ -98,14 +100,17 @@ class Reach:
         return [*header, [], *people, [], *figures]
 
 
+def _counted(user: Any, model: Any) -> Any:
+    """The records a figure counts: the partnership's for managers, otherwise those the user sees."""
+    return model.objects.all() if policy.can(user, "view_partnership_reach") else model.objects.visible_to(user)
+
+
 def reach(user: Any, start: date, end: date, area: Area | None = None) -> Reach:
     """The reach figures for `start` to `end` (both included) in `area` (or every area)."""
     result = Reach(start, end, area)
     in_area = (lambda path: Q(**{path: area})) if area is not None else (lambda _path: Q())
 
-    events = (
-        OutreachEvent.objects.visible_to(user).delivered().filter(in_area("area"), held_on__gte=start, held_on__lte=end)
-    )
+    events = _counted(user, OutreachEvent).delivered().filter(in_area("area"), held_on__gte=start, held_on__lte=end)
     rows = {value: AudienceRow(value, label) for value, label in AudienceType.choices}
     for found in events.values("audience", "activity").annotate(people=Sum("headcount"), count=Count("id")):
         row = rows[found["audience"]]
@@ -119,7 +124,7 @@ def reach(user: Any, start: date, end: date, area: Area | None = None) -> Reach:
     result.events = len(ids)
     result.event_ids = ids
 
-    engagements = EngagementRecord.objects.visible_to(user).filter(
+    engagements = _counted(user, EngagementRecord).filter(
         in_area("establishment__area"), occurred_on__gte=start, occurred_on__lte=end
     )
     counted = engagements.aggregate(
@@ -129,15 +134,11 @@ def reach(user: Any, start: date, end: date, area: Area | None = None) -> Reach:
     result.establishments_engaged = counted["engaged"]
     result.establishments_declined = counted["declined"]
 
-    campaigns = DoorToDoorCampaign.objects.visible_to(user).filter(
-        in_area("area"), started_on__gte=start, started_on__lte=end
-    )
+    campaigns = _counted(user, DoorToDoorCampaign).filter(in_area("area"), started_on__gte=start, started_on__lte=end)
     door = campaigns.aggregate(count=Count("id"), households=Sum("households_reached"))
     result.campaigns, result.households = door["count"], door["households"] or 0
 
-    sessions = GroupSession.objects.visible_to(user).filter(
-        in_area("group__area"), held_on__gte=start, held_on__lte=end
-    )
+    sessions = _counted(user, GroupSession).filter(in_area("group__area"), held_on__gte=start, held_on__lte=end)
     result.group_sessions = sessions.count()
     present = Attendance.objects.filter(session__in=sessions.values("pk")).aggregate(
         attendances=Count("id"), young_people=Count("child", distinct=True), minutes=Sum("session__duration_minutes")

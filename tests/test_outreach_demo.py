@@ -38,8 +38,17 @@ def test_demo_reach_report_shows_the_source_documents_figures(settings):
         sessions = group.sessions.all()
         assert sessions.count() >= 5
         assert Attendance.objects.filter(session__group=group).count() >= sessions.count()
+    # The manager (youth justice) reads the partnership's figures; the outreach officer's agency runs no groups.
     manager = User.objects.get(username="manager")
-    assert reach(manager, date(year, 1, 1), timezone.localdate()).group_sessions == groups["The 24's"].sessions.count()
+    partnership = reach(manager, date(year, 1, 1), date(year, 9, 4))
+    assert partnership.by_audience("non_police_professionals").training == 210
+    assert partnership.by_audience("school_students").total == 628
+    whole_year = reach(manager, date(year, 1, 1), timezone.localdate())
+    assert whole_year.group_sessions == GroupSession.objects.filter(held_on__gte=date(year, 1, 1)).count() > 0
+    assert (
+        whole_year.young_people
+        == Attendance.objects.filter(session__held_on__gte=date(year, 1, 1)).values("child").distinct().count()
+    )
     registered = Attendance.objects.select_related("event").first()
     assert registered.event.child_id == registered.child_id
     assert (

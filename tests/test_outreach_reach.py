@@ -1,6 +1,7 @@
 """The reach report on a small hand-made data set: every figure, exactly, for two periods and two
-areas (and all areas), as the police agency's manager (who sees its outreach and its group work)
-and as its outreach officer (outreach only); then the page, the CSV export and its audit row."""
+areas (and all areas), as a police officer who does both the agency's outreach and its group work,
+as its outreach officer (outreach only) and as a manager (the whole partnership's figures); then
+the page, the CSV export and its audit row."""
 
 import csv
 import io
@@ -116,8 +117,10 @@ def world(partnership):
         )
         for child in children:
             Attendance.objects.create(session=session, child=child)
+    worker = MembershipFactory(agency=police, role=Role.OUTREACH_OFFICER).user
+    MembershipFactory(agency=police, role=Role.CASEWORKER, user=worker)
     manager = MembershipFactory(agency=police, role=Role.MANAGER).user
-    return {"north": north, "south": south, "manager": manager, "outreach": outreach}
+    return {"north": north, "south": south, "worker": worker, "manager": manager, "outreach": outreach}
 
 
 def figures(found):
@@ -220,7 +223,7 @@ EXPECTED = {
 @pytest.mark.parametrize(("period", "area"), list(EXPECTED))
 def test_every_figure_for_two_periods_and_two_areas(world, period, area):
     start, end = PERIOD_A if period == "A" else PERIOD_B
-    found = reach(world["manager"], start, end, world[area] if area else None)
+    found = reach(world["worker"], start, end, world[area] if area else None)
     assert figures(found) == EXPECTED[(period, area)]
 
 
@@ -228,6 +231,19 @@ def test_outreach_officer_sees_the_same_outreach_figures_and_no_group_work(world
     found = reach(world["outreach"], *PERIOD_A, world["north"])
     expected = {**EXPECTED[("A", "north")], "sessions": 0, "attendances": 0, "young_people": 0, "contact_hours": "0.0"}
     assert figures(found) == expected
+
+
+def test_a_manager_sees_the_whole_partnerships_figures(world, partnership):
+    """The youth justice manager: the police work and the council's health staff training too."""
+    found = figures(reach(partnership.users["manager"], *PERIOD_A, world["north"]))
+    expected = EXPECTED[("A", "north")]
+    assert found == {
+        **expected,
+        "people": {**expected["people"], "health_staff": (999, 0)},
+        "events": 3,
+        "trained": 1029,
+        "total": 1149,
+    }
 
 
 def test_another_agency_sees_none_of_it(world, partnership):
