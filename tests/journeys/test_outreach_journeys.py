@@ -4,6 +4,8 @@ every new page they visit and the forms checked at 320 px wide.
 Run with `pytest -m browser tests/journeys/test_outreach_journeys.py`.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -129,10 +131,34 @@ def test_outreach_officer_records_events_and_a_declined_childrens_home_and_reads
     expect(page.get_by_role("link", name="Elm Lodge")).to_be_visible()
     check_at_both_widths(page, axe)
 
+    # Door-to-door: an end before the start is refused, then the campaign is saved.
     page.goto("/outreach/door-to-door/new/")
     check_at_both_widths(page, axe)
-    page.goto("/outreach/door-to-door/")
+    page.get_by_label("Area", exact=True).select_option(label="Harbourside")
+    page.get_by_label("Streets or postcode sectors covered").fill("HB1 2, Quay Street")
+    fill_date(page, "Start date", today)
+    fill_date(page, "End date", today - timedelta(days=1))
+    page.get_by_label("Households reached").fill("85")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "The end date must be the same as or after the start date"
+    )
     check_at_both_widths(page, axe)
+    fill_date(page, "End date", today)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Door-to-door campaigns", level=1)).to_be_visible()
+    expect(page.get_by_text("HB1 2, Quay Street")).to_be_visible()
+    check_at_both_widths(page, axe)
+
+    # A planned event held today is recorded as delivered from its page.
+    planned = data.police_event(live_partnership)
+    page.goto(f"/outreach/events/{planned.pk}/")
+    expect(page.get_by_role("heading", name="Record as delivered")).to_be_visible()
+    check_at_both_widths(page, axe)
+    page.get_by_label("Number of people who came").fill("118")
+    page.get_by_role("button", name="Record as delivered").click()
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Delivered")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("118")
 
     # The reach report for the period: exact totals by audience type.
     page.goto("/outreach/reach/")
