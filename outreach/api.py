@@ -9,7 +9,7 @@ see; the police intelligence record of an event is shown to police officers only
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -301,6 +301,20 @@ class WorkGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ContactHoursSerializer(serializers.Serializer):
+    child = serializers.IntegerField()
+    sessions = serializers.IntegerField()
+    contact_hours = serializers.FloatField()
+
+
+class WorkGroupDetailSerializer(WorkGroupSerializer):
+    contact_hours = ContactHoursSerializer(many=True, read_only=True)
+
+    class Meta(WorkGroupSerializer.Meta):
+        fields = [*WorkGroupSerializer.Meta.fields, "contact_hours"]
+        read_only_fields = fields
+
+
 class GroupSessionSerializer(serializers.ModelSerializer):
     register = serializers.SerializerMethodField()
     present = serializers.SerializerMethodField()
@@ -340,7 +354,6 @@ class WorkGroupWriteSerializer(serializers.Serializer):
 
 @extend_schema_view(
     list=extend_schema(summary="Groups your agencies run", responses={200: WorkGroupSerializer(many=True)}),
-    retrieve=extend_schema(summary="A group", responses={200: WorkGroupSerializer, 404: NOT_FOUND_RESPONSE}),
     create=extend_schema(
         summary="Set up group work with a context you can see",
         request=WorkGroupWriteSerializer,
@@ -354,6 +367,26 @@ class GroupViewSet(RecordViewSet):
 
     def get_queryset(self):
         return Group.objects.visible_to(self.request.user).select_related("area")
+
+    @extend_schema(
+        summary="A group, with contact hours per young person (those you may see)",
+        responses={200: WorkGroupDetailSerializer, 404: NOT_FOUND_RESPONSE},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        group = self.find(pk)
+        per_child = (
+            Attendance.objects.visible_to(request.user)
+            .filter(session__group=group)
+            .values("child_id")
+            .annotate(sessions=Count("id"), minutes=Sum("session__duration_minutes"))
+            .order_by("child_id")
+        )
+        hours = [
+            {"child": row["child_id"], "sessions": row["sessions"], "contact_hours": round(row["minutes"] / 60, 1)}
+            for row in per_child
+        ]
+        lookups.note_read(request.user, group, shown=[row["child"] for row in hours])
+        return Response({**WorkGroupSerializer(group).data, "contact_hours": hours})
 
     def create(self, request: Request) -> Response:
         serializer = WorkGroupWriteSerializer(data=request.data)

@@ -27,6 +27,7 @@ def area_field(*, required: bool = True, label: str = "Area") -> forms.ModelChoi
         queryset=Area.objects.active(),
         required=required,
         empty_label="All areas" if not required else "Choose an area",
+        help_text="" if not required else "If an area is missing, ask your system administrator to add it",
         error_messages={"required": "Choose an area", "invalid_choice": "Choose an area from the list"},
     )
 

@@ -2,9 +2,9 @@
 
 Every figure counts records the viewer may see (their agency's outreach records, the groups their
 agency runs), with delivered events only; managers get the whole partnership's figures (counts,
-never names: policy "view_partnership_reach", as on the cohort and fairness pages). Group figures count everyone on the registers of those
-sessions, without naming anyone: attendances, distinct young people and contact hours (each
-attendance counts the session's duration).
+never names: policy "view_partnership_reach", as on the cohort and fairness pages). Group figures
+count everyone on the registers of those sessions, without naming anyone: attendances, distinct
+young people and contact hours (each attendance counts the session's duration).
 """
 
 from __future__ import annotations

@@ -148,3 +148,10 @@ def test_session_list_queries_do_not_grow_with_rows(client_for, partnership):
     few = count()
     add(5)
     assert count() == few
+
+
+def test_group_detail_gives_contact_hours_for_visible_young_people_only(client_for, partnership):
+    session = data.voluntary_session(partnership)  # 90 minutes, voluntary_child present
+    Attendance.objects.create(session=session, child=partnership.council_child)
+    answer = client_for("voluntary").get(reverse("api:outreach-group-detail", args=[session.group_id])).json()
+    assert answer["contact_hours"] == [{"child": partnership.voluntary_child.pk, "sessions": 1, "contact_hours": 1.5}]
