@@ -23,8 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from access import lookups, policy
 from cases.models import Child, ContextLink
 from interventions.models import IntelligenceReport
-from outreach import reports
-from outreach import services as services
+from outreach import reports, services
 from outreach.forms import (
     CampaignForm,
     DeliveredForm,
