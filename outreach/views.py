@@ -111,11 +111,26 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("area")
         .order_by("held_on", "id")[:HOME_ROWS]
     )
+    # The plan: establishments not yet engaged, by area.
+    not_engaged = list(
+        Establishment.objects.visible_to(user)
+        .not_yet_engaged()
+        .values("area_id", "area__name")
+        .annotate(count=Count("id"))
+        .order_by("area__name")
+    )
     so_far = reports.reach(user, **this_year(today))
     return render(
         request,
         "outreach/home.html",
-        {"upcoming": upcoming, "follow_up": follow_up, "overdue": overdue, "reach": so_far, "today": today},
+        {
+            "upcoming": upcoming,
+            "follow_up": follow_up,
+            "overdue": overdue,
+            "not_engaged": not_engaged,
+            "reach": so_far,
+            "today": today,
+        },
     )
 
 

@@ -104,6 +104,8 @@ def test_not_yet_engaged_list_per_area(client_for, partnership):
     assert "Declined home" in text and "Quiet bar" in text
     assert "Engaged hotel" not in text and "Southern school" not in text
     assert "Not yet engaged in North" in text
+    home = client_for("outreach").get(reverse("outreach:home")).content.decode()
+    assert "North: 2 establishments" in home and "South: 1 establishment<" in home
 
 
 def test_engagement_form_records_a_declined_childrens_home(client_for, partnership):
