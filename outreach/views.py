@@ -140,8 +140,22 @@ def home(request: HttpRequest) -> HttpResponse:
 @outreach_only
 def event_list(request: HttpRequest) -> HttpResponse:
     events = OutreachEvent.objects.visible_to(request.user).select_related("area")
+    areas = list(Area.objects.active())
+    area = next((a for a in areas if str(a.pk) == request.GET.get("area", "")), None)
+    status = request.GET.get("status", "")
+    if area is not None:
+        events = events.filter(area=area)
+    if status in EventStatus.values:
+        events = events.filter(status=status)
+    else:
+        status = ""
+    query = urlencode({key: value for key, value in (("area", area.pk if area else ""), ("status", status)) if value})
     page = lookups.page_of(request.user, events, request.GET.get("page"), per_page=PER_PAGE, what="outreach events")
-    return render(request, "outreach/event_list.html", {"page": page})
+    return render(
+        request,
+        "outreach/event_list.html",
+        {"page": page, "areas": areas, "area": area, "status": status, "statuses": EventStatus.choices, "query": query},
+    )
 
 
 @outreach_only

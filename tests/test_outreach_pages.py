@@ -253,3 +253,25 @@ def test_list_pages_do_not_grow_with_their_rows(client_for, partnership, route):
     few = count()
     make_rows(partnership, 6, start=2)
     assert count() == few <= QUERY_BUDGET
+
+
+def test_event_list_filters_by_area_and_status(client_for, partnership):
+    north, south = data.area("North"), data.area("South")
+    data.police_event(partnership, area=north)  # planned, "Test Academy"
+    OutreachEvent.objects.create(
+        agency=partnership.agencies["police"],
+        activity="training",
+        audience="taxi_drivers",
+        organisation="Southern taxis",
+        area=south,
+        held_on=timezone.localdate(),
+        headcount=12,
+        delivered_by="Test",
+        status="delivered",
+        recorded_by=partnership.users["outreach"],
+    )
+    client = client_for("outreach")
+    south_only = client.get(reverse("outreach:event_list"), {"area": south.pk}).content.decode()
+    assert "Southern taxis" in south_only and "Test Academy" not in south_only
+    planned = client.get(reverse("outreach:event_list"), {"status": "planned"}).content.decode()
+    assert "Test Academy" in planned and "Southern taxis" not in planned
