@@ -48,6 +48,10 @@ COHORT_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
 # Roles that see, for the cohort's purpose only, the young people no agency works with yet (known
 # only from a data feed): their suggestion, its explanation and the fields they were matched on.
 UNALLOCATED_COHORT_ROLES = frozenset({Role.MANAGER})
+# Outreach records (events, establishments, door-to-door) belong to the outreach officer's agency;
+# its managers see them too. Group work is run by case-holding workers of the group's agency.
+OUTREACH_ROLES = frozenset({Role.OUTREACH_OFFICER, Role.MANAGER})
+GROUP_WORK_ROLES = frozenset({Role.CASEWORKER, Role.VOLUNTARY_WORKER, Role.MANAGER})
 
 
 # Who the user is --------------------------------------------------------------------------------
@@ -69,6 +73,11 @@ def caseload_agencies(user: Any) -> list[int]:
 def managed_agencies(user: Any) -> list[int]:
     """Ids of the agencies where the user is a manager."""
     return sorted({agency for role, _kind, agency in principal(user).memberships if role == Role.MANAGER})
+
+
+def agencies_where(user: Any, roles: frozenset[str]) -> list[int]:
+    """Ids of the agencies where the user holds one of `roles`."""
+    return sorted({agency for role, _kind, agency in principal(user).memberships if role in roles})
 
 
 def granted_children(user: Any) -> tuple[frozenset[int], frozenset[int]]:
@@ -200,6 +209,16 @@ def _can_update_panel_action(user: Any, action: Any) -> bool:
     return action.owner_id == user.pk or action.owner_agency_id in managed_agencies(user)
 
 
+def _agency_work(roles: frozenset[str]) -> Rule:
+    """A role in `roles`, and for an existing record (with an `agency_id`), one held in its agency."""
+
+    def rule(user: Any, obj: Any) -> bool:
+        agencies = agencies_where(user, roles)
+        return bool(agencies) and (obj is None or getattr(obj, "agency_id", None) in agencies)
+
+    return rule
+
+
 RULES: dict[str, Rule] = {
     # Case records: see them through visible_to; record facts about them with an editing role.
     "view_child": _visible,
@@ -237,6 +256,13 @@ RULES: dict[str, Rule] = {
     "run_cohort": _role(Role.MANAGER),
     "view_fairness": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
     "switch_suggestions": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
+    # Outreach and group work (outreach/): agency-owned records; registers name only visible children.
+    "view_outreach": _agency_work(OUTREACH_ROLES),
+    "record_outreach": _agency_work(OUTREACH_ROLES),
+    "view_reach": _role(*OUTREACH_ROLES, *GROUP_WORK_ROLES),
+    # Reach figures (counts, no names) for the whole partnership, as on the cohort and fairness pages.
+    "view_partnership_reach": _role(Role.MANAGER),
+    "run_group_work": _agency_work(GROUP_WORK_ROLES),
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": _role(Role.DATA_PROTECTION_OFFICER),

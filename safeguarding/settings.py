@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "interventions",
     "cohorts",
     "feeds",
+    "outreach",
     "oversight",
     "demo",
 ]
@@ -230,6 +231,10 @@ SPECTACULAR_SETTINGS = {
         "PeerRelationshipEnum": "cases.models.PeerRelationship",
         "DisruptionKindEnum": "interventions.models.DisruptionKind",
         "CohortTierEnum": "cohorts.models.Tier",  # suggested, nominated, proposed, decided tiers
+        "EstablishmentKindEnum": "outreach.models.EstablishmentKind",
+        "EngagementOutcomeEnum": "outreach.models.EngagementOutcome",
+        "OutcomeEnum": "cohorts.models.DecisionOutcome",  # the name it had before outreach's outcome
+        "OutreachEventStatusEnum": "outreach.models.EventStatus",
     },
 }
 

@@ -10,6 +10,7 @@ from cases.views import children as case_views
 from cohorts import api as cohorts_api
 from feeds import api as feeds_api
 from interventions import api as interventions_api
+from outreach import api as outreach_api
 
 router = SimpleRouter()
 router.register("children", cases_api.ChildViewSet, basename="child")
@@ -26,6 +27,7 @@ for area in (
     cohorts_api.runs,
     feeds_api,
     cohorts_api.decisions,
+    outreach_api,
 ):
     for prefix, viewset, basename in area.ROUTES:
         router.register(prefix, viewset, basename=basename)
@@ -48,6 +50,7 @@ urlpatterns = [
     path("", include("interventions.urls")),
     path("cohort/", include("cohorts.urls")),
     path("cohort/", include("feeds.urls")),
+    path("", include("outreach.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
