@@ -426,9 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     emit("first_load_rows_per_second", round(rate), "rows/s")
     emit("first_load_seconds", elapsed, "s")
     emit("first_load_job_duration_seconds", (feed.duration_ms or 0) / 1000, "s")
-    for stage in ("upload", "read", "validate", "group", "match", "people", "observations", "stage"):
-        if stage in timings:
-            emit(f"first_load_stage_{stage}_seconds", timings[stage], "s")
+    for stage, seconds in timings.items():
+        emit(f"first_load_stage_{stage}_seconds", seconds, "s")
     emit("first_load_status", feed.status)
     emit("first_load_people_created", created, "people")
     emit("first_load_children_created", after["children"], "people")

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_grants_move_to_access'),
-        ('feeds', '0002_content_types'),
+        ("cases", "0004_grants_move_to_access"),
+        ("feeds", "0002_content_types"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='feedrow',
-            index=models.Index(condition=models.Q(('status', 'in_review')), fields=['source_system', 'source_record_id'], name='feed_row_in_review_idx'),
+            model_name="feedrow",
+            index=models.Index(
+                condition=models.Q(("status", "in_review")),
+                fields=["source_system", "source_record_id"],
+                name="feed_row_in_review_idx",
+            ),
         ),
     ]

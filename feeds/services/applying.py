@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -235,18 +236,24 @@ class Applier:
         self.created_families = 0
         self.touched_families: set[int] = set()
         self.identified_children: set[int] = set()  # children held who got identifiers from the file
+        self.timings: dict[str, float] = {}  # seconds since create_people began, at each step's end
 
     def create_people(self, persons: list[Person], index: ChildIndex) -> Families:
         """Everything the matched people of a file need before their observations: families for
         their households, the new children, the adults (found or new) and the family links.
         Returns the family id of each (source system, household reference)."""
+        mark = time.monotonic()
         families = self.families_for(persons)
+        self.timings["families"] = time.monotonic() - mark
         self.create_children(
             [p for p in persons if p.outcome == Outcome.NEW_CHILD], used_identifiers=set(index.by_identifier)
         )
+        self.timings["children"] = time.monotonic() - mark
         self.fill_identifiers([p for p in persons if p.outcome == Outcome.MATCHED and p.same_as is None])
         self.resolve_adults([p for p in persons if p.outcome == Outcome.ADULT], families)
+        self.timings["adults"] = time.monotonic() - mark
         self.link_members(persons, families)
+        self.timings["links"] = time.monotonic() - mark
         return families
 
     def fill_identifiers(self, persons: list[Person]) -> None:
@@ -428,9 +435,7 @@ class Applier:
         made_anywhere: defaultdict[tuple[str, date | None], list[AdultChoice]] = defaultdict(list)
         new: list[Person] = []
         chosen: dict[int, AdultChoice] = {}  # id(person) -> adult
-        order = sorted(
-            (p for p in persons if p.same_as is None), key=lambda p: (not p.households, *_adult_order(p))
-        )
+        order = sorted((p for p in persons if p.same_as is None), key=lambda p: (not p.households, *_adult_order(p)))
         for person in order:
             person_families = sorted({families[key] for key in person.households})
             sound_key = phonetic_keys(person.name_key)

@@ -157,15 +157,14 @@ def _apply(
             return
         applier = Applier(feed, apply_date)
         _complete(feed, applier, checked.apply(feed, applier, timings=timings), started, timings)
+        timings.update({f"people_{step}": seconds for step, seconds in applier.timings.items()})
         mark = time.monotonic()
     timings["commit"] = time.monotonic() - mark
     # The job's duration covers all of it: the audit rows and the commit too.
     FeedImport.objects.filter(pk=feed.pk).update(duration_ms=_milliseconds(started))
 
 
-def _complete(
-    feed: FeedImport, applier: Applier, done: Applied, started: float, timings: dict[str, float]
-) -> None:
+def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float, timings: dict[str, float]) -> None:
     """Record the counts, mark the feed applied, audit, and ask for a recalculation."""
     feed.rows_total = done.rows_total
     feed.rows_done = done.rows_total

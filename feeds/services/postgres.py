@@ -418,6 +418,7 @@ def apply_checked(
         applied = [p for p in people if p.outcome != Outcome.REVIEW]
         reviews = [p for p in people if p.outcome == Outcome.REVIEW]
         families = applier.create_people(applied, index)
+        timings["people_create"] = time.monotonic() - mark
         settle_candidates(reviews)
         review_number = {id(person): n for n, person in enumerate(reviews)}
         cursor.execute(
@@ -454,6 +455,7 @@ def apply_checked(
         _lock(cursor, "cases_child", "SELECT DISTINCT child_id FROM feed_decisions WHERE child_id IS NOT NULL")
         _lock(cursor, "cases_adult", "SELECT DISTINCT adult_id FROM feed_decisions WHERE adult_id IS NOT NULL")
         _lock(cursor, "cases_family", "SELECT DISTINCT family_id FROM feed_households")
+        timings["lock"] = time.monotonic() - mark
         cursor.execute(
             """
             INSERT INTO cohorts_observation (source_system, source_record_id, indicator_code, observed_on,
