@@ -1,4 +1,4 @@
-# ruff: noqa: S608 -- fixed SQL text; values are passed as parameters.
+
 """Benchmark a first load (issue 14): a city's whole extract imported into an empty system.
 
     python -m benchmarks.bench_first_load [--scale 1] [--no-check] [--keep] [--no-cohort] [--database-url ...]
@@ -201,12 +201,15 @@ def write_feed(path: str, people: list[dict], total: int, today: date, codes: li
     rng = random.Random(SEED + 1)
     # Rows per person: 1 to 13 (7 on average), then topped up or cut to the total.
     per_person = [rng.randint(1, 13) for _ in people]
-    while sum(per_person) < total:
+    missing = total - sum(per_person)
+    while missing > 0:
         per_person[rng.randrange(len(people))] += 1
-    while sum(per_person) > total:
+        missing -= 1
+    while missing < 0:
         i = rng.randrange(len(people))
         if per_person[i] > 1:
             per_person[i] -= 1
+            missing += 1
     order = [p for p, count in enumerate(per_person) for _ in range(count)]
     rng.shuffle(order)
     systems = [systems_of(person) for person in people]
@@ -267,7 +270,7 @@ def crlf_copy(path: str, copy: str) -> None:
 # The outcome, person by person -------------------------------------------------------------------
 
 
-def outcome(row_person: list[int], row_identifiers: list, feed_id: int) -> dict[str, int]:
+def outcome(row_person: list[int], row_identifiers: list, feed_id: int) -> dict:
     """Where each real person's rows went: the records they were applied to, or review."""
     from django.db import connection
 
@@ -290,7 +293,8 @@ def outcome(row_person: list[int], row_identifiers: list, feed_id: int) -> dict[
         )
         in_review = cursor.fetchone()[0]
     split = sharing = 0
-    for by_record in records.values():
+    examples: list[str] = []
+    for person, by_record in records.items():
         if len(by_record) < 2:
             continue
         split += 1
@@ -298,6 +302,7 @@ def outcome(row_person: list[int], row_identifiers: list, feed_id: int) -> dict[
         for identifiers in by_record.values():
             if seen & identifiers:
                 sharing += 1
+                examples.append(f"P{person:07d}:{'/'.join(sorted(by_record))}")
                 break
             seen |= identifiers
     return {
@@ -308,6 +313,7 @@ def outcome(row_person: list[int], row_identifiers: list, feed_id: int) -> dict[
         "sharing": sharing,
         "merged": sum(1 for people in holders.values() if len(people) > 1),
         "people_reached": len(records),
+        "examples": examples[:5],
     }
 
 
@@ -441,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     emit("first_load_rows_unaccounted", found["unaccounted"], "rows")
     emit("first_load_split_people", found["split"], "people")
     emit("first_load_split_sharing_identifier", found["sharing"], "people")
+    for example in found["examples"]:
+        emit("first_load_split_sharing_example", example)
     emit("first_load_merged_records", found["merged"], "records")
 
     again = os.path.join(media, "first-load-again.csv")

@@ -50,7 +50,9 @@ def two_kinds(import_rows):
     )  # fmt: skip
     feed = import_rows(
         [
-            row("b-1", given_name=by_upn.given_name, family_name=by_upn.family_name, date_of_birth="2012-05-05", upn=UPN),
+            row(
+                "b-1", given_name=by_upn.given_name, family_name=by_upn.family_name, date_of_birth="2012-05-05", upn=UPN
+            ),
             row(
                 "n-1",
                 source_system="housing",
