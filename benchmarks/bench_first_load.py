@@ -1,4 +1,3 @@
-
 """Benchmark a first load (issue 14): a city's whole extract imported into an empty system.
 
     python -m benchmarks.bench_first_load [--scale 1] [--no-check] [--keep] [--no-cohort] [--database-url ...]
@@ -398,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     settings.CELERY_TASK_ALWAYS_EAGER = False  # queue the recalculation (memory broker); do not run it here
     settings.FEED_MAX_BYTES = 1024 * 1024 * 1024
     agency = Agency.objects.create(name="Youth justice service", kind=AgencyKind.COUNCIL)
-    manager = User.objects.create_user("manager", password="correct horse battery")
+    manager = User.objects.create_user("manager")  # never signs in: the import runs in-process
     Membership.objects.create(user=manager, agency=agency, role=Role.MANAGER)
 
     today = timezone.localdate()
