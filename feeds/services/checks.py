@@ -4,6 +4,7 @@ PostgreSQL path (feeds.services.postgres), so both word every problem the same w
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from datetime import date
 from enum import Enum
 from typing import Final, TypeGuard
@@ -147,6 +148,9 @@ def person_is_valid(
     )
 
 
+# A file gives each person's identifier on many rows (one system's rows, misspelt names, other
+# postcodes): each value is checked once. Bounded, as the job runs in a long-lived worker.
+@lru_cache(maxsize=500_000)
 def _passes(validator: Callable[[str], None], value: str) -> bool:
     try:
         validator(value)
