@@ -4,9 +4,9 @@ PostgreSQL path (feeds.services.postgres), so both word every problem the same w
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 from typing import Final, TypeGuard
 
 from django.core.exceptions import ValidationError
