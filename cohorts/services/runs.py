@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -319,19 +319,15 @@ def _compute_and_publish(run: CohortRun, began: float) -> None:
                 cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute("DELETE FROM cohorts_suggestion WHERE run_id = %s", [run.pk])  # an earlier attempt's rows
     incremental = run.kind == RunKind.INCREMENTAL
+    tally: scoring.TierTally = {}
     if run.suggestions_enabled:
-        scoring.write_suggestions(run, chain, run.child_ids if incremental else None)
+        tally = scoring.write_suggestions(run, chain, run.child_ids if incremental else None)
     pause = float(getattr(settings, "COHORT_RUN_PAUSE_SECONDS", 0) or 0)
     if pause:
         time.sleep(pause)  # tests only: a window to kill the worker between writing and publishing
     # Zero rows (a child who had a tier and now scores nothing) count as changes, not as scored.
-    rows = Suggestion.objects.filter(run=run)
-    per_tier = rows.values_list("tier").annotate(
-        n=Count("id", filter=Q(score__gt=0)), changed=Count("id", filter=~Q(tier=F("previous_tier")))
-    )
-    tiers = list(per_tier.order_by())
-    counts = {tier or "below_threshold": n for tier, n, _changed in tiers if n}
-    changed = sum(changed for _tier, _n, changed in tiers)
+    counts = {tier or "below_threshold": n for tier, (n, _changed) in tally.items() if n}
+    changed = sum(changed for _n, changed in tally.values())
     if run.suggestions_enabled:
         _notify(run)
     run.current_counts = publish_current(run.pk, full=not incremental, counts=counts)
