@@ -146,6 +146,13 @@ def _can_update_panel_action(user: Any, action: Any) -> bool:
     return action.owner_id == user.pk or action.owner_agency_id in managed_agencies(user)
 
 
+def _mentors_this_match(user: Any, match: Any) -> bool:
+    """The mentor of an active match (the mentoring services check the match is theirs)."""
+    return (
+        has_role(user, Role.MENTOR) and match is not None and match.ended_on is None and match.mentor.user_id == user.pk
+    )
+
+
 RULES: dict[str, Rule] = {
     # Case records: see them through visible_to; record facts about them with an editing role.
     "view_child": _visible,
@@ -179,6 +186,14 @@ RULES: dict[str, Rule] = {
     "run_cohort": _role(Role.MANAGER),
     "view_fairness": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
     "switch_suggestions": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
+    # Community mentoring: the coordinator runs vetting, the waiting list and matches (a match
+    # grants the mentor one young person, so the coordinator must see that young person); a
+    # worker who can see a child refers them; a mentor logs sessions and concerns for their match.
+    "coordinate_mentoring": _role(Role.MENTORING_COORDINATOR),
+    "match_mentor": lambda user, child: has_role(user, Role.MENTORING_COORDINATOR) and _visible(user, child),
+    "refer_to_mentoring": _editor_who_sees,
+    "mentor_young_people": _role(Role.MENTOR),
+    "log_mentoring_session": _mentors_this_match,
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": _role(Role.DATA_PROTECTION_OFFICER),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "interventions",
     "cohorts",
     "feeds",
+    "mentoring",
     "oversight",
     "demo",
 ]
@@ -257,3 +258,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Community mentoring: how many years an enhanced DBS check counts for before it must be renewed.
+MENTORING_DBS_RENEWAL_YEARS = int(os.environ.get("MENTORING_DBS_RENEWAL_YEARS", "3"))

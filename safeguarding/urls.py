@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("interventions.urls")),
     path("cohort/", include("cohorts.urls")),
     path("cohort/", include("feeds.urls")),
+    path("mentoring/", include("mentoring.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
