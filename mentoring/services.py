@@ -93,9 +93,14 @@ def _save(user: User, obj: Any, before: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def create_mentor(user: User, *, given_name: str, family_name: str, **profile: Any) -> Mentor:
-    """An applicant, in the coordinator's own (first) mentoring network."""
+def create_mentor(
+    user: User, *, given_name: str, family_name: str, applied_on: date | None = None, **profile: Any
+) -> Mentor:
+    """An applicant (from `applied_on`, today by default), in the coordinator's own (first)
+    mentoring network."""
     _coordinate(user)
+    applied_on = applied_on or timezone.localdate()
+    _not_future(applied_on, "applied_on", "they applied")
     agencies = coordinated_agencies(user)
     if not given_name.strip() or not family_name.strip():
         raise ValidationError({"given_name": "Enter the applicant's first and last name"})
@@ -107,10 +112,11 @@ def create_mentor(user: User, *, given_name: str, family_name: str, **profile: A
         given_name=given_name.strip(),
         family_name=family_name.strip(),
         status=MentorStatus.APPLICANT,
+        status_changed_on=applied_on,
         **fields,
     )
     audit.create_audited(
-        user, MentorStep, mentor=mentor, status=MentorStatus.APPLICANT, moved_on=timezone.localdate(), moved_by=user
+        user, MentorStep, mentor=mentor, status=MentorStatus.APPLICANT, moved_on=applied_on, moved_by=user
     )
     return mentor
 

@@ -4,7 +4,6 @@ council child); the mentor persona sees only their own match with the mentee (ba
 partnership's access grant). Everyone else gets 404, and nobody learns a record exists."""
 
 from tests.matrix import Expect, expect
-from tests.matrix.api import api
 from tests.mentoring_helpers import partnership_match
 
 COORDINATOR = ("coordinator",)
