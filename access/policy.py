@@ -69,6 +69,19 @@ def granted_children(user: Any) -> tuple[frozenset[int], frozenset[int]]:
     return found.granted, found.emergency
 
 
+def scoped_children(user: Any, scope: str) -> frozenset[int]:
+    """Ids of the children under an access grant for one area only (a mentoring match's grant
+    works in mentoring and nowhere else)."""
+    return frozenset(child for grant_scope, child in principal(user).scoped if grant_scope == scope)
+
+
+def mentoring_only(user: Any) -> bool:
+    """A community mentor and nothing else, whose young people all come from mentoring matches
+    (no general access grant): every page outside mentoring is closed to them."""
+    found = principal(user)
+    return found.roles == {Role.MENTOR} and not found.granted and not found.emergency
+
+
 def is_police(user: Any) -> bool:
     """Police-only records (intelligence, persons of concern, disruption) are for police officers
     of a police agency, and nobody else."""
@@ -136,9 +149,11 @@ def _can_withdraw_nomination(user: Any, nomination: Any) -> bool:
 
 
 def _holds_caseload(user: Any, _obj: Any) -> bool:
-    """A caseload: a case-holding role or a mentor's, or an access grant to at least one child
-    (an outreach officer granted one young person sees just that one, in their list and search)."""
-    return has_role(user, *CASELOAD_ROLES, Role.MENTOR) or bool(principal(user).granted)
+    """A caseload: a case-holding role, or an access grant to at least one child (an outreach
+    officer or a mentor granted one young person sees just that one, in their list and search).
+    A mentor whose young people come only from mentoring matches has none: their grants work in
+    mentoring alone."""
+    return has_role(user, *CASELOAD_ROLES) or bool(principal(user).granted)
 
 
 def _can_update_panel_action(user: Any, action: Any) -> bool:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 DEFAULT_DBS_RENEWAL_YEARS = 3
+# A match's access grant works in mentoring only (access.models.AccessGrant.scope).
+GRANT_SCOPE = "mentoring"
 
 
 def dbs_renewal_years() -> int:
@@ -307,9 +309,17 @@ class EndReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def mentees_granted(user: Any, field: str) -> Q:
+    """Rows whose `field` is a child the user holds an access grant to: a mentoring match's own
+    (scoped to mentoring) or a general one. Literal ids: a mentor has a handful."""
+    general, _emergency = policy.granted_children(user)
+    children = policy.scoped_children(user, GRANT_SCOPE) | general
+    return Q(**{f"{field}__in": sorted(children)}) if children else policy.nothing()
+
+
 def _mentor_sees_match(user: Any) -> Q:
-    """A mentor's own active matches, for young people they can see (through the match's grant)."""
-    return Q(mentor__user_id=user.pk, ended_on__isnull=True) & child_visible(user, "child")
+    """A mentor's own active matches, for young people they can see through the match's grant."""
+    return Q(mentor__user_id=user.pk, ended_on__isnull=True) & mentees_granted(user, "child")
 
 
 class MatchQuerySet(models.QuerySet["Match"]):
@@ -387,7 +397,7 @@ class MentoringSessionQuerySet(models.QuerySet["MentoringSession"]):
     def visible_to(self, user: User | AnonymousUser) -> MentoringSessionQuerySet:
         if not user.is_authenticated:
             return self.none()
-        mine = Q(match__mentor__user_id=user.pk, match__ended_on__isnull=True) & child_visible(user, "match__child")
+        mine = Q(match__mentor__user_id=user.pk, match__ended_on__isnull=True) & mentees_granted(user, "match__child")
         return self.filter(Q(match__mentor__agency_id__in=coordinated_agencies(user)) | mine)
 
 

@@ -29,6 +29,7 @@ from cases.signals import event_recorded
 from interventions.models import Task, TaskKind
 from interventions.services.tasks import lead_agency_for
 from mentoring.models import (
+    GRANT_SCOPE,
     MAX_SESSION_MINUTES,
     Concern,
     DbsOutcome,
@@ -601,6 +602,7 @@ def start_match(
             reason=f"Community mentoring: matched with {locked.full_name}",
             ends_on=today + timedelta(days=MAX_GRANT_DAYS - 1),
             authorised_by="match_mentor",
+            scope=GRANT_SCOPE,
         )
     except ValidationError as error:
         messages = error.message_dict.get("user") or error.messages

@@ -538,8 +538,8 @@ def report(request: HttpRequest) -> HttpResponse:
     form, start, end = _report_period(request)
     figures = queries.report(user, start, end)
     query = urlencode(
-        {"start_0": start.day, "start_1": start.month, "start_2": start.year}
-        | {"end_0": end.day, "end_1": end.month, "end_2": end.year}
+        {"start_day": start.day, "start_month": start.month, "start_year": start.year}
+        | {"end_day": end.day, "end_month": end.month, "end_year": end.year}
     )
     return render(request, "mentoring/report.html", {"form": form, "report": figures, "csv_query": query})
 

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "mentoring.middleware.MentorsStayInMentoringMiddleware",
 ]
 
 ROOT_URLCONF = "safeguarding.urls"

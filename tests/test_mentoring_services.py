@@ -233,8 +233,11 @@ class TestMatching:
         match = start(coordinator, waiting, mentor)
         grant = AccessGrant.objects.active().get(user=mentor_user, child=child)
         assert match.access_grant == grant and grant.granted_by == coordinator
+        assert grant.scope == "mentoring"
         fresh = type(mentor_user).objects.get(pk=mentor_user.pk)
         assert Match.objects.visible_to(fresh).filter(pk=match.pk).exists()
+        # The match's grant works in mentoring only: the child's case record stays hidden.
+        assert not Child.objects.visible_to(fresh).filter(pk=child.pk).exists()
         assert Notification.objects.filter(user=partnership.users["caseworker"], message__contains="matched").exists()
 
         services.end_match(coordinator, match, ended_on=TODAY(), reason="goals_met")
