@@ -10,6 +10,7 @@ from cases.views import children as case_views
 from cohorts import api as cohorts_api
 from feeds import api as feeds_api
 from interventions import api as interventions_api
+from mentoring import api as mentoring_api
 
 router = SimpleRouter()
 router.register("children", cases_api.ChildViewSet, basename="child")
@@ -26,6 +27,7 @@ for area in (
     cohorts_api.runs,
     feeds_api,
     cohorts_api.decisions,
+    mentoring_api,
 ):
     for prefix, viewset, basename in area.ROUTES:
         router.register(prefix, viewset, basename=basename)

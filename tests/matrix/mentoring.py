@@ -3,7 +3,9 @@ waiting list and matches; a worker who can see a child refers them (the casework
 council child); the mentor persona sees only their own match with the mentee (backed by the
 partnership's access grant). Everyone else gets 404, and nobody learns a record exists."""
 
-from tests.matrix import Expect, expect
+from conftest import PERSONAS
+from tests.matrix import ANONYMOUS, Expect, expect
+from tests.matrix.api import api
 from tests.mentoring_helpers import partnership_match
 
 COORDINATOR = ("coordinator",)
@@ -69,4 +71,17 @@ ROUTES: dict[str, Expect] = {
     "mentoring:mentee": mentor_page(match_pk),
     "mentoring:session_create": mentor_page(match_pk),
     "mentoring:concern_create": mentor_page(match_pk),
+    # The API. Lists answer everyone signed in with what they may see (often nothing); the
+    # mentors and the report are for coordinators; the mentor may see their match but not end it.
+    "api:mentoring-mentor-list": api(COORDINATOR),
+    "api:mentoring-mentor-detail": api(COORDINATOR, kwargs=mentor_pk),
+    "api:mentoring-referral-list": api(PERSONAS),
+    "api:mentoring-referral-detail": api(COORDINATOR, kwargs=referral_pk, must_not_leak=mentee_reference),
+    "api:mentoring-match-list": api(PERSONAS),
+    "api:mentoring-match-detail": api(("coordinator", "mentor"), kwargs=match_pk),
+    "api:mentoring-match-end": Expect(
+        {"coordinator": 400, "mentor": 403, ANONYMOUS: 403}, 404, kwargs=match_pk, method="post"
+    ),
+    "api:mentoring-session-list": api(PERSONAS),
+    "api:mentoring-report-list": api(COORDINATOR, data={"start": "2026-01-01", "end": "2026-12-31"}),
 }
