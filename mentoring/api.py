@@ -59,7 +59,7 @@ class MentorSerializer(serializers.ModelSerializer[Mentor]):
         read_only_fields = fields
 
 
-class ReferralSerializer(serializers.ModelSerializer[MentoringReferral]):
+class MentoringReferralSerializer(serializers.ModelSerializer[MentoringReferral]):
     child = VisibleRecordField(Child, "Choose a young person you can see")
 
     class Meta:
@@ -90,27 +90,27 @@ class ReferralSerializer(serializers.ModelSerializer[MentoringReferral]):
         }
 
 
-class MatchSerializer(serializers.ModelSerializer[Match]):
+class MentoringMatchSerializer(serializers.ModelSerializer[Match]):
     class Meta:
         model = Match
         fields = ["id", "referral", "mentor", "child", "started_on", "ended_on", "end_reason", "suitability_notes"]
         read_only_fields = fields
 
 
-class MatchCreateSerializer(serializers.Serializer[Any]):
+class MentoringMatchCreateSerializer(serializers.Serializer[Any]):
     referral = VisibleRecordField(MentoringReferral, "Choose a young person on your waiting list")
     mentor = VisibleRecordField(Mentor, "Choose one of your mentors")
     started_on = serializers.DateField()
     suitability_notes = serializers.CharField(max_length=3000)
 
 
-class EndSerializer(serializers.Serializer[Any]):
+class MentoringMatchEndSerializer(serializers.Serializer[Any]):
     ended_on = serializers.DateField()
-    reason = serializers.ChoiceField(choices=EndReason.choices)
+    end_reason = serializers.ChoiceField(choices=EndReason.choices)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class SessionSerializer(serializers.ModelSerializer[MentoringSession]):
+class MentoringSessionSerializer(serializers.ModelSerializer[MentoringSession]):
     match = VisibleRecordField(Match, "Choose one of your young people")
     place_type = serializers.ChoiceField(choices=PlaceType.choices)
     mood = serializers.ChoiceField(choices=Mood.choices, required=False, allow_null=True)
@@ -121,7 +121,7 @@ class SessionSerializer(serializers.ModelSerializer[MentoringSession]):
         read_only_fields = ["id"]
 
 
-class PeriodSerializer(serializers.Serializer[Any]):
+class MentoringPeriodSerializer(serializers.Serializer[Any]):
     start = serializers.DateField()
     end = serializers.DateField()
 
@@ -142,6 +142,8 @@ class MentorViewSet(AccessViewSet):
     serializer_class = MentorSerializer
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
+            return Mentor.objects.none()
         lookups.require_or_404(self.request.user, "coordinate_mentoring")
         return super().get_queryset().order_by("family_name", "given_name", "id")
 
@@ -157,125 +159,139 @@ class MentorViewSet(AccessViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Referrals to mentoring you may see", responses={200: ReferralSerializer(many=True)}),
+    list=extend_schema(
+        summary="Referrals to mentoring you may see", responses={200: MentoringReferralSerializer(many=True)}
+    ),
     retrieve=extend_schema(
-        summary="A referral to mentoring", responses={200: ReferralSerializer, 404: NOT_FOUND_RESPONSE}
+        summary="A referral to mentoring", responses={200: MentoringReferralSerializer, 404: NOT_FOUND_RESPONSE}
     ),
     create=extend_schema(
         summary="Refer a young person you can see to a mentoring network",
-        request=ReferralSerializer,
-        responses={201: ReferralSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
+        request=MentoringReferralSerializer,
+        responses={201: MentoringReferralSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
     ),
 )
-class ReferralViewSet(AccessViewSet):
+class MentoringReferralViewSet(AccessViewSet):
     model = MentoringReferral
-    serializer_class = ReferralSerializer
+    serializer_class = MentoringReferralSerializer
 
     def list(self, request: Request) -> Response:
         rows = self.page(self.get_queryset().order_by("referred_on", "id"), what="api mentoring referrals")
         return self.get_paginated_response(
-            ReferralSerializer(rows, many=True, context=self.get_serializer_context()).data
+            MentoringReferralSerializer(rows, many=True, context=self.get_serializer_context()).data
         )
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ReferralSerializer(self.read(pk), context=self.get_serializer_context()).data)
+        return Response(MentoringReferralSerializer(self.read(pk), context=self.get_serializer_context()).data)
 
     def create(self, request: Request) -> Response:
-        serializer = ReferralSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = MentoringReferralSerializer(data=request.data, context=self.get_serializer_context())
         if not serializer.is_valid():
             return self.invalid(serializer)
         data = dict(serializer.validated_data)
         referral = services.refer(request.user, data.pop("child"), **data)
-        body = ReferralSerializer(referral, context=self.get_serializer_context()).data
+        body = MentoringReferralSerializer(referral, context=self.get_serializer_context()).data
         return created(referral, body, reverse("api:mentoring-referral-detail", args=[referral.pk]))
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Matches you may see", responses={200: MatchSerializer(many=True)}),
-    retrieve=extend_schema(summary="A match", responses={200: MatchSerializer, 404: NOT_FOUND_RESPONSE}),
+    list=extend_schema(summary="Matches you may see", responses={200: MentoringMatchSerializer(many=True)}),
+    retrieve=extend_schema(summary="A match", responses={200: MentoringMatchSerializer, 404: NOT_FOUND_RESPONSE}),
     create=extend_schema(
         summary="Start a match: the mentor is granted access to that one young person",
-        request=MatchCreateSerializer,
-        responses={201: MatchSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
+        request=MentoringMatchCreateSerializer,
+        responses={201: MentoringMatchSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
     ),
 )
-class MatchViewSet(AccessViewSet):
+class MentoringMatchViewSet(AccessViewSet):
     model = Match
-    serializer_class = MatchSerializer
+    serializer_class = MentoringMatchSerializer
+    error_renames = {"reason": "end_reason"}
 
     def list(self, request: Request) -> Response:
         rows = self.page(self.get_queryset().order_by("-started_on", "-id"), what="api mentoring matches")
-        return self.get_paginated_response(MatchSerializer(rows, many=True).data)
+        return self.get_paginated_response(MentoringMatchSerializer(rows, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(MatchSerializer(self.read(pk)).data)
+        return Response(MentoringMatchSerializer(self.read(pk)).data)
 
     def create(self, request: Request) -> Response:
-        serializer = MatchCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = MentoringMatchCreateSerializer(data=request.data, context=self.get_serializer_context())
         if not serializer.is_valid():
             return self.invalid(serializer)
         data = dict(serializer.validated_data)
         match = services.start_match(request.user, data.pop("referral"), data.pop("mentor"), **data)
-        return created(match, MatchSerializer(match).data, reverse("api:mentoring-match-detail", args=[match.pk]))
+        return created(
+            match, MentoringMatchSerializer(match).data, reverse("api:mentoring-match-detail", args=[match.pk])
+        )
 
     @extend_schema(
         summary="End a match: the mentor's access to the young person ends at once",
-        request=EndSerializer,
-        responses={200: MatchSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE},
+        request=MentoringMatchEndSerializer,
+        responses={
+            200: MentoringMatchSerializer,
+            400: INVALID_RESPONSE,
+            403: FORBIDDEN_RESPONSE,
+            404: NOT_FOUND_RESPONSE,
+        },
     )
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
         match = self.find(pk)
         if not policy.can(request.user, "coordinate_mentoring"):
             return forbidden("Only a mentoring coordinator can end a match.")
-        serializer = EndSerializer(data=request.data)
+        serializer = MentoringMatchEndSerializer(data=request.data)
         if not serializer.is_valid():
             return self.invalid(serializer)
-        return Response(MatchSerializer(services.end_match(request.user, match, **serializer.validated_data)).data)
+        data = dict(serializer.validated_data)
+        ended = services.end_match(request.user, match, reason=data.pop("end_reason"), **data)
+        return Response(MentoringMatchSerializer(ended).data)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Mentoring sessions you may see", responses={200: SessionSerializer(many=True)}),
+    list=extend_schema(
+        summary="Mentoring sessions you may see", responses={200: MentoringSessionSerializer(many=True)}
+    ),
     create=extend_schema(
         summary="Log a session with one of your young people",
-        request=SessionSerializer,
-        responses={201: SessionSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
+        request=MentoringSessionSerializer,
+        responses={201: MentoringSessionSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE},
     ),
 )
-class SessionViewSet(AccessViewSet):
+class MentoringSessionViewSet(AccessViewSet):
     model = MentoringSession
-    serializer_class = SessionSerializer
+    serializer_class = MentoringSessionSerializer
 
     def list(self, request: Request) -> Response:
         rows = self.page(self.get_queryset().order_by("-held_on", "-id"), what="api mentoring sessions")
         return self.get_paginated_response(
-            SessionSerializer(rows, many=True, context=self.get_serializer_context()).data
+            MentoringSessionSerializer(rows, many=True, context=self.get_serializer_context()).data
         )
 
     def create(self, request: Request) -> Response:
-        serializer = SessionSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = MentoringSessionSerializer(data=request.data, context=self.get_serializer_context())
         if not serializer.is_valid():
             return self.invalid(serializer)
         data = dict(serializer.validated_data)
         match = Match.objects.select_related("mentor").get(pk=data.pop("match").pk)
         session = services.log_session(request.user, match, **data)
-        return created(session, SessionSerializer(session, context=self.get_serializer_context()).data, "")
+        return created(session, MentoringSessionSerializer(session, context=self.get_serializer_context()).data, "")
 
 
-class ReportViewSet(AccessViewSet):
+class MentoringReportViewSet(AccessViewSet):
     """The mentoring report for a date range (coordinators only)."""
 
     model = MentoringReferral
-    serializer_class = PeriodSerializer
+    serializer_class = MentoringPeriodSerializer
 
     @extend_schema(
         summary="Mentoring figures for a date range",
-        parameters=[PeriodSerializer],
+        parameters=[MentoringPeriodSerializer],
         responses={200: dict, 400: INVALID_RESPONSE, 404: NOT_FOUND_RESPONSE},
     )
     def list(self, request: Request) -> Response:
         lookups.require_or_404(request.user, "coordinate_mentoring")
-        period = PeriodSerializer(data=request.query_params)
+        period = MentoringPeriodSerializer(data=request.query_params)
         if not period.is_valid():
             return self.invalid(period)
         figures = queries.report(request.user, period.validated_data["start"], period.validated_data["end"])
@@ -297,8 +313,8 @@ class ReportViewSet(AccessViewSet):
 
 ROUTES = (
     ("mentoring/mentors", MentorViewSet, "mentoring-mentor"),
-    ("mentoring/referrals", ReferralViewSet, "mentoring-referral"),
-    ("mentoring/matches", MatchViewSet, "mentoring-match"),
-    ("mentoring/sessions", SessionViewSet, "mentoring-session"),
-    ("mentoring/report", ReportViewSet, "mentoring-report"),
+    ("mentoring/referrals", MentoringReferralViewSet, "mentoring-referral"),
+    ("mentoring/matches", MentoringMatchViewSet, "mentoring-match"),
+    ("mentoring/sessions", MentoringSessionViewSet, "mentoring-session"),
+    ("mentoring/report", MentoringReportViewSet, "mentoring-report"),
 )

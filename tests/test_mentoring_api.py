@@ -65,7 +65,8 @@ def test_sessions_through_the_api(client_for, partnership):
     assert refused.status_code == 400
     assert refused.json() == {"duration_minutes": ["A session can last at most 12 hours (720 minutes)"]}
     future = client.post(
-        f"{V1}/sessions/", {**body, "duration_minutes": 60, "held_on": (TODAY() + timedelta(days=1)).isoformat()},
+        f"{V1}/sessions/",
+        {**body, "duration_minutes": 60, "held_on": (TODAY() + timedelta(days=1)).isoformat()},
         content_type="application/json",
     )
     assert future.status_code == 400 and "held_on" in future.json()
@@ -80,7 +81,7 @@ def test_sessions_through_the_api(client_for, partnership):
 def test_the_coordinator_ends_a_match_through_the_api_and_the_grant_ends(client_for, partnership):
     match = partnership_match(partnership)
     response = client_for("coordinator").post(
-        f"{V1}/matches/{match.pk}/end/", {"ended_on": TODAY().isoformat(), "reason": "goals_met"}
+        f"{V1}/matches/{match.pk}/end/", {"ended_on": TODAY().isoformat(), "end_reason": "goals_met"}
     )
     assert response.status_code == 200 and response.json()["end_reason"] == "goals_met"
     assert not AccessGrant.objects.active().filter(user=partnership.users["mentor"], child=partnership.mentee).exists()
