@@ -1,5 +1,4 @@
-"""The training every new mentor completes before they can be active (the coordinator can add
-more, or retire one, in the administration site)."""
+"""The training every new mentor completes before they can be active."""
 
 from django.db import migrations
 
