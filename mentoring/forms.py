@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from accounts.models import Membership, Role
+from accounts.models import Agency, Membership, Role
 from cases.forms.contexts import PlainEnglishForm, radios, text
 from mentoring.models import (
     DbsOutcome,
@@ -166,7 +166,7 @@ class SupervisionForm(PlainEnglishForm):
 
 
 class ReferralForm(PlainEnglishForm):
-    agency = forms.ModelChoiceField(label="Mentoring network", queryset=None, empty_label=None)
+    agency = forms.ModelChoiceField(label="Mentoring network", queryset=Agency.objects.none(), empty_label=None)
     reason = text("Why would mentoring help?", 3000, required=True, rows=4)
     goals = text("What does the young person hope to get from it?", 3000, required=True, rows=4)
     preferences = text(
@@ -187,15 +187,17 @@ class ReferralForm(PlainEnglishForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         agencies = mentoring_agencies()
-        from accounts.models import Agency
-
         self.fields["agency"].queryset = Agency.objects.filter(pk__in=[agency.pk for agency in agencies])
 
 
 class PreparationForm(PlainEnglishForm):
     preparing = radios(
         "Where is the young person now?",
-        [("waiting", "On the waiting list: ready to be matched"), ("preparation", "In preparation: not ready yet")],
+        [
+            ("waiting", "On the waiting list: ready to be matched"),
+            ("preparation", "In preparation: not ready yet"),
+            ("closed", "No longer waiting: close the referral"),
+        ],
     )
 
 

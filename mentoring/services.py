@@ -268,12 +268,16 @@ def vetting_gaps(mentor: Mentor, on: date | None = None) -> list[str]:
     return gaps
 
 
-def training_gaps(mentor: Mentor) -> list[str]:
-    """The names of required training modules not yet completed."""
+def required_modules() -> list[TrainingModule]:
+    return list(TrainingModule.objects.filter(required=True, is_active=True))
+
+
+def training_gaps(mentor: Mentor, required: list[TrainingModule] | None = None) -> list[str]:
+    """The names of required training modules not yet completed (`required`: the modules, when
+    the caller already has them)."""
     done = {completion.module_id for completion in mentor.training.all()}
-    return [
-        module.name for module in TrainingModule.objects.filter(required=True, is_active=True) if module.pk not in done
-    ]
+    modules = required_modules() if required is None else required
+    return [module.name for module in modules if module.pk not in done]
 
 
 @transaction.atomic
@@ -469,7 +473,13 @@ def _words(text: str) -> set[str]:
     return {word.strip().lower() for word in text.split(",") if word.strip()}
 
 
-def refusals_for(mentor: Mentor, referral: MentoringReferral, active_matches: int, on: date) -> list[str]:
+def refusals_for(
+    mentor: Mentor,
+    referral: MentoringReferral,
+    active_matches: int,
+    on: date,
+    required: list[TrainingModule] | None = None,
+) -> list[str]:
     """Why this mentor cannot be matched with this young person now (empty when they can)."""
     refusals = []
     if mentor.status != MentorStatus.ACTIVE:
@@ -477,7 +487,7 @@ def refusals_for(mentor: Mentor, referral: MentoringReferral, active_matches: in
     gaps = vetting_gaps(mentor, on)
     if gaps:
         refusals.append("Vetting is not complete: they still need " + ", ".join(gaps))
-    missing = training_gaps(mentor)
+    missing = training_gaps(mentor, required)
     if missing:
         refusals.append("Training is not complete: they still need " + ", ".join(missing))
     if mentor.dbs_expired(on):
@@ -504,11 +514,12 @@ def rank_mentors(referral: MentoringReferral, on: date | None = None) -> list[Ca
         .order_by("family_name", "given_name", "id")
     )
     interests, languages = _words(referral.interests), _words(referral.languages)
+    required = required_modules()
     candidates = []
     for mentor in mentors:
         active = sum(1 for match in mentor.matches.all() if match.ended_on is None)
         candidate = Candidate(mentor, active_matches=active)
-        candidate.refusals = refusals_for(mentor, referral, active, on)
+        candidate.refusals = refusals_for(mentor, referral, active, on, required)
         if referral.area and mentor.area.strip().lower() == referral.area.strip().lower():
             candidate.score += 3
             candidate.reasons.append(f"Lives or works in {mentor.area}")

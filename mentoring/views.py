@@ -416,10 +416,12 @@ def referral_preparation(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         forms.PreparationForm,
-        lambda user, referral, data: services.set_preparation(
-            user, referral, preparing=data["preparing"] == "preparation"
+        lambda user, referral, data: (
+            services.close_referral(user, referral)
+            if data["preparing"] == "closed"
+            else services.set_preparation(user, referral, preparing=data["preparing"] == "preparation")
         ),
-        title="Waiting list or preparation",
+        title="Waiting list, preparation or closed",
         done="Saved",
         initial=lambda referral: {
             "preparing": "preparation" if referral.status == ReferralStatus.PREPARATION else "waiting"

@@ -160,3 +160,65 @@ def test_list_pages_cost_the_same_few_queries_however_many_rows(
     client.force_login(user)
     with django_assert_max_num_queries(14):
         assert client.get(reverse(route)).status_code == 200
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_detail_pages_do_not_grow_with_the_network(client, partnership, matched):
+    """The match proposal ranks every mentor and the mentor page lists every step, reference and
+    match: their query counts stay the same however many there are."""
+    login, match = matched
+    coordinator = partnership.users["coordinator"]
+    made = referral(partnership, partnership.voluntary_child, referred_on=TODAY() - timedelta(days=3))
+    InvolvementFactory(agency=partnership.agencies["mentoring"], child=partnership.voluntary_child)
+    client.force_login(coordinator)
+    urls = [
+        reverse("mentoring:match_propose", args=[made.pk]),
+        reverse("mentoring:mentor_detail", args=[match.mentor_id]),
+        reverse("mentoring:referral_detail", args=[match.referral_id]),
+        reverse("mentoring:match_detail", args=[match.pk]),
+    ]
+    before = [_queries(client, url) for url in urls]
+    for _ in range(5):
+        vetted_mentor(partnership.agencies["mentoring"], moved_by=coordinator)
+    for number in range(3):
+        MentoringSession.objects.create(
+            match=match,
+            held_on=TODAY(),
+            duration_minutes=30,
+            activity=f"Chat {number}",
+            place_type="cafe",
+            attended=True,
+            recorded_by=login,
+        )
+    after = [_queries(client, url) for url in urls]
+    assert after == before
+    assert max(after) <= 20
+    client.force_login(login)
+    assert _queries(client, reverse("mentoring:mentee", args=[match.pk])) <= 12
+
+
+def test_the_child_page_offers_a_referral_to_those_who_may_refer(client_for, partnership):
+    url = reverse("cases:child_detail", args=[partnership.council_child.pk])
+    refer = reverse("mentoring:refer", args=[partnership.council_child.pk])
+    assert refer in client_for("caseworker").get(url).content.decode()
+    grant_url = reverse("cases:child_detail", args=[partnership.mentee.pk])
+    assert "Refer to community mentoring" not in client_for("coordinator").get(grant_url).content.decode()
+
+
+def test_the_coordinator_closes_a_referral_from_the_stage_page(client_for, partnership):
+    made = referral(partnership, partnership.mentee)
+    client = client_for("coordinator")
+    response = client.post(reverse("mentoring:referral_preparation", args=[made.pk]), {"preparing": "closed"})
+    assert response.status_code == 302
+    made.refresh_from_db()
+    assert (made.status, made.closed_on) == ("closed", TODAY())
+    waiting = client.get(reverse("mentoring:waiting_list")).content.decode()
+    assert partnership.mentee.family_name not in waiting
