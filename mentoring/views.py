@@ -46,6 +46,13 @@ def _coordinator(request: HttpRequest) -> Any:
     return request.user
 
 
+def _children_shown(user: Any, rows: list[Any], *, what: str) -> None:
+    """The young people a mentoring list named, so the DPO's "who has seen this child" has them."""
+    children = sorted({row.child_id for row in rows})
+    if children:
+        lookups.shown(user, Child, children, what=what)
+
+
 def _mentor_or_404(user: Any, pk: Any) -> Mentor:
     return lookups.read_or_404(
         user,
@@ -70,6 +77,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
     expiring = list(queries.checks_expiring(user)[:50])
     lookups.shown(user, Match, drifting, what="mentoring: matches with no recent session")
     lookups.shown(user, MentoringReferral, waiting, what="mentoring: waiting over 28 days")
+    _children_shown(user, [*drifting, *waiting], what="mentoring: drift")
     lookups.shown(user, Mentor, expiring, what="mentoring: checks expiring")
     counts = dict(
         Mentor.objects.visible_to(user).values_list("status").annotate(total=Count("id")).values_list("status", "total")
@@ -137,6 +145,7 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     steps = list(MentorStep.objects.filter(mentor=mentor).select_related("moved_by"))
     matches = list(mentor.matches.select_related("child").order_by("-started_on", "-id"))
     lookups.shown(user, Match, matches, what="mentor's matches")
+    _children_shown(user, matches, what="mentor's matches")
     references = list(mentor.references.all())
     training = list(mentor.training.select_related("module"))
     return render(
@@ -347,6 +356,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
     user = _coordinator(request)
     referrals = list(queries.waiting_list(user))
     lookups.shown(user, MentoringReferral, referrals, what="mentoring waiting list")
+    _children_shown(user, referrals, what="mentoring waiting list")
     today = timezone.localdate()
     return render(
         request,
@@ -602,6 +612,7 @@ def mentor_home(request: HttpRequest) -> HttpResponse:
     lookups.require_or_404(user, "mentor_young_people")
     matches = list(queries.mentor_matches(user).select_related("child__lead_professional", "referral__referred_by"))
     lookups.shown(user, Match, matches, what="mentor's young people")
+    _children_shown(user, matches, what="mentor's young people")
     sessions = list(
         MentoringSession.objects.visible_to(user)
         .filter(match__mentor__user_id=user.pk)

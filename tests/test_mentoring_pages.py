@@ -222,3 +222,20 @@ def test_the_coordinator_closes_a_referral_from_the_stage_page(client_for, partn
     assert (made.status, made.closed_on) == ("closed", TODAY())
     waiting = client.get(reverse("mentoring:waiting_list")).content.decode()
     assert partnership.mentee.family_name not in waiting
+
+
+def test_who_has_seen_a_child_includes_the_mentor_and_the_coordinators_lists(client, partnership, matched):
+    from audit.models import AuditSubject
+
+    login, _match = matched
+    child = str(partnership.council_child.pk)
+    client.force_login(login)
+    client.get(reverse("mentoring:mentor_home"))
+    client.force_login(partnership.users["coordinator"])
+    client.get(reverse("mentoring:mentor_detail", args=[_match.mentor_id]))
+    seen_by = set(
+        AuditSubject.objects.filter(object_type="cases.child", object_id=child).values_list(
+            "event__user__username", flat=True
+        )
+    )
+    assert {"matchonly", "coordinator"} <= seen_by
