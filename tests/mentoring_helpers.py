@@ -18,11 +18,25 @@ from mentoring.models import (
 )
 
 PIPELINE = (MentorStatus.APPLICANT, MentorStatus.VETTING, MentorStatus.IN_TRAINING, MentorStatus.ACTIVE)
+# The modules mentoring/migrations/0002 adds: made again here, since a transactional test (a
+# browser journey) empties every table, data from migrations included, when it ends.
+TRAINING_MODULES = (
+    "Safeguarding and child protection",
+    "The mentor's role and its boundaries",
+    "Exploitation and contextual safeguarding",
+    "Recording sessions and raising concerns",
+)
+
+
+def ensure_training_modules() -> None:
+    for order, name in enumerate(TRAINING_MODULES, start=1):
+        TrainingModule.objects.get_or_create(name=name, defaults={"order": order})
 
 
 def vetted_mentor(agency, user=None, *, moved_by, status=MentorStatus.ACTIVE, since=None, **fields) -> Mentor:
     """A mentor with a clear DBS check, two references, an interview and every required module,
     moved through the pipeline to `status` (each step on `since`, 60 days ago by default)."""
+    ensure_training_modules()
     since = since or timezone.localdate() - timedelta(days=60)
     fields.setdefault("given_name", "Test")
     fields.setdefault("family_name", f"Mentor{Mentor.objects.count() + 1}")

@@ -25,7 +25,7 @@ from mentoring.models import (
     TrainingModule,
 )
 from tests.factories import ChildFactory, InvolvementFactory, MembershipFactory, UserFactory
-from tests.mentoring_helpers import referral, vetted_mentor
+from tests.mentoring_helpers import ensure_training_modules, referral, vetted_mentor
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -37,6 +37,7 @@ def messages_of(error: ValidationError) -> str:
 
 @pytest.fixture
 def coordinator(partnership):
+    ensure_training_modules()
     return partnership.users["coordinator"]
 
 

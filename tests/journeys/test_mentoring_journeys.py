@@ -22,7 +22,7 @@ from tests.journeys.test_access_grants_journey import (
     sign_in_as,
     sign_out,
 )
-from tests.mentoring_helpers import vetted_mentor
+from tests.mentoring_helpers import ensure_training_modules, vetted_mentor
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def matched(p):
 
 def test_coordinator_vets_trains_activates_and_matches_an_applicant(page: Page, live_partnership, axe, screenshot):
     p = live_partnership
+    ensure_training_modules()
     mentor_login(p)
     refer_council_child(p)
     today = timezone.localdate()
