@@ -35,7 +35,11 @@ PERSONA_ROLES = {
     "dpo": ("council", Role.DATA_PROTECTION_OFFICER),
     "admin": ("council", Role.SYSTEM_ADMIN),
 }
-PERSONAS = tuple(PERSONA_ROLES)
+# A persona with two memberships: a voluntary-sector worker who also coordinates the mentoring
+# network. They may see and do what either membership allows, and no more: the access matrix derives
+# each of their answers from the two single-membership personas.
+DUAL_PERSONAS = {"voluntary_coordinator": ("voluntary", "coordinator")}
+PERSONAS = (*PERSONA_ROLES, *DUAL_PERSONAS)
 
 
 @dataclass
@@ -77,6 +81,11 @@ def partnership(db) -> Partnership:
     voluntary_child = InvolvementFactory(agency=agencies["voluntary"]).child
     mentee = InvolvementFactory(agency=agencies["mentoring"]).child
     AccessGrantFactory(user=users["mentor"], child=mentee)
+    for username, parts in DUAL_PERSONAS.items():
+        users[username] = UserFactory(username=username)
+        for part in parts:
+            agency_key, role = PERSONA_ROLES[part]
+            MembershipFactory(user=users[username], agency=agencies[agency_key], role=role)
     unlinked_child = ChildFactory()
     p = Partnership(agencies, users, council_child, shared_child, voluntary_child, mentee, unlinked_child)
     add_contexts_and_family(p)

@@ -31,6 +31,10 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Cohort fairness", "cohorts:fairness", "view_fairness"))
     if policy.can(user, "police_work"):
         items.append(("Police", "interventions:police_home", "police_work"))
+    if policy.can(user, "view_outreach"):
+        items.append(("Outreach", "outreach:home", "view_outreach"))
+    if policy.can(user, "run_group_work"):
+        items.append(("Group work", "outreach:group_list", "run_group_work"))
     if policy.can(user, "break_glass"):
         items.append(("Emergency access", "cases:break_glass", "break_glass"))
     if policy.can(user, "view_audit"):

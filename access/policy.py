@@ -14,6 +14,8 @@ for them: views answer 404, never 403, so nobody learns that it exists (docs/arc
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from access.principal import NOBODY as NOBODY_PRINCIPAL
-from access.principal import forget, principal
+from access.principal import forget, principal, remember
 from access.visibility import Subject, VisibleVia
 from accounts.models import Agency, AgencyKind, Membership, Role
 
@@ -35,11 +37,21 @@ CASELOAD_ROLES = frozenset(
 )
 # Roles that may record facts about a child they can see.
 EDITOR_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.VOLUNTARY_WORKER, Role.MANAGER})
+# Roles that decide a referral, and a young person's cohort tier, for the children their agency sees.
+REFERRAL_DECIDER_ROLES = frozenset({Role.CASEWORKER, Role.MANAGER})
+TIER_DECIDER_ROLES = frozenset({Role.CASEWORKER, Role.MANAGER})
 # Roles that may open a record in an emergency (break the glass).
 BREAK_GLASS_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
 BREAK_GLASS_MAX_HOURS = 24
 # Roles that work with the cohort: suggestions, nominations and tiers of the children they can see.
 COHORT_ROLES = frozenset({Role.CASEWORKER, Role.POLICE_OFFICER, Role.MANAGER})
+# Roles that see, for the cohort's purpose only, the young people no agency works with yet (known
+# only from a data feed): their suggestion, its explanation and the fields they were matched on.
+UNALLOCATED_COHORT_ROLES = frozenset({Role.MANAGER})
+# Outreach records (events, establishments, door-to-door) belong to the outreach officer's agency;
+# its managers see them too. Group work is run by case-holding workers of the group's agency.
+OUTREACH_ROLES = frozenset({Role.OUTREACH_OFFICER, Role.MANAGER})
+GROUP_WORK_ROLES = frozenset({Role.CASEWORKER, Role.VOLUNTARY_WORKER, Role.MANAGER})
 
 
 # Who the user is --------------------------------------------------------------------------------
@@ -61,6 +73,11 @@ def caseload_agencies(user: Any) -> list[int]:
 def managed_agencies(user: Any) -> list[int]:
     """Ids of the agencies where the user is a manager."""
     return sorted({agency for role, _kind, agency in principal(user).memberships if role == Role.MANAGER})
+
+
+def agencies_where(user: Any, roles: frozenset[str]) -> list[int]:
+    """Ids of the agencies where the user holds one of `roles`."""
+    return sorted({agency for role, _kind, agency in principal(user).memberships if role in roles})
 
 
 def granted_children(user: Any) -> tuple[frozenset[int], frozenset[int]]:
@@ -115,6 +132,14 @@ def mark_visible(user: Any, obj: Any) -> Any:
     return obj
 
 
+def mark_cohort_visible(user: Any, obj: Any) -> Any:
+    """Note on a child read through `cohort_visible_to(user)` that this user may see it for the
+    cohort's purpose, and no more than that until `mark_visible` says so."""
+    obj._access_cohort_visible_to = user.pk
+    obj._access_visible_to = None
+    return obj
+
+
 def _visible(user: Any, obj: Any) -> bool:
     """The record is in its own model's `visible_to(user)`."""
     if getattr(obj, "_access_visible_to", None) == user.pk:
@@ -131,12 +156,28 @@ def _role(*roles: str) -> Rule:
     return lambda user, _obj: has_role(user, *roles)
 
 
+def _sees_in_role(user: Any, obj: Any, roles: frozenset[str]) -> bool:
+    """The record is visible through the work of an agency where the user holds one of `roles` (or
+    through their emergency access), not through another membership or a named access grant: a role
+    held in one membership never acts on what another membership, or a grant to see one young
+    person (a mentor's, a seconded officer's), lets the user see."""
+    found = principal(user)
+    memberships = frozenset(m for m in found.memberships if m[0] in roles)
+    if not memberships:
+        return False
+    if memberships == found.memberships and not found.granted:
+        return _visible(user, obj)
+    stand_in = copy.copy(user)
+    remember(stand_in, dataclasses.replace(found, memberships=memberships, granted=frozenset()))
+    return bool(type(obj).objects.visible_to(stand_in).filter(pk=obj.pk).exists())
+
+
 def _editor_who_sees(user: Any, obj: Any) -> bool:
-    return has_role(user, *EDITOR_ROLES) and _visible(user, obj)
+    return _sees_in_role(user, obj, EDITOR_ROLES)
 
 
 def _can_decide_tier(user: Any, child: Any) -> bool:
-    return has_role(user, Role.MANAGER, Role.CASEWORKER) and _visible(user, child)
+    return _sees_in_role(user, child, TIER_DECIDER_ROLES)
 
 
 def _can_withdraw_nomination(user: Any, nomination: Any) -> bool:
@@ -146,6 +187,28 @@ def _can_withdraw_nomination(user: Any, nomination: Any) -> bool:
     if _can_decide_tier(user, nomination.child):
         return True
     return nomination.nominated_by_id == user.pk and _editor_who_sees(user, nomination.child)
+
+
+def _can_take_on(user: Any, child: Any) -> bool:
+    """Starting to work with a young person no agency works with yet, on behalf of one's agency:
+    those who see them for the cohort's purpose (`cohort_visible_to`), never anyone else."""
+    if not has_role(user, *UNALLOCATED_COHORT_ROLES) or _visible(user, child):
+        return False  # a young person the user already sees as a case is not theirs to take on
+    if getattr(child, "_access_cohort_visible_to", None) == user.pk:
+        return True
+    return bool(type(child).objects.cohort_visible_to(user).filter(pk=child.pk).exists())
+
+
+def _reads_source_notes(user: Any, agency: Any) -> bool:
+    """The free-text note a source system sent with an observation: for the members of the agency
+    that sent it, and, for a police agency's feed, for police officers. Everyone else sees the
+    indicator, the date and the source's name."""
+    if agency is None:
+        return False
+    memberships = principal(user).memberships
+    if any(member_agency == agency.pk for _role, _kind, member_agency in memberships):
+        return True
+    return agency.kind == AgencyKind.POLICE and is_police(user)
 
 
 def _holds_caseload(user: Any, _obj: Any) -> bool:
@@ -168,6 +231,16 @@ def _mentors_this_match(user: Any, match: Any) -> bool:
     )
 
 
+def _agency_work(roles: frozenset[str]) -> Rule:
+    """A role in `roles`, and for an existing record (with an `agency_id`), one held in its agency."""
+
+    def rule(user: Any, obj: Any) -> bool:
+        agencies = agencies_where(user, roles)
+        return bool(agencies) and (obj is None or getattr(obj, "agency_id", None) in agencies)
+
+    return rule
+
+
 RULES: dict[str, Rule] = {
     # Case records: see them through visible_to; record facts about them with an editing role.
     "view_child": _visible,
@@ -180,7 +253,7 @@ RULES: dict[str, Rule] = {
     "change_family": _editor_who_sees,
     "add_family": _role(*EDITOR_ROLES),
     "view_referral": _visible,
-    "decide_referral": lambda user, obj: has_role(user, Role.CASEWORKER, Role.MANAGER) and _visible(user, obj),
+    "decide_referral": lambda user, obj: _sees_in_role(user, obj, REFERRAL_DECIDER_ROLES),
     "see_caseload": _holds_caseload,
     "break_glass": _role(*BREAK_GLASS_ROLES),
     # Police-only records: intelligence, persons of concern, disruption.
@@ -197,6 +270,10 @@ RULES: dict[str, Rule] = {
     "nominate": _editor_who_sees,
     "decide_tier": _can_decide_tier,
     "withdraw_nomination": _can_withdraw_nomination,
+    "view_unallocated_cohort": _role(*UNALLOCATED_COHORT_ROLES),
+    "take_on_child": _can_take_on,
+    "read_source_note": _reads_source_notes,
+    "upload_feeds": _role(Role.MANAGER),
     "manage_feeds": _role(Role.MANAGER),
     "run_cohort": _role(Role.MANAGER),
     "view_fairness": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
@@ -209,6 +286,13 @@ RULES: dict[str, Rule] = {
     "refer_to_mentoring": _editor_who_sees,
     "mentor_young_people": _role(Role.MENTOR),
     "log_mentoring_session": _mentors_this_match,
+    # Outreach and group work (outreach/): agency-owned records; registers name only visible children.
+    "view_outreach": _agency_work(OUTREACH_ROLES),
+    "record_outreach": _agency_work(OUTREACH_ROLES),
+    "view_reach": _role(*OUTREACH_ROLES, *GROUP_WORK_ROLES),
+    # Reach figures (counts, no names) for the whole partnership, as on the cohort and fairness pages.
+    "view_partnership_reach": _role(Role.MANAGER),
+    "run_group_work": _agency_work(GROUP_WORK_ROLES),
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": _role(Role.DATA_PROTECTION_OFFICER),

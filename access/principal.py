@@ -99,6 +99,11 @@ def principal(user: Any) -> Principal:
     return loaded
 
 
+def remember(user: Any, found: Principal) -> None:
+    """Give a user object a principal without loading it (the policy's stand-ins)."""
+    user.__dict__[_CACHE] = found
+
+
 def forget(user: Any) -> None:
     """Drop what this user object remembers (after its grants or memberships change)."""
     user.__dict__.pop(_CACHE, None)

@@ -36,6 +36,40 @@ class Subject:
     children: Subject | None = None
 
 
+def active_on_sql(started_on: str, ended_on: str) -> str:
+    """The one rule for "active on a date" (an involvement): started on or before the date, and not
+    ended before it. SQL over the two date columns, with two date parameters (the date, twice). Both
+    the visibility EXISTS below and the ORM (`ActiveOn`, `Involvement.objects.active()`) use it."""
+    return f"{started_on} <= %s AND ({ended_on} IS NULL OR {ended_on} >= %s)"
+
+
+class ActiveOn(Expression):
+    """`active_on_sql` for the ORM: `.filter(ActiveOn(day))` on a model with `started_on` and
+    `ended_on`, under whatever alias the query gives the table (subqueries included)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, on: date, started_on: Any = "started_on", ended_on: Any = "ended_on") -> None:
+        super().__init__()
+        self.on = on
+        self.started_on = F(started_on) if isinstance(started_on, str) else started_on
+        self.ended_on = F(ended_on) if isinstance(ended_on, str) else ended_on
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.started_on, self.ended_on]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.started_on, self.ended_on = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        started_on, started_params = compiler.compile(self.started_on)
+        ended_on, ended_params = compiler.compile(self.ended_on)
+        if started_params or ended_params:
+            raise ValueError("ActiveOn needs plain columns")
+        return f"({active_on_sql(started_on, ended_on)})", [self.on, self.on]
+
+
 @cache
 def _table(label: str) -> str:
     return str(apps.get_model(label)._meta.db_table)
@@ -71,8 +105,7 @@ class VisibleVia(Expression):
         # Only our own table and column names are formatted in; every value is a parameter.
         sql = (
             f"EXISTS (SELECT 1 FROM {_table(subject.involvements)} {alias} WHERE {alias}.{subject.column} = {target}"  # noqa: S608
-            f" AND {alias}.agency_id IN ({marks}) AND {alias}.started_on <= %s"
-            f" AND ({alias}.ended_on IS NULL OR {alias}.ended_on >= %s))"
+            f" AND {alias}.agency_id IN ({marks}) AND {active_on_sql(f'{alias}.started_on', f'{alias}.ended_on')})"
         )
         return sql, [*self.agencies, self.today, self.today]
 
@@ -94,3 +127,33 @@ class VisibleVia(Expression):
         members = _table(self.subject.members)
         linked = f"SELECT 1 FROM {members} pv_m WHERE pv_m.{self.subject.members_column} = {target} AND {child_visible}"  # noqa: S608
         return f"({involved} OR EXISTS ({linked}))", [*involved_params, *child_params]
+
+
+class NeverInvolved(Expression):
+    """True where no agency has ever worked with the `subject` record the row's `field` points at
+    (no involvement, active or ended): for a child, someone known only from a data feed."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, field: Any, subject: Subject) -> None:
+        super().__init__()
+        self.column = F(field) if isinstance(field, str) else field
+        self.subject = subject
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        target, params = compiler.compile(self.column)
+        if params:
+            raise ValueError("NeverInvolved needs a plain column")
+        # OFFSET 0 keeps PostgreSQL probing the involvements index for each row a list walks,
+        # instead of first hashing the whole involvements table (under an OR it expects to test every
+        # row, not the page's few): the manager's cohort suggestions took 70 ms that way, 4 ms this way.
+        fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+        table, column = _table(self.subject.involvements), self.subject.column
+        return f"NOT EXISTS (SELECT 1 FROM {table} pv_n WHERE pv_n.{column} = {target}{fence})", []  # noqa: S608

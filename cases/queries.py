@@ -48,6 +48,27 @@ def child_or_404(user, pk) -> Child:
     return child
 
 
+def cohort_child_or_404(user, pk) -> Child:
+    """For the cohort pages: `child_or_404`, and for those who decide on the cohort's unallocated
+    young people also a child no agency works with yet, seen for the cohort's purpose only
+    (`access_basis` "cohort", which is what the audit trail records)."""
+    if not policy.can(user, "view_unallocated_cohort"):
+        return child_or_404(user, pk)
+    child = lookups.get_or_404(
+        user, Child.objects.cohort_visible_to(user).select_related("school", "lead_professional", "cohort_tier"), pk
+    )
+    policy.mark_cohort_visible(user, child)
+    if Child.objects.visible_to(user).filter(pk=child.pk).exists():
+        child.access_basis = access_basis(user, child)
+        policy.mark_visible(user, child)
+    else:
+        child.access_basis = "cohort"
+    child.break_glass_grant = None
+    if child.access_basis == "break_glass":
+        child.break_glass_grant = BreakGlassGrant.objects.active().filter(child=child, user=user).first()
+    return child
+
+
 def access_basis(user, child: Child) -> str:
     """Name the strongest ground on which this user sees a child read through `visible_to`."""
     granted, emergency = policy.granted_children(user)

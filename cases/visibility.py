@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q
 
 from access import policy
-from access.visibility import Subject
+from access.visibility import NeverInvolved, Subject
 
 CHILD = Subject("child", involvements="cases.Involvement", column="child_id")
 CONTEXT = Subject(
@@ -33,6 +33,21 @@ FAMILY = Subject(
 def child_visible(user: Any, field: str = "pk") -> Q:
     """Rows whose `field` is a child the user may see."""
     return policy.visible_via(user, field, CHILD)
+
+
+def unallocated(field: str = "pk") -> Q:
+    """Rows whose `field` is a child no agency has ever worked with: someone known only from a data
+    feed. Being named in an extract is not "working with" a child, so nobody sees them as a case."""
+    return Q(NeverInvolved(field, CHILD))
+
+
+def cohort_visible(user: Any, field: str = "pk") -> Q:
+    """Rows whose `field` is a child the user may see in the cohort pages: one they may see, or,
+    for those who see the cohort's unallocated young people, one no agency works with yet."""
+    visible = child_visible(user, field)
+    if policy.can(user, "view_unallocated_cohort"):
+        return visible | unallocated(field)
+    return visible
 
 
 def context_visible(user: Any, field: str = "pk") -> Q:

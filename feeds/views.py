@@ -56,7 +56,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def feed_upload(request: HttpRequest) -> HttpResponse:
-    lookups.require_or_404(request.user, "manage_feeds")
+    lookups.require_or_404(request.user, "upload_feeds")
     form = FeedUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:

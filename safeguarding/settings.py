@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cohorts",
     "feeds",
     "mentoring",
+    "outreach",
     "oversight",
     "demo",
 ]
@@ -232,6 +233,10 @@ SPECTACULAR_SETTINGS = {
         "PeerRelationshipEnum": "cases.models.PeerRelationship",
         "DisruptionKindEnum": "interventions.models.DisruptionKind",
         "CohortTierEnum": "cohorts.models.Tier",  # suggested, nominated, proposed, decided tiers
+        "EstablishmentKindEnum": "outreach.models.EstablishmentKind",
+        "EngagementOutcomeEnum": "outreach.models.EngagementOutcome",
+        "OutcomeEnum": "cohorts.models.DecisionOutcome",  # the name it had before outreach's outcome
+        "OutreachEventStatusEnum": "outreach.models.EventStatus",
     },
 }
 

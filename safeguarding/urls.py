@@ -11,6 +11,7 @@ from cohorts import api as cohorts_api
 from feeds import api as feeds_api
 from interventions import api as interventions_api
 from mentoring import api as mentoring_api
+from outreach import api as outreach_api
 
 router = SimpleRouter()
 router.register("children", cases_api.ChildViewSet, basename="child")
@@ -28,6 +29,7 @@ for area in (
     feeds_api,
     cohorts_api.decisions,
     mentoring_api,
+    outreach_api,
 ):
     for prefix, viewset, basename in area.ROUTES:
         router.register(prefix, viewset, basename=basename)
@@ -51,6 +53,7 @@ urlpatterns = [
     path("cohort/", include("cohorts.urls")),
     path("cohort/", include("feeds.urls")),
     path("mentoring/", include("mentoring.urls")),
+    path("", include("outreach.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

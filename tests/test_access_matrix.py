@@ -58,6 +58,25 @@ def url_for(route: str, spec: Expect, partnership) -> str:
     return reverse(route, kwargs=spec.kwargs(partnership) if spec.kwargs else None)
 
 
+# Routes whose allowed answers name young people the persona cannot see, by design: the access
+# grants the administrator manages and the DPO oversees, the audit trail, the Django admin, and the
+# feed review queue (the matching fields of the candidate a manager decides about).
+NAMES_CHILDREN_BY_DESIGN = re.compile(
+    r"^(cases:grant_|api:access-grant-|oversight:|admin:|feeds:review_|api:cohort-review-)"
+)
+
+
+def references_hidden_from(persona: str, route: str, partnership) -> list[str]:
+    """References of the partnership's children this persona may not see (on the cohort's pages,
+    those it may see for the cohort's purpose count as seen)."""
+    from cases.models import Child
+
+    user = partnership.users[persona]
+    cohort = route.startswith(("cohorts:", "api:cohort-"))
+    seen = Child.objects.cohort_visible_to(user) if cohort else Child.objects.visible_to(user)
+    return list(Child.objects.exclude(pk__in=seen.values("pk")).values_list("reference", flat=True))
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_route_answers_each_persona_as_the_policy_says(route, client_for, partnership):
@@ -71,10 +90,14 @@ def test_route_answers_each_persona_as_the_policy_says(route, client_for, partne
         expected = spec.status_for(persona)
         if response.status_code != expected:
             failures.append(f"{persona}: expected {expected}, got {response.status_code}")
-        if leak and response.status_code != 200:
-            body = b"".join(response) if response.streaming else response.content
-            if re.search(re.escape(leak.encode()), body):
-                failures.append(f"{persona}: refused response contains {leak!r}")
+        body = b"".join(response) if response.streaming else response.content
+        if leak and response.status_code != 200 and re.search(re.escape(leak.encode()), body):
+            failures.append(f"{persona}: refused response contains {leak!r}")
+        # An allowed answer (a list above all) shows nothing of a young person the persona may not see.
+        if persona != ANONYMOUS and response.status_code == 200 and not NAMES_CHILDREN_BY_DESIGN.match(route):
+            shown = [ref for ref in references_hidden_from(persona, route, partnership) if ref.encode() in body]
+            if shown:
+                failures.append(f"{persona}: allowed response names children it may not see: {shown}")
     assert not failures, f"{route} ({url}):\n" + "\n".join(failures)
 
 
@@ -93,3 +116,12 @@ def test_one_refusal_rule():
             if refused_by_403:
                 broken.append(f"{route}: a read refused with 403 for {refused_by_403}")
     assert not broken, "\n".join(broken)
+
+
+def test_every_role_has_a_persona_and_one_persona_holds_two_memberships():
+    """A new role must get a persona (conftest.PERSONA_ROLES), or the matrix would never try it."""
+    from accounts.models import Role
+    from conftest import DUAL_PERSONAS, PERSONA_ROLES
+
+    assert {role for _agency, role in PERSONA_ROLES.values()} == set(Role.values)
+    assert DUAL_PERSONAS and all(len(set(parts)) == 2 for parts in DUAL_PERSONAS.values())

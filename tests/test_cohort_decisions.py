@@ -266,8 +266,9 @@ def test_deciding_needs_the_role_and_the_child(partnership):
 def test_a_decided_nomination_cannot_be_decided_again(caseworker, child):
     nomination = services.nominate(caseworker, child, VC, "Reason")
     services.record_decision(caseworker, child, outcome="confirm", reason="R", nomination=nomination)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.record_decision(caseworker, child, outcome="confirm", reason="R", nomination=nomination)
+    assert refused.value.message_dict == {"nomination": ["This nomination has already been decided or withdrawn"]}
     assert TierDecision.objects.count() == 1
 
 

@@ -202,7 +202,7 @@ def test_evidence_lists_the_records_behind_each_contribution(city):
     p = city
     full_run()
     suggestion = Suggestion.objects.current().get(child=p.council_child)
-    evidence = scoring.evidence_for(suggestion)
+    evidence = scoring.evidence_for(suggestion, p.users["caseworker"])
     by_key = {(e["code"], e["level"]): e for e in evidence if "code" in e}
     crime = by_key[("crime", "individual")]
     assert [item["on"] for item in crime["items"]] == [D, days(364)]

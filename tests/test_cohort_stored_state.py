@@ -183,3 +183,33 @@ def test_the_suggestions_list_pages_without_counting(client_for, partnership, mo
     beyond = client.get(url, {"show": "suggestions", "page": 9})
     assert beyond.status_code == 200 and list(beyond.context["page"]) == []
     assert client.get(url, {"show": "suggestions", "page": "x"}).context["page"].number == 1
+
+
+def test_the_api_lists_a_city_of_suggestions_in_pages_without_counting_them(partnership, client):
+    """A manager may see every young person known only from data: the list is paged with Next and
+    Previous links and no total, and the pages together hold each visible suggestion once."""
+    from cohorts.defaults import ensure_default_indicators
+    from cohorts.models import Observation
+    from tests.factories import ChildFactory
+
+    ensure_default_indicators()
+    unallocated = ChildFactory.create_batch(55)
+    Observation.objects.bulk_create(
+        Observation(
+            source_system="schools", source_record_id=f"p-{c.pk}", indicator_code="crime", observed_on=D, child=c
+        )
+        for c in unallocated
+    )
+    full_run()
+    client.force_login(partnership.users["manager"])
+    first = client.get(reverse("api:cohort-suggestion-list")).json()
+    assert "count" not in first and first["previous"] is None and len(first["results"]) == 50
+    second = client.get(first["next"]).json()
+    assert second["next"] is None and second["previous"] is not None and len(second["results"]) == 5
+    listed = [row["child"] for row in first["results"] + second["results"]]
+    assert sorted(listed) == sorted(c.pk for c in unallocated)
+    # The caseworker's list holds none of them.
+    client.force_login(partnership.users["caseworker"])
+    assert not set(row["child"] for row in client.get(reverse("api:cohort-suggestion-list")).json()["results"]) & set(
+        listed
+    )

@@ -73,7 +73,10 @@ def status(run_id: int) -> str:
 def guard_held() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s",
+            # Advisory locks belong to one database; other databases on the server (another checkout's
+            # tests, the benchmark) may hold the same key in theirs.
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [runs.ADVISORY_LOCK_KEY],
         )
         return cursor.fetchone()[0] > 0

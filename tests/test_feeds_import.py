@@ -183,8 +183,9 @@ def test_not_applying_the_file_rejects_it_and_it_may_be_uploaded_again(feed_with
     services.reject_feed(manager, feed_with_errors)
     feed = FeedImport.objects.get()
     assert feed.status == FeedStatus.REJECTED and not Observation.objects.exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.choose_apply_valid(manager, feed)
+    assert refused.value.messages == ["This file is not waiting for a decision."]
     again = run_feed(feed.file.open("rb").read(), "again.csv")
     assert again.status == FeedStatus.NEEDS_DECISION
 

@@ -113,7 +113,7 @@ def test_identifiers_pointing_at_two_children_go_to_review(run_feed, amira):
     )
 
 
-def test_nobody_matching_under_18_becomes_a_new_child_the_agency_can_see(run_feed, partnership):
+def test_nobody_matching_under_18_becomes_a_new_child_no_agency_works_with(run_feed, partnership):
     feed = run_feed(
         [
             row("s-1", given_name="Zofia", family_name="Nowak", date_of_birth="2013-01-02", upn="C123456789012"),
@@ -130,8 +130,8 @@ def test_nobody_matching_under_18_becomes_a_new_child_the_agency_can_see(run_fee
     child = Child.objects.get(given_name="Zofia")
     assert child.reference == f"FD{feed.pk}-1" and child.upn == "C123456789012"
     assert ChildName.objects.filter(child=child, normalised="zofia nowak").exists()
-    involvement = Involvement.objects.get(child=child)
-    assert involvement.agency == partnership.agencies["youth_justice"]
+    # Being named in an extract is not "working with" a child: the uploading agency gets no involvement.
+    assert not Involvement.objects.filter(child=child).exists()
     assert Observation.objects.filter(child=child).count() == 2
     assert (feed.people_created, feed.people_matched, feed.rows_applied) == (1, 0, 2)
 
@@ -224,8 +224,10 @@ def test_dismissing_a_review_applies_nothing(review, partnership):
     services.resolve_review(partnership.users["manager"], review, services.Decision.DISMISS)
     assert not Observation.objects.exists()
     assert FeedRow.objects.get().status == RowStatus.SKIPPED
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
+
+    assert refused.value.message_dict == {"decision": ["Someone has already decided this match"]}
 
 
 def test_only_managers_of_the_uploading_agency_resolve_reviews(review, partnership):

@@ -115,8 +115,9 @@ def test_service_refuses_hidden_child(partnership):
     from django.core.exceptions import ValidationError
 
     meeting = make_meeting(partnership)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.add_agenda_item(partnership.users["caseworker"], meeting, child=partnership.voluntary_child)
+    assert list(refused.value.message_dict) == ["child"]
     assert not AgendaItem.objects.exists()
 
 

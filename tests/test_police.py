@@ -223,10 +223,11 @@ def test_an_officer_cannot_link_a_child_they_cannot_see(client_for, officer, par
         {"given_name": "Some", "family_name": "One", "children": [partnership.council_child.pk]},
     )
     assert response.status_code == 200 and "children" in response.context["form"].errors
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.create_person(
             officer, {"given_name": "Some", "family_name": "One"}, children=[partnership.council_child]
         )
+    assert refused.value.message_dict == {"children": ["Choose young people you can see"]}
     assert not PersonOfConcern.objects.exists()
 
 
@@ -395,8 +396,9 @@ def test_an_empty_summary_or_no_linked_child_shares_nothing(client_for, officer,
     )
     assert response.status_code == 200 and "summary" in response.context["form"].errors
     unlinked = services.create_intelligence(officer, grading())
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.share_intelligence(officer, unlinked, "Summary")
+    assert list(refused.value.message_dict) == ["summary"]
     assert not IntelligenceShare.objects.exists()
 
 
@@ -436,6 +438,9 @@ def test_a_person_link_in_the_disruption_query_string_is_only_a_suggestion(clien
         reverse("interventions:police_disruption_create") + "?person=abc&location=99999"
     )
     assert response.status_code == 200
+    # A malformed person and a location that does not exist are neither chosen nor offered.
+    assert "person" not in response.context["form"].initial
+    assert 'value="99999"' not in response.content.decode()
 
 
 # API ----------------------------------------------------------------------------------------------

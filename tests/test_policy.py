@@ -168,3 +168,32 @@ def test_mentor_can_see_but_not_change_their_mentee(partnership):
     mentor = partnership.users["mentor"]
     assert policy.can(mentor, "view_child", partnership.mentee)
     assert not policy.can(mentor, "change_child", partnership.mentee)
+
+
+def test_a_role_held_in_one_membership_never_acts_on_what_another_lets_the_user_see(partnership):
+    """The voluntary worker who also coordinates the mentoring network sees the mentee through the
+    network's work. Their voluntary-sector role records facts about the children the voluntary
+    agency works with, not about the mentee."""
+    from access import policy
+
+    p = partnership
+    both = p.users["voluntary_coordinator"]
+    assert policy.can(both, "view_child", p.mentee)
+    for action in ("change_child", "nominate"):
+        assert not policy.can(both, action, p.mentee), action
+    assert policy.can(both, "change_child", p.voluntary_child)
+
+
+def test_a_named_grant_lets_its_holder_see_a_young_person_not_record_about_them(partnership):
+    """A caseworker granted one young person outside their agency's work (as a mentor would be) sees
+    them and records nothing about them: a grant is for seeing."""
+    from access import policy
+    from tests.factories import AccessGrantFactory
+
+    p = partnership
+    caseworker = p.users["caseworker"]
+    AccessGrantFactory(user=caseworker, child=p.voluntary_child)
+    assert policy.can(caseworker, "view_child", p.voluntary_child)
+    for action in ("change_child", "nominate", "decide_tier"):
+        assert not policy.can(caseworker, action, p.voluntary_child), action
+    assert policy.can(caseworker, "change_child", p.council_child)

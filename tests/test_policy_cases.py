@@ -61,10 +61,11 @@ def test_plans_and_assessments_follow_their_context(partnership):
 
 
 def test_linking_a_child_to_a_context_the_user_cannot_see_is_refused(partnership):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         contexts.link_child(
             partnership.users["caseworker"], partnership.council_child, partnership.police_location, role="member"
         )
+    assert refused.value.message_dict == {"context": ["Choose a context you can see"]}
     assert not partnership.police_location.links.exists()
 
 
@@ -84,7 +85,7 @@ def test_event_before_birth_is_refused(partnership):
     from datetime import timedelta
 
     child = partnership.council_child
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         chronology.add_event(
             partnership.users["caseworker"],
             child,
@@ -92,6 +93,7 @@ def test_event_before_birth_is_refused(partnership):
             kind="contact",
             summary="Before birth",
         )
+    assert list(refused.value.message_dict) == ["occurred_on"]
     assert not ChronologyEvent.objects.exists()
 
 

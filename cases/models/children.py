@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from access.visibility import ActiveOn
 from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 from cases.names import normalise, phonetic
@@ -54,6 +55,11 @@ class ChildQuerySet(models.QuerySet["Child"]):
     def visible_to(self, user: "User | AnonymousUser") -> "ChildQuerySet":
         """The only way to read children: those the access policy lets this user see."""
         return self.filter(visibility.child_visible(user))
+
+    def cohort_visible_to(self, user: "User | AnonymousUser") -> "ChildQuerySet":
+        """For the cohort pages only: the children above, plus, for those who decide on the cohort's
+        unallocated young people, the ones no agency works with yet (`visibility.cohort_visible`)."""
+        return self.filter(visibility.cohort_visible(user))
 
 
 class Child(VersionedModel):
@@ -145,7 +151,7 @@ class ChildName(models.Model):
 class InvolvementQuerySet(models.QuerySet["Involvement"]):
     def active(self, on: date | None = None) -> "InvolvementQuerySet":
         on = on or timezone.localdate()
-        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on), started_on__lte=on)
+        return self.filter(ActiveOn(on))  # the same rule as the access policy's SQL
 
 
 class Involvement(models.Model):

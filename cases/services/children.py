@@ -68,6 +68,33 @@ def create_child(user: User, fields: dict[str, Any]) -> Child:
     return child
 
 
+TAKE_ON_REASON_MAX = 1000
+
+
+@transaction.atomic
+def take_on(user: User, child: Child, reason: str) -> Involvement:
+    """Start working with a young person no agency works with yet (someone known only from a data
+    feed), on behalf of the user's agency: from now on that agency's caseworkers see them, and no
+    one else does. The reason is kept with the audited involvement."""
+    require(user, "take_on_child", child, "You cannot take on this young person.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why your agency is starting to work with this young person"})
+    if len(reason) > TAKE_ON_REASON_MAX:
+        raise ValidationError({"reason": f"Reason must be {TAKE_ON_REASON_MAX:,} characters or fewer"})
+    # Locks the child so that two people taking them on at once cannot both succeed.
+    Child.objects.select_for_update().filter(pk=child.pk).first()
+    if Involvement.objects.filter(child=child).exists():
+        raise ValidationError({"reason": "An agency already works with this young person; ask them to involve you"})
+    involvement = Involvement(agency=acting_agency(user), child=child, is_lead_agency=True)
+    involvement.full_clean()
+    involvement.save()
+    audit.record_write(
+        user, AuditAction.CREATE, involvement, before=None, after=audit.snapshot(involvement), reason=reason
+    )
+    return involvement
+
+
 @transaction.atomic
 def update_child(user: User, child: Child, changes: dict[str, Any], *, expected_version: int | None) -> Child:
     require(user, "change_child", child, "You cannot change this record.")

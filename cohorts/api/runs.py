@@ -9,20 +9,23 @@ as if they did not exist; a cohort role that may not do something (request a run
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access import lookups, policy
-from access.api import AccessViewSet
+from access.api import AccessViewSet, OpenPagination
 from cases import queries as case_queries
 from cases.models import Child
-from cases.visibility import child_visible
+from cases.services import children as child_services
+from cases.visibility import cohort_visible
 from cohorts.models import CohortRun, CohortSettings, RunKind, RunTrigger, Suggestion
 from cohorts.services import runs as run_services
 from safeguarding.api import (
@@ -132,6 +135,23 @@ class SuggestionSerializer(serializers.ModelSerializer):
         return reverse("cohorts:suggestion_why", args=[suggestion.child_id])
 
 
+TAKE_ON_MESSAGE = "Enter why your agency is starting to work with this young person"
+
+
+class TakeOnSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=child_services.TAKE_ON_REASON_MAX,
+        error_messages={"required": TAKE_ON_MESSAGE, "blank": TAKE_ON_MESSAGE},
+        help_text="Why your agency is starting to work with this young person; kept in the audit trail.",
+    )
+
+
+class TakenOnSerializer(serializers.Serializer):
+    child = serializers.IntegerField(source="child_id")
+    agency = serializers.CharField(source="agency.name")
+    started_on = serializers.DateField()
+
+
 def _context_names(user, suggestions) -> dict[int, str]:
     ids = {e["context_id"] for s in suggestions for e in s.contributions if "context_id" in e}
     if not ids:
@@ -201,6 +221,7 @@ class CohortRunViewSet(AccessViewSet):
 class CohortSuggestionViewSet(AccessViewSet):
     model = Suggestion
     serializer_class = SuggestionSerializer
+    pagination_class = OpenPagination  # up to every child of the city: no total counted
 
     def get_queryset(self):
         if not CohortSettings.load().suggestions_enabled:
@@ -208,7 +229,7 @@ class CohortSuggestionViewSet(AccessViewSet):
         # The stored current suggestions (kept by each run's publication), walked in score order.
         return (
             Suggestion.objects.stored_current()
-            .filter(child_visible(self.request.user, "child"))
+            .filter(cohort_visible(self.request.user, "child"))
             .select_related("run", "run__scoring_model")
             .order_by("-current_row__score", "current_row__child")
         )
@@ -221,8 +242,8 @@ class CohortSuggestionViewSet(AccessViewSet):
         return self.get_paginated_response(SuggestionSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        child = case_queries.child_or_404(request.user, pk)
         lookups.require_or_404(request.user, "view_cohort")
+        child = case_queries.cohort_child_or_404(request.user, pk)
         lookups.note_read(request.user, child, basis=child.access_basis)
         suggestion = None
         if CohortSettings.load().suggestions_enabled:
@@ -232,6 +253,27 @@ class CohortSuggestionViewSet(AccessViewSet):
             raise Http404  # the child may be seen, and has no current suggestion: nothing refused
         context = {"context_names": _context_names(request.user, [suggestion])}
         return Response(SuggestionSerializer(suggestion, context=context).data)
+
+    @extend_schema(
+        summary="Take on a young person no agency works with yet, for your agency, saying why (managers)",
+        description="For a young person known only from a data feed: your agency starts working with them, so "
+        "its caseworkers can see their record. The reason is kept in the audit trail. 400 if an agency already "
+        "works with them.",
+        parameters=[path_id("id", "The child's id.")],
+        request=TakeOnSerializer,
+        responses={201: TakenOnSerializer, 400: INVALID_RESPONSE, 403: FORBIDDEN_RESPONSE, 404: NOT_FOUND_RESPONSE},
+    )
+    @action(detail=True, methods=["post"], url_path="take-on")
+    def take_on(self, request: Request, pk=None) -> Response:
+        lookups.require_or_404(request.user, "view_cohort")
+        child = case_queries.cohort_child_or_404(request.user, pk)
+        if not policy.can(request.user, "take_on_child", child):
+            raise PermissionDenied("You cannot take on this young person.")
+        body = TakeOnSerializer(data=request.data)
+        if not body.is_valid():
+            return self.invalid(body)
+        involvement = child_services.take_on(request.user, child, body.validated_data["reason"])
+        return Response(TakenOnSerializer(involvement).data, status=201)
 
 
 ROUTES = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from cases.forms.contexts import PlainEnglishForm, radios, text
+from cases.services.children import TAKE_ON_REASON_MAX
 from cohorts.models import DecisionOutcome, Tier
 from cohorts.services.decisions import REASON_MAX
 from interventions.models import PanelMeeting
@@ -95,3 +96,15 @@ class SwitchForm(PlainEnglishForm):
     reason = text("Reason", 1000, required=True, rows=4, help_text="This is recorded and shown on the model page.")
 
     required_messages = {"reason": "Enter the reason", "switch_to": "Reload the page and try again"}
+
+
+class TakeOnForm(PlainEnglishForm):
+    reason = text(
+        "Why is your agency starting to work with this young person?",
+        TAKE_ON_REASON_MAX,
+        required=True,
+        rows=5,
+        help_text="For example, the panel allocated them to your agency. This is kept in the audit trail.",
+    )
+
+    required_messages = {"reason": "Enter why your agency is starting to work with this young person"}

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from cases.models import Child
 from cohorts.models.fields import IntRowsField
 
 if TYPE_CHECKING:
@@ -130,7 +129,11 @@ class SuggestionQuerySet(models.QuerySet["Suggestion"]):
         return self.filter(pk__in=CurrentSuggestion.objects.filter(child=child).values("suggestion_id"))
 
     def visible_to(self, user: "User | AnonymousUser") -> "SuggestionQuerySet":
-        return self.filter(child__in=Child.objects.visible_to(user).values("pk"))
+        """Suggestions about the children the user may see in the cohort pages, which for those who
+        decide on unallocated young people includes the ones known only from a feed."""
+        from cases.visibility import cohort_visible
+
+        return self.filter(cohort_visible(user, "child"))
 
 
 class Suggestion(models.Model):
@@ -189,9 +192,10 @@ class Suggestion(models.Model):
 
 class CurrentSuggestionQuerySet(models.QuerySet["CurrentSuggestion"]):
     def visible_to(self, user: "User | AnonymousUser") -> "CurrentSuggestionQuerySet":
-        from cases.visibility import child_visible
+        """As `SuggestionQuerySet.visible_to`."""
+        from cases.visibility import cohort_visible
 
-        return self.filter(child_visible(user, "child"))
+        return self.filter(cohort_visible(user, "child"))
 
     def in_tiers(self) -> "CurrentSuggestionQuerySet":
         return self.exclude(tier="")

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
+from access import policy
 from cohorts.models import CohortRun, IndicatorDefinition, Observation, Suggestion
 
 if TYPE_CHECKING:
@@ -194,15 +195,19 @@ class _Sql:
             f"AND {column} > CASE {key} {whens} END"
         )
 
-    def weight(self, level: str, column: str = "code") -> str:
-        whens = " ".join(f"WHEN {_slug(e['code'])} THEN {int(e['weight'])}" for e in self.levels[level])
+    def slot_of(self, level: str, entry: Indicator) -> int:
+        return int(self.p.slots[(entry["code"], level)])
+
+    def weight(self, level: str, column: str = "slot") -> str:
+        """The weight of the indicator whose explanation slot `column` holds (hits are counted per
+        slot, an integer, rather than per code: grouping on integers is what made the hand-written
+        floor faster than the engine, issue 14)."""
+        whens = " ".join(f"WHEN {self.slot_of(level, e)} THEN {int(e['weight'])}" for e in self.levels[level])
         return f"CASE {column} {whens} ELSE 0 END" if whens else "0"
 
-    def slot(self, level: str, column: str = "code") -> str:
+    def slot(self, level: str, column: str) -> str:
         """The explanation slot of the indicator `column` names at `level` (Suggestion)."""
-        whens = " ".join(
-            f"WHEN {_slug(e['code'])} THEN {int(self.p.slots[(e['code'], level)])}" for e in self.levels[level]
-        )
+        whens = " ".join(f"WHEN {_slug(e['code'])} THEN {self.slot_of(level, e)}" for e in self.levels[level])
         return f"CASE {column} {whens} END" if whens else "NULL"
 
     def row(self, values: list[str]) -> str:
@@ -227,16 +232,16 @@ class _Sql:
             return []
         where = f"e.{subject}_id IS NOT NULL{scope}"
         pairs = [(kind, entries[0]) for kind, entries in sorted(by_kind.items())]
-        code = "CASE e.kind " + " ".join(f"WHEN {_slug(k)} THEN {_slug(e['code'])}" for k, e in pairs) + " END"
+        slot = "CASE e.kind " + " ".join(f"WHEN {_slug(k)} THEN {self.slot_of(level, e)}" for k, e in pairs) + " END"
         kinds = ", ".join(_slug(k) for k, _e in pairs)
         branches = [
-            f"SELECT e.{subject}_id AS id, {code} AS code, e.occurred_on AS d FROM cases_chronologyevent e "
+            f"SELECT e.{subject}_id AS id, {slot} AS slot, e.occurred_on AS d FROM cases_chronologyevent e "
             f"WHERE {where} AND e.kind IN ({kinds}) AND {self.window('e.occurred_on', 'e.kind', pairs)}"
         ]
         for kind, entries in sorted(by_kind.items()):
             for entry in entries[1:]:
                 branches.append(
-                    f"SELECT e.{subject}_id AS id, {_slug(entry['code'])} AS code, e.occurred_on AS d "
+                    f"SELECT e.{subject}_id AS id, {self.slot_of(level, entry)} AS slot, e.occurred_on AS d "
                     f"FROM cases_chronologyevent e WHERE {where} AND e.kind = {_slug(kind)} "
                     f"AND e.occurred_on > {self.since(entry)} AND e.occurred_on <= {self.date(self.p.as_of)}"
                 )
@@ -244,7 +249,7 @@ class _Sql:
 
     def union(self, branches: list[str]) -> str:
         if not branches:
-            return f"SELECT CAST(NULL AS bigint) AS id, '' AS code, {self.date(self.p.as_of)} AS d WHERE 1 = 0"
+            return f"SELECT CAST(NULL AS bigint) AS id, 0 AS slot, {self.date(self.p.as_of)} AS d WHERE 1 = 0"
         return " UNION ALL ".join(branches)
 
     def ordered_agg(self, source: str, row: str, order: str, group_columns: str, sums: str) -> str:
@@ -302,7 +307,8 @@ class _Sql:
         if individual:
             codes = ", ".join(_slug(code) for code, _e in individual)
             ihit.append(
-                "SELECT o.child_id AS id, o.indicator_code AS code, o.observed_on AS d FROM cohorts_observation o "
+                f"SELECT o.child_id AS id, {self.slot('individual', 'o.indicator_code')} AS slot, o.observed_on AS d "
+                "FROM cohorts_observation o "
                 f"WHERE o.child_id IS NOT NULL AND o.id <= {high_water} AND o.indicator_code IN ({codes}) "
                 f"AND {self.window('o.observed_on', 'o.indicator_code', individual)}"
                 + child_scope.format(col="o.child_id")
@@ -312,13 +318,15 @@ class _Sql:
         if family:
             codes = ", ".join(_slug(code) for code, _e in family)
             fhit.append(
-                "SELECT o.family_id AS id, o.indicator_code AS code, o.observed_on AS d FROM cohorts_observation o "
+                f"SELECT o.family_id AS id, {self.slot('family', 'o.indicator_code')} AS slot, o.observed_on AS d "
+                "FROM cohorts_observation o "
                 f"WHERE o.adult_id IS NOT NULL AND o.family_id IS NOT NULL AND o.id <= {high_water} "
                 f"AND o.indicator_code IN ({codes}) AND {self.window('o.observed_on', 'o.indicator_code', family)}"
                 + family_scope.format(col="o.family_id")
             )
             fhit.append(
-                "SELECT f.family_id AS id, f.kind AS code, f.noted_on AS d FROM cases_familyfact f "
+                f"SELECT f.family_id AS id, {self.slot('family', 'f.kind')} AS slot, f.noted_on AS d "
+                "FROM cases_familyfact f "
                 f"WHERE f.kind IN ({codes}) AND {self.window('f.noted_on', 'f.kind', family)}"
                 + family_scope.format(col="f.family_id")
             )
@@ -327,14 +335,13 @@ class _Sql:
         ctes += [
             f"ihit AS ({self.union(ihit)})",
             f"fhit AS ({self.union(fhit)})",
-            "fagg AS (SELECT id AS family_id, code, COUNT(*) AS n, MAX(d) AS last FROM fhit GROUP BY id, code)",
+            "fagg AS (SELECT id AS family_id, slot, COUNT(*) AS n, MAX(d) AS last FROM fhit GROUP BY id, slot)",
             "contrib AS ("
-            f"SELECT id AS child_id, 0 AS lvl, {self.slot('individual')} AS slot, "
-            f"{self.weight('individual')} AS weight, COUNT(*) AS n, MAX(d) AS last FROM ihit GROUP BY id, code "
-            f"UNION ALL SELECT m.child_id, 1, {self.slot('family', 'a.code')}, {self.weight('family', 'a.code')}, "
-            "SUM(a.n), MAX(a.last) "
+            f"SELECT id AS child_id, 0 AS lvl, slot, {self.weight('individual')} AS weight, COUNT(*) AS n, "
+            "MAX(d) AS last FROM ihit GROUP BY id, slot "
+            f"UNION ALL SELECT m.child_id, 1, a.slot, {self.weight('family', 'a.slot')}, SUM(a.n), MAX(a.last) "
             "FROM cases_familymember m JOIN fagg a ON a.family_id = m.family_id "
-            f"WHERE m.child_id IS NOT NULL{child_scope.format(col='m.child_id')} GROUP BY m.child_id, a.code)",
+            f"WHERE m.child_id IS NOT NULL{child_scope.format(col='m.child_id')} GROUP BY m.child_id, a.slot)",
             "per AS ("
             + self.ordered_agg(
                 "contrib",
@@ -436,22 +443,6 @@ def family_ids_of(child_ids: list[int]) -> list[int]:
         return [int(row[0]) for row in cursor.fetchall()]
 
 
-def chain_rows_select(chain: list[int], columns: str, where: str = "") -> str:
-    """SELECT child_id, <columns>: each child's row in the published chain (the newest run's row),
-    optionally only for the children `where` (an SQL condition on child_id) picks."""
-    extra = f" AND {where}" if where else ""
-    if not chain:
-        return f"SELECT child_id, {columns} FROM cohorts_suggestion WHERE 1 = 0"
-    if len(chain) == 1:
-        return f"SELECT child_id, {columns} FROM cohorts_suggestion WHERE run_id = {int(chain[0])}{extra}"
-    ids = ", ".join(str(int(run_id)) for run_id in chain)
-    return (
-        f"SELECT * FROM (SELECT child_id, {columns}, ROW_NUMBER() OVER "
-        f"(PARTITION BY child_id ORDER BY run_id DESC) AS rn FROM cohorts_suggestion "
-        f"WHERE run_id IN ({ids}){extra}) AS p WHERE rn = 1"
-    )
-
-
 def latest_in_chain(chain: list[int], child: str, columns: str) -> str:
     """PostgreSQL, for a LATERAL join: <columns> of the newest row of the child `child` (an SQL
     expression) in the chain (at most one row; none when the chain has no row for it)."""
@@ -463,9 +454,11 @@ def latest_in_chain(chain: list[int], child: str, columns: str) -> str:
     )
 
 
-def previous_select(chain: list[int], where: str = "") -> str:
-    """SELECT child_id, tier: each child's row in the published chain (the newest run holding one)."""
-    return chain_rows_select(chain, "tier", where)
+def previous_select(where: str = "") -> str:
+    """SELECT child_id, tier: each child's row in the published chain, as the stored current
+    suggestions keep it (`publish_current`): a narrow table, where reading the chain's own rows
+    meant scanning the wide suggestions of every run in it."""
+    return "SELECT child_id, tier FROM cohorts_currentsuggestion" + (f" WHERE {where}" if where else "")
 
 
 def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | None = None) -> int:
@@ -487,7 +480,7 @@ def suggestions_statement(
     sql = _Sql(Params.for_run(run))
     ctes = sql.ctes(child_ids, chain)
     if child_ids is None:
-        ctes.append(f"prev AS ({previous_select(chain)})")
+        ctes.append(f"prev AS ({previous_select()})")
         # A child who had a tier in the chain and now scores nothing gets a zero row: the change is
         # counted and notified like any other, and the row says what the tier was.
         dropped = "p.tier <> ''"
@@ -497,9 +490,9 @@ def suggestions_statement(
         )
     else:
         if sql.pg:
-            ctes.append(f"prev AS ({previous_select(chain, f'child_id = ANY({array_literal(child_ids)})')})")
+            ctes.append(f"prev AS ({previous_select(f'child_id = ANY({array_literal(child_ids)})')})")
         else:
-            ctes.append(f"prev AS ({previous_select(chain, 'child_id IN (SELECT child_id FROM target)')})")
+            ctes.append(f"prev AS ({previous_select('child_id IN (SELECT child_id FROM target)')})")
         dropped = "p.child_id IS NOT NULL"
         kids = "kids AS (SELECT child_id FROM per UNION SELECT child_id FROM cctx UNION SELECT child_id FROM prev)"
     empty = "CAST('{}' AS integer[])" if sql.pg else "'[]'"
@@ -541,8 +534,12 @@ def suggestions_statement(
 # The "why" page ------------------------------------------------------------------------------
 
 
-def evidence_for(suggestion: Suggestion) -> list[Entry]:
-    """The records behind each contribution of `suggestion`, in the contributions' order.
+def evidence_for(suggestion: Suggestion, reader: Any, *, case_notes: bool = True) -> list[Entry]:
+    """The records behind each contribution of `suggestion`, in the contributions' order, as
+    `reader` may see them: a source system's note only where the policy lets the reader read that
+    source's notes (`read_source_note`: police notes to police), and the notes of agencies'
+    chronology events and household facts only when `case_notes` (the reader sees the child as a
+    case, not only for the cohort). Otherwise the item keeps its indicator, date and source.
 
     One entry per contribution: the contribution's own fields, the indicator's label, and `items`
     (the latest EVIDENCE_PER_INDICATOR records: observations, chronology events, family facts, each
@@ -604,16 +601,23 @@ def evidence_for(suggestion: Suggestion) -> list[Entry]:
         return q
 
     limit = 200  # per query: enough for 20 per indicator in practice, bounded whatever the data
-    observations = Observation.objects.filter(id__lte=params.high_water).order_by("-observed_on", "-id")
+    observations = (
+        Observation.objects.filter(id__lte=params.high_water)
+        .select_related("feed__agency")
+        .order_by("-observed_on", "-id")
+    )
+    reads_notes = _SourceNotes(reader)
     for o in observations.filter(
         window_filter("individual", "indicator_code", "observed_on"), child_id=suggestion.child_id
     )[:limit]:
-        items.append(((o.indicator_code, "individual"), _observation_item(o, "The child")))
+        items.append(((o.indicator_code, "individual"), _observation_item(o, "The child", reads_notes(o))))
     if family_ids:
         for o in observations.filter(
             window_filter("family", "indicator_code", "observed_on"), family_id__in=family_ids, adult__isnull=False
         )[:limit]:
-            items.append(((o.indicator_code, "family"), _observation_item(o, "An adult in the household")))
+            items.append(
+                ((o.indicator_code, "family"), _observation_item(o, "An adult in the household", reads_notes(o)))
+            )
         facts = FamilyFact.objects.filter(window_filter("family", "kind", "noted_on"), family_id__in=family_ids)
         for f in facts.select_related("source_agency").order_by("-noted_on", "-id")[:limit]:
             items.append(
@@ -623,7 +627,7 @@ def evidence_for(suggestion: Suggestion) -> list[Entry]:
                         "on": f.noted_on,
                         "source": f.source_agency.name,
                         "about": "The household",
-                        "note": f.note or f.get_kind_display(),
+                        "note": (f.note if case_notes else "") or f.get_kind_display(),
                     },
                 )
             )
@@ -631,12 +635,12 @@ def evidence_for(suggestion: Suggestion) -> list[Entry]:
         for e in events.select_related("source_agency").order_by("-occurred_on", "-id")[:limit]:
             for code in kinds.get((e.kind, "family"), []):
                 if (code, "family") in wanted and e.occurred_on > since(code, "family"):
-                    items.append(((code, "family"), _event_item(e, "The household")))
+                    items.append(((code, "family"), _event_item(e, "The household", case_notes)))
     events = ChronologyEvent.objects.filter(kind_filter("individual"), child_id=suggestion.child_id)
     for e in events.select_related("source_agency").order_by("-occurred_on", "-id")[:limit]:
         for code in kinds.get((e.kind, "individual"), []):
             if (code, "individual") in wanted and e.occurred_on > since(code, "individual"):
-                items.append(((code, "individual"), _event_item(e, "The child")))
+                items.append(((code, "individual"), _event_item(e, "The child", case_notes)))
     for key, item in sorted(items, key=lambda pair: pair[1]["on"], reverse=True):
         listed = wanted.get(key)
         if listed is not None and len(listed["items"]) < EVIDENCE_PER_INDICATOR:
@@ -646,15 +650,34 @@ def evidence_for(suggestion: Suggestion) -> list[Entry]:
     return entries
 
 
-def _observation_item(o: Observation, about: str) -> Entry:
+NOTE_WITHHELD = "Note held by the source"
+
+
+class _SourceNotes:
+    """Whether the reader may read an observation's note, asked of the policy once per agency."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.answers: dict[int | None, bool] = {}
+
+    def __call__(self, o: Observation) -> bool:
+        agency = o.feed.agency if o.feed_id is not None and o.feed is not None else None
+        key = agency.pk if agency is not None else None
+        if key not in self.answers:
+            self.answers[key] = policy.can(self.reader, "read_source_note", agency)
+        return self.answers[key]
+
+
+def _observation_item(o: Observation, about: str, with_note: bool) -> Entry:
     return {
         "on": o.observed_on,
         "source": o.source_system,
         "about": about,
-        "note": o.note,
+        "note": o.note if with_note else (NOTE_WITHHELD if o.note else ""),
         "record": o.source_record_id,
     }
 
 
-def _event_item(e: ChronologyEvent, about: str) -> Entry:
-    return {"on": e.occurred_on, "source": e.source_agency.name, "about": about, "note": e.summary}
+def _event_item(e: ChronologyEvent, about: str, with_note: bool) -> Entry:
+    note = e.summary if with_note else e.get_kind_display()
+    return {"on": e.occurred_on, "source": e.source_agency.name, "about": about, "note": note}

@@ -7,6 +7,7 @@ urlpatterns = [
     path("children/<int:pk>/", views.child_cohort, name="child_cohort"),
     path("children/<int:pk>/nominate/", views.nominate, name="nominate"),
     path("children/<int:pk>/decide/", views.decide, name="decide"),
+    path("children/<int:pk>/take-on/", views.take_on, name="take_on"),
     path("nominations/<int:pk>/withdraw/", views.withdraw_nomination, name="withdraw_nomination"),
     path("fairness/", views.fairness, name="fairness"),
     path("model/", views.model_description, name="model"),

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods
 from access import lookups, policy
 from cases import queries
 from cases.models import Child
+from cases.services import children as child_services
 from cases.visibility import child_visible
-from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm, WithdrawNominationForm
+from cohorts.forms.decisions import DecisionForm, NominationForm, SwitchForm, TakeOnForm, WithdrawNominationForm
 from cohorts.models import (
     ChildTier,
     CohortRun,
@@ -171,8 +172,12 @@ def _cohort_child(request: HttpRequest, pk: int) -> Child:
 
 @login_required
 def child_cohort(request: HttpRequest, pk: int) -> HttpResponse:
+    """A child's cohort record. Those who decide on the cohort's unallocated young people also see
+    here a young person no agency works with yet, for the cohort's purpose only: the suggestion,
+    why, the fields they were matched on, and a way to take them on."""
     user = request.user
-    child = _cohort_child(request, pk)
+    lookups.require_or_404(user, "view_cohort")
+    child = queries.cohort_child_or_404(user, pk)
     lookups.note_read(user, child, basis=child.access_basis)
     current = ChildTier.objects.filter(child=child).select_related("decision__decided_by").first()
     suggestion = services.current_suggestion(child)
@@ -195,9 +200,36 @@ def child_cohort(request: HttpRequest, pk: int) -> HttpResponse:
             "can_withdraw": open_nomination is not None and services.can_withdraw(user, open_nomination),
             "can_nominate": policy.can(user, "nominate", child),
             "can_decide": policy.can(user, "decide_tier", child),
+            "can_take_on": policy.can(user, "take_on_child", child),
             "suggestions_on": CohortSettings.load().suggestions_enabled,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def take_on(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start working with a young person no agency works with yet, on behalf of the user's agency,
+    with a reason (audited). Only then do the agency's caseworkers see them."""
+    user = request.user
+    lookups.require_or_404(user, "view_cohort")
+    child = queries.cohort_child_or_404(user, pk)
+    if not policy.can(user, "take_on_child", child):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = TakeOnForm(request.POST)
+        if form.is_valid():
+            try:
+                involvement = child_services.take_on(user, child, form.cleaned_data["reason"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{involvement.agency.name} now works with this young person.")
+                return redirect("cases:child_detail", pk=child.pk)
+    else:
+        lookups.note_read(user, child, basis=child.access_basis)
+        form = TakeOnForm()
+    return render(request, "cohorts/decisions/take_on.html", {"child": child, "form": form})
 
 
 def _after_write(user, child: Child):

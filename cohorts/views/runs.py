@@ -95,8 +95,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suggestion_why(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    child = case_queries.child_or_404(user, pk)
     lookups.require_or_404(user, "view_cohort")
+    child = case_queries.cohort_child_or_404(user, pk)
     lookups.note_read(user, child, basis=child.access_basis, reason="Why is this child suggested")
     enabled = CohortSettings.load().suggestions_enabled
     suggestion = None
@@ -104,7 +104,7 @@ def suggestion_why(request: HttpRequest, pk: int) -> HttpResponse:
     if enabled:
         suggestion = Suggestion.objects.current_for(child).select_related("run", "run__scoring_model").first()
     if suggestion is not None:
-        entries = scoring.evidence_for(suggestion)
+        entries = scoring.evidence_for(suggestion, user, case_notes=child.access_basis != "cohort")
         indicators = [entry for entry in entries if "code" in entry]
         contexts = [entry for entry in entries if "context_id" in entry]
         ids = [entry["context_id"] for entry in contexts]

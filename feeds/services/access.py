@@ -14,6 +14,10 @@ def require_feeds_manager(user: Any) -> None:
     policy.require(user, "manage_feeds", message="Only managers can upload and manage data feeds.")
 
 
+def require_feeds_uploader(user: Any) -> None:
+    policy.require(user, "upload_feeds", message="Only managers can upload data feeds.")
+
+
 def require_feed(user: Any, feed: FeedImport) -> None:
     """A manager of the feed's agency (feed decisions and recovery)."""
     require_feeds_manager(user)

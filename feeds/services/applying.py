@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db import connection
 from django.db.models import F
 
-from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
+from cases.models import Adult, Child, ChildName, Family, FamilyMember
 from cohorts.models import CohortRun, Observation, RunKind, RunTrigger
 from cohorts.services.runs import request_run
 from feeds.models import FeedImport, Household
@@ -299,10 +299,6 @@ class Applier:
         Child.objects.bulk_create(children, batch_size=2_000)
         ChildName.objects.bulk_create(
             [ChildName.build(child, f"{child.given_name} {child.family_name}") for child in children], batch_size=2_000
-        )
-        Involvement.objects.bulk_create(
-            [Involvement(agency_id=self.feed.agency_id, child=child, started_on=self.today) for child in children],
-            batch_size=2_000,
         )
         for root, child in new:
             root.child_id = child.pk

@@ -17,7 +17,7 @@ from accounts.models import Membership, Role
 from audit import services as audit
 from audit.models import AuditAction
 from feeds.models import FEED_HEADER, FeedImport
-from feeds.services.access import require_feeds_manager
+from feeds.services.access import require_feeds_uploader
 from feeds.services.importing import FAILED_OR_REJECTED, IMPORT_TASK
 from jobs import outbox
 
@@ -100,7 +100,7 @@ def inspect_file(uploaded_file: File[bytes]) -> str:
 
 def upload_feed(user: User, uploaded_file: File[bytes] | None) -> FeedImport:
     """Check and save an uploaded feed and queue its import. Nothing is saved if it is refused."""
-    require_feeds_manager(user)
+    require_feeds_uploader(user)
     membership = Membership.objects.active().filter(user=user, role=Role.MANAGER).select_related("agency").first()
     if uploaded_file is None:
         raise _file_error("Select a CSV file")
@@ -110,7 +110,7 @@ def upload_feed(user: User, uploaded_file: File[bytes] | None) -> FeedImport:
         raise DuplicateFeed(existing)
     try:
         with transaction.atomic():
-            assert membership is not None  # require_feeds_manager: the user manages an agency
+            assert membership is not None  # require_feeds_uploader: the user manages an agency
             feed = FeedImport(
                 original_name=(uploaded_file.name or "feed.csv")[-255:],
                 size_bytes=uploaded_file.size,

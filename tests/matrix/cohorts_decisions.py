@@ -28,6 +28,16 @@ def nomination_pk(p):
     return {"pk": nomination.pk}
 
 
+def unlinked_child_pk(p):
+    """A young person no agency works with (known only from data): managers see them for the
+    cohort's purpose and may take them on; nobody else may reach them."""
+    return {"pk": p.unlinked_child.pk}
+
+
+def unlinked_child_reference(p):
+    return p.unlinked_child.reference
+
+
 def api(allowed, **kwargs) -> Expect:
     return expect(allowed, anonymous=403, **kwargs)
 
@@ -38,6 +48,7 @@ ROUTES: dict[str, Expect] = {
     "cohorts:nominate": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cohorts:decide": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cohorts:withdraw_nomination": expect(("caseworker",), kwargs=nomination_pk, must_not_leak=council_child_reference),
+    "cohorts:take_on": expect(("manager",), kwargs=unlinked_child_pk, must_not_leak=unlinked_child_reference),
     "cohorts:fairness": expect(FAIRNESS),
     "cohorts:model": expect(PERSONAS),
     "cohorts:settings": expect(FAIRNESS),
@@ -46,6 +57,10 @@ ROUTES: dict[str, Expect] = {
     # Withdrawing needs a reason: the caseworker, who may, gets 400 for the empty body.
     "api:cohort-nomination-withdraw": api(
         ("caseworker",), status=400, method="post", kwargs=nomination_pk, must_not_leak=council_child_reference
+    ),
+    # Taking on needs a reason: the manager, who may, gets 400 for the empty body.
+    "api:cohort-suggestion-take-on": api(
+        ("manager",), status=400, method="post", kwargs=unlinked_child_pk, must_not_leak=unlinked_child_reference
     ),
     "api:cohort-tier-decision-list": api(COHORT),
     "api:cohort-tier-list": api(COHORT),

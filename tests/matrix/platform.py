@@ -59,13 +59,21 @@ ROUTES: dict[str, Expect] = {
     "admin:app_list": expect(("admin",), kwargs=lambda p: {"app_label": "accounts"}),
 }
 
+
 # Admin pages per registered model. A newly registered model must be added here.
+def outreach_area():
+    from tests.outreach_data import area
+
+    return area()
+
+
 ADMIN_MODELS = {
     "accounts_agency": lambda p: p.agencies["police"].pk,
     "accounts_user": lambda p: p.users["caseworker"].pk,
     "accounts_membership": lambda p: p.users["caseworker"].memberships.get().pk,
     "interventions_interventiontype": lambda p: InterventionType.objects.order_by("pk").first().pk,
     "interventions_panel": lambda p: admin_panel(p).pk,
+    "outreach_area": lambda p: outreach_area().pk,
 }
 ADMIN_VIEWS = {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403}
 for model, object_id in ADMIN_MODELS.items():
