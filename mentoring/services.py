@@ -655,7 +655,9 @@ def renew_match_access(user: User, match: Match) -> Match:
     """Another year of the mentor's access for a match that goes on (a grant lasts a year at
     most): the current grant ends and a new one starts today."""
     _coordinate(user)
-    current = Match.objects.select_for_update().select_related("mentor", "child", "access_grant").get(pk=match.pk)
+    current = (
+        Match.objects.select_for_update(of=("self",)).select_related("mentor", "child", "access_grant").get(pk=match.pk)
+    )
     if current.mentor.agency_id not in coordinated_agencies(user):
         raise PermissionDenied("This match belongs to another mentoring network.")
     if current.ended_on is not None:
