@@ -284,6 +284,10 @@ class ConcernForm(PlainEnglishForm):
     required_messages = {"what_happened": "Enter what you saw or heard"}
 
 
+class ConfirmForm(PlainEnglishForm):
+    """A confirmation with nothing to fill in."""
+
+
 class ReportForm(PlainEnglishForm):
     start = date_field("From")
     end = date_field("To")

@@ -63,6 +63,21 @@ def checks_expiring(user: Any, on: date | None = None) -> QuerySet[Mentor]:
     )
 
 
+def access_ending(user: Any, on: date | None = None) -> QuerySet[Match]:
+    """Active matches whose mentor's access (a year at a time) ends within 60 days, or has ended."""
+    on = on or timezone.localdate()
+    return (
+        Match.objects.visible_to(user)
+        .active()
+        .filter(
+            Q(access_grant__ends_on__lte=on + timedelta(days=EXPIRY_WARNING_DAYS))
+            | Q(access_grant__ended_at__isnull=False)
+        )
+        .select_related("mentor", "child", "access_grant")
+        .order_by("access_grant__ends_on", "id")
+    )
+
+
 def waiting_list(user: Any) -> QuerySet[MentoringReferral]:
     return (
         MentoringReferral.objects.visible_to(user)

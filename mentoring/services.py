@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from access import policy
 from access import services as access_services
+from access.models import AccessGrant
 from access.services import MAX_GRANT_DAYS
 from accounts.models import Agency, Membership, Notification, Role
 from audit import services as audit
@@ -605,19 +606,7 @@ def start_match(
     refusals = refusals_for(locked, current, active, today)
     if refusals:
         raise ValidationError({"mentor": refusals})
-    try:
-        grant = access_services.grant_access(
-            user,
-            locked.user,
-            child,
-            reason=f"Community mentoring: matched with {locked.full_name}",
-            ends_on=today + timedelta(days=MAX_GRANT_DAYS - 1),
-            authorised_by="match_mentor",
-            scope=GRANT_SCOPE,
-        )
-    except ValidationError as error:
-        messages = error.message_dict.get("user") or error.messages
-        raise ValidationError({"mentor": messages}) from error
+    grant = _grant_for_match(user, locked, child)
     match = audit.create_audited(
         user,
         Match,
@@ -641,6 +630,51 @@ def start_match(
         reverse("cases:child_detail", args=[child.pk]),
     )
     return match
+
+
+def _grant_for_match(user: User, mentor: Mentor, child: Child) -> AccessGrant:
+    """The mentor's access to the young person, for a year at most (the grant service's limit):
+    scoped to mentoring, so the child appears nowhere else for them."""
+    try:
+        return access_services.grant_access(
+            user,
+            mentor.user,
+            child,
+            reason=f"Community mentoring: matched with {mentor.full_name}",
+            ends_on=timezone.localdate() + timedelta(days=MAX_GRANT_DAYS - 1),
+            authorised_by="match_mentor",
+            scope=GRANT_SCOPE,
+        )
+    except ValidationError as error:
+        messages = error.message_dict.get("user") or error.messages
+        raise ValidationError({"mentor": messages}) from error
+
+
+@transaction.atomic
+def renew_match_access(user: User, match: Match) -> Match:
+    """Another year of the mentor's access for a match that goes on (a grant lasts a year at
+    most): the current grant ends and a new one starts today."""
+    _coordinate(user)
+    current = (
+        Match.objects.select_for_update(of=("self",)).select_related("mentor", "child", "access_grant").get(pk=match.pk)
+    )
+    if current.mentor.agency_id not in coordinated_agencies(user):
+        raise PermissionDenied("This match belongs to another mentoring network.")
+    if current.ended_on is not None:
+        raise ValidationError({"match": "This match has ended: the mentor's access is not renewed"})
+    if current.mentor.user_id is None or current.mentor.status != MentorStatus.ACTIVE:
+        raise ValidationError({"match": "Only an active mentor's access can be renewed"})
+    if current.mentor.dbs_expired():
+        raise ValidationError({"match": "The mentor's DBS check has expired: renew it first"})
+    old = current.access_grant
+    if old is not None and old.ended_at is None:
+        access_services.end_access_grant(
+            user, old, reason="Renewed for the mentoring match", authorised_by="coordinate_mentoring"
+        )
+    before = audit.snapshot(current)
+    current.access_grant = _grant_for_match(user, current.mentor, current.child)
+    _save(user, current, before)
+    return current
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ urlpatterns = [
     path("referrals/<int:pk>/match/", views.match_propose, name="match_propose"),
     path("matches/<int:pk>/", views.match_detail, name="match_detail"),
     path("matches/<int:pk>/end/", views.match_end, name="match_end"),
+    path("matches/<int:pk>/renew/", views.match_renew, name="match_renew"),
     path("report/", views.report, name="report"),
     path("report.csv", views.report_csv, name="report_csv"),
     path("my/", views.mentor_home, name="mentor_home"),

@@ -75,9 +75,11 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
     drifting = list(queries.matches_without_recent_session(user)[:50])
     waiting = list(queries.waiting_too_long(user)[:50])
     expiring = list(queries.checks_expiring(user)[:50])
+    access_ending = list(queries.access_ending(user)[:50])
     lookups.shown(user, Match, drifting, what="mentoring: matches with no recent session")
     lookups.shown(user, MentoringReferral, waiting, what="mentoring: waiting over 28 days")
-    _children_shown(user, [*drifting, *waiting], what="mentoring: drift")
+    lookups.shown(user, Match, access_ending, what="mentoring: access ending")
+    _children_shown(user, [*drifting, *waiting, *access_ending], what="mentoring: drift")
     lookups.shown(user, Mentor, expiring, what="mentoring: checks expiring")
     counts = dict(
         Mentor.objects.visible_to(user).values_list("status").annotate(total=Count("id")).values_list("status", "total")
@@ -89,6 +91,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "drifting": drifting,
             "waiting": waiting,
             "expiring": expiring,
+            "access_ending": access_ending,
             "today": timezone.localdate(),
             "pipeline": [(status, label, counts.get(status, 0)) for status, label in MentorStatus.choices],
             "no_session_days": queries.NO_SESSION_DAYS,
@@ -485,7 +488,7 @@ def match_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _match_or_404(user: Any, pk: Any) -> Match:
     matches = Match.objects.visible_to(user).filter(mentor__agency_id__in=coordinated_agencies(user))
-    return lookups.read_or_404(user, matches.select_related("mentor", "child", "referral"), pk)
+    return lookups.read_or_404(user, matches.select_related("mentor", "child", "referral", "access_grant"), pk)
 
 
 @login_required
@@ -493,11 +496,12 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _coordinator(request)
     match = _match_or_404(user, pk)
     sessions = list(match.sessions.all())
+    grant = match.access_grant
     concerns = list(match.concerns.select_related("raised_by"))
     return render(
         request,
         "mentoring/match_detail.html",
-        {"match": match, "sessions": sessions, "concerns": concerns},
+        {"match": match, "sessions": sessions, "concerns": concerns, "grant": grant},
     )
 
 
@@ -528,6 +532,35 @@ def match_end(request: HttpRequest, pk: int) -> HttpResponse:
             "back": reverse("mentoring:match_detail", args=[match.pk]),
             "button": "End the match",
             "warning": "The mentor's access to this young person ends at once.",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """Another year of the mentor's access to the young person, for a match that goes on."""
+    user = _coordinator(request)
+    match = _match_or_404(user, pk)
+    form = forms.ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.renew_match_access(user, match)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The mentor's access is renewed for another year")
+            return redirect("mentoring:match_detail", pk=match.pk)
+    return render(
+        request,
+        "mentoring/form_page.html",
+        {
+            "form": form,
+            "title": "Renew the mentor's access",
+            "caption": f"{match.mentor.full_name} and {match.child.given_name} {match.child.family_name}",
+            "back": reverse("mentoring:match_detail", args=[match.pk]),
+            "button": "Renew for a year",
+            "warning": "The mentor keeps seeing this young person for another year, or until the match ends.",
         },
     )
 

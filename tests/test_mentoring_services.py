@@ -405,3 +405,27 @@ class TestConcerns:
             services.raise_concern(partnership.users["mentor"], match, what_happened="  ")
         assert not ChronologyEvent.objects.filter(child=partnership.council_child).exists()
         assert not Task.objects.exists()
+
+
+class TestRenewal:
+    def test_the_coordinator_renews_the_mentors_access_for_another_year(self, partnership, match):
+        coordinator = partnership.users["coordinator"]
+        old = match.access_grant
+        AccessGrant.objects.filter(pk=old.pk).update(ends_on=TODAY() + timedelta(days=20))
+        from mentoring import queries
+
+        assert list(queries.access_ending(coordinator)) == [match]
+        renewed = services.renew_match_access(coordinator, match)
+        old.refresh_from_db()
+        assert old.ended_at is not None
+        assert renewed.access_grant.ends_on == TODAY() + timedelta(days=365)
+        assert renewed.access_grant.scope == "mentoring" and renewed.access_grant.is_active
+        assert not queries.access_ending(coordinator).exists()
+
+    def test_an_ended_match_is_not_renewed(self, partnership, match):
+        coordinator = partnership.users["coordinator"]
+        services.end_match(coordinator, match, ended_on=TODAY(), reason="goals_met")
+        match.refresh_from_db()
+        with pytest.raises(ValidationError, match="has ended"):
+            services.renew_match_access(coordinator, match)
+        assert not AccessGrant.objects.active().filter(user=partnership.users["mentor"], child=match.child).exists()

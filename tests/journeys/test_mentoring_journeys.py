@@ -239,3 +239,50 @@ def test_coordinator_ends_the_match_and_the_mentor_loses_the_young_person(
     page.goto("/mentoring/my/")
     expect(page.get_by_text("You are not matched with a young person yet")).to_be_visible()
     axe(page)
+
+
+def test_the_referral_form_and_the_coordinators_other_pages_pass_axe(page: Page, live_partnership, axe):
+    """A caseworker refers from the child's page; the coordinator moves the young person into
+    preparation, chooses what the mentor sees, reads the report, and opens every remaining form."""
+    p = live_partnership
+    ensure_training_modules()
+    _login, match = matched(p)
+    child = p.shared_child
+    page.set_viewport_size(DESKTOP)
+    sign_in_as(page, "caseworker")
+    page.goto(f"/children/{child.pk}/")
+    page.get_by_role("link", name="Refer to community mentoring").click()
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why mentoring would help this young person")
+    check_at_both_widths(page, axe)
+    page.get_by_label("Why would mentoring help?").fill("Wants to get back into boxing")
+    page.get_by_label("What does the young person hope to get from it?").fill("A trusted adult")
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.get_by_text("Referred to community mentoring")).to_be_visible()
+    sign_out(page)
+
+    sign_in_as(page, "coordinator")
+    page.goto("/mentoring/waiting/")
+    page.get_by_role("link", name=full_name(child)).click()
+    page.get_by_role("link", name="Change the stage").click()
+    check_at_both_widths(page, axe)
+    page.get_by_label("In preparation: not ready yet").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-tag", has_text="In preparation")).to_be_visible()
+    page.get_by_role("link", name="Change what the mentor will see").click()
+    check_at_both_widths(page, axe)
+    page.get_by_label("Name they like to be called").fill("Sonny")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Likes to be called Sonny")).to_be_visible()
+
+    page.goto("/mentoring/report/")
+    expect(page.get_by_role("table")).to_contain_text("Young people in preparation (on the last day)")
+    check_at_both_widths(page, axe)
+
+    for path in ("step", "references/new", "interview", "training", "supervision", "profile"):
+        page.goto(f"/mentoring/mentors/{match.mentor_id}/{path}/")
+        check_at_both_widths(page, axe)
+    page.goto(f"/mentoring/matches/{match.pk}/renew/")
+    check_at_both_widths(page, axe)
+    page.get_by_role("button", name="Renew for a year").click()
+    expect(page.get_by_text("renewed for another year")).to_be_visible()

@@ -64,6 +64,7 @@ ROUTES: dict[str, Expect] = {
     "mentoring:match_propose": coordinator_page(referral_pk),
     "mentoring:match_detail": coordinator_page(match_pk),
     "mentoring:match_end": coordinator_page(match_pk),
+    "mentoring:match_renew": coordinator_page(match_pk),
     "mentoring:report": coordinator_page(),
     "mentoring:report_csv": coordinator_page(),
     "mentoring:refer": expect(("caseworker",), kwargs=council_child, must_not_leak=council_child_reference),
