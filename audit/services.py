@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 
 from audit import context
 from audit.models import AuditAction, AuditEvent, AuditSubject
@@ -69,11 +71,35 @@ def record(
         ip_address=request_context.ip_address if request_context else None,
         path=request_context.path if request_context else "",
     )
-    rows = [AuditSubject(event=event, object_type=subject_type, object_id=str(pk)) for pk in subjects]
+    pairs = [(subject_type, str(pk)) for pk in subjects]
     if event.object_type and event.object_id:
-        rows.append(AuditSubject(event=event, object_type=event.object_type, object_id=event.object_id))
-    AuditSubject.objects.bulk_create(rows)
+        pairs.append((event.object_type, event.object_id))
+    if len(pairs) > COPY_SUBJECTS_ABOVE and connection.vendor == "postgresql":
+        _copy_subjects(event.pk, pairs)
+    else:
+        AuditSubject.objects.bulk_create(
+            [AuditSubject(event=event, object_type=kind, object_id=pk) for kind, pk in pairs]
+        )
     return event
+
+
+# An event about many records (a feed's 100,000 new children) writes its subjects with COPY on
+# PostgreSQL: a model object per subject cost seconds at that size.
+COPY_SUBJECTS_ABOVE = 1_000
+
+
+def _copy_subjects(event_id: int, pairs: list[tuple[str, str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows((event_id, kind, pk) for kind, pk in pairs)
+    buffer.seek(0)
+    table = AuditSubject._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {table} (event_id, object_type, object_id) FROM STDIN WITH (FORMAT csv, "
+            "FORCE_NOT_NULL (object_type, object_id))",
+            buffer,
+        )
 
 
 def record_read(user: User | AnonymousUser | None, obj: Any, *, basis: str = "", reason: str = "") -> AuditEvent:

@@ -160,7 +160,16 @@ class FeedRow(models.Model):
         db_table = "cohorts_feedrow"
         ordering = ["feed", "line_number"]
         constraints = [models.UniqueConstraint(fields=["feed", "line_number"], name="unique_feed_line")]
-        indexes = [models.Index(fields=["feed", "status"], name="feed_row_status_idx")]
+        indexes = [
+            models.Index(fields=["feed", "status"], name="feed_row_status_idx"),
+            # Rows waiting in the review queue, by source id: a row sent again meanwhile is found
+            # (not a second review item). Small: only rows in review.
+            models.Index(
+                fields=["source_system", "source_record_id"],
+                condition=Q(status="in_review"),
+                name="feed_row_in_review_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Line {self.line_number}"

@@ -16,5 +16,6 @@ urlpatterns = [
     path("feeds/<int:pk>/retry/", views.feed_retry, name="feed_retry"),
     path("feeds/<int:pk>/abandon/", views.feed_abandon, name="feed_abandon"),
     path("reviews/", views.review_list, name="review_list"),
+    path("reviews/decide/", views.review_bulk, name="review_bulk"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
 ]

@@ -5,21 +5,26 @@ matches. Managers only, for the feeds of their own agencies."""
 from __future__ import annotations
 
 import csv
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups
 from cases.models import Child, FamilyMember
+from cases.names import normalise
+from cohorts.models import Observation
 from feeds import services
 from feeds.forms import FeedUploadForm, ReviewDecisionForm
-from feeds.models import FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
+from feeds.models import FeedImport, FeedRow, Household, MatchReview, ReviewStatus, RowStatus
 from feeds.services.matching import clean_identifier, normalise_postcode
 
 FEEDS_SHOWN = 50
@@ -204,24 +209,139 @@ def feed_abandon(request: HttpRequest, pk: int) -> HttpResponse:
 # Review queue ------------------------------------------------------------------------------------
 
 
+IDENTIFIER_FILTERS = (
+    ("upn", "Unique pupil number"),
+    ("nhs_number", "NHS number"),
+    ("police_id", "Police reference"),
+    ("none", "No identifier"),
+)
+REVIEW_FILTERS = ("kind", "feed", "identifier")
+
+
+def _review_filters(request: HttpRequest, feed_ids: set[int]) -> dict[str, Any]:
+    """The review queue's filters from the query string; anything not offered is ignored."""
+    chosen: dict[str, Any] = {}
+    kind = request.GET.get("kind", "")
+    if kind in services.ReviewKind.LABELS:
+        chosen["kind"] = kind
+    try:
+        feed = int(request.GET.get("feed", ""))
+    except ValueError:
+        feed = 0
+    if feed in feed_ids:
+        chosen["feed"] = feed
+    identifier = request.GET.get("identifier", "")
+    if identifier in dict(IDENTIFIER_FILTERS):
+        chosen["identifier"] = identifier
+    return chosen
+
+
+def _with_identifier(reviews, identifier: str):
+    """Reviews whose rows give this kind of identifier ('none': rows that give none)."""
+    rows = FeedRow.objects.filter(reviews=OuterRef("pk"))
+    if identifier == "none":
+        return reviews.exclude(Exists(rows.exclude(upn="", nhs_number="", police_id="")))
+    return reviews.filter(Exists(rows.exclude(**{identifier: ""})))
+
+
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
+    """The open reviews, grouped by the kind of doubt (a count per kind), filtered by kind, feed and
+    identifier kind, each beside its candidate's matching fields, with bulk decisions."""
     lookups.require_or_404(request.user, "manage_feeds")
+    feeds = list(
+        FeedImport.objects.visible_to(request.user)
+        .annotate(open_reviews=Count("reviews", filter=Q(reviews__status=ReviewStatus.OPEN)))
+        .filter(open_reviews__gt=0)
+        .only("pk", "original_name", "created_at")
+    )
+    chosen = _review_filters(request, {feed.pk for feed in feeds})
+    reviews = MatchReview.objects.visible_to(request.user).filter(status=ReviewStatus.OPEN)
+    if "feed" in chosen:
+        reviews = reviews.filter(feed_id=chosen["feed"])
+    if "identifier" in chosen:
+        reviews = _with_identifier(reviews, chosen["identifier"])
+    reviews = reviews.annotate(kind=services.review_kind())
+    counts = {row["kind"]: row["n"] for row in reviews.order_by().values("kind").annotate(n=Count("id"))}
+    groups = [
+        {"kind": kind, "label": label, "count": counts[kind], "current": chosen.get("kind") == kind}
+        for kind, label in services.ReviewKind.CHOICES
+        if counts.get(kind)
+    ]
+    if "kind" in chosen:
+        reviews = reviews.filter(kind=chosen["kind"])
     reviews = (
-        MatchReview.objects.visible_to(request.user)
-        .filter(status=ReviewStatus.OPEN)
-        .select_related("feed")
+        reviews.select_related("feed", "candidate")
         .annotate(row_count=Count("rows"))
-        .order_by("created_at", "id")
+        .order_by("kind", "created_at", "id")
     )
     page = lookups.page_of(
         request.user, reviews, request.GET.get("page"), per_page=REVIEWS_PER_PAGE, what="feed match reviews"
     )
-    return render(request, "feeds/review_list.html", {"page": page, "reviews": page.object_list})
+    # Each review is shown beside its candidate's matching fields: the candidates were shown too.
+    lookups.shown(
+        request.user, Child, [review.candidate_id for review in page.object_list], what="feed match review candidates"
+    )
+    for review in page.object_list:
+        review.kind_label = services.ReviewKind.LABELS[review.kind]
+        review.same_name = normalise(f"{review.given_name} {review.family_name}") == normalise(
+            f"{review.candidate.given_name} {review.candidate.family_name}"
+        )
+    query = urlencode({name: chosen[name] for name in REVIEW_FILTERS if name in chosen})
+    return render(
+        request,
+        "feeds/review_list.html",
+        {
+            "page": page,
+            "reviews": page.object_list,
+            "groups": groups,
+            "total": sum(counts.values()),
+            "feeds": feeds,
+            "kinds": services.ReviewKind.CHOICES,
+            "identifiers": IDENTIFIER_FILTERS,
+            "chosen": chosen,
+            "query": query,
+        },
+    )
 
 
-def compare(review: MatchReview, candidate: Child, feed_identifiers: dict, postcodes: list[str]) -> list[dict]:
-    """The matching fields side by side, and whether each agrees."""
+@login_required
+@require_POST
+def review_bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk decisions from the review queue: the selected matches (or every one on the page) accepted
+    as suggested, or new records for them; each decided and audited as one would be."""
+    lookups.require_or_404(request.user, "manage_feeds")
+    decision = request.POST.get("decision", "")
+    if decision.endswith("_page"):
+        decision, chosen = decision.removesuffix("_page"), request.POST.getlist("shown")
+    else:
+        chosen = request.POST.getlist("review")
+    ids = [int(value) for value in chosen if value.isdigit()]
+    try:
+        outcome = services.resolve_reviews(request.user, ids, decision)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if outcome.decided:
+            messages.success(request, f"{outcome.decided} decision{'s' if outcome.decided != 1 else ''} recorded")
+        for problem in outcome.problems[:10]:
+            messages.error(request, problem)
+    # Back to the same filters (only the known ones, rebuilt, never a URL from the form as sent).
+    back = QueryDict(request.POST.get("query", ""))
+    query = urlencode({name: back[name] for name in REVIEW_FILTERS if back.get(name)})
+    return redirect(f"{reverse('feeds:review_list')}{'?' + query if query else ''}")
+
+
+def compare(
+    review: MatchReview,
+    candidate: Child,
+    feed_identifiers: dict,
+    postcodes: list[str],
+    households: tuple[set[str], set[str]] = (set(), set()),
+    sources: tuple[set[str], set[str]] = (set(), set()),
+) -> list[dict]:
+    """The matching fields side by side, and whether each agrees: name, date of birth, postcode, the
+    identifiers, and (feed, record) households ("system reference") and source systems."""
 
     def agree(ours, theirs):
         if not ours or not theirs:
@@ -263,6 +383,15 @@ def compare(review: MatchReview, candidate: Child, feed_identifiers: dict, postc
         ours = feed_identifiers.get(field, "")
         theirs = getattr(candidate, field)
         rows.append({"label": label, "feed": ours, "record": theirs, "agrees": agree(ours, clean_identifier(theirs))})
+    for label, (ours_set, theirs_set) in (("Household", households), ("Source systems", sources)):
+        rows.append(
+            {
+                "label": label,
+                "feed": ", ".join(sorted(ours_set)),
+                "record": ", ".join(sorted(theirs_set)),
+                "agrees": bool(ours_set & theirs_set) if ours_set and theirs_set else None,
+            }
+        )
     return rows
 
 
@@ -303,13 +432,32 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if postcode
         }
     )
+    # The households the feed names and those the candidate's families are known by, and the source
+    # systems of each side (the candidate's: of its observations).
+    feed_households = {f"{row.source_system} {row.household_ref}" for row in rows if row.household_ref}
+    record_households = {
+        f"{system} {ref}"
+        for system, ref in Household.objects.filter(family__members__child=candidate).values_list(
+            "source_system", "household_ref"
+        )[:20]
+    }
+    record_sources = set(
+        Observation.objects.filter(child=candidate).order_by().values_list("source_system", flat=True).distinct()[:20]
+    )
     return render(
         request,
         "feeds/review_detail.html",
         {
             "review": review,
             "candidate": candidate,
-            "comparison": compare(review, candidate, identifiers, postcodes),
+            "comparison": compare(
+                review,
+                candidate,
+                identifiers,
+                postcodes,
+                (feed_households, record_households),
+                ({row.source_system for row in rows}, record_sources),
+            ),
             "rows": rows,
             "form": form,
             "is_open": review.status == ReviewStatus.OPEN,

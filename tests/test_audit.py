@@ -230,3 +230,14 @@ class TestAppendOnlyInPostgres:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
         assert AuditEvent.objects.get().action == "read"
+
+
+def test_an_event_about_many_records_keeps_every_subject(partnership):
+    """Above COPY_SUBJECTS_ABOVE subjects PostgreSQL writes them with COPY: the same rows either way."""
+    from audit import services as audit
+    from audit.models import AuditAction
+
+    many = range(1, audit.COPY_SUBJECTS_ABOVE + 501)
+    event = audit.record(partnership.users["manager"], AuditAction.LIST, subjects=many, subject_type="cases.child")
+    rows = set(AuditSubject.objects.filter(event=event).values_list("object_type", "object_id"))
+    assert rows == {("cases.child", str(pk)) for pk in many}

@@ -324,6 +324,61 @@ def test_reimporting_the_rows_changes_nothing(run_feed):
     assert not MatchReview.objects.exists() and not FeedRow.objects.filter(status=RowStatus.IN_REVIEW).exists()
 
 
+def test_a_group_sharing_an_identifier_resolves_to_the_spelling_most_rows_agree_on(run_feed):
+    # One row each: "Lelie Jenkins" comes first in name order, and "Leslie Jekins" agrees with
+    # neither of its names; both agree with "Leslie Jenkins", which the group's names agree on most.
+    feed = run_feed(
+        [
+            person("g-1", "Lelie", "Jenkins", "2012-12-26", nhs_number=NHS_2),
+            person("g-2", "Leslie", "Jekins", "2012-12-26", nhs_number=NHS_2),
+            person("g-3", "Leslie", "Jenkins", "2012-12-26", nhs_number=NHS_2),
+            person("g-4", "Lesie", "Jenkins", "2012-12-26", nhs_number=NHS_2),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and not MatchReview.objects.exists()
+    child = new_children(feed).get()
+    assert (child.given_name, child.family_name, child.nhs_number) == ("Leslie", "Jenkins", NHS_2)
+    assert set(Observation.objects.values_list("child_id", flat=True)) == {child.pk}
+
+
+def test_rows_sent_again_while_in_review_are_not_a_second_review(run_feed):
+    held = ChildFactory(given_name="Nia", family_name="Okafor", date_of_birth=date(2011, 3, 3))
+    rows = [person("r-1", "Nia", "Okafor", "2011-03-03", postcode="ZZ1 1ZZ")]  # another postcode: review
+    first = run_feed(rows, "one.csv")
+    assert first.rows_in_review == 1 and MatchReview.objects.get().candidate == held
+    again = run_feed([*rows, person("r-2", "Ola", "Brennan", "2012-02-02")], "two.csv")  # another file
+    assert (again.rows_already_known, again.rows_in_review, again.rows_applied) == (1, 0, 1)
+    assert MatchReview.objects.count() == 1 and FeedRow.objects.filter(status=RowStatus.IN_REVIEW).count() == 1
+
+
+def test_a_new_child_known_only_from_the_feed_gets_no_involvement(run_feed):
+    feed = run_feed([person("i-1", "Ola", "Brennan", "2012-02-02", upn="A123456789012")])
+    child = new_children(feed).get()
+    assert child.upn == "A123456789012" and not child.involvements.exists()
+
+
+def test_an_adults_rows_from_systems_with_and_without_households_are_one_adult(run_feed):
+    born = "1980-06-07"
+    feed = run_feed(
+        [
+            person("a-1", "Grace", "Whitlock", born, source_system="housing", household_ref="H9"),
+            person("a-2", "Grace", "Whitlock", born, source_system="housing", household_ref="H9"),
+            # Misspelt in the same household, same date of birth, sounds the same: the same adult.
+            person("a-3", "Grayce", "Whitlock", born, source_system="housing", household_ref="H9"),
+            # Health knows her by NHS number and no household; police by a reference and no postcode.
+            person("a-4", "Grace", "Whitlock", born, source_system="health", nhs_number=NHS_1),
+            person("a-5", "Grace", "Whitlock", born, source_system="police", police_id="PA/9", postcode=""),
+            # Someone else in the household: another adult.
+            person("a-6", "Tom", "Whitlock", "1978-01-01", source_system="housing", household_ref="H9"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 2
+    grace = {Observation.objects.get(source_record_id=f"a-{n}").adult_id for n in range(1, 6)}
+    assert len(grace) == 1 and Observation.objects.get(source_record_id="a-6").adult_id not in grace
+    family = Household.objects.get(household_ref="H9").family
+    assert FamilyMember.objects.filter(family=family, adult__isnull=False).count() == 2
+
+
 def test_resolving_a_block_of_20000_look_alikes_is_linear():
     """The worst block: 20,000 new people of one household, born the same day, whose names sound
     the same, half of them sharing one police reference and the others giving none. Each is looked

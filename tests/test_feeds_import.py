@@ -315,3 +315,19 @@ def test_rows_imported_before_change_nothing_when_the_file_also_has_new_rows(run
     assert (second.rows_already_known, second.rows_applied) == (1, 1)
     assert set(Household.objects.values_list("household_ref", flat=True)) == households == {"F1"}
     assert Observation.objects.filter(child=child, source_record_id="r-5", indicator_code="neet").exists()
+
+
+def test_the_task_reports_the_final_state_and_the_duration_covers_audit_and_commit(manager, partnership, media):  # noqa: F811
+    from feeds.tasks import import_feed as import_task
+
+    feed = services.upload_feed(manager, upload(feed_csv([row("t-1", partnership.council_child)])))
+    timings: dict[str, float] = {}
+    assert services.import_feed(feed.pk, timings=timings).status == FeedStatus.APPLIED
+    feed.refresh_from_db()
+    assert feed.status == FeedStatus.APPLIED
+    # The figures the job kept were measured after its audit rows and its commit.
+    assert {"audit", "commit"} <= timings.keys()
+    assert feed.duration_ms >= int((timings["audit"] + timings["commit"]) * 1000)
+    again = services.upload_feed(manager, upload(feed_csv([row("t-2", partnership.council_child)]), "two.csv"))
+    assert import_task.apply(args=[again.pk]).get() == "applied"
+    assert import_task.apply(args=[again.pk]).get() == "skipped"  # claimed once

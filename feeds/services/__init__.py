@@ -11,6 +11,8 @@ Uploading and importing a file
     error_report_rows(feed), invalid_row_ids(feed)    the error report (CSV rows)
 The review queue
     resolve_review(user, review, decision)            Decision.SAME, DIFFERENT or DISMISS
+    resolve_reviews(user, review_ids, decision)       many at once (SAME or DIFFERENT), each audited
+    ReviewKind, review_kind()                         what kind of doubt a review is (grouping, filters)
 An import that stopped responding
     is_stalled(feed), retry_feed(user, feed), abandon_feed(user, feed)
 Who sees what
@@ -38,7 +40,7 @@ from feeds.services.decisions import choose_apply_valid, reject_feed
 from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING, apply_valid, import_feed
 from feeds.services.recovery import NOT_RUNNING, STILL_WORKING, abandon_feed, is_stalled, retry_feed, stall_limit
 from feeds.services.report import error_report_rows, invalid_row_ids
-from feeds.services.review import Decision, resolve_review
+from feeds.services.review import BulkDecision, Decision, ReviewKind, resolve_review, resolve_reviews, review_kind
 from feeds.services.upload import DuplicateFeed, upload_feed
 
 __all__ = [
@@ -47,8 +49,10 @@ __all__ = [
     "NOT_RUNNING",
     "RUNNING",
     "STILL_WORKING",
+    "BulkDecision",
     "Decision",
     "DuplicateFeed",
+    "ReviewKind",
     "abandon_feed",
     "apply_valid",
     "choose_apply_valid",
@@ -59,7 +63,9 @@ __all__ = [
     "reject_feed",
     "require_feed",
     "resolve_review",
+    "resolve_reviews",
     "retry_feed",
+    "review_kind",
     "stall_limit",
     "upload_feed",
 ]

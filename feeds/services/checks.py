@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 from typing import Final, TypeGuard
 
 from django.core.exceptions import ValidationError
@@ -147,6 +148,9 @@ def person_is_valid(
     )
 
 
+# A file gives each person's identifier on many rows (one system's rows, misspelt names, other
+# postcodes): each value is checked once. Bounded, as the job runs in a long-lived worker.
+@lru_cache(maxsize=500_000)
 def _passes(validator: Callable[[str], None], value: str) -> bool:
     try:
         validator(value)

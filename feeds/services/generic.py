@@ -316,11 +316,17 @@ def write_staged_rows(
 
 
 def _known_records(rows: list[list[str]], valid: list[int]) -> set[tuple[str, str]]:
-    """(source_system, source_record_id) of the file's valid rows that are already observations."""
+    """(source_system, source_record_id) of the file's valid rows that are already observations, or
+    rows sent before that still wait in the review queue (not a second review item)."""
     by_system: defaultdict[str, list[str]] = defaultdict(list)
     for i in valid:
         by_system[rows[i][SOURCE]].append(rows[i][RECORD])
     known: set[tuple[str, str]] = set()
+    waiting = FeedRow.objects.filter(status=RowStatus.IN_REVIEW, source_system__in=sorted(by_system))
+    sent = {system: set(ids) for system, ids in by_system.items()}
+    for system, record in waiting.values_list("source_system", "source_record_id").iterator(chunk_size=20_000):
+        if record in sent[system]:
+            known.add((system, record))
     for system, ids in by_system.items():
         existing = Observation.objects.filter(source_system=system)
         if len(ids) > 20_000:

@@ -96,8 +96,8 @@ def import_feed(feed_id: int, *, timings: dict[str, float] | None = None) -> Fee
         _fail(
             feed_id, f"The import stopped because of an unexpected error ({type(error).__name__}). Nothing was applied."
         )
-        return FeedImport.objects.get(pk=feed_id)
-    return feed
+    # As it is now (applied, or failed): the Celery task reports this status.
+    return FeedImport.objects.get(pk=feed_id)
 
 
 def _check_file(feed: FeedImport, timings: dict[str, float]) -> generic.CheckedFile | postgres.CheckedFile:
@@ -136,8 +136,7 @@ def apply_valid(feed_id: int, *, timings: dict[str, float] | None = None) -> Fee
             feed_id,
             f"Applying the rows stopped because of an unexpected error ({type(error).__name__}). Nothing was applied.",
         )
-        return FeedImport.objects.get(pk=feed_id)
-    return feed
+    return FeedImport.objects.get(pk=feed_id)
 
 
 def _apply_date(feed: FeedImport) -> date:
@@ -151,15 +150,21 @@ def _apply(
     """Match and apply the checked rows (every one valid, or the valid ones of a file the uploader
     chose to apply) in one transaction, then record the counts and ask for a recalculation."""
     apply_date = _apply_date(feed)
+    mark = time.monotonic()
     with transaction.atomic():
         feed = FeedImport.objects.select_for_update().get(pk=feed.pk)
         if feed.status != FeedStatus.MATCHING:
             return
         applier = Applier(feed, apply_date)
-        _complete(feed, applier, checked.apply(feed, applier, timings=timings), started)
+        _complete(feed, applier, checked.apply(feed, applier, timings=timings), started, timings)
+        timings.update({f"people_{step}": seconds for step, seconds in applier.timings.items()})
+        mark = time.monotonic()
+    timings["commit"] = time.monotonic() - mark
+    # The job's duration covers all of it: the audit rows and the commit too.
+    FeedImport.objects.filter(pk=feed.pk).update(duration_ms=_milliseconds(started))
 
 
-def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float) -> None:
+def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float, timings: dict[str, float]) -> None:
     """Record the counts, mark the feed applied, audit, and ask for a recalculation."""
     feed.rows_total = done.rows_total
     feed.rows_done = done.rows_total
@@ -173,6 +178,7 @@ def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float)
         sum(1 for p in done.applied if p.outcome == Outcome.ADULT) - applier.created_adults
     )
     _finish(feed, FeedStatus.APPLIED, started)
+    mark = time.monotonic()
     audit.record(
         feed.uploaded_by,
         AuditAction.CREATE,
@@ -201,6 +207,7 @@ def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float)
     affected = applier.affected_children(done.applied)
     if affected:
         request_recalculation(feed, affected)
+    timings["audit"] = time.monotonic() - mark
 
 
 # The feed's status and progress -----------------------------------------------------------------
@@ -221,9 +228,13 @@ def _fail(feed_id: int, message: str) -> None:
     )
 
 
+def _milliseconds(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
 def _finish(feed: FeedImport, status: str, started: float, *, finished: bool = True) -> None:
     feed.status = status
-    feed.duration_ms = int((time.monotonic() - started) * 1000)
+    feed.duration_ms = _milliseconds(started)
     if finished:
         feed.finished_at = timezone.now()
     feed.save()

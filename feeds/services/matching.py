@@ -403,7 +403,7 @@ def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -
         match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
     # Only the people who share identifiers, and the new children, are compared with others; they
     # alone are put in order (most people of a big file are neither).
-    clusters = [sorted(members, key=_resolve_order) for members in _identifier_clusters(persons, index)]
+    clusters = [_by_agreement(members) for members in _identifier_clusters(persons, index)]
     clusters.sort(key=lambda members: _resolve_order(members[0]))
     # The people of each group who resolve to its anchor (the anchor first), for the near matches.
     groups: dict[int, list[Person]] = {}
@@ -420,6 +420,24 @@ def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -
     for person in persons:
         if not person.outcome:
             person.outcome = Outcome.ADULT
+
+
+def _by_agreement(members: list[Person]) -> list[Person]:
+    """The people of a group of shared identifiers, the most likely spelling first: the one whose
+    given and family names most of the group's rows agree on (a misspelt row rarely repeats its
+    slip), then in resolve order. Counted per word, so linear in the group's size."""
+    given: defaultdict[str, int] = defaultdict(int)
+    family: defaultdict[str, int] = defaultdict(int)
+    for person in members:
+        first, last = _name_words(person)
+        given[first] += person.size()
+        family[last] += person.size()
+
+    def agreement(person: Person) -> int:
+        first, last = _name_words(person)
+        return given[first] + family[last]
+
+    return sorted(members, key=lambda person: (-agreement(person), _resolve_order(person)))
 
 
 def _resolve_order(person: Person) -> tuple[int, str, date, str, str, str, str]:
@@ -510,15 +528,25 @@ def _name_words(person: Person) -> tuple[str, str]:
     return (words[0], words[-1]) if words else ("", "")
 
 
-def _names_differ(one: Person, other: Person) -> bool:
-    """Neither the given nor the family name agrees, spelt or sounded: two different people."""
-    (given, family), (their_given, their_family) = _name_words(one), _name_words(other)
-    return (
-        given != their_given
-        and sound(given) != sound(their_given)
-        and family != their_family
-        and sound(family) != sound(their_family)
-    )
+class _GroupNames:
+    """The given and family names (and their sounds) of the people of a group found the same."""
+
+    def __init__(self, first: Person) -> None:
+        self.words: tuple[set[str], set[str]] = (set(), set())
+        self.sounds: tuple[set[str], set[str]] = (set(), set())
+        self.add(first)
+
+    def add(self, person: Person) -> None:
+        for position, word in enumerate(_name_words(person)):
+            self.words[position].add(word)
+            self.sounds[position].add(sound(word))
+
+    def differ(self, person: Person) -> bool:
+        """Neither the given nor the family name agrees with anyone's of the group, spelt or sounded."""
+        return not any(
+            word in self.words[position] or sound(word) in self.sounds[position]
+            for position, word in enumerate(_name_words(person))
+        )
 
 
 def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
@@ -561,6 +589,10 @@ def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
         for kind, value in zip(KINDS, (upn, nhs, police_id), strict=True):
             if value:
                 identity.setdefault(kind, clean_identifier(value))
+    # The names of the people found the same so far: a person whose given or family name agrees
+    # with any of them (spelt or by sound) may join, so "Leslie Jekins" joins "Leslie Jenkins" and
+    # "Lelie Jenkins" whatever order they come in.
+    names = _GroupNames(anchor)
     for person in members:
         if person is anchor:
             continue
@@ -576,7 +608,7 @@ def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
                 f"The {label} is also given in this file to someone with a different "
                 f"{IDENTIFIER_LABELS[conflict]}: two people may be claiming one identifier"
             )
-        elif _names_differ(person, anchor):
+        elif names.differ(person):
             reason = f"The {label} is also given in this file to someone with a different name"
         else:
             reason = ""
@@ -587,6 +619,7 @@ def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
             continue
         for kind, value in person.identifiers:
             identity.setdefault(kind, value)
+        names.add(person)
         person.same_as = anchor
         person.outcome = anchor.outcome
         person.child_id = anchor.child_id if anchor.outcome == Outcome.MATCHED else None

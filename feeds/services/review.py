@@ -3,11 +3,15 @@ feed's person is the candidate child, a different person, or not to apply the ro
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, CharField, Q, Value, When
 from django.utils import timezone
 
 from audit import services as audit
@@ -33,10 +37,113 @@ class Decision:
     )
 
 
+class ReviewKind:
+    """What kind of doubt a review is, read from its reason (the wording of matching.py): the
+    review queue groups and filters by it."""
+
+    BIRTH = "birth"
+    IDENTIFIER = "identifier"
+    NAME_DIFFERS = "name_differs"
+    LINKED = "linked"
+    SOUND = "sound"
+    NAME = "name"
+    CHOICES = (
+        (BIRTH, "An identifier matches but the date of birth does not"),
+        (IDENTIFIER, "Two people may be claiming one identifier"),
+        (NAME_DIFFERS, "An identifier matches but the name does not"),
+        (LINKED, "Shares an identifier with a row in review"),
+        (SOUND, "A name that sounds the same"),
+        (NAME, "The same name and date of birth, nothing else to confirm"),
+    )
+    LABELS = dict(CHOICES)
+
+
+def _contains(*texts: str) -> Q:
+    condition = Q()
+    for text in texts:
+        condition |= Q(reason__contains=text)
+    return condition
+
+
+def review_kind() -> Case:
+    """The ReviewKind of a MatchReview as an expression (annotate, filter, group by)."""
+    return Case(
+        When(_contains("date of birth is different", "check which date of birth"), then=Value(ReviewKind.BIRTH)),
+        When(
+            _contains(
+                "a different unique pupil number",
+                "a different NHS number",
+                "a different police reference",
+                "points at another young person",
+                "another: check which one",
+            ),
+            then=Value(ReviewKind.IDENTIFIER),
+        ),
+        When(_contains("someone with a different name"), then=Value(ReviewKind.NAME_DIFFERS)),
+        When(_contains("that is in review"), then=Value(ReviewKind.LINKED)),
+        When(_contains("sounds the same"), then=Value(ReviewKind.SOUND)),
+        default=Value(ReviewKind.NAME),
+        output_field=CharField(),
+    )
+
+
+@dataclass
+class BulkDecision:
+    """What resolve_reviews did: how many were decided, and why the others were not."""
+
+    decided: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def resolve_reviews(user: User, review_ids: Iterable[int], decision: str) -> BulkDecision:
+    """Decide many reviews at once ('accept as suggested': the same person; or a new record for
+    each): each through the same decision as one review, in a transaction of its own and audited
+    on its own; one recalculation per feed for all the children they touched. A review another
+    manager decided meanwhile, or that this user may not see, is reported and left alone."""
+    require_feeds_manager(user)
+    if decision not in (Decision.SAME, Decision.DIFFERENT):
+        raise ValidationError({"decision": ["Choose whether to accept the suggested matches or create new records"]})
+    ids = sorted(set(review_ids))
+    if not ids:
+        raise ValidationError({"reviews": ["Select at least one match"]})
+    outcome = BulkDecision()
+    visible = {review.pk: review for review in MatchReview.objects.visible_to(user).filter(pk__in=ids)}
+    affected: defaultdict[int, set[int]] = defaultdict(set)
+    feeds: dict[int, FeedImport] = {}
+    for pk in ids:
+        review = visible.get(pk)
+        if review is None:
+            outcome.problems.append(f"Match {pk} was not found")
+            continue
+        try:
+            review, feed, children = _resolve(user, review, decision)
+        except ValidationError as error:
+            outcome.problems.append(f"{review.given_name} {review.family_name}: {error.messages[0]}")
+            continue
+        outcome.decided += 1
+        if feed is not None:
+            feeds[feed.pk] = feed
+            affected[feed.pk].update(children)
+    with transaction.atomic():
+        for feed_id, touched in affected.items():
+            request_recalculation(feeds[feed_id], sorted(touched), requested_by=user)
+    return outcome
+
+
 def resolve_review(user: User, review: MatchReview, decision: str) -> MatchReview:
     """A person decides an uncertain match: the same person (apply the rows to the candidate), a
     different person (create a new record and apply), or dismiss (the rows are not applied)."""
     require_feeds_manager(user)
+    with transaction.atomic():
+        review, feed, children = _resolve(user, review, decision)
+        if feed is not None:
+            request_recalculation(feed, children, requested_by=user)
+    return review
+
+
+def _resolve(user: User, review: MatchReview, decision: str) -> tuple[MatchReview, FeedImport | None, list[int]]:
+    """resolve_review without the recalculation: the review, and the feed and children whose rows
+    were applied (None and [] when dismissed)."""
     if not MatchReview.objects.visible_to(user).filter(pk=review.pk).exists():
         raise PermissionDenied("This review belongs to another agency's feed.")
     if decision not in {choice for choice, _label in Decision.CHOICES}:
@@ -48,11 +155,12 @@ def resolve_review(user: User, review: MatchReview, decision: str) -> MatchRevie
         feed = FeedImport.objects.select_for_update().get(pk=review.feed_id)
         staged = list(review.rows.filter(status=RowStatus.IN_REVIEW).order_by("line_number"))
         before = audit.snapshot(review)
+        children: list[int] = []
         if decision == Decision.DISMISS:
             FeedRow.objects.filter(pk__in=[row.pk for row in staged]).update(status=RowStatus.SKIPPED)
             review.status = ReviewStatus.DISMISSED
         else:
-            _apply_review(user, feed, review, staged, decision)
+            children = _apply_review(user, feed, review, staged, decision)
             review.status = ReviewStatus.MATCHED if decision == Decision.SAME else ReviewStatus.NEW_PERSON
         review.resolved_by = user
         review.resolved_at = timezone.now()
@@ -62,10 +170,11 @@ def resolve_review(user: User, review: MatchReview, decision: str) -> MatchRevie
         audit.record_write(
             user, AuditAction.UPDATE, review, before=before, after=audit.snapshot(review), reason=decision
         )
-    return review
+    return review, (feed if children else None), children
 
 
-def _apply_review(user: User, feed: FeedImport, review: MatchReview, staged: list[FeedRow], decision: str) -> int:
+def _apply_review(user: User, feed: FeedImport, review: MatchReview, staged: list[FeedRow], decision: str) -> list[int]:
+    """Apply the review's rows; the children to recalculate."""
     rows = [[getattr(row, column) for column in FEED_HEADER] for row in staged]
     dates: dict[str, date | None] = {}
     persons = list(group_people(rows, range(len(rows)), dates).values())
@@ -100,8 +209,7 @@ def _apply_review(user: User, feed: FeedImport, review: MatchReview, staged: lis
         row.status, row.child_id = RowStatus.APPLIED, child.pk
     FeedRow.objects.bulk_update(staged, ["status", "child"])
     feed.rows_applied += len(items)
-    request_recalculation(feed, applier.affected_children(persons), requested_by=user)
-    return child.pk
+    return applier.affected_children(persons)
 
 
 def _copy_blank_identifiers(user: User, child: Child, persons: list[Person]) -> None:

@@ -73,6 +73,8 @@ ROUTES: dict[str, Expect] = {
     "feeds:feed_abandon": expect(MANAGER, status=302, method="post", kwargs=feed_pk),
     "feeds:review_list": expect(MANAGER),
     "feeds:review_detail": expect(MANAGER, kwargs=review_pk, must_not_leak=review_name),
+    # Bulk decisions: the manager is sent back to the queue (nothing selected: a message); others 404.
+    "feeds:review_bulk": expect(MANAGER, status=302, method="post"),
     "api:cohort-feed-list": api(MANAGER),
     "api:cohort-feed-detail": api(MANAGER, kwargs=feed_pk, must_not_leak=feed_name),
     "api:cohort-feed-apply": api(MANAGER, status=202, method="post", kwargs=feed_pk),
