@@ -503,6 +503,18 @@ def refusals_for(
     return refusals
 
 
+def preferred_gender(referral: MentoringReferral) -> tuple[str, str]:
+    """The mentor's gender the young person asked for (lower case) and how they put it: the
+    referral's own field, else a "male role model" or "female mentor" in their preferences."""
+    if referral.preferred_gender.strip():
+        return referral.preferred_gender.strip().lower(), referral.preferred_gender.strip().lower()
+    words = set(referral.preferences.lower().replace(",", " ").split())
+    for gender, names in (("female", {"female", "woman", "women"}), ("male", {"male", "man", "men"})):
+        if words & names:
+            return gender, referral.preferences.strip().lower()
+    return "", ""
+
+
 def rank_mentors(referral: MentoringReferral, on: date | None = None) -> list[Candidate]:
     """Every mentor of the referral's network who is active, ranked by transparent criteria: the
     same area, the young person's stated preference (gender), shared interests, a shared
@@ -516,6 +528,7 @@ def rank_mentors(referral: MentoringReferral, on: date | None = None) -> list[Ca
     )
     interests, languages = _words(referral.interests), _words(referral.languages)
     required = required_modules()
+    wanted, wanted_because = preferred_gender(referral)
     candidates = []
     for mentor in mentors:
         active = sum(1 for match in mentor.matches.all() if match.ended_on is None)
@@ -524,9 +537,9 @@ def rank_mentors(referral: MentoringReferral, on: date | None = None) -> list[Ca
         if referral.area and mentor.area.strip().lower() == referral.area.strip().lower():
             candidate.score += 3
             candidate.reasons.append(f"Lives or works in {mentor.area}")
-        if referral.preferred_gender and mentor.gender.strip().lower() == referral.preferred_gender.strip().lower():
+        if wanted and mentor.gender.strip().lower() == wanted:
             candidate.score += 3
-            candidate.reasons.append(f"Matches the young person's preference: {referral.preferred_gender.lower()}")
+            candidate.reasons.append(f"Matches the young person's preference: {wanted_because}")
         shared = sorted(interests & _words(mentor.interests))
         if shared:
             candidate.score += 2 * len(shared)

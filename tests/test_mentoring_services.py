@@ -429,3 +429,28 @@ class TestRenewal:
         with pytest.raises(ValidationError, match="has ended"):
             services.renew_match_access(coordinator, match)
         assert not AccessGrant.objects.active().filter(user=partnership.users["mentor"], child=match.child).exists()
+
+
+@pytest.mark.parametrize(
+    ("preferences", "preferred", "expected"),
+    [
+        ("A male role model", "", ("male", "a male role model")),
+        ("a woman to talk to", "", ("female", "a woman to talk to")),
+        ("Someone into football", "", ("", "")),
+        ("A male role model", "Female", ("female", "female")),
+    ],
+)
+def test_the_gender_preference_comes_from_the_field_or_the_young_persons_words(preferences, preferred, expected):
+    from mentoring.models import MentoringReferral
+
+    assert services.preferred_gender(MentoringReferral(preferences=preferences, preferred_gender=preferred)) == expected
+
+
+def test_a_male_role_model_ranks_a_male_mentor_first_and_says_so(partnership, coordinator, waiting, mentor):
+    Mentor.objects.filter(pk=mentor.pk).update(gender="Female")
+    male = vetted_mentor(partnership.agencies["mentoring"], moved_by=coordinator, gender="Male")
+    male.user = UserFactory(username="malementor")
+    male.save()
+    first = services.rank_mentors(waiting)[0]
+    assert first.mentor == male
+    assert "Matches the young person's preference: a male role model" in first.reasons
