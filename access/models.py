@@ -48,6 +48,9 @@ class AccessGrant(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     end_reason = models.TextField(max_length=2000, blank=True)
+    # Empty: the grant works wherever the child is visible. A named scope (a mentoring match's
+    # grant is "mentoring") works only in that area: the child stays out of every other page.
+    scope = models.CharField(max_length=30, blank=True, default="")
 
     objects = AccessGrantQuerySet.as_manager()
 

@@ -19,6 +19,10 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Referrals", "cases:referral_list", "see_caseload"))
         items.append(("Interventions", "interventions:intervention_list", "see_caseload"))
         items.append(("Tasks", "interventions:task_list", "see_caseload"))
+    if policy.can(user, "coordinate_mentoring"):
+        items.append(("Mentoring", "mentoring:coordinator_home", "coordinate_mentoring"))
+    if policy.can(user, "mentor_young_people"):
+        items.append(("Your mentoring", "mentoring:mentor_home", "mentor_young_people"))
     if policy.can(user, "run_panel"):
         items.append(("Panels", "interventions:panel_list", "run_panel"))
     if policy.can(user, "view_cohort"):

@@ -86,6 +86,19 @@ def granted_children(user: Any) -> tuple[frozenset[int], frozenset[int]]:
     return found.granted, found.emergency
 
 
+def scoped_children(user: Any, scope: str) -> frozenset[int]:
+    """Ids of the children under an access grant for one area only (a mentoring match's grant
+    works in mentoring and nowhere else)."""
+    return frozenset(child for grant_scope, child in principal(user).scoped if grant_scope == scope)
+
+
+def mentoring_only(user: Any) -> bool:
+    """A community mentor and nothing else, whose young people all come from mentoring matches
+    (no general access grant): every page outside mentoring is closed to them."""
+    found = principal(user)
+    return found.roles == {Role.MENTOR} and not found.granted and not found.emergency
+
+
 def is_police(user: Any) -> bool:
     """Police-only records (intelligence, persons of concern, disruption) are for police officers
     of a police agency, and nobody else."""
@@ -199,14 +212,23 @@ def _reads_source_notes(user: Any, agency: Any) -> bool:
 
 
 def _holds_caseload(user: Any, _obj: Any) -> bool:
-    """A caseload: a case-holding role or a mentor's, or an access grant to at least one child
-    (an outreach officer granted one young person sees just that one, in their list and search)."""
-    return has_role(user, *CASELOAD_ROLES, Role.MENTOR) or bool(principal(user).granted)
+    """A caseload: a case-holding role, or an access grant to at least one child (an outreach
+    officer or a mentor granted one young person sees just that one, in their list and search).
+    A mentor whose young people come only from mentoring matches has none: their grants work in
+    mentoring alone."""
+    return has_role(user, *CASELOAD_ROLES) or bool(principal(user).granted)
 
 
 def _can_update_panel_action(user: Any, action: Any) -> bool:
     """A panel action's owner, or a manager of the agency that owns it."""
     return action.owner_id == user.pk or action.owner_agency_id in managed_agencies(user)
+
+
+def _mentors_this_match(user: Any, match: Any) -> bool:
+    """The mentor of an active match (the mentoring services check the match is theirs)."""
+    return (
+        has_role(user, Role.MENTOR) and match is not None and match.ended_on is None and match.mentor.user_id == user.pk
+    )
 
 
 def _agency_work(roles: frozenset[str]) -> Rule:
@@ -256,6 +278,14 @@ RULES: dict[str, Rule] = {
     "run_cohort": _role(Role.MANAGER),
     "view_fairness": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
     "switch_suggestions": _role(Role.MANAGER, Role.DATA_PROTECTION_OFFICER),
+    # Community mentoring: the coordinator runs vetting, the waiting list and matches (a match
+    # grants the mentor one young person, so the coordinator must see that young person); a
+    # worker who can see a child refers them; a mentor logs sessions and concerns for their match.
+    "coordinate_mentoring": _role(Role.MENTORING_COORDINATOR),
+    "match_mentor": lambda user, child: has_role(user, Role.MENTORING_COORDINATOR) and _visible(user, child),
+    "refer_to_mentoring": _editor_who_sees,
+    "mentor_young_people": _role(Role.MENTOR),
+    "log_mentoring_session": _mentors_this_match,
     # Outreach and group work (outreach/): agency-owned records; registers name only visible children.
     "view_outreach": _agency_work(OUTREACH_ROLES),
     "record_outreach": _agency_work(OUTREACH_ROLES),

@@ -24,6 +24,7 @@ class Principal:
     granted: frozenset[int]  # children under an access grant
     emergency: frozenset[int]  # children under active emergency access
     acting: tuple[int, str] | None  # (agency id, role) of the first active membership
+    scoped: frozenset[tuple[str, int]] = frozenset()  # (scope, child id) of grants for one area only
 
     @property
     def roles(self) -> frozenset[str]:
@@ -39,7 +40,7 @@ _SQL = f"""
       FROM {Membership._meta.db_table} m JOIN {Agency._meta.db_table} a ON a.id = m.agency_id
      WHERE m.user_id = %s AND m.is_active AND a.is_active
     UNION ALL
-    SELECT %s, '', g.child_id, 0
+    SELECT %s, g.scope, g.child_id, 0
       FROM {AccessGrant._meta.db_table} g
      WHERE g.user_id = %s AND g.ended_at IS NULL AND g.starts_on <= %s AND g.ends_on >= %s
     UNION ALL
@@ -68,9 +69,12 @@ def _load(user: Any) -> Principal:
     memberships: set[tuple[str, str, int]] = set()
     granted: set[int] = set()
     emergency: set[int] = set()
+    scoped: set[tuple[str, int]] = set()
     first: tuple[int, int, str] | None = None
     for role, kind, pk, membership_id in rows:
-        if role == _GRANT:
+        if role == _GRANT and kind:
+            scoped.add((kind, pk))
+        elif role == _GRANT:
             granted.add(pk)
         elif role == _EMERGENCY:
             emergency.add(pk)
@@ -78,7 +82,8 @@ def _load(user: Any) -> Principal:
             memberships.add((role, kind, pk))
             if first is None or membership_id < first[0]:
                 first = (membership_id, pk, role)
-    return Principal(frozenset(memberships), frozenset(granted), frozenset(emergency), first[1:] if first else None)
+    acting = first[1:] if first else None
+    return Principal(frozenset(memberships), frozenset(granted), frozenset(emergency), acting, frozenset(scoped))
 
 
 def principal(user: Any) -> Principal:

@@ -23,12 +23,24 @@ OVERSIGHT_ROLES = frozenset({Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMIN})
 
 
 @transaction.atomic
-def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: date | None) -> AccessGrant:
+def grant_access(
+    actor: Any,
+    grantee: Any,
+    child: Any,
+    *,
+    reason: str,
+    ends_on: date | None,
+    authorised_by: str = "manage_access_grants",
+    scope: str = "",
+) -> AccessGrant:
     """Let `grantee` (a named mentor, a seconded officer) see one child until `ends_on` (inclusive),
     for a reason. Refused: an inactive grantee, the administrator themselves, someone whose only
     roles see no case content (or who has no role), an end date in the past or more than a year
-    ahead, no reason, or an overlapping grant to the same child."""
-    policy.require(actor, "manage_access_grants", message="Only a system administrator can grant access.")
+    ahead, no reason, or an overlapping grant to the same child. `authorised_by` names the rule
+    that lets `actor` grant (a domain service granting as part of its own write, such as a
+    mentoring match, names its own rule, checked on the child); `scope` keeps the grant to that
+    area (the child is visible nowhere else through it)."""
+    policy.require(actor, authorised_by, child, message="Only a system administrator can grant access.")
     reason = (reason or "").strip()
     today = timezone.localdate()
     errors: dict[str, str] = {}
@@ -57,7 +69,9 @@ def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: 
     type(grantee).objects.select_for_update().filter(pk=grantee.pk).first()
     if AccessGrant.objects.active().filter(user=grantee, child=child).exists():
         raise ValidationError({"user": "This person already has access to this young person's record"})
-    grant = AccessGrant(user=grantee, child=child, reason=reason, starts_on=today, ends_on=ends_on, granted_by=actor)
+    grant = AccessGrant(
+        user=grantee, child=child, reason=reason, starts_on=today, ends_on=ends_on, granted_by=actor, scope=scope
+    )
     grant.full_clean()
     grant.save()
     audit.record_write(actor, AuditAction.CREATE, grant, before=None, after=audit.snapshot(grant), reason=reason)
@@ -81,9 +95,11 @@ def grant_access(actor: Any, grantee: Any, child: Any, *, reason: str, ends_on: 
 
 
 @transaction.atomic
-def end_access_grant(actor: Any, grant: AccessGrant, *, reason: str) -> AccessGrant:
-    """End a grant now (it stops working at once), with a reason."""
-    policy.require(actor, "manage_access_grants", message="Only a system administrator can end access.")
+def end_access_grant(
+    actor: Any, grant: AccessGrant, *, reason: str, authorised_by: str = "manage_access_grants"
+) -> AccessGrant:
+    """End a grant now (it stops working at once), with a reason (`authorised_by`: see grant_access)."""
+    policy.require(actor, authorised_by, message="Only a system administrator can end access.")
     current = AccessGrant.objects.select_for_update().get(pk=grant.pk)
     reason = (reason or "").strip()
     if not reason:

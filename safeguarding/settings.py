@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "interventions",
     "cohorts",
     "feeds",
+    "mentoring",
     "outreach",
     "oversight",
     "demo",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "mentoring.middleware.MentorsStayInMentoringMiddleware",
 ]
 
 ROOT_URLCONF = "safeguarding.urls"
@@ -262,3 +264,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Community mentoring: how many years an enhanced DBS check counts for before it must be renewed.
+MENTORING_DBS_RENEWAL_YEARS = int(os.environ.get("MENTORING_DBS_RENEWAL_YEARS", "3"))

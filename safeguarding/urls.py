@@ -10,6 +10,7 @@ from cases.views import children as case_views
 from cohorts import api as cohorts_api
 from feeds import api as feeds_api
 from interventions import api as interventions_api
+from mentoring import api as mentoring_api
 from outreach import api as outreach_api
 
 router = SimpleRouter()
@@ -27,6 +28,7 @@ for area in (
     cohorts_api.runs,
     feeds_api,
     cohorts_api.decisions,
+    mentoring_api,
     outreach_api,
 ):
     for prefix, viewset, basename in area.ROUTES:
@@ -50,6 +52,7 @@ urlpatterns = [
     path("", include("interventions.urls")),
     path("cohort/", include("cohorts.urls")),
     path("cohort/", include("feeds.urls")),
+    path("mentoring/", include("mentoring.urls")),
     path("", include("outreach.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),

@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "access", "audit", "cases", "interventions", "cohorts", "feeds", "outreach", "oversight")
+APPS = (
+    "accounts",
+    "access",
+    "audit",
+    "cases",
+    "interventions",
+    "cohorts",
+    "feeds",
+    "mentoring",
+    "outreach",
+    "oversight",
+)
 READ_RECORDERS = {"record_read", "record_list", "record_search", "record_export", "record_denied"}
 READ_ACTIONS = {"READ", "LIST", "SEARCH", "EXPORT", "DENIED"}
 

@@ -8,6 +8,7 @@ from demo import cases as cases_demo
 from demo import cohorts as cohorts_demo
 from demo import decisions as demo_decisions
 from demo import interventions as demo_work
+from demo import mentoring as demo_mentoring
 from demo import outreach as demo_outreach
 from demo import panels as demo_panels
 from demo import police as demo_police
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             interventions = demo_work.seed(agencies, users, today)
             meetings = demo_panels.seed(agencies, users, today)
             police = demo_police.seed(agencies, users, today)
+            mentors = demo_mentoring.seed(agencies, users, today)
             outreach = demo_outreach.seed(agencies, users, today)
         # After the case data commits: the recalculation publishes in its own transaction.
         cohort = cohorts_demo.load_demo_cohort()
@@ -39,6 +41,7 @@ class Command(BaseCommand):
             *([f"{interventions} interventions"] if interventions else []),
             *([f"{meetings} panel meetings"] if meetings else []),
             *(["police records"] if police else []),
+            *([f"a mentoring network of {mentors} mentors"] if mentors else []),
             *(["outreach events, establishments, door-to-door and group work"] if outreach else []),
             *(["cohort observations and a published recalculation"] if cohort else []),
             *([f"{decisions} cohort nominations and decisions"] if decisions else []),
