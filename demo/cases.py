@@ -3,10 +3,8 @@
 import random
 from datetime import date, timedelta
 
-from django.utils import timezone
 from faker import Faker
 
-from access.models import AccessGrant
 from accounts.models import Agency, User
 from cases.models import Child, Involvement
 from cases.services import rebuild_search_names
@@ -37,7 +35,6 @@ AGENCY_SHARE = {
     accounts_demo.MENTORING: 0.08,
     accounts_demo.SCHOOL: 0.2,
 }
-MENTEE_COUNT = 3
 
 
 def _weighted(rng: random.Random, options) -> str:
@@ -89,18 +86,4 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             for index, name in enumerate(involved)
         )
         created += 1
-    if AccessGrant.objects.active().filter(user=users["mentor"], scope="").exists():
-        return created  # granted on the first run (the mentoring network adds involvements later)
-    mentees = Child.objects.filter(involvements__agency=agencies[accounts_demo.MENTORING]).order_by("reference")[
-        :MENTEE_COUNT
-    ]
-    for child in mentees:
-        if not AccessGrant.objects.active().filter(user=users["mentor"], child=child).exists():
-            AccessGrant.objects.create(
-                user=users["mentor"],
-                child=child,
-                reason="Named community mentor",
-                ends_on=timezone.localdate() + timedelta(days=365),
-                granted_by=users["admin"],
-            )
     return created

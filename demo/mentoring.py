@@ -3,8 +3,8 @@ the demo period (the last 365 days, the report's default) gives the source docum
 7 active mentors, 3 in training, 16 young people matched and 8 in preparation. Those figures
 come from the records below, counted by mentoring.queries.report, never written down.
 
-The mentor persona is one of the seven, matched with the three young people they already hold
-a named grant to (demo/cases.py); the other matches carry their own mentoring-only grants."""
+The mentor persona is one of the seven; every match carries its own mentoring-only grant, so the
+persona sees their young people in mentoring and no case record."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -224,27 +224,22 @@ def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> in
         recorded_by=coordinator,
     )
 
-    # The persona's three young people come with their named grants (demo/cases.py).
-    persona_grants = list(AccessGrant.objects.active().filter(user=persona, scope="").order_by("child__reference"))
-    taken = {grant.child_id for grant in persona_grants}
-    pool = iter(_candidates(agency, taken))
+    # Every match, the persona's included, carries its own mentoring-only grant: a mentor sees their
+    # young people in mentoring and nowhere else.
+    pool = iter(_candidates(agency, set()))
     for mentor in active:
         for slot in range(mentor.capacity):
             started_on = today - timedelta(days=rng.randint(30, 200))
-            if mentor.user == persona and slot < len(persona_grants):
-                grant = persona_grants[slot]
-                child = grant.child
-            else:
-                child = next(pool)
-                grant = AccessGrant.objects.create(
-                    user=mentor.user,
-                    child=child,
-                    reason=f"Community mentoring: matched with {mentor.full_name}",
-                    starts_on=started_on,
-                    ends_on=started_on + timedelta(days=365),
-                    granted_by=coordinator,
-                    scope=GRANT_SCOPE,
-                )
+            child = next(pool)
+            grant = AccessGrant.objects.create(
+                user=mentor.user,
+                child=child,
+                reason=f"Community mentoring: matched with {mentor.full_name}",
+                starts_on=started_on,
+                ends_on=started_on + timedelta(days=365),
+                granted_by=coordinator,
+                scope=GRANT_SCOPE,
+            )
             referral = _referral(rng, child, agency, users, started_on - timedelta(days=rng.randint(10, 40)))
             match = _match(rng, referral, mentor, coordinator, started_on, grant)
             # The last young person of the last two mentors has drifted: no session for 30 days.

@@ -31,11 +31,11 @@ def test_seed_is_idempotent_and_gives_each_persona_its_own_view(settings):
     seen = {
         name: frozenset(Child.objects.visible_to(user).values_list("pk", flat=True)) for name, user in users.items()
     }
-    caseload_personas = ("caseworker", "police", "voluntary", "mentor", "coordinator", "manager")
+    caseload_personas = ("caseworker", "police", "voluntary", "coordinator", "manager")
     assert all(seen[name] for name in caseload_personas)
     assert len({seen[name] for name in caseload_personas}) == len(caseload_personas)
-    assert not seen["dpo"] and not seen["admin"] and not seen["outreach"]
-    assert len(seen["mentor"]) == 3
+    # The mentor sees their young people in mentoring only (docs/mentoring.md), never as case records.
+    assert not seen["dpo"] and not seen["admin"] and not seen["outreach"] and not seen["mentor"]
 
 
 def test_demo_story_gives_each_persona_contexts_families_and_chronology(settings):
