@@ -7,8 +7,8 @@ class InterventionsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import profile
-        from interventions import signals_tasks
+        from interventions.queries_missing import child_missing_episodes
         from interventions.queries_work import subject_interventions
 
-        signals_tasks.connect()
         profile.register(subject_interventions)
+        profile.register(child_missing_episodes)

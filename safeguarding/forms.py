@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -124,3 +126,52 @@ def stale_edit_form(
     form.is_valid()
     form.add_error(None, message or STALE_EDIT_MESSAGE.format(what=what))
     return form
+
+
+TIME_FORMAT = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+class GovukDateTimeWidget(GovukDateWidget):
+    """The GOV.UK date input followed by a time box (24-hour clock, for example 21:30)."""
+
+    template_name = "includes/datetime_widget.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets.append(
+            forms.TextInput(attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-4"})
+        )
+        self.widgets_names.append("_time")
+
+    def decompress(self, value):
+        if isinstance(value, datetime):
+            local = timezone.localtime(value)
+            return [local.day, local.month, local.year, f"{local:%H:%M}"]
+        return [None, None, None, None]
+
+
+class GovukDateTimeField(forms.MultiValueField):
+    """A date and a time of day in the server's time zone (Europe/London), as an aware datetime."""
+
+    widget = GovukDateTimeWidget
+    default_error_messages = {
+        "invalid": "Enter a real date",
+        "incomplete": "Enter a day, month, year and time",
+        "invalid_time": "Enter a real time on the 24-hour clock, for example 21:30",
+    }
+
+    def __init__(self, **kwargs):
+        fields = (forms.CharField(), forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        if not all(data_list):
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        day_date = GovukDateField().compress(data_list[:3])
+        match = TIME_FORMAT.match(str(data_list[3]))
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        moment = datetime.combine(day_date, time(int(match[1]), int(match[2])))
+        return timezone.make_aware(moment)

@@ -1,0 +1,92 @@
+"""Browser journeys for the daily work (issue 18): every page checked with axe at 1280 px and at
+320 px, where the page itself must not scroll sideways.
+
+Run with `pytest -m browser tests/journeys/test_daily_work_journeys.py`."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 320, "height": 640}
+
+
+def check_at_both_widths(page: Page, axe) -> None:
+    page.set_viewport_size(PHONE)
+    axe(page)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 320 px"
+    page.set_viewport_size(DESKTOP)
+    axe(page)
+
+
+def fill_moment(page: Page, legend: str, moment) -> None:
+    """The GOV.UK date input with its time box, in a fieldset named by its legend."""
+    local = timezone.localtime(moment)
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(local.day))
+    group.get_by_label("Month").fill(str(local.month))
+    group.get_by_label("Year").fill(str(local.year))
+    group.get_by_label("Time").fill(f"{local:%H:%M}")
+
+
+def test_caseworker_records_a_missing_episode_the_return_and_the_interview(signed_in, live_partnership, axe):
+    child = live_partnership.council_child
+    now = timezone.now()
+    page = signed_in("caseworker")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"/children/{child.pk}/")
+    page.get_by_role("link", name=re.compile("Record a missing episode")).click()
+
+    expect(page.get_by_role("heading", name="Record a missing episode", level=1)).to_be_visible()
+    check_at_both_widths(page, axe)
+    fill_moment(page, "When were they reported missing?", now - timedelta(hours=30))
+    page.get_by_label("Medium").check()
+    page.get_by_label("Police reference (optional)").fill("MP/4417/26")
+    page.get_by_role("button", name="Save the missing episode").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Missing episode"), level=1)).to_be_visible()
+    expect(page.get_by_text("MP/4417/26")).to_be_visible()
+    check_at_both_widths(page, axe)
+    page.get_by_role("link", name="Record the return").click()
+
+    # A return before they went missing: a clear error and nothing saved.
+    fill_moment(page, "When were they found or when did they return?", now - timedelta(hours=40))
+    page.get_by_label("Where were they found, or where did they return to?").fill("Bus station")
+    page.get_by_role("button", name="Save the return").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("must be after they were reported missing")
+    check_at_both_widths(page, axe)
+    returned_at = now - timedelta(hours=20)
+    fill_moment(page, "When were they found or when did they return?", returned_at)
+    page.get_by_role("button", name="Save the return").click()
+
+    due = timezone.localtime(returned_at.replace(second=0, microsecond=0) + timedelta(hours=72))
+    expect(page.get_by_text(f"{due:%-d %B %Y, %H:%M}")).to_be_visible()
+    page.get_by_role("link", name="Record the return home interview").click()
+
+    expect(page.get_by_role("heading", name="Record the return home interview", level=1)).to_be_visible()
+    check_at_both_widths(page, axe)
+    fill_moment(page, "When was the interview offered?", now - timedelta(hours=19))
+    page.get_by_label("Who offered the interview?").fill("Sam Jones, Safer Futures")
+    page.get_by_label("Accepted: the interview took place").check()
+    fill_moment(page, "When did the interview take place? (if accepted)", now - timedelta(hours=18))
+    page.get_by_label("What the young person said (if accepted)").fill("Stayed with older friends in town")
+    page.get_by_label("Push factors (optional)").fill("Arguments at home")
+    page.get_by_label("Pull factors (optional)").fill("Older peers offering money")
+    page.get_by_role("button", name="Save the interview").click()
+
+    expect(page.get_by_text("Return home interview recorded")).to_be_visible()
+    expect(page.get_by_text("Within 72 hours")).to_be_visible()
+    page.get_by_role("link", name=re.compile("chronology")).click()
+    expect(page.locator("#chronology")).to_contain_text("Return home interview took place")
+
+    page.goto("/tasks/")
+    page.get_by_role("link", name=re.compile("Missing episodes and return home interviews")).click()
+    expect(page.get_by_role("heading", name=re.compile("completed within 72 hours: 100%"))).to_be_visible()
+    check_at_both_widths(page, axe)
