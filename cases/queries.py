@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from access import lookups, policy
 from access.models import BreakGlassGrant
+from accounts.models import Agency
 from cases import visibility
 from cases.models import (
     Child,
@@ -19,6 +21,7 @@ from cases.models import (
     ContextAssessment,
     ContextLink,
     ContextPlan,
+    EventKind,
     Family,
     FamilyMember,
     Involvement,
@@ -156,6 +159,24 @@ def _events(queryset: QuerySet[ChronologyEvent], *, merged: bool = False) -> Que
 
 def child_chronology(child: Child, chronology_filter: ChronologyFilter | None = None) -> QuerySet[ChronologyEvent]:
     return _events((chronology_filter or ChronologyFilter()).apply(ChronologyEvent.objects.filter(child=child)))
+
+
+def last_contact(child: Child) -> ChronologyEvent | None:
+    """The latest contact with the young person in their chronology (one indexed query)."""
+    return ChronologyEvent.objects.filter(child=child, kind=EventKind.CONTACT).order_by("-occurred_on", "-id").first()
+
+
+def lead_professional_of(child: Child, involvements: list[Involvement]) -> tuple[Any, Agency | None]:
+    """The one lead professional shown everywhere, and the agency they are named for: the child's
+    own lead professional, else the named worker of the current lead agency (records made before
+    adding a child named its creator). `involvements` as loaded by involvements_of(): no query."""
+    if child.lead_professional_id:
+        named = next((item for item in involvements if item.lead_professional_id == child.lead_professional_id), None)
+        return child.lead_professional, named.agency if named else None
+    lead = next((item for item in involvements if item.is_lead_agency and item.ended_on is None), None)
+    if lead is not None and lead.lead_professional_id:
+        return lead.lead_professional, lead.agency
+    return None, None
 
 
 def context_links_of(child: Child) -> QuerySet[ContextLink]:

@@ -7,8 +7,10 @@ class InterventionsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import profile
+        from interventions.queries_child_summary import child_summary
         from interventions.queries_missing import child_missing_episodes
         from interventions.queries_work import subject_interventions
 
         profile.register(subject_interventions)
         profile.register(child_missing_episodes)
+        profile.register(child_summary)

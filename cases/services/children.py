@@ -60,6 +60,8 @@ def create_child(user: User, fields: dict[str, Any]) -> Child:
     require(user, "add_child", message="Your role cannot add children.")
     agency = acting_agency(user)
     fields = _normalise_identifiers({key: value for key, value in fields.items() if key in EDITABLE_CHILD_FIELDS})
+    # The page says so: whoever adds the young person is their lead professional unless they name one.
+    fields["lead_professional"] = fields.get("lead_professional") or user
     child = create_audited(user, Child, reference=f"NEW-{uuid.uuid4().hex[:12]}", **fields)
     child.reference = f"CH-{child.pk:06d}"
     child.save(update_fields=["reference"])

@@ -145,17 +145,21 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         url=_chronology_url(child),
         can_add=can_edit,
     )
+    involvements = list(queries.involvements_of(child))
+    lead_professional, lead_agency = queries.lead_professional_of(child, involvements)
     context = {
         "child": child,
         "school": child.school,
-        "lead_professional": child.lead_professional,
+        "lead_professional": lead_professional,
+        "lead_agency": lead_agency,
+        "last_contact": queries.last_contact(child),
         "can_view_cohort": policy.can(user, "view_cohort"),
         "cohort_tier": cohort_tier,
         "can_edit": can_edit,
         "can_add_family": can_edit and policy.can(user, "add_family"),
         "aliases": list(child.aliases.all()),
         "families": list(queries.families_of(child)),
-        "involvements": list(queries.involvements_of(child)),
+        "involvements": involvements,
         "links": links,
         "peers": peers,
         "referrals": list(queries.referrals_about_child(child)),

@@ -90,3 +90,19 @@ def test_caseworker_records_a_missing_episode_the_return_and_the_interview(signe
     page.get_by_role("link", name=re.compile("Missing episodes and return home interviews")).click()
     expect(page.get_by_role("heading", name=re.compile("completed within 72 hours: 100%"))).to_be_visible()
     check_at_both_widths(page, axe)
+
+
+def test_the_childs_page_leads_with_a_summary_and_the_chronology_is_one_click_away(signed_in, live_partnership, axe):
+    child = live_partnership.council_child
+    page = signed_in("caseworker")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"/children/{child.pk}/")
+    summary = page.locator("#summary")
+    expect(summary.get_by_role("heading", name="Summary")).to_be_visible()
+    expect(summary).to_contain_text("Lead professional")
+    expect(summary).to_contain_text("Not missing")
+    expect(page.get_by_role("heading", name="Next things to do")).to_be_visible()
+    check_at_both_widths(page, axe)
+    page.get_by_role("navigation", name="Sections of this record").get_by_role("link", name="Chronology").click()
+    expect(page).to_have_url(re.compile("#chronology$"))
+    expect(page.get_by_role("heading", name="Chronology", level=2)).to_be_in_viewport()
