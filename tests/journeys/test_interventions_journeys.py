@@ -337,20 +337,26 @@ def test_manager_runs_a_panel_meeting_and_an_action_goes_overdue(
     fill_date(page, "Due date", today + timedelta(days=7))
     page.get_by_role("button", name="Assign action").click()
     expect(page).to_have_url(meeting_url)
-    actions = page.get_by_role("table", name="Actions from this meeting")
+    actions = page.get_by_role("table", name="Every action from this meeting, soonest due first")
     expect(actions.get_by_role("row").filter(has_text=description)).not_to_contain_text("Overdue")
 
     # Time passes: the form refuses past dates, so move the due date in the database.
     assert PanelAction.objects.filter(description=description).update(due_on=today - timedelta(days=1)) == 1
 
     page.reload()
-    row = page.get_by_role("table", name="Actions from this meeting").get_by_role("row").filter(has_text=description)
+    row = (
+        page.get_by_role("table", name="Every action from this meeting, soonest due first")
+        .get_by_role("row")
+        .filter(has_text=description)
+    )
     expect(row.locator(".govuk-tag")).to_have_text("Overdue")
 
     page.goto("/actions/overdue/")
     expect(page.get_by_role("heading", name="Overdue actions", level=1)).to_be_visible()
     row = (
-        page.get_by_role("table", name="Overdue actions, oldest first").get_by_role("row").filter(has_text=description)
+        page.get_by_role("table", name="Overdue actions, longest overdue first")
+        .get_by_role("row")
+        .filter(has_text=description)
     )
     expect(row).to_contain_text("Yasmin Testowner")
     expect(row.locator(".govuk-tag")).to_have_text("Overdue")
@@ -372,3 +378,19 @@ def test_manager_runs_a_panel_meeting_and_an_action_goes_overdue(
         screenshot("owner-tasks", other)
     finally:
         context.close()
+
+    # The chair (who manages the owning agency) updates the action: nothing is chosen for them, so
+    # pressing the button without a choice changes nothing.
+    page.goto(meeting_url)
+    actions = page.get_by_role("table", name="Every action from this meeting, soonest due first")
+    row = actions.get_by_role("row").filter(has_text=description)
+    expect(row).to_contain_text("General action of the meeting")
+    row.get_by_role("button", name="Change status").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the new status")
+    axe(page)
+    assert PanelAction.objects.get(description=description).status == "open"
+    page.get_by_label("New status").select_option(label="Done")
+    page.get_by_role("button", name="Change status").click()
+    expect(page).to_have_url(meeting_url)
+    row = page.get_by_role("table", name="Every action from this meeting, soonest due first").get_by_role("row")
+    expect(row.filter(has_text=description).locator(".govuk-tag")).to_have_text("Done")
