@@ -45,14 +45,38 @@ def age_on(born: date, today: date | None = None) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+HOME_COLUMNS = (
+    "reference",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "area",
+    "status",
+    "looked_after",
+    "lead_professional",
+)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A caseload: the young people the user is lead professional for first, then the rest of
+    their agencies' (one page at a time, no total counted), with tier and flags; their tasks due
+    and overdue. A fixed number of queries whatever the caseload's size (tests/test_pages.py)."""
     user = request.user
     memberships = user.memberships.active().select_related("agency")
     page = None
+    can_view_cohort = policy.can(user, "view_cohort")
     if policy.can(user, "see_caseload"):
-        children = queries.visible_children(user).only(*CHILD_EXPORT_FIELDS)
+        children = queries.caseload(user)
+        if can_view_cohort:
+            children = children.select_related("cohort_tier").only(*HOME_COLUMNS, "cohort_tier__tier")
+        else:
+            children = children.only(*HOME_COLUMNS)
+        children = profile.with_caseload_flags(user, children)
         page = lookups.open_page_of(user, children, request.GET.get("page"), per_page=25, what="home caseload")
+        today = timezone.localdate()
+        for child in page:
+            child.age = age_on(child.date_of_birth, today)
     notifications = user.notifications.filter(read_at__isnull=True)[:10]
     return render(
         request,
@@ -62,6 +86,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "page": page,
             "notifications": notifications,
             "can_add_child": policy.can(user, "add_child"),
+            "can_view_cohort": can_view_cohort,
+            **(profile.home_sections(user) if page is not None else {}),
         },
     )
 

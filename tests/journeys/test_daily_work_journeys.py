@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from cases.models import Child
+
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -106,3 +108,20 @@ def test_the_childs_page_leads_with_a_summary_and_the_chronology_is_one_click_aw
     page.get_by_role("navigation", name="Sections of this record").get_by_role("link", name="Chronology").click()
     expect(page).to_have_url(re.compile("#chronology$"))
     expect(page.get_by_role("heading", name="Chronology", level=2)).to_be_in_viewport()
+
+
+def test_caseworker_works_from_the_home_pages_caseload(signed_in, live_partnership, axe):
+    p = live_partnership
+    Child.objects.filter(pk=p.council_child.pk).update(lead_professional=p.users["caseworker"])
+    page = signed_in("caseworker")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Your tasks")).to_be_visible()
+    caseload = page.get_by_role("table", name="Children you can see")
+    first = caseload.locator("tbody tr").first
+    expect(first).to_contain_text("You are lead professional")
+    check_at_both_widths(page, axe)
+    first.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"{p.council_child.given_name} {p.council_child.family_name}"
+    )
