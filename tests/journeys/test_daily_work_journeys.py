@@ -18,6 +18,28 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 320, "height": 640}
 
 
+@pytest.fixture(autouse=True)
+def no_failed_requests(page: Page):
+    """Every journey here fails on a request the server could not answer (a missing font, image or
+    script: the GOV.UK Frontend assets are served, the GDS Transport family is pointed at system
+    fonts in static/css/app.css) and on a console error."""
+    failures: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            failures.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
+    page.on(
+        "console",
+        lambda message: failures.append(f"console {message.type}: {message.text}") if message.type == "error" else None,
+    )
+    yield
+    assert not failures, failures
+
+
 def check_at_both_widths(page: Page, axe) -> None:
     page.set_viewport_size(PHONE)
     axe(page)
