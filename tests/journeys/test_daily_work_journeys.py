@@ -147,3 +147,35 @@ def test_caseworker_works_from_the_home_pages_caseload(signed_in, live_partnersh
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"{p.council_child.given_name} {p.council_child.family_name}"
     )
+
+
+def test_police_officer_picks_a_young_person_on_the_intelligence_form(signed_in, live_partnership, axe):
+    p = live_partnership
+    child = p.shared_child
+    page = signed_in("police")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/police/intelligence/new/")
+    children = page.get_by_role("group", name="Young people (optional)")
+    expect(children).to_contain_text("None chosen yet")
+    check_at_both_widths(page, axe)
+    page.get_by_role("searchbox", name="Find a young person").fill(child.reference)
+    page.get_by_role("button", name="Find a young person").click()
+    expect(page.get_by_role("status")).to_contain_text("1 found")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    check_at_both_widths(page, axe)
+    children.get_by_label(f"{child.given_name} {child.family_name} ({child.reference})").check()
+    fill_date_only(page, "Date received", timezone.localdate())
+    page.get_by_role("group", name="Source evaluation").get_by_label("2 – Untested").check()
+    page.get_by_role("group", name="Intelligence assessment").get_by_label(re.compile("^B –")).check()
+    page.get_by_role("group", name="Handling code").get_by_label(re.compile("^P –")).check()
+    page.get_by_label("Intelligence", exact=True).fill("Seen with older males at the station.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=re.compile("^Intelligence "), level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text(f"{child.given_name} {child.family_name}")
+
+
+def fill_date_only(page: Page, legend: str, day) -> None:
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
