@@ -229,6 +229,9 @@ SPECTACULAR_SETTINGS = {
         "RelationshipEnum": "cases.models.Relationship",
         "PeerRelationshipEnum": "cases.models.PeerRelationship",
         "DisruptionKindEnum": "interventions.models.DisruptionKind",
+        "InterviewOutcomeEnum": "interventions.models.InterviewOutcome",
+        "RiskGradingEnum": "interventions.models.RiskGrading",
+        "DecisionOutcomeEnum": "cohorts.models.DecisionOutcome",
         "CohortTierEnum": "cohorts.models.Tier",  # suggested, nominated, proposed, decided tiers
     },
 }
