@@ -11,6 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cases.models import Child
+from conftest import PERSONAS
+from tests.journeys.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -179,3 +181,21 @@ def fill_date_only(page: Page, legend: str, day) -> None:
     group.get_by_label("Day").fill(str(day.day))
     group.get_by_label("Month").fill(str(day.month))
     group.get_by_label("Year").fill(str(day.year))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_personas_main_pages_fit_a_320_px_screen(page: Page, live_partnership, axe, persona):
+    """WCAG 2.2 reflow: each page in the persona's navigation (and the caseworker's child page) at
+    320 px wide, with no sideways scrolling of the page itself and no axe violation."""
+    sign_in(page, persona)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.set_viewport_size(PHONE)
+    pages = page.eval_on_selector_all("#navigation a", "links => links.map(link => link.getAttribute('href'))")
+    if persona == "caseworker":
+        pages.append(f"/children/{live_partnership.council_child.pk}/")
+    assert pages
+    for path in pages:
+        page.goto(path)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{persona}: {path} scrolls sideways by {overflow}px at 320 px"
+        axe(page)
