@@ -199,3 +199,34 @@ def test_every_personas_main_pages_fit_a_320_px_screen(page: Page, live_partners
         overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{persona}: {path} scrolls sideways by {overflow}px at 320 px"
         axe(page)
+
+
+def test_htmx_works_under_the_content_security_policy(browser, live_server, live_partnership):
+    """The other journeys bypass the CSP (to inject axe); this one keeps it and fails on any console
+    error or CSP violation while htmx loads the quick-add and filter forms and swaps in a new event."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    try:
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        sign_in(page, "caseworker")
+        page.goto(f"/children/{live_partnership.council_child.pk}/")
+        chronology = page.locator("#chronology")
+        chronology.get_by_text("Add an event").click()
+        expect(chronology.get_by_label("Summary")).to_be_visible()  # loaded by htmx
+        chronology.get_by_text("Filter the chronology").click()
+        expect(chronology.get_by_role("button", name=re.compile("Apply|Filter"))).to_be_visible()
+        today = timezone.localdate()
+        group = chronology.get_by_role("group", name="Date of the event")
+        group.get_by_label("Day").fill(str(today.day))
+        group.get_by_label("Month").fill(str(today.month))
+        group.get_by_label("Year").fill(str(today.year))
+        chronology.get_by_label("Type of event", exact=True).select_option(label="Contact")
+        chronology.get_by_label("Summary").fill("Seen at school by the caseworker")
+        chronology.get_by_role("button", name="Add the event").click()
+        expect(page.locator("#chronology")).to_contain_text("Event added to the chronology")  # swapped by htmx
+        expect(page.locator("#chronology")).to_contain_text("Seen at school by the caseworker")
+        assert not problems, problems
+    finally:
+        context.close()
