@@ -5,6 +5,7 @@ task list. (The missing episode itself: tests/test_missing_episodes.py.)"""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,8 +91,9 @@ def test_task_list_shows_overdue_first(client_for, partnership):
 
 def test_mark_done(client_for, partnership):
     p = partnership
-    record_missing(p)
-    task = Task.objects.get()
+    task = Task.objects.create(
+        kind="review", title="Review the plan", agency=p.agencies["council"], due_at=timezone.now()
+    )
     client = client_for("caseworker")
     page = client.get(reverse("interventions:task_detail", args=[task.pk]))
     assert page.status_code == 200 and "Mark done" in page.content.decode()
@@ -99,6 +101,21 @@ def test_mark_done(client_for, partnership):
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE and task.closed_by == p.users["caseworker"]
+
+
+def test_a_return_home_interview_task_is_done_by_recording_the_interview(client_for, partnership):
+    p = partnership
+    record_missing(p)
+    task = Task.objects.get()
+    client = client_for("caseworker")
+    page = client.get(reverse("interventions:task_detail", args=[task.pk])).content.decode()
+    assert "Mark done" not in page and "where you record the return home interview" in page
+    response = client.post(reverse("interventions:task_close", args=[task.pk]), {"outcome": "done"})
+    assert response.status_code == 400
+    with pytest.raises(ValidationError, match="Record the return home interview on the missing episode"):
+        task_services.close_task(p.users["caseworker"], task, outcome="done")
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
 
 
 def test_decision_not_to_offer_needs_a_reason(client_for, partnership):

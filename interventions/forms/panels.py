@@ -166,11 +166,14 @@ class TaskCloseForm(GovukForm):
         label="Reason (required if not offered)", widget=forms.Textarea, max_length=5000, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, task=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].error_messages.update(
             {"required": "Choose what happened", "invalid_choice": "Choose what happened"}
         )
+        if task is not None and task.missing_episode_id:
+            # Done means the interview is recorded, on the missing episode's page.
+            self.fields["outcome"].choices = [("not_offered", "Record a decision not to offer")]
 
     def clean(self):
         data = super().clean()

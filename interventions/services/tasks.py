@@ -73,6 +73,11 @@ def close_task(user: User, task: Task, *, outcome: str, reason: str = "") -> Tas
         raise ValidationError({"outcome": "Choose what happened"})
     if outcome == TaskStatus.NOT_OFFERED and not reason:
         raise ValidationError({"reason": "Give the reason for deciding not to offer a return home interview"})
+    if outcome == TaskStatus.DONE and current.missing_episode_id is not None:
+        # The interview itself is the record that it was done: recording it closes the task.
+        raise ValidationError(
+            {"outcome": "Record the return home interview on the missing episode: that closes this task"}
+        )
     return _close(user, current, outcome, reason)
 
 

@@ -232,7 +232,7 @@ def _task_page(request, task, form, status=200):
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = queries.task_or_404(request.user, pk)
-    return _task_page(request, task, TaskCloseForm())
+    return _task_page(request, task, TaskCloseForm(task=task))
 
 
 @login_required
@@ -240,7 +240,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_close(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     task = queries.task_or_404(user, pk)
-    form = TaskCloseForm(request.POST)
+    form = TaskCloseForm(request.POST, task=task)
     if form.is_valid():
         try:
             task_services.close_task(
