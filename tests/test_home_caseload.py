@@ -21,9 +21,14 @@ def test_my_children_come_first_then_my_agencys(client_for, partnership):
     others = [InvolvementFactory(agency=p.agencies["council"]).child for _ in range(3)]
     mine = InvolvementFactory(agency=p.agencies["council"]).child
     Child.objects.filter(pk=mine.pk).update(lead_professional=caseworker, family_name="Zzlast")
-    rows = list(client_for("caseworker").get(reverse("home")).context["page"])
-    assert rows[0].pk == mine.pk
-    assert {child.pk for child in rows[1:]} >= {child.pk for child in others}
+    response = client_for("caseworker").get(reverse("home"))
+    assert [child.pk for child in response.context["mine"]] == [mine.pk]
+    rows = list(response.context["page"])
+    assert mine.pk not in {child.pk for child in rows}
+    assert {child.pk for child in rows} >= {child.pk for child in others}
+    body = response.content.decode()
+    assert body.index("Young people you are lead professional for") < body.index("Other children you can see")
+    assert body.index("Zzlast") < body.index("Other children you can see")
 
 
 def test_the_caseload_is_paged_without_a_total(client_for, partnership, django_assert_num_queries):

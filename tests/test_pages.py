@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from cases.models import Child
 from tests.factories import AgencyFactory, InvolvementFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +23,18 @@ def test_child_page_queries_do_not_grow_with_involvements(client_for, partnershi
 
 
 def test_home_page_queries_do_not_grow_with_caseload(client_for, partnership, django_assert_num_queries):
+    caseworker = partnership.users["caseworker"]
+    Child.objects.filter(pk=partnership.council_child.pk).update(lead_professional=caseworker)
     client = client_for("caseworker")
     client.get(reverse("home"))
-    # 10: the caseload's page (no count), and the user's tasks and panel actions, one query each.
-    with django_assert_num_queries(10):
+    # 11: the children they lead, the others' page (no count), one audit of both, and the user's
+    # tasks and panel actions.
+    with django_assert_num_queries(11):
         client.get(reverse("home"))
     for _ in range(20):
         InvolvementFactory(agency=partnership.agencies["council"])
-    with django_assert_num_queries(10):
-        assert len(client.get(reverse("home")).context["page"]) == 22
+    for _ in range(5):
+        InvolvementFactory(agency=partnership.agencies["council"], child__lead_professional=caseworker)
+    with django_assert_num_queries(11):
+        response = client.get(reverse("home"))
+    assert len(response.context["page"]) == 21 and len(response.context["mine"]) == 6

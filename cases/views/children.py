@@ -55,27 +55,34 @@ HOME_COLUMNS = (
     "looked_after",
     "lead_professional",
 )
+LEAD_SHOWN = 50
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A caseload: the young people the user is lead professional for first, then the rest of
-    their agencies' (one page at a time, no total counted), with tier and flags; their tasks due
-    and overdue. A fixed number of queries whatever the caseload's size (tests/test_pages.py)."""
+    """A caseload: the young people the user is lead professional for, then the others their
+    agencies work with (one page at a time, no total counted), with tier and flags; their tasks
+    due and overdue. A fixed number of queries whatever the caseload's size (tests/test_pages.py)."""
     user = request.user
     memberships = user.memberships.active().select_related("agency")
     page = None
+    mine: list[Child] = []
     can_view_cohort = policy.can(user, "view_cohort")
     if policy.can(user, "see_caseload"):
-        children = queries.caseload(user)
-        if can_view_cohort:
-            children = children.select_related("cohort_tier").only(*HOME_COLUMNS, "cohort_tier__tier")
-        else:
-            children = children.only(*HOME_COLUMNS)
-        children = profile.with_caseload_flags(user, children)
-        page = lookups.open_page_of(user, children, request.GET.get("page"), per_page=25, what="home caseload")
+
+        def rows(children):
+            if can_view_cohort:
+                children = children.select_related("cohort_tier").only(*HOME_COLUMNS, "cohort_tier__tier")
+            else:
+                children = children.only(*HOME_COLUMNS)
+            return profile.with_caseload_flags(user, children)
+
+        mine = list(rows(queries.lead_caseload(user))[: LEAD_SHOWN + 1])
+        page = lookups.open_page(rows(queries.caseload(user)), request.GET.get("page"), per_page=25)
+        # One audit event for everyone the page shows (both tables), however many they are.
+        lookups.shown(user, Child, [*mine[:LEAD_SHOWN], *page], what="home caseload")
         today = timezone.localdate()
-        for child in page:
+        for child in [*mine, *page]:
             child.age = age_on(child.date_of_birth, today)
     notifications = user.notifications.filter(read_at__isnull=True)[:10]
     return render(
@@ -84,6 +91,8 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "page": page,
+            "mine": mine[:LEAD_SHOWN],
+            "more_mine": len(mine) > LEAD_SHOWN,
             "notifications": notifications,
             "can_add_child": policy.can(user, "add_child"),
             "can_view_cohort": can_view_cohort,

@@ -141,9 +141,10 @@ def test_caseworker_works_from_the_home_pages_caseload(signed_in, live_partnersh
     page.set_viewport_size(DESKTOP)
     page.goto("/")
     expect(page.get_by_role("heading", name="Your tasks")).to_be_visible()
-    caseload = page.get_by_role("table", name="Children you can see")
+    caseload = page.get_by_role("table", name="Young people you are lead professional for")
     first = caseload.locator("tbody tr").first
-    expect(first).to_contain_text("You are lead professional")
+    expect(first).to_contain_text(p.council_child.family_name)
+    expect(page.get_by_role("table", name="Other children you can see")).to_contain_text(p.shared_child.family_name)
     check_at_both_widths(page, axe)
     first.get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
