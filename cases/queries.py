@@ -42,6 +42,21 @@ def lead_caseload(user) -> QuerySet[Child]:
     return visible_children(user).filter(lead_professional=user).order_by("family_name", "given_name", "id")
 
 
+CHANGES_SHOWN = 10
+
+
+def changes_for_lead(user, since) -> list[ChronologyEvent]:
+    """The latest chronology entries others recorded since `since` about the young people the
+    user is lead professional for (and may see): one query, at most CHANGES_SHOWN rows."""
+    return list(
+        ChronologyEvent.objects.visible_to(user)
+        .filter(child__lead_professional=user, recorded_at__gt=since)
+        .exclude(recorded_by=user)
+        .select_related("child", "source_agency")
+        .order_by("-recorded_at", "-id")[:CHANGES_SHOWN]
+    )
+
+
 def caseload(user) -> QuerySet[Child]:
     """The other children the user may see, by name: the order of the name index, so a page of
     them is read without sorting every child the user may see."""

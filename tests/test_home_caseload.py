@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Child
+from cases.models import Child, ChronologyEvent
 from interventions.models import Task
 from interventions.services import missing as missing_services
 from tests.factories import InvolvementFactory
@@ -84,3 +84,51 @@ def test_the_tier_shows_only_to_those_who_see_the_cohort(client_for, partnership
         '<th scope="col" class="govuk-table__header">Tier</th>'
         not in client_for("voluntary").get(reverse("home")).content.decode()
     )
+
+
+def sign_in_through_the_form(client, user):
+    return client.post(reverse("accounts:login"), {"username": user.username, "password": "correct horse battery"})
+
+
+def test_what_others_recorded_since_i_last_signed_in(client, partnership):
+    p = partnership
+    caseworker = p.users["caseworker"]
+    child = p.council_child
+    Child.objects.filter(pk=child.pk).update(lead_professional=caseworker)
+    last_time = timezone.now() - timedelta(days=2)
+    type(caseworker).objects.filter(pk=caseworker.pk).update(last_login=last_time)
+    before = ChronologyEvent.objects.create(
+        child=child,
+        occurred_on=timezone.localdate(),
+        kind="contact",
+        summary="Old news",
+        source_agency=p.agencies["police"],
+    )
+    ChronologyEvent.objects.filter(pk=before.pk).update(recorded_at=last_time - timedelta(hours=1))
+    ChronologyEvent.objects.create(
+        child=child,
+        occurred_on=timezone.localdate(),
+        kind="arrest",
+        summary="Arrested in town",
+        source_agency=p.agencies["police"],
+        recorded_by=p.users["police"],
+    )
+    ChronologyEvent.objects.create(
+        child=child,
+        occurred_on=timezone.localdate(),
+        kind="contact",
+        summary="My own visit",
+        source_agency=p.agencies["council"],
+        recorded_by=caseworker,
+    )
+    assert sign_in_through_the_form(client, caseworker).status_code == 302
+    body = client.get(reverse("home")).content.decode()
+    section = body[body.index('id="changes"') : body.index("Your caseload")]
+    assert "Since you last signed in" in section
+    assert "Arrested in town" in section
+    assert "Old news" not in section and "My own visit" not in section
+
+
+def test_without_a_previous_sign_in_the_last_seven_days_are_shown(client_for, partnership):
+    body = client_for("caseworker").get(reverse("home")).content.decode()
+    assert "In the last 7 days" in body

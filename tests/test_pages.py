@@ -27,14 +27,14 @@ def test_home_page_queries_do_not_grow_with_caseload(client_for, partnership, dj
     Child.objects.filter(pk=partnership.council_child.pk).update(lead_professional=caseworker)
     client = client_for("caseworker")
     client.get(reverse("home"))
-    # 11: the children they lead, the others' page (no count), one audit of both, and the user's
-    # tasks and panel actions.
-    with django_assert_num_queries(11):
+    # 12: the children they lead, the others' page (no count), what changed for those they lead,
+    # one audit of them all, and the user's tasks and panel actions.
+    with django_assert_num_queries(12):
         client.get(reverse("home"))
     for _ in range(20):
         InvolvementFactory(agency=partnership.agencies["council"])
     for _ in range(5):
         InvolvementFactory(agency=partnership.agencies["council"], child__lead_professional=caseworker)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(reverse("home"))
     assert len(response.context["page"]) == 21 and len(response.context["mine"]) == 6

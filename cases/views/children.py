@@ -1,5 +1,5 @@
 import csv
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups, policy
+from accounts.views import PREVIOUS_SIGN_IN
 from cases import profile, queries, services
 from cases.forms.children import (
     AliasForm,
@@ -58,6 +60,18 @@ HOME_COLUMNS = (
 LEAD_SHOWN = 50
 
 
+CHANGES_WINDOW = timedelta(days=7)
+
+
+def _changes_since(request: HttpRequest) -> tuple[datetime, bool]:
+    """Since the user's previous sign-in (kept in the session when they signed in), or the last
+    seven days when there was none; and whether it is the sign-in."""
+    previous = parse_datetime(request.session.get(PREVIOUS_SIGN_IN) or "")
+    if previous is not None:
+        return previous, True
+    return timezone.now() - CHANGES_WINDOW, False
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """A caseload: the young people the user is lead professional for, then the others their
@@ -67,6 +81,8 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = user.memberships.active().select_related("agency")
     page = None
     mine: list[Child] = []
+    changes: list = []
+    since, since_sign_in = None, False
     can_view_cohort = policy.can(user, "view_cohort")
     if policy.can(user, "see_caseload"):
 
@@ -79,8 +95,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
         mine = list(rows(queries.lead_caseload(user))[: LEAD_SHOWN + 1])
         page = lookups.open_page(rows(queries.caseload(user)), request.GET.get("page"), per_page=25)
-        # One audit event for everyone the page shows (both tables), however many they are.
-        lookups.shown(user, Child, [*mine[:LEAD_SHOWN], *page], what="home caseload")
+        since, since_sign_in = _changes_since(request)
+        changes = queries.changes_for_lead(user, since)
+        # One audit event for everyone the page shows (both tables, the changes), however many.
+        shown = [*mine[:LEAD_SHOWN], *page, *(event.child_id for event in changes)]
+        lookups.shown(user, Child, shown, what="home caseload")
         today = timezone.localdate()
         for child in [*mine, *page]:
             child.age = age_on(child.date_of_birth, today)
@@ -92,6 +111,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "page": page,
             "mine": mine[:LEAD_SHOWN],
+            "changes": changes if page is not None else [],
+            "since": since if page is not None else None,
+            "since_sign_in": page is not None and since_sign_in,
             "more_mine": len(mine) > LEAD_SHOWN,
             "notifications": notifications,
             "can_add_child": policy.can(user, "add_child"),
