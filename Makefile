@@ -37,8 +37,10 @@ run: install
 test: install
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
-# Browser journeys in Debian's Chromium (/usr/bin/chromium), with the axe accessibility scan.
+# Browser journeys in Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH), with the axe accessibility scan.
+# .ci/chromium finds Chromium (installing Debian's package when root) or fails; a journey never skips.
 test-browser: install
+	bash .ci/chromium
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 # Ruff, the architecture (import-linter layers in pyproject.toml) and the types (mypy, strict for the

@@ -12,6 +12,8 @@ from accounts.forms import SignInForm
 from audit import services as audit
 from audit.models import AuditAction
 
+PREVIOUS_SIGN_IN = "previous_sign_in"
+
 
 @sensitive_post_parameters("password")
 @csrf_protect
@@ -26,7 +28,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
+            previous = form.user.last_login  # login() moves it to now
             login(request, form.user)
+            # The home page shows what changed since then ("since you last signed in").
+            request.session[PREVIOUS_SIGN_IN] = previous.isoformat() if previous else ""
             audit.record(form.user, AuditAction.LOGIN)
             return redirect(next_url or "home")
         if form.cleaned_data.get("username"):

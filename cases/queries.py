@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from access import lookups, policy
 from access.models import BreakGlassGrant
+from accounts.models import Agency
 from cases import visibility
 from cases.models import (
     Child,
@@ -19,6 +21,7 @@ from cases.models import (
     ContextAssessment,
     ContextLink,
     ContextPlan,
+    EventKind,
     Family,
     FamilyMember,
     Involvement,
@@ -32,6 +35,32 @@ CHRONOLOGY_PAGE = 50
 
 def visible_children(user) -> QuerySet[Child]:
     return Child.objects.visible_to(user)
+
+
+def lead_caseload(user) -> QuerySet[Child]:
+    """The children the user is lead professional for (and may see), by name."""
+    return visible_children(user).filter(lead_professional=user).order_by("family_name", "given_name", "id")
+
+
+CHANGES_SHOWN = 10
+
+
+def changes_for_lead(user, since) -> list[ChronologyEvent]:
+    """The latest chronology entries others recorded since `since` about the young people the
+    user is lead professional for (and may see): one query, at most CHANGES_SHOWN rows."""
+    return list(
+        ChronologyEvent.objects.visible_to(user)
+        .filter(child__lead_professional=user, recorded_at__gt=since)
+        .exclude(recorded_by=user)
+        .select_related("child", "source_agency")
+        .order_by("-recorded_at", "-id")[:CHANGES_SHOWN]
+    )
+
+
+def caseload(user) -> QuerySet[Child]:
+    """The other children the user may see, by name: the order of the name index, so a page of
+    them is read without sorting every child the user may see."""
+    return visible_children(user).exclude(lead_professional=user).order_by("family_name", "given_name", "id")
 
 
 def child_or_404(user, pk) -> Child:
@@ -177,6 +206,24 @@ def _events(queryset: QuerySet[ChronologyEvent], *, merged: bool = False) -> Que
 
 def child_chronology(child: Child, chronology_filter: ChronologyFilter | None = None) -> QuerySet[ChronologyEvent]:
     return _events((chronology_filter or ChronologyFilter()).apply(ChronologyEvent.objects.filter(child=child)))
+
+
+def last_contact(child: Child) -> ChronologyEvent | None:
+    """The latest contact with the young person in their chronology (one indexed query)."""
+    return ChronologyEvent.objects.filter(child=child, kind=EventKind.CONTACT).order_by("-occurred_on", "-id").first()
+
+
+def lead_professional_of(child: Child, involvements: list[Involvement]) -> tuple[Any, Agency | None]:
+    """The one lead professional shown everywhere, and the agency they are named for: the child's
+    own lead professional, else the named worker of the current lead agency (records made before
+    adding a child named its creator). `involvements` as loaded by involvements_of(): no query."""
+    if child.lead_professional_id:
+        named = next((item for item in involvements if item.lead_professional_id == child.lead_professional_id), None)
+        return child.lead_professional, named.agency if named else None
+    lead = next((item for item in involvements if item.is_lead_agency and item.ended_on is None), None)
+    if lead is not None and lead.lead_professional_id:
+        return lead.lead_professional, lead.agency
+    return None, None
 
 
 def context_links_of(child: Child) -> QuerySet[ContextLink]:

@@ -73,6 +73,8 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             gender=gender,
             ethnicity=ethnicity,
             area=area,
+            # The lead agency's named worker is the child's one lead professional (shown everywhere).
+            lead_professional=users["caseworker"] if involved[:1] == [accounts_demo.CHILDRENS_SERVICES] else None,
         )
         rebuild_search_names(child)
         Involvement.objects.bulk_create(

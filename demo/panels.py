@@ -1,5 +1,6 @@
 """Demo data for panels: the weekly exploitation panel chaired by the youth justice manager, ten past
-meetings discussing about 200 distinct children, actions (some overdue) and a few tasks."""
+meetings discussing about 200 distinct children, actions (some overdue), and missing episodes with
+their return home interviews and tasks."""
 
 from __future__ import annotations
 
@@ -10,7 +11,20 @@ from django.utils import timezone
 from accounts.models import Agency, User
 from cases.models import Child, Context
 from demo import accounts as accounts_demo
-from interventions.models import ActionStatus, AgendaItem, Panel, PanelAction, PanelMeeting, Task, TaskKind
+from interventions.models import (
+    ActionStatus,
+    AgendaItem,
+    InterviewOutcome,
+    MissingEpisode,
+    Panel,
+    PanelAction,
+    PanelMeeting,
+    ReturnHomeInterview,
+    RiskGrading,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 
 PANEL_NAME = "Weekly exploitation panel"
 MEETINGS = 10
@@ -110,19 +124,61 @@ def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> in
 
 
 def _seed_tasks(agencies, users, today, children) -> None:
+    """Missing episodes of the first council children: two back recently with their return home
+    interview due (one overdue), and four earlier ones with an interview recorded (two within 72
+    hours, one late, one declined), so the 72-hour figure comes from live records."""
     agency = agencies.get(accounts_demo.CHILDRENS_SERVICES)
-    if agency is None or not children:
+    caseworker = users.get("caseworker")
+    if agency is None or caseworker is None or not children:
         return
     midday = timezone.make_aware(datetime.combine(today, time(12)))
     council_children = list(
-        Child.objects.filter(involvements__agency=agency).order_by("reference").values_list("pk", "reference")[:3]
+        Child.objects.filter(involvements__agency=agency).order_by("reference").values_list("pk", "reference")[:6]
     )
-    for offset, (child_id, reference) in zip((-30, 20, 60), council_children, strict=False):
-        Task.objects.create(
+    # (hours before midday the child came back, hours after the return the interview was held or None
+    # for no interview yet, declined)
+    plans = (
+        (80, None, False),
+        (20, None, False),
+        (400, 30, False),
+        (700, 50, False),
+        (900, 100, False),
+        (1200, 20, True),
+    )
+    for (child_id, reference), (back, held_after, declined) in zip(council_children, plans, strict=False):
+        returned_at = midday - timedelta(hours=back)
+        episode = MissingEpisode.objects.create(
+            child_id=child_id,
+            reported_missing_at=returned_at - timedelta(hours=14),
+            risk_grading=RiskGrading.MEDIUM,
+            police_reference=f"MP/{child_id:04d}/{today:%y}",
+            returned_at=returned_at,
+            where_found="Found by police at the bus station",
+            agency=agency,
+            recorded_by=caseworker,
+            return_recorded_by=caseworker,
+        )
+        task = Task.objects.create(
             kind=TaskKind.RETURN_HOME_INTERVIEW,
             title=f"Offer a return home interview ({reference})",
             child_id=child_id,
             agency=agency,
-            assignee=users.get("caseworker"),
-            due_at=midday + timedelta(hours=offset),
+            assignee=caseworker,
+            due_at=episode.interview_due_at,
+            missing_episode=episode,
         )
+        if held_after is None and not declined:
+            continue
+        offered_at = returned_at + timedelta(hours=6)
+        ReturnHomeInterview.objects.create(
+            episode=episode,
+            offered_at=offered_at,
+            conducted_by="Independent return home interviewer, Safer Streets",
+            outcome=InterviewOutcome.DECLINED if declined else InterviewOutcome.ACCEPTED,
+            held_at=None if declined else returned_at + timedelta(hours=held_after),
+            young_person_said="" if declined else "Went to a party with older friends; did not feel safe coming home",
+            push_factors="" if declined else "Arguments at home",
+            pull_factors="" if declined else "Older peers offering money and a place to stay",
+            recorded_by=caseworker,
+        )
+        Task.objects.filter(pk=task.pk).update(status=TaskStatus.DONE, closed_by=caseworker, closed_at=offered_at)

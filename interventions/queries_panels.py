@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from access import lookups, policy
@@ -41,27 +41,48 @@ def visible_agenda(user, meeting: PanelMeeting):
     ).select_related("child", "context")
 
 
-def visible_actions(user, meeting: PanelMeeting, agenda_ids):
-    return (
-        meeting.actions.filter(Q(agenda_item__isnull=True) | Q(agenda_item__in=agenda_ids))
-        .select_related("owner", "owner_agency")
-        .order_by("due_on", "id")
+ACTION_SUBJECT = ("agenda_item__child", "agenda_item__context")
+
+
+def with_subject(user, actions):
+    """Actions with what they are about: `subject_visible` is False when the action's agenda item is
+    about a young person or context the user may not see (the page then says so and withholds the
+    description from anyone but the action's owner). One query, whatever the number of actions."""
+    return actions.select_related(*ACTION_SUBJECT).annotate(
+        subject_visible=Case(
+            When(agenda_item__isnull=True, then=Value(True)),
+            When(
+                agenda_item__child__isnull=False,
+                then=Exists(Child.objects.visible_to(user).filter(pk=OuterRef("agenda_item__child_id"))),
+            ),
+            default=Exists(Context.objects.visible_to(user).filter(pk=OuterRef("agenda_item__context_id"))),
+            output_field=BooleanField(),
+        )
     )
 
 
+def meeting_actions(user, meeting: PanelMeeting):
+    """Every action of a meeting the user may see (the chair sees all of them), each saying what it
+    is about in the form the user may see (`with_subject`)."""
+    return with_subject(user, meeting.actions.select_related("owner", "owner_agency")).order_by("due_on", "id")
+
+
 def my_open_actions(user):
-    return PanelAction.objects.filter(owner=user, status=ActionStatus.OPEN).select_related(
-        "meeting__panel", "owner_agency"
+    return with_subject(
+        user,
+        PanelAction.objects.filter(owner=user, status=ActionStatus.OPEN).select_related(
+            "meeting__panel", "owner_agency"
+        ),
     )
 
 
 def overdue_actions_for_manager(user, on: date | None = None):
-    return (
+    return with_subject(
+        user,
         PanelAction.objects.overdue(on)
         .filter(owner_agency_id__in=policy.managed_agencies(user))
-        .select_related("meeting__panel", "owner", "owner_agency")
-        .order_by("due_on", "id")
-    )
+        .select_related("meeting__panel", "owner", "owner_agency"),
+    ).order_by("due_on", "id")
 
 
 def child_visible_expression(user):

@@ -823,7 +823,7 @@ def raise_concern(user: User, match: Match, *, what_happened: str) -> Concern:
         kind=TaskKind.OTHER,
         title=f"Respond to a mentor's concern ({child.reference})",
         child=child,
-        agency=lead_agency_for(event, lead),
+        agency=lead_agency_for(child, lead, match.mentor.agency),
         assignee=lead,
         due_at=now + timedelta(hours=CONCERN_TASK_HOURS),
         source_event=event,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -59,8 +61,77 @@ class GovukDateField(forms.MultiValueField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from error
 
 
+def _stock_messages(field: forms.Field) -> dict[str, str]:
+    """Django's own defaults for this kind of field (not those a project field class sets)."""
+    messages: dict[str, str] = {}
+    for klass in reversed(type(field).__mro__):
+        if klass.__module__.startswith("django."):
+            defaults = getattr(klass, "default_error_messages", {})
+            messages.update({code: str(text) for code, text in defaults.items()})
+    return messages
+
+
+def _subject(label: Any) -> str:
+    """'Police reference (optional)' -> 'police reference'; 'NHS number' keeps its capitals."""
+    text = str(label or "this").replace("(optional)", "").strip().rstrip("?:").strip()
+    if len(text) > 1 and not text[:2].isupper():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def plain_error_messages(field: forms.Field) -> None:
+    """Replace Django's stock messages ("This field is required.", "Ensure this value has at most
+    100 characters (it has 5000).", "Select a valid choice...") with plain English naming the
+    field. Messages a form sets itself are kept."""
+    stock = _stock_messages(field)
+    messages = field.error_messages
+    subject = _subject(field.label)
+    sentence = subject[0].upper() + subject[1:] if subject else "This"
+
+    def is_stock(code: str) -> bool:
+        return code in stock and str(messages.get(code, "")) == stock[code]
+
+    choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+    plain = {
+        "required": f"{'Choose' if choosing else 'Enter'} {subject}",
+        "invalid_choice": f"Choose {subject} from the list",
+        "invalid_list": f"Choose {subject} from the list",
+        "invalid_pk_value": f"Choose {subject} from the list",
+        "incomplete": f"Enter all of {subject}",
+    }
+    if isinstance(field, forms.BooleanField):
+        plain["required"] = f"Tick ‘{field.label}’ to go on"
+    if isinstance(field, forms.IntegerField):
+        plain["invalid"] = f"Enter {subject} as a whole number"
+    elif isinstance(field, forms.DateField):
+        plain["invalid"] = "Enter a real date"
+    else:
+        plain["invalid"] = f"Enter {subject} in the correct format"
+    for code, text in plain.items():
+        if is_stock(code):
+            messages[code] = text
+    if isinstance(field, forms.EmailField) and "invalid" not in messages:  # the validator's message
+        messages["invalid"] = "Enter an email address in the correct format, like name@example.com"
+    # Length and size limits are validators: their messages come from error_messages by code.
+    for code, limit, words in (
+        ("max_length", getattr(field, "max_length", None), "characters or fewer"),
+        ("min_length", getattr(field, "min_length", None), "characters or more"),
+        ("max_value", getattr(field, "max_value", None), "or less"),
+        ("min_value", getattr(field, "min_value", None), "or more"),
+    ):
+        if limit is not None and code not in messages:
+            shown = f"{limit:,}" if isinstance(limit, int) else str(limit)
+            messages[code] = f"{sentence} must be {shown} {words}"
+
+
 class GovukForm(forms.Form):
-    """Adds the GOV.UK classes to widgets and error classes to fields with errors."""
+    """Adds the GOV.UK classes to widgets and error classes to fields with errors, and puts every
+    stock Django message into plain English (plain_error_messages)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for field in cls.__dict__.get("declared_fields", {}).values():
+            plain_error_messages(field)
 
     widget_classes = {
         forms.TextInput: "govuk-input",
@@ -74,6 +145,7 @@ class GovukForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            plain_error_messages(field)  # fields added by a form's own __init__ too
             css = self.widget_classes.get(type(field.widget))
             if css and "class" not in field.widget.attrs:
                 field.widget.attrs["class"] = css
@@ -124,3 +196,52 @@ def stale_edit_form(
     form.is_valid()
     form.add_error(None, message or STALE_EDIT_MESSAGE.format(what=what))
     return form
+
+
+TIME_FORMAT = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+class GovukDateTimeWidget(GovukDateWidget):
+    """The GOV.UK date input followed by a time box (24-hour clock, for example 21:30)."""
+
+    template_name = "includes/datetime_widget.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets.append(
+            forms.TextInput(attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-4"})
+        )
+        self.widgets_names.append("_time")
+
+    def decompress(self, value):
+        if isinstance(value, datetime):
+            local = timezone.localtime(value)
+            return [local.day, local.month, local.year, f"{local:%H:%M}"]
+        return [None, None, None, None]
+
+
+class GovukDateTimeField(forms.MultiValueField):
+    """A date and a time of day in the server's time zone (Europe/London), as an aware datetime."""
+
+    widget = GovukDateTimeWidget
+    default_error_messages = {
+        "invalid": "Enter a real date",
+        "incomplete": "Enter a day, month, year and time",
+        "invalid_time": "Enter a real time on the 24-hour clock, for example 21:30",
+    }
+
+    def __init__(self, **kwargs):
+        fields = (forms.CharField(), forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        if not all(data_list):
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
+        day_date = GovukDateField().compress(data_list[:3])
+        match = TIME_FORMAT.match(str(data_list[3]))
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        moment = datetime.combine(day_date, time(int(match[1]), int(match[2])))
+        return timezone.make_aware(moment)

@@ -232,10 +232,12 @@ SPECTACULAR_SETTINGS = {
         "RelationshipEnum": "cases.models.Relationship",
         "PeerRelationshipEnum": "cases.models.PeerRelationship",
         "DisruptionKindEnum": "interventions.models.DisruptionKind",
+        "InterviewOutcomeEnum": "interventions.models.InterviewOutcome",
+        "RiskGradingEnum": "interventions.models.RiskGrading",
+        "DecisionOutcomeEnum": "cohorts.models.DecisionOutcome",
         "CohortTierEnum": "cohorts.models.Tier",  # suggested, nominated, proposed, decided tiers
         "EstablishmentKindEnum": "outreach.models.EstablishmentKind",
         "EngagementOutcomeEnum": "outreach.models.EngagementOutcome",
-        "OutcomeEnum": "cohorts.models.DecisionOutcome",  # the name it had before outreach's outcome
         "OutreachEventStatusEnum": "outreach.models.EventStatus",
     },
 }

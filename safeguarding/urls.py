@@ -25,6 +25,7 @@ for area in (
     interventions_api.work,
     interventions_api.panels,
     interventions_api.police,
+    interventions_api.missing,
     cohorts_api.runs,
     feeds_api,
     cohorts_api.decisions,

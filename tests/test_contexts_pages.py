@@ -238,7 +238,7 @@ def test_add_a_peer_group_and_an_online_space(client_for, partnership):
         ({"name": ""}, "Enter a name"),
         ({"name": "x" * 201}, "Name must be 200 characters or fewer"),
         ({"description": "x" * 5001}, "Description must be 5000 characters or fewer"),
-        ({"location_type": "castle"}, "Select a valid choice"),
+        ({"location_type": "castle"}, "from the list"),
         ({"location_type": ""}, "Choose the type of location"),
     ],
 )

@@ -239,7 +239,7 @@ class TestMembers:
             ({"relationship": "child"}, "Choose a relationship from the list"),
             ({"relationship": ""}, "Choose the relationship"),
             ({"given_name": ""}, "Enter the adult&#x27;s given name"),
-            ({"family_name": "x" * 101}, "Ensure this value has at most 100 characters"),
+            ({"family_name": "x" * 101}, "Family name must be 100 characters or fewer"),
             (date_fields("date_of_birth", TODAY + timedelta(days=1)), "Date of birth must be in the past"),
         ],
     )
@@ -277,7 +277,7 @@ class TestFacts:
             (date_fields("noted_on", TODAY + timedelta(days=1)), "The date noted must be today or in the past"),
             ({"noted_on_day": "", "noted_on_month": "", "noted_on_year": ""}, "Enter the date noted"),
             ({"note": "x" * 1001}, "Note must be 1,000 characters or fewer"),
-            ({"reliability": "x"}, "Select a valid choice"),
+            ({"reliability": "x"}, "from the list"),
         ],
     )
     def test_bad_input(self, client_for, partnership, overrides, message):

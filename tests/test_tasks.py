@@ -1,9 +1,11 @@
-"""Tasks: a missing episode raises a return home interview task due within 72 hours for the
-child's lead agency; closing it, with a reason when not offered; the personal task list."""
+"""Tasks: a missing young person's return raises a return home interview task due 72 hours after
+the return, for the child's lead agency; closing it, with a reason when not offered; the personal
+task list. (The missing episode itself: tests/test_missing_episodes.py.)"""
 
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from audit.models import AuditAction, AuditEvent
 from cases.models import Involvement
 from cases.services.chronology import add_event
 from interventions.models import Panel, PanelAction, PanelMeeting, Task, TaskKind, TaskStatus
+from interventions.services import missing as missing_services
 from interventions.services import tasks as task_services
 from tests.factories import InvolvementFactory, MembershipFactory, UserFactory
 
@@ -19,25 +22,24 @@ pytestmark = pytest.mark.django_db
 
 
 def record_missing(p, child=None, user="caseworker"):
-    return add_event(
-        p.users[user],
-        child or p.council_child,
-        occurred_on=timezone.localdate(),
-        kind="missing_episode",
-        summary="Missing overnight",
+    """Reported missing yesterday evening, back this morning: the episode (its task is open)."""
+    now = timezone.now()
+    episode = missing_services.report_missing(
+        p.users[user], child or p.council_child, reported_missing_at=now - timedelta(hours=14), risk_grading="medium"
+    )
+    return missing_services.record_return(
+        p.users[user], episode, returned_at=now - timedelta(hours=2), where_found="At a friend's flat"
     )
 
 
-def test_missing_episode_creates_a_return_home_interview_task(partnership):
+def test_a_return_creates_a_return_home_interview_task_due_72_hours_after_the_return(partnership):
     p = partnership
-    before = timezone.now()
-    event = record_missing(p)
+    episode = record_missing(p)
     task = Task.objects.get()
     assert task.kind == TaskKind.RETURN_HOME_INTERVIEW
-    assert task.source_event == event and task.child == p.council_child
+    assert task.missing_episode == episode and task.child == p.council_child
     assert task.agency == p.agencies["council"]  # the recording user's agency when no lead is set
-    assert task.due_at == event.recorded_at + timedelta(hours=72)
-    assert before + timedelta(hours=71) < task.due_at <= timezone.now() + timedelta(hours=72)
+    assert task.due_at == episode.returned_at + timedelta(hours=72)
     assert task.status == TaskStatus.OPEN
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="interventions.task").exists()
 
@@ -64,13 +66,13 @@ def test_lead_professionals_agency_when_no_lead_agency(partnership):
     assert Task.objects.get().agency == p.agencies["youth_justice"]
 
 
-def test_other_events_raise_no_task_and_it_is_idempotent(partnership):
+def test_chronology_entries_raise_no_task_and_task_creation_is_idempotent(partnership):
     p = partnership
     add_event(p.users["caseworker"], p.council_child, occurred_on=timezone.localdate(), kind="other", summary="Seen")
     add_event(p.users["caseworker"], p.hotspot, occurred_on=timezone.localdate(), kind="missing_episode", summary="x")
     assert not Task.objects.exists()
-    event = record_missing(p)
-    assert task_services.create_return_home_interview(event, p.users["caseworker"]) == Task.objects.get()
+    episode = record_missing(p)
+    assert task_services.create_return_home_interview(episode, p.users["caseworker"]) == Task.objects.get()
     assert Task.objects.count() == 1
 
 
@@ -89,8 +91,9 @@ def test_task_list_shows_overdue_first(client_for, partnership):
 
 def test_mark_done(client_for, partnership):
     p = partnership
-    record_missing(p)
-    task = Task.objects.get()
+    task = Task.objects.create(
+        kind="review", title="Review the plan", agency=p.agencies["council"], due_at=timezone.now()
+    )
     client = client_for("caseworker")
     page = client.get(reverse("interventions:task_detail", args=[task.pk]))
     assert page.status_code == 200 and "Mark done" in page.content.decode()
@@ -98,6 +101,21 @@ def test_mark_done(client_for, partnership):
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE and task.closed_by == p.users["caseworker"]
+
+
+def test_a_return_home_interview_task_is_done_by_recording_the_interview(client_for, partnership):
+    p = partnership
+    record_missing(p)
+    task = Task.objects.get()
+    client = client_for("caseworker")
+    page = client.get(reverse("interventions:task_detail", args=[task.pk])).content.decode()
+    assert "Mark done" not in page and "where you record the return home interview" in page
+    response = client.post(reverse("interventions:task_close", args=[task.pk]), {"outcome": "done"})
+    assert response.status_code == 400
+    with pytest.raises(ValidationError, match="Record the return home interview on the missing episode"):
+        task_services.close_task(p.users["caseworker"], task, outcome="done")
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
 
 
 def test_decision_not_to_offer_needs_a_reason(client_for, partnership):

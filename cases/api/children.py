@@ -115,6 +115,7 @@ class ChildWriteSerializer(serializers.ModelSerializer):
             "police_id",
             "school",
             "lead_professional",
+            "over_18_reason",
         ]
         read_only_fields = ["id", "reference", "version"]
         extra_kwargs = {"status": {"default": ChildStatus.OPEN}}

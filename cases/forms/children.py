@@ -4,7 +4,13 @@ from django.utils import timezone
 from access import policy
 from accounts.models import Membership, User
 from cases.models import ChildStatus, Context, ContextKind, LinkRole, PeerRelationship, Reliability
-from cases.models.children import validate_date_of_birth, validate_nhs_number, validate_upn
+from cases.models.children import (
+    Over18Reason,
+    check_age,
+    validate_date_of_birth,
+    validate_nhs_number,
+    validate_upn,
+)
 from safeguarding.forms import GovukDateField, GovukForm
 
 IDENTIFIER_FIELDS = ("upn", "nhs_number", "police_id")
@@ -38,6 +44,15 @@ class ChildDetailsForm(GovukForm):
     given_name = forms.CharField(label="Given name", max_length=100)
     family_name = forms.CharField(label="Family name", max_length=100)
     date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 2009")
+    over_18_reason = forms.ChoiceField(
+        label="If they are 18 or over, why are they recorded?",
+        help_text="Young people are recorded up to 18, or up to 25 for care leavers and young people with "
+        "special educational needs",
+        choices=[("", "They are under 18"), *Over18Reason.choices],
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Choose a reason from the list"},
+    )
     gender = forms.CharField(
         label="Gender (as recorded)",
         help_text="In the words the young person or the referring agency used, for example female, male or non-binary",
@@ -78,6 +93,7 @@ class ChildDetailsForm(GovukForm):
 
     def __init__(self, *args, user=None, child=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.child = child
         for name, messages in self.error_messages_by_field.items():
             self.fields[name].error_messages.update(messages)
         if user is not None:
@@ -95,6 +111,18 @@ class ChildDetailsForm(GovukForm):
         value = self.cleaned_data["date_of_birth"]
         validate_date_of_birth(value)
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        born, reason = cleaned.get("date_of_birth"), cleaned.get("over_18_reason", "")
+        unchanged = self.child is not None and (born, reason) == (self.child.date_of_birth, self.child.over_18_reason)
+        if born and "over_18_reason" in cleaned and not unchanged:
+            try:
+                check_age(cleaned["date_of_birth"], cleaned["over_18_reason"])
+            except forms.ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
+        return cleaned
 
     def clean_upn(self):
         value = compact(self.cleaned_data["upn"])

@@ -25,6 +25,8 @@ class ChronologyEventForm(GovukForm):
     )
     kind = forms.ChoiceField(
         label="Type of event",
+        help_text="A young person going missing: use ‘Record a missing episode’ on their page instead, "
+        "which keeps the times, the return and the return home interview",
         choices=[("", "Choose a type of event"), *EventKind.choices],
         error_messages={
             "required": "Choose the type of event",

@@ -51,6 +51,44 @@ def validate_date_of_birth(value: date) -> None:
         raise ValidationError("Date of birth must be on or after 1 January 1990")
 
 
+class Over18Reason(models.TextChoices):
+    """Why someone aged 18 to 24 is recorded: the partnership works with young people under 18, and
+    up to 25 with care leavers and young people with special educational needs and disabilities."""
+
+    CARE_LEAVER = "care_leaver", "Care leaver (up to 25)"
+    SEND = "send", "Special educational needs and disabilities (up to 25)"
+
+
+ADULT_AGE = 18
+UPPER_AGE = 25
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def check_age(date_of_birth: date, over_18_reason: str, today: date | None = None) -> None:
+    """A young person is under 18, or under 25 with a reason (care leaver, special educational
+    needs); anything else is refused in plain words."""
+    age = age_on(date_of_birth, today or timezone.localdate())
+    if age < ADULT_AGE:
+        return
+    if age >= UPPER_AGE:
+        raise ValidationError(
+            {
+                "date_of_birth": f"This date of birth makes them {age}. Young people are recorded up to 18, "
+                "or up to 25 for care leavers and young people with special educational needs"
+            }
+        )
+    if over_18_reason not in Over18Reason.values:
+        raise ValidationError(
+            {
+                "over_18_reason": f"They are {age}: someone aged 18 to 24 is recorded only as a care leaver "
+                "or with special educational needs. Choose which applies"
+            }
+        )
+
+
 class ChildQuerySet(models.QuerySet["Child"]):
     def visible_to(self, user: "User | AnonymousUser") -> "ChildQuerySet":
         """The only way to read children: those the access policy lets this user see."""
@@ -88,6 +126,9 @@ class Child(VersionedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     looked_after = models.BooleanField("in care (looked after)", default=False)
+    over_18_reason = models.CharField(
+        "reason for recording someone aged 18 to 24", max_length=20, choices=Over18Reason.choices, blank=True
+    )
 
     objects = ChildQuerySet.as_manager()
 

@@ -17,6 +17,7 @@ from audit import services as audit
 from audit.models import AuditAction
 from audit.services import create_audited, update_versioned
 from cases.models import Child, ChildAlias, ChildName, Involvement, PeerLink
+from cases.models.children import check_age
 from jobs import outbox
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ EDITABLE_CHILD_FIELDS = (
     "school",
     "lead_professional",
     "looked_after",
+    "over_18_reason",
 )
 
 
@@ -60,6 +62,9 @@ def create_child(user: User, fields: dict[str, Any]) -> Child:
     require(user, "add_child", message="Your role cannot add children.")
     agency = acting_agency(user)
     fields = _normalise_identifiers({key: value for key, value in fields.items() if key in EDITABLE_CHILD_FIELDS})
+    check_age(fields["date_of_birth"], fields.get("over_18_reason", ""))
+    # The page says so: whoever adds the young person is their lead professional unless they name one.
+    fields["lead_professional"] = fields.get("lead_professional") or user
     child = create_audited(user, Child, reference=f"NEW-{uuid.uuid4().hex[:12]}", **fields)
     child.reference = f"CH-{child.pk:06d}"
     child.save(update_fields=["reference"])
@@ -99,6 +104,11 @@ def take_on(user: User, child: Child, reason: str) -> Involvement:
 def update_child(user: User, child: Child, changes: dict[str, Any], *, expected_version: int | None) -> Child:
     require(user, "change_child", child, "You cannot change this record.")
     changes = _normalise_identifiers(dict(changes))
+    born = changes.get("date_of_birth", child.date_of_birth)
+    reason = changes.get("over_18_reason", child.over_18_reason)
+    if (born, reason) != (child.date_of_birth, child.over_18_reason):
+        # Checked when either changes: a record does not become invalid as its young person grows up.
+        check_age(born, reason)
     updated = update_versioned(user, child, changes, expected_version=expected_version, fields=EDITABLE_CHILD_FIELDS)
     rebuild_search_names(updated)
     return updated

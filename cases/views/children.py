@@ -1,5 +1,5 @@
 import csv
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups, policy
+from accounts.views import PREVIOUS_SIGN_IN
 from cases import profile, queries, services
 from cases.forms.children import (
     AliasForm,
@@ -45,14 +47,62 @@ def age_on(born: date, today: date | None = None) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+HOME_COLUMNS = (
+    "reference",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "area",
+    "status",
+    "looked_after",
+    "lead_professional",
+)
+LEAD_SHOWN = 50
+
+
+CHANGES_WINDOW = timedelta(days=7)
+
+
+def _changes_since(request: HttpRequest) -> tuple[datetime, bool]:
+    """Since the user's previous sign-in (kept in the session when they signed in), or the last
+    seven days when there was none; and whether it is the sign-in."""
+    previous = parse_datetime(request.session.get(PREVIOUS_SIGN_IN) or "")
+    if previous is not None:
+        return previous, True
+    return timezone.now() - CHANGES_WINDOW, False
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A caseload: the young people the user is lead professional for, then the others their
+    agencies work with (one page at a time, no total counted), with tier and flags; their tasks
+    due and overdue. A fixed number of queries whatever the caseload's size (tests/test_pages.py)."""
     user = request.user
     memberships = user.memberships.active().select_related("agency")
     page = None
+    mine: list[Child] = []
+    changes: list = []
+    since, since_sign_in = None, False
+    can_view_cohort = policy.can(user, "view_cohort")
     if policy.can(user, "see_caseload"):
-        children = queries.visible_children(user).only(*CHILD_EXPORT_FIELDS)
-        page = lookups.open_page_of(user, children, request.GET.get("page"), per_page=25, what="home caseload")
+
+        def rows(children):
+            if can_view_cohort:
+                children = children.select_related("cohort_tier").only(*HOME_COLUMNS, "cohort_tier__tier")
+            else:
+                children = children.only(*HOME_COLUMNS)
+            return profile.with_caseload_flags(user, children)
+
+        mine = list(rows(queries.lead_caseload(user))[: LEAD_SHOWN + 1])
+        page = lookups.open_page(rows(queries.caseload(user)), request.GET.get("page"), per_page=25)
+        since, since_sign_in = _changes_since(request)
+        changes = queries.changes_for_lead(user, since)
+        # One audit event for everyone the page shows (both tables, the changes), however many.
+        shown = [*mine[:LEAD_SHOWN], *page, *(event.child_id for event in changes)]
+        lookups.shown(user, Child, shown, what="home caseload")
+        today = timezone.localdate()
+        for child in [*mine, *page]:
+            child.age = age_on(child.date_of_birth, today)
     notifications = user.notifications.filter(read_at__isnull=True)[:10]
     return render(
         request,
@@ -60,8 +110,15 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "page": page,
+            "mine": mine[:LEAD_SHOWN],
+            "changes": changes if page is not None else [],
+            "since": since if page is not None else None,
+            "since_sign_in": page is not None and since_sign_in,
+            "more_mine": len(mine) > LEAD_SHOWN,
             "notifications": notifications,
             "can_add_child": policy.can(user, "add_child"),
+            "can_view_cohort": can_view_cohort,
+            **(profile.home_sections(user) if page is not None else {}),
         },
     )
 
@@ -145,17 +202,21 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         url=_chronology_url(child),
         can_add=can_edit,
     )
+    involvements = list(queries.involvements_of(child))
+    lead_professional, lead_agency = queries.lead_professional_of(child, involvements)
     context = {
         "child": child,
         "school": child.school,
-        "lead_professional": child.lead_professional,
+        "lead_professional": lead_professional,
+        "lead_agency": lead_agency,
+        "last_contact": queries.last_contact(child),
         "can_view_cohort": policy.can(user, "view_cohort"),
         "cohort_tier": cohort_tier,
         "can_edit": can_edit,
         "can_add_family": can_edit and policy.can(user, "add_family"),
         "aliases": list(child.aliases.all()),
         "families": list(queries.families_of(child)),
-        "involvements": list(queries.involvements_of(child)),
+        "involvements": involvements,
         "links": links,
         "peers": peers,
         "referrals": list(queries.referrals_about_child(child)),

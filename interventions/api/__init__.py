@@ -1,3 +1,3 @@
-from interventions.api import panels, police, work
+from interventions.api import missing, panels, police, work
 
-__all__ = ["panels", "police", "work"]
+__all__ = ["missing", "panels", "police", "work"]

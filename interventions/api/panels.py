@@ -48,6 +48,12 @@ class PanelActionSerializer(serializers.ModelSerializer):
     owner_agency = AgencySummarySerializer(read_only=True)
     status = serializers.CharField(read_only=True, help_text="open, done or cancelled.")
     overdue = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField(
+        help_text="Null when the action is about a young person or context you cannot see (and is not yours)."
+    )
+    subject_visible = serializers.SerializerMethodField(
+        help_text="False when the action's agenda item is about a young person or context you cannot see."
+    )
 
     class Meta:
         model = PanelAction
@@ -55,6 +61,7 @@ class PanelActionSerializer(serializers.ModelSerializer):
             "id",
             "meeting",
             "agenda_item",
+            "subject_visible",
             "description",
             "owner",
             "owner_agency",
@@ -64,6 +71,15 @@ class PanelActionSerializer(serializers.ModelSerializer):
             "overdue",
         ]
         read_only_fields = fields
+
+    def get_subject_visible(self, action) -> bool:
+        return getattr(action, "subject_visible", True)
+
+    def get_description(self, action) -> str | None:
+        user = self.context.get("user")
+        if self.get_subject_visible(action) or (user is not None and action.owner_id == user.pk):
+            return action.description
+        return None
 
     def get_overdue(self, action) -> bool:
         from django.utils import timezone
@@ -174,9 +190,9 @@ class TaskCloseSerializer(serializers.Serializer):
 
 def _meeting_detail(user, meeting: PanelMeeting) -> dict:
     meeting.visible_agenda = list(queries.visible_agenda(user, meeting))
-    meeting.visible_actions = list(queries.visible_actions(user, meeting, [item.pk for item in meeting.visible_agenda]))
+    meeting.visible_actions = list(queries.meeting_actions(user, meeting))
     lookups.note_read(user, meeting, shown=[item.child_id for item in meeting.visible_agenda if item.child_id])
-    return PanelMeetingDetailSerializer(meeting).data
+    return PanelMeetingDetailSerializer(meeting, context={"user": user}).data
 
 
 @extend_schema_view(

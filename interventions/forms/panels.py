@@ -26,8 +26,8 @@ class AgendaItemChoiceField(forms.ModelChoiceField):
 
 
 class PeriodForm(GovukForm):
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = GovukDateField(label="From", required=False, help_text="For example, 1 4 2026")
+    end = GovukDateField(label="To", required=False, help_text="For example, 30 6 2026")
 
     def clean(self):
         data = super().clean()
@@ -129,13 +129,30 @@ class ActionForm(GovukForm):
         return value
 
 
-class ActionStatusForm(GovukForm):
-    status = forms.ChoiceField(label="Status", choices=ActionStatus.choices)
+STATUS_CHANGES = {
+    ActionStatus.DONE: "Done",
+    ActionStatus.CANCELLED: "Cancelled",
+    ActionStatus.OPEN: "Open again",
+}
 
-    def __init__(self, *args, **kwargs):
+
+def status_changes(current: str) -> list[tuple[str, str]]:
+    """The statuses an action can move to from `current`, after an empty first choice: nothing is
+    changed (and nothing closed) unless the user picks one."""
+    return [
+        ("", "Choose a new status"),
+        *((value, label) for value, label in STATUS_CHANGES.items() if value != current),
+    ]
+
+
+class ActionStatusForm(GovukForm):
+    status = forms.ChoiceField(label="New status")
+
+    def __init__(self, *args, current: str = ActionStatus.OPEN, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["status"].choices = status_changes(current)
         self.fields["status"].error_messages.update(
-            {"required": "Choose a status", "invalid_choice": "Choose a status"}
+            {"required": "Choose the new status", "invalid_choice": "Choose a new status from the list"}
         )
 
 
@@ -149,11 +166,14 @@ class TaskCloseForm(GovukForm):
         label="Reason (required if not offered)", widget=forms.Textarea, max_length=5000, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, task=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].error_messages.update(
             {"required": "Choose what happened", "invalid_choice": "Choose what happened"}
         )
+        if task is not None and task.missing_episode_id:
+            # Done means the interview is recorded, on the missing episode's page.
+            self.fields["outcome"].choices = [("not_offered", "Record a decision not to offer")]
 
     def clean(self):
         data = super().clean()

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from cases.models import Child, Context, ContextKind
+from interventions.forms.pickers import Picker, PickerMixin, child_label, context_label, find_children, find_contexts
 from interventions.models import (
     DisruptionKind,
     HandlingCode,
@@ -12,6 +13,8 @@ from interventions.models import (
     SourceEvaluation,
 )
 from safeguarding.forms import GovukDateField, GovukForm
+
+CHILDREN_PICKER = Picker(find_children, child_label, "a young person")
 
 
 class ChildChoices(forms.ModelMultipleChoiceField):
@@ -69,7 +72,9 @@ def not_in_future(value):
     return value
 
 
-class PersonForm(GovukForm):
+class PersonForm(PickerMixin, GovukForm):
+    pickers = {"children": CHILDREN_PICKER}
+
     given_name = forms.CharField(label="Given name", max_length=100, error_messages={"required": "Enter a given name"})
     family_name = forms.CharField(
         label="Family name", max_length=100, error_messages={"required": "Enter a family name"}
@@ -89,7 +94,7 @@ class PersonForm(GovukForm):
     )
     children = ChildChoices(
         label="Young people linked to this person (optional)",
-        help_text="Only young people you can see are listed",
+        help_text="Find them by name or reference; only young people you can see are found",
         queryset=Child.objects.none(),
         required=False,
         error_messages={"invalid_choice": "Choose young people from the list"},
@@ -106,6 +111,7 @@ class PersonForm(GovukForm):
         if user is not None:
             self.fields["children"].queryset = _children(user)
             self.fields["locations"].queryset = _locations(user)
+            self.narrow_pickers(user)
 
     def clean_date_of_birth(self):
         return not_in_future(self.cleaned_data["date_of_birth"])
@@ -115,7 +121,9 @@ class PersonEditForm(PersonForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class DisruptionForm(GovukForm):
+class DisruptionForm(PickerMixin, GovukForm):
+    pickers = {"child": CHILDREN_PICKER}
+
     kind = forms.ChoiceField(
         label="What was done",
         choices=DisruptionKind.choices,
@@ -146,6 +154,7 @@ class DisruptionForm(GovukForm):
         queryset=Child.objects.none(),
         required=False,
         empty_label="None",
+        widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose a young person from the list"},
     )
     outcome = forms.CharField(
@@ -160,6 +169,7 @@ class DisruptionForm(GovukForm):
             )
             self.fields["location"].queryset = _locations(user)
             self.fields["child"].queryset = _children(user)
+            self.narrow_pickers(user)
 
     def clean_taken_on(self):
         return not_in_future(self.cleaned_data["taken_on"])
@@ -171,7 +181,12 @@ class DisruptionForm(GovukForm):
         return cleaned
 
 
-class IntelligenceForm(GovukForm):
+class IntelligenceForm(PickerMixin, GovukForm):
+    pickers = {
+        "children": CHILDREN_PICKER,
+        "contexts": Picker(find_contexts, context_label, "a context"),
+    }
+
     received_on = GovukDateField(
         label="Date received",
         help_text="For example, 27 3 2026",
@@ -243,6 +258,7 @@ class IntelligenceForm(GovukForm):
             self.fields["contexts"].queryset = (
                 Context.objects.visible_to(user).only("pk", "name", "reference").order_by("name")
             )
+            self.narrow_pickers(user)
 
     def clean_received_on(self):
         return not_in_future(self.cleaned_data["received_on"])

@@ -1,3 +1,10 @@
+from interventions.models.missing import (
+    RETURN_HOME_INTERVIEW_HOURS,
+    InterviewOutcome,
+    MissingEpisode,
+    ReturnHomeInterview,
+    RiskGrading,
+)
 from interventions.models.police import (
     DisruptionAction,
     DisruptionKind,
@@ -27,6 +34,7 @@ from interventions.models.work import (
 )
 
 __all__ = [
+    "RETURN_HOME_INTERVIEW_HOURS",
     "ActionStatus",
     "AgendaItem",
     "DisruptionAction",
@@ -42,10 +50,14 @@ __all__ = [
     "Intervention",
     "InterventionStatus",
     "InterventionType",
+    "InterviewOutcome",
+    "MissingEpisode",
     "Panel",
     "PanelAction",
     "PanelMeeting",
     "PersonOfConcern",
+    "ReturnHomeInterview",
+    "RiskGrading",
     "SourceEvaluation",
     "Task",
     "TaskKind",

@@ -302,6 +302,10 @@ class Task(models.Model):
     source_event = models.OneToOneField(
         "cases.ChronologyEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="task"
     )
+    # A return home interview task's episode: one task per episode.
+    missing_episode = models.OneToOneField(
+        "interventions.MissingEpisode", null=True, blank=True, on_delete=models.CASCADE, related_name="task"
+    )
     closed_reason = models.TextField(blank=True, max_length=5000)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1,8 +1,8 @@
-"""Writes for tasks: the return home interview raised by a missing episode, and closing a task."""
+"""Writes for tasks: the return home interview raised when a missing young person returns, and
+closing a task."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -14,58 +14,50 @@ from accounts.models import Membership
 from audit import services as audit
 from audit.models import AuditAction
 from audit.services import create_audited
-from cases.models import ChronologyEvent, Involvement
-from cases.models.chronology import EventKind
+from cases.models import Involvement
 from interventions.models import Task, TaskKind, TaskStatus
 
 if TYPE_CHECKING:
     from accounts.models import Agency, User
+    from cases.models import Child
+    from interventions.models import MissingEpisode
 
-RETURN_HOME_INTERVIEW_HOURS = 72
 
-
-def lead_agency_for(event: ChronologyEvent, user: User | None = None) -> Agency:
+def lead_agency_for(child: Child, recorder: User | None, fallback: Agency) -> Agency:
     """The child's lead agency: an active involvement marked lead, else the lead professional's
-    first agency, else the agency of whoever recorded the event."""
-    child = event.child
+    first agency, else the agency of whoever recorded it, else `fallback`."""
     lead = Involvement.objects.active().filter(child=child, is_lead_agency=True).select_related("agency").first()
     if lead is not None:
         return lead.agency
-    assert child is not None  # only called for events about a child
-    if child.lead_professional_id:
-        membership = (
-            Membership.objects.active().filter(user_id=child.lead_professional_id).select_related("agency").first()
-        )
-        if membership is not None:
-            return membership.agency
-    recorder = user or event.recorded_by
-    if recorder is not None:
-        membership = Membership.objects.active().filter(user=recorder).select_related("agency").first()
-        if membership is not None:
-            return membership.agency
-    return event.source_agency
+    for user_id in (child.lead_professional_id, recorder.pk if recorder else None):
+        if user_id:
+            membership = Membership.objects.active().filter(user_id=user_id).select_related("agency").first()
+            if membership is not None:
+                return membership.agency
+    return fallback
 
 
-def create_return_home_interview(event: ChronologyEvent, user: User | None = None) -> Task | None:
-    """A task due within 72 hours of the missing episode being recorded. Once per event."""
-    if event.kind != EventKind.MISSING_EPISODE or event.child_id is None:
-        return None
-    existing = Task.objects.filter(source_event=event).first()
+def create_return_home_interview(episode: MissingEpisode, user: User) -> Task:
+    """The episode's one return home interview task, due 72 hours after the return (not after it
+    was typed). Called with the episode locked, so a second task is never made; an existing one is
+    returned as it is."""
+    existing = Task.objects.filter(missing_episode=episode).first()
     if existing is not None:
         return existing
-    child = event.child
-    assert child is not None  # child_id is set (checked above)
-    recorded_at = event.recorded_at or timezone.now()
+    child = episode.child
+    due_at = episode.interview_due_at
+    assert due_at is not None and episode.returned_at is not None  # called once the return is recorded
+    returned = f"{timezone.localtime(episode.returned_at):%d %b %Y %H:%M}"
     return create_audited(
-        user or event.recorded_by,
+        user,
         Task,
         kind=TaskKind.RETURN_HOME_INTERVIEW,
-        title=f"Offer a return home interview ({child.reference})",
+        title=f"Offer a return home interview ({child.reference}, returned {returned})",
         child=child,
-        agency=lead_agency_for(event, user),
+        agency=lead_agency_for(child, user, episode.agency),
         assignee_id=child.lead_professional_id,
-        due_at=recorded_at + timedelta(hours=RETURN_HOME_INTERVIEW_HOURS),
-        source_event=event,
+        due_at=due_at,
+        missing_episode=episode,
     )
 
 
@@ -81,6 +73,15 @@ def close_task(user: User, task: Task, *, outcome: str, reason: str = "") -> Tas
         raise ValidationError({"outcome": "Choose what happened"})
     if outcome == TaskStatus.NOT_OFFERED and not reason:
         raise ValidationError({"reason": "Give the reason for deciding not to offer a return home interview"})
+    if outcome == TaskStatus.DONE and current.missing_episode_id is not None:
+        # The interview itself is the record that it was done: recording it closes the task.
+        raise ValidationError(
+            {"outcome": "Record the return home interview on the missing episode: that closes this task"}
+        )
+    return _close(user, current, outcome, reason)
+
+
+def _close(user: User, current: Task, outcome: str, reason: str) -> Task:
     before = audit.snapshot(current)
     current.status = outcome
     current.closed_reason = reason
@@ -90,3 +91,11 @@ def close_task(user: User, task: Task, *, outcome: str, reason: str = "") -> Tas
     current.save()
     audit.record_write(user, AuditAction.UPDATE, current, before=before, after=audit.snapshot(current))
     return current
+
+
+def close_for_interview(user: User, episode: MissingEpisode, reason: str) -> Task | None:
+    """Recording the interview closes the episode's open task (inside the interview's transaction)."""
+    current = Task.objects.select_for_update().filter(missing_episode=episode, status=TaskStatus.OPEN).first()
+    if current is None:
+        return None
+    return _close(user, current, TaskStatus.DONE, reason)

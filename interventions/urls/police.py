@@ -16,4 +16,7 @@ urlpatterns = [
     path("police/intelligence/new/", views.intelligence_create, name="police_intelligence_create"),
     path("police/intelligence/<int:pk>/", views.intelligence_detail, name="police_intelligence_detail"),
     path("police/intelligence/<int:pk>/share/", views.intelligence_share, name="police_intelligence_share"),
+    # JSON for an autocomplete over the pickers' search (interventions/forms/pickers.py).
+    path("police/find/children/", views.find_children, name="police_find_children"),
+    path("police/find/contexts/", views.find_contexts, name="police_find_contexts"),
 ]

@@ -34,7 +34,9 @@ def panel_list(request: HttpRequest) -> HttpResponse:
     meetings = list(
         queries.meetings_visible_to(user)
         .select_related("panel", "chair")
-        .annotate(item_count=Count("agenda", distinct=True))[:20]
+        .annotate(item_count=Count("agenda", distinct=True))
+        # Explicit: a model's Meta.ordering is not applied to a query with an aggregate.
+        .order_by("-held_on", "-id")[:20]
     )
     period = PeriodForm(request.GET or None)
     discussed = None
@@ -86,7 +88,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     meeting = queries.meeting_or_404(user, pk)
     agenda = list(queries.visible_agenda(user, meeting))
-    actions = list(queries.visible_actions(user, meeting, [item.pk for item in agenda]))
+    actions = list(queries.meeting_actions(user, meeting))
     today = timezone.localdate()
     for action in actions:
         action.is_overdue = action.status == "open" and action.due_on < today
@@ -102,7 +104,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": actions,
             "agencies": agencies,
             "can_run": policy.can(user, "run_panel", meeting),
-            "status_choices": ActionStatusForm().fields["status"].choices,
         },
     )
 
@@ -179,8 +180,9 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
     action = queries.action_or_404(user, pk)
     if not policy.can(user, "update_panel_action", action):
         raise PermissionDenied(services.UPDATE_ACTION_MESSAGE)
-    form = ActionStatusForm(request.POST)
+    form = ActionStatusForm(request.POST, current=action.status)
     if not form.is_valid():
+        action = queries.with_subject(user, PanelAction.objects.filter(pk=action.pk)).get()
         return render(request, "interventions/panel_action_status.html", {"form": form, "action": action}, status=400)
     services.update_action_status(user, action, form.cleaned_data["status"])
     messages.success(request, "Action updated")
@@ -230,7 +232,7 @@ def _task_page(request, task, form, status=200):
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = queries.task_or_404(request.user, pk)
-    return _task_page(request, task, TaskCloseForm())
+    return _task_page(request, task, TaskCloseForm(task=task))
 
 
 @login_required
@@ -238,7 +240,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_close(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     task = queries.task_or_404(user, pk)
-    form = TaskCloseForm(request.POST)
+    form = TaskCloseForm(request.POST, task=task)
     if form.is_valid():
         try:
             task_services.close_task(

@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups
 from cases.models import Child, Context
+from interventions.forms import pickers
 from interventions.forms.police import DisruptionForm, IntelligenceForm, PersonEditForm, PersonForm, ShareForm
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
 from interventions.services import police as services
@@ -37,6 +38,12 @@ def police_only(view):
 
 def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
+
+
+def _finding(form) -> None:
+    """After a picker's "Find": the page shows the matches and keeps what was typed, without errors."""
+    if form.is_bound and form.is_finding:
+        form.hold_errors()
 
 
 def _parse_id(value) -> int | None:
@@ -71,7 +78,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PersonForm(_posted(request), user=user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_finding and form.is_valid():
         data = dict(form.cleaned_data)
         children, locations = data.pop("children"), data.pop("locations")
         try:
@@ -81,6 +88,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Person of concern recorded: {person.reference}")
             return redirect("interventions:police_person_detail", pk=person.pk)
+    _finding(form)
     return render(request, "interventions/police_person_form.html", {"form": form})
 
 
@@ -131,7 +139,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = None
     if request.method == "POST":
         form = PersonEditForm(request.POST, user=user)
-        if form.is_valid():
+        if not form.is_finding and form.is_valid():
             data = dict(form.cleaned_data)
             children, locations, version = data.pop("children"), data.pop("locations"), data.pop("version")
             try:
@@ -152,6 +160,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial["locations"] = list(person.locations.values_list("pk", flat=True))
         form = PersonEditForm(initial={**initial, "version": person.version}, user=user)
         lookups.note_read(user, person)
+    _finding(form)
     return render(
         request, "interventions/police_person_form.html", {"form": form, "person": person, "conflict": conflict}
     )
@@ -189,7 +198,7 @@ def disruption_create(request: HttpRequest) -> HttpResponse:
     if location_id:
         initial["location"] = location_id
     form = DisruptionForm(_posted(request), initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_finding and form.is_valid():
         try:
             action = services.record_disruption(user, **form.cleaned_data)
         except ValidationError as error:
@@ -199,6 +208,7 @@ def disruption_create(request: HttpRequest) -> HttpResponse:
             if action.person_id:
                 return redirect("interventions:police_person_detail", pk=action.person_id)
             return redirect("interventions:police_disruption_list")
+    _finding(form)
     return render(request, "interventions/police_disruption_form.html", {"form": form})
 
 
@@ -222,7 +232,7 @@ def intelligence_create(request: HttpRequest) -> HttpResponse:
         if value:
             initial[f"{key}ren" if key == "child" else f"{key}s"] = [value]
     form = IntelligenceForm(_posted(request), initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_finding and form.is_valid():
         data = dict(form.cleaned_data)
         links = {key: data.pop(key) for key in ("children", "persons", "contexts")}
         try:
@@ -232,6 +242,7 @@ def intelligence_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Intelligence report recorded: {report.reference}")
             return redirect("interventions:police_intelligence_detail", pk=report.pk)
+    _finding(form)
     return render(request, "interventions/police_intelligence_form.html", {"form": form})
 
 
@@ -285,3 +296,25 @@ def intelligence_share(request: HttpRequest, pk: int) -> HttpResponse:
         "interventions/police_intelligence_share.html",
         {"report": report, "children": children, "form": form},
     )
+
+
+# Autocomplete answers ------------------------------------------------------------------------------
+
+
+def _found(records, label) -> JsonResponse:
+    return JsonResponse({"results": [{"id": record.pk, "label": label(record)} for record in records]})
+
+
+@police_only
+@require_POST
+def find_children(request: HttpRequest) -> JsonResponse:
+    """Up to ten young people the officer may see matching `q` (a name or a reference), for an
+    autocomplete; the search is audited. Nobody the officer may not see is ever in the answer.
+    POST, like every search here: names never travel in a web address."""
+    return _found(pickers.find_children(request.user, request.POST.get("q", "")), pickers.child_label)
+
+
+@police_only
+@require_POST
+def find_contexts(request: HttpRequest) -> JsonResponse:
+    return _found(pickers.find_contexts(request.user, request.POST.get("q", "")), pickers.context_label)

@@ -33,15 +33,36 @@ SCREENSHOTS = Path(os.environ.get("JOURNEY_SCREENSHOTS", Path(settings.BASE_DIR)
 expect.set_options(timeout=10_000)
 
 
+NO_BROWSER = (
+    "Chromium could not be launched from {path}: {reason}. The browser journeys fail rather than skip "
+    "without a browser: install Chromium (Debian or Ubuntu: apt-get install chromium; `make test-browser` "
+    "does it when run as root) or set CHROMIUM_PATH."
+)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A journey cannot pass by skipping: a skip (pytest.skip, a skip marker, a missing browser) is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"A browser journey may not skip (it would pass without running): {reason}"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        pytest.fail(NO_BROWSER.format(path=CHROMIUM, reason="no such file"), pytrace=False)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            except Exception as error:  # Playwright raises its own Error (and OSError) on a failed launch
+                pytest.fail(NO_BROWSER.format(path=CHROMIUM, reason=error), pytrace=False)
             yield browser
             browser.close()
     finally:

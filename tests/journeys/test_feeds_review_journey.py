@@ -22,6 +22,9 @@ pytestmark = pytest.mark.browser
 def reviews(live_partnership, settings, tmp_path):
     """Two matches waiting for a decision: a UPN whose date of birth differs, and a name and date of
     birth at another postcode."""
+    from cohorts.defaults import ensure_default_indicators
+
+    ensure_default_indicators()  # an earlier journey's flush removed the migration's definitions
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     by_upn = ChildFactory(upn="A123456789012", date_of_birth=date(2012, 5, 4))

@@ -195,9 +195,12 @@ def test_police_disruption_intelligence_and_sharing(
     fill_date(page, "Date", today)
     person = PersonOfConcern.objects.get(family_name="Testconcern")
     page.get_by_label("Person of concern").select_option(label=f"Dean Testconcern ({person.reference})")
-    page.get_by_label(re.compile("^Young person protected")).select_option(
-        label=f"{full_name(older_child)} ({older_child.reference})"
-    )
+    # The picker lists nobody until asked: find the young person by reference, then choose them.
+    page.get_by_role("searchbox", name="Find a young person").fill(older_child.reference)
+    page.get_by_role("button", name="Find a young person").click()
+    page.get_by_role("group", name=re.compile("^Young person protected")).get_by_label(
+        f"{full_name(older_child)} ({older_child.reference})"
+    ).check()
     page.get_by_role("button", name="Save").click()
     summary = error_summary(page)
     expect(summary).to_contain_text(
@@ -223,6 +226,8 @@ def test_police_disruption_intelligence_and_sharing(
     page.get_by_role("group", name="Intelligence assessment").get_by_label(re.compile("^B –")).check()
     page.get_by_role("group", name="Handling code").get_by_label(re.compile("^C –")).check()
     page.get_by_label("Intelligence", exact=True).fill(intelligence_text)
+    page.get_by_role("searchbox", name="Find a young person").fill(p.shared_child.reference)
+    page.get_by_role("button", name="Find a young person").click()
     children = page.get_by_role("group", name="Young people (optional)")
     children.get_by_label(re.compile(re.escape(full_name(p.shared_child)))).check()
     page.get_by_role("button", name="Save").click()
@@ -337,20 +342,26 @@ def test_manager_runs_a_panel_meeting_and_an_action_goes_overdue(
     fill_date(page, "Due date", today + timedelta(days=7))
     page.get_by_role("button", name="Assign action").click()
     expect(page).to_have_url(meeting_url)
-    actions = page.get_by_role("table", name="Actions from this meeting")
+    actions = page.get_by_role("table", name="Every action from this meeting, soonest due first")
     expect(actions.get_by_role("row").filter(has_text=description)).not_to_contain_text("Overdue")
 
     # Time passes: the form refuses past dates, so move the due date in the database.
     assert PanelAction.objects.filter(description=description).update(due_on=today - timedelta(days=1)) == 1
 
     page.reload()
-    row = page.get_by_role("table", name="Actions from this meeting").get_by_role("row").filter(has_text=description)
+    row = (
+        page.get_by_role("table", name="Every action from this meeting, soonest due first")
+        .get_by_role("row")
+        .filter(has_text=description)
+    )
     expect(row.locator(".govuk-tag")).to_have_text("Overdue")
 
     page.goto("/actions/overdue/")
     expect(page.get_by_role("heading", name="Overdue actions", level=1)).to_be_visible()
     row = (
-        page.get_by_role("table", name="Overdue actions, oldest first").get_by_role("row").filter(has_text=description)
+        page.get_by_role("table", name="Overdue actions, longest overdue first")
+        .get_by_role("row")
+        .filter(has_text=description)
     )
     expect(row).to_contain_text("Yasmin Testowner")
     expect(row.locator(".govuk-tag")).to_have_text("Overdue")
@@ -372,3 +383,19 @@ def test_manager_runs_a_panel_meeting_and_an_action_goes_overdue(
         screenshot("owner-tasks", other)
     finally:
         context.close()
+
+    # The chair (who manages the owning agency) updates the action: nothing is chosen for them, so
+    # pressing the button without a choice changes nothing.
+    page.goto(meeting_url)
+    actions = page.get_by_role("table", name="Every action from this meeting, soonest due first")
+    row = actions.get_by_role("row").filter(has_text=description)
+    expect(row).to_contain_text("General action of the meeting")
+    row.get_by_role("button", name="Change status").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the new status")
+    axe(page)
+    assert PanelAction.objects.get(description=description).status == "open"
+    page.get_by_label("New status").select_option(label="Done")
+    page.get_by_role("button", name="Change status").click()
+    expect(page).to_have_url(meeting_url)
+    row = page.get_by_role("table", name="Every action from this meeting, soonest due first").get_by_role("row")
+    expect(row.filter(has_text=description).locator(".govuk-tag")).to_have_text("Done")

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from interventions.models import DisruptionAction, IntelligenceReport, PersonOfConcern
-from tests.matrix import Expect, expect
+from tests.matrix import Expect, council_child_reference, expect
 
 POLICE = ("police",)
 PERSON_NAME = "Matrixperson Concernington"
@@ -80,6 +80,11 @@ ROUTES: dict[str, Expect] = {
     "interventions:police_disruption_list": police_page(),
     "interventions:police_disruption_create": police_page(),
     "interventions:police_intelligence_list": police_page(),
+    # POST, so search terms stay out of addresses; a hidden child's reference finds nothing.
+    "interventions:police_find_children": police_page(
+        method="post", data={"q": "T-"}, must_not_leak=council_child_reference
+    ),
+    "interventions:police_find_contexts": police_page(method="post", data={"q": "station"}),
     "interventions:police_intelligence_create": police_page(),
     "interventions:police_intelligence_detail": police_page(kwargs=report_pk, must_not_leak=lambda p: REPORT_TEXT),
     "interventions:police_intelligence_share": police_page(kwargs=report_pk, must_not_leak=lambda p: REPORT_TEXT),
