@@ -8,6 +8,14 @@ from django.urls import reverse
 from access import policy
 
 
+def landing_page(user: Any) -> str | None:
+    """Where "Home" takes someone whose work is all in one area and who holds no caseload: the
+    outreach officer's outreach page (URL name). None: the caseload home page."""
+    if not policy.can(user, "see_caseload") and policy.can(user, "view_outreach"):
+        return "outreach:home"
+    return None
+
+
 def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

@@ -275,3 +275,10 @@ def test_event_list_filters_by_area_and_status(client_for, partnership):
     assert "Southern taxis" in south_only and "Test Academy" not in south_only
     planned = client.get(reverse("outreach:event_list"), {"status": "planned"}).content.decode()
     assert "Test Academy" in planned and "Southern taxis" not in planned
+
+
+def test_the_outreach_officer_lands_on_the_outreach_page(client_for):
+    """They hold no caseload: "Home" takes them to their own work, not to an empty case list."""
+    response = client_for("outreach").get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("outreach:home")
+    assert client_for("caseworker").get(reverse("home")).status_code == 200

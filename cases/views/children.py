@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
-from access import lookups, policy
+from access import lookups, navigation, policy
 from accounts.views import PREVIOUS_SIGN_IN
 from cases import profile, queries, services
 from cases.forms.children import (
@@ -78,6 +78,9 @@ def home(request: HttpRequest) -> HttpResponse:
     agencies work with (one page at a time, no total counted), with tier and flags; their tasks
     due and overdue. A fixed number of queries whatever the caseload's size (tests/test_pages.py)."""
     user = request.user
+    landing = navigation.landing_page(user)
+    if landing is not None:
+        return redirect(landing)
     memberships = user.memberships.active().select_related("agency")
     page = None
     mine: list[Child] = []
