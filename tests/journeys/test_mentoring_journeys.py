@@ -203,7 +203,7 @@ def test_mentor_logs_a_session_and_raises_a_concern_that_reaches_the_lead_profes
     # The lead professional sees the task and the chronology entry.
     page.set_viewport_size(DESKTOP)
     sign_in_as(page, "caseworker")
-    page.get_by_role("link", name="Tasks").click()
+    page.get_by_role("link", name="Tasks", exact=True).click()
     expect(page.get_by_role("link", name=f"Respond to a mentor's concern ({child.reference})")).to_be_visible()
     page.goto(f"/children/{child.pk}/")
     expect(page.get_by_text("Concern raised by a community mentor")).to_be_visible()
