@@ -63,18 +63,15 @@ def caseload(user) -> QuerySet[Child]:
     return visible_children(user).exclude(lead_professional=user).order_by("family_name", "given_name", "id")
 
 
+PROFILE_RELATED = ("school", "lead_professional", "cohort_tier")
+
+
 def child_or_404(user, pk) -> Child:
     """The child if this user may see it, with why (`access_basis`) and, under emergency access,
     the grant (`break_glass_grant`). Otherwise the refused attempt is audited and Http404 raised
     (a missing child looks the same), so existence is never revealed."""
-    child = lookups.get_or_404(
-        user, Child.objects.visible_to(user).select_related("school", "lead_professional", "cohort_tier"), pk
-    )
-    child.access_basis = access_basis(user, child)
-    child.break_glass_grant = None
-    if child.access_basis == "break_glass":
-        child.break_glass_grant = BreakGlassGrant.objects.active().filter(child=child, user=user).first()
-    return child
+    child = lookups.get_or_404(user, Child.objects.visible_to(user).select_related(*PROFILE_RELATED), pk)
+    return _with_basis(user, child, access_basis(user, child))
 
 
 def cohort_child_or_404(user, pk) -> Child:
@@ -83,17 +80,18 @@ def cohort_child_or_404(user, pk) -> Child:
     (`access_basis` "cohort", which is what the audit trail records)."""
     if not policy.can(user, "view_unallocated_cohort"):
         return child_or_404(user, pk)
-    child = lookups.get_or_404(
-        user, Child.objects.cohort_visible_to(user).select_related("school", "lead_professional", "cohort_tier"), pk
-    )
+    child = lookups.get_or_404(user, Child.objects.cohort_visible_to(user).select_related(*PROFILE_RELATED), pk)
     policy.mark_cohort_visible(user, child)
-    if Child.objects.visible_to(user).filter(pk=child.pk).exists():
-        child.access_basis = access_basis(user, child)
-        policy.mark_visible(user, child)
-    else:
-        child.access_basis = "cohort"
+    if not Child.objects.visible_to(user).filter(pk=child.pk).exists():
+        return _with_basis(user, child, "cohort")
+    policy.mark_visible(user, child)
+    return _with_basis(user, child, access_basis(user, child))
+
+
+def _with_basis(user, child: Child, basis: str) -> Child:
+    child.access_basis = basis
     child.break_glass_grant = None
-    if child.access_basis == "break_glass":
+    if basis == "break_glass":
         child.break_glass_grant = BreakGlassGrant.objects.active().filter(child=child, user=user).first()
     return child
 

@@ -1,7 +1,8 @@
 """/api/v1/cohort/runs/ and /api/v1/cohort/suggestions/: recalculation runs (list, read, and request
 one: managers only), and each child's current suggestion with the contributions that explain it
-(read-only, children you may see only: /cohort/suggestions/<child id>/). Suggestions about a child
-you may not see answer 404; contexts you may not see are not named.
+(/cohort/suggestions/<child id>/: children you may see, and for managers also the young people no
+agency works with yet, for the cohort only; `take-on/` starts your agency's work with one of those).
+Suggestions about a child you may not see answer 404; contexts you may not see are not named.
 
 Like every cohort resource, both answer 404 to anyone signed in without a cohort role (view_cohort),
 as if they did not exist; a cohort role that may not do something (request a run: run_cohort) gets

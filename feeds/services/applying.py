@@ -37,6 +37,7 @@ from feeds.services.matching import (
     fast_normalise,
     person_key,
     phonetic_keys,
+    resolve_order,
 )
 
 if TYPE_CHECKING:
@@ -435,7 +436,7 @@ class Applier:
         made_anywhere: defaultdict[tuple[str, date | None], list[AdultChoice]] = defaultdict(list)
         new: list[Person] = []
         chosen: dict[int, AdultChoice] = {}  # id(person) -> adult
-        order = sorted((p for p in persons if p.same_as is None), key=lambda p: (not p.households, *_adult_order(p)))
+        order = sorted((p for p in persons if p.same_as is None), key=lambda p: (not p.households, *resolve_order(p)))
         for person in order:
             person_families = sorted({families[key] for key in person.households})
             sound_key = phonetic_keys(person.name_key)
@@ -562,19 +563,6 @@ class Applier:
                     ).values_list("child_id", flat=True)
                 )
         return sorted(ids)
-
-
-def _adult_order(person: Person) -> tuple[int, str, date, str, str, str, str]:
-    """The adult people of a file in a fixed order whatever the import path: most rows first."""
-    return (
-        -person.size(),
-        person.name_key,
-        person.date_of_birth,
-        person.postcode,
-        person.upn,
-        person.nhs_number,
-        person.police_id,
-    )
 
 
 def _members_of(family_ids: list[int], columns: str, condition: str) -> list[tuple[Any, ...]]:

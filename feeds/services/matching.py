@@ -404,7 +404,7 @@ def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -
     # Only the people who share identifiers, and the new children, are compared with others; they
     # alone are put in order (most people of a big file are neither).
     clusters = [_by_agreement(members) for members in _identifier_clusters(persons, index)]
-    clusters.sort(key=lambda members: _resolve_order(members[0]))
+    clusters.sort(key=lambda members: resolve_order(members[0]))
     # The people of each group who resolve to its anchor (the anchor first), for the near matches.
     groups: dict[int, list[Person]] = {}
     for members in clusters:
@@ -413,7 +413,7 @@ def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -
     # New children by name, the groups with the most rows first (then in resolve order).
     new = sorted(
         (p for p in persons if p.outcome == Outcome.NEW_CHILD and p.same_as is None),
-        key=lambda p: (-sum(m.size() for m in groups.get(id(p), (p,))), _resolve_order(p)),
+        key=lambda p: (-sum(m.size() for m in groups.get(id(p), (p,))), resolve_order(p)),
     )
     _near_matches(new, groups)
     _fill_identifiers(persons, groups, index)
@@ -437,11 +437,12 @@ def _by_agreement(members: list[Person]) -> list[Person]:
         first, last = _name_words(person)
         return given[first] + family[last]
 
-    return sorted(members, key=lambda person: (-agreement(person), _resolve_order(person)))
+    return sorted(members, key=lambda person: (-agreement(person), resolve_order(person)))
 
 
-def _resolve_order(person: Person) -> tuple[int, str, date, str, str, str, str]:
-    """The person with the most rows first (most likely spelt right), then by PersonKey."""
+def resolve_order(person: Person) -> tuple[int, str, date, str, str, str, str]:
+    """The person with the most rows first (most likely spelt right), then by PersonKey: a fixed
+    order whatever the import path."""
     return (
         -person.size(),
         person.name_key,
@@ -717,7 +718,7 @@ def _fill_identifiers(persons: list[Person], groups: dict[int, list[Person]], in
         person.identity = missing
         if missing:
             wanted.append((person, missing))
-    wanted.sort(key=lambda pair: _resolve_order(pair[0]))
+    wanted.sort(key=lambda pair: resolve_order(pair[0]))
     given: dict[tuple[int, str], str] = {}
     for anchor, missing in wanted:
         child_id = cast(int, anchor.child_id)
