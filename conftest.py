@@ -2,7 +2,8 @@
 
 Agencies: council (children's services), youth_justice, police, voluntary, mentoring.
 Children: council_child (council only), shared_child (council and police), voluntary_child
-(voluntary only), mentee (mentoring, named grant to the mentor), unlinked_child (nobody).
+(voluntary only), mentee (mentoring; the mentor sees them through a match: a grant scoped to
+mentoring, so no case record), unlinked_child (nobody).
 Contexts: hotspot (a location linked to council_child and voluntary_child, so the caseworker and the
 voluntary worker each see it but only their own child there), peer_group (council works with it,
 no children linked), police_location (police work with it; nobody else sees it).
@@ -80,7 +81,7 @@ def partnership(db) -> Partnership:
     InvolvementFactory(agency=agencies["police"], child=shared_child)
     voluntary_child = InvolvementFactory(agency=agencies["voluntary"]).child
     mentee = InvolvementFactory(agency=agencies["mentoring"]).child
-    AccessGrantFactory(user=users["mentor"], child=mentee)
+    AccessGrantFactory(user=users["mentor"], child=mentee, scope="mentoring")
     for username, parts in DUAL_PERSONAS.items():
         users[username] = UserFactory(username=username)
         for part in parts:
@@ -166,3 +167,11 @@ def client_for(client, partnership):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def mentor_general_grant(partnership):
+    """Besides their mentoring match, the mentor holds a general named access grant to the mentee:
+    they read the mentee's case record as any grant holder does, and may change nothing in it
+    (a grant is for seeing). Without it, a mentor sees the mentee in mentoring only."""
+    return AccessGrantFactory(user=partnership.users["mentor"], child=partnership.mentee)

@@ -66,7 +66,6 @@ def subject_ids(event) -> set[str]:
         ("caseworker", {"council_child", "shared_child"}),
         ("police", {"shared_child"}),
         ("voluntary", {"voluntary_child"}),
-        ("mentor", {"mentee"}),
         ("coordinator", {"mentee"}),
         ("outreach", set()),
         ("manager", set()),
@@ -98,7 +97,6 @@ def test_children_list_holds_only_what_the_persona_may_see(client_for, partnersh
         ("caseworker", "context-plans", {"plan"}),
         ("voluntary", "context-plans", {"plan"}),
         ("police", "context-plans", set()),
-        ("mentor", "context-plans", set()),
     ],
 )
 def test_other_lists_hold_only_what_the_persona_may_see(client_for, partnership, persona, resource, expected):
@@ -149,9 +147,17 @@ def test_child_detail_shows_basis_aliases_involvements_links_and_families(client
     assert body["family_ids"] == [partnership.family.pk]
 
 
-def test_mentor_sees_their_mentee_through_a_named_grant(client_for, partnership):
+def test_mentor_sees_their_mentee_through_a_named_grant(client_for, partnership, mentor_general_grant):
     response = client_for("mentor").get(f"{V1}/children/{partnership.mentee.pk}/")
     assert response.json()["access_basis"] == "grant"
+
+
+def test_a_mentoring_match_opens_no_case_record(client_for, partnership):
+    """A mentor's match shows the young person in mentoring only: the case API answers 404."""
+    mentor = client_for("mentor")
+    assert mentor.get(f"{V1}/children/").status_code == 404
+    assert mentor.get(f"{V1}/children/{partnership.mentee.pk}/").status_code == 404
+    assert mentor.get(f"{V1}/mentoring/matches/").status_code == 200
 
 
 def test_context_detail_lists_only_the_children_the_viewer_may_see(client_for, partnership):
@@ -675,7 +681,7 @@ def test_assessment_completes_once_with_concerns(client_for, partnership):
 # A role that may see but not change gets 403 ------------------------------------------------------
 
 
-def test_seeing_without_changing_is_403(client_for, partnership):
+def test_seeing_without_changing_is_403(client_for, partnership, mentor_general_grant):
     mentee = partnership.mentee
     mentor = client_for("mentor")
     response = post(mentor, f"{V1}/children/{mentee.pk}/chronology/", {"summary": "x"})

@@ -536,7 +536,7 @@ def test_plan_routes_refuse_outsiders_and_change_nothing(client_for, partnership
     assert AuditEvent.objects.filter(action=AuditAction.DENIED, object_type="cases.planresponse").exists()
 
 
-def test_a_mentor_who_can_see_a_plan_cannot_change_it(client_for, partnership):
+def test_a_mentor_who_can_see_a_plan_cannot_change_it(client_for, partnership, mentor_general_grant):
     link(partnership, partnership.mentee)
     client = client_for("mentor")
     plan = partnership.plan

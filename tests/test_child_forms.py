@@ -98,7 +98,7 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(client_for, partnershi
     assert child.family_name == "Typed-But-Stale"
 
 
-def test_mentor_can_read_but_not_edit_their_mentee(client_for, partnership):
+def test_mentor_can_read_but_not_edit_their_mentee(client_for, partnership, mentor_general_grant):
     client = client_for("mentor")
     assert client.get(reverse("cases:child_detail", args=[partnership.mentee.pk])).status_code == 200
     assert client.get(reverse("cases:child_edit", args=[partnership.mentee.pk])).status_code == 403

@@ -294,7 +294,7 @@ class TestProfile:
         page = client_for("caseworker").get(reverse("cases:child_detail", args=[child.pk])).content.decode()
         assert hidden.reference not in page and "No peers recorded that you can see" in page
 
-    def test_a_mentor_reads_their_mentee_without_change_controls(self, client_for, partnership):
+    def test_a_mentor_reads_their_mentee_without_change_controls(self, client_for, partnership, mentor_general_grant):
         page = client_for("mentor").get(reverse("cases:child_detail", args=[partnership.mentee.pk])).content.decode()
         assert "Add an event" not in page and "Link to a context" not in page and "Change details" not in page
         chronology = reverse("cases:child_chronology", args=[partnership.mentee.pk])
@@ -478,7 +478,7 @@ class TestChronology:
         page = client_for("caseworker").get(self.url(child), {"before": "yesterday,x"}, **HX).content.decode()
         assert "Event 2" in page
 
-    def test_someone_who_can_only_read_cannot_add(self, client_for, partnership):
+    def test_someone_who_can_only_read_cannot_add(self, client_for, partnership, mentor_general_grant):
         response = client_for("mentor").post(self.url(partnership.mentee), event_data())
         assert response.status_code == 403
         assert not ChronologyEvent.objects.exists()
@@ -839,7 +839,7 @@ def test_another_agencys_child_is_not_found_on_every_route_and_nothing_changes(c
 @pytest.mark.parametrize(
     "route", ["cases:child_alias_add", "cases:child_context_link", "cases:child_peer_add", "cases:child_chronology"]
 )
-def test_a_reader_whose_role_cannot_change_is_told_403(client_for, partnership, route):
+def test_a_reader_whose_role_cannot_change_is_told_403(client_for, partnership, route, mentor_general_grant):
     response = client_for("mentor").post(reverse(route, args=[partnership.mentee.pk]), {})
     assert response.status_code == 403
 

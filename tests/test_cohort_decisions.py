@@ -511,7 +511,7 @@ def test_model_page_describes_the_model(client_for, partnership):
             "event_kinds": "weapon_offence",
         },
     )
-    body = client_for("mentor").get(reverse("cohorts:model")).content.decode()
+    body = client_for("voluntary").get(reverse("cohorts:model")).content.decode()
     for text in ("advisory", "Weapon offence", "weapon_offence", "police_niche", "Score 12 or more", "Model version"):
         assert text in body
 

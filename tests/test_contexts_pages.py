@@ -99,7 +99,7 @@ def test_refused_context_is_audited_as_denied(client_for, partnership):
     ).exists()
 
 
-def test_a_viewer_without_an_editing_role_cannot_edit(client_for, partnership):
+def test_a_viewer_without_an_editing_role_cannot_edit(client_for, partnership, mentor_general_grant):
     """The mentor sees the hotspot through their mentee's link but may not change it (403)."""
     ContextLink.objects.create(
         child=partnership.mentee,
@@ -465,7 +465,7 @@ def test_events_cannot_be_added_to_a_context_the_user_cannot_see(client_for, par
     assert not ChronologyEvent.objects.exists()
 
 
-def test_a_viewer_without_an_editing_role_cannot_add_events(client_for, partnership):
+def test_a_viewer_without_an_editing_role_cannot_add_events(client_for, partnership, mentor_general_grant):
     ContextLink.objects.create(
         child=partnership.mentee,
         context=partnership.hotspot,

@@ -393,7 +393,7 @@ def test_a_family_outside_the_users_work_is_not_found_everywhere_and_nothing_cha
 
 
 @pytest.mark.parametrize("route", ["family_edit", "family_member_add", "family_adult_add", "family_fact_add"])
-def test_a_family_viewer_whose_role_cannot_change_is_told_403(client_for, partnership, route):
+def test_a_family_viewer_whose_role_cannot_change_is_told_403(client_for, partnership, route, mentor_general_grant):
     from cases.models import FamilyMember as Member
 
     Member.objects.create(family=partnership.family, child=partnership.mentee, relationship="child")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from mentoring import services
-from mentoring.models import Match, MentoringSession
+from mentoring.models import Match, MentoringSession, MentorStatus
 from tests.factories import ChildFactory, InvolvementFactory, MembershipFactory, UserFactory
 from tests.matrix import ANONYMOUS
 from tests.mentoring_helpers import referral, vetted_mentor
@@ -244,3 +244,23 @@ def test_who_has_seen_a_child_includes_the_mentor_and_the_coordinators_lists(cli
         )
     )
     assert {"matchonly", "coordinator"} <= seen_by
+
+
+def test_the_administrator_adds_a_training_module_that_coordinators_then_record(client_for, partnership):
+    """Training modules are a managed list: a module the administrator adds (audited) is offered on
+    the coordinator's training form for a mentor who has not done it."""
+    from audit.models import AuditAction, AuditEvent
+    from mentoring.models import TrainingModule
+
+    coordinator = partnership.users["coordinator"]
+    mentor = vetted_mentor(partnership.agencies["mentoring"], moved_by=coordinator, status=MentorStatus.IN_TRAINING)
+    data = {"name": "County lines awareness", "required": "on", "is_active": "on", "order": "9"}
+    response = client_for("admin").post(reverse("admin:mentoring_trainingmodule_add"), data)
+    assert response.status_code == 302
+    module = TrainingModule.objects.get(name="County lines awareness")
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="mentoring.trainingmodule", object_id=str(module.pk)
+    ).exists()
+    page = client_for("coordinator").get(reverse("mentoring:mentor_training", args=[mentor.pk]))
+    assert page.status_code == 200
+    assert "County lines awareness" in page.content.decode()

@@ -30,7 +30,7 @@ EXPECTED_VISIBLE = {
     "caseworker": {"council_child", "shared_child"},
     "police": {"shared_child"},
     "voluntary": {"voluntary_child"},
-    "mentor": {"mentee"},
+    "mentor": set(),  # a mentoring match shows the mentee in mentoring only
     "coordinator": {"mentee"},
     "outreach": set(),
     "manager": set(),
@@ -164,8 +164,15 @@ def test_revoked_break_glass_ends_access(partnership):
     assert "unlinked_child" not in visible_names(partnership.users["caseworker"], partnership)
 
 
-def test_mentor_can_see_but_not_change_their_mentee(partnership):
+def test_a_mentoring_match_is_no_case_access(partnership):
     mentor = partnership.users["mentor"]
+    assert policy.mentoring_only(mentor)
+    assert not policy.can(mentor, "view_child", partnership.mentee)
+
+
+def test_mentor_can_see_but_not_change_their_mentee(partnership, mentor_general_grant):
+    mentor = partnership.users["mentor"]
+    assert not policy.mentoring_only(mentor)
     assert policy.can(mentor, "view_child", partnership.mentee)
     assert not policy.can(mentor, "change_child", partnership.mentee)
 

@@ -8,7 +8,10 @@ from conftest import DUAL_PERSONAS, PERSONAS
 
 ANONYMOUS = "anonymous"
 EVERYONE = (*PERSONAS, ANONYMOUS)
-CASELOAD = ("caseworker", "police", "voluntary", "mentor", "coordinator", "manager")
+# A mentor whose young people all come from mentoring matches uses mentoring and nothing else
+# (mentoring/middleware.py): every other page and endpoint answers them 404.
+OUTSIDE_MENTORING = tuple(persona for persona in PERSONAS if persona != "mentor")
+CASELOAD = ("caseworker", "police", "voluntary", "coordinator", "manager")
 BREAK_GLASS = ("caseworker", "police", "manager")
 
 

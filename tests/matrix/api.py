@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cases.models import PlanGoal, PlanResponse
-from tests.matrix import PERSONAS, Expect, council_child_pk, council_child_reference, expect
+from tests.matrix import OUTSIDE_MENTORING, PERSONAS, Expect, council_child_pk, council_child_reference, expect
 
 # Who sees what in the partnership fixture (see conftest.py).
 HOTSPOT_VIEWERS = ("caseworker", "voluntary")  # the bus station: council and voluntary children linked
@@ -62,39 +62,39 @@ def council_child_api(**kwargs) -> Expect:
 
 ROUTES: dict[str, Expect] = {
     "api:me": api(PERSONAS),
-    "api_schema": api(PERSONAS),
+    "api_schema": api(OUTSIDE_MENTORING),
     # Children: lists hold only what the persona may see (empty for some), so everyone gets 200.
-    "api:child-list": api(PERSONAS),
-    "api:child-search": api(PERSONAS, status=400, method="post"),  # no terms: "Enter a name..."
+    "api:child-list": api(OUTSIDE_MENTORING),
+    "api:child-search": api(OUTSIDE_MENTORING, status=400, method="post"),  # no terms: "Enter a name..."
     "api:child-detail": council_child_api(),
     "api:child-chronology": council_child_api(),
     "api:child-aliases": council_child_api(),
     "api:child-context-links": council_child_api(),
     "api:child-peers": council_child_api(),
     # Families.
-    "api:family-list": api(PERSONAS),
+    "api:family-list": api(OUTSIDE_MENTORING),
     "api:family-detail": api(FAMILY_VIEWERS, kwargs=family_pk, must_not_leak=lambda p: p.family.reference),
     "api:family-chronology": api(FAMILY_VIEWERS, kwargs=family_pk),
     "api:family-members": api(FAMILY_VIEWERS, status=400, method="post", kwargs=family_pk),
     "api:family-facts": api(FAMILY_VIEWERS, status=400, method="post", kwargs=family_pk),
     # Contexts.
-    "api:context-list": api(PERSONAS),
+    "api:context-list": api(OUTSIDE_MENTORING),
     "api:context-detail": api(HOTSPOT_VIEWERS, kwargs=hotspot_pk, must_not_leak=lambda p: p.hotspot.reference),
     "api:context-chronology": api(HOTSPOT_VIEWERS, kwargs=hotspot_pk),
     # Referrals: the voluntary worker sees the one about the hotspot but may not decide on it.
-    "api:referral-list": api(PERSONAS),
+    "api:referral-list": api(OUTSIDE_MENTORING),
     "api:referral-detail": api(HOTSPOT_VIEWERS, kwargs=referral_pk, must_not_leak=lambda p: p.referral.concerns),
     "api:referral-decisions": Expect(
         {"caseworker": 400, "voluntary": 403, "anonymous": 403}, 404, kwargs=referral_pk, method="post"
     ),
     # Context assessments and plans follow their context.
-    "api:context-assessment-list": api(PERSONAS),
+    "api:context-assessment-list": api(OUTSIDE_MENTORING),
     "api:context-assessment-detail": api(
         HOTSPOT_VIEWERS, kwargs=assessment_pk, must_not_leak=lambda p: p.assessment.concerns
     ),
     # Completing needs If-Match: 428 without it.
     "api:context-assessment-complete": api(HOTSPOT_VIEWERS, status=428, method="post", kwargs=assessment_pk),
-    "api:context-plan-list": api(PERSONAS),
+    "api:context-plan-list": api(OUTSIDE_MENTORING),
     "api:context-plan-detail": api(HOTSPOT_VIEWERS, kwargs=plan_pk, must_not_leak=lambda p: p.plan.title),
     "api:context-plan-goals": api(HOTSPOT_VIEWERS, status=400, method="post", kwargs=plan_pk),
     "api:context-plan-goal-responses": api(HOTSPOT_VIEWERS, status=400, method="post", kwargs=goal_kwargs),

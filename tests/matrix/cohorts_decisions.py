@@ -6,7 +6,7 @@ council_child is seen only by the caseworker, who alone may nominate it or decid
 Fairness and the switch are for managers and the DPO; the model description is for all staff."""
 
 from cohorts.models import Nomination, Tier
-from tests.matrix import PERSONAS, Expect, council_child_pk, council_child_reference, expect
+from tests.matrix import OUTSIDE_MENTORING, Expect, council_child_pk, council_child_reference, expect
 
 COHORT = ("caseworker", "police", "manager")
 FAIRNESS = ("manager", "dpo")
@@ -50,7 +50,7 @@ ROUTES: dict[str, Expect] = {
     "cohorts:withdraw_nomination": expect(("caseworker",), kwargs=nomination_pk, must_not_leak=council_child_reference),
     "cohorts:take_on": expect(("manager",), kwargs=unlinked_child_pk, must_not_leak=unlinked_child_reference),
     "cohorts:fairness": expect(FAIRNESS),
-    "cohorts:model": expect(PERSONAS),
+    "cohorts:model": expect(OUTSIDE_MENTORING),
     "cohorts:settings": expect(FAIRNESS),
     # API lists: cohort roles (holding only the children they see); 404 for other signed-in staff.
     "api:cohort-nomination-list": api(COHORT),

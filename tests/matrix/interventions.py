@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from interventions.defaults import ensure_intervention_types
 from interventions.models import FamilyPlan, Intervention, InterventionType
-from tests.matrix import CASELOAD, PERSONAS, Expect, council_child_pk, council_child_reference, expect
+from tests.matrix import (
+    CASELOAD,
+    OUTSIDE_MENTORING,
+    Expect,
+    council_child_pk,
+    council_child_reference,
+    expect,
+)
 
 FAMILY_VIEWERS = ("caseworker", "voluntary")
 HOTSPOT_VIEWERS = ("caseworker", "voluntary")
@@ -93,10 +100,10 @@ ROUTES: dict[str, Expect] = {
     "interventions:family_plan_goal_create": expect(FAMILY_VIEWERS, kwargs=plan_pk, must_not_leak=plan_title),
     "interventions:family_plan_review_create": expect(FAMILY_VIEWERS, kwargs=plan_pk, must_not_leak=plan_title),
     # API: lists hold only what the persona may see (so 200 for everyone); records follow their subject.
-    "api:intervention-list": api(PERSONAS),
+    "api:intervention-list": api(OUTSIDE_MENTORING),
     "api:intervention-detail": api(("caseworker",), kwargs=intervention_pk, must_not_leak=planned),
     "api:intervention-close": api(("caseworker",), status=400, method="post", kwargs=intervention_pk),
-    "api:family-plan-list": api(PERSONAS),
+    "api:family-plan-list": api(OUTSIDE_MENTORING),
     "api:family-plan-detail": api(FAMILY_VIEWERS, kwargs=plan_pk, must_not_leak=plan_title),
     "api:family-plan-goals": api(FAMILY_VIEWERS, status=400, method="post", kwargs=plan_pk),
     "api:family-plan-reviews": api(FAMILY_VIEWERS, status=400, method="post", kwargs=plan_pk),

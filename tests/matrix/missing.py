@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from interventions.models import MissingEpisode
-from tests.matrix import CASELOAD, PERSONAS, council_child_pk, council_child_reference, expect
+from tests.matrix import CASELOAD, OUTSIDE_MENTORING, council_child_pk, council_child_reference, expect
 from tests.matrix.api import api
 
 
@@ -43,7 +43,7 @@ ROUTES = {
     "interventions:missing_episode_return": caseworker_only(kwargs=open_episode),
     "interventions:missing_episode_interview": caseworker_only(kwargs=returned_episode),
     # API: the list holds only the caller's records, so everyone signed in gets 200.
-    "api:missing-episode-list": api(PERSONAS),
+    "api:missing-episode-list": api(OUTSIDE_MENTORING),
     "api:missing-episode-detail": api(("caseworker",), kwargs=open_episode, must_not_leak=council_child_reference),
     "api:missing-episode-return": api(("caseworker",), status=400, method="post", kwargs=open_episode),
     "api:missing-episode-interview": api(("caseworker",), status=400, method="post", kwargs=returned_episode),

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from interventions.models import AgendaItem, Panel, PanelAction, PanelMeeting, Task
-from tests.matrix import PERSONAS, Expect, council_child_reference, expect
+from tests.matrix import OUTSIDE_MENTORING, Expect, council_child_reference, expect
 from tests.matrix.api import api
 
 MEETING_VIEWERS = ("caseworker", "manager")
@@ -60,7 +60,7 @@ def task_pk(p):
 
 
 ROUTES: dict[str, Expect] = {
-    "interventions:panel_list": expect(PERSONAS),
+    "interventions:panel_list": expect(OUTSIDE_MENTORING),
     "interventions:meeting_create": expect(MEETING_VIEWERS, kwargs=panel_pk),
     "interventions:meeting_detail": expect(
         MEETING_VIEWERS,
@@ -76,19 +76,19 @@ ROUTES: dict[str, Expect] = {
         {"caseworker": 400, "manager": 403, "anonymous": 302}, 404, kwargs=action_pk, method="post"
     ),
     "interventions:overdue_actions": expect(("manager",)),
-    "interventions:task_list": expect(PERSONAS),
+    "interventions:task_list": expect(OUTSIDE_MENTORING),
     # Council tasks: the caseworker only (the manager is youth justice; the DPO and admin hold no caseload).
     "interventions:task_detail": expect(("caseworker",), kwargs=task_pk, must_not_leak=council_child_reference),
     "interventions:task_close": expect(("caseworker",), status=400, kwargs=task_pk, method="post"),
     # API: lists hold only the caller's records, so everyone signed in gets 200.
-    "api:panel-meeting-list": api(PERSONAS, status=200),
+    "api:panel-meeting-list": api(OUTSIDE_MENTORING, status=200),
     "api:panel-meeting-detail": api(MEETING_VIEWERS, kwargs=meeting_pk, must_not_leak=lambda p: "Matrix meeting notes"),
     "api:panel-meeting-agenda": api(MEETING_VIEWERS, status=400, method="post", kwargs=meeting_pk),
     "api:panel-meeting-actions": api(MEETING_VIEWERS, status=400, method="post", kwargs=meeting_pk),
-    "api:panel-action-list": api(PERSONAS),
+    "api:panel-action-list": api(OUTSIDE_MENTORING),
     "api:panel-action-status": Expect(
         {"caseworker": 400, "manager": 403, "anonymous": 403}, 404, kwargs=action_pk, method="post"
     ),
-    "api:task-list": api(PERSONAS),
+    "api:task-list": api(OUTSIDE_MENTORING),
     "api:task-close": api(("caseworker",), status=400, method="post", kwargs=task_pk),
 }

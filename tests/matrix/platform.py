@@ -29,8 +29,9 @@ def grant_pk(p):
 
 
 ROUTES: dict[str, Expect] = {
-    # The outreach officer, who holds no caseload, is taken to the outreach page.
-    "home": Expect({**{persona: 200 for persona in PERSONAS}, "outreach": 302, ANONYMOUS: 302}, 404),
+    # The outreach officer, who holds no caseload, is taken to the outreach page; the mentor to
+    # their mentoring page.
+    "home": Expect({**{persona: 200 for persona in PERSONAS}, "outreach": 302, "mentor": 302, ANONYMOUS: 302}, 404),
     "healthz": Expect({}, 200),
     "accounts:login": Expect({ANONYMOUS: 200}, 302),
     "accounts:logout": Expect({}, 302, method="post"),
@@ -48,7 +49,7 @@ ROUTES: dict[str, Expect] = {
     "oversight:break_glass_review": expect(("dpo",), status=400, kwargs=grant_pk, method="post"),
     # The Django admin is for system administrators; everyone else signed in gets 404.
     "admin:index": expect(("admin",)),
-    "admin:login": Expect({}, 302),
+    "admin:login": Expect({"mentor": 404}, 302),
     "admin:logout": expect(("admin",), status=302, method="post"),
     "admin:password_change": expect(("admin",)),
     "admin:password_change_done": expect(("admin",)),
@@ -68,6 +69,12 @@ def outreach_area():
     return area()
 
 
+def training_module():
+    from mentoring.models import TrainingModule
+
+    return TrainingModule.objects.get_or_create(name="Safeguarding basics")[0]
+
+
 ADMIN_MODELS = {
     "accounts_agency": lambda p: p.agencies["police"].pk,
     "accounts_user": lambda p: p.users["caseworker"].pk,
@@ -75,6 +82,7 @@ ADMIN_MODELS = {
     "interventions_interventiontype": lambda p: InterventionType.objects.order_by("pk").first().pk,
     "interventions_panel": lambda p: admin_panel(p).pk,
     "outreach_area": lambda p: outreach_area().pk,
+    "mentoring_trainingmodule": lambda p: training_module().pk,
 }
 ADMIN_VIEWS = {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403}
 for model, object_id in ADMIN_MODELS.items():
