@@ -1,6 +1,9 @@
 """What the data protection officer reads: who saw a record, and what a user looked at."""
 
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent, AuditSubject
 
@@ -24,3 +27,16 @@ def events_by(user) -> QuerySet[AuditEvent]:
         event__action__in=[AuditAction.GRANT, AuditAction.GRANT_ENDED],
     ).values("event_id")
     return AuditEvent.objects.filter(Q(user=user) | Q(pk__in=grants)).select_related("agency").order_by("-at", "-id")
+
+
+def within(events: QuerySet[AuditEvent], start: date | None, end: date | None) -> QuerySet[AuditEvent]:
+    """The events from the start of `start` to the end of `end`, local time; either may be open."""
+    if start:
+        events = events.filter(at__gte=_midnight(start))
+    if end:
+        events = events.filter(at__lt=_midnight(end + timedelta(days=1)))
+    return events
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -18,7 +18,8 @@ from accounts.models import User
 from audit.models import AuditAction
 from cases.models import Child
 from oversight import queries
-from oversight.forms import BreakGlassReviewForm, ChildTrailForm, UserTrailForm
+from oversight.forms import BreakGlassReviewForm, ChildTrailForm, TrailPeriodForm, UserTrailForm
+from safeguarding.exports import csv_response, safe_cell
 
 
 def dpo_only(view):
@@ -68,21 +69,95 @@ def _events_page(request: HttpRequest, queryset):
     return page
 
 
+def _period(request: HttpRequest) -> TrailPeriodForm:
+    return TrailPeriodForm(request.GET if {"start_day", "end_day"} & set(request.GET) else None)
+
+
+def _trail(request: HttpRequest, template: str, events, context: dict) -> HttpResponse:
+    """The trail page, narrowed to the period asked for; a period that makes no sense shows its
+    errors and no events (400)."""
+    period = _period(request)
+    if period.is_bound and not period.is_valid():
+        return render(request, template, {**context, "period": period, "page": None}, status=400)
+    data = period.cleaned_data if period.is_bound else {}
+    events = queries.within(events, data.get("start"), data.get("end"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {**context, "period": period, "page": _events_page(request, events), "query": query.urlencode()},
+    )
+
+
+EXPORT_HEADER = [
+    "when",
+    "username",
+    "agency",
+    "role",
+    "action",
+    "record type",
+    "record id",
+    "reason",
+    "request",
+    "address",
+]
+
+
+def _trail_export(request: HttpRequest, about, filename: str, events) -> HttpResponse:
+    """The trail of `about` (a child or a user) in the period asked for, as CSV, audited as an export."""
+    period = _period(request)
+    if period.is_bound and not period.is_valid():
+        errors = "; ".join(str(error) for errors in period.errors.values() for error in errors)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    data = period.cleaned_data if period.is_bound else {}
+    lookups.exported(request.user, type(about), [about], what="audit trail")
+    response, writer = csv_response(filename)
+    writer.writerow(EXPORT_HEADER)
+    for event in queries.within(events, data.get("start"), data.get("end")).iterator(chunk_size=2000):
+        row = [
+            event.at.isoformat(),
+            event.username,
+            event.agency.name if event.agency else "",
+            event.role,
+            event.get_action_display(),
+            event.object_type,
+            event.object_id,
+            event.reason,
+            event.request_id,
+            event.ip_address,
+        ]
+        writer.writerow([safe_cell(value) for value in row])
+    return response
+
+
 @dpo_only
 def child_trail(request: HttpRequest, pk: int) -> HttpResponse:
     # Who did what about the child, never the case content: any child, looked up by id alone.
     child = get_object_or_404(Child.objects.only("pk", "reference"), pk=pk)
     lookups.note_read(request.user, child, object_type="audit.child_trail")
-    page = _events_page(request, queries.events_about("cases.child", child.pk))
-    return render(request, "oversight/child_trail.html", {"child": child, "page": page})
+    events = queries.events_about("cases.child", child.pk)
+    return _trail(request, "oversight/child_trail.html", events, {"child": child})
+
+
+@dpo_only
+def child_trail_export(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_object_or_404(Child.objects.only("pk", "reference"), pk=pk)
+    return _trail_export(request, child, f"audit-{child.reference}.csv", queries.events_about("cases.child", child.pk))
 
 
 @dpo_only
 def user_trail(request: HttpRequest, pk: int) -> HttpResponse:
     subject = get_object_or_404(User, pk=pk)
     lookups.note_read(request.user, subject, object_type="audit.user_trail")
-    page = _events_page(request, queries.events_by(subject).prefetch_related("subjects"))
-    return render(request, "oversight/user_trail.html", {"subject": subject, "page": page})
+    events = queries.events_by(subject).prefetch_related("subjects")
+    return _trail(request, "oversight/user_trail.html", events, {"subject": subject})
+
+
+@dpo_only
+def user_trail_export(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = get_object_or_404(User, pk=pk)
+    return _trail_export(request, subject, f"audit-{subject.get_username()}.csv", queries.events_by(subject))
 
 
 @dpo_only

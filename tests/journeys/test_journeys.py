@@ -2,6 +2,8 @@
 it visits. Run with `make test-browser` (or `pytest -m browser tests/journeys`)."""
 
 import re
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -196,6 +198,32 @@ def test_dpo_sees_who_read_a_child_record(browser, live_server, live_partnership
         expect(dpo.locator("body")).not_to_contain_text(p.council_child.family_name)
         axe(dpo)
         screenshot("child-trail", dpo)
+
+        # Narrow the trail to a period: a backwards period is refused, today's is downloaded.
+        today = date.today()
+        start, end = dpo.get_by_role("group", name="From"), dpo.get_by_role("group", name="To")
+        for group, day in ((start, today), (end, today - timedelta(days=1))):
+            group.get_by_label("Day").fill(str(day.day))
+            group.get_by_label("Month").fill(str(day.month))
+            group.get_by_label("Year").fill(str(day.year))
+        dpo.get_by_role("button", name="Show this period").click()
+        expect(dpo.locator(".govuk-error-summary")).to_contain_text("The last day must be on or after the first day")
+        axe(dpo)
+        end.get_by_label("Day").fill(str(today.day))
+        end.get_by_label("Month").fill(str(today.month))
+        end.get_by_label("Year").fill(str(today.year))
+        dpo.get_by_role("button", name="Show this period").click()
+        expect(
+            dpo.get_by_role("table", name="Access, newest first").get_by_role("row").filter(has_text="Viewed a record")
+        ).to_have_count(1)
+        with dpo.expect_download() as download:
+            dpo.get_by_role("link", name="Download as CSV").click()
+        assert download.value.suggested_filename == f"audit-{p.council_child.reference}.csv"
+        assert "caseworker" in Path(download.value.path()).read_text()
+        dpo.set_viewport_size({"width": 320, "height": 800})
+        axe(dpo)
+        assert dpo.evaluate("document.documentElement.scrollWidth") <= 320
+        dpo.set_viewport_size({"width": 1280, "height": 800})
 
         read_row.get_by_role("link", name="caseworker").click()
         expect(dpo.get_by_role("heading", name="What caseworker has accessed", level=1)).to_be_visible()

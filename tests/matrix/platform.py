@@ -43,7 +43,9 @@ ROUTES: dict[str, Expect] = {
     "cases:break_glass": expect(BREAK_GLASS),
     "oversight:index": expect(("dpo",)),
     "oversight:child_trail": expect(("dpo",), kwargs=council_child_pk, must_not_leak=council_child_reference),
+    "oversight:child_trail_export": expect(("dpo",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "oversight:user_trail": expect(("dpo",), kwargs=lambda p: {"pk": p.users["caseworker"].pk}),
+    "oversight:user_trail_export": expect(("dpo",), kwargs=lambda p: {"pk": p.users["caseworker"].pk}),
     "oversight:break_glass_list": expect(("dpo",)),
     # An empty review is refused with the form's errors; nobody else learns the grant exists.
     "oversight:break_glass_review": expect(("dpo",), status=400, kwargs=grant_pk, method="post"),
