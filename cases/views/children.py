@@ -1,4 +1,3 @@
-import csv
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -28,6 +27,7 @@ from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink
 from cases.names import normalise, phonetic
 from cases.services import contexts as context_services
 from cases.views.chronology import build_chronology, chronology_endpoint
+from safeguarding.exports import csv_response, safe_cell
 from safeguarding.forms import add_service_errors, stale_edit_form
 
 CHILD_EXPORT_FIELDS = (
@@ -437,29 +437,16 @@ def child_peer_add(request: HttpRequest, pk: int) -> HttpResponse:
 # Exports -----------------------------------------------------------------------------------------
 
 
-def _csv_response(filename: str) -> tuple[HttpResponse, "csv._writer"]:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response, csv.writer(response)
-
-
-def _safe_cell(value) -> str:
-    """Stop spreadsheet programs treating a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 def child_export(request: HttpRequest, pk: int) -> HttpResponse:
     child = queries.child_or_404(request.user, pk)
     lookups.exported(request.user, Child, [child], what="child record")
-    response, writer = _csv_response(f"child-{child.reference}.csv")
+    response, writer = csv_response(f"child-{child.reference}.csv")
     writer.writerow(["field", "value"])
     for field in CHILD_EXPORT_FIELDS:
-        writer.writerow([field, _safe_cell(getattr(child, field))])
+        writer.writerow([field, safe_cell(getattr(child, field))])
     for involvement in queries.involvements_of(child):
-        writer.writerow(["involvement", _safe_cell(f"{involvement.agency} from {involvement.started_on}")])
+        writer.writerow(["involvement", safe_cell(f"{involvement.agency} from {involvement.started_on}")])
     return response
 
 
@@ -468,10 +455,10 @@ def children_export(request: HttpRequest) -> HttpResponse:
     lookups.require_or_404(request.user, "see_caseload")
     children = list(queries.visible_children(request.user).only(*CHILD_EXPORT_FIELDS))
     lookups.exported(request.user, Child, children, what="caseload")
-    response, writer = _csv_response("caseload.csv")
+    response, writer = csv_response("caseload.csv")
     writer.writerow(CHILD_EXPORT_FIELDS)
     for child in children:
-        writer.writerow([_safe_cell(getattr(child, field)) for field in CHILD_EXPORT_FIELDS])
+        writer.writerow([safe_cell(getattr(child, field)) for field in CHILD_EXPORT_FIELDS])
     return response
 
 

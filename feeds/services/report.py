@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from feeds.models import FEED_HEADER, FeedImport, FeedRow, RowStatus
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): prefix a quote to a cell starting with = + - @."""
-    return f"'{value}" if value and value.startswith(_FORMULA_STARTS) else value
+from safeguarding.exports import safe_cell
 
 
 def error_report_rows(feed: FeedImport) -> Iterator[list[str]]:
