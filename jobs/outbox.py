@@ -1,6 +1,7 @@
 """Enqueue Celery work safely from inside a transaction (the transactional outbox)."""
 
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -11,17 +12,35 @@ from jobs.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
+# After the broker fails a send, this process leaves new messages to beat's publish_pending for
+# this long, so requests do not each wait out the broker's timeout while it is down or hung.
+BROKER_REST_SECONDS = 30.0
+_broker_resting_until = 0.0
+
 
 def enqueue(task_name: str, *args: Any, **kwargs: Any) -> OutboxMessage:
     message = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs)
-    transaction.on_commit(lambda: publish(message.pk))
+    transaction.on_commit(lambda: publish(message.pk, waiting=True))
     return message
 
 
-def publish(message_id: int) -> bool:
-    """Send one message to the broker (or run it, when Celery is eager). False if it stays pending."""
+def broker_resting() -> bool:
+    return time.monotonic() < _broker_resting_until
+
+
+def _rest_broker() -> None:
+    global _broker_resting_until
+    _broker_resting_until = time.monotonic() + BROKER_REST_SECONDS
+
+
+def publish(message_id: int, *, waiting: bool = False) -> bool:
+    """Send one message to the broker (or run it, when Celery is eager). False if it stays pending.
+
+    `waiting`: someone (a web request) waits on this send, so it is skipped while the broker rests."""
     from safeguarding.celery import app
 
+    if waiting and broker_resting():
+        return False
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().filter(pk=message_id, sent_at__isnull=True).first()
         if message is None:
@@ -34,6 +53,8 @@ def publish(message_id: int) -> bool:
             else:
                 app.send_task(message.task_name, args=message.args, kwargs=message.kwargs, retry=False)
         except Exception as error:
+            if not settings.CELERY_TASK_ALWAYS_EAGER:
+                _rest_broker()  # the broker failed, not the task
             logger.warning("Outbox message %s not sent: %s", message.pk, error)
             message.last_error = str(error)[:500]
             message.save(update_fields=["attempts", "last_error"])
@@ -44,5 +65,12 @@ def publish(message_id: int) -> bool:
 
 
 def publish_pending(limit: int = 500) -> int:
-    ids = list(OutboxMessage.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)[:limit])
-    return sum(publish(pk) for pk in ids)
+    """Send what is pending, oldest first; stop at the first send the broker refuses (one timeout
+    per beat, not one per message)."""
+    sent = 0
+    for pk in list(OutboxMessage.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)[:limit]):
+        if publish(pk):
+            sent += 1
+        elif broker_resting():
+            break
+    return sent

@@ -245,3 +245,17 @@ def test_api_current_suggestion_of_a_visible_child(client_for, scored):
         client_for("police").get(reverse("api:cohort-suggestion-detail", args=[p.council_child.pk])).status_code == 404
     )
     assert client_for("voluntary").get(reverse("api:cohort-suggestion-list")).status_code == 404
+
+
+def test_every_recalculation_request_is_audited_from_the_page_and_the_api(client_for, scored):
+    """Who asked for a recalculation, as of when: from the page, the API, and a refused request leaves none."""
+    manager = client_for("manager")
+    manager.post(reverse("cohorts:run_request"), form_date(D))
+    manager.post(reverse("api:cohort-run-list"), {"as_of": str(D)}, content_type="application/json")
+    client_for("caseworker").post(reverse("cohorts:run_request"), form_date(D))
+    requests = AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="cohorts.cohortrun").order_by("id")
+    assert [(event.username, event.object_id, event.detail) for event in requests] == [
+        ("manager", str(run.pk), {"kind": "full", "trigger": "manual", "as_of": D.isoformat(), "children": 0})
+        for run in CohortRun.objects.order_by("id")
+    ]
+    assert requests.count() == 2

@@ -1,5 +1,7 @@
 """Background work is written to the outbox in the same transaction, and sent after commit."""
 
+import socket
+
 import pytest
 from celery import shared_task
 
@@ -72,3 +74,38 @@ def test_notifying_twice_does_not_duplicate(partnership):
     assert notify_dpo_of_break_glass(grant.pk) == 1
     assert notify_dpo_of_break_glass(grant.pk) == 0
     assert Notification.objects.count() == 1
+
+
+@pytest.fixture
+def hung_broker(settings):
+    """The broker's address accepts connections and never answers, as a hung Redis does."""
+    from safeguarding.celery import app
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = app.conf.broker_url
+
+    def use(url: str) -> None:
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    use(f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
+    yield
+    use(previous)
+    listener.close()
+    outbox._broker_resting_until = 0.0
+
+
+def test_requests_stop_waiting_on_a_hung_broker_and_beat_sends_later(django_capture_on_commit_callbacks, hung_broker):
+    """The first send after the broker hangs waits out its timeout; the next requests' sends are
+    left to beat at once, and beat stops at the first refusal rather than trying every message."""
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox.enqueue("tests.flaky_task")
+    first, second, third = OutboxMessage.objects.order_by("id")
+    assert first.attempts == 1 and first.sent_at is None and "Timeout" in first.last_error
+    assert (second.attempts, third.attempts) == (0, 0)
+    assert outbox.broker_resting()
+    assert outbox.publish_pending() == 0
+    assert list(OutboxMessage.objects.order_by("id").values_list("attempts", flat=True)) == [2, 0, 0]

@@ -38,6 +38,8 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import services as audit
+from audit.models import AuditAction
 from cases.models import Child
 from cohorts.models import (
     CohortRun,
@@ -155,6 +157,13 @@ def request_run(
             requested_by=requested_by,
             feed=feed,
             suggestions_enabled=CohortSettings.load().suggestions_enabled,
+        )
+        # Who asked for a recalculation, and of what: the children's ids are counted, not copied.
+        audit.record(
+            requested_by,
+            AuditAction.CREATE,
+            obj=run,
+            detail={"kind": kind, "trigger": trigger, "as_of": run.as_of.isoformat(), "children": len(run.child_ids)},
         )
         if enqueue:
             outbox.enqueue(TASK_NAME, run.pk)
