@@ -26,6 +26,7 @@ from feeds import services
 from feeds.forms import FeedUploadForm, ReviewDecisionForm
 from feeds.models import FeedImport, FeedRow, Household, MatchReview, ReviewStatus, RowStatus
 from feeds.services.matching import clean_identifier, normalise_postcode
+from jobs import outbox
 
 FEEDS_SHOWN = 50
 ERRORS_SHOWN = 20
@@ -111,6 +112,7 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": _row_counts(feed),
             "running": feed.status in services.RUNNING,
             "stalled": services.is_stalled(feed),
+            "paused_since": outbox.paused_since() if feed.status in services.RUNNING else None,
             "stall_minutes": settings.FEED_STALL_MINUTES,
             "open_reviews": open_reviews,
         },
@@ -123,7 +125,12 @@ def feed_progress(request: HttpRequest, pk: int) -> HttpResponse:
     feed = _feed(request.user, pk)
     running = feed.status in services.RUNNING
     stalled = services.is_stalled(feed)
-    response = render(request, "feeds/_progress.html", {"feed": feed, "running": running, "stalled": stalled})
+    paused_since = outbox.paused_since() if running else None
+    response = render(
+        request,
+        "feeds/_progress.html",
+        {"feed": feed, "running": running, "stalled": stalled, "paused_since": paused_since},
+    )
     if (stalled or not running) and request.headers.get("HX-Request"):
         # Show the finished page with its summary and buttons, or the 'stopped responding' banner.
         response["HX-Refresh"] = "true"

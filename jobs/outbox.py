@@ -2,6 +2,7 @@
 
 import logging
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -62,6 +63,26 @@ def publish(message_id: int, *, waiting: bool = False) -> bool:
         message.sent_at = timezone.now()
         message.save(update_fields=["attempts", "sent_at", "last_error"])
         return True
+
+
+def waiting_to_send(task_name: str, *args: Any) -> bool:
+    """A message for this task and these arguments is written and not yet sent to the broker."""
+    return OutboxMessage.objects.filter(task_name=task_name, args=list(args), sent_at__isnull=True).exists()
+
+
+# Work unsent for this long means the broker (or beat, which resends) is not reachable.
+PAUSED_AFTER = timedelta(minutes=2)
+
+
+def paused_since() -> datetime | None:
+    """When the oldest message still unsent was written, if background work looks paused (a
+    message unsent for longer than PAUSED_AFTER); None when it runs, or runs in-process."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return None
+    oldest = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("created_at").values("created_at").first()
+    if oldest is None or timezone.now() - oldest["created_at"] < PAUSED_AFTER:
+        return None
+    return oldest["created_at"]
 
 
 def publish_pending(limit: int = 500) -> int:

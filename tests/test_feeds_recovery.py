@@ -352,3 +352,26 @@ def test_the_api_abandons_with_who_and_when(dead_import, client_for, manager):
     body = response.json()
     assert body["status"] == "failed" and body["abandoned_by"]["id"] == manager.pk
     assert body["abandoned_at"] and body["stalled"] is False
+
+
+def test_a_queued_import_the_broker_never_received_waits_rather_than_stalls(manager, partnership, settings, client_for):
+    """While the broker is down the upload's outbox message stays unsent: the import is waiting to
+    start, not stalled; trying again is refused (it would only queue it twice), and the page says
+    that background work is paused and the file is kept."""
+    from jobs import outbox
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as in production: sends go to a broker
+    feed = stall(running_feed(partnership, "w", FeedStatus.QUEUED), 45)
+    message = OutboxMessage.objects.create(task_name=services.IMPORT_TASK, args=[feed.pk])
+    OutboxMessage.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=45))
+    assert services.is_waiting_to_start(feed) and not services.is_stalled(feed)
+    with pytest.raises(ValidationError) as error:
+        services.retry_feed(manager, feed)
+    assert error.value.messages == [services.WAITING]
+    assert OutboxMessage.objects.count() == 1
+    page = client_for("manager").get(f"/cohort/feeds/{feed.pk}/").content.decode()
+    assert "Background work has been paused since" in page and "Your file is kept" in page
+    assert "stopped responding" not in page.lower()
+    # Once the message is sent, the same import with no progress is stalled as before.
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now())
+    assert outbox.paused_since() is None and services.is_stalled(feed)

@@ -38,7 +38,16 @@ check rows against its indicator codes, and ask it for a recalculation after app
 from feeds.services.access import require_feed
 from feeds.services.decisions import choose_apply_valid, reject_feed
 from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING, apply_valid, import_feed
-from feeds.services.recovery import NOT_RUNNING, STILL_WORKING, abandon_feed, is_stalled, retry_feed, stall_limit
+from feeds.services.recovery import (
+    NOT_RUNNING,
+    STILL_WORKING,
+    WAITING,
+    abandon_feed,
+    is_stalled,
+    is_waiting_to_start,
+    retry_feed,
+    stall_limit,
+)
 from feeds.services.report import error_report_rows, invalid_row_ids
 from feeds.services.review import BulkDecision, Decision, ReviewKind, resolve_review, resolve_reviews, review_kind
 from feeds.services.upload import DuplicateFeed, upload_feed
@@ -49,6 +58,7 @@ __all__ = [
     "NOT_RUNNING",
     "RUNNING",
     "STILL_WORKING",
+    "WAITING",
     "BulkDecision",
     "Decision",
     "DuplicateFeed",
@@ -60,6 +70,7 @@ __all__ = [
     "import_feed",
     "invalid_row_ids",
     "is_stalled",
+    "is_waiting_to_start",
     "reject_feed",
     "require_feed",
     "resolve_review",

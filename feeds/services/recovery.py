@@ -38,16 +38,29 @@ if TYPE_CHECKING:
 
 NOT_RUNNING = "This import is not running, so there is nothing to try again or abandon."
 STILL_WORKING = "This import is still working on the file: wait for it to finish."
+WAITING = "Background work is paused. This import will start by itself when it resumes: there is nothing to try again."
 
 
 def stall_limit() -> timedelta:
     return timedelta(minutes=settings.FEED_STALL_MINUTES)
 
 
+def is_waiting_to_start(feed: FeedImport) -> bool:
+    """Queued, and its job not yet handed to the task queue (the broker is down): it will start by
+    itself when background work resumes, so it is not stalled and trying again would add nothing."""
+    return feed.status == FeedStatus.QUEUED and outbox.waiting_to_send(IMPORT_TASK, feed.pk)
+
+
 def is_stalled(feed: FeedImport, now: datetime | None = None) -> bool:
-    """Running, with no progress reported for longer than the stall limit."""
+    """Running, with no progress reported for longer than the stall limit, and not waiting for
+    background work to resume."""
     now = now or timezone.now()
-    return feed.status in RUNNING and feed.progress_at is not None and now - feed.progress_at > stall_limit()
+    return (
+        feed.status in RUNNING
+        and feed.progress_at is not None
+        and now - feed.progress_at > stall_limit()
+        and not is_waiting_to_start(feed)
+    )
 
 
 def _still_running_message(feed: FeedImport, now: datetime) -> str:
@@ -72,6 +85,8 @@ def _lock_stalled(feed: FeedImport) -> FeedImport:
     now = timezone.now()
     if current.status not in RUNNING:
         raise ValidationError(NOT_RUNNING)
+    if is_waiting_to_start(current):
+        raise ValidationError(WAITING)
     if not is_stalled(current, now):
         raise ValidationError(_still_running_message(current, now))
     return current
@@ -148,4 +163,4 @@ def abandon_feed(user: User, feed: FeedImport) -> FeedImport:
     return feed
 
 
-__all__ = ["abandon_feed", "is_stalled", "retry_feed", "stall_limit"]
+__all__ = ["abandon_feed", "is_stalled", "is_waiting_to_start", "retry_feed", "stall_limit"]
