@@ -30,3 +30,9 @@ def nightly_recalculation() -> str:
     """Celery beat, every night at COHORT_NIGHTLY_HOUR: a whole-city run as of today."""
     run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.NIGHTLY, as_of=timezone.localdate(), enqueue=False)
     return runs.execute_run(run.pk).status
+
+
+@shared_task(name="cohorts.recover_stalled_runs")
+def recover_stalled_runs() -> list[int]:
+    """Celery beat, every five minutes: runs whose worker died are queued again."""
+    return runs.recover_stalled_runs()

@@ -174,6 +174,9 @@ FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", str(200 * 1024 * 1024)))
 # Minutes a running feed import may go without reporting progress before its page says it has
 # stopped responding and offers to try again or abandon it (its worker probably died).
 FEED_STALL_MINUTES = int(os.environ.get("FEED_STALL_MINUTES", "30"))
+# Minutes a cohort recalculation may stay running before Celery beat takes its worker for dead and
+# queues it again (a full run of a city takes seconds).
+COHORT_RUN_STALL_MINUTES = int(os.environ.get("COHORT_RUN_STALL_MINUTES", "10"))
 # Hour (local time) of the nightly whole-city cohort recalculation.
 COHORT_NIGHTLY_HOUR = int(os.environ.get("COHORT_NIGHTLY_HOUR", "2"))
 
@@ -192,6 +195,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
     "publish-pending-outbox": {"task": "jobs.tasks.publish_pending", "schedule": 60.0},
+    "cohort-recover-stalled-runs": {"task": "cohorts.recover_stalled_runs", "schedule": 300.0},
     "cohort-nightly-recalculation": {
         "task": "cohorts.nightly_recalculation",
         "schedule": crontab(hour=COHORT_NIGHTLY_HOUR, minute=0),

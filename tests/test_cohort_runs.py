@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -259,3 +259,70 @@ def test_every_recalculation_request_is_audited_from_the_page_and_the_api(client
         for run in CohortRun.objects.order_by("id")
     ]
     assert requests.count() == 2
+
+
+def killed_while_running(minutes_ago: int) -> CohortRun:
+    """A run whose worker marked it running `minutes_ago` and then died before publishing."""
+    run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL, as_of=D, enqueue=False)
+    runs._start(run.pk)
+    CohortRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return CohortRun.objects.get(pk=run.pk)
+
+
+def test_a_run_whose_worker_died_is_queued_again_and_then_published(
+    scored, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the queued task runs in-process, with or without REDIS_URL
+    settings.COHORT_RUN_STALL_MINUTES = 10
+    dead, recent = killed_while_running(25), killed_while_running(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.recover_stalled_runs() == [dead.pk]
+    dead.refresh_from_db()
+    recent.refresh_from_db()
+    assert (dead.status, dead.counts) == (RunStatus.PUBLISHED, {"vulnerable_cohort": 1, "cause_for_concern": 1})
+    assert recent.status == RunStatus.RUNNING  # too soon to call its worker dead
+    event = AuditEvent.objects.get(object_type="cohorts.cohortrun", action=AuditAction.UPDATE)
+    assert (event.object_id, event.user, event.detail) == (
+        str(dead.pk),
+        None,
+        {"decision": "retry", "reason": "stalled"},
+    )
+
+
+def test_a_quiet_run_that_holds_the_guard_is_left_alone(scored, settings):
+    """A run computing for longer than the stall limit still holds the recalculation guard (an
+    advisory lock on PostgreSQL, held here by another connection; the lock row on SQLite)."""
+    import threading
+
+    from cohorts.models import RunLock
+
+    settings.COHORT_RUN_STALL_MINUTES = 10
+    run = killed_while_running(25)
+    locked, release = threading.Event(), threading.Event()
+
+    def computing_elsewhere():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [runs.ADVISORY_LOCK_KEY])
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    if connection.vendor == "postgresql":
+        holder = threading.Thread(target=computing_elsewhere)
+        holder.start()
+        assert locked.wait(10)
+    else:
+        holder = None
+        RunLock.objects.update_or_create(
+            name=runs.RUN_LOCK_NAME, defaults={"held_by_run": run, "expires_at": timezone.now() + timedelta(minutes=30)}
+        )
+    try:
+        assert runs.recover_stalled_runs() == []
+    finally:
+        release.set()
+        if holder:
+            holder.join()
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -253,6 +253,39 @@ def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
     except Exception:  # housekeeping: never fail a published run for it
         logger.exception("Pruning old cohort suggestions failed")
     return run
+
+
+def recover_stalled_runs(now: datetime | None = None) -> list[int]:
+    """Queue again the runs a dead worker left running: started more than COHORT_RUN_STALL_MINUTES
+    ago while nobody holds the recalculation guard (a live run holds it while it computes). Safe:
+    a run executes again from a clean start (see execute_run). Celery beat calls this every few
+    minutes; each recovery is audited."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.COHORT_RUN_STALL_MINUTES)
+    with transaction.atomic():
+        stalled = list(
+            CohortRun.objects.select_for_update(skip_locked=True).filter(
+                status=RunStatus.RUNNING, started_at__lt=cutoff
+            )
+        )
+        if not stalled or _guard_held(now):
+            return []
+        for run in stalled:
+            run.status = RunStatus.QUEUED
+            run.error = "Its worker stopped responding: queued again automatically."
+            run.save(update_fields=["status", "error"])
+            audit.record(None, AuditAction.UPDATE, obj=run, detail={"decision": "retry", "reason": "stalled"})
+            outbox.enqueue(TASK_NAME, run.pk)
+    logger.warning("Cohort runs queued again after their worker stopped: %s", [run.pk for run in stalled])
+    return [run.pk for run in stalled]
+
+
+def _guard_held(now: datetime) -> bool:
+    """Whether a run holds the recalculation guard now. On PostgreSQL the probe takes the advisory
+    lock for the caller's transaction when it is free (released at its commit)."""
+    if connection.vendor == "postgresql":
+        return not _pg_try_lock()
+    return RunLock.objects.filter(name=RUN_LOCK_NAME, held_by_run__isnull=False, expires_at__gte=now).exists()
 
 
 def takes_full_run(listed: int) -> bool:
