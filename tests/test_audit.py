@@ -241,3 +241,60 @@ def test_an_event_about_many_records_keeps_every_subject(partnership):
     event = audit.record(partnership.users["manager"], AuditAction.LIST, subjects=many, subject_type="cases.child")
     rows = set(AuditSubject.objects.filter(event=event).values_list("object_type", "object_id"))
     assert rows == {("cases.child", str(pk)) for pk in many}
+
+
+@pytest.fixture
+def audit_store_fails():
+    """The audit table refuses every insert, as a real database trigger (not a stand-in for our
+    code): the database itself fails the audit write."""
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION test_audit_unavailable() RETURNS trigger AS "
+                "$$ BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER test_audit_unavailable BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION test_audit_unavailable()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER test_audit_unavailable BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END"
+            )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DROP TRIGGER test_audit_unavailable{' ON ' + table if connection.vendor == 'postgresql' else ''}"
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION test_audit_unavailable()")
+
+
+def test_a_failed_audit_write_rolls_back_the_business_write(partnership, audit_store_fails):
+    """Nothing about a person is changed unless its audit row is written with it."""
+    from datetime import date
+
+    from django.db import DatabaseError
+
+    from cases.models import ChronologyEvent
+    from cases.services.children import update_child
+    from cases.services.chronology import add_event
+
+    child = partnership.council_child
+    before = (child.version, child.given_name)
+    with pytest.raises(DatabaseError, match="audit store unavailable"), transaction.atomic():
+        add_event(
+            partnership.users["caseworker"],
+            child,
+            occurred_on=date.today(),
+            kind="contact",
+            summary="Home visit",
+            reliability="confirmed",
+        )
+    assert not ChronologyEvent.objects.filter(child=child).exists()
+    with pytest.raises(DatabaseError, match="audit store unavailable"), transaction.atomic():
+        update_child(partnership.users["caseworker"], child, {"given_name": "Changed"}, expected_version=child.version)
+    child.refresh_from_db()
+    assert (child.version, child.given_name) == before
