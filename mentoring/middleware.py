@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from access import policy
+from audit import services as audit
+from audit.models import AuditAction
 
 OPEN_NAMESPACES = ("mentoring", "accounts")
 OPEN_VIEWS = frozenset({"api:me", "healthz"})
@@ -35,4 +37,10 @@ class MentorsStayInMentoringMiddleware:
             return None
         if name == "home":
             return redirect("mentoring:mentor_home")
+        # On the mentor's trail for the data protection officer: which page, about which record.
+        audit.record(
+            user,
+            AuditAction.DENIED,
+            detail={"page": name, "arguments": {key: str(value) for key, value in kwargs.items()}},
+        )
         raise Http404

@@ -264,3 +264,18 @@ def test_the_administrator_adds_a_training_module_that_coordinators_then_record(
     page = client_for("coordinator").get(reverse("mentoring:mentor_training", args=[mentor.pk]))
     assert page.status_code == 200
     assert "County lines awareness" in page.content.decode()
+
+
+def test_a_mentor_refused_outside_mentoring_is_on_their_audit_trail(client, partnership, matched):
+    """The data protection officer sees which page a mentor tried, and about which record."""
+    from audit.models import AuditAction, AuditEvent
+
+    login, _match = matched
+    client.force_login(login)
+    child = partnership.council_child
+    assert client.get(reverse("cases:child_detail", args=[child.pk])).status_code == 404
+    refusal = AuditEvent.objects.get(user=login, action=AuditAction.DENIED)
+    assert refusal.detail == {"page": "cases:child_detail", "arguments": {"pk": str(child.pk)}}
+    client.force_login(partnership.users["dpo"])
+    trail = client.get(reverse("oversight:user_trail", args=[login.pk])).content.decode()
+    assert "Refused access" in trail and f"Page cases:child_detail pk {child.pk}." in trail
