@@ -4,27 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='session_generation',
+            model_name="user",
+            name="session_generation",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.CreateModel(
-            name='SignInFailure',
+            name="SignInFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('username', 'Username'), ('address', 'Address')], max_length=10)),
-                ('digest', models.CharField(max_length=64)),
-                ('at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(choices=[("username", "Username"), ("address", "Address")], max_length=10)),
+                ("digest", models.CharField(max_length=64)),
+                ("at", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['digest', 'kind', 'at'], name='accounts_si_digest_683c3c_idx'), models.Index(fields=['at'], name='accounts_si_at_5b110f_idx')],
+                "indexes": [
+                    models.Index(fields=["digest", "kind", "at"], name="accounts_si_digest_683c3c_idx"),
+                    models.Index(fields=["at"], name="accounts_si_at_5b110f_idx"),
+                ],
             },
         ),
     ]

@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_alter_auditevent_action'),
+        ("audit", "0003_alter_auditevent_action"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('read', 'Viewed a record'), ('list', 'Viewed a list'), ('search', 'Searched'), ('export', 'Exported'), ('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('denied', 'Refused access'), ('break_glass', 'Broke the glass'), ('grant', 'Granted access'), ('grant_ended', 'Ended access'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('logout', 'Signed out'), ('two_factor_enrolled', 'Set up two-factor sign-in'), ('two_factor_reset', 'Reset two-factor sign-in')], max_length=20),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("read", "Viewed a record"),
+                    ("list", "Viewed a list"),
+                    ("search", "Searched"),
+                    ("export", "Exported"),
+                    ("create", "Created"),
+                    ("update", "Changed"),
+                    ("delete", "Deleted"),
+                    ("denied", "Refused access"),
+                    ("break_glass", "Broke the glass"),
+                    ("grant", "Granted access"),
+                    ("grant_ended", "Ended access"),
+                    ("login", "Signed in"),
+                    ("login_failed", "Failed sign-in"),
+                    ("logout", "Signed out"),
+                    ("two_factor_enrolled", "Set up two-factor sign-in"),
+                    ("two_factor_reset", "Reset two-factor sign-in"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
