@@ -61,13 +61,6 @@ def test_sign_out_needs_a_post_and_ends_the_session(client_for, partnership):
     assert client.get(reverse("home")).status_code == 302
 
 
-def test_pages_send_security_headers(client_for, partnership):
-    response = client_for("caseworker").get(reverse("home"))
-    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-
-
 def test_the_lockout_counts_per_address_across_usernames(client, partnership, settings):
     settings.LOGIN_FAILURE_LIMIT = 1  # an address gets four times the per-username limit
     for name in ("first", "second", "third", "fourth"):
