@@ -100,3 +100,32 @@ def test_production_settings_are_https_only_with_two_factor_and_argon2():
 
 def test_only_the_demo_signs_in_without_two_factor():
     assert production_settings(DEMO="1")["TWO_FACTOR_REQUIRED"] is False
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(partnership):
+    from django.test import Client
+
+    from audit.models import AuditEvent
+
+    response = Client(enforce_csrf_checks=True).post(
+        reverse("accounts:login"), {"username": "caseworker", "password": "correct horse battery"}
+    )
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="login").exists()
+
+
+def test_a_server_error_says_nothing_about_its_cause(client_for, partnership, monkeypatch):
+    from django.test import Client
+
+    from cases.views import children
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail from deep inside")
+
+    monkeypatch.setattr(children, "_changes_since", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(partnership.users["caseworker"])
+    response = client.get(reverse("home"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in body and "secret detail" not in body
