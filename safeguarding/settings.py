@@ -160,7 +160,6 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 # Two-factor sign-in (an authenticator app's 6-digit code, TOTP) for every account; only the demo
 # (DEMO=1, made-up people) signs in with a password alone. Not an environment switch of its own.
 TWO_FACTOR_REQUIRED = not DEMO
-OTP_TOTP_ISSUER = os.environ.get("SERVICE_NAME", "Safer Options case management")
 # Minutes between the password and the code (or enrolment) before the person must start again.
 TWO_FACTOR_PENDING_SECONDS = 10 * 60
 GUARDIAN_RAISE_403 = False
@@ -282,6 +281,7 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safer Options case management")
+OTP_TOTP_ISSUER = SERVICE_NAME  # the account's name in people's authenticator apps
 
 LOGGING = {
     "version": 1,
