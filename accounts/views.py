@@ -31,7 +31,7 @@ WRONG_SIGN_IN_CODE = (
 
 
 def _safe_next(request: HttpRequest, next_url: str) -> str:
-    """Only a path on this site: never another host, scheme or a protocol-relative address."""
+    """Only an address on this site: never another host or scheme, nor a protocol-relative address."""
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
         return next_url
     return ""
