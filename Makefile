@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+DRILL_ARGS ?=
 
-.PHONY: install run test test-browser lint mypy format check-deploy worker beat ci clean
+.PHONY: install run test test-browser lint mypy format check-deploy restore-drill worker beat ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +65,13 @@ format: install
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=safeguarding.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Backup and restore drill (docs/backups.md): pg_dump of DATABASE_URL (PostgreSQL) into var/backups/, restored into
+# a scratch database (<name>_restore_drill, dropped afterwards); every table's row count and every audit row compared,
+# and the copy's audit trail checked to be append-only still. Fails on any difference. DEBUG only spares a SECRET_KEY.
+restore-drill: export DEBUG ?= 1
+restore-drill: install
+	$(BIN)/python manage.py restore_drill $(DRILL_ARGS)
 
 worker: install
 	$(BIN)/celery -A safeguarding worker --loglevel=info

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from access import lookups, policy
+from access import lookups, policy, services
 from accounts.models import Agency, Membership, User
 from audit import services as audit
 from audit.models import AuditAction
@@ -111,6 +111,18 @@ class UserAdmin(SystemAdminOnly, BaseUserAdmin):  # type: ignore[type-arg]  # no
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
+    actions = ["reset_two_factor"]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            obj.session_generation += 1  # their sessions end now, and stay ended if they come back
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Reset two-factor sign-in (they set it up again when they next sign in)")
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            services.reset_two_factor(request.user, user)
+        self.message_user(request, f"Two-factor sign-in reset for {len(queryset)} people. Their sessions have ended.")
 
 
 @admin.register(Membership, site=site)

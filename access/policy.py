@@ -299,6 +299,7 @@ RULES: dict[str, Rule] = {
     "view_access_grants": _role(Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMIN),
     "manage_access_grants": _role(Role.SYSTEM_ADMIN),
     "administer": _role(Role.SYSTEM_ADMIN),
+    "reset_two_factor": _role(Role.SYSTEM_ADMIN),
 }
 
 

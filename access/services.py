@@ -13,7 +13,8 @@ from django.utils import timezone
 from access import policy
 from access.models import AccessGrant, BreakGlassGrant
 from access.principal import forget, principal
-from accounts.models import Role
+from accounts import two_factor
+from accounts.models import Role, User
 from audit import services as audit
 from audit.models import AuditAction
 
@@ -92,6 +93,15 @@ def grant_access(
     )
     forget(grantee)
     return grant
+
+
+@transaction.atomic
+def reset_two_factor(actor: Any, user: User) -> None:
+    """A person lost their phone and backup codes: remove their two-factor devices and end their
+    sessions; they set it up again at their next sign-in. Audited."""
+    policy.require(actor, "reset_two_factor", message="Only a system administrator can reset two-factor sign-in.")
+    removed = two_factor.reset(user)
+    audit.record(actor, AuditAction.TWO_FACTOR_RESET, obj=user, detail={"devices_removed": removed})
 
 
 @transaction.atomic

@@ -48,3 +48,30 @@ class SignInForm(GovukForm):
             raise forms.ValidationError(SIGN_IN_ERROR)
         throttle.clear(username)
         return cleaned
+
+
+class CodeForm(GovukForm):
+    """The 6-digit code from an authenticator app (or, when signing in, a backup code)."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        error_messages={"required": "Enter the code from your authenticator app"},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+
+    def __init__(self, *args, check, wrong_code: str, **kwargs):
+        self.check = check
+        self.wrong_code = wrong_code
+        self.device = None
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["class"] = "govuk-input govuk-input--width-10"
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split()).lower()
+        self.device = self.check(code)
+        if self.device is None:
+            raise forms.ValidationError(self.wrong_code)
+        return code

@@ -4,6 +4,7 @@ from typing import TypedDict
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 
 class AgencyKind(models.TextChoices):
@@ -42,11 +43,20 @@ class Agency(models.Model):
 class User(AbstractUser):
     """A member of staff. What they may see comes from their memberships, never from flags here."""
 
+    # Raised to end every session the user has (two-factor reset): it is part of the session's
+    # authentication hash, so sessions signed with an older value no longer authenticate.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     class Meta:
         ordering = ["username"]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @cached_property
     def acting_membership(self) -> tuple[int, str] | None:
@@ -101,3 +111,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, counted per username and per address for the lockout. Kept in the
+    database, not the cache, so the lockout holds (and sign-in works) while Redis is down. Names
+    and addresses are stored as keyed digests; the audit trail has the attempt itself."""
+
+    class Kind(models.TextChoices):
+        USERNAME = "username", "Username"
+        ADDRESS = "address", "Address"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["digest", "kind", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -1,38 +1,49 @@
 """Count failed sign-ins per username and per address, and refuse before hashing when over the limit
-(hashing a password is deliberately slow, so it must not be free to hammer)."""
+(hashing a password is deliberately slow, so it must not be free to hammer).
+
+The counts live in the database (`SignInFailure`), not the cache: sign-in must work, and the
+lockout must hold, while Redis is down. A failure counts for `LOGIN_LOCKOUT_SECONDS`, so a pause
+ends on its own and an attacker elsewhere cannot lock someone out for longer than they keep trying.
+"""
 
 import hashlib
+import hmac
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import SignInFailure
 
 ADDRESS_MULTIPLIER = 4  # an office behind one address has many people
+Kind = SignInFailure.Kind
 
 
-def _key(kind: str, value: str) -> str:
-    return "login-failures:" + kind + ":" + hashlib.sha256(value.casefold().encode()).hexdigest()
+def _digest(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.casefold().encode(), hashlib.sha256).hexdigest()
+
+
+def _recent(kind: str, value: str):
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    return SignInFailure.objects.filter(digest=_digest(value), kind=kind, at__gte=since)
 
 
 def is_locked(username: str, ip: str | None) -> bool:
     limit = settings.LOGIN_FAILURE_LIMIT
-    if cache.get(_key("user", username), 0) >= limit:
+    if _recent(Kind.USERNAME, username).count() >= limit:
         return True
-    return bool(ip) and cache.get(_key("ip", ip), 0) >= limit * ADDRESS_MULTIPLIER
-
-
-def _incr(key: str) -> None:
-    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    return bool(ip) and _recent(Kind.ADDRESS, ip).count() >= limit * ADDRESS_MULTIPLIER
 
 
 def record_failure(username: str, ip: str | None) -> None:
-    _incr(_key("user", username))
+    now = timezone.now()
+    # Failures older than the pause count for nothing: drop them as new ones arrive.
+    SignInFailure.objects.filter(at__lt=now - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)).delete()
+    rows = [SignInFailure(kind=Kind.USERNAME, digest=_digest(username), at=now)]
     if ip:
-        _incr(_key("ip", ip))
+        rows.append(SignInFailure(kind=Kind.ADDRESS, digest=_digest(ip), at=now))
+    SignInFailure.objects.bulk_create(rows)
 
 
 def clear(username: str) -> None:
-    cache.delete(_key("user", username))
+    SignInFailure.objects.filter(kind=Kind.USERNAME, digest=_digest(username)).delete()

@@ -1,3 +1,8 @@
+import time
+
+import django_otp
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -8,11 +13,38 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import SignInForm
+from accounts import two_factor
+from accounts.forms import CodeForm, SignInForm
+from accounts.models import User
 from audit import services as audit
 from audit.models import AuditAction
 
 PREVIOUS_SIGN_IN = "previous_sign_in"
+# Between a correct password and a correct code: who, since when, and where to go next.
+PENDING = "pending_sign_in"
+NEW_BACKUP_CODES = "new_backup_codes"
+WRONG_CODE = "The code is not right, or it has been used already. Enter the code your authenticator app shows now"
+WRONG_SIGN_IN_CODE = (
+    "The code is not right, or it has been used already. Enter the code your authenticator app shows now, "
+    "or one of your backup codes"
+)
+
+
+def _safe_next(request: HttpRequest, next_url: str) -> str:
+    """Only an address on this site: never another host or scheme, nor a protocol-relative address."""
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return ""
+
+
+def _log_in(request: HttpRequest, user: User, device=None) -> None:
+    previous = user.last_login  # login() moves it to now
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # a new session key
+    if device is not None:
+        django_otp.login(request, device)
+    # The home page shows what changed since then ("since you last signed in").
+    request.session[PREVIOUS_SIGN_IN] = previous.isoformat() if previous else ""
+    audit.record(user, AuditAction.LOGIN, detail={"two_factor": two_factor.kind_of(device)} if device else None)
 
 
 @sensitive_post_parameters("password")
@@ -20,20 +52,18 @@ PREVIOUS_SIGN_IN = "previous_sign_in"
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        next_url = ""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
     if request.user.is_authenticated:
         return redirect(next_url or "home")
     form = SignInForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
-            previous = form.user.last_login  # login() moves it to now
-            login(request, form.user)
-            # The home page shows what changed since then ("since you last signed in").
-            request.session[PREVIOUS_SIGN_IN] = previous.isoformat() if previous else ""
-            audit.record(form.user, AuditAction.LOGIN)
-            return redirect(next_url or "home")
+            if not settings.TWO_FACTOR_REQUIRED:
+                _log_in(request, form.user)
+                return redirect(next_url or "home")
+            request.session.cycle_key()
+            request.session[PENDING] = {"user": form.user.pk, "at": int(time.time()), "next": next_url}
+            return redirect("accounts:two_factor")
         if form.cleaned_data.get("username"):
             audit.record(
                 None,
@@ -42,6 +72,79 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 detail={"locked": form.locked},
             )
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})
+
+
+def _pending(request: HttpRequest) -> tuple[User, str] | None:
+    """The person who gave a correct password a few minutes ago, and where they were going."""
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["at"] > settings.TWO_FACTOR_PENDING_SECONDS:
+        return None
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    return (user, pending["next"]) if user else None
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the app or a backup code; or, the first time,
+    setting up the app."""
+    pending = _pending(request)
+    if pending is None:
+        messages.info(request, "Sign in again: the time to enter a code ran out")
+        return redirect("accounts:login")
+    user, next_url = pending
+    if not two_factor.is_enrolled(user):
+        return _set_up(request, user, next_url)
+    form = CodeForm(
+        request.POST if request.method == "POST" else None,
+        check=lambda code: two_factor.verify(user, code),
+        wrong_code=WRONG_SIGN_IN_CODE,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            del request.session[PENDING]
+            _log_in(request, user, form.device)
+            return redirect(next_url or "home")
+        if form.data.get("code"):
+            audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": "code"})
+    return render(request, "accounts/two_factor_code.html", {"form": form})
+
+
+def _set_up(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    device = two_factor.unconfirmed_device(user)
+    form = CodeForm(
+        request.POST if request.method == "POST" else None,
+        check=lambda code: device if device.verify_token(code) else None,
+        wrong_code=WRONG_CODE,
+    )
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.confirm(user, device)
+        del request.session[PENDING]
+        _log_in(request, user, device)
+        request.session[NEW_BACKUP_CODES] = {"codes": codes, "next": next_url}
+        return redirect("accounts:backup_codes")
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "accounts/two_factor_set_up.html",
+        {
+            "form": form,
+            "qr_code": qr.svg_data_uri(scale=5, border=2),
+            "secret": two_factor.secret_text(device),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def backup_codes(request: HttpRequest) -> HttpResponse:
+    """Shown once, straight after setting up two-factor sign-in."""
+    shown = request.session.pop(NEW_BACKUP_CODES, None)
+    if not request.user.is_authenticated or shown is None:
+        return redirect("home")
+    return render(request, "accounts/backup_codes.html", {"codes": shown["codes"], "next": shown["next"] or "/"})
 
 
 @require_POST

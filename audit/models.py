@@ -61,6 +61,8 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", "Signed in"
     LOGIN_FAILED = "login_failed", "Failed sign-in"
     LOGOUT = "logout", "Signed out"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Set up two-factor sign-in"
+    TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor sign-in"
 
 
 class AuditEvent(AppendOnlyModel):

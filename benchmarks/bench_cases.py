@@ -268,7 +268,6 @@ def main(argv: list[str] | None = None) -> int:
     env.configure(args.database_url)
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import override_settings
     from django.urls import reverse
 
@@ -299,8 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(SEED)
     searches = build_searches(user, rng, args.iterations) if args.only in (None, "search") else []
     profiles = build_profiles(user, rng, args.iterations) if args.only in (None, "profile") else []
-    client = Client()
-    client.force_login(user)
+    client = env.signed_in_client(user)
     search_url = reverse("cases:child_search")
 
     def search(query: Search, field: str = "name"):

@@ -83,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     cohort = reverse("cohorts:cohort_home")
     medians: dict[str, float] = {}
     for persona in ("manager", "caseworker"):
-        client = Client()
-        client.force_login(User.objects.get(username=persona))
+        client = env.signed_in_client(User.objects.get(username=persona))
         later = later_page(client, cohort + "?show=suggestions")
         persona_pages = [
             ("cohort_home", cohort, True),

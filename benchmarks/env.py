@@ -52,3 +52,19 @@ def configure(url: str | None = None) -> str:
 
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
+
+
+def signed_in_client(user):
+    """A test client signed in as `user` as if through two-factor sign-in (required with DEMO off):
+    a confirmed authenticator device and the session mark the sign-in pages set."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="Benchmark", defaults={"confirmed": True})
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "audit",
     "access",
@@ -75,7 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "safeguarding.middleware.ContentSecurityPolicyMiddleware",
+    "safeguarding.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "mentoring.middleware.MentorsStayInMentoringMiddleware",
 ]
 
@@ -132,11 +136,20 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2id first; the others stay so older hashes still check, and are rehashed with Argon2 at sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Django's checks with plain-English messages (accounts/passwords.py): at least 12 characters, not on
+# the list of 20,000 common passwords, not all numbers, not like the person's name or username.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.NotLikePersonalDetails"},
+    {"NAME": "accounts.passwords.LongEnough", "OPTIONS": {"min_length": 12}},
+    {"NAME": "accounts.passwords.NotCommon"},
+    {"NAME": "accounts.passwords.NotOnlyNumbers"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -144,6 +157,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Failed sign-ins allowed per username (and per address) before a pause, checked before hashing.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+# Two-factor sign-in (an authenticator app's 6-digit code, TOTP) for every account; only the demo
+# (DEMO=1, made-up people) signs in with a password alone. Not an environment switch of its own.
+TWO_FACTOR_REQUIRED = not DEMO
+# Minutes between the password and the code (or enrolment) before the person must start again.
+TWO_FACTOR_PENDING_SECONDS = 10 * 60
 GUARDIAN_RAISE_403 = False
 
 LANGUAGE_CODE = "en-gb"
@@ -251,7 +269,12 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# A session ends after SESSION_IDLE_SECONDS without a request and SESSION_COOKIE_AGE after sign-in,
+# however active (accounts/middleware.py); the cookie also goes when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
@@ -262,6 +285,7 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safer Options case management")
+OTP_TOTP_ISSUER = SERVICE_NAME  # the account's name in people's authenticator apps
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 PASSWORD = "correct horse battery"
@@ -76,14 +75,6 @@ def browser() -> Browser:
 def live_partnership(transactional_db, partnership):
     """The shared personas, committed so the live server's thread can read them."""
     return partnership
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Failed sign-in counters live in the (in-process) cache; do not carry them between tests."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -34,6 +34,10 @@ ROUTES: dict[str, Expect] = {
     "home": Expect({**{persona: 200 for persona in PERSONAS}, "outreach": 302, "mentor": 302, ANONYMOUS: 302}, 404),
     "healthz": Expect({}, 200),
     "accounts:login": Expect({ANONYMOUS: 200}, 302),
+    # The code step is for someone who has just given a correct password; anyone else starts at sign-in.
+    "accounts:two_factor": Expect({}, 302),
+    # Backup codes are shown once, straight after setting up two-factor sign-in; otherwise home.
+    "accounts:backup_codes": Expect({}, 302),
     "accounts:logout": Expect({}, 302, method="post"),
     "cases:child_search": expect(CASELOAD),
     "cases:children_export": expect(CASELOAD),
