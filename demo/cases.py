@@ -76,7 +76,6 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             date_of_birth=born,
             gender=gender,
             ethnicity=ethnicity,
-            area=area,
             neighbourhood=places[area],
             # The lead agency's named worker is the child's one lead professional (shown everywhere).
             lead_professional=users["caseworker"] if involved[:1] == [accounts_demo.CHILDRENS_SERVICES] else None,

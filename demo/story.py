@@ -27,6 +27,7 @@ from cases.models import (
     ReferralDecision,
 )
 from demo import accounts as accounts_demo
+from demo import areas as areas_demo
 
 MARKER = "PG-DEMO1"
 
@@ -38,7 +39,7 @@ CONTEXTS = (
         "The 24s",
         {
             "known_names": "24s, Twenty-Fours, WM24",
-            "area": "Westmoor",
+            "neighbourhood": "Westmoor",
             "dynamics": "Older members recruit younger boys to run drugs between Westmoor and the city centre. "
             "Status from carrying knives; conflict with a Riverton North group.",
         },
@@ -49,7 +50,7 @@ CONTEXTS = (
         "peer_group",
         "Young women's group",
         {
-            "area": "Riverton East",
+            "neighbourhood": "Riverton East",
             "dynamics": "Girls aged 13 to 16 meeting older males through social media; several missing episodes.",
         },
         (accounts_demo.SAFER_STREETS,),
@@ -60,7 +61,7 @@ CONTEXTS = (
         "Riverton bus station",
         {
             "location_type": "transport_hub",
-            "area": "Riverton Central",
+            "neighbourhood": "Riverton Central",
             "address": "Station Approach, Riverton",
             "latitude": "51.45210",
             "longitude": "-2.58010",
@@ -71,39 +72,45 @@ CONTEXTS = (
         "LO-DEMO2",
         "location",
         "Golden Fry takeaway",
-        {"location_type": "takeaway", "area": "Westmoor", "address": "Market Street, Westmoor"},
+        {"location_type": "takeaway", "neighbourhood": "Westmoor", "address": "Market Street, Westmoor"},
         (accounts_demo.POLICE,),
     ),
     (
         "LO-DEMO3",
         "location",
         "Station Lodge hotel",
-        {"location_type": "hotel", "area": "Riverton Central", "address": "Canal Road, Riverton"},
+        {"location_type": "hotel", "neighbourhood": "Riverton Central", "address": "Canal Road, Riverton"},
         (accounts_demo.POLICE,),
     ),
     (
         "LO-DEMO4",
         "location",
         "Castle Park",
-        {"location_type": "park", "area": "Riverton North"},
+        {"location_type": "park", "neighbourhood": "Riverton North"},
         (accounts_demo.CHILDRENS_SERVICES,),
     ),
     (
         "NB-DEMO1",
         "neighbourhood",
         "Westmoor estate",
-        {"area": "Westmoor"},
+        {"neighbourhood": "Westmoor"},
         (accounts_demo.CHILDRENS_SERVICES, accounts_demo.SAFER_STREETS),
     ),
-    ("SC-DEMO1", "school", accounts_demo.SCHOOL, {"area": "Harbourside"}, (accounts_demo.SCHOOL,)),
+    ("SC-DEMO1", "school", accounts_demo.SCHOOL, {"neighbourhood": "Harbourside"}, (accounts_demo.SCHOOL,)),
     (
         "SC-DEMO2",
         "school",
         "Riverton Pupil Referral Unit",
-        {"area": "Riverton South"},
+        {"neighbourhood": "Riverton South"},
         (accounts_demo.CHILDRENS_SERVICES,),
     ),
-    ("ON-DEMO1", "online", "WM24 group chat", {"platform": "Snapchat", "area": "Westmoor"}, (accounts_demo.POLICE,)),
+    (
+        "ON-DEMO1",
+        "online",
+        "WM24 group chat",
+        {"platform": "Snapchat", "neighbourhood": "Westmoor"},
+        (accounts_demo.POLICE,),
+    ),
 )
 # context reference -> (role, number of children linked)
 LINKS = {
@@ -142,9 +149,11 @@ def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date)
     agency_of = {name: agencies[name] for name in agencies}
 
     contexts = {}
+    places = areas_demo.seed_areas()
     for reference, kind, name, extra, involved in CONTEXTS:
+        place = places.get(extra.get("neighbourhood", ""))
         contexts[reference] = Context.objects.create(
-            reference=reference, kind=kind, name=name, created_by=caseworker, **extra
+            reference=reference, kind=kind, name=name, created_by=caseworker, **{**extra, "neighbourhood": place}
         )
         Involvement.objects.bulk_create(
             Involvement(agency=agency_of[agency], context=contexts[reference], started_on=today - timedelta(days=200))
@@ -187,7 +196,7 @@ def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
                 reference=f"FA-DEMO{number:03d}",
                 name=f"{surname} family",
                 postcode=fake.postcode(),
-                area=members[start].area,
+                neighbourhood_id=members[start].neighbourhood_id,
             )
             for child in members[start : start + 3]:
                 FamilyMember.objects.create(family=family, child=child, relationship="child")
