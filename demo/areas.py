@@ -16,6 +16,17 @@ PLACES = (
     ("Millbrook", WESTMOOR, "Westmoor Rural"),
     ("Ashford Vale", WESTMOOR, "Westmoor Rural"),
 )
+# How the demo's young people are spread over the neighbourhoods (relative weights).
+CHILD_SHARE = {
+    "Riverton Central": 16,
+    "Harbourside": 12,
+    "Riverton North": 16,
+    "Riverton East": 18,
+    "Riverton South": 14,
+    "Westmoor": 12,
+    "Millbrook": 6,
+    "Ashford Vale": 6,
+}
 AUTHORITY_CODES = {RIVERTON: "E06009901", WESTMOOR: "E07009902"}
 
 

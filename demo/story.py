@@ -123,6 +123,10 @@ LINKS = {
     "NB-DEMO1": ("member", 20),
     "ON-DEMO1": ("member", 7),
 }
+CONCERN_SHARE = 0.17
+# (family fact, share of households) for the households of the young people of concern, and the rest
+CONCERN_FAMILY_SHARES = (("domestic_abuse", 0.6), ("financial_exclusion", 0.7), ("crime", 0.5), ("health", 0.5))
+FAMILY_SHARES = (("domestic_abuse", 0.05), ("financial_exclusion", 0.12), ("crime", 0.03), ("health", 0.08))
 EVENT_SUMMARIES = {
     EventKind.MISSING_EPISODE: "Reported missing overnight by carer",
     EventKind.FOUND: "Found by police and returned home",
@@ -135,6 +139,16 @@ EVENT_SUMMARIES = {
     EventKind.SCHOOL_ATTENDANCE: "Attendance below 70% this term",
     EventKind.HEALTH: "Attended A&E with a hand injury",
 }
+# What agencies record about most young people they know: visits, and now and then one worry.
+ORDINARY_KINDS = (
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.HEALTH,
+    EventKind.SCHOOL_ATTENDANCE,
+)
 
 
 def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date) -> bool:
@@ -160,9 +174,13 @@ def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date)
             for agency in involved
         )
 
+    # A minority of the young people carry the concerns (the cohort's candidates); the rest have the
+    # ordinary contacts of children known to an agency.
+    concern = [child for child in children if rng.random() < CONCERN_SHARE]
+    concern_ids = {child.pk for child in concern}
     links = []
     for reference, (role, count) in LINKS.items():
-        for child in rng.sample(children, count):
+        for child in rng.sample(concern, count):
             links.append(
                 ContextLink(
                     child=child,
@@ -178,13 +196,13 @@ def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date)
     school = contexts["SC-DEMO1"]
     Child.objects.filter(pk__in=[c.pk for c in children[::5]]).update(school=school)
 
-    _seed_families(rng, fake, children, agency_of, caseworker, today)
-    _seed_chronologies(rng, children, contexts, agency_of, caseworker, today)
+    _seed_families(rng, fake, children, concern_ids, agency_of, caseworker, today)
+    _seed_chronologies(rng, children, concern_ids, contexts, agency_of, caseworker, today)
     _seed_referrals_and_plan(rng, children, contexts, agency_of, users, today)
     return True
 
 
-def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
+def _seed_families(rng, fake, children, concern_ids, agency_of, caseworker, today) -> None:
     by_surname: dict[str, list[Child]] = {}
     for child in children:
         by_surname.setdefault(child.family_name, []).append(child)
@@ -207,12 +225,8 @@ def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
                 FamilyMember.objects.create(
                     family=family, adult=father, relationship="father", lives_in_household=rng.random() < 0.5
                 )
-            for kind, share in (
-                ("domestic_abuse", 0.3),
-                ("financial_exclusion", 0.45),
-                ("crime", 0.2),
-                ("health", 0.25),
-            ):
+            shares = CONCERN_FAMILY_SHARES if concern_ids.intersection(c.pk for c in members) else FAMILY_SHARES
+            for kind, share in shares:
                 if rng.random() < share:
                     FamilyFact.objects.create(
                         family=family,
@@ -224,14 +238,14 @@ def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
                     )
 
 
-def _seed_chronologies(rng, children, contexts, agency_of, caseworker, today) -> None:
-    kinds = list(EVENT_SUMMARIES)
+def _seed_chronologies(rng, children, concern_ids, contexts, agency_of, caseworker, today) -> None:
     agencies = list(agency_of.values())
     events = []
     for child in children:
         earliest = max(child.date_of_birth + timedelta(days=3650), today - timedelta(days=720))
         span = max((today - earliest).days, 1)
-        for _ in range(rng.randint(2, 15)):
+        kinds = list(EVENT_SUMMARIES) if child.pk in concern_ids else ORDINARY_KINDS
+        for _ in range(rng.randint(2, 15) if child.pk in concern_ids else rng.randint(1, 3)):
             kind = rng.choice(kinds)
             events.append(
                 ChronologyEvent(
