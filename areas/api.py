@@ -19,7 +19,7 @@ CODE_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 
-def neighbourhood_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:  # type: ignore[type-arg]
+def neighbourhood_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
     return serializers.PrimaryKeyRelatedField(
         queryset=Neighbourhood.objects.active(),
         required=False,
@@ -33,7 +33,7 @@ def neighbourhood_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:  #
     )
 
 
-class AreaFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AreaFilterSerializer(serializers.Serializer):
     """Filters by place: a neighbourhood, a local authority or a police area (ids)."""
 
     neighbourhood = serializers.PrimaryKeyRelatedField(
