@@ -4,21 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cohorts', '0010_current_suggestions'),
+        ("cohorts", "0010_current_suggestions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SourceSystem',
+            name="SourceSystem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text="As the feeds name it, for example 'cms-police'.", max_length=100, unique=True)),
-                ('label', models.CharField(help_text="What people call it, for example 'Police records system'.", max_length=200)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="As the feeds name it, for example 'cms-police'.", max_length=100, unique=True
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="What people call it, for example 'Police records system'.", max_length=200
+                    ),
+                ),
             ],
             options={
-                'ordering': ['label'],
+                "ordering": ["label"],
             },
         ),
     ]
