@@ -24,7 +24,7 @@ def neighbourhood_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
         queryset=Neighbourhood.objects.active(),
         required=False,
         allow_null=True,
-        help_text="Id of a neighbourhood from the managed list (GET /api/v1/areas/ lists them).",
+        help_text="Id of a neighbourhood from the managed list kept by the system administrator.",
         error_messages={
             "does_not_exist": "Choose a neighbourhood from the managed list",
             "incorrect_type": "Give the neighbourhood's id, a whole number",

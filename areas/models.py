@@ -3,21 +3,15 @@ the neighbourhoods within them (each neighbourhood lies in one local authority a
 a police area may cross local authority boundaries). Children, families, contexts and outreach work
 are placed in a neighbourhood. The base population per neighbourhood, age band, gender and ethnicity
 gives the rates the dashboards and fairness monitoring compare against. Areas are configuration,
-not about anyone: every signed-in user may read them."""
+not about anyone."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import Self, TypeVar
 
 from django.db import models
 
 from areas.demographics import AgeBand, Ethnicity, Gender
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from accounts.models import User
-
 
 _Place = TypeVar("_Place", bound=models.Model)
 
@@ -25,9 +19,6 @@ _Place = TypeVar("_Place", bound=models.Model)
 class PlaceQuerySet(models.QuerySet[_Place]):
     def active(self) -> Self:
         return self.filter(is_active=True)
-
-    def visible_to(self, user: User | AnonymousUser) -> Self:
-        return self if user.is_authenticated else self.none()
 
 
 class LocalAuthorityQuerySet(PlaceQuerySet["LocalAuthority"]):
