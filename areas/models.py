@@ -112,9 +112,9 @@ class UnmappedField(models.TextChoices):
 
 
 class UnmappedValue(models.Model):
-    """A value recorded as free text (by an older record, a data feed) that could not be mapped to
-    a code or an area: the record was given "Not recorded" (or no area), and an administrator reviews
-    the list, corrects the records and marks the value reviewed. One row per field, value and source."""
+    """A value recorded as free text (by an older record) that could not be mapped to a code or an
+    area: the record was given "Not recorded" (or no area), and an administrator reviews the list,
+    corrects the records and marks the value reviewed. One row per field, value and source."""
 
     field = models.CharField(max_length=20, choices=UnmappedField.choices)
     value = models.CharField(max_length=200)

@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from areas.demographics import ETHNIC_GROUPS, Ethnicity, age_band, ethnic_group, ethnicity_code, gender_code
 from areas.models import BasePopulation, UnmappedValue
-from areas.services import note_unmapped
 from audit.models import AuditEvent
 from tests.factories import NeighbourhoodFactory
 
@@ -62,14 +61,6 @@ def test_age_bands():
     assert age_band(date(2012, 6, 16), on) == "10-13"  # 14 tomorrow
 
 
-def test_a_value_seen_again_is_counted_and_listed_again(db):
-    note_unmapped("gender", "Questioning", "feed 3", example="FD3-1")
-    UnmappedValue.objects.update(reviewed=True)
-    note_unmapped("gender", " Questioning ", "feed 3", records=2)
-    value = UnmappedValue.objects.get()
-    assert (value.records, value.reviewed, value.example) == (3, False, "FD3-1")
-
-
 def test_the_administrator_edits_the_base_population_and_it_is_audited(client_for, partnership):
     row = BasePopulation.objects.create(
         neighbourhood=NeighbourhoodFactory(name="Westmoor"),
@@ -92,8 +83,8 @@ def test_the_administrator_edits_the_base_population_and_it_is_audited(client_fo
 
 
 def test_the_administrator_reviews_unmapped_values(client_for, partnership):
-    note_unmapped("ethnicity", "Other", "cases.Child", records=4, example="SO-00012")
-    note_unmapped("gender", "Questioning", "cases.Child")
+    UnmappedValue.objects.create(field="ethnicity", value="Other", source="cases.Child", records=4, example="SO-00012")
+    UnmappedValue.objects.create(field="gender", value="Questioning", source="cases.Child", records=1)
     listing = client_for("admin").get(reverse("admin:areas_unmappedvalue_changelist"))
     assert "SO-00012" in listing.text and "Questioning" in listing.text
     other = UnmappedValue.objects.get(value="Other")
