@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "access",
+    "areas",
     "cases",
     "jobs",
     "interventions",

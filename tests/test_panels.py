@@ -456,7 +456,7 @@ def test_demo_panels_seed(settings):
     assert demo_panels.seed(agencies, users, today) == 0  # idempotent
     meetings = PanelMeeting.objects.filter(panel__name=demo_panels.PANEL_NAME)
     assert meetings.count() == 10 and {meeting.chair.username for meeting in meetings} == {"manager"}
-    assert queries_panels.children_discussed(None, today) == 200
+    assert queries_panels.children_discussed(None, today) == 207  # as in the briefing
     assert queries_panels.overdue_actions_for_manager(users["manager"]).exists()
     assert PanelAction.objects.overdue().filter(owner=users["caseworker"]).exists()
 

@@ -394,7 +394,7 @@ def report_data(report: fairness_service.FairnessReport) -> dict:
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Suggestion and tier rates by ethnicity, gender, age band and area (managers and DPO)",
+        summary="Suggestion and tier rates by ethnic group, gender, age band and neighbourhood (managers and DPO)",
         description="Partnership-wide aggregates, no names. See cohorts/services/fairness.py for the rules.",
         responses={200: FairnessSerializer, 404: NOT_FOUND_RESPONSE},
     ),
