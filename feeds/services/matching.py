@@ -512,10 +512,10 @@ def _shared_label(person: Person, identity: dict[str, str]) -> str:
 
 def _conflict(person: Person, identity: dict[str, str]) -> str:
     """The first kind of identifier person gives with another value than identity's; ''."""
-    return _clash(dict(person.identifiers), identity)
+    return identifier_clash(dict(person.identifiers), identity)
 
 
-def _clash(ours: dict[str, str], theirs: dict[str, str]) -> str:
+def identifier_clash(ours: dict[str, str], theirs: dict[str, str]) -> str:
     """The first kind of identifier with a value on both sides that differs; ''."""
     for kind, value in ours.items():
         other = theirs.get(kind)
@@ -642,7 +642,7 @@ def _near_matches(new: list[Person], groups: dict[int, list[Person]]) -> None:
         dob = person.date_of_birth
         same = exact.get((person.name_key, dob, person.postcode))
         if same is not None:
-            conflict = _clash(person.identity, same.identity)
+            conflict = identifier_clash(person.identity, same.identity)
             if conflict:
                 for member in groups.get(id(person), [person]):
                     _to_review(
@@ -682,7 +682,7 @@ def _near_matches(new: list[Person], groups: dict[int, list[Person]]) -> None:
         )
         for key, reason in blocks:
             other = first_of.get(key)
-            if other is not None and not _clash(person.identity, other.identity):
+            if other is not None and not identifier_clash(person.identity, other.identity):
                 for member in groups.get(id(person), [person]):
                     _to_review(member, other, reason)
                 break
@@ -745,41 +745,75 @@ def settle_candidates(reviews: list[Person]) -> None:
             person.candidate_id = person.candidate.root().child_id
 
 
-def adult_index(
-    family_ids: set[int], dobs: set[date]
-) -> tuple[dict[tuple[int, str, date | None], int], dict[tuple[str, date | None], set[int]]]:
-    """(family id, name key, dob) -> adult id for the adults of these families, and
-    (name key, dob) -> set(adult ids) for adults anywhere born on these dates."""
-    in_family: dict[tuple[int, str, date | None], int] = {}
+# What the adult index keeps of an adult: (upn, nhs_number, police_id, date_of_birth).
+AdultFacts = tuple[str, str, str, date | None]
+
+
+@dataclass
+class AdultIndex:
+    in_family: dict[tuple[int, str, date | None], int]  # (family id, name key, dob) -> adult id
+    anywhere: dict[tuple[str, date | None], set[int]]  # (name key, dob) -> adult ids
+    by_identifier: dict[tuple[str, str], set[int]]  # (kind, cleaned value) -> adult ids
+    facts: dict[int, AdultFacts]  # adult id -> its identifiers (cleaned) and date of birth
+
+
+ADULT_COLUMNS = "a.id, a.upn, a.nhs_number, a.police_id, a.date_of_birth"
+
+
+def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, set[str]]) -> AdultIndex:
+    """The adults the file's adult people could be: those of these families (by name and date of
+    birth), those born on these dates anywhere (by name), and those holding these identifiers
+    (cleaned, by kind). A few queries whatever the file's size."""
     ids = sorted(family_ids)
-    # (family id, adult id, given name, family name, date of birth); (adult id, given, family, dob)
+    wanted = {kind: sorted(values) for kind, values in identifiers.items() if values}
+    # (family id, adult id, given, family, dob) and (adult id, upn, nhs, police id, dob) rows
     member_rows: Iterable[tuple[int, int, str, str, date | None]]
     adult_rows: Iterable[tuple[int, str, str, date | None]]
+    fact_rows: list[tuple[int, str, str, str, date | None]] = []
     if connection.vendor == "postgresql":
-        # One statement each, with the ids and dates as arrays (the querysets below, chunked for
-        # SQLite's limit on parameters, take a query per 2,000 families on a city-sized file).
+        # One statement each, with the ids, dates and identifiers as arrays (the querysets below,
+        # chunked for SQLite's limit on parameters, take a query per 2,000 families on a city-sized file).
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT m.family_id, m.adult_id, a.given_name, a.family_name, a.date_of_birth "
+                f"SELECT m.family_id, m.adult_id, a.given_name, a.family_name, {ADULT_COLUMNS} "  # noqa: S608
                 "FROM cases_familymember m JOIN cases_adult a ON a.id = m.adult_id WHERE m.family_id = ANY(%s)",
                 [ids],
             )
-            member_rows = cursor.fetchall()
+            fetched = cursor.fetchall()
+            member_rows = [(row[0], row[1], row[2], row[3], row[8]) for row in fetched]
+            fact_rows.extend(row[4:] for row in fetched)
             cursor.execute(
-                "SELECT id, given_name, family_name, date_of_birth FROM cases_adult WHERE date_of_birth = ANY(%s)",
+                f"SELECT a.given_name, a.family_name, {ADULT_COLUMNS} FROM cases_adult a "  # noqa: S608
+                "WHERE a.date_of_birth = ANY(%s)",
                 [sorted(dobs)],
             )
-            adult_rows = cursor.fetchall()
+            fetched = cursor.fetchall()
+            adult_rows = [(row[2], row[0], row[1], row[6]) for row in fetched]
+            fact_rows.extend(row[2:] for row in fetched)
+            if wanted:
+                # Each branch on its own partial index (an empty identifier is not indexed).
+                condition = " OR ".join(f"(a.{kind} <> '' AND a.{kind} = ANY(%s))" for kind in wanted)
+                cursor.execute(
+                    f"SELECT {ADULT_COLUMNS} FROM cases_adult a WHERE {condition}",  # noqa: S608
+                    list(wanted.values()),
+                )
+                fact_rows.extend(cursor.fetchall())
     else:
+        columns = ("id", "upn", "nhs_number", "police_id", "date_of_birth")
         members = FamilyMember.objects.filter(adult__isnull=False).values_list(
             "family_id", "adult_id", "adult__given_name", "adult__family_name", "adult__date_of_birth"
         )
-        member_rows = (row for chunk in _chunks(ids, 2_000) for row in members.filter(family_id__in=chunk))
+        member_rows = [row for chunk in _chunks(ids, 2_000) for row in members.filter(family_id__in=chunk)]
         adults = Adult.objects.values_list("id", "given_name", "family_name", "date_of_birth")
         if len(dobs) > LOAD_ALL_ABOVE // 3:
-            adult_rows = (row for row in adults.iterator(chunk_size=20_000) if row[3] in dobs)
+            adult_rows = [row for row in adults.iterator(chunk_size=20_000) if row[3] in dobs]
         else:
-            adult_rows = (row for chunk in _chunks(sorted(dobs)) for row in adults.filter(date_of_birth__in=chunk))
+            adult_rows = [row for chunk in _chunks(sorted(dobs)) for row in adults.filter(date_of_birth__in=chunk)]
+        known = sorted({row[1] for row in member_rows} | {row[0] for row in adult_rows})
+        with_facts = Adult.objects.values_list(*columns)
+        fact_rows.extend(row for chunk in _chunks(known) for row in with_facts.filter(id__in=chunk))
+        for kind, values in wanted.items():
+            fact_rows.extend(row for chunk in _chunks(values) for row in with_facts.filter(**{f"{kind}__in": chunk}))
     names: dict[tuple[str, str], str] = {}
 
     def name_key(given: str, family: str) -> str:
@@ -788,9 +822,20 @@ def adult_index(
             key = names[(given, family)] = fast_normalise(f"{given} {family}")
         return key
 
+    in_family: dict[tuple[int, str, date | None], int] = {}
     for family_id, adult_id, given, family, dob in member_rows:
         in_family.setdefault((family_id, name_key(given, family), dob), adult_id)
     anywhere: defaultdict[tuple[str, date | None], set[int]] = defaultdict(set)
     for adult_id, given, family, dob in adult_rows:
         anywhere[(name_key(given, family), dob)].add(adult_id)
-    return in_family, anywhere
+    facts: dict[int, AdultFacts] = {}
+    by_identifier: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    for adult_id, upn, nhs, police_id, dob in fact_rows:
+        if adult_id in facts:
+            continue
+        held = (clean_identifier(upn), clean_identifier(nhs), clean_identifier(police_id))
+        facts[adult_id] = (*held, dob)
+        for kind, value in zip(KINDS, held, strict=True):
+            if value:
+                by_identifier[(kind, value)].add(adult_id)
+    return AdultIndex(in_family, anywhere, by_identifier, facts)
