@@ -117,7 +117,12 @@ class TestWholeFamily:
         client_for("caseworker").get(url("family_detail", partnership.family))
         event = AuditEvent.objects.get(action="read")
         assert (event.object_type, event.object_id) == ("cases.family", str(partnership.family.pk))
-        assert subject_ids(event) == {str(partnership.family.pk), str(partnership.council_child.pk)}
+        adults = FamilyMember.objects.filter(family=partnership.family, adult__isnull=False).values_list("adult_id")
+        assert set(event.subjects.values_list("object_type", "object_id")) == {
+            ("cases.family", str(partnership.family.pk)),
+            ("cases.child", str(partnership.council_child.pk)),
+            *(("cases.adult", str(adult_id)) for (adult_id,) in adults),
+        }
 
     def test_adults_identifiers_are_shown_with_the_family_and_audited(self, client_for, partnership):
         family = Family.objects.create(reference="F-REEVE", name="Reeve family")

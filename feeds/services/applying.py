@@ -433,7 +433,9 @@ class Applier:
         loose_dobs = {person.date_of_birth for person in persons if not person.households}
         existing_families = family_ids - getattr(self, "new_families", set())
         roots = [p for p in persons if p.same_as is None]
-        identities = {id(p): p.identity or dict(p.identifiers) for p in roots}
+        identities = {
+            id(p): p.identity or (dict(p.identifiers) if p.upn or p.nhs_number or p.police_id else {}) for p in roots
+        }
         wanted: defaultdict[str, set[str]] = defaultdict(set)
         for identity in identities.values():
             for kind, value in identity.items():
@@ -454,10 +456,10 @@ class Applier:
         held_by: dict[AdultChoice, dict[str, str]] = {}
 
         def holds(choice: AdultChoice) -> dict[str, str]:
-            if choice not in held_by:
-                facts = index.facts.get(choice[1]) if choice[0] == "held" else None
-                held_by[choice] = {k: v for k, v in zip(KINDS, facts[:3], strict=True) if v} if facts else {}
-            return held_by[choice]
+            found = held_by.get(choice)
+            if found is None:
+                found = held_by[choice] = index.held(choice[1]) if choice[0] == "held" else {}
+            return found
 
         order = sorted(roots, key=lambda p: (not p.households, *resolve_order(p)))
         for person in order:
@@ -466,48 +468,48 @@ class Applier:
             sound_key = phonetic_keys(person.name_key)
             dob = person.date_of_birth
 
-            def fits(choice: AdultChoice | None, identity: dict[str, str] = identity) -> AdultChoice | None:
-                return choice if choice is not None and not identifier_clash(identity, holds(choice)) else None
-
             found: AdultChoice | None = None
-            by_identifier = {a for item in identity.items() for a in index.by_identifier.get(item, ())}
-            if len(by_identifier) == 1:
-                adult_id = next(iter(by_identifier))
-                if index.facts[adult_id][3] == dob:
-                    found = fits(("held", adult_id))
+            if identity:
+                by_identifier = {a for item in identity.items() for a in index.by_identifier.get(item, ())}
+                if len(by_identifier) == 1:
+                    adult_id = next(iter(by_identifier))
+                    if index.facts[adult_id][3] == dob:
+                        found = ("held", adult_id)
             for family_id in person_families if found is None else ():
                 held = in_family.get((family_id, person.name_key, dob))
-                found = fits(("held", held) if held else made_in.get((family_id, person.name_key, dob)))
-                if found is None:
+                found = ("held", held) if held else made_in.get((family_id, person.name_key, dob))
+                if found is None or (identity and identifier_clash(identity, holds(found))):
                     held = by_sound.get((family_id, sound_key, dob))
-                    found = fits(("held", held) if held else made_sound.get((family_id, sound_key, dob)))
-                if found is not None:
+                    found = ("held", held) if held else made_sound.get((family_id, sound_key, dob))
+                if found is not None and not (identity and identifier_clash(identity, holds(found))):
                     break
+                found = None
             if found is None and not person_families:
                 candidates = [("held", adult_id) for adult_id in sorted(anywhere.get((person.name_key, dob), ()))]
                 candidates += made_anywhere.get((person.name_key, dob), [])
                 if len(candidates) == 1:
-                    found = fits(candidates[0])
+                    found = candidates[0]
+            if found is not None and identity and identifier_clash(identity, holds(found)):
+                found = None  # an adult holding another value of a kind this person gives: another person
             if found is None:
                 found = ("new", len(new))
                 new.append(person)
                 made_anywhere[(person.name_key, dob)].append(found)
-            for kind, value in identity.items():
-                holds(found).setdefault(kind, value)
+            if identity:
+                given = holds(found)
+                for kind, value in identity.items():
+                    given.setdefault(kind, value)
             for family_id in person_families:
                 made_in.setdefault((family_id, person.name_key, dob), found)
                 made_sound.setdefault((family_id, sound_key, dob), found)
             chosen[id(person)] = found
         fields = ("given_name", "family_name", "date_of_birth", *KINDS)
-        values = [
-            (
-                p.given_name.strip(),
-                p.family_name.strip(),
-                p.date_of_birth,
-                *(holds(("new", n)).get(kind, "") for kind in KINDS),
+        values = []
+        for n, p in enumerate(new):
+            given = held_by.get(("new", n), {})
+            values.append(
+                (p.given_name.strip(), p.family_name.strip(), p.date_of_birth, *(given.get(kind, "") for kind in KINDS))
             )
-            for n, p in enumerate(new)
-        ]
         if connection.vendor == "postgresql":
             new_ids = insert_rows(Adult, fields, values)
         else:
@@ -524,8 +526,8 @@ class Applier:
             }
         )
         for person in order:
-            kind, value = chosen[id(person)]
-            person.adult_id = value if kind == "held" else new_ids[value]
+            source, number = chosen[id(person)]
+            person.adult_id = number if source == "held" else new_ids[number]
         for person in persons:
             if person.same_as is not None:
                 person.adult_id = person.root().adult_id

@@ -27,8 +27,11 @@ Within the file (resolve_people), by dictionary look-ups on blocking keys only:
    (one value per kind, or a review).
 7. No candidate: a new person, a child when under 18 on the upload date, otherwise an adult.
 
-Adults are matched by normalised name + date of birth among the adults of the row's household
-family; without a household, to the only adult in the city with that name and date of birth.
+Adults (applying.Applier.resolve_adults) are matched by identifier (the only adult holding it, with
+the same date of birth), then by normalised name + date of birth among the adults of the row's
+household family; without a household, to the only adult in the city with that name and date of
+birth; never to an adult holding another value of an identifier the row gives. They keep their
+identifiers (adult_index loads what the adults hold).
 """
 
 from __future__ import annotations
@@ -754,7 +757,13 @@ class AdultIndex:
     in_family: dict[tuple[int, str, date | None], int]  # (family id, name key, dob) -> adult id
     anywhere: dict[tuple[str, date | None], set[int]]  # (name key, dob) -> adult ids
     by_identifier: dict[tuple[str, str], set[int]]  # (kind, cleaned value) -> adult ids
-    facts: dict[int, AdultFacts]  # adult id -> its identifiers (cleaned) and date of birth
+    facts: dict[int, AdultFacts]  # adult id -> its identifiers and date of birth
+
+    def held(self, adult_id: int) -> dict[str, str]:
+        """The identifiers an adult of the index holds, by kind."""
+        upn, nhs, police_id, _dob = self.facts[adult_id]
+        held = {"upn": upn, "nhs_number": nhs, "police_id": police_id} if upn or nhs or police_id else {}
+        return {kind: value for kind, value in held.items() if value}
 
 
 ADULT_COLUMNS = "a.id, a.upn, a.nhs_number, a.police_id, a.date_of_birth"
@@ -769,35 +778,36 @@ def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, se
     # (family id, adult id, given, family, dob) and (adult id, upn, nhs, police id, dob) rows
     member_rows: Iterable[tuple[int, int, str, str, date | None]]
     adult_rows: Iterable[tuple[int, str, str, date | None]]
-    fact_rows: list[tuple[int, str, str, str, date | None]] = []
+    fact_rows: list[tuple[int, str, str, str, date | None]] = []  # adults found by family or date
+    id_rows: list[tuple[int, str, str, str, date | None]] = []  # adults found by identifier
     if connection.vendor == "postgresql":
-        # One statement each, with the ids, dates and identifiers as arrays (the querysets below,
-        # chunked for SQLite's limit on parameters, take a query per 2,000 families on a city-sized file).
+        # Two statements, with the ids, dates and identifiers as arrays (the querysets below, chunked
+        # for SQLite's limit on parameters, take a query per 2,000 families on a city-sized file):
+        # the families' adults, then every adult wanted (of these families, born on these dates, or
+        # holding these identifiers) once.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT m.family_id, m.adult_id, a.given_name, a.family_name, {ADULT_COLUMNS} "  # noqa: S608
-                "FROM cases_familymember m JOIN cases_adult a ON a.id = m.adult_id WHERE m.family_id = ANY(%s)",
+                "SELECT family_id, adult_id FROM cases_familymember WHERE family_id = ANY(%s) AND adult_id IS NOT NULL",
                 [ids],
             )
-            fetched = cursor.fetchall()
-            member_rows = [(row[0], row[1], row[2], row[3], row[8]) for row in fetched]
-            fact_rows.extend(row[4:] for row in fetched)
+            pairs = cursor.fetchall()
+            conditions = [
+                "a.id IN (SELECT adult_id FROM cases_familymember WHERE family_id = ANY(%s))",
+                "a.date_of_birth = ANY(%s)",
+                *(f"(a.{kind} <> '' AND a.{kind} = ANY(%s))" for kind in wanted),
+            ]
             cursor.execute(
-                f"SELECT a.given_name, a.family_name, {ADULT_COLUMNS} FROM cases_adult a "  # noqa: S608
-                "WHERE a.date_of_birth = ANY(%s)",
-                [sorted(dobs)],
+                "SELECT a.id, a.given_name, a.family_name, a.upn, a.nhs_number, a.police_id, a.date_of_birth "  # noqa: S608
+                f"FROM cases_adult a WHERE {' OR '.join(conditions)}",
+                [ids, sorted(dobs), *wanted.values()],
             )
-            fetched = cursor.fetchall()
-            adult_rows = [(row[2], row[0], row[1], row[6]) for row in fetched]
-            fact_rows.extend(row[2:] for row in fetched)
-            if wanted:
-                # Each branch on its own partial index (an empty identifier is not indexed).
-                condition = " OR ".join(f"(a.{kind} <> '' AND a.{kind} = ANY(%s))" for kind in wanted)
-                cursor.execute(
-                    f"SELECT {ADULT_COLUMNS} FROM cases_adult a WHERE {condition}",  # noqa: S608
-                    list(wanted.values()),
-                )
-                fact_rows.extend(cursor.fetchall())
+            wanted_adults = {row[0]: row for row in cursor.fetchall()}
+        member_rows = [
+            (family_id, adult_id, *wanted_adults[adult_id][1:3], wanted_adults[adult_id][6])
+            for family_id, adult_id in pairs
+        ]
+        adult_rows = [(row[0], row[1], row[2], row[6]) for row in wanted_adults.values() if row[6] in dobs]
+        id_rows = [(row[0], *row[3:]) for row in wanted_adults.values()]
     else:
         columns = ("id", "upn", "nhs_number", "police_id", "date_of_birth")
         members = FamilyMember.objects.filter(adult__isnull=False).values_list(
@@ -813,7 +823,7 @@ def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, se
         with_facts = Adult.objects.values_list(*columns)
         fact_rows.extend(row for chunk in _chunks(known) for row in with_facts.filter(id__in=chunk))
         for kind, values in wanted.items():
-            fact_rows.extend(row for chunk in _chunks(values) for row in with_facts.filter(**{f"{kind}__in": chunk}))
+            id_rows.extend(row for chunk in _chunks(values) for row in with_facts.filter(**{f"{kind}__in": chunk}))
     names: dict[tuple[str, str], str] = {}
 
     def name_key(given: str, family: str) -> str:
@@ -828,14 +838,15 @@ def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, se
     anywhere: defaultdict[tuple[str, date | None], set[int]] = defaultdict(set)
     for adult_id, given, family, dob in adult_rows:
         anywhere[(name_key(given, family), dob)].add(adult_id)
-    facts: dict[int, AdultFacts] = {}
+    # Adults' identifiers are set by the import alone, cleaned (clean_identifier): compared as stored.
+    facts: dict[int, AdultFacts] = {row[0]: row[1:] for row in fact_rows}
     by_identifier: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
-    for adult_id, upn, nhs, police_id, dob in fact_rows:
-        if adult_id in facts:
-            continue
-        held = (clean_identifier(upn), clean_identifier(nhs), clean_identifier(police_id))
-        facts[adult_id] = (*held, dob)
-        for kind, value in zip(KINDS, held, strict=True):
-            if value:
-                by_identifier[(kind, value)].add(adult_id)
+    for adult_id, upn, nhs, police_id, dob in id_rows:
+        facts[adult_id] = (upn, nhs, police_id, dob)
+        if upn:
+            by_identifier[("upn", upn)].add(adult_id)
+        if nhs:
+            by_identifier[("nhs_number", nhs)].add(adult_id)
+        if police_id:
+            by_identifier[("police_id", police_id)].add(adult_id)
     return AdultIndex(in_family, anywhere, by_identifier, facts)
