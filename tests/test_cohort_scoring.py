@@ -372,19 +372,6 @@ def test_an_incremental_run_refreshes_stale_statistics_first(city, monkeypatch):
     assert "cohorts_observation" in refreshed
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
-def test_a_full_run_refreshes_stale_statistics_first(city, monkeypatch):
-    """A first load asks for a full run on tables the planner has never measured."""
-    for n in range(5):
-        city.data.obs("crime", days(n), child=city.shared_child)
-    monkeypatch.setattr(runs, "STALE_MIN_ROWS", 0)
-    refreshed = []
-    original = runs.refresh_statistics
-    monkeypatch.setattr(runs, "refresh_statistics", lambda: refreshed.extend(original()) or refreshed)
-    full_run()
-    assert "cohorts_observation" in refreshed
-
-
 def test_incremental_without_a_full_run_scores_the_whole_city(city):
     p = city
     run = runs.request_run(

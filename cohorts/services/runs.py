@@ -81,12 +81,11 @@ DEFAULT_THRESHOLDS = {
 # never for FULL_RUN_MIN_CHILDREN or fewer (0.1 s at most: a small city's runs stay what was asked).
 FULL_RUN_FRACTION = 0.5
 FULL_RUN_MIN_CHILDREN = 1000
-# The tables a run plans its reads from. A feed can add a large share of their rows between two
-# runs (full runs refresh only the suggestions' statistics); the first incremental run after it
-# would plan on the old statistics (97 s instead of 0.35 s once), and the full run a first load asks
-# for would sort a million observations the planner takes for a handful (about 1.5 times the time of
-# a hash aggregate). Before any run, a table with more than STALE_FRACTION of its rows new or changed
-# since its last ANALYZE is analysed again (0.1-1 s for observations; autovacuum's own threshold is 10%).
+# The tables an incremental run plans its reads from. A feed can add a large share of their rows
+# between two full runs (which refresh only the suggestions' statistics); the first incremental run
+# after it would plan on the old statistics (97 s instead of 0.35 s once). Before an incremental
+# run, a table with more than STALE_FRACTION of its rows new or changed since its last ANALYZE is
+# analysed again (0.1-1 s for observations; autovacuum's own threshold is 10%).
 SCORED_TABLES = (
     "cohorts_observation",
     "cases_child",
@@ -211,7 +210,7 @@ def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
         return CohortRun.objects.get(pk=run_id)
     began = time.perf_counter()
     postgres = connection.vendor == "postgresql"
-    if postgres:
+    if postgres and run.kind == RunKind.INCREMENTAL:
         refresh_statistics()
     if not postgres and not _sqlite_acquire(run):
         return _busy(run, skip_if_busy)
@@ -280,7 +279,7 @@ def refresh_statistics() -> list[str]:
                 cursor.execute(f"ANALYZE {table}")
                 stale.append(table)
     if stale:
-        logger.info("Statistics refreshed before a cohort run: %s", ", ".join(stale))
+        logger.info("Statistics refreshed before an incremental cohort run: %s", ", ".join(stale))
     return stale
 
 
