@@ -467,7 +467,6 @@ class Applier:
             person_families = sorted({families[key] for key in person.households})
             sound_key = phonetic_keys(person.name_key)
             dob = person.date_of_birth
-
             found: AdultChoice | None = None
             if identity:
                 by_identifier = {a for item in identity.items() for a in index.by_identifier.get(item, ())}

@@ -766,9 +766,6 @@ class AdultIndex:
         return {kind: value for kind, value in held.items() if value}
 
 
-ADULT_COLUMNS = "a.id, a.upn, a.nhs_number, a.police_id, a.date_of_birth"
-
-
 def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, set[str]]) -> AdultIndex:
     """The adults the file's adult people could be: those of these families (by name and date of
     birth), those born on these dates anywhere (by name), and those holding these identifiers
@@ -779,7 +776,7 @@ def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, se
     member_rows: Iterable[tuple[int, int, str, str, date | None]]
     adult_rows: Iterable[tuple[int, str, str, date | None]]
     fact_rows: list[tuple[int, str, str, str, date | None]] = []  # adults found by family or date
-    id_rows: list[tuple[int, str, str, str, date | None]] = []  # adults found by identifier
+    id_rows: list[tuple[int, str, str, str, date | None]] = []  # adults found by identifier (all, on PostgreSQL)
     if connection.vendor == "postgresql":
         # Two statements, with the ids, dates and identifiers as arrays (the querysets below, chunked
         # for SQLite's limit on parameters, take a query per 2,000 families on a city-sized file):
@@ -805,6 +802,7 @@ def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, se
         member_rows = [
             (family_id, adult_id, *wanted_adults[adult_id][1:3], wanted_adults[adult_id][6])
             for family_id, adult_id in pairs
+            if adult_id in wanted_adults  # a member removed between the two statements is not wanted
         ]
         adult_rows = [(row[0], row[1], row[2], row[6]) for row in wanted_adults.values() if row[6] in dobs]
         id_rows = [(row[0], *row[3:]) for row in wanted_adults.values()]
