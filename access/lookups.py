@@ -70,11 +70,13 @@ def note_read(
     *,
     basis: str = "",
     shown: Iterable[Any] = (),
+    adults: Iterable[Any] = (),
     reason: str = "",
     object_type: str = "",
 ) -> None:
     """Record a read of a record already found through the policy. `shown` names the children the
-    page also showed (so the DPO's "who has seen this child" includes them), in the same event.
+    page also showed (so the DPO's "who has seen this child" includes them), and `adults` the adults
+    (with their identifiers), in the same event.
     `object_type` records the read under another type than the record's own, for a page about the
     record rather than the record itself (the DPO's audit trail of a child: "audit.child_trail")."""
     shown_ids = list(shown)
@@ -84,15 +86,17 @@ def note_read(
         **({"object_type": object_type, "object_id": obj.pk} if object_type else {"obj": obj}),
         subjects=shown_ids,
         subject_type="cases.child" if shown_ids else "",
+        other_subjects=[("cases.adult", pk) for pk in adults],
         detail={"basis": basis} if basis else None,
         reason=reason,
     )
 
 
-def shown(user: Any, model: type[Model], objects: Iterable[Any], *, what: str) -> None:
-    """Record the records a list, page or fragment showed (objects or ids)."""
+def shown(user: Any, model: type[Model], objects: Iterable[Any], *, what: str, adults: Iterable[Any] = ()) -> None:
+    """Record the records a list, page or fragment showed (objects or ids), and the adults it
+    showed beside them (a family's, with their identifiers)."""
     ids = [getattr(item, "pk", item) for item in objects]
-    audit.record_list(user, model, ids, what=what)
+    audit.record_list(user, model, ids, what=what, other_subjects=[("cases.adult", pk) for pk in adults])
 
 
 class OpenPage(Sequence[Any]):

@@ -47,12 +47,14 @@ def record(
     object_id: Any = "",
     subjects: Iterable[Any] = (),
     subject_type: str = "",
+    other_subjects: Iterable[tuple[str, Any]] = (),
     detail: dict[str, Any] | None = None,
     reason: str = "",
     username: str = "",
 ) -> AuditEvent:
     """Append one event. `obj` is the record acted on; `subjects` are ids a list, search or export
-    returned (of `subject_type`). Request id, address and path come from the current request."""
+    returned (of `subject_type`); `other_subjects` are (type, id) pairs of records of other types
+    the same page showed. Request id, address and path come from the current request."""
     request_context = context.current.get()
     membership = _acting_membership(user)
     if obj is not None:
@@ -72,6 +74,7 @@ def record(
         path=request_context.path if request_context else "",
     )
     pairs = [(subject_type, str(pk)) for pk in subjects]
+    pairs.extend((kind, str(pk)) for kind, pk in other_subjects)
     if event.object_type and event.object_id:
         pairs.append((event.object_type, event.object_id))
     if len(pairs) > COPY_SUBJECTS_ABOVE and connection.vendor == "postgresql":
@@ -107,9 +110,21 @@ def record_read(user: User | AnonymousUser | None, obj: Any, *, basis: str = "",
 
 
 def record_list(
-    user: User | AnonymousUser | None, model: type[models.Model], ids: Iterable[Any], *, what: str
+    user: User | AnonymousUser | None,
+    model: type[models.Model],
+    ids: Iterable[Any],
+    *,
+    what: str,
+    other_subjects: Iterable[tuple[str, Any]] = (),
 ) -> AuditEvent:
-    return record(user, AuditAction.LIST, subjects=ids, subject_type=object_type_of(model), detail={"view": what})
+    return record(
+        user,
+        AuditAction.LIST,
+        subjects=ids,
+        subject_type=object_type_of(model),
+        other_subjects=other_subjects,
+        detail={"view": what},
+    )
 
 
 def record_export(

@@ -466,6 +466,28 @@ def test_cohort_home_query_count_does_not_grow(client_for, partnership, django_a
     assert response.content.decode().count("cohort/children/") >= 7
 
 
+def test_suggestions_api_query_count_does_not_grow(client_for, partnership, django_assert_num_queries):
+    """The API's page reads the stored current suggestions in score order, then child id (the
+    index), and each run of the chain once, however many suggestions and runs the page holds."""
+    client = client_for("caseworker")
+    url = reverse("api:cohort-suggestion-list")
+    CohortSettings.load()
+    first = publish({partnership.council_child: VC})
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    children = _many_children(partnership, 6)
+    publish(dict.fromkeys(children[:3], MV), kind=RunKind.INCREMENTAL, base_run=first)
+    publish(dict.fromkeys(children[3:], CFC), kind=RunKind.INCREMENTAL, base_run=first)
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+    listed = [(row["score"], row["child"]) for row in response.json()["results"]]
+    assert len(listed) == 7 and listed == sorted(listed, key=lambda pair: (-pair[0], pair[1]))
+
+
 def test_child_cohort_query_count_does_not_grow(client_for, partnership, child, meeting, django_assert_num_queries):
     caseworker = partnership.users["caseworker"]
     client = client_for("caseworker")

@@ -119,7 +119,30 @@ class TestWholeFamily:
         client_for("caseworker").get(url("family_detail", partnership.family))
         event = AuditEvent.objects.get(action="read")
         assert (event.object_type, event.object_id) == ("cases.family", str(partnership.family.pk))
-        assert subject_ids(event) == {str(partnership.family.pk), str(partnership.council_child.pk)}
+        adults = FamilyMember.objects.filter(family=partnership.family, adult__isnull=False).values_list("adult_id")
+        assert set(event.subjects.values_list("object_type", "object_id")) == {
+            ("cases.family", str(partnership.family.pk)),
+            ("cases.child", str(partnership.council_child.pk)),
+            *(("cases.adult", str(adult_id)) for (adult_id,) in adults),
+        }
+
+    def test_adults_identifiers_are_shown_with_the_family_and_audited(self, client_for, partnership):
+        family = Family.objects.create(reference="F-REEVE", name="Reeve family")
+        FamilyMember.objects.create(family=family, child=partnership.council_child, relationship="child")
+        adult = Adult.objects.create(given_name="Dana", family_name="Reeve", nhs_number="9434765919", police_id="PR7")
+        FamilyMember.objects.create(family=family, adult=adult, relationship="mother")
+        page = client_for("caseworker").get(url("family_detail", family)).content.decode()
+        assert "NHS number 9434765919" in page and "Police reference PR7" in page
+        event = AuditEvent.objects.get(action="read")
+        assert ("cases.adult", str(adult.pk)) in set(event.subjects.values_list("object_type", "object_id"))
+        api = client_for("caseworker").get(reverse("api:family-detail", args=[family.pk])).json()
+        shown = next(m["adult"] for m in api["members"] if m["adult"] and m["adult"]["id"] == adult.pk)
+        assert (shown["nhs_number"], shown["police_id"]) == ("9434765919", "PR7")
+        listed = AuditEvent.objects.filter(action="list").latest("id")
+        assert ("cases.adult", str(adult.pk)) in set(listed.subjects.values_list("object_type", "object_id"))
+        # Whoever may not see the family sees neither the adult nor their identifiers.
+        outsider = client_for("voluntary").get(url("family_detail", family))
+        assert outsider.status_code == 404 and b"9434765919" not in outsider.content
 
     def test_query_count_is_fixed(self, client_for, partnership, django_assert_num_queries):
         family, council = partnership.family, partnership.agencies["council"]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from audit.models import AuditAction, AuditEvent
-from cases.models import Child, FamilyMember
+from cases.models import Adult, Child, Family, FamilyMember
 from cohorts.models import Observation
 from feeds import services
 from feeds.models import FeedRow, FeedStatus, Household, MatchReview, RowStatus
@@ -377,6 +377,77 @@ def test_an_adults_rows_from_systems_with_and_without_households_are_one_adult(r
     assert len(grace) == 1 and Observation.objects.get(source_record_id="a-6").adult_id not in grace
     family = Household.objects.get(household_ref="H9").family
     assert FamilyMember.objects.filter(family=family, adult__isnull=False).count() == 2
+    # No identifier dropped: the adult keeps those its rows gave.
+    assert Adult.objects.filter(pk__in=grace, nhs_number=NHS_1, police_id="PA/9").exists()
+
+
+# Adults' identifiers -------------------------------------------------------------------------------
+
+
+def _adult_held(given, family_name, born, household_ref="H-A", **identifiers):
+    family = Family.objects.create(reference=f"F-{household_ref}", name=f"{family_name} family", postcode="RV9 9ZZ")
+    Household.objects.create(source_system="housing", household_ref=household_ref, family=family)
+    adult = Adult.objects.create(
+        given_name=given, family_name=family_name, date_of_birth=date.fromisoformat(born), **identifiers
+    )
+    FamilyMember.objects.create(family=family, adult=adult, relationship="mother")
+    return adult
+
+
+def test_an_identifier_with_the_same_date_of_birth_decides_an_adult_held(run_feed):
+    adult = _adult_held("Patricia", "Moore", "1975-03-02", nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            # Another spelling, no household, no postcode: the NHS number and date of birth decide.
+            person("p-1", "Pat", "Moor", "1975-03-02", source_system="health", nhs_number=NHS_2, postcode=""),
+            # The same NHS number and a police reference the adult lacks: stored on her.
+            person(
+                "p-2", "Patricia", "Moore", "1975-03-02", source_system="police", nhs_number=NHS_2, police_id="pm 7"
+            ),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 0
+    assert set(Observation.objects.filter(feed=feed).values_list("adult_id", flat=True)) == {adult.pk}
+    adult.refresh_from_db()
+    assert adult.police_id == "PM7"
+    event = AuditEvent.objects.get(
+        action=AuditAction.UPDATE, object_id=str(feed.pk), subjects__object_type="cases.adult"
+    )
+    assert list(event.subjects.filter(object_type="cases.adult").values_list("object_id", flat=True)) == [str(adult.pk)]
+
+
+def test_an_adult_whose_identifier_conflicts_stays_a_separate_adult_keeping_it(run_feed):
+    adult = _adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            # Same name, household and date of birth, another NHS number: not Rita, and the number is kept.
+            person(
+                "r-1", "Rita", "Okafor", "1980-01-01", source_system="housing", household_ref="H-A", nhs_number=NHS_3
+            ),
+            # Rita's NHS number with another date of birth: decides nothing, kept on the person it came with.
+            person("r-2", "Rita", "Okafor", "1981-01-01", source_system="health", nhs_number=NHS_2, postcode=""),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 2
+    adult.refresh_from_db()
+    assert adult.nhs_number == NHS_2 and not Observation.objects.filter(adult=adult).exists()
+    first = Observation.objects.get(source_record_id="r-1").adult
+    second = Observation.objects.get(source_record_id="r-2").adult
+    assert first.nhs_number == NHS_3 and second.nhs_number == NHS_2 and second.date_of_birth == date(1981, 1, 1)
+
+
+def test_adult_rows_sharing_an_identifier_in_one_file_are_one_adult_with_every_identifier(run_feed):
+    feed = run_feed(
+        [
+            person("q-1", "Joanna", "Price", "1979-09-09", source_system="health", nhs_number=NHS_1, postcode=""),
+            # Misspelt, with a police reference too.
+            person("q-2", "Joana", "Price", "1979-09-09", source_system="police", nhs_number=NHS_1, police_id="JP1"),
+        ]
+    )
+    assert feed.people_created == 1
+    (adult_id,) = set(Observation.objects.filter(feed=feed).values_list("adult_id", flat=True))
+    adult = Adult.objects.get(pk=adult_id)
+    assert (adult.nhs_number, adult.police_id) == (NHS_1, "JP1")
 
 
 def test_resolving_a_block_of_20000_look_alikes_is_linear():

@@ -63,8 +63,9 @@ class AdultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Adult
-        fields = ["id", "given_name", "family_name", "date_of_birth"]
-        read_only_fields = ["id"]
+        fields = ["id", "given_name", "family_name", "date_of_birth", "upn", "nhs_number", "police_id"]
+        # Identifiers come from data feeds (docs/feeds.md); shown with the family, audited with its read.
+        read_only_fields = ["id", "upn", "nhs_number", "police_id"]
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -172,7 +173,8 @@ class FamilyViewSet(AccessViewSet):
         family.fact_list = list(family.facts.select_related("source_agency", "recorded_by"))
         family.involvement_list = list(queries.involvements_of(family))
         children = [member.child_id for member in family.member_list if member.child_id]
-        lookups.shown(self.request.user, Child, children, what="api family members")
+        adults = [member.adult_id for member in family.member_list if member.adult_id]
+        lookups.shown(self.request.user, Child, children, what="api family members", adults=adults)
         return FamilyDetailSerializer(family).data
 
     def list(self, request: Request) -> Response:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from cases import visibility
+from cases.models.children import validate_nhs_number, validate_upn
 from cases.models.common import Reliability, VersionedModel
 
 if TYPE_CHECKING:
@@ -44,10 +45,21 @@ class Adult(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
+    # The identifiers a data feed gives (docs/feeds.md "Adults"), kept as children's are (no
+    # spaces, upper case). Not unique: adults whose rows conflict stay separate adults, each
+    # keeping what its rows gave, and an identifier two adults hold decides nothing.
+    upn = models.CharField("unique pupil number", max_length=13, blank=True, validators=[validate_upn])
+    nhs_number = models.CharField("NHS number", max_length=10, blank=True, validators=[validate_nhs_number])
+    police_id = models.CharField("police reference", max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
+        indexes = [
+            models.Index(fields=["upn"], condition=~Q(upn=""), name="adult_upn"),
+            models.Index(fields=["nhs_number"], condition=~Q(nhs_number=""), name="adult_nhs_number"),
+            models.Index(fields=["police_id"], condition=~Q(police_id=""), name="adult_police_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"

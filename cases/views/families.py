@@ -92,7 +92,12 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chronology": chronology,
         **profile.sections(user, "family", family),
     }
-    lookups.note_read(user, family, shown=[member.child_id for member in members if member.child_id])
+    lookups.note_read(
+        user,
+        family,
+        shown=[member.child_id for member in members if member.child_id],
+        adults=[member.adult_id for member in members if member.adult_id],
+    )
     return render(request, "cases/family_detail.html", context)
 
 

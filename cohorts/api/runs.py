@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -83,6 +84,10 @@ class RunRequestSerializer(serializers.Serializer):
     )
 
 
+# A run's fields a suggestion never shows, and which can be large (every child an incremental run listed).
+BIG = ("child_ids", "counts", "changes", "current_counts")
+
+
 class ContributionSerializer(serializers.Serializer):
     """An indicator (code, level, weight, count, last_observed_on) or a context link (context_id,
     context_name when you may see the context, reason, weight)."""
@@ -124,8 +129,10 @@ class SuggestionSerializer(serializers.ModelSerializer):
     @extend_schema_field(ContributionSerializer(many=True))
     def get_contributions(self, suggestion: Suggestion) -> list:
         names = self.context.get("context_names", {})
+        # A list expands each explanation once (for the context names too) and passes it here.
+        expanded = self.context.get("contributions", {}).get(suggestion.pk)
         result = []
-        for entry in suggestion.contributions:
+        for entry in suggestion.contributions if expanded is None else expanded:
             entry = dict(entry)
             if "context_id" in entry:
                 entry["context_name"] = names.get(entry["context_id"])
@@ -153,8 +160,8 @@ class TakenOnSerializer(serializers.Serializer):
     started_on = serializers.DateField()
 
 
-def _context_names(user, suggestions) -> dict[int, str]:
-    ids = {e["context_id"] for s in suggestions for e in s.contributions if "context_id" in e}
+def _context_names(user, contributions: list[list[dict]]) -> dict[int, str]:
+    ids = {e["context_id"] for entries in contributions for e in entries if "context_id" in e}
     if not ids:
         return {}
     return dict(case_queries.visible_contexts(user).filter(pk__in=ids).values_list("pk", "name"))
@@ -231,15 +238,21 @@ class CohortSuggestionViewSet(AccessViewSet):
         return (
             Suggestion.objects.stored_current()
             .filter(cohort_visible(self.request.user, "child"))
-            .select_related("run", "run__scoring_model")
-            .order_by("-current_row__score", "current_row__child")
+            # The page's few runs once each, shared by its rows, without their lists of children
+            # (select_related would decode every row's run and scoring model again).
+            .prefetch_related(Prefetch("run", queryset=CohortRun.objects.select_related("scoring_model").defer(*BIG)))
+            .order_by("-current_row__score", "current_row__child_id")
         )
 
     def list(self, request: Request) -> Response:
         lookups.require_or_404(request.user, "view_cohort")
         page = self.paginate_queryset(self.get_queryset())
         lookups.shown(request.user, Child, [s.child_id for s in page], what="api cohort suggestions")
-        context = {"context_names": _context_names(request.user, page)}
+        contributions = {s.pk: s.contributions for s in page}
+        context = {
+            "context_names": _context_names(request.user, list(contributions.values())),
+            "contributions": contributions,
+        }
         return self.get_paginated_response(SuggestionSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request: Request, pk=None) -> Response:
@@ -252,7 +265,7 @@ class CohortSuggestionViewSet(AccessViewSet):
             suggestion = Suggestion.objects.current_for(child).select_related("run", "run__scoring_model").first()
         if suggestion is None:
             raise Http404  # the child may be seen, and has no current suggestion: nothing refused
-        context = {"context_names": _context_names(request.user, [suggestion])}
+        context = {"context_names": _context_names(request.user, [suggestion.contributions])}
         return Response(SuggestionSerializer(suggestion, context=context).data)
 
     @extend_schema(

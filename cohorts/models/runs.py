@@ -121,7 +121,8 @@ class SuggestionQuerySet(models.QuerySet["Suggestion"]):
     def stored_current(self) -> "SuggestionQuerySet":
         """The same rows as `current()`, read from the stored state (CurrentSuggestion, kept by
         publication) instead of recomputed: a join, so order by `-current_row__score`,
-        `current_row__child` to walk its index (for one child, use `current_for`)."""
+        `current_row__child_id` to walk its index (`current_row__child` would sort by the
+        child's own ordering, its names, and read every row) (for one child, use `current_for`)."""
         return self.filter(current_row__isnull=False)
 
     def current_for(self, child: Any) -> "SuggestionQuerySet":

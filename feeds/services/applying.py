@@ -29,12 +29,14 @@ from cohorts.services.runs import request_run
 from feeds.models import FeedImport, Household
 from feeds.services.checks import DateCache, parse_date
 from feeds.services.matching import (
+    KINDS,
     ChildIndex,
     Outcome,
     Person,
     PersonKey,
     adult_index,
     fast_normalise,
+    identifier_clash,
     person_key,
     phonetic_keys,
     resolve_order,
@@ -237,6 +239,7 @@ class Applier:
         self.created_families = 0
         self.touched_families: set[int] = set()
         self.identified_children: set[int] = set()  # children held who got identifiers from the file
+        self.identified_adults: set[int] = set()  # adults held who got identifiers from the file
         self.timings: dict[str, float] = {}  # seconds since create_people began, at each step's end
 
     def create_people(self, persons: list[Person], index: ChildIndex) -> Families:
@@ -417,15 +420,28 @@ class Applier:
         self.created_children.extend(child_ids)
 
     def resolve_adults(self, persons: list[Person], families: Families) -> None:
-        """The adult each adult person of the file is: one held (by name and date of birth in one of
+        """The adult each adult person of the file is: the only adult held who holds one of its
+        identifiers, with the same date of birth; else one held by name and date of birth in one of
         the person's households' families, or by sound there; without a household, the only adult
-        of the city or of this file with that name and date of birth), or a new one. The people
-        with households are resolved first, so an adult's rows from a system without household
-        references (health, police) reach the adult its housing rows found or created."""
+        of the city or of this file with that name and date of birth; else a new one. An adult whose
+        identifiers differ from the person's (another NHS number, say) is never that person. The
+        people with households are resolved first, so an adult's rows from a system without
+        household references (health, police) reach the adult its housing rows found or created.
+        No identifier is dropped: a new adult gets every identifier of its rows, an adult held those
+        it lacks (matching rule 6, as for children)."""
         family_ids = {families[key] for person in persons for key in person.households}
         loose_dobs = {person.date_of_birth for person in persons if not person.households}
         existing_families = family_ids - getattr(self, "new_families", set())
-        in_family, anywhere = adult_index(existing_families, loose_dobs)
+        roots = [p for p in persons if p.same_as is None]
+        identities = {
+            id(p): p.identity or (dict(p.identifiers) if p.upn or p.nhs_number or p.police_id else {}) for p in roots
+        }
+        wanted: defaultdict[str, set[str]] = defaultdict(set)
+        for identity in identities.values():
+            for kind, value in identity.items():
+                wanted[kind].add(value)
+        index = adult_index(existing_families, loose_dobs, wanted)
+        in_family, anywhere = index.in_family, index.anywhere
         # Adults by family, sound of the name and date of birth: a misspelt name in the same
         # household, on the same date of birth, is the same adult.
         by_sound: dict[tuple[int, str, date | None], int] = {}
@@ -436,35 +452,63 @@ class Applier:
         made_anywhere: defaultdict[tuple[str, date | None], list[AdultChoice]] = defaultdict(list)
         new: list[Person] = []
         chosen: dict[int, AdultChoice] = {}  # id(person) -> adult
-        order = sorted((p for p in persons if p.same_as is None), key=lambda p: (not p.households, *resolve_order(p)))
+        # The identifiers each adult holds or is given by this file so far (one value per kind).
+        held_by: dict[AdultChoice, dict[str, str]] = {}
+
+        def holds(choice: AdultChoice) -> dict[str, str]:
+            found = held_by.get(choice)
+            if found is None:
+                found = held_by[choice] = index.held(choice[1]) if choice[0] == "held" else {}
+            return found
+
+        order = sorted(roots, key=lambda p: (not p.households, *resolve_order(p)))
         for person in order:
+            identity = identities[id(person)]
             person_families = sorted({families[key] for key in person.households})
             sound_key = phonetic_keys(person.name_key)
             dob = person.date_of_birth
             found: AdultChoice | None = None
-            for family_id in person_families:
+            if identity:
+                by_identifier = {a for item in identity.items() for a in index.by_identifier.get(item, ())}
+                if len(by_identifier) == 1:
+                    adult_id = next(iter(by_identifier))
+                    if index.facts[adult_id][3] == dob:
+                        found = ("held", adult_id)
+            for family_id in person_families if found is None else ():
                 held = in_family.get((family_id, person.name_key, dob))
                 found = ("held", held) if held else made_in.get((family_id, person.name_key, dob))
-                if found is None:
+                if found is None or (identity and identifier_clash(identity, holds(found))):
                     held = by_sound.get((family_id, sound_key, dob))
                     found = ("held", held) if held else made_sound.get((family_id, sound_key, dob))
-                if found is not None:
+                if found is not None and not (identity and identifier_clash(identity, holds(found))):
                     break
+                found = None
             if found is None and not person_families:
                 candidates = [("held", adult_id) for adult_id in sorted(anywhere.get((person.name_key, dob), ()))]
                 candidates += made_anywhere.get((person.name_key, dob), [])
                 if len(candidates) == 1:
                     found = candidates[0]
+            if found is not None and identity and identifier_clash(identity, holds(found)):
+                found = None  # an adult holding another value of a kind this person gives: another person
             if found is None:
                 found = ("new", len(new))
                 new.append(person)
                 made_anywhere[(person.name_key, dob)].append(found)
+            if identity:
+                given = holds(found)
+                for kind, value in identity.items():
+                    given.setdefault(kind, value)
             for family_id in person_families:
                 made_in.setdefault((family_id, person.name_key, dob), found)
                 made_sound.setdefault((family_id, sound_key, dob), found)
             chosen[id(person)] = found
-        fields = ("given_name", "family_name", "date_of_birth")
-        values = [(p.given_name.strip(), p.family_name.strip(), p.date_of_birth) for p in new]
+        fields = ("given_name", "family_name", "date_of_birth", *KINDS)
+        values = []
+        for n, p in enumerate(new):
+            given = held_by.get(("new", n), {})
+            values.append(
+                (p.given_name.strip(), p.family_name.strip(), p.date_of_birth, *(given.get(kind, "") for kind in KINDS))
+            )
         if connection.vendor == "postgresql":
             new_ids = insert_rows(Adult, fields, values)
         else:
@@ -472,12 +516,45 @@ class Applier:
             Adult.objects.bulk_create(adults, batch_size=2_000)
             new_ids = [adult.pk for adult in adults]
         self.created_adults += len(new_ids)
+        self._fill_adult_identifiers(
+            {
+                choice[1]: added
+                for choice, identity in held_by.items()
+                if choice[0] == "held"
+                and (added := {k: v for k, v in identity.items() if not index.facts[choice[1]][KINDS.index(k)]})
+            }
+        )
         for person in order:
-            kind, value = chosen[id(person)]
-            person.adult_id = value if kind == "held" else new_ids[value]
+            source, number = chosen[id(person)]
+            person.adult_id = number if source == "held" else new_ids[number]
         for person in persons:
             if person.same_as is not None:
                 person.adult_id = person.root().adult_id
+
+    def _fill_adult_identifiers(self, added: dict[int, dict[str, str]]) -> None:
+        """Store on the adults held the identifiers the file gives them and they lack; a field
+        filled meanwhile fails the import as a whole rather than dropping the identifier."""
+        updates: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
+        for adult_id, identity in sorted(added.items()):
+            for kind, value in identity.items():
+                updates[kind].append((adult_id, value))
+        for kind, pairs in updates.items():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE cases_adult AS a SET {kind} = v.value "  # noqa: S608
+                        "FROM unnest(%s::bigint[], %s::text[]) AS v(id, value) "
+                        f"WHERE a.id = v.id AND a.{kind} = ''",
+                        [[adult_id for adult_id, _value in pairs], [value for _adult_id, value in pairs]],
+                    )
+                    changed = cursor.rowcount
+            else:
+                changed = sum(
+                    Adult.objects.filter(pk=adult_id, **{kind: ""}).update(**{kind: value}) for adult_id, value in pairs
+                )
+            if changed != len(pairs):
+                raise RuntimeError(f"{len(pairs) - changed} adults got a {kind} during the import")
+            self.identified_adults.update(adult_id for adult_id, _value in pairs)
 
     def link_members(self, persons: list[Person], families: Families) -> None:
         wanted: set[tuple[int, int | None, int | None]] = set()  # (family id, child id, adult id)

@@ -204,6 +204,15 @@ def _complete(feed: FeedImport, applier: Applier, done: Applied, started: float,
             subject_type="cases.child",
             detail={"identifiers_added": len(applier.identified_children)},
         )
+    if applier.identified_adults:
+        audit.record(
+            feed.uploaded_by,
+            AuditAction.UPDATE,
+            obj=feed,
+            subjects=sorted(applier.identified_adults),
+            subject_type="cases.adult",
+            detail={"identifiers_added": len(applier.identified_adults)},
+        )
     affected = applier.affected_children(done.applied)
     if affected:
         request_recalculation(feed, affected)

@@ -27,8 +27,11 @@ Within the file (resolve_people), by dictionary look-ups on blocking keys only:
    (one value per kind, or a review).
 7. No candidate: a new person, a child when under 18 on the upload date, otherwise an adult.
 
-Adults are matched by normalised name + date of birth among the adults of the row's household
-family; without a household, to the only adult in the city with that name and date of birth.
+Adults (applying.Applier.resolve_adults) are matched by identifier (the only adult holding it, with
+the same date of birth), then by normalised name + date of birth among the adults of the row's
+household family; without a household, to the only adult in the city with that name and date of
+birth; never to an adult holding another value of an identifier the row gives. They keep their
+identifiers (adult_index loads what the adults hold).
 """
 
 from __future__ import annotations
@@ -512,10 +515,10 @@ def _shared_label(person: Person, identity: dict[str, str]) -> str:
 
 def _conflict(person: Person, identity: dict[str, str]) -> str:
     """The first kind of identifier person gives with another value than identity's; ''."""
-    return _clash(dict(person.identifiers), identity)
+    return identifier_clash(dict(person.identifiers), identity)
 
 
-def _clash(ours: dict[str, str], theirs: dict[str, str]) -> str:
+def identifier_clash(ours: dict[str, str], theirs: dict[str, str]) -> str:
     """The first kind of identifier with a value on both sides that differs; ''."""
     for kind, value in ours.items():
         other = theirs.get(kind)
@@ -642,7 +645,7 @@ def _near_matches(new: list[Person], groups: dict[int, list[Person]]) -> None:
         dob = person.date_of_birth
         same = exact.get((person.name_key, dob, person.postcode))
         if same is not None:
-            conflict = _clash(person.identity, same.identity)
+            conflict = identifier_clash(person.identity, same.identity)
             if conflict:
                 for member in groups.get(id(person), [person]):
                     _to_review(
@@ -682,7 +685,7 @@ def _near_matches(new: list[Person], groups: dict[int, list[Person]]) -> None:
         )
         for key, reason in blocks:
             other = first_of.get(key)
-            if other is not None and not _clash(person.identity, other.identity):
+            if other is not None and not identifier_clash(person.identity, other.identity):
                 for member in groups.get(id(person), [person]):
                     _to_review(member, other, reason)
                 break
@@ -745,41 +748,80 @@ def settle_candidates(reviews: list[Person]) -> None:
             person.candidate_id = person.candidate.root().child_id
 
 
-def adult_index(
-    family_ids: set[int], dobs: set[date]
-) -> tuple[dict[tuple[int, str, date | None], int], dict[tuple[str, date | None], set[int]]]:
-    """(family id, name key, dob) -> adult id for the adults of these families, and
-    (name key, dob) -> set(adult ids) for adults anywhere born on these dates."""
-    in_family: dict[tuple[int, str, date | None], int] = {}
+# What the adult index keeps of an adult: (upn, nhs_number, police_id, date_of_birth).
+AdultFacts = tuple[str, str, str, date | None]
+
+
+@dataclass
+class AdultIndex:
+    in_family: dict[tuple[int, str, date | None], int]  # (family id, name key, dob) -> adult id
+    anywhere: dict[tuple[str, date | None], set[int]]  # (name key, dob) -> adult ids
+    by_identifier: dict[tuple[str, str], set[int]]  # (kind, cleaned value) -> adult ids
+    facts: dict[int, AdultFacts]  # adult id -> its identifiers and date of birth
+
+    def held(self, adult_id: int) -> dict[str, str]:
+        """The identifiers an adult of the index holds, by kind."""
+        upn, nhs, police_id, _dob = self.facts[adult_id]
+        held = {"upn": upn, "nhs_number": nhs, "police_id": police_id} if upn or nhs or police_id else {}
+        return {kind: value for kind, value in held.items() if value}
+
+
+def adult_index(family_ids: set[int], dobs: set[date], identifiers: dict[str, set[str]]) -> AdultIndex:
+    """The adults the file's adult people could be: those of these families (by name and date of
+    birth), those born on these dates anywhere (by name), and those holding these identifiers
+    (cleaned, by kind). A few queries whatever the file's size."""
     ids = sorted(family_ids)
-    # (family id, adult id, given name, family name, date of birth); (adult id, given, family, dob)
+    wanted = {kind: sorted(values) for kind, values in identifiers.items() if values}
+    # (family id, adult id, given, family, dob) and (adult id, upn, nhs, police id, dob) rows
     member_rows: Iterable[tuple[int, int, str, str, date | None]]
     adult_rows: Iterable[tuple[int, str, str, date | None]]
+    fact_rows: list[tuple[int, str, str, str, date | None]] = []  # adults found by family or date
+    id_rows: list[tuple[int, str, str, str, date | None]] = []  # adults found by identifier (all, on PostgreSQL)
     if connection.vendor == "postgresql":
-        # One statement each, with the ids and dates as arrays (the querysets below, chunked for
-        # SQLite's limit on parameters, take a query per 2,000 families on a city-sized file).
+        # Two statements, with the ids, dates and identifiers as arrays (the querysets below, chunked
+        # for SQLite's limit on parameters, take a query per 2,000 families on a city-sized file):
+        # the families' adults, then every adult wanted (of these families, born on these dates, or
+        # holding these identifiers) once.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT m.family_id, m.adult_id, a.given_name, a.family_name, a.date_of_birth "
-                "FROM cases_familymember m JOIN cases_adult a ON a.id = m.adult_id WHERE m.family_id = ANY(%s)",
+                "SELECT family_id, adult_id FROM cases_familymember WHERE family_id = ANY(%s) AND adult_id IS NOT NULL",
                 [ids],
             )
-            member_rows = cursor.fetchall()
+            pairs = cursor.fetchall()
+            conditions = [
+                "a.id IN (SELECT adult_id FROM cases_familymember WHERE family_id = ANY(%s))",
+                "a.date_of_birth = ANY(%s)",
+                *(f"(a.{kind} <> '' AND a.{kind} = ANY(%s))" for kind in wanted),
+            ]
             cursor.execute(
-                "SELECT id, given_name, family_name, date_of_birth FROM cases_adult WHERE date_of_birth = ANY(%s)",
-                [sorted(dobs)],
+                "SELECT a.id, a.given_name, a.family_name, a.upn, a.nhs_number, a.police_id, a.date_of_birth "  # noqa: S608
+                f"FROM cases_adult a WHERE {' OR '.join(conditions)}",
+                [ids, sorted(dobs), *wanted.values()],
             )
-            adult_rows = cursor.fetchall()
+            wanted_adults = {row[0]: row for row in cursor.fetchall()}
+        member_rows = [
+            (family_id, adult_id, *wanted_adults[adult_id][1:3], wanted_adults[adult_id][6])
+            for family_id, adult_id in pairs
+            if adult_id in wanted_adults  # a member removed between the two statements is not wanted
+        ]
+        adult_rows = [(row[0], row[1], row[2], row[6]) for row in wanted_adults.values() if row[6] in dobs]
+        id_rows = [(row[0], *row[3:]) for row in wanted_adults.values()]
     else:
+        columns = ("id", "upn", "nhs_number", "police_id", "date_of_birth")
         members = FamilyMember.objects.filter(adult__isnull=False).values_list(
             "family_id", "adult_id", "adult__given_name", "adult__family_name", "adult__date_of_birth"
         )
-        member_rows = (row for chunk in _chunks(ids, 2_000) for row in members.filter(family_id__in=chunk))
+        member_rows = [row for chunk in _chunks(ids, 2_000) for row in members.filter(family_id__in=chunk)]
         adults = Adult.objects.values_list("id", "given_name", "family_name", "date_of_birth")
         if len(dobs) > LOAD_ALL_ABOVE // 3:
-            adult_rows = (row for row in adults.iterator(chunk_size=20_000) if row[3] in dobs)
+            adult_rows = [row for row in adults.iterator(chunk_size=20_000) if row[3] in dobs]
         else:
-            adult_rows = (row for chunk in _chunks(sorted(dobs)) for row in adults.filter(date_of_birth__in=chunk))
+            adult_rows = [row for chunk in _chunks(sorted(dobs)) for row in adults.filter(date_of_birth__in=chunk)]
+        known = sorted({row[1] for row in member_rows} | {row[0] for row in adult_rows})
+        with_facts = Adult.objects.values_list(*columns)
+        fact_rows.extend(row for chunk in _chunks(known) for row in with_facts.filter(id__in=chunk))
+        for kind, values in wanted.items():
+            id_rows.extend(row for chunk in _chunks(values) for row in with_facts.filter(**{f"{kind}__in": chunk}))
     names: dict[tuple[str, str], str] = {}
 
     def name_key(given: str, family: str) -> str:
@@ -788,9 +830,21 @@ def adult_index(
             key = names[(given, family)] = fast_normalise(f"{given} {family}")
         return key
 
+    in_family: dict[tuple[int, str, date | None], int] = {}
     for family_id, adult_id, given, family, dob in member_rows:
         in_family.setdefault((family_id, name_key(given, family), dob), adult_id)
     anywhere: defaultdict[tuple[str, date | None], set[int]] = defaultdict(set)
     for adult_id, given, family, dob in adult_rows:
         anywhere[(name_key(given, family), dob)].add(adult_id)
-    return in_family, anywhere
+    # Adults' identifiers are set by the import alone, cleaned (clean_identifier): compared as stored.
+    facts: dict[int, AdultFacts] = {row[0]: row[1:] for row in fact_rows}
+    by_identifier: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    for adult_id, upn, nhs, police_id, dob in id_rows:
+        facts[adult_id] = (upn, nhs, police_id, dob)
+        if upn:
+            by_identifier[("upn", upn)].add(adult_id)
+        if nhs:
+            by_identifier[("nhs_number", nhs)].add(adult_id)
+        if police_id:
+            by_identifier[("police_id", police_id)].add(adult_id)
+    return AdultIndex(in_family, anywhere, by_identifier, facts)
