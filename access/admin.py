@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Permission
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -109,8 +110,18 @@ class UserAdmin(SystemAdminOnly, BaseUserAdmin):  # type: ignore[type-arg]  # no
         (None, {"fields": ("username", "password")}),
         ("Personal details", {"fields": ("first_name", "last_name", "email")}),
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
+        ("Partnership figures", {"fields": ("user_permissions",)}),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The one permission given here: reading the partnership's figures (policy
+        "view_partnership_figures"); roles come from memberships."""
+        if db_field.name == "user_permissions":
+            app, codename = policy.PARTNERSHIP_FIGURES_PERMISSION.split(".")
+            kwargs["queryset"] = Permission.objects.filter(content_type__app_label=app, codename=codename)
+            kwargs["help_text"] = "Lets this person read counts over the whole partnership (no names)."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Membership, site=site)

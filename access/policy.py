@@ -231,6 +231,19 @@ def _mentors_this_match(user: Any, match: Any) -> bool:
     )
 
 
+# The administrator names others who may read the partnership's figures by giving them this
+# permission (the user's page in the administration site).
+PARTNERSHIP_FIGURES_PERMISSION = "dashboards.view_partnership_figures"
+
+
+def _sees_partnership_figures(user: Any, _obj: Any) -> bool:
+    """Counts over the whole partnership, never names: managers, and whoever the administrator names
+    (a superuser's implicit permissions do not count: administration holds no case content)."""
+    if has_role(user, Role.MANAGER):
+        return True
+    return not user.is_superuser and bool(user.has_perm(PARTNERSHIP_FIGURES_PERMISSION))
+
+
 def _agency_work(roles: frozenset[str]) -> Rule:
     """A role in `roles`, and for an existing record (with an `agency_id`), one held in its agency."""
 
@@ -293,6 +306,9 @@ RULES: dict[str, Rule] = {
     # Reach figures (counts, no names) for the whole partnership, as on the cohort and fairness pages.
     "view_partnership_reach": _role(Role.MANAGER),
     "run_group_work": _agency_work(GROUP_WORK_ROLES),
+    # Dashboards and the scrutiny report: partnership-wide counts, no names; drilling into a count
+    # lists only the records the viewer may see (dashboards/).
+    "view_partnership_figures": _sees_partnership_figures,
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": _role(Role.DATA_PROTECTION_OFFICER),

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "feeds",
     "mentoring",
     "outreach",
+    "dashboards",
     "oversight",
     "demo",
 ]
@@ -195,6 +196,10 @@ CELERY_BEAT_SCHEDULE = {
     "cohort-nightly-recalculation": {
         "task": "cohorts.nightly_recalculation",
         "schedule": crontab(hour=COHORT_NIGHTLY_HOUR, minute=0),
+    },
+    "dashboards-nightly-refresh": {
+        "task": "dashboards.refresh_aggregates",
+        "schedule": crontab(hour=(COHORT_NIGHTLY_HOUR + 1) % 24, minute=0),
     },
 }
 
