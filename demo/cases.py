@@ -6,26 +6,29 @@ from datetime import date, timedelta
 from faker import Faker
 
 from accounts.models import Agency, User
+from areas.demographics import Ethnicity, Gender
 from cases.models import Child, Involvement
 from cases.services import rebuild_search_names
 from demo import accounts as accounts_demo
+from demo import areas as areas_demo
 
 CHILD_COUNT = 300
 AREAS = ("Riverton Central", "Riverton North", "Riverton East", "Riverton South", "Harbourside", "Westmoor")
 ETHNICITIES = (
-    ("White British", 50),
-    ("White Other", 6),
-    ("Black Caribbean", 7),
-    ("Black African", 9),
-    ("Mixed White and Black Caribbean", 8),
-    ("Asian Pakistani", 6),
-    ("Asian Bangladeshi", 3),
-    ("Asian Indian", 3),
-    ("Gypsy, Roma or Traveller", 2),
-    ("Other", 3),
-    ("Not recorded", 3),
+    (Ethnicity.WHITE_BRITISH, 50),
+    (Ethnicity.WHITE_OTHER, 6),
+    (Ethnicity.BLACK_CARIBBEAN, 7),
+    (Ethnicity.BLACK_AFRICAN, 9),
+    (Ethnicity.MIXED_WHITE_BLACK_CARIBBEAN, 8),
+    (Ethnicity.ASIAN_PAKISTANI, 6),
+    (Ethnicity.ASIAN_BANGLADESHI, 3),
+    (Ethnicity.ASIAN_INDIAN, 3),
+    (Ethnicity.WHITE_GYPSY_TRAVELLER, 1),
+    (Ethnicity.WHITE_ROMA, 1),
+    (Ethnicity.OTHER_ANY, 3),
+    (Ethnicity.NOT_RECORDED, 3),
 )
-GENDERS = (("Male", 62), ("Female", 35), ("Not recorded", 3))
+GENDERS = ((Gender.MALE, 62), (Gender.FEMALE, 35), (Gender.NOT_RECORDED, 3))
 # Share of children each agency works with (a child may have several).
 AGENCY_SHARE = {
     accounts_demo.CHILDRENS_SERVICES: 0.5,
@@ -45,6 +48,7 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
     fake = Faker("en_GB")
     fake.seed_instance(2019)
     rng = random.Random(2019)
+    places = areas_demo.seed_areas()
     existing = set(Child.objects.filter(reference__startswith="SO-").values_list("reference", flat=True))
     created = 0
     for number in range(1, CHILD_COUNT + 1):
@@ -52,9 +56,9 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
         gender = _weighted(rng, GENDERS)
         given = (
             fake.first_name_male()
-            if gender == "Male"
+            if gender == Gender.MALE
             else fake.first_name_female()
-            if gender == "Female"
+            if gender == Gender.FEMALE
             else fake.first_name()
         )
         family = fake.last_name()
@@ -73,6 +77,7 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             gender=gender,
             ethnicity=ethnicity,
             area=area,
+            neighbourhood=places[area],
             # The lead agency's named worker is the child's one lead professional (shown everywhere).
             lead_professional=users["caseworker"] if involved[:1] == [accounts_demo.CHILDRENS_SERVICES] else None,
         )

@@ -16,13 +16,13 @@ from datetime import date, timedelta
 from faker import Faker
 
 from accounts.models import Agency, User
+from areas.demographics import Ethnicity
 from cases.models import Child, Context, ContextLink, Involvement
 from demo import accounts as accounts_demo
-from demo import cases as cases_demo
+from demo import areas as areas_demo
 from demo import story as story_demo
 from outreach import services
 from outreach.models import (
-    Area,
     DoorToDoorCampaign,
     EngagementRecord,
     Establishment,
@@ -32,6 +32,7 @@ from outreach.models import (
 
 MARKER = "Riverton Safeguarding Partnership conference"
 GRT_CONTEXT = "PG-DEMO3"
+GRT = (Ethnicity.WHITE_GYPSY_TRAVELLER, Ethnicity.WHITE_ROMA)
 
 # audience, activity, total people in the demo year's 1 January to 4 September, number of events
 HEADLINE = (
@@ -179,11 +180,7 @@ def _grt_context(agencies, users, rng, today) -> Context:
         Involvement.objects.create(
             agency=agencies[accounts_demo.SAFER_STREETS], context=context, started_on=today - timedelta(days=300)
         )
-        children = list(
-            Child.objects.filter(reference__startswith="SO-", ethnicity="Gypsy, Roma or Traveller").order_by(
-                "reference"
-            )
-        )
+        children = list(Child.objects.filter(reference__startswith="SO-", ethnicity__in=GRT).order_by("reference"))
         others = list(Child.objects.filter(reference__startswith="SO-", area="Riverton East").order_by("reference"))
         for child in (children + [c for c in others if c not in children])[:8]:
             ContextLink.objects.create(
@@ -205,7 +202,7 @@ def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> bo
     rng = random.Random(628)
     fake = Faker("en_GB")
     fake.seed_instance(628)
-    areas = {name: Area.objects.get_or_create(name=name)[0] for name in cases_demo.AREAS}
+    areas = areas_demo.seed_areas()
     area_list = list(areas.values())
     police, officer = agencies[accounts_demo.POLICE], users["outreach"]
     year = demo_year(today)

@@ -4,11 +4,11 @@ from django import forms
 from django.utils import timezone
 
 from access import policy
+from areas.models import Neighbourhood
 from cases.models import Child, Context
 from interventions.models import IntelligenceReport
 from outreach.models import (
     Activity,
-    Area,
     AudienceType,
     EngagementOutcome,
     Establishment,
@@ -24,7 +24,7 @@ NUMERIC = {"inputmode": "numeric", "class": "govuk-input govuk-input--width-5", 
 def area_field(*, required: bool = True, label: str = "Area") -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         label=label,
-        queryset=Area.objects.active(),
+        queryset=Neighbourhood.objects.active(),
         required=required,
         empty_label="All areas" if not required else "Choose an area",
         help_text="" if not required else "If an area is missing, ask your system administrator to add it",

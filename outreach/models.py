@@ -34,35 +34,6 @@ def _agency_owned(user: User | AnonymousUser, roles: frozenset[str], field: str 
     return Q(**{f"{field}__in": agencies}) if agencies else policy.nothing()
 
 
-# Areas ------------------------------------------------------------------------------------------
-
-
-class AreaQuerySet(models.QuerySet["Area"]):
-    def active(self) -> AreaQuerySet:
-        return self.filter(is_active=True)
-
-    def visible_to(self, user: User | AnonymousUser) -> AreaQuerySet:
-        """Areas are configuration, not about anyone: every signed-in user may see the list."""
-        return self if user.is_authenticated else self.none()
-
-
-class Area(models.Model):
-    """A local police area or neighbourhood the outreach work is planned by: a managed list (the
-    system administrator keeps it), so a typo cannot split the figures. A later issue brings managed
-    areas to the whole system; this table is meant to move there as it is."""
-
-    name = models.CharField(max_length=100, unique=True)
-    is_active = models.BooleanField(default=True)
-
-    objects = AreaQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 # Outreach events --------------------------------------------------------------------------------
 
 
@@ -106,7 +77,7 @@ class OutreachEvent(models.Model):
     establishment = models.ForeignKey(
         "outreach.Establishment", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField("date")
     headcount = models.PositiveIntegerField(
         validators=[
@@ -200,7 +171,7 @@ class Establishment(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=EstablishmentKind.choices)
     provider_type = models.CharField(max_length=20, choices=ProviderType.choices, blank=True)
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
     address = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -255,7 +226,7 @@ class DoorToDoorQuerySet(models.QuerySet["DoorToDoorCampaign"]):
 
 class DoorToDoorCampaign(models.Model):
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
     streets = models.TextField("streets or postcode sectors", max_length=2000)
     started_on = models.DateField("start date")
     ended_on = models.DateField("end date")
@@ -302,7 +273,7 @@ class Group(models.Model):
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     context = models.ForeignKey("cases.Context", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
     description = models.TextField(blank=True, max_length=5000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,10 +17,10 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from access import policy
+from areas.models import Neighbourhood
 from outreach.models import (
     ENGAGED_OUTCOMES,
     Activity,
-    Area,
     Attendance,
     AudienceType,
     DoorToDoorCampaign,
@@ -48,7 +48,7 @@ class AudienceRow:
 class Reach:
     start: date
     end: date
-    area: Area | None
+    area: Neighbourhood | None
     rows: list[AudienceRow] = field(default_factory=list)
     events: int = 0
     establishments_engaged: int = 0
@@ -105,7 +105,7 @@ def _counted(user: Any, model: Any) -> Any:
     return model.objects.all() if policy.can(user, "view_partnership_reach") else model.objects.visible_to(user)
 
 
-def reach(user: Any, start: date, end: date, area: Area | None = None) -> Reach:
+def reach(user: Any, start: date, end: date, area: Neighbourhood | None = None) -> Reach:
     """The reach figures for `start` to `end` (both included) in `area` (or every area)."""
     result = Reach(start, end, area)
     in_area = (lambda path: Q(**{path: area})) if area is not None else (lambda _path: Q())

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from access import policy
 from accounts.models import Agency
+from areas.models import Neighbourhood
 from audit.models import AuditAction
 from audit.services import create_audited, record_write, snapshot
 from cases.models import Child, Context, EventKind
@@ -28,7 +29,6 @@ from outreach.models import (
     MAX_HEADCOUNT,
     MAX_HOUSEHOLDS,
     Activity,
-    Area,
     Attendance,
     AudienceType,
     DoorToDoorCampaign,
@@ -68,10 +68,12 @@ def _agency(user: User, roles: frozenset[str], message: str) -> Agency:
     return Agency.objects.get(pk=agencies[0])
 
 
-def area_from(value: Any, field: str = "area") -> Area:
-    """An area from the managed list (an Area or its id); anything else is an unknown area."""
-    pk = value.pk if isinstance(value, Area) else value
-    area = Area.objects.active().filter(pk=pk).first() if isinstance(pk, int) or str(pk or "").isdigit() else None
+def area_from(value: Any, field: str = "area") -> Neighbourhood:
+    """An area from the managed list (a neighbourhood or its id); anything else is an unknown area."""
+    pk = value.pk if isinstance(value, Neighbourhood) else value
+    area = (
+        Neighbourhood.objects.active().filter(pk=pk).first() if isinstance(pk, int) or str(pk or "").isdigit() else None
+    )
     if area is None:
         raise ValidationError({field: "Choose an area from the list"})
     return area

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups, policy
+from areas.models import Neighbourhood
 from cases.models import Child, ContextLink
 from interventions.models import IntelligenceReport
 from outreach import reports, services
@@ -36,7 +37,6 @@ from outreach.forms import (
     this_year,
 )
 from outreach.models import (
-    Area,
     Attendance,
     DoorToDoorCampaign,
     EngagementOutcome,
@@ -140,7 +140,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @outreach_only
 def event_list(request: HttpRequest) -> HttpResponse:
     events = OutreachEvent.objects.visible_to(request.user).select_related("area")
-    areas = list(Area.objects.active())
+    areas = list(Neighbourhood.objects.active())
     area = next((a for a in areas if str(a.pk) == request.GET.get("area", "")), None)
     status = request.GET.get("status", "")
     if area is not None:
@@ -233,7 +233,7 @@ def event_deliver(request: HttpRequest, pk: int) -> HttpResponse:
 def establishment_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     establishments = Establishment.objects.visible_to(user).with_latest_engagement().select_related("area")
-    areas = list(Area.objects.active())
+    areas = list(Neighbourhood.objects.active())
     area = next((a for a in areas if str(a.pk) == request.GET.get("area", "")), None)
     not_engaged = request.GET.get("not_engaged") == "1"
     if area is not None:

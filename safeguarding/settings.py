@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "access",
+    "areas",
     "cases",
     "jobs",
     "interventions",

@@ -6,6 +6,7 @@ from factory.django import DjangoModelFactory
 
 from access.models import AccessGrant
 from accounts.models import Agency, AgencyKind, Membership, User
+from areas.models import LocalAuthority, Neighbourhood, PoliceArea
 from cases.models import Child, Involvement
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
@@ -40,6 +41,32 @@ class MembershipFactory(DjangoModelFactory):
     role = "caseworker"
 
 
+class LocalAuthorityFactory(DjangoModelFactory):
+    class Meta:
+        model = LocalAuthority
+        django_get_or_create = ("name",)
+
+    name = "Test City Council"
+
+
+class PoliceAreaFactory(DjangoModelFactory):
+    class Meta:
+        model = PoliceArea
+        django_get_or_create = ("name",)
+
+    name = "Test City police area"
+
+
+class NeighbourhoodFactory(DjangoModelFactory):
+    class Meta:
+        model = Neighbourhood
+        django_get_or_create = ("local_authority", "name")
+
+    name = factory.Sequence(lambda n: f"Neighbourhood {n}")
+    local_authority = factory.SubFactory(LocalAuthorityFactory)
+    police_area = factory.SubFactory(PoliceAreaFactory)
+
+
 class ChildFactory(DjangoModelFactory):
     class Meta:
         model = Child
@@ -50,8 +77,8 @@ class ChildFactory(DjangoModelFactory):
     # Unique, so a test can assert that a name is absent without meeting a namesake.
     family_name = factory.Sequence(lambda n: f"Testfamily{n}x")
     date_of_birth = factory.Faker("date_between", start_date="-17y", end_date="-10y")
-    gender = "Female"
-    ethnicity = "White British"
+    gender = "female"
+    ethnicity = "white_british"
     area = "Riverton Central"
 
     @factory.post_generation

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from areas.models import Neighbourhood
 from outreach.models import (
-    Area,
     Attendance,
     DoorToDoorCampaign,
     Establishment,
@@ -15,10 +15,11 @@ from outreach.models import (
     GroupSession,
     OutreachEvent,
 )
+from tests.factories import NeighbourhoodFactory
 
 
-def area(name: str = "Test Central") -> Area:
-    return Area.objects.get_or_create(name=name)[0]
+def area(name: str = "Test Central") -> Neighbourhood:
+    return NeighbourhoodFactory(name=name)
 
 
 def police_event(p, **fields) -> OutreachEvent:

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from areas.models import Neighbourhood
 from cases.models import ContextLink
 from outreach.models import (
-    Area,
     Attendance,
     EngagementRecord,
     Establishment,
@@ -210,7 +210,11 @@ def make_rows(partnership, count, start=0):
             recorded_by=outreach,
         )
         place = Establishment.objects.create(
-            agency=police, name=f"Place {number}", kind="hotel", area=Area.objects.get(pk=area.pk), recorded_by=outreach
+            agency=police,
+            name=f"Place {number}",
+            kind="hotel",
+            area=Neighbourhood.objects.get(pk=area.pk),
+            recorded_by=outreach,
         )
         EngagementRecord.objects.create(establishment=place, outcome="contacted", occurred_on=day, recorded_by=outreach)
         session = GroupSession.objects.create(

@@ -13,7 +13,6 @@ from django.urls import reverse
 from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
 from outreach.models import (
-    Area,
     Attendance,
     DoorToDoorCampaign,
     EngagementRecord,
@@ -23,7 +22,7 @@ from outreach.models import (
     OutreachEvent,
 )
 from outreach.reports import reach
-from tests.factories import ChildFactory, MembershipFactory
+from tests.factories import ChildFactory, MembershipFactory, NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ PERIOD_B = (date(2025, 4, 1), date(2025, 6, 30))
 @pytest.fixture
 def world(partnership):
     police, outreach = partnership.agencies["police"], partnership.users["outreach"]
-    north, south = Area.objects.create(name="North"), Area.objects.create(name="South")
+    north, south = NeighbourhoodFactory(name="North"), NeighbourhoodFactory(name="South")
 
     def event(area, held_on, activity, audience, headcount, status="delivered", agency=police):
         OutreachEvent.objects.create(

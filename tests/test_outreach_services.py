@@ -13,7 +13,6 @@ from cases.models import ChronologyEvent, Context, ContextLink
 from interventions.models import IntelligenceReport
 from outreach import services
 from outreach.models import (
-    Area,
     Attendance,
     DoorToDoorCampaign,
     EngagementRecord,
@@ -23,7 +22,7 @@ from outreach.models import (
     OutreachEvent,
 )
 from tests import outreach_data as data
-from tests.factories import InvolvementFactory, MembershipFactory
+from tests.factories import InvolvementFactory, MembershipFactory, NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +92,7 @@ def test_bad_event_input_is_refused_and_nothing_saved(partnership, changes, fiel
 
 
 def test_an_inactive_area_is_unknown(partnership):
-    retired = Area.objects.create(name="Old ward", is_active=False)
+    retired = NeighbourhoodFactory(name="Old ward", is_active=False)
     refused(lambda: services.record_event(partnership.users["outreach"], **event_fields(area=retired)), "area")
     assert not OutreachEvent.objects.exists()
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from access.visibility import ActiveOn
+from areas.demographics import Ethnicity, Gender
 from cases import visibility
 from cases.models.common import Reliability, VersionedModel
 from cases.names import normalise, phonetic
@@ -107,9 +108,17 @@ class Child(VersionedModel):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(validators=[validate_date_of_birth])
-    gender = models.CharField(max_length=50, blank=True, help_text="As recorded by the referring agency.")
-    ethnicity = models.CharField(max_length=100, blank=True, help_text="As recorded by the referring agency.")
+    gender = models.CharField(max_length=20, choices=Gender.choices, default=Gender.NOT_RECORDED)
+    ethnicity = models.CharField(
+        max_length=30,
+        choices=Ethnicity.choices,
+        default=Ethnicity.NOT_RECORDED,
+        help_text="ONS 2021 census categories.",
+    )
     area = models.CharField(max_length=100, blank=True, help_text="Local police area or neighbourhood.")
+    neighbourhood = models.ForeignKey(
+        "areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     status = models.CharField(max_length=10, choices=ChildStatus.choices, default=ChildStatus.OPEN)
     upn = models.CharField("unique pupil number", max_length=13, blank=True, validators=[validate_upn])
     nhs_number = models.CharField("NHS number", max_length=10, blank=True, validators=[validate_nhs_number])

@@ -53,6 +53,9 @@ class Context(VersionedModel):
     description = models.TextField(blank=True, max_length=5000)
     status = models.CharField(max_length=10, choices=ContextStatus.choices, default=ContextStatus.OPEN)
     area = models.CharField(max_length=100, blank=True, help_text="Local police area or neighbourhood.")
+    neighbourhood = models.ForeignKey(
+        "areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="contexts"
+    )
     # Locations
     location_type = models.CharField(max_length=20, choices=LocationType.choices, blank=True)
     address = models.CharField(max_length=300, blank=True)
