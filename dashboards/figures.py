@@ -100,8 +100,9 @@ def _breakdown(field: str, groups: list[tuple[str, Q | list[int]]], scope: Scope
     found: dict[str, list[int]] = {}
     for i, (_label, group) in enumerate(groups):
         children = Child.objects.filter(pk__in=group) if isinstance(group, list) else Child.objects.filter(group)
+        labels = filters.LABELS.get(field, {})
         for value, n in children.values_list(field).annotate(n=Count("id")).values_list(field, "n"):
-            found.setdefault(value or NOT_RECORDED, [0] * len(groups))[i] = n
+            found.setdefault(labels.get(value, value) or NOT_RECORDED, [0] * len(groups))[i] = n
     return found
 
 
@@ -141,7 +142,7 @@ def area_table(scope: Scope) -> Table:
     for area in weapons:
         found.setdefault(area or NOT_RECORDED, [0, 0])
     rows = [
-        Row(area, [*counts, weapons.get("" if area == NOT_RECORDED else area, 0)])
+        Row(area, [*counts, weapons.get(None if area == NOT_RECORDED else area, 0)])
         for area, counts in sorted(found.items())
     ]
     return Table(

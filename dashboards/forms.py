@@ -39,11 +39,16 @@ class ScopeForm(GovukForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = filters.area_choices()
-        self.fields["local_authority"].choices = filters.local_authority_choices()
+        self._choices("area", filters.area_choices())
+        self._choices("local_authority", filters.local_authority_choices())
+
+    def _choices(self, name: str, choices: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", "The end date must be the same as or after the start date")
@@ -64,7 +69,7 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     return today - timedelta(days=364), today
 
 
-def scope_form(query: Any, form_class: type[ScopeForm] = ScopeForm) -> ScopeForm:
+def scope_form(query: Any, form_class: type[ScopeForm] = ScopeForm) -> Any:
     """The form for a request's query string; the default period when nothing was asked."""
     if any(key.startswith(("start", "end")) for key in query):
         return form_class(query)
@@ -106,15 +111,18 @@ class GroupForm(ScopeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["panel"].choices = [
-            ("", "Choose a panel"),
-            *((str(pk), name) for pk, name in Panel.objects.values_list("pk", "name")),
-        ]
+        self._choices(
+            "panel",
+            [
+                ("", "Choose a panel"),
+                *((str(pk), name) for pk, name in Panel.objects.values_list("pk", "name")),
+            ],
+        )
         codes = IndicatorDefinition.objects.order_by("code").values_list("code", "label").distinct()
         seen: dict[str, str] = {}
         for code, label in codes:
             seen.setdefault(code, label)
-        self.fields["indicator"].choices = [("", "Choose an indicator"), *seen.items()]
+        self._choices("indicator", [("", "Choose an indicator"), *seen.items()])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -41,7 +41,11 @@ def group_children(kind: str, scope: Scope, *, tier: str = "", panel: str = "", 
     kinds = IndicatorDefinition.objects.filter(code=indicator, level="individual").values_list("event_kinds", flat=True)
     event_kinds = [k.strip() for listed in kinds for k in listed.split(",") if k.strip()]
     in_area = Child.objects.filter(filters.children_in(scope)).values_list("pk", flat=True)
-    return sorted(_indicator_children(list(in_area) if scope.area else None, scope, indicator, event_kinds))
+    return sorted(
+        _indicator_children(
+            list(in_area) if scope.area or scope.local_authority else None, scope, indicator, event_kinds
+        )
+    )
 
 
 def _indicator_children(children: list[int] | None, scope: Scope, code: str, kinds: list[str]) -> set[int]:

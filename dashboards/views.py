@@ -117,10 +117,10 @@ def social_factors(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if "group" not in request.GET:  # nothing asked yet: the form, with the default period
         start, end = default_period()
-        form = GroupForm(initial={"start": start, "end": end, "group": GroupKind.TIER})
-        return _page(request, "dashboards/social_factors.html", context, form)
+        empty = GroupForm(initial={"start": start, "end": end, "group": GroupKind.TIER})
+        return _page(request, "dashboards/social_factors.html", context, empty)
     form = scope_form(request.GET, GroupForm)
-    if form.is_valid():
+    if isinstance(form, GroupForm) and form.is_valid():
         context = _group_profile(form)
         context["tables"] = _shown(context["found"], context["shared"])
     return _page(request, "dashboards/social_factors.html", context, form)

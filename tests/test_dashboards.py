@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from areas.models import BasePopulation, LocalAuthority, Neighbourhood, PoliceArea
 from audit.models import AuditAction, AuditEvent
 from cases.models import Adult, ChronologyEvent, FamilyFact, FamilyMember, Involvement
 from cases.models.families import Family
@@ -54,8 +55,18 @@ def city(partnership):
     """A, B, D in tiers at the end of the period; C left its tier in it; E is A's sister."""
     ensure_default_indicators()
     chair, council = partnership.users["manager"], partnership.agencies["council"]
-    a, b, c, d = (ChildFactory(area=area) for area in ("North", "North", "South", "South"))
-    e = ChildFactory(area="North")
+    city_council = LocalAuthority.objects.create(name="Riverton")
+    places = {
+        name: Neighbourhood.objects.create(
+            name=f"{name} estate", local_authority=city_council, police_area=PoliceArea.objects.create(name=name)
+        )
+        for name in ("North", "South")
+    }
+    a, b, c, d = (ChildFactory(neighbourhood=places[name]) for name in ("North", "North", "South", "South"))
+    e = ChildFactory(neighbourhood=places["North"])
+    BasePopulation.objects.create(
+        neighbourhood=places["North"], age_band="14-15", gender="female", ethnicity="white_british", count=400
+    )
     decide(a, "most_vulnerable", date(2026, 1, 10), chair)
     decide(b, "vulnerable_cohort", date(2026, 1, 10), chair)
     decide(b, "most_vulnerable", date(2026, 3, 5), chair, outcome="change")
@@ -89,7 +100,7 @@ def city(partnership):
         ChronologyEvent.objects.create(
             occurred_on=day, kind="weapon_offence", summary="Knife", child=b, source_agency=council
         )
-    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+    return {"a": a, "b": b, "c": c, "d": d, "e": e, "north": places["North"].police_area, "la": city_council}
 
 
 def test_tier_counts_on_two_past_dates_and_the_movement_between_them(city):
@@ -118,8 +129,10 @@ def test_tier_counts_on_two_past_dates_and_the_movement_between_them(city):
         "Cause for concern to not in a tier": 1,
         "Not in a tier to cause for concern": 1,
     }
-    north = figures.tier_table(Scope(SCOPE.start, SCOPE.end, area="North"))
+    north = figures.tier_table(Scope(SCOPE.start, SCOPE.end, area=str(city["north"].pk)))
     assert north.rows[-1].values == [2, 2]
+    authority = figures.tier_table(Scope(SCOPE.start, SCOPE.end, local_authority=str(city["la"].pk)))
+    assert authority.rows[-1].values == [3, 3]
 
 
 def test_social_factors_individual_and_family_percentages(city):
@@ -165,8 +178,10 @@ def test_the_other_figures(city):
         ("Total", [3]),
     ]
     areas = {row.label: row.values for row in figures.area_table(SCOPE).rows}
-    # The partnership's two children harmed at the bus station are victims in Riverton Central.
-    assert areas == {"North": [2, 0, 3], "Riverton Central": [0, 2, 0], "South": [1, 0, 0], "Total": [3, 2, 3]}
+    # The partnership's two children harmed at the bus station are victims placed in no neighbourhood.
+    assert areas == {"North": [2, 0, 3], "Not recorded": [0, 2, 0], "South": [1, 0, 0], "Total": [3, 2, 3]}
+    gender = {row.label: row.values for row in figures.demographics_tables(SCOPE)[0].rows}
+    assert gender == {"Female": [3, 2, 400], "Total": [3, 2, 400]}
     assert sorted(figures.drifting(SCOPE)) == sorted([city["b"].pk, city["d"].pk])
 
 

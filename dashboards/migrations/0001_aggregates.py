@@ -4,23 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Aggregate',
+            name="Aggregate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='What and for which scope, e.g. dashboard|2026-01-01|...', max_length=300, unique=True)),
-                ('tables', models.JSONField(default=list)),
-                ('computed_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="What and for which scope, e.g. dashboard|2026-01-01|...", max_length=300, unique=True
+                    ),
+                ),
+                ("tables", models.JSONField(default=list)),
+                ("computed_at", models.DateTimeField()),
             ],
             options={
-                'permissions': [('view_partnership_figures', 'Can read counts over the whole partnership (no names)')],
+                "permissions": [("view_partnership_figures", "Can read counts over the whole partnership (no names)")],
             },
         ),
     ]
