@@ -159,6 +159,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("cytoscape", BASE_DIR / "node_modules" / "cytoscape" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
