@@ -312,3 +312,29 @@ def test_whoever_the_administrator_names_reads_the_figures(client_for, partnersh
     assert client_for("caseworker").get(reverse("dashboards:dashboard")).status_code == 404
     caseworker.user_permissions.add(Permission.objects.get(codename="view_partnership_figures"))
     assert client_for("caseworker").get(reverse("dashboards:dashboard")).status_code == 200
+
+
+def test_a_published_cohort_run_and_an_applied_feed_refresh_the_kept_figures(partnership):
+    from cohorts.models import CohortRun, ScoringModel
+    from jobs.models import OutboxMessage
+
+    ensure_default_indicators()
+    run = CohortRun.objects.create(
+        kind="full", trigger="nightly", as_of=date(2026, 4, 30), scoring_model=ScoringModel.objects.get()
+    )
+    assert not OutboxMessage.objects.filter(task_name="dashboards.refresh_aggregates").exists()
+    run.status = "published"
+    run.save()
+    assert OutboxMessage.objects.filter(task_name="dashboards.refresh_aggregates").count() == 1
+
+
+def test_the_drill_down_list_reads_a_fixed_number_of_queries(
+    client_for, partnership, city, django_assert_max_num_queries
+):
+    Involvement.objects.create(agency=partnership.agencies["youth_justice"], child=city["a"])
+    Involvement.objects.create(agency=partnership.agencies["youth_justice"], child=city["b"])
+    client = client_for("manager")
+    url = reverse("dashboards:children") + f"?{QUERY}&list=tier&tier=most_vulnerable"
+    with django_assert_max_num_queries(20):
+        body = client.get(url).content.decode()
+    assert city["a"].family_name in body and city["b"].family_name in body
