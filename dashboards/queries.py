@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from access import policy
 from cases.models import Child, ChronologyEvent, Context, ContextLink
+from cohorts.models import Level
 from dashboards import figures, filters
 from dashboards.filters import Scope
 from dashboards.forms import GroupKind
-from dashboards.social import individual_hits, profile
+from dashboards.social import event_kinds, has_itself, profile
 from dashboards.tables import Table
 from interventions.models.police import PersonOfConcern
 from interventions.models.work import AgendaItem
@@ -23,48 +24,26 @@ OFFENDERS_INDICATOR = "crime"
 HARM_KINDS = ("weapon_offence", "incident", "disclosure", "arrest", "missing_episode")
 
 
-def group_children(kind: str, scope: Scope, *, tier: str = "", panel: str = "", indicator: str = "") -> list[int]:
-    """Ids of the children of a group (counted partnership-wide; never shown as names)."""
+def group(kind: str, scope: Scope, *, tier: str = "", panel: str = "", indicator: str = "") -> QuerySet[Child]:
+    """The children of a group, as a queryset (counted partnership-wide; never shown as names)."""
     if kind == GroupKind.TIER:
-        return sorted(child for child, found in figures.tiers_on(scope.end, scope).items() if not tier or found == tier)
+        ids = [child for child, found in figures.tiers_on(scope.end, scope).items() if not tier or found == tier]
+        return Child.objects.filter(pk__in=ids)
     if kind == GroupKind.PANEL:
         items = AgendaItem.objects.filter(
-            filters.children_in(scope, "child__"),
+            child_id=OuterRef("pk"),
             meeting__panel_id=panel,
             meeting__held_on__gte=scope.start,
             meeting__held_on__lte=scope.end,
-            child__isnull=False,
         )
-        return sorted(set(items.values_list("child_id", flat=True)))
-    from cohorts.models import IndicatorDefinition
-
-    kinds = IndicatorDefinition.objects.filter(code=indicator, level="individual").values_list("event_kinds", flat=True)
-    event_kinds = [k.strip() for listed in kinds for k in listed.split(",") if k.strip()]
-    in_area = Child.objects.filter(filters.children_in(scope)).values_list("pk", flat=True)
-    return sorted(
-        _indicator_children(
-            list(in_area) if scope.area or scope.local_authority else None, scope, indicator, event_kinds
-        )
-    )
+        return Child.objects.filter(filters.children_in(scope), Exists(items))
+    kinds = event_kinds(Level.INDIVIDUAL, [indicator])[indicator]
+    return Child.objects.filter(filters.children_in(scope), has_itself(scope, indicator, kinds, OuterRef("pk")))
 
 
-def _indicator_children(children: list[int] | None, scope: Scope, code: str, kinds: list[str]) -> set[int]:
-    if children is not None:
-        return individual_hits(children, scope, code, kinds)
-    from cohorts.models import Observation
-
-    found = set(
-        Observation.objects.filter(
-            child__isnull=False, indicator_code=code, observed_on__gte=scope.start, observed_on__lte=scope.end
-        ).values_list("child_id", flat=True)
-    )
-    if kinds:
-        found |= set(
-            ChronologyEvent.objects.filter(
-                child__isnull=False, kind__in=kinds, occurred_on__gte=scope.start, occurred_on__lte=scope.end
-            ).values_list("child_id", flat=True)
-        )
-    return found
+def group_children(kind: str, scope: Scope, **choice: str) -> list[int]:
+    """Ids of the children of a group."""
+    return sorted(group(kind, scope, **choice).values_list("pk", flat=True))
 
 
 @dataclass
@@ -185,5 +164,5 @@ def network(user: Any, scope: Scope, on: date | None = None) -> Network:
 def offenders_profile(scope: Scope) -> list[Table]:
     """The social factors of the young people with offending recorded in the period (the source
     document's table)."""
-    found = profile(group_children(GroupKind.INDICATOR, scope, indicator=OFFENDERS_INDICATOR), scope)
+    found = profile(group(GroupKind.INDICATOR, scope, indicator=OFFENDERS_INDICATOR), scope)
     return [found.table(f"Analysis of {found.size} young offenders' social factors")]

@@ -7,15 +7,19 @@ The same evidence the cohort engine scores (cohorts.services.scoring), dated in 
   the child of the individual indicator's event kinds;
 - family: for a family the child belongs to, an observation about one of its adults, a family fact
   of that kind, a chronology event about the family of the family indicator's event kinds, or
-  anything of the first kind about another child of the family (a brother or sister)."""
+  anything of the first kind about another child of the family (a brother or sister).
+
+Set-based: one query whatever the size of the group, each counting the group's
+children with an EXISTS per factor, so a group of 40,000 costs what the database's indexes allow."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from cases.models import ChronologyEvent, FamilyFact, FamilyMember
+from cases.models import Child, ChronologyEvent, FamilyFact, FamilyMember
 from cohorts.models import IndicatorDefinition, Level, Observation
 from dashboards.filters import Scope
 from dashboards.tables import Row, Table
@@ -50,74 +54,78 @@ class Profile:
         )
 
 
-def _event_kinds(level: str) -> dict[str, list[str]]:
-    kinds: dict[str, list[str]] = {code: [] for code in SOCIAL_FACTORS}
+def event_kinds(level: str, codes: Any = SOCIAL_FACTORS) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {code: [] for code in codes}
     for code, listed in IndicatorDefinition.objects.filter(
-        code__in=SOCIAL_FACTORS, level=level, is_active=True
+        code__in=list(codes), level=level, is_active=True
     ).values_list("code", "event_kinds"):
         kinds[code] = [kind.strip() for kind in listed.split(",") if kind.strip()]
     return kinds
 
 
-def individual_hits(children: list[int], scope: Scope, code: str, kinds: list[str]) -> set[int]:
-    dated = {"observed_on__gte": scope.start, "observed_on__lte": scope.end}
-    found = set(
-        Observation.objects.filter(child_id__in=children, indicator_code=code, **dated).values_list(
-            "child_id", flat=True
+def has_itself(scope: Scope, code: str, kinds: list[str], child: Any) -> Q:
+    """The child (`child`: an OuterRef to its id) has the factor themselves in the period."""
+    found = Q(
+        Exists(
+            Observation.objects.filter(
+                child_id=child, indicator_code=code, observed_on__gte=scope.start, observed_on__lte=scope.end
+            )
         )
     )
     if kinds:
-        found |= set(
-            ChronologyEvent.objects.filter(
-                child_id__in=children, kind__in=kinds, occurred_on__gte=scope.start, occurred_on__lte=scope.end
-            ).values_list("child_id", flat=True)
+        found |= Q(
+            Exists(
+                ChronologyEvent.objects.filter(
+                    child_id=child, kind__in=kinds, occurred_on__gte=scope.start, occurred_on__lte=scope.end
+                )
+            )
         )
     return found
 
 
-def profile(children: list[int], scope: Scope) -> Profile:
-    """The profile of `children` (ids) in the scope's period. Eighteen small queries at most."""
-    members = list(FamilyMember.objects.filter(child_id__in=children).values_list("family_id", "child_id"))
-    families = sorted({family for family, _child in members})
-    siblings = list(
-        FamilyMember.objects.filter(family_id__in=families, child__isnull=False).values_list("family_id", "child_id")
+def _family_has(scope: Scope, code: str, kinds: list[str], sibling_kinds: list[str]) -> Q:
+    """A family of the child (OuterRef "pk") has the factor: through an adult, a family fact, a
+    family event or another of its children."""
+    family = OuterRef("family_id")
+    dated = {"observed_on__gte": scope.start, "observed_on__lte": scope.end}
+    through = Q(Exists(Observation.objects.filter(family_id=family, adult__isnull=False, indicator_code=code, **dated)))
+    through |= Q(
+        Exists(
+            FamilyFact.objects.filter(family_id=family, kind=code, noted_on__gte=scope.start, noted_on__lte=scope.end)
+        )
     )
-    sibling_ids = sorted({child for _family, child in siblings})
-    individual_kinds, family_kinds = _event_kinds(Level.INDIVIDUAL), _event_kinds(Level.FAMILY)
-    individual: dict[str, int] = {}
-    family: dict[str, int] = {}
-    for code in SOCIAL_FACTORS:
-        themselves = individual_hits(sorted(set(children) | set(sibling_ids)), scope, code, individual_kinds[code])
-        individual[code] = len(themselves & set(children))
-        flagged = set(
-            Observation.objects.filter(
-                family_id__in=families,
-                adult__isnull=False,
-                indicator_code=code,
-                observed_on__gte=scope.start,
-                observed_on__lte=scope.end,
-            ).values_list("family_id", flat=True)
-        )
-        flagged |= set(
-            FamilyFact.objects.filter(
-                family_id__in=families, kind=code, noted_on__gte=scope.start, noted_on__lte=scope.end
-            ).values_list("family_id", flat=True)
-        )
-        if family_kinds[code]:
-            flagged |= set(
+    if kinds:
+        through |= Q(
+            Exists(
                 ChronologyEvent.objects.filter(
-                    Q(family_id__in=families),
-                    kind__in=family_kinds[code],
-                    occurred_on__gte=scope.start,
-                    occurred_on__lte=scope.end,
-                ).values_list("family_id", flat=True)
+                    family_id=family, kind__in=kinds, occurred_on__gte=scope.start, occurred_on__lte=scope.end
+                )
             )
-        having: dict[int, set[int]] = {}  # family -> its children who have it themselves
-        for family_id, child in siblings:
-            if child in themselves:
-                having.setdefault(family_id, set()).add(child)
-        has_it = {
-            child for family_id, child in members if family_id in flagged or having.get(family_id, set()) - {child}
-        }
-        family[code] = len(has_it)
-    return Profile(len(children), individual, family)
+        )
+    siblings = FamilyMember.objects.filter(family_id=OuterRef("family_id"), child__isnull=False).exclude(
+        child_id=OuterRef("child_id")
+    )
+    through |= Q(Exists(siblings.filter(has_itself(scope, code, sibling_kinds, OuterRef("child_id")))))
+    return Q(Exists(FamilyMember.objects.filter(through, child_id=OuterRef("pk"))))
+
+
+def profile(group: QuerySet[Child] | list[int], scope: Scope) -> Profile:
+    """The profile of a group of children (a queryset of children, or their ids) in the period."""
+    children = Child.objects.filter(pk__in=group) if isinstance(group, list) else group
+    individual_kinds, family_kinds = event_kinds(Level.INDIVIDUAL), event_kinds(Level.FAMILY)
+    counted = children.aggregate(
+        size=Count("pk"),
+        **{
+            f"i_{code}": Count("pk", filter=has_itself(scope, code, individual_kinds[code], OuterRef("pk")))
+            for code in SOCIAL_FACTORS
+        },
+        **{
+            f"f_{code}": Count("pk", filter=_family_has(scope, code, family_kinds[code], individual_kinds[code]))
+            for code in SOCIAL_FACTORS
+        },
+    )
+    return Profile(
+        counted["size"],
+        {code: counted[f"i_{code}"] for code in SOCIAL_FACTORS},
+        {code: counted[f"f_{code}"] for code in SOCIAL_FACTORS},
+    )

@@ -87,26 +87,27 @@ def children(request: HttpRequest) -> HttpResponse:
 def _group_profile(form: GroupForm) -> dict[str, Any]:
     """The social factors of the chosen group, or a message when it is empty or of one child."""
     scope, data = form.scope(), form.cleaned_data
-    ids = queries.group_children(
+    children = queries.group(
         data["group"],
         scope,
         tier=data.get("tier", ""),
         panel=data.get("panel", ""),
         indicator=data.get("indicator", ""),
     )
-    context: dict[str, Any] = {"scope": scope, "size": len(ids), "shared": data["shared"], "found": []}
-    if not ids:
+    found = social.profile(children, scope)
+    context: dict[str, Any] = {"scope": scope, "size": found.size, "shared": data["shared"], "found": []}
+    if not found.size:
         context["message"] = (
             "There are no children in this group in the period and area chosen. "
             "Choose another group or a longer period."
         )
-    elif len(ids) == 1:
+    elif found.size == 1:
         context["message"] = (
             "There is one child in this group: its percentages would describe that child. "
             "Choose a bigger group or a longer period."
         )
     else:
-        table = social.profile(ids, scope).table("Social factors of the group")
+        table = found.table("Social factors of the group")
         table.computed_at = aggregates.computed_label()
         context["found"] = [table]
     return context
