@@ -28,11 +28,18 @@ def computed_label() -> str:
 
 def tables(kind: str, scope: Scope) -> list[Table]:
     """The kept tables of `kind` for `scope`, computed now if none are kept."""
-    key = f"{kind}|{scope.key()}"
-    kept = Aggregate.objects.filter(key=key).values_list("tables", flat=True).first()
-    if kept is not None:
-        return [Table.from_json(data) for data in kept]
-    computed = compute(kind, scope)
+    return kept(f"{kind}|{scope.key()}", lambda: compute(kind, scope))
+
+
+def kept(key: str, computing: Callable[[], list[Table]]) -> list[Table]:
+    """The tables kept under `key`, or those `computing` makes now (then kept, stamped)."""
+    found = Aggregate.objects.filter(key=key).values_list("tables", flat=True).first()
+    if found is not None:
+        return [Table.from_json(data) for data in found]
+    stamp = computed_label()
+    computed = computing()
+    for table in computed:
+        table.computed_at = stamp
     try:
         with transaction.atomic():
             Aggregate.objects.update_or_create(
@@ -44,11 +51,7 @@ def tables(kind: str, scope: Scope) -> list[Table]:
 
 
 def compute(kind: str, scope: Scope) -> list[Table]:
-    stamp = computed_label()
-    computed = KINDS[kind](scope)
-    for table in computed:
-        table.computed_at = stamp
-    return computed
+    return KINDS[kind](scope)
 
 
 def refresh() -> int:

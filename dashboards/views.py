@@ -87,28 +87,27 @@ def children(request: HttpRequest) -> HttpResponse:
 def _group_profile(form: GroupForm) -> dict[str, Any]:
     """The social factors of the chosen group, or a message when it is empty or of one child."""
     scope, data = form.scope(), form.cleaned_data
-    children = queries.group(
-        data["group"],
-        scope,
-        tier=data.get("tier", ""),
-        panel=data.get("panel", ""),
-        indicator=data.get("indicator", ""),
+    choice = {name: data.get(name, "") for name in ("tier", "panel", "indicator")}
+    key = "social|" + "|".join([data["group"], *choice.values(), scope.key()])
+    (table,) = aggregates.kept(
+        key,
+        lambda: [
+            social.profile(queries.group(data["group"], scope, **choice), scope).table("Social factors of the group")
+        ],
     )
-    found = social.profile(children, scope)
-    context: dict[str, Any] = {"scope": scope, "size": found.size, "shared": data["shared"], "found": []}
-    if not found.size:
+    size = table.of or 0
+    context: dict[str, Any] = {"scope": scope, "size": size, "shared": data["shared"], "found": []}
+    if not size:
         context["message"] = (
             "There are no children in this group in the period and area chosen. "
             "Choose another group or a longer period."
         )
-    elif found.size == 1:
+    elif size == 1:
         context["message"] = (
             "There is one child in this group: its percentages would describe that child. "
             "Choose a bigger group or a longer period."
         )
     else:
-        table = found.table("Social factors of the group")
-        table.computed_at = aggregates.computed_label()
         context["found"] = [table]
     return context
 
