@@ -1,24 +1,21 @@
-"""Refresh the kept figures when the data behind them changes in bulk: a published cohort run, an
-applied feed import (the nightly refresh is in CELERY_BEAT_SCHEDULE)."""
+"""Refresh the kept figures when the data behind them changes in bulk: after a cohort run is
+published and after a feed is applied (the nightly refresh is in CELERY_BEAT_SCHEDULE). Hooked on
+Celery's task_success, so it follows the work that changed the data, in the worker, after it
+committed."""
 
 from typing import Any
 
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+from celery.signals import task_success
 
-from cohorts.models import CohortRun, RunStatus
-from dashboards.tasks import TASK_NAME
-from feeds.models import FeedImport, FeedStatus
-from jobs import outbox
+from cohorts.models import RunStatus
+from dashboards.tasks import refresh_aggregates
 
-
-@receiver(post_save, sender=CohortRun, dispatch_uid="dashboards_after_run")
-def after_cohort_run(sender: Any, instance: CohortRun, **kwargs: Any) -> None:
-    if instance.status == RunStatus.PUBLISHED:
-        outbox.enqueue(TASK_NAME)
+COHORT_TASKS = ("cohorts.recalculate", "cohorts.nightly_recalculation")
+FEED_TASKS = ("cohorts.apply_feed",)
 
 
-@receiver(post_save, sender=FeedImport, dispatch_uid="dashboards_after_feed")
-def after_feed(sender: Any, instance: FeedImport, **kwargs: Any) -> None:
-    if instance.status == FeedStatus.APPLIED:
-        outbox.enqueue(TASK_NAME)
+@task_success.connect(dispatch_uid="dashboards_refresh_after_work")
+def after_task(sender: Any = None, result: Any = None, **kwargs: Any) -> None:
+    name = getattr(sender, "name", "")
+    if (name in COHORT_TASKS and result == RunStatus.PUBLISHED) or name in FEED_TASKS:
+        refresh_aggregates.delay()

@@ -314,18 +314,21 @@ def test_whoever_the_administrator_names_reads_the_figures(client_for, partnersh
     assert client_for("caseworker").get(reverse("dashboards:dashboard")).status_code == 200
 
 
-def test_a_published_cohort_run_and_an_applied_feed_refresh_the_kept_figures(partnership):
-    from cohorts.models import CohortRun, ScoringModel
-    from jobs.models import OutboxMessage
+def test_a_published_cohort_run_and_an_applied_feed_refresh_the_kept_figures(partnership, settings):
+    from types import SimpleNamespace
 
-    ensure_default_indicators()
-    run = CohortRun.objects.create(
-        kind="full", trigger="nightly", as_of=date(2026, 4, 30), scoring_model=ScoringModel.objects.get()
-    )
-    assert not OutboxMessage.objects.filter(task_name="dashboards.refresh_aggregates").exists()
-    run.status = "published"
-    run.save()
-    assert OutboxMessage.objects.filter(task_name="dashboards.refresh_aggregates").count() == 1
+    from dashboards.signals import after_task
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    Aggregate.objects.create(key="stale", tables=[], computed_at=timezone.now())
+    after_task(sender=SimpleNamespace(name="cohorts.recalculate"), result="skipped")
+    assert Aggregate.objects.filter(key="stale").exists()  # nothing changed: nothing refreshed
+    after_task(sender=SimpleNamespace(name="cohorts.recalculate"), result="published")
+    assert not Aggregate.objects.filter(key="stale").exists()
+    assert Aggregate.objects.filter(key__startswith="dashboard|").count() == 1
+    Aggregate.objects.create(key="stale", tables=[], computed_at=timezone.now())
+    after_task(sender=SimpleNamespace(name="cohorts.apply_feed"), result=None)
+    assert not Aggregate.objects.filter(key="stale").exists()
 
 
 def test_the_drill_down_list_reads_a_fixed_number_of_queries(
