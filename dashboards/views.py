@@ -21,6 +21,11 @@ from dashboards.forms import GroupForm, GroupKind, ScopeForm, default_period, sc
 from dashboards.models import Aggregate
 from dashboards.tables import Table, csv_rows, present
 
+NOT_FOR_SHARING = (
+    "This page names places and children you may see: it is not for sharing outside the partnership. "
+    "Untick the sharing option to see it."
+)
+
 
 def partnership_figures(view):
     @wraps(view)
@@ -132,6 +137,8 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if form.is_valid():
         scope = form.scope()
+        if form.cleaned_data["shared"]:
+            return _page(request, "dashboards/hotspots.html", {"not_for_sharing": NOT_FOR_SHARING}, form)
         found = queries.hotspots(request.user, scope)
         lookups.shown(request.user, Context, [row.context for row in found.rows], what="context hotspots")
         context = {"scope": scope, "hotspots": found}
@@ -144,6 +151,8 @@ def network(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if form.is_valid():
         scope = form.scope()
+        if form.cleaned_data["shared"]:
+            return _page(request, "dashboards/network.html", {"not_for_sharing": NOT_FOR_SHARING}, form)
         found = queries.network(request.user, scope)
         lookups.shown(request.user, Child, found.children, what="network view")
         lookups.shown(request.user, Context, found.contexts, what="network view")

@@ -341,3 +341,12 @@ def test_the_drill_down_list_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         body = client.get(url).content.decode()
     assert city["a"].family_name in body and city["b"].family_name in body
+
+
+def test_hotspots_and_the_network_are_not_for_sharing(client_for, partnership, city):
+    Involvement.objects.create(agency=partnership.agencies["youth_justice"], child=city["a"])
+    client = client_for("manager")
+    for name in ("dashboards:hotspots", "dashboards:network"):
+        body = client.get(reverse(name) + f"?{QUERY}&shared=on").content.decode()
+        assert "it is not for sharing outside the partnership" in body
+        assert city["a"].family_name not in body
