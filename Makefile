@@ -45,7 +45,7 @@ test-browser: install
 
 # Ruff, the architecture (import-linter layers in pyproject.toml) and the types (mypy, strict for the
 # access layer and every services module).
-MYPY_TARGETS := -p access -p audit.services -p cases.services -p interventions.services -p cohorts.services -p feeds.services -p mentoring.services -p outreach.services
+MYPY_TARGETS := -p access -p audit.services -p cases.services -p interventions.services -p cohorts.services -p feeds.services -p mentoring.services -p outreach.services -p areas
 
 lint: install
 	$(BIN)/ruff check .

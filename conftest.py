@@ -113,7 +113,7 @@ def add_contexts_and_family(p: Partnership) -> None:
     today = timezone.localdate()
     caseworker, council = p.users["caseworker"], p.agencies["council"]
     p.hotspot = Context.objects.create(
-        reference="LO-T0001", kind="location", name="Test bus station", location_type="transport_hub", area="Central"
+        reference="LO-T0001", kind="location", name="Test bus station", location_type="transport_hub"
     )
     p.peer_group = Context.objects.create(reference="PG-T0001", kind="peer_group", name="Test peer group")
     p.police_location = Context.objects.create(reference="LO-T0002", kind="location", name="Test hotel")

@@ -55,7 +55,7 @@ class UnmappedValueAdmin(SystemAdminOnly):
     readonly_fields = ("field", "value", "source", "records", "example", "first_seen", "last_seen")
     actions = ["mark_reviewed"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.action(description="Mark the chosen values reviewed")

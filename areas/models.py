@@ -7,7 +7,7 @@ not about anyone: every signed-in user may read them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from django.db import models
 
@@ -19,12 +19,27 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-class PlaceQuerySet(models.QuerySet[models.Model]):
-    def active(self) -> PlaceQuerySet:
+_Place = TypeVar("_Place", bound=models.Model)
+
+
+class PlaceQuerySet(models.QuerySet[_Place]):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
-    def visible_to(self, user: User | AnonymousUser) -> PlaceQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> Self:
         return self if user.is_authenticated else self.none()
+
+
+class LocalAuthorityQuerySet(PlaceQuerySet["LocalAuthority"]):
+    pass
+
+
+class PoliceAreaQuerySet(PlaceQuerySet["PoliceArea"]):
+    pass
+
+
+class NeighbourhoodQuerySet(PlaceQuerySet["Neighbourhood"]):
+    pass
 
 
 class LocalAuthority(models.Model):
@@ -32,7 +47,7 @@ class LocalAuthority(models.Model):
     code = models.CharField("ONS code", max_length=9, blank=True, help_text="For example E06000023.")
     is_active = models.BooleanField(default=True)
 
-    objects = PlaceQuerySet.as_manager()
+    objects = LocalAuthorityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -49,7 +64,7 @@ class PoliceArea(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_active = models.BooleanField(default=True)
 
-    objects = PlaceQuerySet.as_manager()
+    objects = PoliceAreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -64,7 +79,7 @@ class Neighbourhood(models.Model):
     police_area = models.ForeignKey(PoliceArea, on_delete=models.PROTECT, related_name="neighbourhoods")
     is_active = models.BooleanField(default=True)
 
-    objects = PlaceQuerySet.as_manager()
+    objects = NeighbourhoodQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

@@ -79,22 +79,27 @@ AREAS = (
     *(f"Bench City {name}" for name in (*_QUARTERS, "Docklands", "Old Town", "University Quarter")),
     *("Millbrook", "Ashford Vale", "Kingsmoor", "Harbourside", "Westmoor", "Fenwick", "Oakley", "Stanton"),
 )
+# The city's local authorities: Bench City's own neighbourhoods, then those of the district around it.
+CITY_COUNCIL, DISTRICT_COUNCIL = "Bench City Council", "Bench Shire District Council"
+# Local police areas, each a run of AREAS in order (the centre's takes in Millbrook, in the district).
+POLICE_AREAS = (("Bench City North", 4), ("Bench City South", 5), ("Bench City Centre", 4), ("Bench Shire", 7))
 ETHNICITIES = (
-    ("White British", 50),
-    ("White Other", 7),
-    ("White Irish", 2),
-    ("Black Caribbean", 7),
-    ("Black African", 9),
-    ("Mixed White and Black Caribbean", 7),
-    ("Mixed Other", 3),
-    ("Asian Pakistani", 5),
-    ("Asian Bangladeshi", 3),
-    ("Asian Indian", 3),
-    ("Gypsy, Roma or Traveller", 1),
-    ("Other", 2),
-    ("Not recorded", 4),
+    ("white_british", 50),
+    ("white_other", 7),
+    ("white_irish", 2),
+    ("black_caribbean", 7),
+    ("black_african", 9),
+    ("mixed_white_black_caribbean", 7),
+    ("mixed_other", 3),
+    ("asian_pakistani", 5),
+    ("asian_bangladeshi", 3),
+    ("asian_indian", 3),
+    ("white_gypsy_traveller", 1),
+    ("other_any", 2),
+    ("not_recorded", 4),
 )
-GENDERS = (("Male", 57), ("Female", 41), ("Not recorded", 2))
+GENDERS = (("male", 57), ("female", 41), ("not_recorded", 2))
+AGE_BANDS = (("0-9", 0.40), ("10-13", 0.16), ("14-15", 0.08), ("16-17", 0.08), ("18-24", 0.28))
 # Locales whose Faker name lists give the city its names, with the share of children from each.
 NAME_LOCALES = (
     ("en_GB", 66),
@@ -174,6 +179,10 @@ REFERRAL_STATUSES = ("received", "screening", "accepted", "signposted", "no_furt
 
 # Tables this generator fills, in load order (foreign keys point backwards).
 TABLES = (
+    "areas_localauthority",
+    "areas_policearea",
+    "areas_neighbourhood",
+    "areas_basepopulation",
     "cases_context",
     "cases_child",
     "cases_childalias",
@@ -425,6 +434,38 @@ class City:
         self.all_agencies = list(self.agency_ids.values())
         self.all_staff = [user for agency in self.all_agencies for user in self.staff[agency]]
 
+    # Areas -------------------------------------------------------------------------------------
+
+    def areas_(self) -> None:
+        """Two local authorities, four police areas and AREAS as neighbourhoods (ids 1..n in order),
+        with a base population per neighbourhood, age band, gender and ethnicity."""
+        self.load.copy("areas_localauthority", ("id", "name", "code", "is_active"),
+                       [(1, CITY_COUNCIL, "E06009990", True), (2, DISTRICT_COUNCIL, "E07009991", True)])  # fmt: skip
+        self.load.copy("areas_policearea", ("id", "name", "is_active"),
+                       [(pk, name, True) for pk, (name, _size) in enumerate(POLICE_AREAS, start=1)])  # fmt: skip
+        police = [pk for pk, (_name, size) in enumerate(POLICE_AREAS, start=1) for _ in range(size)]
+        self.load.copy(
+            "areas_neighbourhood", ("id", "name", "local_authority_id", "police_area_id", "is_active"),
+            [(pk, name, 1 if name.startswith("Bench City") else 2, police[pk - 1], True)
+             for pk, name in enumerate(AREAS, start=1)],
+        )  # fmt: skip
+        ethnic_total = sum(weight for _code, weight in ETHNICITIES)
+        per_area = round(self.children * 1.6 / len(AREAS))  # residents aged 0 to 24 per neighbourhood
+        rows = [
+            (neighbourhood, band, gender, ethnicity, round(per_area * age * sex / 100 * weight / ethnic_total))
+            for neighbourhood in range(1, len(AREAS) + 1)
+            for band, age in AGE_BANDS
+            for gender, sex in (("female", 49), ("male", 50), ("non_binary", 1))
+            for ethnicity, weight in ETHNICITIES
+        ]
+        self.load.copy(
+            "areas_basepopulation", ("id", "neighbourhood_id", "age_band", "gender", "ethnicity", "count"),
+            [(pk, *row) for pk, row in enumerate(rows, start=1)],
+        )  # fmt: skip
+
+    def neighbourhood(self) -> int:
+        return self.rng.randrange(len(AREAS)) + 1
+
     # Contexts ----------------------------------------------------------------------------------
 
     def contexts_(self) -> None:
@@ -439,7 +480,8 @@ class City:
         rows = []
         for pk, kind in enumerate(kinds, start=1):
             self.context_kind[pk] = kind
-            area = rng.choice(AREAS)
+            neighbourhood = self.neighbourhood()
+            area = AREAS[neighbourhood - 1]
             location_type = address = known_names = dynamics = platform = description = ""
             latitude = longitude = None
             if kind == "location":
@@ -464,13 +506,14 @@ class City:
             days_ago = rng.randint(30, 2000)
             rows.append(
                 (pk, 1, self.stamp(days_ago), self.stamp(days_ago - 10), f"CX-{pk:05d}", kind, name, description,
-                 "open" if rng.random() < 0.85 else "closed", area, location_type, address, latitude, longitude,
-                 known_names, dynamics, platform, rng.choice(self.all_staff))
+                 "open" if rng.random() < 0.85 else "closed", neighbourhood, location_type, address, latitude,
+                 longitude, known_names, dynamics, platform, rng.choice(self.all_staff))
             )  # fmt: skip
         self.load.copy(
             "cases_context",
             ("id", "version", "created_at", "updated_at", "reference", "kind", "name", "description", "status",
-             "area", "location_type", "address", "latitude", "longitude", "known_names", "dynamics", "platform",
+             "neighbourhood_id", "location_type", "address", "latitude", "longitude", "known_names", "dynamics",
+             "platform",
              "created_by_id"),
             rows,
         )  # fmt: skip
@@ -499,7 +542,7 @@ class City:
 
         for pk in range(1, count + 1):
             gender = genders[pk - 1]
-            given = next(male) if gender == "Male" else next(female) if gender == "Female" else next(male)
+            given = next(male) if gender == "male" else next(female) if gender == "female" else next(male)
             family = family_names[pk - 1]
             born = rng.randint(9 * 365 + 3, 18 * 365 - 10)
             self.child_birth_days_ago.append(born)
@@ -508,7 +551,7 @@ class City:
             rows.append(
                 (pk, 1, self.stamp(created), self.stamp(max(0, created - rng.randint(0, 200))),
                  f"{REFERENCE_PREFIX}{pk:06d}", given, family, self.day(born), gender, ethnicities[pk - 1],
-                 rng.choice(AREAS), "open" if rng.random() < 0.85 else "closed",
+                 self.neighbourhood(), "open" if rng.random() < 0.85 else "closed",
                  f"H{pk:011d}{pk % 10}" if rng.random() < 0.8 else "",
                  nhs_number(pk) if rng.random() < 0.7 else "",
                  f"WP{pk:08d}" if rng.random() < 0.25 else "",
@@ -529,8 +572,8 @@ class City:
         self.load.copy(
             "cases_child",
             ("id", "version", "created_at", "updated_at", "reference", "given_name", "family_name", "date_of_birth",
-             "gender", "ethnicity", "area", "status", "upn", "nhs_number", "police_id", "lead_professional_id",
-             "school_id"),
+             "gender", "ethnicity", "neighbourhood_id", "status", "upn", "nhs_number", "police_id",
+             "lead_professional_id", "school_id"),
             rows,
         )  # fmt: skip
         self.load.copy("cases_childalias", ("id", "name", "note", "created_at", "child_id"), aliases)
@@ -558,7 +601,7 @@ class City:
             days_ago = rng.randint(0, 3000)
             families.append(
                 (pk, 1, self.stamp(days_ago), self.stamp(max(0, days_ago - 30)), f"FA-{pk:06d}", f"{surname} family",
-                 rng.choice(postcodes), rng.choice(AREAS))
+                 rng.choice(postcodes), self.neighbourhood())
             )  # fmt: skip
             self.family_children.append(household)
             for child in household:
@@ -576,7 +619,8 @@ class City:
                 )  # fmt: skip
                 members.append((len(members) + 1, relationship, True, adult_count, None, pk))
         self.load.copy(
-            "cases_family", ("id", "version", "created_at", "updated_at", "reference", "name", "postcode", "area"),
+            "cases_family", ("id", "version", "created_at", "updated_at", "reference", "name", "postcode",
+                             "neighbourhood_id"),
             families,
         )  # fmt: skip
         self.load.copy("cases_adult", ("id", "given_name", "family_name", "date_of_birth", "created_at"), adults)
@@ -945,6 +989,11 @@ def is_generated(scale: float) -> bool | None:
 
 
 INTEGRITY_CHECKS = (
+    ("areas_neighbourhood", "local_authority_id", "areas_localauthority"),
+    ("areas_neighbourhood", "police_area_id", "areas_policearea"),
+    ("cases_child", "neighbourhood_id", "areas_neighbourhood"),
+    ("cases_family", "neighbourhood_id", "areas_neighbourhood"),
+    ("cases_context", "neighbourhood_id", "areas_neighbourhood"),
     ("cases_child", "school_id", "cases_context"),
     ("cases_childname", "child_id", "cases_child"),
     ("cases_childname", "alias_id", "cases_childalias"),
@@ -1021,6 +1070,7 @@ def generate(scale: float) -> dict[str, float]:
         city = City(Loader(cursor), scale, date.today())
         steps = (
             ("people", city.people),
+            ("areas", city.areas_),
             ("contexts", city.contexts_),
             ("children", lambda: city.children_(pools)),
             ("families", lambda: city.families_(pools)),

@@ -63,7 +63,13 @@ def caseload(user) -> QuerySet[Child]:
     return visible_children(user).exclude(lead_professional=user).order_by("family_name", "given_name", "id")
 
 
-PROFILE_RELATED = ("school", "lead_professional", "cohort_tier")
+PROFILE_RELATED = (
+    "school",
+    "lead_professional",
+    "cohort_tier",
+    "neighbourhood__local_authority",
+    "neighbourhood__police_area",
+)
 
 
 def child_or_404(user, pk) -> Child:
@@ -140,7 +146,7 @@ def _identifier_matches(identifier: str) -> Q:
 
 def search_children(user, search: ChildSearch, limit: int = 50) -> list[Child]:
     """Fuzzy name (including aliases), date of birth and any identifier; only visible children."""
-    queryset = Child.objects.visible_to(user)
+    queryset = Child.objects.visible_to(user).select_related("neighbourhood")
     for token in normalise(search.name).split():
         queryset = queryset.filter(_name_token_matches(token))
     if search.date_of_birth:
@@ -161,7 +167,11 @@ def possible_duplicates(user, *, given_name: str, family_name: str, date_of_birt
     names = ChildName.objects.filter(child=OuterRef("pk")).filter(
         Q(phonetic_keys__contains=f" {family_key} ") | Q(normalised__startswith=f"{given} ")
     )
-    return list(Child.objects.visible_to(user).filter(Exists(names), date_of_birth=date_of_birth)[:10])
+    return list(
+        Child.objects.visible_to(user)
+        .select_related("neighbourhood")
+        .filter(Exists(names), date_of_birth=date_of_birth)[:10]
+    )
 
 
 def identifier_taken(identifiers: dict, exclude_pk: int | None = None) -> list[str]:

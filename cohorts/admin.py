@@ -8,7 +8,7 @@ still be explained. Saves are audited (SystemAdminOnly)."""
 from django.contrib import admin
 
 from access.admin import SystemAdminOnly, site
-from cohorts.models import IndicatorDefinition, ScoringModel
+from cohorts.models import IndicatorDefinition, ScoringModel, SourceSystem
 from cohorts.services import scoring
 
 
@@ -16,6 +16,12 @@ from cohorts.services import scoring
 class IndicatorDefinitionAdmin(SystemAdminOnly):
     list_display = ("label", "code", "level", "domain", "weight", "window_days", "is_active")
     list_filter = ("level", "domain", "is_active")
+    search_fields = ("label", "code")
+
+
+@admin.register(SourceSystem, site=site)
+class SourceSystemAdmin(SystemAdminOnly):
+    list_display = ("label", "code")
     search_fields = ("label", "code")
 
 

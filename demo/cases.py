@@ -7,13 +7,12 @@ from faker import Faker
 
 from accounts.models import Agency, User
 from areas.demographics import Ethnicity, Gender
-from cases.models import Child, Involvement
-from cases.services import rebuild_search_names
+from cases.models import Child, ChildName, Involvement
 from demo import accounts as accounts_demo
 from demo import areas as areas_demo
 
-CHILD_COUNT = 300
-AREAS = ("Riverton Central", "Riverton North", "Riverton East", "Riverton South", "Harbourside", "Westmoor")
+# Big enough that the young people in a tier (195, as in the briefing) are a minority of those known.
+CHILD_COUNT = 1500
 ETHNICITIES = (
     (Ethnicity.WHITE_BRITISH, 50),
     (Ethnicity.WHITE_OTHER, 6),
@@ -45,14 +44,18 @@ def _weighted(rng: random.Random, options) -> str:
 
 
 def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: date) -> int:
+    """The demo city's young people, made once in bulk (with their search names and the agencies
+    working with them). Returns the number made."""
+    if Child.objects.filter(reference__startswith="SO-").exists():
+        return 0
     fake = Faker("en_GB")
     fake.seed_instance(2019)
     rng = random.Random(2019)
     places = areas_demo.seed_areas()
-    existing = set(Child.objects.filter(reference__startswith="SO-").values_list("reference", flat=True))
-    created = 0
+    names = list(places)
+    weights = [areas_demo.CHILD_SHARE[name] for name in names]
+    children, involved_by_number = [], []
     for number in range(1, CHILD_COUNT + 1):
-        reference = f"SO-{number:05d}"
         gender = _weighted(rng, GENDERS)
         given = (
             fake.first_name_male()
@@ -61,28 +64,29 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             if gender == Gender.FEMALE
             else fake.first_name()
         )
-        family = fake.last_name()
-        born = today - timedelta(days=rng.randint(10 * 365, 18 * 365 - 30))
-        ethnicity = _weighted(rng, ETHNICITIES)
-        area = rng.choice(AREAS)
         involved = [name for name, share in AGENCY_SHARE.items() if rng.random() < share]
         started = today - timedelta(days=rng.randint(7, 700))
-        if reference in existing:
-            continue
-        child = Child.objects.create(
-            reference=reference,
-            given_name=given,
-            family_name=family,
-            date_of_birth=born,
-            gender=gender,
-            ethnicity=ethnicity,
-            area=area,
-            neighbourhood=places[area],
-            # The lead agency's named worker is the child's one lead professional (shown everywhere).
-            lead_professional=users["caseworker"] if involved[:1] == [accounts_demo.CHILDRENS_SERVICES] else None,
+        involved_by_number.append((involved, started))
+        children.append(
+            Child(
+                reference=f"SO-{number:05d}",
+                given_name=given,
+                family_name=fake.last_name(),
+                date_of_birth=today - timedelta(days=rng.randint(10 * 365, 18 * 365 - 30)),
+                gender=gender,
+                ethnicity=_weighted(rng, ETHNICITIES),
+                neighbourhood=places[rng.choices(names, weights)[0]],
+                # The lead agency's named worker is the child's one lead professional (shown everywhere).
+                lead_professional=users["caseworker"] if involved[:1] == [accounts_demo.CHILDRENS_SERVICES] else None,
+            )
         )
-        rebuild_search_names(child)
-        Involvement.objects.bulk_create(
+    Child.objects.bulk_create(children, batch_size=500)
+    children = list(Child.objects.filter(reference__startswith="SO-").order_by("reference"))
+    ChildName.objects.bulk_create(
+        (ChildName.build(child, f"{child.given_name} {child.family_name}") for child in children), batch_size=500
+    )
+    Involvement.objects.bulk_create(
+        (
             Involvement(
                 agency=agencies[name],
                 child=child,
@@ -90,7 +94,9 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
                 is_lead_agency=index == 0,
                 lead_professional=users["caseworker"] if name == accounts_demo.CHILDRENS_SERVICES else None,
             )
+            for child, (involved, started) in zip(children, involved_by_number, strict=True)
             for index, name in enumerate(involved)
-        )
-        created += 1
-    return created
+        ),
+        batch_size=500,
+    )
+    return len(children)

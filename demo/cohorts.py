@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Child, FamilyMember
-from cohorts.models import Observation, RunKind, RunTrigger
+from cohorts.models import Observation, RunKind, RunTrigger, SourceSystem
 from cohorts.services import runs
 
 SOURCE_PREFIX = "demo-"
@@ -27,6 +27,20 @@ CHILD_FACTS = (
     ("neet", "demo-careers-service", "Left college, not in work or training"),
     ("health", "demo-camhs", "Referred for low mood"),
 )
+# The demo source systems by the names people know them by (the "why" page shows these).
+SOURCE_LABELS = {
+    "demo-police-records": "Police records management system",
+    "demo-missing-persons": "Police missing persons log",
+    "demo-school-mis": "School information system",
+    "demo-young-peoples-service": "Young people's drug and alcohol service",
+    "demo-police-intelligence": "Police intelligence system",
+    "demo-social-care": "Children's social care record",
+    "demo-careers-service": "Careers and NEET tracking",
+    "demo-camhs": "Child and adolescent mental health services",
+    "demo-police-domestic-abuse": "Police domestic abuse log",
+    "demo-housing-benefit": "Housing and benefits system",
+    "demo-adult-mental-health": "Adult mental health services",
+}
 # about an adult in the household
 ADULT_FACTS = (
     ("domestic_abuse", "demo-police-domestic-abuse", "Domestic abuse incident at the home address"),
@@ -70,6 +84,9 @@ def load_demo_cohort() -> int:
         for code, source, note in rng.sample(ADULT_FACTS, rng.randint(1, 2)):
             add(code, source, note, rng.randint(3, 200), adult=member.adult, family_id=member.family_id)
     with transaction.atomic():
+        SourceSystem.objects.bulk_create(
+            (SourceSystem(code=code, label=label) for code, label in SOURCE_LABELS.items()), ignore_conflicts=True
+        )
         Observation.objects.bulk_create(rows)
         run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL, as_of=today, enqueue=False)
     runs.execute_run(run.pk)

@@ -6,11 +6,21 @@ again: it does nothing once any tier decision exists."""
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Child
-from cohorts.models import NominationStatus, Suggestion, Tier, TierDecision
+from cohorts.models import (
+    ChildTier,
+    CurrentSuggestion,
+    DecisionOutcome,
+    Nomination,
+    NominationStatus,
+    Suggestion,
+    Tier,
+    TierDecision,
+)
 from cohorts.services import decisions as services
 from demo.panels import PANEL_NAME
 from interventions.models import AgendaItem, PanelMeeting
@@ -24,6 +34,15 @@ NOMINATION_REASON = (
     "change in friendships and new clothes and phone. Nothing yet recorded by other agencies."
 )
 CHANGE_NOMINATION_REASON = "Mother worried about a new older boyfriend; two short missing episodes reported to me."
+TIER_TARGETS = {Tier.MOST_VULNERABLE: 64, Tier.VULNERABLE: 38, Tier.CAUSE_FOR_CONCERN: 93}
+PANEL_REASONS = {
+    Tier.MOST_VULNERABLE: "Panel agreed: the risk of criminal exploitation is high and current. Lead professional "
+    "to convene a strategy discussion; police disruption at the linked locations.",
+    Tier.VULNERABLE: "Panel agreed: several agencies hold concerns that point to exploitation. Team around the "
+    "family, mentoring offer and school support.",
+    Tier.CAUSE_FOR_CONCERN: "Panel agreed: early signs that need watching. Lead professional to review with the "
+    "family and school within six weeks.",
+}
 CHANGE_REASON = "Panel agreed there is a concern but not yet the level of the vulnerable cohort; review in six weeks."
 
 
@@ -101,5 +120,54 @@ def load_demo_decisions() -> int:
         made += 2
     if len(candidates) > 1:
         services.nominate(caseworker, candidates[1], Tier.CAUSE_FOR_CONCERN, NOMINATION_REASON)
+        made += 1
+    return made + _panel_tiers(users, waiting=candidates[1:2])
+
+
+def _panel_tiers(users: dict[str, User], waiting: list[Child]) -> int:
+    """The panel's decisions on the young people it discussed, up to the briefing's cohort (64 most
+    vulnerable, 38 in the vulnerable cohort, 93 cause for concern): the highest current scores to the
+    highest tier, each decided at the meeting that discussed them by whoever's agency works with
+    them (the chair for youth justice's young people, else the children's services caseworker).
+    A suggestion of the same tier is confirmed; otherwise the panel changes it."""
+    have = dict(ChildTier.objects.order_by().values_list("tier").annotate(n=Count("pk")))
+    wanted = {tier: max(0, target - have.get(tier, 0)) for tier, target in TIER_TARGETS.items()}
+    discussed = AgendaItem.objects.filter(meeting__panel__name=PANEL_NAME, child__isnull=False)
+    last_meeting = dict(discussed.order_by("child_id", "meeting__held_on").values_list("child_id", "meeting_id"))
+    scores = {
+        child_id: score
+        for child_id, score in CurrentSuggestion.objects.filter(child_id__in=list(last_meeting)).values_list(
+            "child_id", "score"
+        )
+    }
+    skip = set(ChildTier.objects.values_list("child_id", flat=True)) | {child.pk for child in waiting}
+    skip |= set(Nomination.objects.filter(status=NominationStatus.OPEN).values_list("child_id", flat=True))
+    order = sorted((pk for pk in last_meeting if pk not in skip), key=lambda pk: (-scores.get(pk, 0), pk))
+    deciders = [users["manager"], users["caseworker"]]
+    visible = {user.pk: set(Child.objects.visible_to(user).values_list("pk", flat=True)) for user in deciders}
+    meetings = PanelMeeting.objects.in_bulk(set(last_meeting.values()))
+    children = Child.objects.in_bulk(order)
+    made = 0
+    for pk in order:
+        tier = next((tier for tier in TIER_TARGETS if wanted[tier]), None)
+        if tier is None:
+            break
+        decider = next((user for user in deciders if pk in visible[user.pk]), None)
+        if decider is None:
+            continue
+        child = children[pk]
+        suggestion = services.current_suggestion(child)
+        meeting = meetings[last_meeting[pk]]
+        confirm = suggestion is not None and suggestion.tier == tier
+        services.record_decision(
+            decider,
+            child,
+            outcome=DecisionOutcome.CONFIRM if confirm else DecisionOutcome.CHANGE,
+            tier="" if confirm else tier,
+            reason=PANEL_REASONS[tier],
+            suggestion=suggestion,
+            panel_meeting=meeting if PanelMeeting.objects.visible_to(decider).filter(pk=meeting.pk).exists() else None,
+        )
+        wanted[tier] -= 1
         made += 1
     return made

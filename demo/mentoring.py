@@ -133,7 +133,7 @@ def _referral(rng, child, agency, users, referred_on: date, **fields) -> Mentori
         reason=rng.choice(REASONS),
         goals="Somewhere to go and someone to talk to; back into education",
         preferences=rng.choice(("A male role model", "Someone into sport", "")),
-        area=child.area,
+        area=child.neighbourhood.name if child.neighbourhood else "",
         interests=", ".join(rng.sample(INTERESTS, 2)),
         status_changed_on=fields.pop("status_changed_on", referred_on),
         **fields,

@@ -171,7 +171,7 @@ def _grt_context(agencies, users, rng, today) -> Context:
         defaults={
             "kind": "peer_group",
             "name": "Gypsy, Roma and Traveller young people's group",
-            "area": "Riverton East",
+            "neighbourhood": areas_demo.seed_areas()["Riverton East"],
             "dynamics": "Young people from two Traveller sites; targeted by older males offering work and cars.",
             "created_by": users["voluntary"],
         },
@@ -181,7 +181,9 @@ def _grt_context(agencies, users, rng, today) -> Context:
             agency=agencies[accounts_demo.SAFER_STREETS], context=context, started_on=today - timedelta(days=300)
         )
         children = list(Child.objects.filter(reference__startswith="SO-", ethnicity__in=GRT).order_by("reference"))
-        others = list(Child.objects.filter(reference__startswith="SO-", area="Riverton East").order_by("reference"))
+        others = list(
+            Child.objects.filter(reference__startswith="SO-", neighbourhood__name="Riverton East").order_by("reference")
+        )
         for child in (children + [c for c in others if c not in children])[:8]:
             ContextLink.objects.create(
                 child=child,

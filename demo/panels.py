@@ -1,15 +1,16 @@
 """Demo data for panels: the weekly exploitation panel chaired by the youth justice manager, ten past
-meetings discussing about 200 distinct children, actions (some overdue), and missing episodes with
+meetings discussing 207 distinct children, actions (some overdue), and missing episodes with
 their return home interviews and tasks."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from cases.models import Child, Context
+from cases.models import Child, ChronologyEvent, Context, EventKind
 from demo import accounts as accounts_demo
 from interventions.models import (
     ActionStatus,
@@ -28,8 +29,11 @@ from interventions.models import (
 
 PANEL_NAME = "Weekly exploitation panel"
 MEETINGS = 10
-PER_MEETING = 29  # children per meeting; consecutive meetings overlap by ten
-STEP = 19
+PER_MEETING = 27  # children per meeting; consecutive meetings overlap by seven
+STEP = 20
+DISCUSSED = STEP * (MEETINGS - 1) + PER_MEETING  # 207 children, as in the briefing
+PANEL_AGENCIES = (accounts_demo.CHILDRENS_SERVICES, accounts_demo.YOUTH_JUSTICE)
+WORRYING = (EventKind.WEAPON_OFFENCE, EventKind.ARREST, EventKind.MISSING_EPISODE)
 DECISIONS = (
     "Keep in the cohort; review at the next panel",
     "Refer for a return home interview and a mentoring offer",
@@ -52,8 +56,14 @@ def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> in
     )
     if panel.meetings.exists():
         return 0
+    # The young people children's services or youth justice work with: their workers bring them.
+    # those with a weapon offence, an arrest or a missing episode on record first.
+    worrying = ChronologyEvent.objects.filter(child=OuterRef("pk"), kind__in=WORRYING)
     children = list(
-        Child.objects.order_by("reference").values_list("pk", flat=True)[: STEP * (MEETINGS - 1) + PER_MEETING]
+        Child.objects.filter(involvements__agency__in=[agencies[name] for name in PANEL_AGENCIES])
+        .distinct()
+        .order_by(Exists(worrying).desc(), "reference")
+        .values_list("pk", flat=True)[:DISCUSSED]
     )
     contexts = list(
         Context.objects.filter(kind__in=["location", "peer_group"])

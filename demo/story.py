@@ -27,6 +27,7 @@ from cases.models import (
     ReferralDecision,
 )
 from demo import accounts as accounts_demo
+from demo import areas as areas_demo
 
 MARKER = "PG-DEMO1"
 
@@ -38,7 +39,7 @@ CONTEXTS = (
         "The 24s",
         {
             "known_names": "24s, Twenty-Fours, WM24",
-            "area": "Westmoor",
+            "neighbourhood": "Westmoor",
             "dynamics": "Older members recruit younger boys to run drugs between Westmoor and the city centre. "
             "Status from carrying knives; conflict with a Riverton North group.",
         },
@@ -49,7 +50,7 @@ CONTEXTS = (
         "peer_group",
         "Young women's group",
         {
-            "area": "Riverton East",
+            "neighbourhood": "Riverton East",
             "dynamics": "Girls aged 13 to 16 meeting older males through social media; several missing episodes.",
         },
         (accounts_demo.SAFER_STREETS,),
@@ -60,7 +61,7 @@ CONTEXTS = (
         "Riverton bus station",
         {
             "location_type": "transport_hub",
-            "area": "Riverton Central",
+            "neighbourhood": "Riverton Central",
             "address": "Station Approach, Riverton",
             "latitude": "51.45210",
             "longitude": "-2.58010",
@@ -71,39 +72,45 @@ CONTEXTS = (
         "LO-DEMO2",
         "location",
         "Golden Fry takeaway",
-        {"location_type": "takeaway", "area": "Westmoor", "address": "Market Street, Westmoor"},
+        {"location_type": "takeaway", "neighbourhood": "Westmoor", "address": "Market Street, Westmoor"},
         (accounts_demo.POLICE,),
     ),
     (
         "LO-DEMO3",
         "location",
         "Station Lodge hotel",
-        {"location_type": "hotel", "area": "Riverton Central", "address": "Canal Road, Riverton"},
+        {"location_type": "hotel", "neighbourhood": "Riverton Central", "address": "Canal Road, Riverton"},
         (accounts_demo.POLICE,),
     ),
     (
         "LO-DEMO4",
         "location",
         "Castle Park",
-        {"location_type": "park", "area": "Riverton North"},
+        {"location_type": "park", "neighbourhood": "Riverton North"},
         (accounts_demo.CHILDRENS_SERVICES,),
     ),
     (
         "NB-DEMO1",
         "neighbourhood",
         "Westmoor estate",
-        {"area": "Westmoor"},
+        {"neighbourhood": "Westmoor"},
         (accounts_demo.CHILDRENS_SERVICES, accounts_demo.SAFER_STREETS),
     ),
-    ("SC-DEMO1", "school", accounts_demo.SCHOOL, {"area": "Harbourside"}, (accounts_demo.SCHOOL,)),
+    ("SC-DEMO1", "school", accounts_demo.SCHOOL, {"neighbourhood": "Harbourside"}, (accounts_demo.SCHOOL,)),
     (
         "SC-DEMO2",
         "school",
         "Riverton Pupil Referral Unit",
-        {"area": "Riverton South"},
+        {"neighbourhood": "Riverton South"},
         (accounts_demo.CHILDRENS_SERVICES,),
     ),
-    ("ON-DEMO1", "online", "WM24 group chat", {"platform": "Snapchat", "area": "Westmoor"}, (accounts_demo.POLICE,)),
+    (
+        "ON-DEMO1",
+        "online",
+        "WM24 group chat",
+        {"platform": "Snapchat", "neighbourhood": "Westmoor"},
+        (accounts_demo.POLICE,),
+    ),
 )
 # context reference -> (role, number of children linked)
 LINKS = {
@@ -116,6 +123,10 @@ LINKS = {
     "NB-DEMO1": ("member", 20),
     "ON-DEMO1": ("member", 7),
 }
+CONCERN_SHARE = 0.17
+# (family fact, share of households) for the households of the young people of concern, and the rest
+CONCERN_FAMILY_SHARES = (("domestic_abuse", 0.6), ("financial_exclusion", 0.7), ("crime", 0.5), ("health", 0.5))
+FAMILY_SHARES = (("domestic_abuse", 0.05), ("financial_exclusion", 0.12), ("crime", 0.03), ("health", 0.08))
 EVENT_SUMMARIES = {
     EventKind.MISSING_EPISODE: "Reported missing overnight by carer",
     EventKind.FOUND: "Found by police and returned home",
@@ -128,6 +139,16 @@ EVENT_SUMMARIES = {
     EventKind.SCHOOL_ATTENDANCE: "Attendance below 70% this term",
     EventKind.HEALTH: "Attended A&E with a hand injury",
 }
+# What agencies record about most young people they know: visits, and now and then one worry.
+ORDINARY_KINDS = (
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.CONTACT,
+    EventKind.HEALTH,
+    EventKind.SCHOOL_ATTENDANCE,
+)
 
 
 def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date) -> bool:
@@ -142,18 +163,24 @@ def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date)
     agency_of = {name: agencies[name] for name in agencies}
 
     contexts = {}
+    places = areas_demo.seed_areas()
     for reference, kind, name, extra, involved in CONTEXTS:
+        place = places.get(extra.get("neighbourhood", ""))
         contexts[reference] = Context.objects.create(
-            reference=reference, kind=kind, name=name, created_by=caseworker, **extra
+            reference=reference, kind=kind, name=name, created_by=caseworker, **{**extra, "neighbourhood": place}
         )
         Involvement.objects.bulk_create(
             Involvement(agency=agency_of[agency], context=contexts[reference], started_on=today - timedelta(days=200))
             for agency in involved
         )
 
+    # A minority of the young people carry the concerns (the cohort's candidates); the rest have the
+    # ordinary contacts of children known to an agency.
+    concern = [child for child in children if rng.random() < CONCERN_SHARE]
+    concern_ids = {child.pk for child in concern}
     links = []
     for reference, (role, count) in LINKS.items():
-        for child in rng.sample(children, count):
+        for child in rng.sample(concern, count):
             links.append(
                 ContextLink(
                     child=child,
@@ -169,13 +196,13 @@ def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date)
     school = contexts["SC-DEMO1"]
     Child.objects.filter(pk__in=[c.pk for c in children[::5]]).update(school=school)
 
-    _seed_families(rng, fake, children, agency_of, caseworker, today)
-    _seed_chronologies(rng, children, contexts, agency_of, caseworker, today)
+    _seed_families(rng, fake, children, concern_ids, agency_of, caseworker, today)
+    _seed_chronologies(rng, children, concern_ids, contexts, agency_of, caseworker, today)
     _seed_referrals_and_plan(rng, children, contexts, agency_of, users, today)
     return True
 
 
-def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
+def _seed_families(rng, fake, children, concern_ids, agency_of, caseworker, today) -> None:
     by_surname: dict[str, list[Child]] = {}
     for child in children:
         by_surname.setdefault(child.family_name, []).append(child)
@@ -187,7 +214,7 @@ def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
                 reference=f"FA-DEMO{number:03d}",
                 name=f"{surname} family",
                 postcode=fake.postcode(),
-                area=members[start].area,
+                neighbourhood_id=members[start].neighbourhood_id,
             )
             for child in members[start : start + 3]:
                 FamilyMember.objects.create(family=family, child=child, relationship="child")
@@ -198,12 +225,8 @@ def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
                 FamilyMember.objects.create(
                     family=family, adult=father, relationship="father", lives_in_household=rng.random() < 0.5
                 )
-            for kind, share in (
-                ("domestic_abuse", 0.3),
-                ("financial_exclusion", 0.45),
-                ("crime", 0.2),
-                ("health", 0.25),
-            ):
+            shares = CONCERN_FAMILY_SHARES if concern_ids.intersection(c.pk for c in members) else FAMILY_SHARES
+            for kind, share in shares:
                 if rng.random() < share:
                     FamilyFact.objects.create(
                         family=family,
@@ -215,14 +238,14 @@ def _seed_families(rng, fake, children, agency_of, caseworker, today) -> None:
                     )
 
 
-def _seed_chronologies(rng, children, contexts, agency_of, caseworker, today) -> None:
-    kinds = list(EVENT_SUMMARIES)
+def _seed_chronologies(rng, children, concern_ids, contexts, agency_of, caseworker, today) -> None:
     agencies = list(agency_of.values())
     events = []
     for child in children:
         earliest = max(child.date_of_birth + timedelta(days=3650), today - timedelta(days=720))
         span = max((today - earliest).days, 1)
-        for _ in range(rng.randint(2, 15)):
+        kinds = list(EVENT_SUMMARIES) if child.pk in concern_ids else ORDINARY_KINDS
+        for _ in range(rng.randint(2, 15) if child.pk in concern_ids else rng.randint(1, 3)):
             kind = rng.choice(kinds)
             events.append(
                 ChronologyEvent(

@@ -377,7 +377,7 @@ def refer(
         goals=goals.strip(),
         preferences=preferences.strip(),
         preferred_gender=preferred_gender.strip(),
-        area=(area or child.area).strip(),
+        area=(area or (child.neighbourhood.name if child.neighbourhood else "")).strip(),
         interests=interests.strip(),
         languages=languages.strip(),
         preferred_name=preferred_name.strip(),

@@ -330,7 +330,9 @@ def refer(request: HttpRequest, child_pk: int) -> HttpResponse:
     user = request.user
     child = lookups.get_or_404(user, Child, child_pk)
     lookups.require_or_404(user, "refer_to_mentoring", child)
-    form = forms.ReferralForm(request.POST or None, initial={"area": child.area})
+    form = forms.ReferralForm(
+        request.POST or None, initial={"area": child.neighbourhood.name if child.neighbourhood else ""}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.refer(user, child, **form.cleaned_data)

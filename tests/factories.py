@@ -79,7 +79,6 @@ class ChildFactory(DjangoModelFactory):
     date_of_birth = factory.Faker("date_between", start_date="-17y", end_date="-10y")
     gender = "female"
     ethnicity = "white_british"
-    area = "Riverton Central"
 
     @factory.post_generation
     def search_names(obj, create, extracted, **kwargs):

@@ -56,9 +56,9 @@ def test_a_record_whose_young_person_grew_up_can_still_be_changed(client_for, pa
     Child.objects.filter(pk=child.pk).update(date_of_birth=born_years_ago(20))
     child.refresh_from_db()
     updated = update_child(
-        partnership.users["caseworker"], child, {"area": "Riverton East"}, expected_version=child.version
+        partnership.users["caseworker"], child, {"ethnicity": "white_irish"}, expected_version=child.version
     )
-    assert updated.area == "Riverton East"
+    assert updated.ethnicity == "white_irish"
 
 
 def test_the_api_refuses_an_adult_in_plain_words(client_for, partnership):

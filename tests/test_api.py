@@ -27,7 +27,7 @@ from cases.models import (
     ReferralDecision,
 )
 from cases.services import rebuild_search_names
-from tests.factories import AgencyFactory, InvolvementFactory
+from tests.factories import AgencyFactory, InvolvementFactory, NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,18 @@ def test_children_list_filters_and_pages(client_for, partnership):
     assert ids(client.get(f"{V1}/children/?status=open")) == {child.pk, partnership.shared_child.pk}
     assert ids(client.get(f"{V1}/children/?status=closed")) == set()
     assert ids(client.get(f"{V1}/children/?date_of_birth={child.date_of_birth}")) >= {child.pk}
-    assert ids(client.get(f"{V1}/children/?area=RIVERTON central")) == {child.pk, partnership.shared_child.pk}
+    east, west = NeighbourhoodFactory(name="East"), NeighbourhoodFactory(name="West", police_area__name="West police")
+    Child.objects.filter(pk=child.pk).update(neighbourhood=east)
+    Child.objects.filter(pk=partnership.shared_child.pk).update(neighbourhood=west)
+    assert ids(client.get(f"{V1}/children/?neighbourhood={east.pk}")) == {child.pk}
+    assert ids(client.get(f"{V1}/children/?local_authority={east.local_authority_id}")) == {
+        child.pk,
+        partnership.shared_child.pk,
+    }
+    assert ids(client.get(f"{V1}/children/?police_area={west.police_area_id}")) == {partnership.shared_child.pk}
+    assert client.get(f"{V1}/children/?local_authority=999999").json() == {
+        "local_authority": ["Unknown local authority"]
+    }
     assert client.get(f"{V1}/children/?status=lost").json() == {"status": ['"lost" is not a valid choice.']}
     assert "date_of_birth" in client.get(f"{V1}/children/?date_of_birth=31-02-2010").json()
     for _ in range(50):
@@ -555,7 +566,7 @@ def test_family_members_and_facts(client_for, partnership):
 
 
 VERSIONED = [
-    ("children", "council_child", {"area": "Northside"}),
+    ("children", "council_child", {"ethnicity": "white_irish"}),
     ("families", "family", {"postcode": "RV2 2BB"}),
     ("contexts", "hotspot", {"description": "Busy after school"}),
     ("context-assessments", "assessment", {"strengths": "Good CCTV"}),
@@ -599,7 +610,7 @@ def test_a_save_that_loses_the_race_is_refused_too(client_for, partnership, monk
     child = partnership.council_child
     stale_copy = Child.objects.get(pk=child.pk)
     stale_copy.access_basis = "involvement"
-    Child.objects.filter(pk=child.pk).update(version=2, area="Changed by someone else")
+    Child.objects.filter(pk=child.pk).update(version=2, ethnicity="white_roma")
     real_find = ChildViewSet.find
     calls = []
 
@@ -608,21 +619,41 @@ def test_a_save_that_loses_the_race_is_refused_too(client_for, partnership, monk
         return stale_copy if len(calls) == 1 else real_find(self, pk)
 
     monkeypatch.setattr(ChildViewSet, "find", find)
-    response = patch(client_for("caseworker"), f"{V1}/children/{child.pk}/", {"area": "Mine"}, '"1"')
+    response = patch(client_for("caseworker"), f"{V1}/children/{child.pk}/", {"ethnicity": "other_arab"}, '"1"')
     assert response.status_code == 412
-    assert response.json()["current"]["area"] == "Changed by someone else"
+    assert response.json()["current"]["ethnicity"] == "white_roma"
     child.refresh_from_db()
-    assert (child.version, child.area) == (2, "Changed by someone else")
+    assert (child.version, child.ethnicity) == (2, "white_roma")
 
 
 def test_bad_input_on_patch_changes_nothing(client_for, partnership):
     child = partnership.council_child
     url = f"{V1}/children/{child.pk}/"
-    response = patch(client_for("caseworker"), url, {"date_of_birth": "1980-01-01", "area": "New"}, '"1"')
+    response = patch(client_for("caseworker"), url, {"date_of_birth": "1980-01-01", "ethnicity": "other_arab"}, '"1"')
     assert response.status_code == 400
     assert list(response.json()) == ["date_of_birth"]
     child.refresh_from_db()
-    assert (child.version, child.area) == (1, "Riverton Central")
+    assert (child.version, child.ethnicity) == (1, "white_british")
+
+
+def test_coded_fields_refuse_free_text_with_field_errors(client_for, partnership):
+    child = partnership.council_child
+    url = f"{V1}/children/{child.pk}/"
+    inactive = NeighbourhoodFactory(name="Closed ward", is_active=False)
+    changes = {"gender": "Female", "ethnicity": "White British", "neighbourhood": inactive.pk}
+    response = patch(client_for("caseworker"), url, changes, '"1"')
+    assert response.status_code == 400
+    assert response.json() == {
+        "gender": ["Choose a gender code: female, male, non_binary, not_recorded, prefers_not_to_say"],
+        "ethnicity": ["Choose an ethnicity code of the 2021 census (see the schema)"],
+        "neighbourhood": ["Choose a neighbourhood from the managed list"],
+    }
+    child.refresh_from_db()
+    assert (child.version, child.gender, child.ethnicity, child.neighbourhood) == (1, "female", "white_british", None)
+    place = NeighbourhoodFactory(name="Open ward")
+    saved = patch(client_for("caseworker"), url, {"gender": "non_binary", "neighbourhood": place.pk}, '"1"')
+    assert saved.status_code == 200
+    assert (saved.json()["gender"], saved.json()["neighbourhood"]) == ("non_binary", place.pk)
 
 
 def test_plan_children_and_details_change_together_or_not_at_all(client_for, partnership):
@@ -680,7 +711,7 @@ def test_seeing_without_changing_is_403(client_for, partnership):
     mentor = client_for("mentor")
     response = post(mentor, f"{V1}/children/{mentee.pk}/chronology/", {"summary": "x"})
     assert response.status_code == 403
-    assert patch(mentor, f"{V1}/children/{mentee.pk}/", {"area": "x"}, '"1"').status_code == 403
+    assert patch(mentor, f"{V1}/children/{mentee.pk}/", {"ethnicity": "white_irish"}, '"1"').status_code == 403
     voluntary = client_for("voluntary")
     assert post(voluntary, f"{V1}/referrals/{partnership.referral.pk}/decisions/", {}).status_code == 403
     assert post(client_for("dpo"), f"{V1}/children/", CHILD).status_code == 403
@@ -820,9 +851,10 @@ def give_contexts_a_creator(p):
 def test_writes_are_audited_with_before_and_after(client_for, partnership):
     give_contexts_a_creator(partnership)
     context = partnership.hotspot
-    patch(client_for("caseworker"), f"{V1}/contexts/{context.pk}/", {"area": "Docks"}, '"1"')
+    docks = NeighbourhoodFactory(name="Docks")
+    patch(client_for("caseworker"), f"{V1}/contexts/{context.pk}/", {"neighbourhood": docks.pk}, '"1"')
     update = events("update", object_type="cases.context").get()
-    assert (update.detail["before"]["area"], update.detail["after"]["area"]) == ("Central", "Docks")
+    assert (update.detail["before"]["neighbourhood_id"], update.detail["after"]["neighbourhood_id"]) == (None, docks.pk)
 
 
 # A fixed number of queries, however much data -------------------------------------------------------

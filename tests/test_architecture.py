@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = (
     "accounts",
     "access",
+    "areas",
     "audit",
     "cases",
     "interventions",

@@ -100,7 +100,7 @@ def test_change_records_before_and_after(client_for, partnership):
         "date_of_birth_year": child.date_of_birth.year,
         "gender": child.gender,
         "ethnicity": child.ethnicity,
-        "area": "Harbourside",
+        "neighbourhood": "",
         "status": "open",
         "version": child.version,
     }
@@ -109,7 +109,7 @@ def test_change_records_before_and_after(client_for, partnership):
     event = only_event(action="update", object_type="cases.child")
     assert event.detail["before"]["family_name"] == child.family_name
     assert event.detail["after"]["family_name"] == "Newname"
-    assert event.detail["changed"] == ["area", "family_name", "updated_at", "version"]
+    assert event.detail["changed"] == ["family_name", "updated_at", "version"]
 
 
 def test_refused_read_is_audited_and_answered_404(client_for, partnership):

@@ -21,7 +21,7 @@ def edit_data(child, **overrides):
         "date_of_birth_year": child.date_of_birth.year,
         "gender": child.gender,
         "ethnicity": child.ethnicity,
-        "area": child.area,
+        "neighbourhood": child.neighbourhood_id or "",
         "status": "open",
         "version": child.version,
     }
@@ -75,7 +75,7 @@ def test_bad_input_is_explained_and_nothing_is_saved(client_for, partnership, ov
 def test_script_in_free_text_is_shown_as_text(client_for, partnership):
     child = partnership.council_child
     client = client_for("caseworker")
-    post_edit(client, child, area="<script>alert(1)</script>")
+    post_edit(client, child, given_name="<script>alert(1)</script>")
     page = client.get(reverse("cases:child_detail", args=[child.pk])).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -84,14 +84,18 @@ def test_script_in_free_text_is_shown_as_text(client_for, partnership):
 def test_a_stale_save_is_refused_and_keeps_what_was_typed(client_for, partnership):
     child = partnership.council_child
     first, second = client_for("caseworker"), None
-    post_edit(first, child, area="Harbourside")  # someone else saves first (version 1 -> 2)
+    post_edit(first, child, ethnicity="white_irish")  # someone else saves first (version 1 -> 2)
     second = client_for("caseworker")
     response = post_edit(second, child, family_name="Typed-But-Stale")  # still says version 1
     page = response.content.decode()
     assert "Someone else changed this record" in page
     assert 'value="Typed-But-Stale"' in page
     child.refresh_from_db()
-    assert (child.family_name, child.area, child.version) == (partnership.council_child.family_name, "Harbourside", 2)
+    assert (child.family_name, child.ethnicity, child.version) == (
+        partnership.council_child.family_name,
+        "white_irish",
+        2,
+    )
     # Saving again, deliberately, after reading the current record goes through.
     assert post_edit(second, child, family_name="Typed-But-Stale").status_code == 302
     child.refresh_from_db()

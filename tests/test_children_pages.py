@@ -12,7 +12,7 @@ from django.utils.html import escape
 from audit.models import AuditEvent
 from cases.models import Child, ChildAlias, ChronologyEvent, Context, ContextLink, Involvement, PeerLink, Referral
 from cases.views.children import age_on
-from tests.factories import AgencyFactory, InvolvementFactory
+from tests.factories import AgencyFactory, InvolvementFactory, NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +53,9 @@ def create_data(**overrides) -> dict:
         "given_name": "Amira",
         "family_name": "Okafor",
         **date_fields("date_of_birth", date(2010, 5, 17)),
-        "gender": "Female",
-        "ethnicity": "Black African",
-        "area": "Riverton North",
+        "gender": "female",
+        "ethnicity": "black_african",
+        "neighbourhood": "",
         "upn": "",
         "nhs_number": "",
         "police_id": "",
@@ -83,6 +83,7 @@ class TestAddAYoungPerson:
             "AB123",
             academy,
         )
+        assert (child.gender, child.ethnicity, child.neighbourhood) == ("female", "black_african", None)
         assert child.reference == f"CH-{child.pk:06d}"
         assert child.involvements.get().agency == partnership.agencies["council"]
         assert AuditEvent.objects.filter(action="create", object_type="cases.child", object_id=str(child.pk)).exists()
@@ -99,7 +100,10 @@ class TestAddAYoungPerson:
             ({"nhs_number": "12345"}, "Enter an NHS number of 10 digits"),
             ({"upn": "I123456789012"}, "Enter a unique pupil number of 13 characters"),
             ({"police_id": "x" * 31}, "Police reference must be 30 characters or fewer"),
-            ({"gender": "x" * 51}, "Gender (as recorded) must be 50 characters or fewer"),
+            ({"gender": "Female"}, "Choose a gender from the list"),
+            ({"gender": ""}, "Choose a gender, or Not recorded"),
+            ({"ethnicity": "White British"}, "Choose an ethnicity from the list"),
+            ({"neighbourhood": "999999"}, "Choose a neighbourhood from the list"),
             ({"school": "999999"}, "Choose a school from the list"),
         ],
     )
@@ -494,7 +498,7 @@ def edit_data(child, **overrides):
         **date_fields("date_of_birth", child.date_of_birth),
         "gender": child.gender,
         "ethnicity": child.ethnicity,
-        "area": child.area,
+        "neighbourhood": child.neighbourhood_id or "",
         "status": child.status,
         "upn": child.upn,
         "nhs_number": child.nhs_number,
@@ -560,13 +564,14 @@ class TestEdit:
     def test_a_stale_save_keeps_the_identifiers_typed(self, client_for, partnership):
         child = partnership.council_child
         client = client_for("caseworker")
-        client.post(self.url(child), edit_data(child, area="Harbourside"))
+        harbourside = NeighbourhoodFactory(name="Harbourside")
+        client.post(self.url(child), edit_data(child, neighbourhood=harbourside.pk))
         response = client.post(self.url(child), edit_data(child, nhs_number="9434765919", police_id="TYPED-1"))
         page = response.content.decode()
         assert "Someone else changed this record" in page
         assert 'value="9434765919"' in page and 'value="TYPED-1"' in page
         child.refresh_from_db()
-        assert (child.nhs_number, child.area, child.version) == ("", "Harbourside", 2)
+        assert (child.nhs_number, child.neighbourhood, child.version) == ("", harbourside, 2)
 
     def test_the_form_is_audited_as_a_read(self, client_for, partnership):
         client_for("caseworker").get(self.url(partnership.council_child))

@@ -2,13 +2,13 @@
 
 Population (open records only; two closed records are suggested and tiered but must not count):
 
-    ethnicity       gender  area   children  suggested  in a tier
-    White British   Female  North     40         8         10
-    Black British   Male    North     20        10          5
-    Asian British   Male    North     20         2          5
-    Mixed           -       North      8         4          0
-    (blank)         -       South     12         1          0
-    total                            100        25         20
+    ethnicity (group)  gender  neighbourhood  children  suggested  in a tier
+    White British      Female  North             40         8         10
+    Black Caribbean    Male    North             20        10          5
+    Asian Pakistani    Male    North             20         2          5
+    Mixed other        -       North              8         4          0
+    Not recorded       -       (none)            12         1          0
+    total                                       100        25         20
 
 Overall: suggested 25/100 = 1/4, tiered 20/100 = 1/5.
 """
@@ -26,16 +26,16 @@ from audit.models import AuditAction, AuditEvent
 from cases.models import Child
 from cohorts.models import ChildTier, CohortRun, RunKind, RunStatus, RunTrigger, ScoringModel, Suggestion, TierDecision
 from cohorts.services import fairness, runs
-from tests.factories import UserFactory
+from tests.factories import NeighbourhoodFactory, UserFactory
 
 AS_OF = date(2026, 6, 15)
 GROUPS = [
     # ethnicity, gender, area, children, suggested, tiered
-    ("White British", "Female", "North", 40, 8, 10),
-    ("Black British", "Male", "North", 20, 10, 5),
-    ("Asian British", "Male", "North", 20, 2, 5),
-    ("Mixed", "", "North", 8, 4, 0),
-    ("", "", "South", 12, 1, 0),
+    ("white_british", "female", "North", 40, 8, 10),
+    ("black_caribbean", "male", "North", 20, 10, 5),
+    ("asian_pakistani", "male", "North", 20, 2, 5),
+    ("mixed_other", "not_recorded", "North", 8, 4, 0),
+    ("not_recorded", "not_recorded", None, 12, 1, 0),
 ]
 DEFAULT_BIRTH = date(2011, 1, 1)  # 15 on AS_OF
 # The "Mixed" children's birthdays, in order, around the band edges (the first four are suggested).
@@ -75,6 +75,7 @@ def build_population() -> None:
     old_run = run()
     suggested, below, tiered, everyone = [], [], [], []
     number = 0
+    north = NeighbourhoodFactory(name="North")
     for ethnicity, gender, area, count, n_suggested, n_tiered in GROUPS:
         for index in range(count):
             number += 1
@@ -82,10 +83,10 @@ def build_population() -> None:
                 reference=f"F-{number:04d}",
                 given_name="Fair",
                 family_name=f"Ness{number}",
-                date_of_birth=MIXED_BIRTHS[index] if ethnicity == "Mixed" else DEFAULT_BIRTH,
+                date_of_birth=MIXED_BIRTHS[index] if ethnicity == "mixed_other" else DEFAULT_BIRTH,
                 gender=gender,
                 ethnicity=ethnicity,
-                area=area,
+                neighbourhood=north if area else None,
             )
             everyone.append(child)
             if index < n_suggested:
@@ -100,7 +101,7 @@ def build_population() -> None:
             given_name="Closed",
             family_name=f"Record{n}",
             date_of_birth=DEFAULT_BIRTH,
-            ethnicity="White British",
+            ethnicity="white_british",
             status="closed",
         )
         for n in range(2)
@@ -151,21 +152,21 @@ def test_ethnicity(report):
     F = Fraction
     assert groups(report, "ethnicity") == {
         # 8/40 = 0.2 -> ratio exactly 0.8: on the line, not flagged. Tiers 10/40 -> exactly 1.25.
-        "White British": (40, 8, F(4, 5), "ok", 10, F(5, 4), "ok"),
+        "White": (40, 8, F(4, 5), "ok", 10, F(5, 4), "ok"),
         # 2/20 -> 0.4, expected 5 at the overall rate: judged, flagged. Tiers: expected 4 -> too few.
-        "Asian British": (20, 2, F(2, 5), "outside", 5, F(5, 4), "too_few"),
-        "Black British": (20, 10, F(2), "outside", 5, F(5, 4), "too_few"),
+        "Asian, Asian British or Asian Welsh": (20, 2, F(2, 5), "outside", 5, F(5, 4), "too_few"),
+        "Black, Black British, Black Welsh, Caribbean or African": (20, 10, F(2), "outside", 5, F(5, 4), "too_few"),
         # Fewer than 10 children: shown, not judged.
-        "Mixed": (8, 4, F(2), "too_few", 0, F(0), "too_few"),
+        "Mixed or Multiple ethnic groups": (8, 4, F(2), "too_few", 0, F(0), "too_few"),
         # 12 children but only 3 expected: not judged.
         "Not recorded": (12, 1, F(1, 3), "too_few", 0, F(0), "too_few"),
     }
     dimension = next(d for d in report.dimensions if d.key == "ethnicity")
     assert [g.value for g in dimension.groups] == [
-        "White British",
-        "Asian British",
-        "Black British",
-        "Mixed",
+        "White",
+        "Asian, Asian British or Asian Welsh",
+        "Black, Black British, Black Welsh, Caribbean or African",
+        "Mixed or Multiple ethnic groups",
         "Not recorded",
     ]
     white = dimension.groups[0]
@@ -181,7 +182,7 @@ def test_gender_and_area(report):
     }
     assert groups(report, "area") == {
         "North": (88, 24, F(12, 11), "ok", 20, F(25, 22), "ok"),
-        "South": (12, 1, F(1, 3), "too_few", 0, F(0), "too_few"),
+        "Not recorded": (12, 1, F(1, 3), "too_few", 0, F(0), "too_few"),
     }
 
 
@@ -242,7 +243,7 @@ def test_fairness_page_and_api(partnership, client_for):
     assert (data["base"], data["suggested"], data["suggested_rate"]) == (100, 25, 0.25)
     ethnicity = data["dimensions"][0]
     assert ethnicity["groups"][2] == {
-        "value": "Black British",
+        "value": "Black, Black British, Black Welsh, Caribbean or African",
         "base": 20,
         "suggested": {"count": 10, "rate": 0.5, "ratio": 2.0, "status": "outside"},
         "tiered": {"count": 5, "rate": 0.25, "ratio": 1.25, "status": "too_few"},

@@ -1,5 +1,6 @@
 """Recalculation pages and API, and the "why is this child suggested?" page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
 from cases.models import ContextLink
-from cohorts.models import CohortRun, CohortSettings, RunKind, RunStatus, RunTrigger
+from cohorts.models import CohortRun, CohortSettings, RunKind, RunStatus, RunTrigger, SourceSystem
 from cohorts.services import runs
 from tests.test_cohort_scoring import D, Data, days
 
@@ -143,6 +144,14 @@ def test_why_page_explains_the_suggestion_and_is_audited(client_for, scored):
         user=p.users["caseworker"],
     )
     assert read.count() == 1
+
+
+def test_why_page_names_source_systems_by_their_label(client_for, scored):
+    SourceSystem.objects.create(code="police-records", label="Police records management system")
+    full_run()
+    page = client_for("caseworker").get(reverse("cohorts:suggestion_why", args=[scored.council_child.pk]))
+    cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', page.text)
+    assert "Police records management system" in cells and "police-records" not in cells
 
 
 def test_why_page_does_not_name_a_context_the_reader_cannot_see(client_for, scored):

@@ -17,7 +17,7 @@ from cases.models import (
     Involvement,
     Referral,
 )
-from tests.factories import ChildFactory, InvolvementFactory
+from tests.factories import ChildFactory, InvolvementFactory, NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +192,7 @@ def test_unknown_kind_is_an_error_and_nothing_is_saved(client_for, partnership):
 
 
 def test_add_a_location_with_coordinates(client_for, partnership):
+    east = NeighbourhoodFactory(name="Riverton East")
     response = client_for("caseworker").post(
         reverse("cases:context_create"),
         {
@@ -199,7 +200,7 @@ def test_add_a_location_with_coordinates(client_for, partnership):
             "name": "Riverside chicken shop",
             "location_type": "takeaway",
             "address": "12 River Street",
-            "area": "Riverton East",
+            "neighbourhood": east.pk,
             "latitude": "53.7964812",
             "longitude": "-1.547851",
         },
@@ -207,7 +208,7 @@ def test_add_a_location_with_coordinates(client_for, partnership):
     context = Context.objects.get(name="Riverside chicken shop")
     assert response.status_code == 302
     assert response.url == reverse("cases:context_detail", args=[context.pk])
-    assert (context.kind, context.location_type, context.area) == ("location", "takeaway", "Riverton East")
+    assert (context.kind, context.location_type, context.neighbourhood) == ("location", "takeaway", east)
     assert str(context.latitude) == "53.79648" and str(context.longitude) == "-1.54785"
     assert context.reference.startswith("LO-")
     # The creator's agency now works with it, so the caseworker sees it.
@@ -282,7 +283,7 @@ def edit_data(context, **changes) -> dict:
     data = {
         "name": context.name,
         "description": context.description,
-        "area": context.area,
+        "neighbourhood": context.neighbourhood_id or "",
         "status": context.status,
         "location_type": context.location_type,
         "address": context.address,

@@ -53,3 +53,47 @@ def test_demo_story_gives_each_persona_contexts_families_and_chronology(settings
     assert Family.objects.visible_to(caseworker).exists()
     assert ChronologyEvent.objects.visible_to(caseworker).count() > 100
     assert ContextPlan.objects.visible_to(caseworker).get().children.count() == 2
+
+
+def test_demo_cohort_reproduces_the_briefings_figures(settings):
+    """The briefing's 64 / 38 / 93 in tiers (decided by the panel), 207 children discussed at panel in
+    the demo period, suggestions for a minority of the young people known, places in two local
+    authorities with police working across them. Each figure is counted here on its own, then
+    compared with what the live queries say."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from areas.models import BasePopulation, Neighbourhood
+    from cohorts.models import ChildTier, CurrentSuggestion, TierDecision
+    from cohorts.services import fairness
+    from interventions.models import AgendaItem
+
+    settings.DEMO = True
+    call_command("seed_demo")
+    tiers = dict(ChildTier.objects.order_by().values_list("tier").annotate(n=Count("pk")))
+    assert tiers == {"most_vulnerable": 64, "vulnerable_cohort": 38, "cause_for_concern": 93}
+    decided = TierDecision.objects.filter(panel_meeting__isnull=False, tier__in=list(tiers)).values("child")
+    assert ChildTier.objects.filter(child__in=decided).count() == 195  # every one decided at a panel meeting
+
+    today = timezone.localdate()
+    period = AgendaItem.objects.filter(
+        child__isnull=False, meeting__held_on__gte=today - timedelta(days=90), meeting__held_on__lte=today
+    )
+    assert period.values("child").distinct().count() == 207
+
+    known = Child.objects.count()
+    suggested = CurrentSuggestion.objects.exclude(tier="").count()
+    assert known >= 1_500 and suggested < known * 0.4
+    report = fairness.fairness_report()
+    assert (report.base, report.suggested, report.tiered) == (known, suggested, 195)
+
+    authorities = {
+        name: count
+        for name, count in Child.objects.values_list("neighbourhood__local_authority__name").annotate(n=Count("pk"))
+    }
+    assert len(authorities) == 2 and all(count > 100 for count in authorities.values())
+    crossing = Neighbourhood.objects.values("police_area").annotate(n=Count("local_authority", distinct=True))
+    assert Neighbourhood.objects.count() >= 6 and crossing.filter(n__gt=1).exists()
+    assert BasePopulation.objects.filter(count__gt=0).values("neighbourhood").distinct().count() == 8

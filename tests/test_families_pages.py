@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import Adult, ChronologyEvent, Family, FamilyFact, FamilyMember
-from tests.factories import InvolvementFactory
+from tests.factories import InvolvementFactory, NeighbourhoodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,13 @@ class TestCreate:
         client = client_for("caseworker")
         form = client.get(reverse("cases:family_create"), {"child": child.pk})
         assert form.status_code == 200 and child.reference in form.content.decode()
+        north = NeighbourhoodFactory(name="Riverton North")
         response = client.post(
             f"{reverse('cases:family_create')}?child={child.pk}",
-            {"name": "Okafor family", "postcode": "rv2  3bb", "area": "Riverton North"},
+            {"name": "Okafor family", "postcode": "rv2  3bb", "neighbourhood": north.pk},
         )
         family = Family.objects.get(name="Okafor family")
+        assert family.neighbourhood == north
         assert response.status_code == 302 and response.url == reverse("cases:family_detail", args=[family.pk])
         assert (family.reference, family.postcode) == (f"FA-{family.pk:06d}", "RV2 3BB")
         assert list(family.members.values_list("child", "relationship")) == [(child.pk, "child")]
@@ -64,7 +66,7 @@ class TestCreate:
             ({"name": ""}, "Enter a name for the family"),
             ({"name": "x" * 201}, "Name must be 200 characters or fewer"),
             ({"name": "Ok", "postcode": "x" * 11}, "Postcode must be 10 characters or fewer"),
-            ({"name": "Ok", "area": "x" * 101}, "Area must be 100 characters or fewer"),
+            ({"name": "Ok", "neighbourhood": "x"}, "Choose a neighbourhood from the list"),
         ],
     )
     def test_bad_input_is_explained_and_nothing_is_saved(self, client_for, partnership, data, message):
@@ -157,19 +159,23 @@ class TestWholeFamily:
 
 class TestEdit:
     def data(self, family, **overrides):
-        return {"name": family.name, "postcode": family.postcode, "area": family.area, "version": family.version} | (
-            overrides
-        )
+        return {
+            "name": family.name,
+            "postcode": family.postcode,
+            "neighbourhood": family.neighbourhood_id or "",
+            "version": family.version,
+        } | overrides
 
     def test_a_stale_save_is_refused_and_keeps_what_was_typed(self, client_for, partnership):
         family = partnership.family
         client = client_for("caseworker")
-        client.post(url("family_edit", family), self.data(family, area="Harbourside"))
+        harbourside = NeighbourhoodFactory(name="Harbourside")
+        client.post(url("family_edit", family), self.data(family, neighbourhood=harbourside.pk))
         response = client_for("voluntary").post(url("family_edit", family), self.data(family, name="Typed household"))
         page = response.content.decode()
         assert "Someone else changed this family" in page and 'value="Typed household"' in page
         family.refresh_from_db()
-        assert (family.name, family.area, family.version) == ("Test family", "Harbourside", 2)
+        assert (family.name, family.neighbourhood, family.version) == ("Test family", harbourside, 2)
         assert client_for("voluntary").post(url("family_edit", family), self.data(family, name="Typed household"))
         family.refresh_from_db()
         assert family.name == "Typed household"

@@ -304,6 +304,7 @@ class TestMatching:
 
     def test_ranking_lists_eligible_mentors_first_with_their_reasons(self, partnership, coordinator, waiting, mentor):
         Mentor.objects.filter(pk=mentor.pk).update(interests="Football, cooking", area="Riverton Central")
+        waiting.area = "Riverton Central"  # where the young person could meet a mentor
         unvetted = vetted_mentor(partnership.agencies["mentoring"], moved_by=coordinator, given_name="Zed")
         unvetted.references.all().delete()
         candidates = services.rank_mentors(waiting)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from access import lookups, policy
 from access.api import AccessViewSet, ColleagueField, VisibleRecordField, versioned_update
 from accounts.serializers import AgencyField, AgencySummarySerializer
+from areas.api import CODE_FIELDS, AreaFilterSerializer, neighbourhood_field
 from cases import queries, services
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
 from cases.models import (
@@ -73,7 +74,7 @@ class ChildSerializer(serializers.ModelSerializer):
             "date_of_birth",
             "gender",
             "ethnicity",
-            "area",
+            "neighbourhood",
             "status",
             "version",
         ]
@@ -96,6 +97,7 @@ class ChildWriteSerializer(serializers.ModelSerializer):
         help_text="Id of a school context.",
     )
     lead_professional = ColleagueField(required=False, allow_null=True, help_text="Id of a user in your agencies.")
+    neighbourhood = neighbourhood_field()
 
     class Meta:
         model = Child
@@ -108,7 +110,7 @@ class ChildWriteSerializer(serializers.ModelSerializer):
             "date_of_birth",
             "gender",
             "ethnicity",
-            "area",
+            "neighbourhood",
             "status",
             "upn",
             "nhs_number",
@@ -118,7 +120,7 @@ class ChildWriteSerializer(serializers.ModelSerializer):
             "over_18_reason",
         ]
         read_only_fields = ["id", "reference", "version"]
-        extra_kwargs = {"status": {"default": ChildStatus.OPEN}}
+        extra_kwargs = {"status": {"default": ChildStatus.OPEN}, **CODE_FIELDS}
 
     def validate(self, attrs):
         identifiers = {key: attrs[key] for key in IDENTIFIER_LABELS if attrs.get(key)}
@@ -246,9 +248,8 @@ class ChildDetailSerializer(ChildWriteSerializer):
         ]
 
 
-class ChildFilterSerializer(serializers.Serializer):
+class ChildFilterSerializer(AreaFilterSerializer):
     status = serializers.ChoiceField(choices=ChildStatus.choices, required=False)
-    area = serializers.CharField(max_length=100, required=False, help_text="Exact area (any case).")
     date_of_birth = serializers.DateField(required=False)
 
 
@@ -342,8 +343,7 @@ class ChildViewSet(AccessViewSet):
         children = self.get_queryset()
         if "status" in filters.validated_data:
             children = children.filter(status=filters.validated_data["status"])
-        if filters.validated_data.get("area"):
-            children = children.filter(area__iexact=filters.validated_data["area"])
+        children = children.filter(**filters.place_filter())
         if "date_of_birth" in filters.validated_data:
             children = children.filter(date_of_birth=filters.validated_data["date_of_birth"])
         page = self.page(children, what="api children")

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from access import lookups, policy
 from access.api import AccessViewSet, versioned_update
 from accounts.serializers import AgencySummarySerializer
+from areas.api import neighbourhood_field
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
@@ -36,12 +37,14 @@ from safeguarding.api import (
 class ContextSerializer(serializers.ModelSerializer):
     class Meta:
         model = Context
-        fields = ["id", "reference", "kind", "name", "status", "area", "location_type", "version"]
+        fields = ["id", "reference", "kind", "name", "status", "neighbourhood", "location_type", "version"]
         read_only_fields = fields
 
 
 class ContextWriteSerializer(serializers.ModelSerializer):
     """A context's own details. `kind` is chosen when it is added and cannot change."""
+
+    neighbourhood = neighbourhood_field()
 
     class Meta:
         model = Context
@@ -53,7 +56,7 @@ class ContextWriteSerializer(serializers.ModelSerializer):
             "name",
             "description",
             "status",
-            "area",
+            "neighbourhood",
             "location_type",
             "address",
             "latitude",

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from access import lookups, policy
 from access.api import AccessViewSet, VisibleRecordField, versioned_update
 from accounts.serializers import AgencyField, AgencySummarySerializer
+from areas.api import neighbourhood_field
 from cases import queries
 from cases.api.children import ChildReferenceSerializer
 from cases.api.chronology import CHRONOLOGY_GET, CHRONOLOGY_POST, chronology
@@ -37,8 +38,10 @@ from safeguarding.api import (
 class FamilySerializer(serializers.ModelSerializer):
     class Meta:
         model = Family
-        fields = ["id", "reference", "name", "postcode", "area", "version"]
+        fields = ["id", "reference", "name", "postcode", "neighbourhood", "version"]
         read_only_fields = ["id", "reference", "version"]
+
+    neighbourhood = neighbourhood_field()
 
 
 class FamilyCreateSerializer(FamilySerializer):

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from access import policy
 from accounts.models import Membership, User
+from areas.forms import NeighbourhoodChoiceField, ethnicity_field, gender_field
 from cases.models import ChildStatus, Context, ContextKind, LinkRole, PeerRelationship, Reliability
 from cases.models.children import (
     Over18Reason,
@@ -53,19 +54,9 @@ class ChildDetailsForm(GovukForm):
         required=False,
         error_messages={"invalid_choice": "Choose a reason from the list"},
     )
-    gender = forms.CharField(
-        label="Gender (as recorded)",
-        help_text="In the words the young person or the referring agency used, for example female, male or non-binary",
-        max_length=50,
-        required=False,
-    )
-    ethnicity = forms.CharField(
-        label="Ethnicity (as recorded)",
-        help_text="As recorded, for example White British, Black Caribbean or Mixed White and Asian",
-        max_length=100,
-        required=False,
-    )
-    area = forms.CharField(label="Local police area or neighbourhood", max_length=100, required=False)
+    gender = gender_field()
+    ethnicity = ethnicity_field()
+    neighbourhood = NeighbourhoodChoiceField(label="Neighbourhood where they live (optional)")
     looked_after = forms.BooleanField(label="In care (looked after by the local authority)", required=False)
     upn = forms.CharField(
         label="Unique pupil number (optional)",

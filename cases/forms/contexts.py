@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from areas.forms import NeighbourhoodChoiceField
 from cases.models import ContextKind, ContextStatus, LocationType
 from safeguarding.forms import GovukForm
 
@@ -104,7 +105,7 @@ class ContextForm(PlainEnglishForm):
 
     name = text("Name", 200, required=True, help_text="What partners call it, for example 'Riverton bus station'.")
     description = text("Description", 5000, rows=4)
-    area = text("Local police area or neighbourhood", 100)
+    neighbourhood = NeighbourhoodChoiceField()
     status = radios("Status", ContextStatus.choices)
     location_type = radios("Type of location", LocationType.choices)
     address = text("Address or description of where it is", 300)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from areas.forms import NeighbourhoodChoiceField
 from cases.models import FamilyFactKind, Relationship, Reliability
 from safeguarding.forms import GovukDateField, GovukForm
 
@@ -24,12 +25,7 @@ class FamilyForm(GovukForm):
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10", "autocomplete": "off"}),
         error_messages={"max_length": "Postcode must be 10 characters or fewer"},
     )
-    area = forms.CharField(
-        label="Local police area or neighbourhood (optional)",
-        max_length=100,
-        required=False,
-        error_messages={"max_length": "Area must be 100 characters or fewer"},
-    )
+    neighbourhood = NeighbourhoodChoiceField()
 
     def clean_postcode(self):
         return " ".join(self.cleaned_data["postcode"].upper().split())

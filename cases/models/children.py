@@ -115,7 +115,6 @@ class Child(VersionedModel):
         default=Ethnicity.NOT_RECORDED,
         help_text="ONS 2021 census categories.",
     )
-    area = models.CharField(max_length=100, blank=True, help_text="Local police area or neighbourhood.")
     neighbourhood = models.ForeignKey(
         "areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )

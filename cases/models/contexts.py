@@ -52,7 +52,6 @@ class Context(VersionedModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
     status = models.CharField(max_length=10, choices=ContextStatus.choices, default=ContextStatus.OPEN)
-    area = models.CharField(max_length=100, blank=True, help_text="Local police area or neighbourhood.")
     neighbourhood = models.ForeignKey(
         "areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="contexts"
     )

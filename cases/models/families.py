@@ -24,7 +24,6 @@ class Family(VersionedModel):
     reference = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200, help_text="How professionals refer to the household, e.g. 'Smith family'.")
     postcode = models.CharField(max_length=10, blank=True)
-    area = models.CharField(max_length=100, blank=True)
     neighbourhood = models.ForeignKey(
         "areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="families"
     )

@@ -29,7 +29,7 @@ EDITABLE_CHILD_FIELDS = (
     "date_of_birth",
     "gender",
     "ethnicity",
-    "area",
+    "neighbourhood",
     "status",
     "upn",
     "nhs_number",

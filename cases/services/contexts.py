@@ -24,7 +24,7 @@ EDITABLE_CONTEXT_FIELDS = (
     "name",
     "description",
     "status",
-    "area",
+    "neighbourhood",
     "location_type",
     "address",
     "latitude",

@@ -17,7 +17,7 @@ from cases.models import Adult, Child, Family, FamilyFact, FamilyMember, Involve
 if TYPE_CHECKING:
     from accounts.models import User
 
-EDITABLE_FAMILY_FIELDS = ("name", "postcode", "area")
+EDITABLE_FAMILY_FIELDS = ("name", "postcode", "neighbourhood")
 
 
 @transaction.atomic

@@ -37,9 +37,15 @@ CHILD_EXPORT_FIELDS = (
     "date_of_birth",
     "gender",
     "ethnicity",
-    "area",
+    "neighbourhood",
     "status",
 )
+
+
+def _export_value(child: Child, field: str):
+    if field == "neighbourhood":
+        return child.neighbourhood.name if child.neighbourhood else ""
+    return getattr(child, f"get_{field}_display")() if field in ("gender", "ethnicity") else getattr(child, field)
 
 
 def age_on(born: date, today: date | None = None) -> int:
@@ -52,7 +58,6 @@ HOME_COLUMNS = (
     "given_name",
     "family_name",
     "date_of_birth",
-    "area",
     "status",
     "looked_after",
     "lead_professional",
@@ -457,7 +462,7 @@ def child_export(request: HttpRequest, pk: int) -> HttpResponse:
     response, writer = _csv_response(f"child-{child.reference}.csv")
     writer.writerow(["field", "value"])
     for field in CHILD_EXPORT_FIELDS:
-        writer.writerow([field, _safe_cell(getattr(child, field))])
+        writer.writerow([field, _safe_cell(_export_value(child, field))])
     for involvement in queries.involvements_of(child):
         writer.writerow(["involvement", _safe_cell(f"{involvement.agency} from {involvement.started_on}")])
     return response
@@ -466,12 +471,16 @@ def child_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def children_export(request: HttpRequest) -> HttpResponse:
     lookups.require_or_404(request.user, "see_caseload")
-    children = list(queries.visible_children(request.user).only(*CHILD_EXPORT_FIELDS))
+    children = list(
+        queries.visible_children(request.user)
+        .select_related("neighbourhood")
+        .only(*CHILD_EXPORT_FIELDS, "neighbourhood__name")
+    )
     lookups.exported(request.user, Child, children, what="caseload")
     response, writer = _csv_response("caseload.csv")
     writer.writerow(CHILD_EXPORT_FIELDS)
     for child in children:
-        writer.writerow([_safe_cell(getattr(child, field)) for field in CHILD_EXPORT_FIELDS])
+        writer.writerow([_safe_cell(_export_value(child, field)) for field in CHILD_EXPORT_FIELDS])
     return response
 
 

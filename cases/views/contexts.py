@@ -39,7 +39,11 @@ def context_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     lookups.require_or_404(user, "see_caseload")
     kind = request.GET.get("kind", "")
-    contexts = queries.visible_contexts(user).only("reference", "kind", "name", "area", "status")
+    contexts = (
+        queries.visible_contexts(user)
+        .select_related("neighbourhood")
+        .only("reference", "kind", "name", "neighbourhood__name", "status")
+    )
     if kind in ContextKind.values:
         contexts = contexts.filter(kind=kind)
     else:

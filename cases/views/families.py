@@ -60,7 +60,9 @@ def family_create(request: HttpRequest) -> HttpResponse:
     else:
         if child is not None:
             lookups.note_read(user, child, basis=child.access_basis)
-        form = FamilyForm(initial={"name": f"{child.family_name} family", "area": child.area} if child else None)
+        form = FamilyForm(
+            initial={"name": f"{child.family_name} family", "neighbourhood": child.neighbourhood_id} if child else None
+        )
     return render(request, "cases/family_create.html", {"form": form, "child": child})
 
 
@@ -134,7 +136,12 @@ def family_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         lookups.note_read(user, family)
         form = FamilyEditForm(
-            initial={"name": family.name, "postcode": family.postcode, "area": family.area, "version": family.version}
+            initial={
+                "name": family.name,
+                "postcode": family.postcode,
+                "neighbourhood": family.neighbourhood_id,
+                "version": family.version,
+            }
         )
     return render(request, "cases/family_edit.html", {"family": family, "form": form, "conflict": conflict})
 

@@ -1,4 +1,12 @@
-from cohorts.models.indicators import CohortSettings, Domain, IndicatorDefinition, Level, Observation, ScoringModel
+from cohorts.models.indicators import (
+    CohortSettings,
+    Domain,
+    IndicatorDefinition,
+    Level,
+    Observation,
+    ScoringModel,
+    SourceSystem,
+)
 from cohorts.models.runs import (
     ChildTier,
     CohortRun,
@@ -32,6 +40,7 @@ __all__ = [
     "RunStatus",
     "RunTrigger",
     "ScoringModel",
+    "SourceSystem",
     "Suggestion",
     "Tier",
     "TierDecision",

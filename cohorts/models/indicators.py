@@ -211,3 +211,17 @@ class CohortSettings(models.Model):
             return cls.objects.get(pk=cls.ROW_ID)
         except cls.DoesNotExist:
             return cls(pk=cls.ROW_ID)
+
+
+class SourceSystem(models.Model):
+    """A system that sends observations (named in a feed's rows by its code), with the name people
+    know it by: the 'why' page shows the label, not the code."""
+
+    code = models.CharField(max_length=100, unique=True, help_text="As the feeds name it, for example 'cms-police'.")
+    label = models.CharField(max_length=200, help_text="What people call it, for example 'Police records system'.")
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label

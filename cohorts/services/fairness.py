@@ -7,9 +7,9 @@ How the figures are made (this text is also shown on the fairness page):
 - Suggested: open children whose current published suggestion has a tier (the chain of the latest
   published full run and the incremental runs on top; children below the threshold are not counted).
 - In a tier: open children with a current tier decided by a panel (ChildTier).
-- Groups: ethnicity, gender and area as recorded on the child's record ("Not recorded" when blank),
-  and age band on the day the page is opened (today): under 10, 10 to 13, 14 to 15, 16 to 17,
-  18 and over.
+- Groups: the high-level ethnic group of the 2021 census, gender and neighbourhood as recorded on
+  the child's record ("Not recorded" when none), and age band on the day the page is opened (today):
+  under 10, 10 to 13, 14 to 15, 16 to 17, 18 and over.
 - Rate = children in the group suggested (or in a tier) / children in the group.
   Disproportionality ratio = group rate / overall rate. A ratio outside 0.8 to 1.25 is flagged
   (0.8 and 1.25 themselves are not).
@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, NullIf, Trim
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from areas.demographics import EthnicGroup, Gender
 from cases.models import Child
 from cases.models.children import ChildStatus
 from cohorts.models import ChildTier, CurrentSuggestion
@@ -67,15 +68,25 @@ def age_band_expression(as_of: date) -> Case:
     return Case(*whens, default=Value(AGE_BANDS[0][0]), output_field=CharField())
 
 
-def recorded(field_name: str) -> Coalesce:
-    return Coalesce(NullIf(Trim(field_name), Value("")), Value(NOT_RECORDED), output_field=CharField())
+def ethnic_group_expression() -> Case:
+    """The census's high-level group of the child's ethnicity code (the code's prefix)."""
+    whens = [
+        When(ethnicity__startswith=f"{group}_", then=Value(group))
+        for group in EthnicGroup.values
+        if group not in (EthnicGroup.NOT_RECORDED, EthnicGroup.PREFERS_NOT_TO_SAY)
+    ]
+    return Case(*whens, default=F("ethnicity"), output_field=CharField())
+
+
+# The label shown for each coded group value.
+LABELS: dict[str, dict[str, str]] = {"ethnicity": dict(EthnicGroup.choices), "gender": dict(Gender.choices)}
 
 
 DIMENSIONS = (
     ("ethnicity", "Ethnicity"),
     ("gender", "Gender"),
     ("age_band", "Age band"),
-    ("area", "Area"),
+    ("area", "Neighbourhood"),
 )
 
 
@@ -154,9 +165,9 @@ def _annotated(as_of: date) -> QuerySet[Child]:
     return base_population().annotate(
         is_suggested=Exists(suggested),
         is_tiered=Exists(tiered),
-        ethnicity_group=recorded("ethnicity"),
-        gender_group=recorded("gender"),
-        area_group=recorded("area"),
+        ethnicity_group=ethnic_group_expression(),
+        gender_group=F("gender"),
+        area_group=Coalesce("neighbourhood__name", Value(NOT_RECORDED), output_field=CharField()),
         age_band_group=age_band_expression(as_of),
     )
 
@@ -182,7 +193,8 @@ def fairness_report(as_of: date | None = None) -> FairnessReport:
     base = suggested = tiered = 0
     for *values, group_base, group_suggested, group_tiered in combinations:
         base, suggested, tiered = base + group_base, suggested + group_suggested, tiered + group_tiered
-        for key, value in zip(keys, values, strict=True):
+        for key, code in zip(keys, values, strict=True):
+            value = LABELS.get(key, {}).get(code, code)
             counts = totals[key].setdefault(value, [0, 0, 0])
             counts[0] += group_base
             counts[1] += group_suggested

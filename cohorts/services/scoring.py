@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from access import policy
-from cohorts.models import CohortRun, IndicatorDefinition, Observation, Suggestion
+from cohorts.models import CohortRun, IndicatorDefinition, Observation, SourceSystem, Suggestion
 
 if TYPE_CHECKING:
     from django.db.models import Q
@@ -655,7 +655,11 @@ def evidence_for(suggestion: Suggestion, reader: Any, *, case_notes: bool = True
         for code in kinds.get((e.kind, "individual"), []):
             if (code, "individual") in wanted and e.occurred_on > since(code, "individual"):
                 items.append(((code, "individual"), _event_item(e, "The child", case_notes)))
+    codes = {item["source"] for _key, item in items if "record" in item}
+    labels = dict(SourceSystem.objects.filter(code__in=codes).values_list("code", "label")) if codes else {}
     for key, item in sorted(items, key=lambda pair: pair[1]["on"], reverse=True):
+        if "record" in item:
+            item["source"] = labels.get(item["source"], item["source"])
         listed = wanted.get(key)
         if listed is not None and len(listed["items"]) < EVIDENCE_PER_INDICATOR:
             listed["items"].append(item)

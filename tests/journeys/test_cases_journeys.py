@@ -66,9 +66,7 @@ def skate_park(live_partnership):
     and one child only the voluntary agency works with."""
     p = live_partnership
     today = timezone.localdate()
-    park = Context.objects.create(
-        reference="LO-T0003", kind="location", name="Test skate park", location_type="park", area="Northside"
-    )
+    park = Context.objects.create(reference="LO-T0003", kind="location", name="Test skate park", location_type="park")
     Involvement.objects.create(agency=p.agencies["council"], context=park, started_on=today - timedelta(days=5))
     classmate = InvolvementFactory(
         agency=p.agencies["council"], child=ChildFactory(given_name="Kiera", family_name="Testpark")

@@ -8,7 +8,16 @@ child: council_child is seen by the caseworker only, so everyone else gets 404 a
 from django.utils import timezone
 
 from cohorts.defaults import ensure_default_indicators
-from cohorts.models import CohortRun, IndicatorDefinition, RunKind, RunStatus, RunTrigger, ScoringModel, Suggestion
+from cohorts.models import (
+    CohortRun,
+    IndicatorDefinition,
+    RunKind,
+    RunStatus,
+    RunTrigger,
+    ScoringModel,
+    SourceSystem,
+    Suggestion,
+)
 from cohorts.services import runs
 from cohorts.services.scoring import explained_indicators
 from tests.matrix import ANONYMOUS, Expect, council_child_pk, council_child_reference, expect
@@ -80,6 +89,9 @@ ROUTES: dict[str, Expect] = {
 ADMIN_MODELS = {
     "cohorts_indicatordefinition": lambda p: (ensure_default_indicators(), IndicatorDefinition.objects.first().pk)[1],
     "cohorts_scoringmodel": lambda p: (ensure_default_indicators(), ScoringModel.objects.first().pk)[1],
+    "cohorts_sourcesystem": lambda p: (
+        SourceSystem.objects.get_or_create(code="cms-police", label="Police records")[0].pk
+    ),
 }
 ADMIN_VIEWS = {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403}
 for model, object_id in ADMIN_MODELS.items():

@@ -62,10 +62,24 @@ ROUTES: dict[str, Expect] = {
 
 
 # Admin pages per registered model. A newly registered model must be added here.
-def outreach_area():
+def neighbourhood():
     from tests.outreach_data import area
 
     return area()
+
+
+def base_population():
+    from areas.models import BasePopulation
+
+    return BasePopulation.objects.get_or_create(
+        neighbourhood=neighbourhood(), age_band="14-15", gender="female", ethnicity="white_irish", count=40
+    )[0]
+
+
+def unmapped_value():
+    from areas.models import UnmappedValue
+
+    return UnmappedValue.objects.get_or_create(field="gender", value="Questioning", source="cases.Child")[0]
 
 
 ADMIN_MODELS = {
@@ -74,11 +88,17 @@ ADMIN_MODELS = {
     "accounts_membership": lambda p: p.users["caseworker"].memberships.get().pk,
     "interventions_interventiontype": lambda p: InterventionType.objects.order_by("pk").first().pk,
     "interventions_panel": lambda p: admin_panel(p).pk,
-    "outreach_area": lambda p: outreach_area().pk,
+    "areas_localauthority": lambda p: neighbourhood().local_authority_id,
+    "areas_policearea": lambda p: neighbourhood().police_area_id,
+    "areas_neighbourhood": lambda p: neighbourhood().pk,
+    "areas_basepopulation": lambda p: base_population().pk,
+    "areas_unmappedvalue": lambda p: unmapped_value().pk,
 }
 ADMIN_VIEWS = {"changelist": 200, "add": 200, "change": 200, "history": 200, "delete": 403}
+NO_ADD = {"areas_unmappedvalue"}  # listed by the mapping, reviewed by the administrator, never added by hand
 for model, object_id in ADMIN_MODELS.items():
     for view, status in ADMIN_VIEWS.items():
+        status = 403 if view == "add" and model in NO_ADD else status
         needs_id = view in {"change", "history", "delete"}
         ROUTES[f"admin:{model}_{view}"] = expect(
             ("admin",), status=status, kwargs=(lambda p, f=object_id: {"object_id": f(p)}) if needs_id else None

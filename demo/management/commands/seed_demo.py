@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo import accounts as accounts_demo
+from demo import areas as areas_demo
 from demo import cases as cases_demo
 from demo import cohorts as cohorts_demo
 from demo import decisions as demo_decisions
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             agencies = accounts_demo.seed_agencies()
             users = accounts_demo.seed_personas(agencies)
+            population = areas_demo.seed_base_population(areas_demo.seed_areas())
             created = cases_demo.seed_children(agencies, users, timezone.localdate())
             today = timezone.localdate()
             story = demo_story.seed_story(agencies, users, today)
@@ -37,6 +39,7 @@ class Command(BaseCommand):
         decisions = demo_decisions.load_demo_decisions()
         added = [
             f"{created} new children",
+            *([f"base population ({population} rows)"] if population else []),
             *(["contexts, families, chronologies and referrals"] if story else []),
             *([f"{interventions} interventions"] if interventions else []),
             *([f"{meetings} panel meetings"] if meetings else []),
