@@ -193,9 +193,18 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _subject_in(scope: Scope, prefix: str = "", *, family: bool = False) -> Q:
+    """Records about a child, a context (or a family) placed in the scope's area: everything when
+    the scope is the whole partnership."""
+    if not filters.children_in(scope):
+        return Q()
+    found = filters.children_in(scope, f"{prefix}child__") | filters.contexts_in(scope, f"{prefix}context__")
+    return found | filters.families_in(scope, f"{prefix}family__") if family else found
+
+
 def work_table(scope: Scope) -> Table:
     interventions = Intervention.objects.delivered_between(scope.start, scope.end).filter(
-        Q(child__isnull=True) | filters.children_in(scope, "child__")
+        _subject_in(scope, family=True)
     )
     counted = interventions.aggregate(total=Count("id"), children=Count("child", distinct=True))
     meetings = PanelMeeting.objects.filter(held_on__gte=scope.start, held_on__lte=scope.end)
@@ -257,7 +266,7 @@ def drifting(scope: Scope) -> list[int]:
 
 def drift_table(scope: Scope) -> Table:
     overdue = PanelAction.objects.filter(status=ActionStatus.OPEN, due_on__lt=scope.end).filter(
-        Q(agenda_item__child__isnull=True) | filters.children_in(scope, "agenda_item__child__")
+        _subject_in(scope, "agenda_item__")
     )
     rows = [
         Row(

@@ -66,6 +66,10 @@ def contexts_in(scope: Scope, prefix: str = "") -> Q:
     return _placed(scope, prefix)
 
 
+def families_in(scope: Scope, prefix: str = "") -> Q:
+    return _placed(scope, prefix)
+
+
 # Where a child's police area, gender and ethnicity are read from, and their labels.
 CHILD_AREA = "neighbourhood__police_area__name"
 CHILD_GENDER = "gender"

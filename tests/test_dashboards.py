@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from areas.models import BasePopulation, LocalAuthority, Neighbourhood, PoliceArea
 from audit.models import AuditAction, AuditEvent
-from cases.models import Adult, ChronologyEvent, FamilyFact, FamilyMember, Involvement
+from cases.models import Adult, ChronologyEvent, Context, FamilyFact, FamilyMember, Involvement
 from cases.models.families import Family
 from cohorts.defaults import ensure_default_indicators
 from cohorts.models import Observation, TierDecision
@@ -23,6 +23,7 @@ from dashboards import aggregates, figures, social
 from dashboards.filters import Scope
 from dashboards.models import Aggregate
 from dashboards.tables import Row, Table, present, with_total
+from interventions.models.work import Intervention, InterventionType
 from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,25 @@ def city(partnership):
     for day in (date(2026, 3, 4), date(2026, 3, 20), date(2026, 4, 9)):
         ChronologyEvent.objects.create(
             occurred_on=day, kind="weapon_offence", summary="Knife", child=b, source_agency=council
+        )
+    kind = InterventionType.objects.create(code="mentoring-test", label="Mentoring")
+    for child, started, ended in (
+        (a, date(2026, 1, 5), None),  # under way through the period
+        (a, date(2026, 3, 1), date(2026, 3, 31)),
+        (b, date(2025, 6, 1), date(2026, 2, 1)),  # ended before the period
+        (d, date(2026, 4, 15), None),
+        (None, date(2026, 3, 3), None),  # work with a context, no child
+    ):
+        Intervention.objects.create(
+            child=child,
+            context=None if child else Context.objects.create(reference="LO-W1", kind="location", name="Park"),
+            intervention_type=kind,
+            lead_agency=council,
+            started_on=started,
+            ended_on=ended,
+            status="completed" if ended else "active",
+            planned_outcomes="Safer",
+            recorded_by=chair,
         )
     return {"a": a, "b": b, "c": c, "d": d, "e": e, "north": places["North"].police_area, "la": city_council}
 
@@ -182,7 +202,17 @@ def test_the_other_figures(city):
     assert areas == {"North": [2, 0, 3], "Not recorded": [0, 2, 0], "South": [1, 0, 0], "Total": [3, 2, 3]}
     gender = {row.label: row.values for row in figures.demographics_tables(SCOPE)[0].rows}
     assert gender == {"Female": [3, 2, 400], "Total": [3, 2, 400]}
-    assert sorted(figures.drifting(SCOPE)) == sorted([city["b"].pk, city["d"].pk])
+    # D has an intervention under way in the last 30 days; B has neither contact nor intervention.
+    assert figures.drifting(SCOPE) == [city["b"].pk]
+    work = {row.label: row.values[0] for row in figures.work_table(SCOPE).rows}
+    assert work["Interventions delivered"] == 4  # three for children, one for a context
+    assert work["Young people reached by an intervention"] == 2
+    north = {
+        row.label: row.values[0]
+        for row in figures.work_table(Scope(SCOPE.start, SCOPE.end, area=str(city["north"].pk))).rows
+    }
+    # The context is placed in no neighbourhood: its work counts for the whole partnership only.
+    assert north["Interventions delivered"] == 2 and north["Young people reached by an intervention"] == 1
 
 
 def test_primary_and_secondary_suppression():
