@@ -24,8 +24,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from access.principal import FIGURES_APP, FIGURES_CODENAME, forget, principal, remember
 from access.principal import NOBODY as NOBODY_PRINCIPAL
-from access.principal import forget, principal, remember
 from access.visibility import Subject, VisibleVia
 from accounts.models import Agency, AgencyKind, Membership, Role
 
@@ -232,16 +232,14 @@ def _mentors_this_match(user: Any, match: Any) -> bool:
 
 
 # The administrator names others who may read the partnership's figures by giving them this
-# permission (the user's page in the administration site).
-PARTNERSHIP_FIGURES_PERMISSION = "dashboards.view_partnership_figures"
+# permission (the user's page in the administration site); the principal loads it.
+PARTNERSHIP_FIGURES_PERMISSION = f"{FIGURES_APP}.{FIGURES_CODENAME}"
 
 
 def _sees_partnership_figures(user: Any, _obj: Any) -> bool:
     """Counts over the whole partnership, never names: managers, and whoever the administrator names
-    (a superuser's implicit permissions do not count: administration holds no case content)."""
-    if has_role(user, Role.MANAGER):
-        return True
-    return not user.is_superuser and bool(user.has_perm(PARTNERSHIP_FIGURES_PERMISSION))
+    (given the permission itself: a superuser's implicit permissions do not count)."""
+    return has_role(user, Role.MANAGER) or principal(user).partnership_figures
 
 
 def _agency_work(roles: frozenset[str]) -> Rule:
