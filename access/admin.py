@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Permission
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -109,6 +110,7 @@ class UserAdmin(SystemAdminOnly, BaseUserAdmin):  # type: ignore[type-arg]  # no
         (None, {"fields": ("username", "password")}),
         ("Personal details", {"fields": ("first_name", "last_name", "email")}),
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
+        ("Partnership figures", {"fields": ("user_permissions",)}),
     )
     readonly_fields = ("last_login", "date_joined")
     actions = ["reset_two_factor"]
@@ -123,6 +125,15 @@ class UserAdmin(SystemAdminOnly, BaseUserAdmin):  # type: ignore[type-arg]  # no
         for user in queryset:
             services.reset_two_factor(request.user, user)
         self.message_user(request, f"Two-factor sign-in reset for {len(queryset)} people. Their sessions have ended.")
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The one permission given here: reading the partnership's figures (policy
+        "view_partnership_figures"); roles come from memberships."""
+        if db_field.name == "user_permissions":
+            app, codename = policy.PARTNERSHIP_FIGURES_PERMISSION.split(".")
+            kwargs["queryset"] = Permission.objects.filter(content_type__app_label=app, codename=codename)
+            kwargs["help_text"] = "Lets this person read counts over the whole partnership (no names)."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Membership, site=site)

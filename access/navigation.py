@@ -37,6 +37,8 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Cohort", "cohorts:cohort_home", "view_cohort"))
     elif policy.can(user, "view_fairness"):
         items.append(("Cohort fairness", "cohorts:fairness", "view_fairness"))
+    if policy.can(user, "view_partnership_figures"):
+        items.append(("Dashboards", "dashboards:dashboard", "view_partnership_figures"))
     if policy.can(user, "police_work"):
         items.append(("Police", "interventions:police_home", "police_work"))
     if policy.can(user, "view_outreach"):

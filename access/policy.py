@@ -24,8 +24,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from access.principal import FIGURES_APP, FIGURES_CODENAME, forget, principal, remember
 from access.principal import NOBODY as NOBODY_PRINCIPAL
-from access.principal import forget, principal, remember
 from access.visibility import Subject, VisibleVia
 from accounts.models import Agency, AgencyKind, Membership, Role
 
@@ -231,6 +231,17 @@ def _mentors_this_match(user: Any, match: Any) -> bool:
     )
 
 
+# The administrator names others who may read the partnership's figures by giving them this
+# permission (the user's page in the administration site); the principal loads it.
+PARTNERSHIP_FIGURES_PERMISSION = f"{FIGURES_APP}.{FIGURES_CODENAME}"
+
+
+def _sees_partnership_figures(user: Any, _obj: Any) -> bool:
+    """Counts over the whole partnership, never names: managers, and whoever the administrator names
+    (given the permission itself: a superuser's implicit permissions do not count)."""
+    return has_role(user, Role.MANAGER) or principal(user).partnership_figures
+
+
 def _agency_work(roles: frozenset[str]) -> Rule:
     """A role in `roles`, and for an existing record (with an `agency_id`), one held in its agency."""
 
@@ -293,6 +304,9 @@ RULES: dict[str, Rule] = {
     # Reach figures (counts, no names) for the whole partnership, as on the cohort and fairness pages.
     "view_partnership_reach": _role(Role.MANAGER),
     "run_group_work": _agency_work(GROUP_WORK_ROLES),
+    # Dashboards and the scrutiny report: partnership-wide counts, no names; drilling into a count
+    # lists only the records the viewer may see (dashboards/).
+    "view_partnership_figures": _sees_partnership_figures,
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": _role(Role.DATA_PROTECTION_OFFICER),

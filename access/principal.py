@@ -7,15 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
 from access.models import AccessGrant, BreakGlassGrant
-from accounts.models import Agency, Membership
+from accounts.models import Agency, Membership, User
 
 _CACHE = "_access_principal"
 _GRANT = "~grant"
 _EMERGENCY = "~break_glass"
+_FIGURES = "~figures"
+# The permission the administrator gives on a user's page (policy "view_partnership_figures").
+FIGURES_APP, FIGURES_CODENAME = "dashboards", "view_partnership_figures"
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Principal:
     emergency: frozenset[int]  # children under active emergency access
     acting: tuple[int, str] | None  # (agency id, role) of the first active membership
     scoped: frozenset[tuple[str, int]] = frozenset()  # (scope, child id) of grants for one area only
+    partnership_figures: bool = False  # named by the administrator to read the partnership's figures
 
     @property
     def roles(self) -> frozenset[str]:
@@ -47,6 +53,12 @@ _SQL = f"""
     SELECT %s, '', b.child_id, 0
       FROM {BreakGlassGrant._meta.db_table} b
      WHERE b.user_id = %s AND b.revoked_at IS NULL AND b.expires_at > %s
+    UNION ALL
+    SELECT %s, '', 0, 0
+      FROM {User.user_permissions.through._meta.db_table} up
+      JOIN {Permission._meta.db_table} p ON p.id = up.permission_id
+      JOIN {ContentType._meta.db_table} t ON t.id = p.content_type_id
+     WHERE up.user_id = %s AND t.app_label = %s AND p.codename = %s
 """  # noqa: S608
 
 
@@ -62,6 +74,10 @@ def _load(user: Any) -> Principal:
         _EMERGENCY,
         user.pk,
         connection.ops.adapt_datetimefield_value(now),
+        _FIGURES,
+        user.pk,
+        FIGURES_APP,
+        FIGURES_CODENAME,
     ]
     with connection.cursor() as cursor:
         cursor.execute(_SQL, params)
@@ -71,8 +87,11 @@ def _load(user: Any) -> Principal:
     emergency: set[int] = set()
     scoped: set[tuple[str, int]] = set()
     first: tuple[int, int, str] | None = None
+    figures = False
     for role, kind, pk, membership_id in rows:
-        if role == _GRANT and kind:
+        if role == _FIGURES:
+            figures = True
+        elif role == _GRANT and kind:
             scoped.add((kind, pk))
         elif role == _GRANT:
             granted.add(pk)
@@ -83,7 +102,9 @@ def _load(user: Any) -> Principal:
             if first is None or membership_id < first[0]:
                 first = (membership_id, pk, role)
     acting = first[1:] if first else None
-    return Principal(frozenset(memberships), frozenset(granted), frozenset(emergency), acting, frozenset(scoped))
+    return Principal(
+        frozenset(memberships), frozenset(granted), frozenset(emergency), acting, frozenset(scoped), figures
+    )
 
 
 def principal(user: Any) -> Principal:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "feeds",
     "mentoring",
     "outreach",
+    "dashboards",
     "oversight",
     "demo",
 ]
@@ -176,6 +177,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("cytoscape", BASE_DIR / "node_modules" / "cytoscape" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -218,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
     "cohort-nightly-recalculation": {
         "task": "cohorts.nightly_recalculation",
         "schedule": crontab(hour=COHORT_NIGHTLY_HOUR, minute=0),
+    },
+    "dashboards-nightly-refresh": {
+        "task": "dashboards.refresh_aggregates",
+        "schedule": crontab(hour=(COHORT_NIGHTLY_HOUR + 1) % 24, minute=0),
     },
 }
 

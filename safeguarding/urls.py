@@ -8,6 +8,7 @@ from accounts import api as accounts_api
 from cases import api as cases_api
 from cases.views import children as case_views
 from cohorts import api as cohorts_api
+from dashboards import api as dashboards_api
 from feeds import api as feeds_api
 from interventions import api as interventions_api
 from mentoring import api as mentoring_api
@@ -42,6 +43,7 @@ def healthz(_request):
 
 api_urlpatterns = [
     path("me/", accounts_api.me, name="me"),
+    path("dashboard/", dashboards_api.dashboard_figures, name="dashboard-figures"),
     *router.urls,
 ]
 
@@ -55,6 +57,7 @@ urlpatterns = [
     path("cohort/", include("feeds.urls")),
     path("mentoring/", include("mentoring.urls")),
     path("", include("outreach.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -19,6 +19,7 @@ APPS = (
     "feeds",
     "mentoring",
     "outreach",
+    "dashboards",
     "oversight",
 )
 READ_RECORDERS = {"record_read", "record_list", "record_search", "record_export", "record_denied"}

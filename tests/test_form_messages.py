@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from safeguarding.forms import GovukForm
 
-APPS = ("accounts", "access", "cases", "interventions", "cohorts", "feeds", "oversight", "safeguarding")
+APPS = ("accounts", "access", "cases", "interventions", "cohorts", "feeds", "dashboards", "oversight", "safeguarding")
 STOCK_PHRASES = (
     "This field is required",
     "Ensure this value",

@@ -1,0 +1,40 @@
+"""Mentoring and outreach figures, from their apps' own reports (mentoring.queries.report and
+outreach.reports.reach), as tables. Computed for the viewer at each request: those reports count
+what the viewer's policy lets them count (the partnership's for managers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboards.aggregates import computed_label
+from dashboards.filters import Scope
+from dashboards.tables import Row, Table, with_total
+from mentoring.queries import report as mentoring_report
+from outreach.reports import reach
+
+
+def tables(user: Any, scope: Scope) -> list[Table]:
+    mentoring = mentoring_report(user, scope.start, scope.end)
+    mentoring_rows = [Row(label, [value]) for label, value in mentoring.rows() if isinstance(value, int)]
+    found = reach(user, scope.start, scope.end)
+    audience = [Row(row.label, [row.training, row.awareness, row.total]) for row in found.rows]
+    group = [
+        Row("Group work sessions", [found.group_sessions]),
+        Row("Young people who attended group work", [found.young_people]),
+        Row("Door-to-door households reached", [found.households]),
+        Row("Establishments engaged", [found.establishments_engaged]),
+    ]
+    stamp = computed_label()
+    return [
+        Table("mentoring", "Community mentoring", ["Figure", "Count"], mentoring_rows, computed_at=stamp),
+        Table(
+            "outreach",
+            "Outreach: people trained and made aware (all areas)",
+            ["Audience", "Trained", "Awareness raising", "Total"],
+            with_total(audience),
+            total_row=True,
+            total_column=True,
+            computed_at=stamp,
+        ),
+        Table("group_work", "Group work and door-to-door (all areas)", ["Figure", "Count"], group, computed_at=stamp),
+    ]
