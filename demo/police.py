@@ -156,10 +156,22 @@ SHARED_SUMMARY = (
 )
 
 
-def _police_children(police: Agency, context_reference: str, limit: int) -> list[Child]:
+def _police_children(police: Agency, context_reference: str, limit: int, today: date) -> list[Child]:
+    """Young people seen at the place, those the police already work with first; the police start
+    working with the others (they are who a disruption at that place protects)."""
     linked = ContextLink.objects.filter(child=OuterRef("pk"), context__reference=context_reference)
     involved = Involvement.objects.active().filter(child=OuterRef("pk"), agency=police)
-    return list(Child.objects.filter(Exists(linked), Exists(involved)).order_by("reference")[:limit])
+    children = list(
+        Child.objects.filter(Exists(linked))
+        .annotate(police_work=Exists(involved))
+        .order_by("-police_work", "reference")[:limit]
+    )
+    Involvement.objects.bulk_create(
+        Involvement(agency=police, child=child, started_on=today - timedelta(days=60))
+        for child in children
+        if not child.police_work
+    )
+    return children
 
 
 def _cawn_eligible(child: Child, on: date) -> bool:
@@ -189,8 +201,8 @@ def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> bo
         )
         person.locations.set([contexts[ref] for ref in locations if ref in contexts])
         persons[reference] = person
-    takeaway_children = _police_children(police, "LO-DEMO2", 4)
-    hotel_children = _police_children(police, "LO-DEMO3", 4)
+    takeaway_children = _police_children(police, "LO-DEMO2", 4, today)
+    hotel_children = _police_children(police, "LO-DEMO3", 4, today)
     persons["POC-DEMO01"].children.set(takeaway_children)
     persons["POC-DEMO02"].children.set(hotel_children)
     persons["POC-DEMO03"].children.set(takeaway_children[:2])
