@@ -34,6 +34,8 @@ ROUTES: dict[str, Expect] = {
     "healthz": Expect({}, 200),
     "accounts:login": Expect({ANONYMOUS: 200}, 302),
     "accounts:logout": Expect({}, 302, method="post"),
+    # Each signed-in user's own choice of alert emails.
+    "accounts:alert_emails": Expect({ANONYMOUS: 302}, 200),
     "cases:child_search": expect(CASELOAD),
     "cases:children_export": expect(CASELOAD),
     "cases:child_detail": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
