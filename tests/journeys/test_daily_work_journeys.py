@@ -231,3 +231,20 @@ def test_htmx_works_under_the_content_security_policy(browser, live_server, live
         assert not problems, problems
     finally:
         context.close()
+
+
+def test_a_user_chooses_a_daily_digest_of_alert_emails(signed_in, live_partnership, axe):
+    page = signed_in("dpo")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("link", name="Alert emails").click()
+    expect(page.get_by_role("heading", name="Alert emails", level=1)).to_be_visible()
+    choice = page.get_by_role("group", name="How do you want alert emails?")
+    expect(choice.get_by_label("As each alert happens")).to_be_checked()
+    check_at_both_widths(page, axe)
+    choice.get_by_label("Once a day, in one email").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your alert emails choice has been saved")).to_be_visible()
+    expect(
+        page.get_by_role("group", name="How do you want alert emails?").get_by_label("Once a day, in one email")
+    ).to_be_checked()
+    check_at_both_widths(page, axe)
