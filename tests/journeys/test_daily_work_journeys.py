@@ -247,8 +247,11 @@ def test_every_personas_main_pages_fit_a_320_px_screen(page: Page, live_partners
         if path.startswith("/admin/"):
             continue
         links = page.eval_on_selector_all("main a[href^='/']", "links => links.map(link => link.getAttribute('href'))")
-        new = {page_kind(link): link for link in reversed(links) if not NOT_A_PAGE.search(link)}
-        for kind, link in [item for item in reversed(new.items()) if item[0] not in seen][:LINKS_PER_PAGE]:
+        new: dict[str, str] = {}
+        for link in links:
+            if not NOT_A_PAGE.search(link) and page_kind(link) not in seen:
+                new.setdefault(page_kind(link), link)
+        for kind, link in list(new.items())[:LINKS_PER_PAGE]:
             seen.add(kind)
             queue.append(link)
     assert len(checked) > len(navigation) or persona == "admin", checked
