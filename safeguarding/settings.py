@@ -157,6 +157,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("autocomplete", BASE_DIR / "node_modules" / "accessible-autocomplete" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -87,6 +87,8 @@ def test_the_autocomplete_answer_holds_only_visible_matches(client_for, partners
     wanted = police_children[0]
     results = client.post(url, {"q": wanted.family_name}).json()["results"]
     assert results == [{"id": wanted.pk, "label": f"{wanted.given_name} {wanted.family_name} ({wanted.reference})"}]
+    searched = AuditEvent.objects.filter(user=partnership.users["police"], action=AuditAction.SEARCH).latest("id")
+    assert searched.subjects.filter(object_id=str(wanted.pk)).exists()
     hidden = partnership.council_child
     hidden.family_name = "Hiddenworth"
     hidden.save()
@@ -97,6 +99,13 @@ def test_the_autocomplete_answer_holds_only_visible_matches(client_for, partners
     assert client.post(url, {"q": wanted.reference}).json()["results"][0]["id"] == wanted.pk
     assert client.get(url, {"q": wanted.family_name}).status_code == 405  # never in a web address
     assert client_for("caseworker").post(url, {"q": wanted.family_name}).status_code == 404
+
+
+def test_each_picker_names_its_autocomplete_endpoint(client_for, partnership):
+    """The page says where the autocomplete asks (static/js/pickers.mjs reads data-find-url)."""
+    body = client_for("police").get(reverse("interventions:police_intelligence_create")).content.decode()
+    assert f'data-find-url="{reverse("interventions:police_find_children")}" data-field-name="children"' in body
+    assert f'data-find-url="{reverse("interventions:police_find_contexts")}" data-field-name="contexts"' in body
 
 
 def test_the_disruption_form_picks_one_young_person(client_for, partnership, police_children):

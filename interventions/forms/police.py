@@ -14,7 +14,7 @@ from interventions.models import (
 )
 from safeguarding.forms import GovukDateField, GovukForm
 
-CHILDREN_PICKER = Picker(find_children, child_label, "a young person")
+CHILDREN_PICKER = Picker(find_children, child_label, "a young person", "interventions:police_find_children")
 
 
 class ChildChoices(forms.ModelMultipleChoiceField):
@@ -184,7 +184,7 @@ class DisruptionForm(PickerMixin, GovukForm):
 class IntelligenceForm(PickerMixin, GovukForm):
     pickers = {
         "children": CHILDREN_PICKER,
-        "contexts": Picker(find_contexts, context_label, "a context"),
+        "contexts": Picker(find_contexts, context_label, "a context", "interventions:police_find_contexts"),
     }
 
     received_on = GovukDateField(

@@ -166,9 +166,10 @@ def test_police_officer_picks_a_young_person_on_the_intelligence_form(signed_in,
     children = page.get_by_role("group", name="Young people (optional)")
     expect(children).to_contain_text("None chosen yet")
     check_at_both_widths(page, axe)
-    page.get_by_role("searchbox", name="Find a young person").fill(child.reference)
+    # The "Find" button still works with the autocomplete on (and is all there is without JavaScript).
+    page.get_by_role("combobox", name="Find a young person").fill(child.reference)
     page.get_by_role("button", name="Find a young person").click()
-    expect(page.get_by_role("status")).to_contain_text("1 found")
+    expect(page.get_by_role("status").filter(has_text="found")).to_contain_text("1 found")
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
     check_at_both_widths(page, axe)
     children.get_by_label(f"{child.given_name} {child.family_name} ({child.reference})").check()
@@ -303,3 +304,56 @@ def test_a_user_chooses_a_daily_digest_of_alert_emails(signed_in, live_partnersh
         page.get_by_role("group", name="How do you want alert emails?").get_by_label("Once a day, in one email")
     ).to_be_checked()
     check_at_both_widths(page, axe)
+
+
+def pick_with_the_autocomplete(page: Page, child) -> None:
+    box = page.get_by_role("combobox", name="Find a young person")
+    box.press_sequentially(child.given_name[:4], delay=30)
+    option = page.get_by_role("option", name=f"{child.given_name} {child.family_name} ({child.reference})")
+    expect(option).to_be_visible()
+    option.click()
+
+
+def test_police_officer_picks_a_young_person_with_the_autocomplete(
+    signed_in, live_partnership, axe, browser, live_server
+):
+    """The search box is an accessible autocomplete over the picker's endpoint: it offers only young
+    people the officer may see, and choosing one ticks them on the form."""
+    p = live_partnership
+    child, hidden = p.shared_child, p.council_child
+    Child.objects.filter(pk=hidden.pk).update(given_name=child.given_name)  # a namesake the police cannot see
+    page = signed_in("police")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/police/intelligence/new/")
+    box = page.get_by_role("combobox", name="Find a young person")
+    box.press_sequentially(child.given_name[:4], delay=30)
+    expect(page.get_by_role("option")).to_have_count(1)
+    expect(page.get_by_role("listbox")).not_to_contain_text(hidden.family_name)
+    check_at_both_widths(page, axe)
+    page.get_by_role("option", name=f"{child.given_name} {child.family_name} ({child.reference})").click()
+    children = page.get_by_role("group", name="Young people (optional)")
+    expect(children.get_by_label(f"{child.given_name} {child.family_name} ({child.reference})")).to_be_checked()
+    check_at_both_widths(page, axe)
+    fill_date_only(page, "Date received", timezone.localdate())
+    page.get_by_role("group", name="Source evaluation").get_by_label("2 – Untested").check()
+    page.get_by_role("group", name="Intelligence assessment").get_by_label(re.compile("^B –")).check()
+    page.get_by_role("group", name="Handling code").get_by_label(re.compile("^P –")).check()
+    page.get_by_label("Intelligence", exact=True).fill("Seen with older males at the station.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=re.compile("^Intelligence "), level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text(f"{child.given_name} {child.family_name}")
+
+    # Under the real Content Security Policy (the page above bypasses it to inject axe): no errors.
+    strict = browser.new_context(base_url=live_server.url, locale="en-GB")
+    try:
+        other = strict.new_page()
+        problems: list[str] = []
+        other.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        other.on("pageerror", lambda error: problems.append(str(error)))
+        sign_in(other, "police")
+        other.goto("/police/intelligence/new/")
+        pick_with_the_autocomplete(other, child)
+        expect(other.get_by_role("group", name="Young people (optional)").get_by_role("checkbox")).to_be_checked()
+        assert not problems, problems
+    finally:
+        strict.close()
