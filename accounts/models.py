@@ -112,13 +112,19 @@ class Notification(models.Model):
     whether its email went: `emailed_at` once sent, `email_error` when the mail server refused it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices, default=NotificationKind.OTHER)
+    # Database defaults too: the cohort run inserts its alerts with one INSERT ... SELECT.
+    kind = models.CharField(
+        max_length=30,
+        choices=NotificationKind.choices,
+        default=NotificationKind.OTHER,
+        db_default=NotificationKind.OTHER,
+    )
     message = models.CharField(max_length=500)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
-    email_error = models.CharField(max_length=300, blank=True)
+    email_error = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,11 +3,13 @@
 import random
 from datetime import date, timedelta
 
+from django.db.models import QuerySet
 from faker import Faker
 
 from accounts.models import Agency, User
 from cases.models import Child, Involvement
 from cases.services import rebuild_search_names
+from cases.services.children import child_reference
 from demo import accounts as accounts_demo
 
 CHILD_COUNT = 300
@@ -41,14 +43,21 @@ def _weighted(rng: random.Random, options) -> str:
     return rng.choices([name for name, _ in options], weights=[weight for _, weight in options])[0]
 
 
+def demo_children() -> QuerySet[Child]:
+    """The demo's young people: the first to be given the partnership's reference format (the
+    demo seeds them before anyone can add one; feed-only young people have references of their own)."""
+    first = Child.objects.filter(reference__startswith="CH-").order_by("pk").values_list("pk", flat=True)
+    return Child.objects.filter(pk__in=list(first[:CHILD_COUNT]))
+
+
 def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: date) -> int:
+    if Child.objects.filter(reference__startswith="CH-").exists():
+        return 0
     fake = Faker("en_GB")
     fake.seed_instance(2019)
     rng = random.Random(2019)
-    existing = set(Child.objects.filter(reference__startswith="SO-").values_list("reference", flat=True))
     created = 0
     for number in range(1, CHILD_COUNT + 1):
-        reference = f"SO-{number:05d}"
         gender = _weighted(rng, GENDERS)
         given = (
             fake.first_name_male()
@@ -63,10 +72,8 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
         area = rng.choice(AREAS)
         involved = [name for name, share in AGENCY_SHARE.items() if rng.random() < share]
         started = today - timedelta(days=rng.randint(7, 700))
-        if reference in existing:
-            continue
         child = Child.objects.create(
-            reference=reference,
+            reference=f"NEW-DEMO-{number}",
             given_name=given,
             family_name=family,
             date_of_birth=born,
@@ -76,6 +83,8 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             # The lead agency's named worker is the child's one lead professional (shown everywhere).
             lead_professional=users["caseworker"] if involved[:1] == [accounts_demo.CHILDRENS_SERVICES] else None,
         )
+        child.reference = child_reference(child.pk)
+        child.save(update_fields=["reference"])
         rebuild_search_names(child)
         Involvement.objects.bulk_create(
             Involvement(

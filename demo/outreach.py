@@ -179,12 +179,8 @@ def _grt_context(agencies, users, rng, today) -> Context:
         Involvement.objects.create(
             agency=agencies[accounts_demo.SAFER_STREETS], context=context, started_on=today - timedelta(days=300)
         )
-        children = list(
-            Child.objects.filter(reference__startswith="SO-", ethnicity="Gypsy, Roma or Traveller").order_by(
-                "reference"
-            )
-        )
-        others = list(Child.objects.filter(reference__startswith="SO-", area="Riverton East").order_by("reference"))
+        children = list(cases_demo.demo_children().filter(ethnicity="Gypsy, Roma or Traveller").order_by("reference"))
+        others = list(cases_demo.demo_children().filter(area="Riverton East").order_by("reference"))
         for child in (children + [c for c in others if c not in children])[:8]:
             ContextLink.objects.create(
                 child=child,
