@@ -26,6 +26,8 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
     InvolvementSerializer,
+    PlainModelSerializer,
+    PlainSerializer,
     created,
     forbidden,
     stale_response,
@@ -33,14 +35,14 @@ from safeguarding.api import (
 )
 
 
-class ContextSerializer(serializers.ModelSerializer):
+class ContextSerializer(PlainModelSerializer):
     class Meta:
         model = Context
         fields = ["id", "reference", "kind", "name", "status", "area", "location_type", "version"]
         read_only_fields = fields
 
 
-class ContextWriteSerializer(serializers.ModelSerializer):
+class ContextWriteSerializer(PlainModelSerializer):
     """A context's own details. `kind` is chosen when it is added and cannot change."""
 
     class Meta:
@@ -77,7 +79,7 @@ class ContextCreateSerializer(ContextWriteSerializer):
         read_only_fields = ["id", "reference", "version"]
 
 
-class LinkedChildSerializer(serializers.ModelSerializer):
+class LinkedChildSerializer(PlainModelSerializer):
     child = ChildReferenceSerializer(read_only=True)
     source_agency = AgencySummarySerializer(read_only=True)
 
@@ -97,7 +99,7 @@ class ContextDetailSerializer(ContextWriteSerializer):
         fields = [*ContextWriteSerializer.Meta.fields, "linked_children", "involvements"]
 
 
-class ContextFilterSerializer(serializers.Serializer):
+class ContextFilterSerializer(PlainSerializer):
     kind = serializers.ChoiceField(choices=ContextKind.choices, required=False)
     status = serializers.ChoiceField(choices=ContextStatus.choices, required=False)
 
