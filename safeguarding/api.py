@@ -13,7 +13,13 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinLengthValidator, MinValueValidator
+from django.core.validators import (
+    BaseValidator,
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinLengthValidator,
+    MinValueValidator,
+)
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
@@ -138,7 +144,7 @@ def _limit_words(field: serializers.Field, code: str) -> str:
     }[code]
 
 
-LIMITS = {
+LIMITS: dict[str, type[BaseValidator]] = {
     "max_length": MaxLengthValidator,
     "min_length": MinLengthValidator,
     "max_value": MaxValueValidator,
@@ -198,12 +204,12 @@ def plain_serializer_messages(name: str, field: serializers.Field) -> None:
             messages[code] = text
     # Length and size limits are validators made in the field's __init__ from the stock message.
     codes = {kind: code for code, kind in LIMITS.items() if code in plain and messages.get(code) == plain[code]}
-    field.validators = [
-        type(validator)(validator.limit_value, message=messages[codes[type(validator)]])
-        if type(validator) in codes
-        else validator
-        for validator in field.validators
-    ]
+    validators: list[Any] = []
+    for validator in field.validators:
+        if isinstance(validator, BaseValidator) and type(validator) in codes:
+            validator = type(validator)(validator.limit_value, message=messages[codes[type(validator)]])
+        validators.append(validator)
+    field.validators = validators
     for inner in (getattr(field, "child", None), getattr(field, "child_relation", None)):
         if isinstance(inner, serializers.Field) and not isinstance(inner, serializers.BaseSerializer):
             plain_serializer_messages(name, inner)
