@@ -151,6 +151,12 @@ def test_caseworker_works_from_the_home_pages_caseload(signed_in, live_partnersh
     expect(first).to_contain_text(p.council_child.family_name)
     expect(page.get_by_role("table", name="Other children you can see")).to_contain_text(p.shared_child.family_name)
     check_at_both_widths(page, axe)
+    page.get_by_label("Sort young people").select_option(label="Youngest first")
+    page.get_by_role("button", name="Sort", exact=True).click()
+    expect(page.get_by_role("table", name="Other children you can see, youngest first")).to_be_visible()
+    check_at_both_widths(page, axe)
+    caseload = page.get_by_role("table", name="Young people you are lead professional for")
+    first = caseload.locator("tbody tr").first
     first.get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"{p.council_child.given_name} {p.council_child.family_name}"
