@@ -1,4 +1,4 @@
-"""Choosing young people and contexts without listing every record the user may see.
+"""Choosing young people, contexts and persons of concern without listing every record the user may see.
 
 A picker is a choice field whose queryset (everything the user may see) still validates what is
 posted, but whose page shows only what is already chosen and the matches for a search typed
@@ -19,6 +19,7 @@ from django.urls import reverse
 from access import lookups
 from cases.models import Child, Context
 from cases.queries import ChildSearch, search_children
+from interventions.models import PersonOfConcern
 
 MATCHES = 10
 SHORTEST_TERM = 2
@@ -58,6 +59,24 @@ def find_contexts(user, term: str, **filters: Any) -> list[Context]:
         contexts.filter(Q(name__icontains=term) | Q(reference__iexact=term)).order_by("name", "id")[:MATCHES]
     )
     lookups.searched(user, Context, {"name": term}, results)
+    return results
+
+
+def person_label(person: PersonOfConcern) -> str:
+    return f"{person.given_name} {person.family_name} ({person.reference})"
+
+
+def find_persons(user, term: str) -> list[PersonOfConcern]:
+    """Persons of concern the user may see (police only) by name, street name or reference; audited."""
+    term = clean_term(term)
+    if len(term) < SHORTEST_TERM:
+        return []
+    every_word = Q()
+    for word in term.split():
+        every_word &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(known_as__icontains=word)
+    persons = PersonOfConcern.objects.visible_to(user).filter(Q(reference__iexact=term) | every_word)
+    results = list(persons.order_by("family_name", "given_name", "id")[:MATCHES])
+    lookups.searched(user, PersonOfConcern, {"name": term}, results)
     return results
 
 
