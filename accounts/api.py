@@ -4,15 +4,17 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from safeguarding.api import PlainSerializer
 
-class MembershipSerializer(serializers.Serializer):
+
+class MembershipSerializer(PlainSerializer):
     agency_id = serializers.IntegerField(help_text="Send it as source_agency to record on behalf of this agency.")
     agency = serializers.CharField(source="agency.name")
     agency_kind = serializers.CharField(source="agency.kind")
     role = serializers.CharField()
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(PlainSerializer):
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name")
     memberships = MembershipSerializer(many=True)

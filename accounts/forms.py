@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 
 from accounts import throttle
+from accounts.models import EmailChoice
 from audit import context
 from safeguarding.forms import GovukForm
 
@@ -75,3 +76,15 @@ class CodeForm(GovukForm):
         if self.device is None:
             raise forms.ValidationError(self.wrong_code)
         return code
+
+
+class AlertEmailsForm(GovukForm):
+    notification_emails = forms.ChoiceField(
+        label="How do you want alert emails?",
+        choices=EmailChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how you want alert emails",
+            "invalid_choice": "Select how you want alert emails",
+        },
+    )

@@ -40,12 +40,20 @@ class Agency(models.Model):
         return self.name
 
 
+class EmailChoice(models.TextChoices):
+    IMMEDIATE = "immediate", "As each alert happens"
+    DAILY = "daily", "Once a day, in one email"
+
+
 class User(AbstractUser):
     """A member of staff. What they may see comes from their memberships, never from flags here."""
 
     # Raised to end every session the user has (two-factor reset): it is part of the session's
     # authentication hash, so sessions signed with an older value no longer authenticate.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    notification_emails = models.CharField(
+        "alert emails", max_length=20, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATE
+    )
 
     class Meta:
         ordering = ["username"]
@@ -97,14 +105,35 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()}, {self.agency}"
 
 
+class NotificationKind(models.TextChoices):
+    """What an alert is about. Every kind but OTHER is also emailed (accounts/notifications.py)."""
+
+    OTHER = "other", "Other"
+    INTERVIEW_DUE = "interview_due", "A return home interview is due"
+    INTERVIEW_OVERDUE = "interview_overdue", "A return home interview is overdue"
+    EMERGENCY_ACCESS = "emergency_access", "Someone used emergency access"
+    ACTION_OVERDUE = "action_overdue", "A panel action is overdue"
+    MENTOR_CONCERN = "mentor_concern", "A community mentor raised a concern"
+
+
 class Notification(models.Model):
-    """A message in a user's own inbox on the home page (for example a break-the-glass alert)."""
+    """A message in a user's own inbox on the home page (for example a break-the-glass alert), and
+    whether its email went: `emailed_at` once sent, `email_error` when the mail server refused it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # Database defaults too: the cohort run inserts its alerts with one INSERT ... SELECT.
+    kind = models.CharField(
+        max_length=30,
+        choices=NotificationKind.choices,
+        default=NotificationKind.OTHER,
+        db_default=NotificationKind.OTHER,
+    )
     message = models.CharField(max_length=500)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import Agency
+from safeguarding.api import PlainModelSerializer
 
 
 class AgencyField(serializers.PrimaryKeyRelatedField):
@@ -16,7 +17,7 @@ class AgencyField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
 
-class AgencySummarySerializer(serializers.ModelSerializer):
+class AgencySummarySerializer(PlainModelSerializer):
     class Meta:
         model = Agency
         fields = ["id", "name", "kind"]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("sign-in/code/", views.two_factor_code, name="two_factor"),
     path("sign-in/backup-codes/", views.backup_codes, name="backup_codes"),
     path("sign-out/", views.sign_out, name="logout"),
+    path("alert-emails/", views.alert_emails, name="alert_emails"),
 ]

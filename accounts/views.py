@@ -5,6 +5,8 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,11 +15,12 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import two_factor
-from accounts.forms import CodeForm, SignInForm
+from accounts import services, two_factor
+from accounts.forms import AlertEmailsForm, CodeForm, SignInForm
 from accounts.models import User
 from audit import services as audit
 from audit.models import AuditAction
+from safeguarding.forms import add_service_errors
 
 PREVIOUS_SIGN_IN = "previous_sign_in"
 # Between a correct password and a correct code: who, since when, and where to go next.
@@ -154,3 +157,24 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You have signed out")
     return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_emails(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's choice: alert emails as each alert happens, or one daily digest."""
+    user = request.user
+    assert isinstance(user, User)
+    if request.method == "POST":
+        form = AlertEmailsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_alert_emails(user, form.cleaned_data["notification_emails"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Your alert emails choice has been saved")
+                return redirect("accounts:alert_emails")
+        return render(request, "accounts/alert_emails.html", {"form": form}, status=400)
+    form = AlertEmailsForm(initial={"notification_emails": user.notification_emails})
+    return render(request, "accounts/alert_emails.html", {"form": form})

@@ -37,9 +37,19 @@ def visible_children(user) -> QuerySet[Child]:
     return Child.objects.visible_to(user)
 
 
-def lead_caseload(user) -> QuerySet[Child]:
-    """The children the user is lead professional for (and may see), by name."""
-    return visible_children(user).filter(lead_professional=user).order_by("family_name", "given_name", "id")
+# The caseload's sort orders: what the page says, and the order (each ends with the id, so pages
+# never overlap). "name" is the name index's order.
+CASELOAD_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "name": ("by family name, A to Z", ("family_name", "given_name", "id")),
+    "youngest": ("youngest first", ("-date_of_birth", "family_name", "id")),
+    "oldest": ("oldest first", ("date_of_birth", "family_name", "id")),
+    "newest": ("most recently added first", ("-id",)),
+}
+
+
+def lead_caseload(user, sort: str = "name") -> QuerySet[Child]:
+    """The children the user is lead professional for (and may see), in the chosen order."""
+    return visible_children(user).filter(lead_professional=user).order_by(*CASELOAD_SORTS[sort][1])
 
 
 CHANGES_SHOWN = 10
@@ -57,10 +67,10 @@ def changes_for_lead(user, since) -> list[ChronologyEvent]:
     )
 
 
-def caseload(user) -> QuerySet[Child]:
-    """The other children the user may see, by name: the order of the name index, so a page of
-    them is read without sorting every child the user may see."""
-    return visible_children(user).exclude(lead_professional=user).order_by("family_name", "given_name", "id")
+def caseload(user, sort: str = "name") -> QuerySet[Child]:
+    """The other children the user may see, by name by default: the order of the name index, so a
+    page of them is read without sorting every child the user may see."""
+    return visible_children(user).exclude(lead_professional=user).order_by(*CASELOAD_SORTS[sort][1])
 
 
 PROFILE_RELATED = (

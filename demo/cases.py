@@ -3,11 +3,13 @@
 import random
 from datetime import date, timedelta
 
+from django.db.models import QuerySet
 from faker import Faker
 
 from accounts.models import Agency, User
 from areas.demographics import Ethnicity, Gender
 from cases.models import Child, ChildName, Involvement
+from cases.services.children import child_reference
 from demo import accounts as accounts_demo
 from demo import areas as areas_demo
 
@@ -43,10 +45,17 @@ def _weighted(rng: random.Random, options) -> str:
     return rng.choices([name for name, _ in options], weights=[weight for _, weight in options])[0]
 
 
+def demo_children() -> QuerySet[Child]:
+    """The demo's young people: the first to be given the partnership's reference format (the
+    demo seeds them before anyone can add one; feed-only young people have references of their own)."""
+    first = Child.objects.filter(reference__startswith="CH-").order_by("pk").values_list("pk", flat=True)
+    return Child.objects.filter(pk__in=list(first[:CHILD_COUNT]))
+
+
 def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: date) -> int:
     """The demo city's young people, made once in bulk (with their search names and the agencies
     working with them). Returns the number made."""
-    if Child.objects.filter(reference__startswith="SO-").exists():
+    if Child.objects.filter(reference__startswith="CH-").exists():
         return 0
     fake = Faker("en_GB")
     fake.seed_instance(2019)
@@ -69,7 +78,7 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
         involved_by_number.append((involved, started))
         children.append(
             Child(
-                reference=f"SO-{number:05d}",
+                reference=f"NEW-DEMO-{number:05d}",  # the partnership's format, from the id, below
                 given_name=given,
                 family_name=fake.last_name(),
                 date_of_birth=today - timedelta(days=rng.randint(10 * 365, 18 * 365 - 30)),
@@ -81,7 +90,10 @@ def seed_children(agencies: dict[str, Agency], users: dict[str, User], today: da
             )
         )
     Child.objects.bulk_create(children, batch_size=500)
-    children = list(Child.objects.filter(reference__startswith="SO-").order_by("reference"))
+    children = list(Child.objects.filter(reference__startswith="NEW-DEMO-").order_by("reference"))
+    for child in children:
+        child.reference = child_reference(child.pk)
+    Child.objects.bulk_update(children, ["reference"], batch_size=500)
     ChildName.objects.bulk_create(
         (ChildName.build(child, f"{child.given_name} {child.family_name}") for child in children), batch_size=500
     )

@@ -8,9 +8,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Child, FamilyMember
+from cases.models import FamilyMember
 from cohorts.models import Observation, RunKind, RunTrigger, SourceSystem
 from cohorts.services import runs
+from demo import cases as cases_demo
 
 SOURCE_PREFIX = "demo-"
 CHILDREN = 12
@@ -56,7 +57,7 @@ def load_demo_cohort() -> int:
         return 0
     rng = random.Random(2026)
     today = timezone.localdate()
-    children = list(Child.objects.filter(reference__startswith="SO-").order_by("reference")[: CHILDREN * 3])
+    children = list(cases_demo.demo_children().order_by("reference")[: CHILDREN * 3])
     if not children:
         return 0
     chosen = rng.sample(children, min(CHILDREN, len(children)))

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from accounts.models import Agency, User
 from cases.models import Child, Context, Family, Involvement
 from demo import accounts as accounts_demo
+from demo import cases as cases_demo
 from interventions.defaults import ensure_intervention_types
 from interventions.models import Intervention, InterventionStatus, InterventionType
 
@@ -86,7 +87,7 @@ def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> in
     by_agency = {agency.pk: name for name, agency in agencies.items()}
     involved: dict[int, list[str]] = {}
     for child_id, agency_id in Involvement.objects.filter(
-        child__reference__startswith="SO-", ended_on__isnull=True, agency_id__in=by_agency
+        child__in=cases_demo.demo_children(), ended_on__isnull=True, agency_id__in=by_agency
     ).values_list("child_id", "agency_id"):
         involved.setdefault(child_id, []).append(by_agency[agency_id])
     children = list(Child.objects.filter(pk__in=involved).order_by("reference"))

@@ -20,6 +20,7 @@ from areas.demographics import Ethnicity
 from cases.models import Child, Context, ContextLink, Involvement
 from demo import accounts as accounts_demo
 from demo import areas as areas_demo
+from demo import cases as cases_demo
 from demo import story as story_demo
 from outreach import services
 from outreach.models import (
@@ -180,10 +181,8 @@ def _grt_context(agencies, users, rng, today) -> Context:
         Involvement.objects.create(
             agency=agencies[accounts_demo.SAFER_STREETS], context=context, started_on=today - timedelta(days=300)
         )
-        children = list(Child.objects.filter(reference__startswith="SO-", ethnicity__in=GRT).order_by("reference"))
-        others = list(
-            Child.objects.filter(reference__startswith="SO-", neighbourhood__name="Riverton East").order_by("reference")
-        )
+        children = list(cases_demo.demo_children().filter(ethnicity__in=GRT).order_by("reference"))
+        others = list(cases_demo.demo_children().filter(neighbourhood__name="Riverton East").order_by("reference"))
         for child in (children + [c for c in others if c not in children])[:8]:
             ContextLink.objects.create(
                 child=child,

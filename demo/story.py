@@ -28,6 +28,7 @@ from cases.models import (
 )
 from demo import accounts as accounts_demo
 from demo import areas as areas_demo
+from demo import cases as cases_demo
 
 MARKER = "PG-DEMO1"
 
@@ -159,7 +160,7 @@ def seed_story(agencies: dict[str, Agency], users: dict[str, User], today: date)
     fake = Faker("en_GB")
     fake.seed_instance(24)
     caseworker = users["caseworker"]
-    children = list(Child.objects.filter(reference__startswith="SO-").order_by("reference"))
+    children = list(cases_demo.demo_children().order_by("reference"))
     agency_of = {name: agencies[name] for name in agencies}
 
     contexts = {}

@@ -20,13 +20,15 @@ from feeds.models import FeedImport, MatchReview, ReviewStatus
 from safeguarding.api import (
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     created,
     field_errors,
 )
 
 
-class FeedSerializer(serializers.ModelSerializer):
+class FeedSerializer(PlainModelSerializer):
     uploaded_by = UserSummarySerializer(read_only=True)
     agency = serializers.CharField(source="agency.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -77,7 +79,7 @@ class FeedSerializer(serializers.ModelSerializer):
         return services.is_stalled(feed)
 
 
-class FeedUploadSerializer(serializers.Serializer):
+class FeedUploadSerializer(PlainSerializer):
     file = serializers.FileField(
         allow_empty_file=True,
         error_messages={"required": "Select a CSV file", "invalid": "Select a CSV file"},
@@ -85,7 +87,7 @@ class FeedUploadSerializer(serializers.Serializer):
     )
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(PlainModelSerializer):
     feed = serializers.PrimaryKeyRelatedField(read_only=True)
     candidate = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -130,7 +132,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(PlainSerializer):
     decision = serializers.ChoiceField(
         choices=[choice for choice, _label in services.Decision.CHOICES],
         error_messages={

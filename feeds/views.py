@@ -43,7 +43,9 @@ def _feed_list(request: HttpRequest, form: FeedUploadForm, duplicate: FeedImport
     feeds = list(
         FeedImport.objects.visible_to(request.user)
         .select_related("uploaded_by", "agency")
-        .annotate(open_reviews=Count("reviews", filter=Q(reviews__status=ReviewStatus.OPEN)))[:FEEDS_SHOWN]
+        .annotate(open_reviews=Count("reviews", filter=Q(reviews__status=ReviewStatus.OPEN)))
+        # A count's GROUP BY drops the model's default ordering: newest first is said again here.
+        .order_by("-created_at", "-id")[:FEEDS_SHOWN]
     )
     return render(
         request,
@@ -261,6 +263,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         .annotate(open_reviews=Count("reviews", filter=Q(reviews__status=ReviewStatus.OPEN)))
         .filter(open_reviews__gt=0)
         .only("pk", "original_name", "created_at")
+        .order_by("-created_at", "-id")
     )
     chosen = _review_filters(request, {feed.pk for feed in feeds})
     reviews = MatchReview.objects.visible_to(request.user).filter(status=ReviewStatus.OPEN)

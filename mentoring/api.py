@@ -28,10 +28,18 @@ from mentoring.models import (
     Mood,
     PlaceType,
 )
-from safeguarding.api import FORBIDDEN_RESPONSE, INVALID_RESPONSE, NOT_FOUND_RESPONSE, created, forbidden
+from safeguarding.api import (
+    FORBIDDEN_RESPONSE,
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
+    created,
+    forbidden,
+)
 
 
-class MentorSerializer(serializers.ModelSerializer[Mentor]):
+class MentorSerializer(PlainModelSerializer[Mentor]):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     dbs_expires_on = serializers.DateField(read_only=True)
 
@@ -59,7 +67,7 @@ class MentorSerializer(serializers.ModelSerializer[Mentor]):
         read_only_fields = fields
 
 
-class MentoringReferralSerializer(serializers.ModelSerializer[MentoringReferral]):
+class MentoringReferralSerializer(PlainModelSerializer[MentoringReferral]):
     child = VisibleRecordField(Child, "Choose a young person you can see")
 
     class Meta:
@@ -90,27 +98,27 @@ class MentoringReferralSerializer(serializers.ModelSerializer[MentoringReferral]
         }
 
 
-class MentoringMatchSerializer(serializers.ModelSerializer[Match]):
+class MentoringMatchSerializer(PlainModelSerializer[Match]):
     class Meta:
         model = Match
         fields = ["id", "referral", "mentor", "child", "started_on", "ended_on", "end_reason", "suitability_notes"]
         read_only_fields = fields
 
 
-class MentoringMatchCreateSerializer(serializers.Serializer[Any]):
+class MentoringMatchCreateSerializer(PlainSerializer[Any]):
     referral = VisibleRecordField(MentoringReferral, "Choose a young person on your waiting list")
     mentor = VisibleRecordField(Mentor, "Choose one of your mentors")
     started_on = serializers.DateField()
     suitability_notes = serializers.CharField(max_length=3000)
 
 
-class MentoringMatchEndSerializer(serializers.Serializer[Any]):
+class MentoringMatchEndSerializer(PlainSerializer[Any]):
     ended_on = serializers.DateField()
     end_reason = serializers.ChoiceField(choices=EndReason.choices)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class MentoringSessionSerializer(serializers.ModelSerializer[MentoringSession]):
+class MentoringSessionSerializer(PlainModelSerializer[MentoringSession]):
     match = VisibleRecordField(Match, "Choose one of your young people")
     place_type = serializers.ChoiceField(choices=PlaceType.choices)
     mood = serializers.ChoiceField(choices=Mood.choices, required=False, allow_null=True)
@@ -121,7 +129,7 @@ class MentoringSessionSerializer(serializers.ModelSerializer[MentoringSession]):
         read_only_fields = ["id"]
 
 
-class MentoringPeriodSerializer(serializers.Serializer[Any]):
+class MentoringPeriodSerializer(PlainSerializer[Any]):
     start = serializers.DateField()
     end = serializers.DateField()
 

@@ -21,7 +21,8 @@ from access import policy
 from access import services as access_services
 from access.models import AccessGrant
 from access.services import MAX_GRANT_DAYS
-from accounts.models import Agency, Membership, Notification, Role
+from accounts.models import Agency, Membership, Notification, NotificationKind, Role
+from accounts.notifications import notify
 from audit import services as audit
 from audit.models import AuditAction
 from cases.models import Child, ChronologyEvent, Involvement
@@ -841,7 +842,7 @@ def raise_concern(user: User, match: Match, *, what_happened: str) -> Concern:
         told=lead,
     )
     link = reverse("interventions:task_detail", args=[task.pk])
-    _tell(lead, f"A community mentor raised a concern about {child.reference}: see the task", link)
+    notify(lead, NotificationKind.MENTOR_CONCERN, f"A community mentor raised a concern about {child.reference}", link)
     coordinators = Membership.objects.active().filter(agency_id=match.mentor.agency_id, role=Role.MENTORING_COORDINATOR)
     for membership in coordinators.select_related("user"):
         _tell(membership.user, f"A mentor raised a concern about {child.reference}")

@@ -37,7 +37,7 @@ from outreach.models import (
     OutreachEvent,
     ProviderType,
 )
-from safeguarding.api import INVALID_RESPONSE, NOT_FOUND_RESPONSE, created
+from safeguarding.api import INVALID_RESPONSE, NOT_FOUND_RESPONSE, PlainModelSerializer, PlainSerializer, created
 
 
 class RoleViewSet(AccessViewSet):
@@ -67,7 +67,7 @@ class RecordViewSet(RoleViewSet):
 # Events -----------------------------------------------------------------------------------------
 
 
-class OutreachEventSerializer(serializers.ModelSerializer):
+class OutreachEventSerializer(PlainModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
     intelligence = serializers.SerializerMethodField()
 
@@ -98,7 +98,7 @@ class OutreachEventSerializer(serializers.ModelSerializer):
         return event.intelligence_id if event.intelligence_id and policy.is_police(user) else None
 
 
-class OutreachEventWriteSerializer(serializers.Serializer):
+class OutreachEventWriteSerializer(PlainSerializer):
     activity = serializers.ChoiceField(choices=Activity.choices)
     audience = serializers.ChoiceField(choices=AudienceType.choices)
     organisation = serializers.CharField(max_length=200)
@@ -151,14 +151,14 @@ class OutreachEventViewSet(RecordViewSet):
 # Establishments ---------------------------------------------------------------------------------
 
 
-class EngagementSerializer(serializers.ModelSerializer):
+class EngagementSerializer(PlainModelSerializer):
     class Meta:
         model = EngagementRecord
         fields = ["id", "outcome", "occurred_on", "follow_up_on", "note"]
         read_only_fields = fields
 
 
-class EstablishmentSerializer(serializers.ModelSerializer):
+class EstablishmentSerializer(PlainModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
     engagements = EngagementSerializer(many=True, read_only=True)
 
@@ -168,7 +168,7 @@ class EstablishmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EstablishmentWriteSerializer(serializers.Serializer):
+class EstablishmentWriteSerializer(PlainSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=EstablishmentKind.choices)
     provider_type = serializers.ChoiceField(choices=ProviderType.choices, required=False, allow_blank=True, default="")
@@ -176,7 +176,7 @@ class EstablishmentWriteSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class EngagementWriteSerializer(serializers.Serializer):
+class EngagementWriteSerializer(PlainSerializer):
     outcome = serializers.ChoiceField(choices=EngagementOutcome.choices)
     occurred_on = serializers.DateField()
     follow_up_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -233,7 +233,7 @@ class EstablishmentViewSet(RecordViewSet):
 # Door-to-door -----------------------------------------------------------------------------------
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(PlainModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
@@ -252,7 +252,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CampaignWriteSerializer(serializers.Serializer):
+class CampaignWriteSerializer(PlainSerializer):
     area = serializers.IntegerField()
     streets = serializers.CharField(max_length=2000)
     started_on = serializers.DateField()
@@ -292,7 +292,7 @@ class DoorToDoorViewSet(RecordViewSet):
 # Group work -------------------------------------------------------------------------------------
 
 
-class WorkGroupSerializer(serializers.ModelSerializer):
+class WorkGroupSerializer(PlainModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:
@@ -301,7 +301,7 @@ class WorkGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactHoursSerializer(serializers.Serializer):
+class ContactHoursSerializer(PlainSerializer):
     child = serializers.IntegerField()
     sessions = serializers.IntegerField()
     contact_hours = serializers.FloatField()
@@ -315,7 +315,7 @@ class WorkGroupDetailSerializer(WorkGroupSerializer):
         read_only_fields = fields
 
 
-class GroupSessionSerializer(serializers.ModelSerializer):
+class GroupSessionSerializer(PlainModelSerializer):
     register = serializers.SerializerMethodField()
     present = serializers.SerializerMethodField()
 
@@ -337,7 +337,7 @@ class GroupSessionSerializer(serializers.ModelSerializer):
         return present if present is not None else session.attendances.count()
 
 
-class GroupSessionWriteSerializer(serializers.Serializer):
+class GroupSessionWriteSerializer(PlainSerializer):
     held_on = serializers.DateField()
     activity = serializers.CharField(max_length=200)
     duration_minutes = serializers.IntegerField()
@@ -345,7 +345,7 @@ class GroupSessionWriteSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class WorkGroupWriteSerializer(serializers.Serializer):
+class WorkGroupWriteSerializer(PlainSerializer):
     context = serializers.IntegerField()
     area = serializers.IntegerField()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -449,7 +449,7 @@ class GroupSessionViewSet(RecordViewSet):
 # Reach ------------------------------------------------------------------------------------------
 
 
-class ReachQuerySerializer(serializers.Serializer):
+class ReachQuerySerializer(PlainSerializer):
     start = serializers.DateField()
     end = serializers.DateField()
     area = serializers.IntegerField(required=False, allow_null=True)
@@ -460,7 +460,7 @@ class ReachQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class ReachSerializer(serializers.Serializer):
+class ReachSerializer(PlainSerializer):
     start = serializers.DateField()
     end = serializers.DateField()
     area = serializers.CharField(allow_null=True)

@@ -13,6 +13,13 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import (
+    BaseValidator,
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinLengthValidator,
+    MinValueValidator,
+)
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
@@ -20,6 +27,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from safeguarding.forms import subject_of
 
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
 IF_MATCH_PATTERN = re.compile(r'\s*(?:W/)?"([0-9]{1,9})"\s*')
@@ -113,10 +122,123 @@ def check_date_range(attrs: dict, since: str = "since", until: str = "until", in
         raise serializers.ValidationError({until: ["The end date must be the same as or after the start date"]})
 
 
+# Plain-English messages -----------------------------------------------------------------------
+
+
+def _stock_serializer_messages(field: serializers.Field) -> dict[str, str]:
+    """DRF's own defaults for this kind of field (not those a project field sets)."""
+    messages: dict[str, str] = {}
+    for klass in reversed(type(field).__mro__):
+        if klass.__module__.startswith("rest_framework."):
+            messages.update({code: str(text) for code, text in getattr(klass, "default_error_messages", {}).items()})
+    return messages
+
+
+def _limit_words(field: serializers.Field, code: str) -> str:
+    listing = isinstance(field, serializers.ListField | serializers.MultipleChoiceField | serializers.ManyRelatedField)
+    return {
+        "max_length": "items or fewer" if listing else "characters or fewer",
+        "min_length": "items or more" if listing else "characters or more",
+        "max_value": "or less",
+        "min_value": "or more",
+    }[code]
+
+
+LIMITS: dict[str, type[BaseValidator]] = {
+    "max_length": MaxLengthValidator,
+    "min_length": MinLengthValidator,
+    "max_value": MaxValueValidator,
+    "min_value": MinValueValidator,
+}
+
+
+def plain_serializer_messages(name: str, field: serializers.Field) -> None:
+    """Replace DRF's stock messages ("This field is required.", "Ensure this field has no more than
+    100 characters.", '"x" is not a valid choice.') with plain English naming the field, as
+    safeguarding.forms.plain_error_messages does for forms. Messages a serializer sets are kept."""
+    stock = _stock_serializer_messages(field)
+    messages = field.error_messages
+    subject = subject_of(field.label or name.replace("_", " "))
+    sentence = subject[0].upper() + subject[1:]
+    choosing = isinstance(
+        field, serializers.ChoiceField | serializers.RelatedField | serializers.ManyRelatedField
+    ) or getattr(field, "choices", None)
+    plain = {
+        "required": f"{'Choose' if choosing else 'Enter'} {subject}",
+        "null": f"{'Choose' if choosing else 'Enter'} {subject}",
+        "blank": f"Enter {subject}",
+        "invalid_choice": f"Choose {subject} from the list",
+        "does_not_exist": f"Choose {subject} from the list",
+        "incorrect_type": f"Choose {subject} from the list",
+        "not_a_list": f"Send {subject} as a list",
+        "not_a_dict": f"Send {subject} as an object",
+        "empty": f"Choose at least one {subject}",
+        "max_string_length": f"{sentence} is too long",
+        "max_digits": f"{sentence} has too many digits",
+        "max_decimal_places": f"{sentence} has too many decimal places",
+        "max_whole_digits": f"{sentence} has too many digits",
+        "date": f"Enter {subject} as a date without a time, like 2026-03-27",
+        "datetime": f"Enter {subject} as a date and time, like 2026-03-27T14:30:00Z",
+        "make_aware": f"Enter {subject} as a real date and time",
+        "overflow": f"Enter {subject} as a real date and time",
+    }
+    if isinstance(field, serializers.IntegerField | serializers.FloatField | serializers.DecimalField):
+        plain["invalid"] = f"Enter {subject} as a number"
+    elif isinstance(field, serializers.DateTimeField):
+        plain["invalid"] = f"Enter {subject} as a date and time, like 2026-03-27T14:30:00Z"
+    elif isinstance(field, serializers.DateField):
+        plain["invalid"] = f"Enter {subject} as a real date, like 2026-03-27"
+    elif isinstance(field, serializers.BooleanField):
+        plain["invalid"] = f"Answer {subject} with true or false"
+    elif isinstance(field, serializers.EmailField):
+        plain["invalid"] = "Enter an email address in the correct format, like name@example.com"
+    else:
+        plain["invalid"] = f"Enter {subject} in the correct format"
+    for code in LIMITS:
+        value = getattr(field, code, None)
+        if value is not None:
+            shown = f"{value:,}" if isinstance(value, int) else str(value)
+            plain[code] = f"{sentence} must be {shown} {_limit_words(field, code)}"
+    for code, text in plain.items():
+        if code in stock and str(messages.get(code, "")) == stock[code]:
+            messages[code] = text
+    # Length and size limits are validators made in the field's __init__ from the stock message.
+    codes = {kind: code for code, kind in LIMITS.items() if code in plain and messages.get(code) == plain[code]}
+    validators: list[Any] = []
+    for validator in field.validators:
+        if isinstance(validator, BaseValidator) and type(validator) in codes:
+            validator = type(validator)(validator.limit_value, message=messages[codes[type(validator)]])
+        validators.append(validator)
+    field.validators = validators
+    for inner in (getattr(field, "child", None), getattr(field, "child_relation", None)):
+        if isinstance(inner, serializers.Field) and not isinstance(inner, serializers.BaseSerializer):
+            plain_serializer_messages(name, inner)
+
+
+class PlainMessages:
+    """Mixed into every serializer (PlainSerializer, PlainModelSerializer): each field's messages in
+    plain English (tests/test_form_messages.py walks them)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields: dict[str, serializers.Field] = super().get_fields()  # type: ignore[misc]
+        for name, field in fields.items():
+            if not field.read_only:
+                plain_serializer_messages(name, field)
+        return fields
+
+
+class PlainSerializer(PlainMessages, serializers.Serializer):
+    pass
+
+
+class PlainModelSerializer(PlainMessages, serializers.ModelSerializer):
+    pass
+
+
 # Shared read-only shapes -----------------------------------------------------------------------
 
 
-class UserSummarySerializer(serializers.Serializer):
+class UserSummarySerializer(PlainSerializer):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
 
@@ -124,7 +246,7 @@ class UserSummarySerializer(serializers.Serializer):
         return user.get_full_name() or user.get_username()
 
 
-class InvolvementSerializer(serializers.Serializer):
+class InvolvementSerializer(PlainSerializer):
     agency = serializers.CharField(source="agency.name")
     is_lead_agency = serializers.BooleanField()
     started_on = serializers.DateField()

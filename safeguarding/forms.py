@@ -71,7 +71,7 @@ def _stock_messages(field: forms.Field) -> dict[str, str]:
     return messages
 
 
-def _subject(label: Any) -> str:
+def subject_of(label: Any) -> str:
     """'Police reference (optional)' -> 'police reference'; 'NHS number' keeps its capitals."""
     text = str(label or "this").replace("(optional)", "").strip().rstrip("?:").strip()
     if len(text) > 1 and not text[:2].isupper():
@@ -85,7 +85,7 @@ def plain_error_messages(field: forms.Field) -> None:
     field. Messages a form sets itself are kept."""
     stock = _stock_messages(field)
     messages = field.error_messages
-    subject = _subject(field.label)
+    subject = subject_of(field.label)
     sentence = subject[0].upper() + subject[1:] if subject else "This"
 
     def is_stock(code: str) -> bool:

@@ -178,6 +178,7 @@ STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("cytoscape", BASE_DIR / "node_modules" / "cytoscape" / "dist"),
+    ("autocomplete", BASE_DIR / "node_modules" / "accessible-autocomplete" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -200,6 +201,24 @@ FEED_STALL_MINUTES = int(os.environ.get("FEED_STALL_MINUTES", "30"))
 COHORT_RUN_STALL_MINUTES = int(os.environ.get("COHORT_RUN_STALL_MINUTES", "10"))
 # Hour (local time) of the nightly whole-city cohort recalculation.
 COHORT_NIGHTLY_HOUR = int(os.environ.get("COHORT_NIGHTLY_HOUR", "2"))
+
+# Alert emails (accounts/notifications.py): printed to the console in development and the demo,
+# sent by SMTP otherwise. They never name a young person: a subject, a sentence and a link.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG or DEMO else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "alerts@localhost")
+# The address the service is reached at, for the links in alert emails.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+# Hour (local time, 0-23) of the daily alert digest; overdue checks run every hour.
+EMAIL_DIGEST_HOUR = int(os.environ.get("EMAIL_DIGEST_HOUR", "7"))
 
 # Celery: Redis when configured; otherwise tasks run in-process so nothing else is needed.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -224,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
     "dashboards-nightly-refresh": {
         "task": "dashboards.refresh_aggregates",
         "schedule": crontab(hour=(COHORT_NIGHTLY_HOUR + 1) % 24, minute=0),
+    },
+    "alert-overdue-work": {"task": "interventions.tasks.alert_overdue", "schedule": crontab(minute=5)},
+    "alert-daily-digest": {
+        "task": "accounts.tasks.send_daily_digests",
+        "schedule": crontab(hour=EMAIL_DIGEST_HOUR, minute=0),
     },
 }
 

@@ -122,7 +122,7 @@ def test_children_list_filters_and_pages(client_for, partnership):
     assert client.get(f"{V1}/children/?local_authority=999999").json() == {
         "local_authority": ["Unknown local authority"]
     }
-    assert client.get(f"{V1}/children/?status=lost").json() == {"status": ['"lost" is not a valid choice.']}
+    assert client.get(f"{V1}/children/?status=lost").json() == {"status": ["Choose status from the list"]}
     assert "date_of_birth" in client.get(f"{V1}/children/?date_of_birth=31-02-2010").json()
     for _ in range(50):
         InvolvementFactory(agency=partnership.agencies["council"])

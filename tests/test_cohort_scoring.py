@@ -26,7 +26,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Notification
-from cases.models import ChronologyEvent, Context, ContextLink, FamilyFact
+from cases.models import Child, ChronologyEvent, Context, ContextLink, FamilyFact
 from cohorts.models import (
     CohortRun,
     CohortSettings,
@@ -485,11 +485,13 @@ def test_nightly_task_runs_the_whole_city_as_of_today(city):
 
 
 def test_demo_cohort_loads_once_and_publishes_a_run(partnership):
+    from cases.services.children import child_reference
     from demo.cohorts import load_demo_cohort
     from tests.factories import ChildFactory
 
-    for n in range(1, 4):
-        ChildFactory(reference=f"SO-{n:05d}")
+    for _ in range(3):
+        child = ChildFactory()
+        Child.objects.filter(pk=child.pk).update(reference=child_reference(child.pk))  # as the demo's are
     added = load_demo_cohort()
     assert added > 0
     run = CohortRun.objects.current_full()

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -36,6 +38,32 @@ def test_seed_is_idempotent_and_gives_each_persona_its_own_view(settings):
     assert len({seen[name] for name in caseload_personas}) == len(caseload_personas)
     # The mentor sees their young people in mentoring only (docs/mentoring.md), never as case records.
     assert not seen["dpo"] and not seen["admin"] and not seen["outreach"] and not seen["mentor"]
+
+
+def test_demo_and_new_young_people_share_one_reference_format(settings, partnership):
+    """The demo's young people and one added through the service are CH- and their row's id; a
+    database seeded before (SO-00004) is renamed by migration cases/0011."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from cases.services import children as child_services
+
+    settings.DEMO = True
+    call_command("seed_demo")
+    demo = list(Child.objects.filter(reference__startswith="CH-").values_list("pk", "reference"))
+    assert len(demo) >= 200 and all(reference == f"CH-{pk:06d}" for pk, reference in demo)
+    assert not Child.objects.filter(reference__startswith="SO-").exists()
+    added = child_services.create_child(
+        partnership.users["caseworker"],
+        {"given_name": "Ada", "family_name": "Newchild", "date_of_birth": date(2012, 5, 1)},
+    )
+    assert added.reference == f"CH-{added.pk:06d}"
+
+    old = Child.objects.order_by("pk").first()
+    Child.objects.filter(pk=old.pk).update(reference="SO-00001")
+    import_module("cases.migrations.0011_one_child_reference_format").one_format(apps, None)
+    assert Child.objects.get(pk=old.pk).reference == f"CH-{old.pk:06d}"
 
 
 def test_demo_story_gives_each_persona_contexts_families_and_chronology(settings):

@@ -1,8 +1,11 @@
 """The data feed pages and API: upload form errors, the feed list and detail (query counts that do
 not grow with the data), the decision buttons, the review queue side by side, and API bad input."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
 from cohorts.models import Observation
@@ -68,6 +71,17 @@ def test_the_feed_list_query_count_does_not_grow(manager_client, partnership, dj
     make_feeds(partnership, 5)
     with django_assert_num_queries(len(captured)):
         manager_client.get("/cohort/feeds/")
+
+
+def test_the_feed_list_is_newest_first(manager_client, partnership):
+    """The open-review count groups the rows; the list still says newest first and is."""
+    make_feeds(partnership, 3)
+    now = timezone.now()
+    # Upload times out of step with the ids, so the order cannot come from insertion by chance.
+    for feed, hours_ago in zip(FeedImport.objects.order_by("pk"), (5, 1, 9), strict=True):
+        FeedImport.objects.filter(pk=feed.pk).update(created_at=now - timedelta(hours=hours_ago))
+    response = manager_client.get("/cohort/feeds/")
+    assert [feed.original_name for feed in response.context["feeds"]] == ["feed-1.csv", "feed-0.csv", "feed-2.csv"]
 
 
 @pytest.fixture

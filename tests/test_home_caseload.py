@@ -1,16 +1,21 @@
 """The home page is a caseload: the young people I am lead professional for first, then my
-agencies' others, one page at a time without a total, with tier and flags; my tasks due and overdue."""
+agencies' others, one page at a time without a total, in the order I choose, with tier and flags; my
+tasks due and overdue; what others recorded since I last looked, a mentor's concern among it."""
 
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Child, ChronologyEvent
 from interventions.models import Task
 from interventions.services import missing as missing_services
+from mentoring import services as mentoring_services
 from tests.factories import InvolvementFactory
+from tests.mentoring_helpers import partnership_match
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +137,53 @@ def test_what_others_recorded_since_i_last_signed_in(client, partnership):
 def test_without_a_previous_sign_in_the_last_seven_days_are_shown(client_for, partnership):
     body = client_for("caseworker").get(reverse("home")).content.decode()
     assert "In the last 7 days" in body
+
+
+def test_the_caseload_sorts_as_it_says_in_a_fixed_number_of_queries(client_for, partnership, django_assert_num_queries):
+    p = partnership
+    today = timezone.localdate()
+    made = []
+    for years, family in ((16, "Adams"), (11, "Brown"), (14, "Cole")):
+        child = InvolvementFactory(agency=p.agencies["council"]).child
+        Child.objects.filter(pk=child.pk).update(
+            family_name=family, date_of_birth=today - timedelta(days=365 * years + 30)
+        )
+        made.append(child.pk)
+    client = client_for("caseworker")
+
+    def order(sort: str) -> list[int]:
+        response = client.get(reverse("home"), {"sort": sort})
+        assert response.status_code == 200
+        return [child.pk for child in response.context["page"] if child.pk in made]
+
+    adams, brown, cole = made
+    assert order("name") == [adams, brown, cole]
+    assert order("youngest") == [brown, cole, adams]
+    assert order("oldest") == [adams, cole, brown]
+    assert order("newest") == [cole, brown, adams]
+    assert order("nonsense") == [adams, brown, cole]  # an unknown order is the default
+    body = client.get(reverse("home"), {"sort": "youngest"}).content.decode()
+    assert "Children you can see, youngest first" in body
+    assert '<option value="youngest" selected>Youngest first</option>' in body
+    # The query count does not depend on the order or on how many children there are.
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("home"), {"sort": "oldest"})
+    for _ in range(30):
+        InvolvementFactory(agency=p.agencies["council"])
+    with django_assert_num_queries(len(first)):
+        body = client.get(reverse("home"), {"sort": "newest"}).content.decode()
+    assert "?sort=newest&amp;page=2" in body  # the next page keeps the order
+
+
+def test_a_concern_from_a_mentor_is_among_what_changed(client_for, partnership):
+    p = partnership
+    match = partnership_match(p)
+    InvolvementFactory(agency=p.agencies["council"], child=match.child)
+    Child.objects.filter(pk=match.child_id).update(lead_professional=p.users["caseworker"])
+    match.child.refresh_from_db()
+    mentoring_services.raise_concern(p.users["mentor"], match, what_happened="Older boys waited for him")
+    response = client_for("caseworker").get(reverse("home"))
+    [change] = response.context["changes"]
+    assert change.child_id == match.child_id and change.summary == "Concern raised by a community mentor"
+    body = response.content.decode()
+    assert "Concern raised by a community mentor" in body.split('id="changes"')[1].split("Your caseload")[0]

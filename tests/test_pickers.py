@@ -87,6 +87,8 @@ def test_the_autocomplete_answer_holds_only_visible_matches(client_for, partners
     wanted = police_children[0]
     results = client.post(url, {"q": wanted.family_name}).json()["results"]
     assert results == [{"id": wanted.pk, "label": f"{wanted.given_name} {wanted.family_name} ({wanted.reference})"}]
+    searched = AuditEvent.objects.filter(user=partnership.users["police"], action=AuditAction.SEARCH).latest("id")
+    assert searched.subjects.filter(object_id=str(wanted.pk)).exists()
     hidden = partnership.council_child
     hidden.family_name = "Hiddenworth"
     hidden.save()
@@ -99,6 +101,13 @@ def test_the_autocomplete_answer_holds_only_visible_matches(client_for, partners
     assert client_for("caseworker").post(url, {"q": wanted.family_name}).status_code == 404
 
 
+def test_each_picker_names_its_autocomplete_endpoint(client_for, partnership):
+    """The page says where the autocomplete asks (static/js/pickers.mjs reads data-find-url)."""
+    body = client_for("police").get(reverse("interventions:police_intelligence_create")).content.decode()
+    assert f'data-find-url="{reverse("interventions:police_find_children")}" data-field-name="children"' in body
+    assert f'data-find-url="{reverse("interventions:police_find_contexts")}" data-field-name="contexts"' in body
+
+
 def test_the_disruption_form_picks_one_young_person(client_for, partnership, police_children):
     url = reverse("interventions:police_disruption_create")
     client = client_for("police")
@@ -106,7 +115,7 @@ def test_the_disruption_form_picks_one_young_person(client_for, partnership, pol
     assert not any(child.family_name in body for child in police_children)
     wanted = police_children[5]
     body = client.post(url, {"kind": "cawn", "find": "child", "child_search": wanted.family_name}).content.decode()
-    assert f'type="radio" value="{wanted.pk}"' in body and 'value="" checked' not in body.split("picker-child")[0]
+    assert f'type="radio" value="{wanted.pk}"' in body and 'value="" checked' not in body.split("picker-person")[0]
     assert not DisruptionAction.objects.exists()
 
 
@@ -121,3 +130,27 @@ def test_the_form_costs_the_same_queries_however_many_young_people(
         InvolvementFactory(agency=partnership.agencies["police"])
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(URL)
+
+
+def test_persons_of_concern_are_found_not_listed(client_for, partnership):
+    from tests.matrix.police import PERSON_NAME, person
+
+    found = person(partnership)
+    client = client_for("police")
+    for url in (
+        reverse("interventions:police_intelligence_create"),
+        reverse("interventions:police_disruption_create"),
+    ):
+        assert found.family_name not in client.get(url).content.decode()
+    body = client.post(
+        reverse("interventions:police_intelligence_create"), {"find": "persons", "persons_search": "concerning"}
+    ).content.decode()
+    assert f'type="checkbox" value="{found.pk}"' in body and PERSON_NAME in body
+    answer = client.post(reverse("interventions:police_find_persons"), {"q": "Matrixperson Concern"}).json()
+    assert answer == {"results": [{"id": found.pk, "label": f"{PERSON_NAME} (POC-MATRIX)"}]}
+    assert client.post(reverse("interventions:police_find_persons"), {"q": "POC-MATRIX"}).json()["results"]
+    searched = AuditEvent.objects.filter(user=partnership.users["police"], action=AuditAction.SEARCH).latest("id")
+    assert searched.subjects.filter(object_id=str(found.pk)).exists()
+    assert (
+        client_for("voluntary").post(reverse("interventions:police_find_persons"), {"q": "Matrix"}).status_code == 404
+    )

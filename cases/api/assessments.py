@@ -45,6 +45,8 @@ from safeguarding.api import (
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     created,
     forbidden,
@@ -75,7 +77,7 @@ def part_of_plan(queryset, pk):
 # Assessments -----------------------------------------------------------------------------------
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(PlainModelSerializer):
     assessor = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -84,7 +86,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentWriteSerializer(serializers.ModelSerializer):
+class AssessmentWriteSerializer(PlainModelSerializer):
     """The assessment's findings. Status and dates change only through .../complete/."""
 
     assessor = UserSummarySerializer(read_only=True)
@@ -111,7 +113,7 @@ class AssessmentCreateSerializer(AssessmentWriteSerializer):
         read_only_fields = ["id", "version", "status", "started_on", "completed_on"]
 
 
-class AssessmentFilterSerializer(serializers.Serializer):
+class AssessmentFilterSerializer(PlainSerializer):
     context = serializers.IntegerField(required=False, min_value=1, help_text="Only assessments of this context.")
     status = serializers.ChoiceField(choices=AssessmentStatus.choices, required=False)
 
@@ -230,7 +232,7 @@ class ContextAssessmentViewSet(AccessViewSet):
 # Plans -----------------------------------------------------------------------------------------
 
 
-class PlanResponseSerializer(serializers.ModelSerializer):
+class PlanResponseSerializer(PlainModelSerializer):
     owner_agency = AgencySummarySerializer(read_only=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
 
@@ -240,7 +242,7 @@ class PlanResponseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(PlainModelSerializer):
     responses = PlanResponseSerializer(many=True, read_only=True)
 
     class Meta:
@@ -254,7 +256,7 @@ class GoalSerializer(serializers.ModelSerializer):
         return value.strip()
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(PlainModelSerializer):
     owner = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -263,7 +265,7 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlanWriteSerializer(serializers.ModelSerializer):
+class PlanWriteSerializer(PlainModelSerializer):
     """A plan's title, status and review date, and the children it is for (linked to the context)."""
 
     owner = UserSummarySerializer(read_only=True)
@@ -307,7 +309,7 @@ class PlanDetailSerializer(PlanWriteSerializer):
         fields = [*PlanWriteSerializer.Meta.fields, "linked_children", "goals"]
 
 
-class ResponseWriteSerializer(serializers.ModelSerializer):
+class ResponseWriteSerializer(PlainModelSerializer):
     owner_agency = AgencyField(required=False, help_text="The agency that owns it; your own by default.")
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),
@@ -336,11 +338,11 @@ class ResponseWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ResponseStatusSerializer(serializers.Serializer):
+class ResponseStatusSerializer(PlainSerializer):
     status = serializers.ChoiceField(choices=ResponseStatus.choices)
 
 
-class PlanFilterSerializer(serializers.Serializer):
+class PlanFilterSerializer(PlainSerializer):
     context = serializers.IntegerField(required=False, min_value=1, help_text="Only plans for this context.")
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
 

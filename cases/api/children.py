@@ -35,6 +35,8 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
     InvolvementSerializer,
+    PlainModelSerializer,
+    PlainSerializer,
     check_date_range,
     created,
     forbidden,
@@ -61,7 +63,7 @@ class IdentifierField(serializers.CharField):
 # Serializers -----------------------------------------------------------------------------------
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(PlainModelSerializer):
     """A child in a list or search result."""
 
     class Meta:
@@ -81,7 +83,7 @@ class ChildSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChildWriteSerializer(serializers.ModelSerializer):
+class ChildWriteSerializer(PlainModelSerializer):
     """The child's own record: what you may send when adding or changing a child."""
 
     date_of_birth = serializers.DateField(validators=[validate_date_of_birth])
@@ -132,7 +134,7 @@ class ChildWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ChildReferenceSerializer(serializers.ModelSerializer):
+class ChildReferenceSerializer(PlainModelSerializer):
     class Meta:
         model = Child
         fields = ["id", "reference", "given_name", "family_name", "date_of_birth"]
@@ -150,7 +152,7 @@ class ChildCreatedSerializer(ChildWriteSerializer):
         fields = [*ChildWriteSerializer.Meta.fields, "possible_duplicates"]
 
 
-class AliasSerializer(serializers.ModelSerializer):
+class AliasSerializer(PlainModelSerializer):
     class Meta:
         model = ChildAlias
         fields = ["id", "name", "note", "created_at"]
@@ -162,14 +164,14 @@ class AliasSerializer(serializers.ModelSerializer):
         return value.strip()
 
 
-class ContextSummarySerializer(serializers.ModelSerializer):
+class ContextSummarySerializer(PlainModelSerializer):
     class Meta:
         model = Context
         fields = ["id", "reference", "kind", "name"]
         read_only_fields = fields
 
 
-class ContextLinkSerializer(serializers.ModelSerializer):
+class ContextLinkSerializer(PlainModelSerializer):
     context = ContextSummarySerializer(read_only=True)
     source_agency = AgencySummarySerializer(read_only=True)
 
@@ -179,7 +181,7 @@ class ContextLinkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContextLinkWriteSerializer(serializers.ModelSerializer):
+class ContextLinkWriteSerializer(PlainModelSerializer):
     context = VisibleRecordField(Context, "Choose a context you can see", help_text="Id of a context you can see.")
     since = serializers.DateField(required=False, allow_null=True, validators=[not_in_future])
     source_agency = AgencyField(required=False, help_text="One of your agencies; your own by default.")
@@ -194,7 +196,7 @@ class ContextLinkWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PeerSerializer(serializers.Serializer):
+class PeerSerializer(PlainSerializer):
     id = serializers.IntegerField(help_text="The link's id.")
     child = ChildReferenceSerializer(help_text="The other young person.")
     direction = serializers.ChoiceField(
@@ -209,7 +211,7 @@ class PeerSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class PeerWriteSerializer(serializers.ModelSerializer):
+class PeerWriteSerializer(PlainModelSerializer):
     other = VisibleRecordField(
         Child, "Choose a young person you can see", help_text="Id of the other young person (one you can see)."
     )
@@ -253,7 +255,7 @@ class ChildFilterSerializer(AreaFilterSerializer):
     date_of_birth = serializers.DateField(required=False)
 
 
-class ChildSearchSerializer(serializers.Serializer):
+class ChildSearchSerializer(PlainSerializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Any name or alias.")
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     identifier = serializers.CharField(
@@ -269,7 +271,7 @@ class ChildSearchSerializer(serializers.Serializer):
         return attrs
 
 
-class ChildSearchResultSerializer(serializers.Serializer):
+class ChildSearchResultSerializer(PlainSerializer):
     count = serializers.IntegerField()
     results = ChildSerializer(many=True)
 

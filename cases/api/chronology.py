@@ -16,13 +16,15 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     forbidden,
     not_in_future,
 )
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(PlainModelSerializer):
     source_agency = AgencySummarySerializer(read_only=True)
     recorded_by = UserSummarySerializer(read_only=True, allow_null=True)
 
@@ -45,7 +47,7 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EventWriteSerializer(serializers.ModelSerializer):
+class EventWriteSerializer(PlainModelSerializer):
     """A new entry. The source agency defaults to your own; it must be one of your agencies."""
 
     occurred_on = serializers.DateField(validators=[not_in_future])
@@ -57,7 +59,7 @@ class EventWriteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"reliability": {"default": Reliability.CONFIRMED}}
 
 
-class ChronologyFilterSerializer(serializers.Serializer):
+class ChronologyFilterSerializer(PlainSerializer):
     kind = serializers.ListField(
         child=serializers.ChoiceField(choices=EventKind.choices),
         required=False,

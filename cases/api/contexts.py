@@ -27,6 +27,8 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
     InvolvementSerializer,
+    PlainModelSerializer,
+    PlainSerializer,
     created,
     forbidden,
     stale_response,
@@ -34,14 +36,14 @@ from safeguarding.api import (
 )
 
 
-class ContextSerializer(serializers.ModelSerializer):
+class ContextSerializer(PlainModelSerializer):
     class Meta:
         model = Context
         fields = ["id", "reference", "kind", "name", "status", "neighbourhood", "location_type", "version"]
         read_only_fields = fields
 
 
-class ContextWriteSerializer(serializers.ModelSerializer):
+class ContextWriteSerializer(PlainModelSerializer):
     """A context's own details. `kind` is chosen when it is added and cannot change."""
 
     neighbourhood = neighbourhood_field()
@@ -80,7 +82,7 @@ class ContextCreateSerializer(ContextWriteSerializer):
         read_only_fields = ["id", "reference", "version"]
 
 
-class LinkedChildSerializer(serializers.ModelSerializer):
+class LinkedChildSerializer(PlainModelSerializer):
     child = ChildReferenceSerializer(read_only=True)
     source_agency = AgencySummarySerializer(read_only=True)
 
@@ -100,7 +102,7 @@ class ContextDetailSerializer(ContextWriteSerializer):
         fields = [*ContextWriteSerializer.Meta.fields, "linked_children", "involvements"]
 
 
-class ContextFilterSerializer(serializers.Serializer):
+class ContextFilterSerializer(PlainSerializer):
     kind = serializers.ChoiceField(choices=ContextKind.choices, required=False)
     status = serializers.ChoiceField(choices=ContextStatus.choices, required=False)
 

@@ -26,6 +26,8 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
     InvolvementSerializer,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     created,
     forbidden,
@@ -35,7 +37,7 @@ from safeguarding.api import (
 )
 
 
-class FamilySerializer(serializers.ModelSerializer):
+class FamilySerializer(PlainModelSerializer):
     class Meta:
         model = Family
         fields = ["id", "reference", "name", "postcode", "neighbourhood", "version"]
@@ -58,7 +60,7 @@ class FamilyCreateSerializer(FamilySerializer):
         fields = [*FamilySerializer.Meta.fields, "first_child"]
 
 
-class AdultSerializer(serializers.ModelSerializer):
+class AdultSerializer(PlainModelSerializer):
     date_of_birth = serializers.DateField(required=False, allow_null=True, validators=[not_in_future])
 
     class Meta:
@@ -68,7 +70,7 @@ class AdultSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "upn", "nhs_number", "police_id"]
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(PlainModelSerializer):
     child = ChildReferenceSerializer(read_only=True, allow_null=True)
     adult = AdultSerializer(read_only=True, allow_null=True)
 
@@ -78,7 +80,7 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberWriteSerializer(serializers.Serializer):
+class MemberWriteSerializer(PlainSerializer):
     """Add either a child you can see (`child`) or a new adult (`adult`), not both."""
 
     child = VisibleRecordField(
@@ -99,7 +101,7 @@ class MemberWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class FactSerializer(serializers.ModelSerializer):
+class FactSerializer(PlainModelSerializer):
     source_agency = AgencySummarySerializer(read_only=True)
     recorded_by = UserSummarySerializer(read_only=True)
 
@@ -109,7 +111,7 @@ class FactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FactWriteSerializer(serializers.ModelSerializer):
+class FactWriteSerializer(PlainModelSerializer):
     noted_on = serializers.DateField(validators=[not_in_future])
     source_agency = AgencyField(required=False, help_text="One of your agencies; your own by default.")
 

@@ -25,6 +25,7 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainSerializer,
     created,
     forbidden,
     path_id,
@@ -38,7 +39,7 @@ STATUS_CHOICES = [
 WRITE_REFUSED = "Only a system administrator can grant or end access."
 
 
-class AccessGrantSerializer(serializers.Serializer):
+class AccessGrantSerializer(PlainSerializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
     child_reference = serializers.CharField(source="child.reference", read_only=True)
@@ -55,7 +56,7 @@ class AccessGrantSerializer(serializers.Serializer):
     end_reason = serializers.CharField(read_only=True)
 
 
-class AccessGrantCreateSerializer(serializers.Serializer):
+class AccessGrantCreateSerializer(PlainSerializer):
     username = serializers.CharField(
         max_length=150,
         help_text="Username of an active user.",
@@ -94,7 +95,7 @@ class AccessGrantCreateSerializer(serializers.Serializer):
         return child
 
 
-class EndAccessSerializer(serializers.Serializer):
+class EndAccessSerializer(PlainSerializer):
     end_reason = serializers.CharField(
         max_length=2000,
         error_messages={
@@ -104,7 +105,7 @@ class EndAccessSerializer(serializers.Serializer):
     )
 
 
-class GrantFilterSerializer(serializers.Serializer):
+class GrantFilterSerializer(PlainSerializer):
     status = serializers.ChoiceField(
         choices=STATUS_CHOICES,
         required=False,

@@ -21,6 +21,8 @@ from safeguarding.api import (
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     OPTIONAL_IF_MATCH_HEADER,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     created,
     forbidden,
@@ -31,7 +33,7 @@ from safeguarding.api import (
 )
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(PlainModelSerializer):
     referrer_agency = AgencySummarySerializer(read_only=True)
     referred_by = UserSummarySerializer(read_only=True)
 
@@ -51,7 +53,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(PlainModelSerializer):
     decided_by = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -68,7 +70,7 @@ class ReferralDetailSerializer(ReferralSerializer):
         read_only_fields = fields
 
 
-class ReferralCreateSerializer(serializers.ModelSerializer):
+class ReferralCreateSerializer(PlainModelSerializer):
     """A referral about a child (`child`) or about a context (`context`): exactly one."""
 
     child = VisibleRecordField(
@@ -94,13 +96,13 @@ class ReferralCreateSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class DecisionWriteSerializer(serializers.Serializer):
+class DecisionWriteSerializer(PlainSerializer):
     status = serializers.ChoiceField(choices=ReferralStatus.choices, help_text="The decision (not 'received').")
     reason = serializers.CharField(max_length=5000, help_text="Why: recorded in the decision trail.")
     outcome = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class ReferralFilterSerializer(serializers.Serializer):
+class ReferralFilterSerializer(PlainSerializer):
     status = serializers.ChoiceField(choices=ReferralStatus.choices, required=False)
 
 

@@ -56,6 +56,11 @@ def _normalise_identifiers(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def child_reference(pk: int) -> str:
+    """The one reference format for a young person, from their row's id (demo data uses it too)."""
+    return f"CH-{pk:06d}"
+
+
 @transaction.atomic
 def create_child(user: User, fields: dict[str, Any]) -> Child:
     """Create a child; the creator's agency becomes involved (so they can see what they made)."""
@@ -66,7 +71,7 @@ def create_child(user: User, fields: dict[str, Any]) -> Child:
     # The page says so: whoever adds the young person is their lead professional unless they name one.
     fields["lead_professional"] = fields.get("lead_professional") or user
     child = create_audited(user, Child, reference=f"NEW-{uuid.uuid4().hex[:12]}", **fields)
-    child.reference = f"CH-{child.pk:06d}"
+    child.reference = child_reference(child.pk)
     child.save(update_fields=["reference"])
     Involvement.objects.create(agency=agency, child=child, lead_professional=user, is_lead_agency=True)
     rebuild_search_names(child)

@@ -80,7 +80,8 @@ def _changes_since(request: HttpRequest) -> tuple[datetime, bool]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """A caseload: the young people the user is lead professional for, then the others their
-    agencies work with (one page at a time, no total counted), with tier and flags; their tasks
+    agencies work with (one page at a time, no total counted, in the order chosen), with tier and
+    flags; what others recorded since they last signed in; their tasks
     due and overdue. A fixed number of queries whatever the caseload's size (tests/test_pages.py)."""
     user = request.user
     landing = navigation.landing_page(user)
@@ -92,6 +93,8 @@ def home(request: HttpRequest) -> HttpResponse:
     changes: list = []
     since, since_sign_in = None, False
     can_view_cohort = policy.can(user, "view_cohort")
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in queries.CASELOAD_SORTS else "name"
     if policy.can(user, "see_caseload"):
 
         def rows(children):
@@ -101,8 +104,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 children = children.only(*HOME_COLUMNS)
             return profile.with_caseload_flags(user, children)
 
-        mine = list(rows(queries.lead_caseload(user))[: LEAD_SHOWN + 1])
-        page = lookups.open_page(rows(queries.caseload(user)), request.GET.get("page"), per_page=25)
+        mine = list(rows(queries.lead_caseload(user, sort))[: LEAD_SHOWN + 1])
+        page = lookups.open_page(rows(queries.caseload(user, sort)), request.GET.get("page"), per_page=25)
         since, since_sign_in = _changes_since(request)
         changes = queries.changes_for_lead(user, since)
         # One audit event for everyone the page shows (both tables, the changes), however many.
@@ -126,6 +129,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "notifications": notifications,
             "can_add_child": policy.can(user, "add_child"),
             "can_view_cohort": can_view_cohort,
+            "sort": sort,
+            "sorted_by": queries.CASELOAD_SORTS[sort][0],
+            "sorts": [(key, words) for key, (words, _order) in queries.CASELOAD_SORTS.items()],
             **(profile.home_sections(user) if page is not None else {}),
         },
     )

@@ -26,6 +26,8 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     parse_id,
 )
@@ -40,7 +42,7 @@ def _child_cohort_scope(user):
 # Nominations ------------------------------------------------------------------------------------
 
 
-class NominationSerializer(serializers.ModelSerializer):
+class NominationSerializer(PlainModelSerializer):
     nominated_by = UserSummarySerializer(read_only=True)
     agency = serializers.CharField(source="agency.name", read_only=True)
     withdrawn_by = UserSummarySerializer(read_only=True, allow_null=True)
@@ -63,13 +65,13 @@ class NominationSerializer(serializers.ModelSerializer):
         read_only_fields = [name for name in fields if name not in ("child", "tier", "reason")]
 
 
-class NominationCreateSerializer(serializers.Serializer):
+class NominationCreateSerializer(PlainSerializer):
     child = VisibleRecordField(Child, CHILD_MESSAGE)
     tier = serializers.ChoiceField(choices=Tier.choices, error_messages={"invalid_choice": "Choose a tier"})
     reason = serializers.CharField(max_length=services.REASON_MAX)
 
 
-class WithdrawNominationSerializer(serializers.Serializer):
+class WithdrawNominationSerializer(PlainSerializer):
     reason = serializers.CharField(
         max_length=services.REASON_MAX,
         error_messages={
@@ -80,7 +82,7 @@ class WithdrawNominationSerializer(serializers.Serializer):
     )
 
 
-class NominationFilterSerializer(serializers.Serializer):
+class NominationFilterSerializer(PlainSerializer):
     status = serializers.ChoiceField(choices=NominationStatus.choices, required=False)
     child = serializers.IntegerField(required=False, min_value=1)
 
@@ -150,7 +152,7 @@ class NominationViewSet(AccessViewSet):
 # Tier decisions ---------------------------------------------------------------------------------
 
 
-class TierDecisionSerializer(serializers.ModelSerializer):
+class TierDecisionSerializer(PlainModelSerializer):
     decided_by = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -172,7 +174,7 @@ class TierDecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TierDecisionCreateSerializer(serializers.Serializer):
+class TierDecisionCreateSerializer(PlainSerializer):
     child = VisibleRecordField(Child, CHILD_MESSAGE)
     outcome = serializers.ChoiceField(
         choices=DecisionOutcome.choices, error_messages={"invalid_choice": "Choose confirm, change or reject"}
@@ -199,7 +201,7 @@ class TierDecisionCreateSerializer(serializers.Serializer):
     )
 
 
-class TierDecisionFilterSerializer(serializers.Serializer):
+class TierDecisionFilterSerializer(PlainSerializer):
     child = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -278,14 +280,14 @@ class TierDecisionViewSet(AccessViewSet):
 # Current tiers ----------------------------------------------------------------------------------
 
 
-class ChildTierSerializer(serializers.ModelSerializer):
+class ChildTierSerializer(PlainModelSerializer):
     class Meta:
         model = ChildTier
         fields = ["child", "tier", "since", "decision"]
         read_only_fields = fields
 
 
-class ChildTierFilterSerializer(serializers.Serializer):
+class ChildTierFilterSerializer(PlainSerializer):
     tier = serializers.ChoiceField(choices=Tier.choices, required=False)
 
 
@@ -319,7 +321,7 @@ class ChildTierViewSet(AccessViewSet):
 # Fairness ---------------------------------------------------------------------------------------
 
 
-class MeasureSerializer(serializers.Serializer):
+class MeasureSerializer(PlainSerializer):
     count = serializers.IntegerField()
     rate = serializers.FloatField(allow_null=True, help_text="Share of the group, 0 to 1.")
     ratio = serializers.FloatField(allow_null=True, help_text="Group rate / overall rate.")
@@ -333,20 +335,20 @@ class MeasureSerializer(serializers.Serializer):
     )
 
 
-class GroupSerializer(serializers.Serializer):
+class GroupSerializer(PlainSerializer):
     value = serializers.CharField()
     base = serializers.IntegerField()
     suggested = MeasureSerializer()
     tiered = MeasureSerializer()
 
 
-class DimensionSerializer(serializers.Serializer):
+class DimensionSerializer(PlainSerializer):
     key = serializers.CharField()
     label = serializers.CharField()
     groups = GroupSerializer(many=True)
 
 
-class FairnessSerializer(serializers.Serializer):
+class FairnessSerializer(PlainSerializer):
     as_of = serializers.DateField()
     base = serializers.IntegerField(help_text="Open young people's records in the partnership.")
     suggested = serializers.IntegerField()

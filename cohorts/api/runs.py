@@ -34,6 +34,8 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     created,
     forbidden,
     not_in_future,
@@ -44,7 +46,7 @@ from safeguarding.api import (
 RUN_MESSAGE = "Only managers can ask for a recalculation."
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(PlainModelSerializer):
     scoring_model_version = serializers.IntegerField(source="scoring_model.version", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     children_listed = serializers.SerializerMethodField(help_text="For an incremental run: how many children.")
@@ -78,7 +80,7 @@ class RunSerializer(serializers.ModelSerializer):
         return len(run.child_ids)
 
 
-class RunRequestSerializer(serializers.Serializer):
+class RunRequestSerializer(PlainSerializer):
     as_of = serializers.DateField(
         required=False, validators=[not_in_future], help_text="Default today; must not be in the future."
     )
@@ -88,7 +90,7 @@ class RunRequestSerializer(serializers.Serializer):
 BIG = ("child_ids", "counts", "changes", "current_counts")
 
 
-class ContributionSerializer(serializers.Serializer):
+class ContributionSerializer(PlainSerializer):
     """An indicator (code, level, weight, count, last_observed_on) or a context link (context_id,
     context_name when you may see the context, reason, weight)."""
 
@@ -102,7 +104,7 @@ class ContributionSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=["other_children", "harm"], required=False)
 
 
-class SuggestionSerializer(serializers.ModelSerializer):
+class SuggestionSerializer(PlainModelSerializer):
     run_as_of = serializers.DateField(source="run.as_of", read_only=True)
     scoring_model_version = serializers.IntegerField(source="run.scoring_model.version", read_only=True)
     contributions = serializers.SerializerMethodField()
@@ -146,7 +148,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
 TAKE_ON_MESSAGE = "Enter why your agency is starting to work with this young person"
 
 
-class TakeOnSerializer(serializers.Serializer):
+class TakeOnSerializer(PlainSerializer):
     reason = serializers.CharField(
         max_length=child_services.TAKE_ON_REASON_MAX,
         error_messages={"required": TAKE_ON_MESSAGE, "blank": TAKE_ON_MESSAGE},
@@ -154,7 +156,7 @@ class TakeOnSerializer(serializers.Serializer):
     )
 
 
-class TakenOnSerializer(serializers.Serializer):
+class TakenOnSerializer(PlainSerializer):
     child = serializers.IntegerField(source="child_id")
     agency = serializers.CharField(source="agency.name")
     started_on = serializers.DateField()

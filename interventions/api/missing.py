@@ -22,6 +22,8 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     created,
     forbidden,
     path_id,
@@ -30,7 +32,7 @@ from safeguarding.api import (
 CANNOT = "You cannot record missing episodes for this young person."
 
 
-class InterviewSerializer(serializers.ModelSerializer):
+class InterviewSerializer(PlainModelSerializer):
     completed_within_72_hours = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -48,7 +50,7 @@ class InterviewSerializer(serializers.ModelSerializer):
         ]
 
 
-class MissingEpisodeSerializer(serializers.ModelSerializer):
+class MissingEpisodeSerializer(PlainModelSerializer):
     interview = serializers.SerializerMethodField()
     interview_due_at = serializers.DateTimeField(read_only=True)
 
@@ -73,7 +75,7 @@ class MissingEpisodeSerializer(serializers.ModelSerializer):
         return InterviewSerializer(interview).data if interview is not None else None
 
 
-class EpisodeCreateSerializer(serializers.Serializer):
+class EpisodeCreateSerializer(PlainSerializer):
     child = VisibleRecordField(Child, "Choose a young person you can see")
     reported_missing_at = serializers.DateTimeField()
     risk_grading = serializers.ChoiceField(choices=RiskGrading.choices)
@@ -81,12 +83,12 @@ class EpisodeCreateSerializer(serializers.Serializer):
     circumstances = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(PlainSerializer):
     returned_at = serializers.DateTimeField()
     where_found = serializers.CharField(max_length=300)
 
 
-class InterviewCreateSerializer(serializers.Serializer):
+class InterviewCreateSerializer(PlainSerializer):
     offered_at = serializers.DateTimeField()
     conducted_by = serializers.CharField(max_length=200)
     outcome = serializers.ChoiceField(choices=InterviewOutcome.choices)

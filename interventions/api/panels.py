@@ -29,6 +29,8 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     created,
     forbidden,
@@ -36,14 +38,14 @@ from safeguarding.api import (
 )
 
 
-class AgendaItemSerializer(serializers.ModelSerializer):
+class AgendaItemSerializer(PlainModelSerializer):
     class Meta:
         model = AgendaItem
         fields = ["id", "child", "context", "discussion", "decision"]
         read_only_fields = fields
 
 
-class PanelActionSerializer(serializers.ModelSerializer):
+class PanelActionSerializer(PlainModelSerializer):
     owner = UserSummarySerializer(read_only=True)
     owner_agency = AgencySummarySerializer(read_only=True)
     status = serializers.CharField(read_only=True, help_text="open, done or cancelled.")
@@ -87,7 +89,7 @@ class PanelActionSerializer(serializers.ModelSerializer):
         return action.status == ActionStatus.OPEN and action.due_on < timezone.localdate()
 
 
-class PanelMeetingSerializer(serializers.ModelSerializer):
+class PanelMeetingSerializer(PlainModelSerializer):
     chair = UserSummarySerializer(read_only=True)
     panel_name = serializers.CharField(source="panel.name", read_only=True)
 
@@ -106,7 +108,7 @@ class PanelMeetingDetailSerializer(PanelMeetingSerializer):
         read_only_fields = fields
 
 
-class PanelMeetingCreateSerializer(serializers.Serializer):
+class PanelMeetingCreateSerializer(PlainSerializer):
     panel = serializers.PrimaryKeyRelatedField(queryset=Panel.objects.all())
     held_on = serializers.DateField()
     agencies_present = serializers.PrimaryKeyRelatedField(
@@ -115,7 +117,7 @@ class PanelMeetingCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
 
-class AgendaItemCreateSerializer(serializers.Serializer):
+class AgendaItemCreateSerializer(PlainSerializer):
     child = serializers.IntegerField(required=False, help_text="Id of a young person you can see.")
     context = serializers.IntegerField(required=False, help_text="Id of a context you can see.")
     discussion = serializers.CharField(max_length=10000, required=False, allow_blank=True)
@@ -137,7 +139,7 @@ class AgendaItemCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class ActionCreateSerializer(serializers.Serializer):
+class ActionCreateSerializer(PlainSerializer):
     description = serializers.CharField(max_length=500)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     owner_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
@@ -145,7 +147,7 @@ class ActionCreateSerializer(serializers.Serializer):
     agenda_item = serializers.PrimaryKeyRelatedField(queryset=AgendaItem.objects.all(), required=False, allow_null=True)
 
 
-class ActionStatusSerializer(serializers.Serializer):
+class ActionStatusSerializer(PlainSerializer):
     # Plain strings in the schema (not enums), so these choice sets do not collide with other areas'.
     status = serializers.CharField(help_text="open, done or cancelled.")
 
@@ -155,7 +157,7 @@ class ActionStatusSerializer(serializers.Serializer):
         return value
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(PlainModelSerializer):
     agency = AgencySummarySerializer(read_only=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     child = serializers.SerializerMethodField()
@@ -171,7 +173,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return task.child_id if getattr(task, "child_visible", False) else None
 
 
-class TaskCloseSerializer(serializers.Serializer):
+class TaskCloseSerializer(PlainSerializer):
     outcome = serializers.CharField(help_text="done, or not_offered (with a reason).")
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
@@ -287,7 +289,7 @@ class PanelMeetingViewSet(AccessViewSet):
         return Response(PanelActionSerializer(item).data, status=201)
 
 
-class ActionFilterSerializer(serializers.Serializer):
+class ActionFilterSerializer(PlainSerializer):
     overdue = serializers.BooleanField(required=False, default=False)
 
 

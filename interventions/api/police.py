@@ -35,6 +35,8 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     created,
     not_in_future,
@@ -65,7 +67,7 @@ class PoliceViewSet(AccessViewSet):
 # Persons of concern ------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(PlainModelSerializer):
     class Meta:
         model = PersonOfConcern
         fields = ["id", "reference", "given_name", "family_name", "known_as", "date_of_birth", "version"]
@@ -82,7 +84,7 @@ class PersonDetailSerializer(PersonSerializer):
         read_only_fields = fields
 
 
-class PersonWriteSerializer(serializers.Serializer):
+class PersonWriteSerializer(PlainSerializer):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
     known_as = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -137,7 +139,7 @@ class PersonOfConcernViewSet(PoliceViewSet):
 # Disruption --------------------------------------------------------------------------------------
 
 
-class DisruptionSerializer(serializers.ModelSerializer):
+class DisruptionSerializer(PlainModelSerializer):
     class Meta:
         model = DisruptionAction
         fields = ["id", "kind", "taken_on", "person", "location", "child", "outcome", "created_at"]
@@ -154,7 +156,7 @@ class DisruptionSerializer(serializers.ModelSerializer):
         return data
 
 
-class DisruptionWriteSerializer(serializers.Serializer):
+class DisruptionWriteSerializer(PlainSerializer):
     kind = serializers.ChoiceField(choices=DisruptionKind.choices)
     taken_on = serializers.DateField(validators=[not_in_future])
     person = serializers.PrimaryKeyRelatedField(queryset=PersonOfConcern.objects.all(), required=False, allow_null=True)
@@ -217,14 +219,14 @@ class DisruptionActionViewSet(PoliceViewSet):
 # Intelligence ------------------------------------------------------------------------------------
 
 
-class IntelligenceSerializer(serializers.ModelSerializer):
+class IntelligenceSerializer(PlainModelSerializer):
     class Meta:
         model = IntelligenceReport
         fields = ["id", "reference", "received_on", "source_evaluation", "assessment", "handling_code"]
         read_only_fields = fields
 
 
-class ShareSerializer(serializers.ModelSerializer):
+class ShareSerializer(PlainModelSerializer):
     shared_by = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -255,7 +257,7 @@ class IntelligenceDetailSerializer(IntelligenceSerializer):
         read_only_fields = fields
 
 
-class IntelligenceWriteSerializer(serializers.Serializer):
+class IntelligenceWriteSerializer(PlainSerializer):
     received_on = serializers.DateField(validators=[not_in_future])
     source_evaluation = serializers.ChoiceField(choices=SourceEvaluation.choices)
     assessment = serializers.ChoiceField(choices=IntelligenceAssessment.choices)
@@ -274,7 +276,7 @@ class IntelligenceWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class ShareWriteSerializer(serializers.Serializer):
+class ShareWriteSerializer(PlainSerializer):
     summary = serializers.CharField(max_length=500, help_text="The sanitised summary partners will see.")
 
 

@@ -36,6 +36,8 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     OPTIONAL_IF_MATCH_HEADER,
     PRECONDITION_REQUIRED_RESPONSE,
+    PlainModelSerializer,
+    PlainSerializer,
     UserSummarySerializer,
     created,
     forbidden,
@@ -66,7 +68,7 @@ class PersonField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
 
-class InterventionSerializer(serializers.ModelSerializer):
+class InterventionSerializer(PlainModelSerializer):
     intervention_type = InterventionTypeField(help_text="Id of an active intervention type.")
     lead_agency = AgencyField(help_text="One of your own agencies.")
     lead_professional = PersonField(required=False, allow_null=True, help_text="Someone in the lead agency.")
@@ -108,13 +110,13 @@ class InterventionCreateSerializer(InterventionSerializer):
         read_only_fields = ["id", "version", "recorded_by"]
 
 
-class CloseSerializer(serializers.Serializer):
+class CloseSerializer(PlainSerializer):
     ended_on = serializers.DateField()
     status = serializers.ChoiceField(choices=[InterventionStatus.COMPLETED, InterventionStatus.ENDED_EARLY])
     outcome = serializers.CharField(max_length=5000)
 
 
-class InterventionFilterSerializer(serializers.Serializer):
+class InterventionFilterSerializer(PlainSerializer):
     status = serializers.ChoiceField(choices=InterventionStatus.choices, required=False)
     intervention_type = serializers.IntegerField(required=False, min_value=1)
     child = serializers.IntegerField(required=False, min_value=1)
@@ -256,14 +258,14 @@ class InterventionViewSet(AccessViewSet):
 # Family outcome plans -----------------------------------------------------------------------------
 
 
-class FamilyGoalSerializer(serializers.ModelSerializer):
+class FamilyGoalSerializer(PlainModelSerializer):
     class Meta:
         model = FamilyPlanGoal
         fields = ["id", "description", "progress"]
         read_only_fields = ["id", "progress"]
 
 
-class FamilyReviewSerializer(serializers.ModelSerializer):
+class FamilyReviewSerializer(PlainModelSerializer):
     reviewed_by = UserSummarySerializer(read_only=True)
 
     class Meta:
@@ -272,7 +274,7 @@ class FamilyReviewSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reviewed_by"]
 
 
-class GoalProgressSerializer(serializers.Serializer):
+class GoalProgressSerializer(PlainSerializer):
     goal = serializers.IntegerField(min_value=1)
     progress = serializers.ChoiceField(choices=GoalProgress.choices)
 
@@ -285,7 +287,7 @@ class ReviewCreateSerializer(FamilyReviewSerializer):
         fields = [*FamilyReviewSerializer.Meta.fields, "progress", "next_review_on"]
 
 
-class FamilyPlanSerializer(serializers.ModelSerializer):
+class FamilyPlanSerializer(PlainModelSerializer):
     lead_professional = UserSummarySerializer(read_only=True)
 
     class Meta:

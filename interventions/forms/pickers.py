@@ -1,10 +1,10 @@
-"""Choosing young people and contexts without listing every record the user may see.
+"""Choosing young people, contexts and persons of concern without listing every record the user may see.
 
 A picker is a choice field whose queryset (everything the user may see) still validates what is
 posted, but whose page shows only what is already chosen and the matches for a search typed
 beside it (`<field>_search`, sent with the "Find" button: name="find", value=<field>). It works
-without JavaScript; the JSON answer for an autocomplete is interventions.views.police.pick_*
-(the `accessible-autocomplete` package can enhance the search box over it)."""
+without JavaScript; with it, static/js/pickers.mjs makes the search box an `accessible-autocomplete`
+over the picker's JSON endpoint (interventions.views.police.find_*: the same search, audited)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.forms.utils import ErrorDict
+from django.urls import reverse
 
 from access import lookups
 from cases.models import Child, Context
 from cases.queries import ChildSearch, search_children
+from interventions.models import PersonOfConcern
 
 MATCHES = 10
 SHORTEST_TERM = 2
@@ -60,9 +62,32 @@ def find_contexts(user, term: str, **filters: Any) -> list[Context]:
     return results
 
 
+def person_label(person: PersonOfConcern) -> str:
+    return f"{person.given_name} {person.family_name} ({person.reference})"
+
+
+def find_persons(user, term: str) -> list[PersonOfConcern]:
+    """Persons of concern the user may see (police only) by name, street name or reference; audited."""
+    term = clean_term(term)
+    if len(term) < SHORTEST_TERM:
+        return []
+    every_word = Q()
+    for word in term.split():
+        every_word &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(known_as__icontains=word)
+    persons = PersonOfConcern.objects.visible_to(user).filter(Q(reference__iexact=term) | every_word)
+    results = list(persons.order_by("family_name", "given_name", "id")[:MATCHES])
+    lookups.searched(user, PersonOfConcern, {"name": term}, results)
+    return results
+
+
 class Picker:
-    def __init__(self, find: Callable[..., list[Any]], label: Callable[[Any], str], noun: str, **filters: Any):
-        self.find, self.label, self.noun, self.filters = find, label, noun, filters
+    """How to find and label a picker's records; `url_name` names its JSON endpoint (POST `q`),
+    which the autocomplete asks as the user types."""
+
+    def __init__(
+        self, find: Callable[..., list[Any]], label: Callable[[Any], str], noun: str, url_name: str, **filters: Any
+    ):
+        self.find, self.label, self.noun, self.url_name, self.filters = find, label, noun, url_name, filters
 
 
 class PickerMixin:
@@ -80,13 +105,14 @@ class PickerMixin:
         self.picker_matches: dict[str, list[Any]] = {}
         for name, picker in self.pickers.items():
             field = self.fields[name]
-            self.fields[f"{name}_search"] = forms.CharField(
+            search = self.fields[f"{name}_search"] = forms.CharField(
                 label=f"Find {picker.noun}",
                 help_text="A name or a reference",
                 required=False,
                 max_length=100,
                 widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-two-thirds", "type": "search"}),
             )
+            search.find_url = reverse(picker.url_name)  # type: ignore[attr-defined]  # for the template
             chosen_ids = self._chosen_ids(name)
             chosen = list(field.queryset.filter(pk__in=chosen_ids)) if chosen_ids else []
             matches = []

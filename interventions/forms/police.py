@@ -4,7 +4,16 @@ from django import forms
 from django.utils import timezone
 
 from cases.models import Child, Context, ContextKind
-from interventions.forms.pickers import Picker, PickerMixin, child_label, context_label, find_children, find_contexts
+from interventions.forms.pickers import (
+    Picker,
+    PickerMixin,
+    child_label,
+    context_label,
+    find_children,
+    find_contexts,
+    find_persons,
+    person_label,
+)
 from interventions.models import (
     DisruptionKind,
     HandlingCode,
@@ -14,7 +23,8 @@ from interventions.models import (
 )
 from safeguarding.forms import GovukDateField, GovukForm
 
-CHILDREN_PICKER = Picker(find_children, child_label, "a young person")
+CHILDREN_PICKER = Picker(find_children, child_label, "a young person", "interventions:police_find_children")
+PERSONS_PICKER = Picker(find_persons, person_label, "a person of concern", "interventions:police_find_persons")
 
 
 class ChildChoices(forms.ModelMultipleChoiceField):
@@ -122,7 +132,7 @@ class PersonEditForm(PersonForm):
 
 
 class DisruptionForm(PickerMixin, GovukForm):
-    pickers = {"child": CHILDREN_PICKER}
+    pickers = {"person": PERSONS_PICKER, "child": CHILDREN_PICKER}
 
     kind = forms.ChoiceField(
         label="What was done",
@@ -138,7 +148,8 @@ class DisruptionForm(PickerMixin, GovukForm):
         queryset=PersonOfConcern.objects.none(),
         required=False,
         empty_label="None",
-        help_text="Needed for a child abduction warning notice",
+        widget=forms.RadioSelect,
+        help_text="Needed for a child abduction warning notice. Find them by name, street name or reference",
         error_messages={"invalid_choice": "Choose a person of concern from the list"},
     )
     location = ContextChoice(
@@ -184,7 +195,8 @@ class DisruptionForm(PickerMixin, GovukForm):
 class IntelligenceForm(PickerMixin, GovukForm):
     pickers = {
         "children": CHILDREN_PICKER,
-        "contexts": Picker(find_contexts, context_label, "a context"),
+        "persons": PERSONS_PICKER,
+        "contexts": Picker(find_contexts, context_label, "a context", "interventions:police_find_contexts"),
     }
 
     received_on = GovukDateField(

@@ -1,5 +1,5 @@
-"""Writes for tasks: the return home interview raised when a missing young person returns, and
-closing a task."""
+"""Writes for tasks: the return home interview raised when a missing young person returns (its
+assignee alerted), and closing a task."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from audit import services as audit
 from audit.models import AuditAction
 from audit.services import create_audited
 from cases.models import Involvement
+from interventions import alerts
 from interventions.models import Task, TaskKind, TaskStatus
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def create_return_home_interview(episode: MissingEpisode, user: User) -> Task:
     due_at = episode.interview_due_at
     assert due_at is not None and episode.returned_at is not None  # called once the return is recorded
     returned = f"{timezone.localtime(episode.returned_at):%d %b %Y %H:%M}"
-    return create_audited(
+    task = create_audited(
         user,
         Task,
         kind=TaskKind.RETURN_HOME_INTERVIEW,
@@ -59,6 +60,8 @@ def create_return_home_interview(episode: MissingEpisode, user: User) -> Task:
         due_at=due_at,
         missing_episode=episode,
     )
+    alerts.interview_due(task)
+    return task
 
 
 @transaction.atomic

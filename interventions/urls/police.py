@@ -19,4 +19,5 @@ urlpatterns = [
     # JSON for an autocomplete over the pickers' search (interventions/forms/pickers.py).
     path("police/find/children/", views.find_children, name="police_find_children"),
     path("police/find/contexts/", views.find_contexts, name="police_find_contexts"),
+    path("police/find/persons/", views.find_persons, name="police_find_persons"),
 ]

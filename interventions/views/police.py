@@ -318,3 +318,9 @@ def find_children(request: HttpRequest) -> JsonResponse:
 @require_POST
 def find_contexts(request: HttpRequest) -> JsonResponse:
     return _found(pickers.find_contexts(request.user, request.POST.get("q", "")), pickers.context_label)
+
+
+@police_only
+@require_POST
+def find_persons(request: HttpRequest) -> JsonResponse:
+    return _found(pickers.find_persons(request.user, request.POST.get("q", "")), pickers.person_label)

@@ -194,9 +194,14 @@ def test_police_disruption_intelligence_and_sharing(
     page.get_by_role("group", name="What was done").get_by_label("Child abduction warning notice").check()
     fill_date(page, "Date", today)
     person = PersonOfConcern.objects.get(family_name="Testconcern")
-    page.get_by_label("Person of concern").select_option(label=f"Dean Testconcern ({person.reference})")
+    # The person of concern with the autocomplete: choosing a suggestion ticks them.
+    page.get_by_role("combobox", name="Find a person of concern").press_sequentially("Testcon", delay=30)
+    page.get_by_role("option", name=f"Dean Testconcern ({person.reference})").click()
+    expect(
+        page.get_by_role("group", name="Person of concern").get_by_label(f"Dean Testconcern ({person.reference})")
+    ).to_be_checked()
     # The picker lists nobody until asked: find the young person by reference, then choose them.
-    page.get_by_role("searchbox", name="Find a young person").fill(older_child.reference)
+    page.get_by_role("combobox", name="Find a young person").fill(older_child.reference)
     page.get_by_role("button", name="Find a young person").click()
     page.get_by_role("group", name=re.compile("^Young person protected")).get_by_label(
         f"{full_name(older_child)} ({older_child.reference})"
@@ -226,7 +231,7 @@ def test_police_disruption_intelligence_and_sharing(
     page.get_by_role("group", name="Intelligence assessment").get_by_label(re.compile("^B –")).check()
     page.get_by_role("group", name="Handling code").get_by_label(re.compile("^C –")).check()
     page.get_by_label("Intelligence", exact=True).fill(intelligence_text)
-    page.get_by_role("searchbox", name="Find a young person").fill(p.shared_child.reference)
+    page.get_by_role("combobox", name="Find a young person").fill(p.shared_child.reference)
     page.get_by_role("button", name="Find a young person").click()
     children = page.get_by_role("group", name="Young people (optional)")
     children.get_by_label(re.compile(re.escape(full_name(p.shared_child)))).check()

@@ -39,6 +39,8 @@ ROUTES: dict[str, Expect] = {
     # Backup codes are shown once, straight after setting up two-factor sign-in; otherwise home.
     "accounts:backup_codes": Expect({}, 302),
     "accounts:logout": Expect({}, 302, method="post"),
+    # Each signed-in user's own choice of alert emails.
+    "accounts:alert_emails": Expect({ANONYMOUS: 302}, 200),
     "cases:child_search": expect(CASELOAD),
     "cases:children_export": expect(CASELOAD),
     "cases:child_detail": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),

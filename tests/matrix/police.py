@@ -85,6 +85,9 @@ ROUTES: dict[str, Expect] = {
         method="post", data={"q": "T-"}, must_not_leak=council_child_reference
     ),
     "interventions:police_find_contexts": police_page(method="post", data={"q": "station"}),
+    "interventions:police_find_persons": police_page(
+        method="post", data={"q": "Matrixperson"}, must_not_leak=lambda p: PERSON_NAME.split()[1]
+    ),
     "interventions:police_intelligence_create": police_page(),
     "interventions:police_intelligence_detail": police_page(kwargs=report_pk, must_not_leak=lambda p: REPORT_TEXT),
     "interventions:police_intelligence_share": police_page(kwargs=report_pk, must_not_leak=lambda p: REPORT_TEXT),

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from accounts import notifications
+
+
+@shared_task(name="accounts.tasks.email_notification")
+def email_notification(notification_id: int) -> bool:
+    return notifications.email_notification(notification_id)
+
+
+@shared_task(name="accounts.tasks.send_daily_digests")
+def send_daily_digests() -> int:
+    return notifications.send_daily_digests()
