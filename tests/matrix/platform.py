@@ -11,6 +11,7 @@ from tests.matrix import (
     council_child_pk,
     council_child_reference,
     expect,
+    own,
 )
 
 
@@ -35,7 +36,7 @@ ROUTES: dict[str, Expect] = {
     "accounts:login": Expect({ANONYMOUS: 200}, 302),
     "accounts:logout": Expect({}, 302, method="post"),
     "cases:child_search": expect(CASELOAD),
-    "cases:children_export": expect(CASELOAD),
+    "cases:children_export": expect(CASELOAD, shows=own("child")),
     "cases:child_detail": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cases:child_edit": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cases:child_export": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
