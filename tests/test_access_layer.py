@@ -15,7 +15,7 @@ from access.principal import principal
 from accounts.models import AgencyKind, Role
 from audit.models import AuditAction, AuditEvent, AuditSubject
 from cases.models import Child, Involvement
-from tests.factories import AccessGrantFactory, AgencyFactory, MembershipFactory, UserFactory
+from tests.factories import AccessGrantFactory, AgencyFactory, ChildFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,8 @@ def test_an_open_page_reads_one_row_more_than_it_shows(partnership):
     assert (first.number, first.per_page, first.start_index()) == (1, 2, 1)
     assert first.has_next() and not first.has_previous() and first.has_other_pages()
     assert first.next_page_number() == 2
+    second = lookups.open_page(children, "2", per_page=2)
+    assert list(second) == everyone[2:4] and second.has_previous() and second.has_next()
     last = lookups.open_page(children, 3, per_page=2)
     assert list(last) == everyone[4:] and last.start_index() == 5
     assert not last.has_next() and last.has_previous() and last.has_other_pages()
@@ -58,6 +60,15 @@ def test_an_open_page_reads_one_row_more_than_it_shows(partnership):
     only = lookups.open_page(children, 1, per_page=5)
     assert len(only) == 5 and not only.has_other_pages()
     assert (only.counted, only.paginator, only.next_after) == (False, None, "")
+
+
+def test_an_open_page_reads_exactly_one_row_more_than_it_shows(partnership):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        lookups.open_page(Child.objects.order_by("pk"), "2", per_page=2)
+    assert "LIMIT 3 OFFSET 2" in queries.captured_queries[-1]["sql"]
 
 
 def test_an_open_page_after_a_cursor_starts_at_the_first_row(partnership):
@@ -73,22 +84,36 @@ def test_lists_record_the_rows_they_showed(partnership):
     page = lookups.open_page_of(user, visible, "1", per_page=1, what="test list")
     event = AuditEvent.objects.get(action=AuditAction.LIST)
     assert subjects_of(event) == [str(page[0].pk)] and event.detail == {"view": "test list"}
+    assert event.user == user
+    second_page = lookups.open_page_of(user, visible, "2", per_page=1, what="test list")
+    assert second_page.number == 2 and list(second_page) == [list(visible)[1]]
     counted = lookups.page_of(user, visible, "2", per_page=1, what="counted list")
-    assert counted.paginator.count == 2
-    second = AuditEvent.objects.filter(action=AuditAction.LIST).latest("id")
-    assert subjects_of(second) == [str(counted.object_list[0].pk)] and second.detail == {"view": "counted list"}
+    assert counted.paginator.count == 2 and counted.number == 2
+    assert list(counted.object_list) == [list(visible)[1]]
+    last = AuditEvent.objects.filter(action=AuditAction.LIST).latest("id")
+    assert subjects_of(last) == [str(list(visible)[1].pk)] and last.detail == {"view": "counted list"}
+    assert last.user == user
+    lookups.shown(user, Child, [partnership.council_child.pk], what="ids")
+    assert subjects_of(AuditEvent.objects.filter(action=AuditAction.LIST).latest("id")) == [
+        str(partnership.council_child.pk)
+    ]
 
 
 def test_searches_and_exports_record_the_ids_returned(partnership):
     user = partnership.users["caseworker"]
     found = [partnership.council_child, partnership.shared_child]
-    lookups.searched(user, Child, {"name": "x"}, found)
-    lookups.exported(user, Child, [child.pk for child in found], what="test export")
+    lookups.searched(user, Child, {"name": "x"}, [child.pk for child in found])  # ids
+    lookups.exported(user, Child, found, what="test export")  # records
     search = AuditEvent.objects.get(action=AuditAction.SEARCH)
     export = AuditEvent.objects.get(action=AuditAction.EXPORT)
     expected = sorted(str(child.pk) for child in found)
     assert subjects_of(search) == expected and subjects_of(export) == expected
     assert export.detail == {"export": "test export"} and search.detail["fields"] == ["name"]
+    assert search.user == user and export.user == user
+    lookups.searched(user, Child, {"name": "y"}, found)  # records
+    lookups.exported(user, Child, [child.pk for child in found], what="ids")  # ids
+    assert subjects_of(AuditEvent.objects.filter(action=AuditAction.SEARCH).latest("id")) == expected
+    assert subjects_of(AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("id")) == expected
 
 
 # Reads and refusals ---------------------------------------------------------------------------------
@@ -112,7 +137,13 @@ def test_a_read_through_a_queryset_records_the_read_and_a_miss_the_refusal(partn
     child = lookups.read_or_404(user, Child.objects.visible_to(user), partnership.council_child.pk, basis="test")
     assert child == partnership.council_child and getattr(child, "_access_visible_to", None) == user.pk
     read = AuditEvent.objects.get(action=AuditAction.READ)
-    assert (read.object_id, read.detail) == (str(child.pk), {"basis": "test"})
+    assert (read.object_id, read.detail, read.user, read.reason) == (str(child.pk), {"basis": "test"}, user, "")
+    lookups.read_or_404(user, Child, child.pk, shown=[partnership.shared_child.pk], reason="checking")
+    plain = AuditEvent.objects.filter(action=AuditAction.READ).latest("id")
+    assert (plain.detail, plain.reason) == ({}, "checking")
+    assert ("cases.child", str(partnership.shared_child.pk)) in set(
+        AuditSubject.objects.filter(event=plain).values_list("object_type", "object_id")
+    )
     with pytest.raises(Http404):
         lookups.get_or_404(user, Child, partnership.voluntary_child.pk)
     denied = AuditEvent.objects.get(action=AuditAction.DENIED)
@@ -146,8 +177,13 @@ def test_records_are_made_for_the_users_own_recording_agency(partnership):
     with pytest.raises(ValidationError) as refused:
         policy.acting_agency(caseworker, partnership.agencies["police"])
     assert refused.value.message_dict == {"source_agency": ["Choose one of your own agencies"]}
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^You are not a member of an agency that records case information\.$"):
         policy.acting_agency(partnership.users["mentor"])
+
+
+def test_the_acting_agency_comes_with_the_membership(partnership, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert policy.acting_agency(partnership.users["police"]).name == "Test Police"
 
 
 def test_agency_lists_by_role(partnership):
@@ -252,6 +288,7 @@ def test_a_principal_is_loaded_once_and_forgotten_on_request(partnership, django
     membership.save()
     assert principal(user) is first  # remembered until forgotten
     policy.forget(user)
+    assert user.acting_membership == (later.agency_id, Role.POLICE_OFFICER)  # worked out again
     assert principal(user).acting == (later.agency_id, Role.POLICE_OFFICER)
 
 
@@ -277,6 +314,12 @@ def test_grants_and_emergency_access_are_loaded_apart(partnership):
     assert found.emergency == {partnership.unlinked_child.pk}
     assert policy.granted_children(user) == (found.granted, found.emergency)
     assert found.roles == {Role.POLICE_OFFICER}
+    # Two children by grant and emergency access, and the one the police work with.
+    assert set(Child.objects.visible_to(user)) == {
+        partnership.council_child,
+        partnership.unlinked_child,
+        partnership.shared_child,
+    }
 
 
 def test_an_ended_grant_or_a_grant_ending_yesterday_gives_nothing(partnership):
@@ -307,6 +350,144 @@ def test_the_visibility_blocks_need_plain_columns(partnership):
 
     from access.visibility import ActiveOn
 
-    with pytest.raises(ValueError, match="plain columns"):
+    with pytest.raises(ValueError, match=r"^ActiveOn needs plain columns$"):
         list(Involvement.objects.filter(ActiveOn(timezone.localdate(), started_on=Value(timezone.localdate()))))
     assert Involvement.objects.filter(ActiveOn(timezone.localdate(), ended_on=F("ended_on"))).exists()
+    from access.visibility import VisibleVia
+    from cases.visibility import CHILD
+
+    with pytest.raises(ValueError, match=r"^VisibleVia needs a plain column$"):
+        list(Child.objects.filter(VisibleVia(Value(1), CHILD, [1], [], timezone.localdate())))
+
+
+# Rules about one record, with the record's own facts ------------------------------------------------
+
+
+def test_a_manager_takes_on_only_a_young_person_no_agency_has_worked_with(partnership, django_assert_num_queries):
+    manager, caseworker = partnership.users["manager"], partnership.users["caseworker"]
+    unknown = partnership.unlinked_child
+    assert set(Child.objects.cohort_visible_to(manager)) == {unknown}
+    assert policy.can(manager, "take_on_child", unknown)
+    assert not policy.can(manager, "take_on_child", partnership.council_child)  # the council works with them
+    assert not policy.can(caseworker, "take_on_child", unknown)  # not a role that decides on them
+    # Once an agency has worked with them, even if that has ended, they are nobody's to take on.
+    Involvement.objects.create(
+        agency=partnership.agencies["police"],
+        child=unknown,
+        started_on=timezone.localdate() - timedelta(days=30),
+        ended_on=timezone.localdate() - timedelta(days=1),
+    )
+    assert not Child.objects.cohort_visible_to(manager).exists()
+    assert not policy.can(manager, "take_on_child", unknown)
+    # A young person read through cohort_visible_to in this request is not asked about again.
+    marked = policy.mark_cohort_visible(manager, ChildFactory())
+    assert (marked._access_cohort_visible_to, marked._access_visible_to) == (manager.pk, None)
+    with django_assert_num_queries(1):  # only "does the manager already see them as a case?"
+        assert policy.can(manager, "take_on_child", marked)
+
+
+def test_a_manager_who_already_sees_a_young_person_does_not_take_them_on(partnership):
+    manager = partnership.users["manager"]
+    child = partnership.unlinked_child
+    Involvement.objects.create(
+        agency=partnership.agencies["youth_justice"], child=child, started_on=timezone.localdate()
+    )
+    policy.forget(manager)
+    assert policy.can(manager, "view_child", child)
+    assert not policy.can(manager, "take_on_child", policy.mark_cohort_visible(manager, child))
+
+
+class Nomination:
+    def __init__(self, child, by):
+        self.child, self.nominated_by_id = child, by.pk
+
+
+def test_a_nomination_is_withdrawn_by_a_tier_decider_or_by_its_maker_while_they_see_the_child(partnership):
+    users = partnership.users
+    shared = partnership.shared_child
+    by_police = Nomination(shared, users["police"])
+    assert policy.can(users["caseworker"], "withdraw_nomination", by_police)  # decides tiers, sees the child
+    assert policy.can(users["police"], "withdraw_nomination", by_police)  # made it, still sees the child
+    assert not policy.can(users["police"], "withdraw_nomination", Nomination(shared, users["caseworker"]))
+    assert not policy.can(users["voluntary"], "withdraw_nomination", Nomination(shared, users["voluntary"]))
+    Involvement.objects.filter(agency=partnership.agencies["police"], child=shared).update(
+        ended_on=timezone.localdate() - timedelta(days=1)
+    )
+    policy.forget(users["police"])
+    assert not policy.can(users["police"], "withdraw_nomination", by_police)
+
+
+def test_a_mentor_logs_sessions_only_for_their_own_active_match(partnership):
+    from types import SimpleNamespace
+
+    mentor = partnership.users["mentor"]
+
+    def match(user, ended_on=None):
+        return SimpleNamespace(ended_on=ended_on, mentor=SimpleNamespace(user_id=user.pk))
+
+    assert policy.can(mentor, "log_mentoring_session", match(mentor))
+    assert not policy.can(mentor, "log_mentoring_session", match(mentor, ended_on=timezone.localdate()))
+    assert not policy.can(mentor, "log_mentoring_session", match(partnership.users["coordinator"]))
+    assert not policy.can(mentor, "log_mentoring_session", None)
+    assert not policy.can(
+        partnership.users["coordinator"], "log_mentoring_session", match(partnership.users["coordinator"])
+    )
+
+
+def test_a_record_read_through_the_policy_in_this_request_is_not_asked_about_again(
+    partnership, django_assert_num_queries
+):
+    caseworker = partnership.users["caseworker"]
+    child = Child.objects.get(pk=partnership.council_child.pk)
+    policy.can(caseworker, "see_caseload")  # the principal, loaded once per request
+    with django_assert_num_queries(1):
+        assert policy.can(caseworker, "view_child", child)
+    policy.mark_visible(caseworker, child)
+    with django_assert_num_queries(0):
+        assert policy.can(caseworker, "view_child", child)
+    # Marked for another user, it is asked about: the police see the shared child, not this one.
+    assert not policy.can(partnership.users["police"], "view_child", child)
+
+
+def test_tiers_are_decided_by_caseworkers_and_managers_who_see_the_child(partnership):
+    users = partnership.users
+    assert policy.can(users["caseworker"], "decide_tier", partnership.council_child)
+    assert not policy.can(users["caseworker"], "decide_tier", partnership.voluntary_child)
+    assert not policy.can(users["police"], "decide_tier", partnership.shared_child)  # sees, does not decide
+
+
+def test_nobody_signed_out_or_deactivated_may_do_anything(partnership):
+    from django.contrib.auth.models import AnonymousUser
+
+    caseworker = partnership.users["caseworker"]
+    assert policy.can(caseworker, "add_child")
+    for nobody in (None, AnonymousUser()):
+        assert not policy.can(nobody, "add_child")
+    caseworker.is_active = False
+    assert not policy.can(caseworker, "add_child")
+    assert not policy.can(caseworker, "see_caseload")
+
+
+def test_a_refused_service_call_says_why(partnership):
+    voluntary = partnership.users["voluntary"]
+    with pytest.raises(PermissionDenied, match=r"^You cannot do this\.$"):
+        policy.require(voluntary, "police_work")
+    with pytest.raises(PermissionDenied, match=r"^Police only$"):
+        policy.require(voluntary, "police_work", message="Police only")
+    policy.require(partnership.users["police"], "police_work")
+
+
+def test_a_page_refused_by_the_record_is_404(partnership):
+    caseworker = partnership.users["caseworker"]
+    lookups.require_or_404(caseworker, "view_child", partnership.council_child)
+    with pytest.raises(Http404):
+        lookups.require_or_404(caseworker, "view_child", partnership.voluntary_child)
+
+
+def test_a_caseload_is_a_case_holding_role_or_a_grant(partnership):
+    users = partnership.users
+    assert policy.can(users["caseworker"], "see_caseload") and policy.can(users["manager"], "see_caseload")
+    assert not policy.can(users["outreach"], "see_caseload") and not policy.can(users["dpo"], "see_caseload")
+    AccessGrantFactory(user=users["outreach"], child=partnership.council_child)
+    policy.forget(users["outreach"])
+    assert policy.can(users["outreach"], "see_caseload")
