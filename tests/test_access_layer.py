@@ -152,10 +152,14 @@ def test_a_read_through_a_queryset_records_the_read_and_a_miss_the_refusal(partn
 
 def test_a_read_may_name_the_children_shown_and_another_record_type(partnership):
     user = partnership.users["caseworker"]
+    lookups.note_read(user, partnership.family)
+    plain = AuditEvent.objects.get()
+    assert (plain.detail, plain.reason, plain.object_type) == ({}, "", "cases.family")
     lookups.note_read(
         user, partnership.family, shown=[partnership.council_child.pk], object_type="audit.child_trail", reason="r"
     )
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.latest("id")
+    assert event.detail == {}
     assert (event.object_type, event.object_id, event.reason) == (
         "audit.child_trail",
         str(partnership.family.pk),
@@ -275,11 +279,11 @@ def test_a_principal_is_loaded_once_and_forgotten_on_request(partnership, django
     user = UserFactory()
     membership = MembershipFactory(user=user, agency=partnership.agencies["council"], role=Role.CASEWORKER)
     later = MembershipFactory(user=user, agency=partnership.agencies["police"], role=Role.POLICE_OFFICER)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1):  # the audit trail's acting membership comes with it
         first = principal(user)
         assert principal(user) is first
+        assert user.acting_membership == (membership.agency_id, Role.CASEWORKER)
     assert first.acting == (membership.agency_id, Role.CASEWORKER)
-    assert user.acting_membership == (membership.agency_id, Role.CASEWORKER)
     assert first.memberships == {
         (Role.CASEWORKER, AgencyKind.COUNCIL, membership.agency_id),
         (Role.POLICE_OFFICER, AgencyKind.POLICE, later.agency_id),
@@ -353,11 +357,13 @@ def test_the_visibility_blocks_need_plain_columns(partnership):
     with pytest.raises(ValueError, match=r"^ActiveOn needs plain columns$"):
         list(Involvement.objects.filter(ActiveOn(timezone.localdate(), started_on=Value(timezone.localdate()))))
     assert Involvement.objects.filter(ActiveOn(timezone.localdate(), ended_on=F("ended_on"))).exists()
-    from access.visibility import VisibleVia
+    from access.visibility import NeverInvolved, VisibleVia
     from cases.visibility import CHILD
 
     with pytest.raises(ValueError, match=r"^VisibleVia needs a plain column$"):
         list(Child.objects.filter(VisibleVia(Value(1), CHILD, [1], [], timezone.localdate())))
+    with pytest.raises(ValueError, match=r"^NeverInvolved needs a plain column$"):
+        list(Child.objects.filter(NeverInvolved(Value(1), CHILD)))
 
 
 # Rules about one record, with the record's own facts ------------------------------------------------
@@ -463,9 +469,16 @@ def test_nobody_signed_out_or_deactivated_may_do_anything(partnership):
     assert policy.can(caseworker, "add_child")
     for nobody in (None, AnonymousUser()):
         assert not policy.can(nobody, "add_child")
+
+    class Action:  # a panel action the caseworker owns
+        owner_id = caseworker.pk
+        owner_agency_id = 0
+
+    assert policy.can(caseworker, "update_panel_action", Action())
     caseworker.is_active = False
     assert not policy.can(caseworker, "add_child")
     assert not policy.can(caseworker, "see_caseload")
+    assert not policy.can(caseworker, "update_panel_action", Action())
 
 
 def test_a_refused_service_call_says_why(partnership):
@@ -491,3 +504,13 @@ def test_a_caseload_is_a_case_holding_role_or_a_grant(partnership):
     AccessGrantFactory(user=users["outreach"], child=partnership.council_child)
     policy.forget(users["outreach"])
     assert policy.can(users["outreach"], "see_caseload")
+
+
+def test_the_acting_membership_is_the_first_made_whatever_the_agency(partnership):
+    from access.principal import NOBODY
+
+    user = UserFactory()
+    first = MembershipFactory(user=user, agency=AgencyFactory(pk=1_000_000), role=Role.VOLUNTARY_WORKER)
+    MembershipFactory(user=user, agency=partnership.agencies["council"], role=Role.CASEWORKER)
+    assert principal(user).acting == (first.agency_id, Role.VOLUNTARY_WORKER)
+    assert principal(None) is NOBODY

@@ -2,6 +2,8 @@
 search digest, before-and-after snapshots, and the audited create and versioned update every app's
 services use."""
 
+import hashlib
+import hmac
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -44,7 +46,9 @@ def test_an_event_records_who_acts_for_which_agency_and_what(partnership):
 def test_an_event_by_nobody_signed_in_keeps_the_name_given(partnership):
     event = audit.record(AnonymousUser(), AuditAction.LOGIN_FAILED, username="x" * 200)
     assert (event.user, event.username, event.agency_id, event.role) == (None, "x" * 150, None, "")
+    assert (event.object_type, event.object_id, event.reason) == ("", "", "")
     assert audit.record(None, AuditAction.LOGIN_FAILED, username="someone").username == "someone"
+    assert audit.record(None, AuditAction.LOGIN_FAILED).username == ""
     named = audit.record(partnership.users["police"], AuditAction.READ, username="ignored")
     assert named.username == "police"
     assert not AuditSubject.objects.exists()  # no record, no subjects
@@ -83,11 +87,14 @@ def test_list_export_search_and_refusal_events(partnership):
     searched = audit.record_search(user, Child, {"name": "Ann", "date_of_birth": None, "identifier": ""}, [4])
     assert searched.action == AuditAction.SEARCH and subject_pairs(searched) == {("cases.child", "4")}
     assert searched.detail == {"fields": ["name"], "digest": audit.search_digest({"name": "Ann"})}
+    assert {listed.user, exported.user, searched.user} == {user}
     denied = audit.record_denied(user, Child, 5)
     assert (denied.action, denied.object_type, denied.object_id) == (AuditAction.DENIED, "cases.child", "5")
     read = audit.record_read(user, partnership.council_child, basis="grant", reason="r")
     assert (read.action, read.detail, read.reason) == (AuditAction.READ, {"basis": "grant"}, "r")
-    assert audit.record_read(user, partnership.council_child).detail == {}
+    assert (read.user, read.object_type, read.object_id) == (user, "cases.child", str(partnership.council_child.pk))
+    plain = audit.record_read(user, partnership.council_child)
+    assert (plain.detail, plain.reason) == ({}, "")
 
 
 def test_the_search_digest_is_keyed_and_ignores_case_spaces_and_order(settings):
@@ -96,6 +103,10 @@ def test_the_search_digest_is_keyed_and_ignores_case_spaces_and_order(settings):
     assert len(digest) == 64 and "ann" not in digest
     assert digest != audit.search_digest({"name": "Ann Smyth", "identifier": "K1"})
     assert digest != audit.search_digest({"name": "K1", "identifier": "Ann Smith"})
+    # A DPO told the terms recomputes it: the fields in name order, trimmed and casefolded, keyed with
+    # the service's secret.
+    expected = hmac.new(settings.SECRET_KEY.encode(), b"identifier=k1|name=ann smith", hashlib.sha256).hexdigest()
+    assert digest == expected
     settings.SECRET_KEY = "another-key-" + "y" * 40
     assert digest != audit.search_digest({"name": "Ann Smith", "identifier": "K1"})
 
@@ -120,6 +131,7 @@ def test_a_write_event_says_what_changed(partnership):
     assert event.detail == {"before": {"a": 1, "b": 2}, "after": {"a": 1, "b": 3, "c": 4}, "changed": ["b", "c"]}
     created = audit.record_write(user, AuditAction.CREATE, child, before=None, after={"a": 1}, reason="new")
     assert created.detail == {"before": None, "after": {"a": 1}, "changed": []} and created.reason == "new"
+    assert event.reason == "" and event.user == user
     deleted = audit.record_write(user, AuditAction.DELETE, child, before={"a": 1}, after=None)
     assert deleted.detail == {"before": {"a": 1}, "after": None, "changed": []}
 
@@ -130,6 +142,7 @@ def test_an_audited_create_validates_saves_and_records(partnership):
     event = AuditEvent.objects.get(action=AuditAction.CREATE)
     assert (event.object_type, event.object_id) == ("cases.family", str(family.pk))
     assert event.detail["after"]["name"] == "Audited family" and event.detail["before"] is None
+    assert event.user == user
     with pytest.raises(ValidationError):
         audit.create_audited(user, Family, reference="FA-T0101", name="")
     assert Family.objects.filter(reference="FA-T0101").count() == 0
@@ -154,7 +167,7 @@ def test_a_versioned_update_changes_only_the_allowed_fields_once(partnership):
         version + 1,
     )
     event = AuditEvent.objects.get(action=AuditAction.UPDATE)
-    assert event.detail["changed"] == ["name", "updated_at", "version"]
+    assert event.detail["changed"] == ["name", "updated_at", "version"] and event.user == user
     with pytest.raises(StaleVersion) as stale:
         audit.update_versioned(user, family, {"name": "Again"}, expected_version=version, fields=["name"])
     assert stale.value.current.version == version + 1
