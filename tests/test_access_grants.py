@@ -175,6 +175,7 @@ def test_grant_past_its_last_day_stops_working(client_for, partnership):
 )
 def test_bad_grant_input_is_refused_with_a_clear_message(client_for, partnership, change, message):
     p = partnership
+    change = dict(change)  # the parameters are shared by every run of the test in this process
     gone = p.users["caseworker"].__class__.objects.create(username="deactivated", is_active=False)
     assert gone.pk
     data = grant_form(reference=p.unlinked_child.reference)

@@ -97,6 +97,7 @@ def test_administrator_grants_and_ends_and_the_user_sees_the_child_only_meanwhil
 )
 def test_bad_input_is_400_with_field_errors_and_saves_nothing(client_for, partnership, change, field, message):
     p = partnership
+    change = dict(change)  # the parameters are shared by every run of the test in this process
     User.objects.create(username="deactivated", is_active=False)
     if change.get("ends_on") == "past":
         change["ends_on"] = (timezone.localdate() - timedelta(days=1)).isoformat()

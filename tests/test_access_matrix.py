@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import tests.matrix
-from tests.matrix import ANONYMOUS, EVERYONE, Expect
+from tests.matrix import ANONYMOUS, EVERYONE, OWN, Expect
 
 
 def collect_routes() -> dict[str, Expect]:
@@ -67,14 +67,106 @@ NAMES_CHILDREN_BY_DESIGN = re.compile(
 
 
 def references_hidden_from(persona: str, route: str, partnership) -> list[str]:
-    """References of the partnership's children this persona may not see (on the cohort's pages,
-    those it may see for the cohort's purpose count as seen)."""
-    from cases.models import Child
+    """References of the partnership's children, contexts and families this persona may not see (on
+    the cohort's pages, children it may see for the cohort's purpose count as seen)."""
+    from cases.models import Child, Context, Family
 
     user = partnership.users[persona]
     cohort = route.startswith(("cohorts:", "api:cohort-"))
     seen = Child.objects.cohort_visible_to(user) if cohort else Child.objects.visible_to(user)
-    return list(Child.objects.exclude(pk__in=seen.values("pk")).values_list("reference", flat=True))
+    hidden = list(Child.objects.exclude(pk__in=seen.values("pk")).values_list("reference", flat=True))
+    for model in (Context, Family):
+        hidden += model.objects.exclude(pk__in=model.objects.visible_to(user).values("pk")).values_list(
+            "reference", flat=True
+        )
+    return hidden
+
+
+# List and search routes: an allowed persona's answer must show one of its own records (Expect.shows),
+# unless the route is here, with the reason. Every other list is still checked for hidden records.
+LIST_ROUTE = re.compile(r"(_list|-list|_search|_export|_csv)$")
+LIST_EXCEPTIONS = {
+    # The partnership fixture holds no record of these kinds; each list's own tests create records of two
+    # agencies and check who sees which.
+    **dict.fromkeys(
+        (
+            "api:cohort-fairness-list",
+            "api:cohort-feed-list",
+            "api:cohort-nomination-list",
+            "api:cohort-review-list",
+            "api:cohort-run-list",
+            "api:cohort-suggestion-list",
+            "api:cohort-tier-decision-list",
+            "api:cohort-tier-list",
+            "cohorts:run_list",
+            "feeds:feed_list",
+            "feeds:review_list",
+        ),
+        "no cohort run or feed in the fixture: tests/test_cohort_runs.py, tests/test_feeds_need_to_know.py",
+    ),
+    **dict.fromkeys(
+        (
+            "api:intervention-list",
+            "api:family-plan-list",
+            "api:missing-episode-list",
+            "api:panel-action-list",
+            "api:panel-meeting-list",
+            "api:task-list",
+            "interventions:intervention_list",
+            "interventions:missing_episode_list",
+            "interventions:panel_list",
+            "interventions:task_list",
+        ),
+        "no intervention, episode, panel or task in the fixture: tests/test_interventions.py, "
+        "tests/test_missing_episodes.py, tests/test_panel_lists.py, tests/test_tasks.py",
+    ),
+    **dict.fromkeys(
+        (
+            "api:disruption-action-list",
+            "api:intelligence-report-list",
+            "api:person-of-concern-list",
+            "interventions:police_disruption_list",
+            "interventions:police_intelligence_list",
+            "interventions:police_person_list",
+        ),
+        "police-only records, none in the fixture; only police officers reach these: tests/test_police.py, "
+        "tests/test_police_only_leaks.py",
+    ),
+    **dict.fromkeys(
+        (
+            "api:mentoring-match-list",
+            "api:mentoring-mentor-list",
+            "api:mentoring-referral-list",
+            "api:mentoring-report-list",
+            "api:mentoring-session-list",
+            "mentoring:mentor_list",
+            "mentoring:waiting_list",
+            "mentoring:report_csv",
+            "api:outreach-campaign-list",
+            "api:outreach-establishment-list",
+            "api:outreach-event-list",
+            "api:outreach-group-list",
+            "api:outreach-reach-list",
+            "api:outreach-session-list",
+            "outreach:campaign_list",
+            "outreach:establishment_list",
+            "outreach:event_list",
+            "outreach:group_list",
+            "outreach:reach_export",
+        ),
+        "no mentoring or outreach record in the fixture: tests/test_mentoring_api.py, tests/test_mentoring_pages.py, "
+        "tests/test_outreach_api.py, tests/test_outreach_pages.py",
+    ),
+    **dict.fromkeys(
+        ("api:access-grant-list", "cases:grant_list", "oversight:break_glass_list"),
+        "the administrator's and the DPO's oversight lists: every grant, by design (NAMES_CHILDREN_BY_DESIGN)",
+    ),
+    "cases:child_search": "a GET shows the form; the search is a POST: test_child_search_finds_own_records_only",
+    "cases:child_export": "one young person's record, not a list (its refusals are checked for leaks above)",
+    "api:referral-list": "the API lists referrals by id only; cases:referral_list checks the same query",
+    "api:context-assessment-list": "the API lists assessments by id only; tests/test_api.py checks who sees which",
+    "api:context-plan-list": "the API lists plans by id only; tests/test_api.py checks who sees which",
+}
 
 
 @pytest.mark.django_db
@@ -84,6 +176,7 @@ def test_route_answers_each_persona_as_the_policy_says(route, client_for, partne
     url = url_for(route, spec, partnership)
     leak = spec.must_not_leak(partnership) if spec.must_not_leak else None
     failures = []
+    own_shown = 0
     for persona in EVERYONE:
         client = client_for(None if persona == ANONYMOUS else persona)
         response = getattr(client, spec.method)(url, spec.data)
@@ -93,12 +186,51 @@ def test_route_answers_each_persona_as_the_policy_says(route, client_for, partne
         body = b"".join(response) if response.streaming else response.content
         if leak and response.status_code != 200 and re.search(re.escape(leak.encode()), body):
             failures.append(f"{persona}: refused response contains {leak!r}")
-        # An allowed answer (a list above all) shows nothing of a young person the persona may not see.
+        # An allowed answer (a list above all) shows nothing the persona may not see, and a list shows the
+        # persona one of its own records.
         if persona != ANONYMOUS and response.status_code == 200 and not NAMES_CHILDREN_BY_DESIGN.match(route):
             shown = [ref for ref in references_hidden_from(persona, route, partnership) if ref.encode() in body]
             if shown:
-                failures.append(f"{persona}: allowed response names children it may not see: {shown}")
+                failures.append(f"{persona}: allowed response names records it may not see: {shown}")
+        own = spec.shows(partnership, persona) if spec.shows and response.status_code == 200 else None
+        if own and own.encode() not in body:
+            failures.append(f"{persona}: allowed list does not show its own record {own!r}")
+        own_shown += bool(own)
+    if spec.shows and not own_shown:
+        failures.append("no allowed persona has an own record of this kind to be shown")
     assert not failures, f"{route} ({url}):\n" + "\n".join(failures)
+
+
+def test_every_list_and_search_route_shows_each_persona_its_own_records():
+    """A list could answer 200 and show nothing, or only others' records: each list and search route says
+    which of the persona's own records it must show, or is an exception with its reason."""
+    lists = {route for route, spec in ROUTES.items() if spec.method == "get" and LIST_ROUTE.search(route)}
+    lists -= {route for route in lists if route.startswith("admin:")}
+    unchecked = sorted(route for route in lists if not ROUTES[route].shows and route not in LIST_EXCEPTIONS)
+    assert not unchecked, f"List routes with no own-record check (Expect.shows) or exception: {unchecked}"
+    stale = sorted(route for route in LIST_EXCEPTIONS if route not in lists or ROUTES[route].shows)
+    assert not stale, f"LIST_EXCEPTIONS entries that are not unchecked list routes: {stale}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", sorted(OWN["child"]))
+def test_child_search_finds_own_records_only(persona, client_for, partnership):
+    """The search (a POST) finds the persona's own young person by reference, and finds nobody when given
+    the exact reference of a young person it may not see."""
+    from cases.models import Child
+
+    client = client_for(persona)
+    mine = getattr(partnership, OWN["child"][persona])
+
+    def found(child) -> bool:
+        response = client.post(reverse("cases:child_search"), {"identifier": child.reference})
+        assert response.status_code == 200
+        return reverse("cases:child_detail", args=[child.pk]).encode() in response.content
+
+    assert found(mine)
+    others = Child.objects.exclude(pk__in=Child.objects.visible_to(partnership.users[persona]).values("pk"))
+    assert others.exists()
+    assert not [child.reference for child in others if found(child)]
 
 
 def test_one_refusal_rule():

@@ -48,5 +48,6 @@ def test_bad_input_is_explained(values, message):
 def test_a_saved_moment_is_shown_back_in_the_boxes():
     moment = datetime(2026, 12, 6, 17, 45, tzinfo=LONDON)
     assert GovukDateTimeWidget().decompress(moment) == [6, 12, 2026, "17:45"]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         GovukDateTimeField().clean(["1", "1", "2026", "7"])
+    assert error.value.messages == ["Enter a real time on the 24-hour clock, for example 21:30"]

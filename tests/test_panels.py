@@ -456,7 +456,15 @@ def test_demo_panels_seed(settings):
     assert demo_panels.seed(agencies, users, today) == 0  # idempotent
     meetings = PanelMeeting.objects.filter(panel__name=demo_panels.PANEL_NAME)
     assert meetings.count() == 10 and {meeting.chair.username for meeting in meetings} == {"manager"}
-    assert queries_panels.children_discussed(None, today) == 207  # as in the briefing
+    # The briefing's 207 young people discussed is the live count, and agrees with the agendas read here.
+    held = [meeting for meeting in meetings if meeting.held_on <= today]
+    on_agendas = {item.child_id for meeting in held for item in meeting.agenda.all() if item.child_id}
+    assert queries_panels.children_discussed(None, today) == len(on_agendas) == 207
+    first, *_, last = sorted(held, key=lambda meeting: meeting.held_on)
+    held_after_first = {
+        item.child_id for meeting in held if meeting.held_on > first.held_on for item in meeting.agenda.all()
+    } - {None}
+    assert queries_panels.children_discussed(first.held_on + timedelta(days=1), last.held_on) == len(held_after_first)
     assert queries_panels.overdue_actions_for_manager(users["manager"]).exists()
     assert PanelAction.objects.overdue().filter(owner=users["caseworker"]).exists()
 

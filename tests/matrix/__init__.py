@@ -24,6 +24,9 @@ class Expect:
     method: str = "get"
     must_not_leak: Callable | None = None  # partnership -> text absent from refused responses
     data: dict = field(default_factory=dict)
+    # (partnership, persona) -> text of one of the persona's own records, which an allowed answer must
+    # show (a list or search route; None when the persona has no record of that kind): own("child") etc.
+    shows: Callable | None = None
 
     def status_for(self, persona: str) -> int:
         if persona in DUAL_PERSONAS and persona not in self.statuses:
@@ -41,6 +44,37 @@ def expect(allowed, *, status=200, anonymous=302, refused=404, **kwargs) -> Expe
     """`allowed` personas get `status`; anonymous visitors `anonymous`; everyone else `refused`."""
     statuses = {**{persona: status for persona in allowed}, ANONYMOUS: anonymous}
     return Expect(statuses, refused, **kwargs)
+
+
+# The records each persona's agency works with in the partnership fixture (conftest.py), by kind, named
+# here from the fixture's facts rather than read back through the policy under test.
+OWN = {
+    "child": {
+        "caseworker": "council_child",
+        "police": "shared_child",
+        "voluntary": "voluntary_child",
+        "mentor": "mentee",
+        "coordinator": "mentee",
+        "voluntary_coordinator": "voluntary_child",
+    },
+    "context": {
+        "caseworker": "hotspot",
+        "police": "police_location",
+        "voluntary": "hotspot",
+        "voluntary_coordinator": "hotspot",
+    },
+    "family": {"caseworker": "family", "voluntary": "family", "voluntary_coordinator": "family"},
+}
+
+
+def own(kind: str, text: Callable = lambda record: record.reference) -> Callable:
+    """`shows` for a list of `kind`: the text (by default the reference) of the persona's own record."""
+
+    def shown(p, persona):
+        attribute = OWN[kind].get(persona)
+        return text(getattr(p, attribute)) if attribute else None
+
+    return shown
 
 
 def council_child_pk(p):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cases.models import PlanGoal, PlanResponse
-from tests.matrix import OUTSIDE_MENTORING, PERSONAS, Expect, council_child_pk, council_child_reference, expect
+from tests.matrix import OUTSIDE_MENTORING, PERSONAS, Expect, council_child_pk, council_child_reference, expect, own
 
 # Who sees what in the partnership fixture (see conftest.py).
 HOTSPOT_VIEWERS = ("caseworker", "voluntary")  # the bus station: council and voluntary children linked
@@ -64,7 +64,7 @@ ROUTES: dict[str, Expect] = {
     "api:me": api(PERSONAS),
     "api_schema": api(OUTSIDE_MENTORING),
     # Children: lists hold only what the persona may see (empty for some), so everyone gets 200.
-    "api:child-list": api(OUTSIDE_MENTORING),
+    "api:child-list": api(OUTSIDE_MENTORING, shows=own("child")),
     "api:child-search": api(OUTSIDE_MENTORING, status=400, method="post"),  # no terms: "Enter a name..."
     "api:child-detail": council_child_api(),
     "api:child-chronology": council_child_api(),
@@ -72,13 +72,13 @@ ROUTES: dict[str, Expect] = {
     "api:child-context-links": council_child_api(),
     "api:child-peers": council_child_api(),
     # Families.
-    "api:family-list": api(OUTSIDE_MENTORING),
+    "api:family-list": api(OUTSIDE_MENTORING, shows=own("family")),
     "api:family-detail": api(FAMILY_VIEWERS, kwargs=family_pk, must_not_leak=lambda p: p.family.reference),
     "api:family-chronology": api(FAMILY_VIEWERS, kwargs=family_pk),
     "api:family-members": api(FAMILY_VIEWERS, status=400, method="post", kwargs=family_pk),
     "api:family-facts": api(FAMILY_VIEWERS, status=400, method="post", kwargs=family_pk),
     # Contexts.
-    "api:context-list": api(OUTSIDE_MENTORING),
+    "api:context-list": api(OUTSIDE_MENTORING, shows=own("context")),
     "api:context-detail": api(HOTSPOT_VIEWERS, kwargs=hotspot_pk, must_not_leak=lambda p: p.hotspot.reference),
     "api:context-chronology": api(HOTSPOT_VIEWERS, kwargs=hotspot_pk),
     # Referrals: the voluntary worker sees the one about the hotspot but may not decide on it.

@@ -6,7 +6,7 @@ change it. Only caseworkers and managers decide referrals: the voluntary worker 
 but is refused the decision (403). Nobody else learns the hotspot exists (404)."""
 
 from cases.models import PlanGoal, PlanResponse
-from tests.matrix import CASELOAD, Expect, council_child_pk, council_child_reference, expect
+from tests.matrix import CASELOAD, OWN, Expect, council_child_pk, council_child_reference, expect, own
 
 EDITORS = ("caseworker", "police", "voluntary", "manager")
 HOTSPOT_VIEWERS = ("caseworker", "voluntary")
@@ -18,6 +18,11 @@ def hotspot_pk(p):
 
 def hotspot_name(p):
     return p.hotspot.name
+
+
+def hotspot_referral(p, persona):
+    """The referral list's own record: the hotspot's referral, for those who see the hotspot."""
+    return p.hotspot.name if OWN["context"].get(persona) == "hotspot" else None
 
 
 def referral_pk(p):
@@ -58,7 +63,7 @@ def hotspot_page(**kwargs) -> Expect:
 
 
 ROUTES: dict[str, Expect] = {
-    "cases:context_list": expect(CASELOAD),
+    "cases:context_list": expect(CASELOAD, shows=own("context")),
     "cases:context_create": expect(EDITORS),
     "cases:context_detail": hotspot_page(kwargs=hotspot_pk, must_not_leak=hotspot_name),
     "cases:context_edit": hotspot_page(kwargs=hotspot_pk, must_not_leak=hotspot_name),
@@ -68,7 +73,7 @@ ROUTES: dict[str, Expect] = {
     "cases:child_referral_create": expect(
         ("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference
     ),
-    "cases:referral_list": expect(CASELOAD),
+    "cases:referral_list": expect(CASELOAD, shows=hotspot_referral),
     "cases:referral_detail": hotspot_page(kwargs=referral_pk, must_not_leak=hotspot_name),
     # An empty decision is refused with the form's errors; the voluntary worker sees the referral
     # but their role cannot decide it. (Leaks from refusals are checked in test_referrals_pages.py.)

@@ -11,6 +11,7 @@ from tests.matrix import (
     council_child_pk,
     council_child_reference,
     expect,
+    own,
 )
 
 
@@ -42,7 +43,7 @@ ROUTES: dict[str, Expect] = {
     # Each signed-in user's own choice of alert emails.
     "accounts:alert_emails": Expect({ANONYMOUS: 302}, 200),
     "cases:child_search": expect(CASELOAD),
-    "cases:children_export": expect(CASELOAD),
+    "cases:children_export": expect(CASELOAD, shows=own("child")),
     "cases:child_detail": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cases:child_edit": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
     "cases:child_export": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
