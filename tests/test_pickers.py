@@ -154,3 +154,32 @@ def test_persons_of_concern_are_found_not_listed(client_for, partnership):
     assert (
         client_for("voluntary").post(reverse("interventions:police_find_persons"), {"q": "Matrix"}).status_code == 404
     )
+
+
+def test_locations_are_found_not_listed_and_only_locations(client_for, partnership):
+    """The person and disruption forms list no location until asked; the search (and the
+    autocomplete, through `?kind=location`) finds locations the officer may see and nothing else:
+    not another kind of context, not a location the officer may not see."""
+    from cases.models import Context, Involvement
+
+    police = partnership.agencies["police"]
+    hotel = partnership.police_location  # "Test hotel": police work with it
+    group = Context.objects.create(reference="PG-T0009", kind="peer_group", name="Test hotel crowd")
+    Involvement.objects.create(agency=police, context=group, started_on=hotel.created_at.date())
+    hidden = Context.objects.create(reference="LO-T0009", kind="location", name="Test hotel annexe")
+    client = client_for("police")
+    for url, field in (
+        (reverse("interventions:police_person_create"), "locations"),
+        (reverse("interventions:police_disruption_create"), "location"),
+    ):
+        body = client.get(url).content.decode()
+        assert "Test hotel" not in body
+        find_url = f"{reverse('interventions:police_find_contexts')}?kind=location"
+        assert f'data-find-url="{find_url}" data-field-name="{field}"' in body
+        body = client.post(url, {"find": field, f"{field}_search": "Test hotel"}).content.decode()
+        assert f'value="{hotel.pk}"' in body
+        assert f'value="{group.pk}"' not in body and f'value="{hidden.pk}"' not in body
+    answer = client.post(f"{reverse('interventions:police_find_contexts')}?kind=location", {"q": "Test hotel"}).json()
+    assert answer == {"results": [{"id": hotel.pk, "label": f"Test hotel ({hotel.reference})"}]}
+    every_kind = client.post(reverse("interventions:police_find_contexts"), {"q": "Test hotel"}).json()["results"]
+    assert {result["id"] for result in every_kind} == {hotel.pk, group.pk}

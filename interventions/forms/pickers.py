@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from access import lookups
 from cases.models import Child, Context
@@ -112,7 +113,8 @@ class PickerMixin:
                 max_length=100,
                 widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-two-thirds", "type": "search"}),
             )
-            search.find_url = reverse(picker.url_name)  # type: ignore[attr-defined]  # for the template
+            query = f"?{urlencode(picker.filters)}" if picker.filters else ""
+            search.find_url = reverse(picker.url_name) + query  # type: ignore[attr-defined]  # for the template
             chosen_ids = self._chosen_ids(name)
             chosen = list(field.queryset.filter(pk__in=chosen_ids)) if chosen_ids else []
             matches = []

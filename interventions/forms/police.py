@@ -25,6 +25,9 @@ from safeguarding.forms import GovukDateField, GovukForm
 
 CHILDREN_PICKER = Picker(find_children, child_label, "a young person", "interventions:police_find_children")
 PERSONS_PICKER = Picker(find_persons, person_label, "a person of concern", "interventions:police_find_persons")
+LOCATIONS_PICKER = Picker(
+    find_contexts, context_label, "a location", "interventions:police_find_contexts", kind=ContextKind.LOCATION
+)
 
 
 class ChildChoices(forms.ModelMultipleChoiceField):
@@ -83,7 +86,7 @@ def not_in_future(value):
 
 
 class PersonForm(PickerMixin, GovukForm):
-    pickers = {"children": CHILDREN_PICKER}
+    pickers = {"children": CHILDREN_PICKER, "locations": LOCATIONS_PICKER}
 
     given_name = forms.CharField(label="Given name", max_length=100, error_messages={"required": "Enter a given name"})
     family_name = forms.CharField(
@@ -111,6 +114,7 @@ class PersonForm(PickerMixin, GovukForm):
     )
     locations = ContextChoices(
         label="Locations linked to this person (optional)",
+        help_text="Find them by name or reference",
         queryset=Context.objects.none(),
         required=False,
         error_messages={"invalid_choice": "Choose locations from the list"},
@@ -132,7 +136,7 @@ class PersonEditForm(PersonForm):
 
 
 class DisruptionForm(PickerMixin, GovukForm):
-    pickers = {"person": PERSONS_PICKER, "child": CHILDREN_PICKER}
+    pickers = {"person": PERSONS_PICKER, "location": LOCATIONS_PICKER, "child": CHILDREN_PICKER}
 
     kind = forms.ChoiceField(
         label="What was done",
@@ -157,6 +161,8 @@ class DisruptionForm(PickerMixin, GovukForm):
         queryset=Context.objects.none(),
         required=False,
         empty_label="None",
+        widget=forms.RadioSelect,
+        help_text="Find it by name or reference",
         error_messages={"invalid_choice": "Choose a location from the list"},
     )
     child = ChildChoice(

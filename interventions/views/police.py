@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups
-from cases.models import Child, Context
+from cases.models import Child, Context, ContextKind
 from interventions.forms import pickers
 from interventions.forms.police import DisruptionForm, IntelligenceForm, PersonEditForm, PersonForm, ShareForm
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
@@ -317,7 +317,11 @@ def find_children(request: HttpRequest) -> JsonResponse:
 @police_only
 @require_POST
 def find_contexts(request: HttpRequest) -> JsonResponse:
-    return _found(pickers.find_contexts(request.user, request.POST.get("q", "")), pickers.context_label)
+    """Up to ten contexts the officer may see matching `q`; `?kind=location` (a location picker)
+    keeps to that kind. Audited like the other answers."""
+    kind = request.GET.get("kind", "")
+    filters = {"kind": kind} if kind in ContextKind.values else {}
+    return _found(pickers.find_contexts(request.user, request.POST.get("q", ""), **filters), pickers.context_label)
 
 
 @police_only

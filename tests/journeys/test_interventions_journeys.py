@@ -167,9 +167,14 @@ def test_police_disruption_intelligence_and_sharing(
     axe(page)
     page.get_by_label("Given name").fill("Dean")
     page.get_by_label("Family name").fill("Testconcern")
-    page.get_by_role("group", name="Locations linked to this person (optional)").get_by_label(
-        f"{hotel.name} ({hotel.reference})"
-    ).check()
+    # The hotel with the autocomplete (only locations are offered): choosing it ticks it.
+    page.get_by_role("combobox", name="Find a location").press_sequentially(hotel.name[:5], delay=30)
+    page.get_by_role("option", name=f"{hotel.name} ({hotel.reference})").click()
+    expect(
+        page.get_by_role("group", name="Locations linked to this person (optional)").get_by_label(
+            f"{hotel.name} ({hotel.reference})"
+        )
+    ).to_be_checked()
     page.get_by_role("button", name=re.compile("Save|Add")).click()
     expect(page.get_by_role("heading", name="Dean Testconcern", level=1)).to_be_visible()
     axe(page)
@@ -181,7 +186,10 @@ def test_police_disruption_intelligence_and_sharing(
     axe(page)
     page.get_by_role("group", name="What was done").get_by_label("Hotel visit").check()
     fill_date(page, "Date", today)
-    page.get_by_label("Location", exact=True).select_option(label=f"{hotel.name} ({hotel.reference})")
+    # Without the autocomplete: "Find" lists the matches, and one is chosen.
+    page.get_by_role("combobox", name="Find a location").fill(hotel.reference)
+    page.get_by_role("button", name="Find a location").click()
+    page.get_by_role("group", name="Location").get_by_label(f"{hotel.name} ({hotel.reference})").check()
     page.get_by_label("Outcome (optional)").fill("Staff briefed; guest register checked.")
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(r"/police/disruptions/$"))
