@@ -44,29 +44,33 @@ def test_the_chromium_finder_fails_with_how_to_install_when_it_cannot_install(tm
 
 
 def ci_functions() -> str:
-    """count_pytest, pytest_run and browser_journeys from .ci/run, without running the whole CI."""
+    """count_pytest, check_skips and pytest_run from .ci/run, without running the whole CI."""
     source = (ROOT / ".ci" / "run").read_text()
     wanted = []
-    for name in ("count_pytest", "pytest_run", "browser_journeys"):
+    for name in ("count_pytest", "check_skips", "pytest_run"):
         start = source.index(f"{name}() {{")
         end = source.index("\n}\n", start) + 3
         wanted.append(source[start:end])
     return "\n".join(wanted)
 
 
-def run_browser_check(tmp_path, summary: str, exit_status: int) -> subprocess.CompletedProcess:
+def run_browser_check(tmp_path, summary: str, skipped: list[str]) -> subprocess.CompletedProcess:
+    """The browser check of .ci/run, with a `make` that prints `summary` and reports `skipped`
+    (test ids) the way conftest.py does, in CI_SKIPPED_TESTS."""
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     make = fake_bin / "make"
-    make.write_text(f"#!/bin/bash\necho '{summary}'\nexit {exit_status}\n")
+    lines = "".join(f"echo '{test_id}' >> \"$CI_SKIPPED_TESTS\"\n" for test_id in skipped)
+    make.write_text(f"#!/bin/bash\n{lines}echo '{summary}'\nexit 0\n")
     make.chmod(0o755)
     script = textwrap.dedent(
         """
         set -euo pipefail
         LOG_DIR="$1"; TOTAL_PASSED=0; TOTAL_FAILED=0; TOTAL_SKIPPED=0
+        BROWSER_ALLOWED_SKIPS=()
         {functions}
         status=0
-        browser_journeys || status=$?
+        pytest_run test-browser test-browser BROWSER_ALLOWED_SKIPS || status=$?
         echo "RESULT $status $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
         """
     ).format(functions=ci_functions())
@@ -77,11 +81,12 @@ def run_browser_check(tmp_path, summary: str, exit_status: int) -> subprocess.Co
 
 
 def test_ci_fails_the_browser_check_when_a_journey_was_skipped(tmp_path):
-    result = run_browser_check(tmp_path, "===== 20 passed, 2 skipped in 31.0s =====", 0)
+    skipped = [JOURNEY, "tests/journeys/test_journeys.py::test_dpo_sees_who_read_a_child_record"]
+    result = run_browser_check(tmp_path, "===== 20 passed, 2 skipped in 31.0s =====", skipped)
     assert "RESULT 1 20 passed, 2 failed, 0 skipped" in result.stdout, result.stdout + result.stderr
-    assert "2 browser journey(s) skipped" in result.stdout
+    assert f"Skipped, and not on the allow-list in .ci/run: {JOURNEY}" in result.stdout
 
 
 def test_ci_passes_the_browser_check_when_every_journey_ran(tmp_path):
-    result = run_browser_check(tmp_path, "===== 22 passed in 31.0s =====", 0)
+    result = run_browser_check(tmp_path, "===== 22 passed in 31.0s =====", [])
     assert "RESULT 0 22 passed, 0 failed, 0 skipped" in result.stdout, result.stdout + result.stderr
