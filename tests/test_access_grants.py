@@ -362,3 +362,25 @@ def test_service_allows_a_new_grant_after_the_old_one_ended(partnership):
     access_services.end_access_grant(admin, AccessGrant.objects.get(), reason="Match ended")
     again = access_services.grant_access(admin, mentor, p.mentee, reason="Rematched", ends_on=timezone.localdate())
     assert again.is_active and AccessGrant.objects.count() == 2
+
+
+def test_the_grant_form_finds_users_rather_than_listing_them(client_for, partnership):
+    """No list of every user: "Find" (or the autocomplete) offers active users matching a username
+    or a name; the answer's values are usernames, which the form takes."""
+    from accounts.models import User
+
+    User.objects.filter(username="voluntary").update(is_active=False)
+    admin = client_for("admin")
+    url = reverse("cases:grant_create")
+    page = admin.get(url).content.decode()
+    assert 'value="outreach"' not in page and 'value="caseworker"' not in page
+    assert f'data-find-url="{reverse("cases:grant_find_users")}" data-field-name="user"' in page
+    found = admin.post(url, {"find": "user", "user_search": "outreach"})
+    assert found.status_code == 200 and "There is a problem" not in found.content.decode()
+    assert 'type="radio" value="outreach"' in found.content.decode()
+    answer = admin.post(reverse("cases:grant_find_users"), {"q": "ou"}).json()["results"]
+    assert [result["id"] for result in answer] == ["outreach"]
+    inactive_left_out = admin.post(reverse("cases:grant_find_users"), {"q": "voluntary"}).json()["results"]
+    assert [result["id"] for result in inactive_left_out] == ["voluntary_coordinator"]
+    assert client_for("caseworker").post(reverse("cases:grant_find_users"), {"q": "ou"}).status_code == 404
+    assert not AccessGrant.objects.filter(user__username="outreach").exists()

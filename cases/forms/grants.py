@@ -3,29 +3,54 @@ filter the list."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Child
 from safeguarding.forms import GovukDateField, GovukForm
+from safeguarding.pickers import MATCHES, SHORTEST_TERM, Picker, PickerMixin, clean_term
 
 STATUS_CHOICES = [("current", "Current"), ("past", "Past (ended or expired)"), ("all", "All")]
 
 
+def user_label(user: User) -> str:
+    name = user.get_full_name()
+    return f"{user.username} ({name})" if name else user.username
+
+
+def find_users(_searcher: Any, term: str) -> list[User]:
+    """Active users whose username or name holds every word of `term` (the staff a grant may be
+    for; nothing about the young people, so nothing to audit). Nothing for a term under two characters."""
+    term = clean_term(term)
+    if len(term) < SHORTEST_TERM:
+        return []
+    every_word = Q()
+    for word in term.split():
+        every_word &= Q(username__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return list(User.objects.filter(is_active=True).filter(every_word).order_by("username")[:MATCHES])
+
+
 class ActiveUserField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name()
-        return f"{obj.username} ({name})" if name else obj.username
+        return user_label(obj)
 
 
-class GrantAccessForm(GovukForm):
+class GrantAccessForm(PickerMixin, GovukForm):
+    # The user is found by username or name (an autocomplete with JavaScript), never chosen from a
+    # list of every user; the answer's values are usernames.
+    pickers = {"user": Picker(find_users, user_label, "a user", "cases:grant_find_users")}
+
     user = ActiveUserField(
         label="User",
-        help_text="The person who needs to see the young person's record.",
+        help_text="The person who needs to see the young person's record. Find them by username or name",
         queryset=User.objects.filter(is_active=True).order_by("username"),
         to_field_name="username",
-        empty_label="Choose a user",
+        empty_label=None,
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Choose the user who needs access",
             "invalid_choice": "Choose an active user from the list",
@@ -52,6 +77,10 @@ class GrantAccessForm(GovukForm):
         help_text="Access stops at the end of this day: today or later, at most a year ahead. For example, 27 6 2026",
         error_messages={"required": "Enter the last day the access works"},
     )
+
+    def __init__(self, *args: Any, searcher: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.narrow_pickers(searcher)
 
     def clean_reference(self) -> Child:
         reference = self.cleaned_data["reference"].strip()

@@ -13,16 +13,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access import lookups, policy
 from access import services as access_services
 from access.models import AccessGrant
-from cases.forms.grants import STATUS_CHOICES, EndAccessForm, GrantAccessForm, GrantFilterForm
+from cases.forms.grants import (
+    STATUS_CHOICES,
+    EndAccessForm,
+    GrantAccessForm,
+    GrantFilterForm,
+    find_users,
+    user_label,
+)
 from safeguarding.forms import add_service_errors
 
 PER_PAGE = 25
@@ -76,8 +83,10 @@ def grant_list(request: HttpRequest) -> HttpResponse:
 def grant_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     lookups.require_or_404(user, "manage_access_grants")
-    form = GrantAccessForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form = GrantAccessForm(request.POST if request.method == "POST" else None, searcher=user)
+    if form.is_bound and form.is_finding:
+        form.hold_errors()  # "Find": show the matches, keep what was typed, save nothing
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             grant = access_services.grant_access(
@@ -92,8 +101,18 @@ def grant_create(request: HttpRequest) -> HttpResponse:
                 f"until the end of {date_format(grant.ends_on, 'j F Y')}",
             )
             return redirect("cases:grant_list")
-    status = 400 if form.is_bound and form.errors else 200
+    status = 400 if form.is_bound and not form.is_finding and form.errors else 200
     return render(request, "cases/grants/create.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def grant_find_users(request: HttpRequest) -> JsonResponse:
+    """Up to ten active users matching `q` (a username or a name), for the grant form's
+    autocomplete; the values are usernames, as the form posts them."""
+    lookups.require_or_404(request.user, "manage_access_grants")
+    found = find_users(request.user, request.POST.get("q", ""))
+    return JsonResponse({"results": [{"id": user.username, "label": user_label(user)} for user in found]})
 
 
 @login_required

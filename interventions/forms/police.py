@@ -5,8 +5,6 @@ from django.utils import timezone
 
 from cases.models import Child, Context, ContextKind
 from interventions.forms.pickers import (
-    Picker,
-    PickerMixin,
     child_label,
     context_label,
     find_children,
@@ -22,6 +20,7 @@ from interventions.models import (
     SourceEvaluation,
 )
 from safeguarding.forms import GovukDateField, GovukForm
+from safeguarding.pickers import Picker, PickerMixin
 
 CHILDREN_PICKER = Picker(find_children, child_label, "a young person", "interventions:police_find_children")
 PERSONS_PICKER = Picker(find_persons, person_label, "a person of concern", "interventions:police_find_persons")

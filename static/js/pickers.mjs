@@ -1,4 +1,4 @@
-// Progressive enhancement of the pickers (interventions/templates/interventions/_picker.html): the
+// Progressive enhancement of the pickers (templates/includes/picker.html): the
 // search box becomes an accessible autocomplete (GOV.UK's accessible-autocomplete) that asks the
 // picker's JSON endpoint as the user types, and choosing a suggestion ticks it in the options below.
 // Without JavaScript the search box and its "Find" button send the form back with the matches.

@@ -20,6 +20,8 @@ def mentee_reference(p):
 ROUTES: dict[str, Expect] = {
     "cases:grant_list": expect(VIEWERS),
     "cases:grant_create": expect(("admin",)),
+    # No term: an empty answer; the refusal is 404 like the page.
+    "cases:grant_find_users": expect(("admin",), method="post"),
     "cases:grant_end": expect(("admin",), kwargs=mentor_grant, must_not_leak=mentee_reference),
     "api:access-grant-list": api(VIEWERS),
     "api:access-grant-detail": api(VIEWERS, kwargs=mentor_grant, must_not_leak=mentee_reference),
