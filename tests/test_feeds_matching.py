@@ -128,7 +128,7 @@ def test_nobody_matching_under_18_becomes_a_new_child_no_agency_works_with(run_f
         ]
     )
     child = Child.objects.get(given_name="Zofia")
-    assert child.reference == f"FD{feed.pk}-1" and child.upn == "C123456789012"
+    assert child.reference == f"CH-{child.pk:06d}" and child.upn == "C123456789012"  # the one format
     assert ChildName.objects.filter(child=child, normalised="zofia nowak").exists()
     # Being named in an extract is not "working with" a child: the uploading agency gets no involvement.
     assert not Involvement.objects.filter(child=child).exists()
@@ -215,7 +215,7 @@ def test_resolving_a_review_as_the_same_person_applies_the_rows_and_fills_blank_
 def test_resolving_a_review_as_a_different_person_creates_a_new_child(review, partnership, amira):
     services.resolve_review(partnership.users["manager"], review, services.Decision.DIFFERENT)
     new = Child.objects.exclude(pk=amira.pk).get(given_name="Amira")
-    assert new.reference == f"FD{review.feed_id}R{review.pk}-1" and new.police_id == "PX/123"
+    assert new.reference == f"CH-{new.pk:06d}" and new.police_id == "PX/123"
     assert Observation.objects.get().child == new
     assert MatchReview.objects.get().status == ReviewStatus.NEW_PERSON
 

@@ -133,12 +133,12 @@ def test_accepting_the_selected_as_suggested_decides_each_and_audits_each(manage
 
 
 def test_creating_new_records_for_a_selection_leaves_the_others_open(manager_client, two_kinds):
-    feed, birth, name = two_kinds
+    _feed, birth, name = two_kinds
     manager_client.post("/cohort/reviews/decide/", {"review": [name.pk], "decision": "different"})
     name.refresh_from_db()
     birth.refresh_from_db()
     assert name.status == ReviewStatus.NEW_PERSON and birth.status == ReviewStatus.OPEN
-    created = Child.objects.get(reference__startswith=f"FD{feed.pk}R{name.pk}-")
+    created = Child.objects.get(cohort_observations__source_record_id="n-1")
     assert Observation.objects.get(source_record_id="n-1").child == created
     assert not created.involvements.exists()  # known from the feed only: no agency involvement
 

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cases.models import Adult, Child, ChildName, Family, FamilyMember
+from cases.services.children import child_reference
 from cohorts.models import CohortRun, Observation, RunKind, RunTrigger
 from cohorts.services.runs import request_run
 from feeds.models import FeedImport, Household
@@ -55,6 +56,23 @@ ObservationItem = tuple[str, str, str, date | None, int | None, int | None, int 
 Families = dict[tuple[str, str], int]
 # The adult a person of a file is: ("held", adult id) or ("new", position among the adults created).
 AdultChoice = tuple[str, int]
+
+
+def _give_references(child_ids: list[int]) -> None:
+    """New young people get the partnership's one reference format (from their id, as any young
+    person added by hand): they were inserted with a placeholder unique within the feed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE cases_child SET reference = 'CH-' || "
+                "CASE WHEN id < 1000000 THEN lpad(CAST(id AS text), 6, '0') ELSE CAST(id AS text) END "
+                "WHERE id = ANY(%s)",
+                [child_ids],
+            )
+        return
+    Child.objects.bulk_update(
+        [Child(pk=pk, reference=child_reference(pk)) for pk in child_ids], ["reference"], batch_size=2_000
+    )
 
 
 @dataclass
@@ -412,6 +430,7 @@ class Applier:
                 batch_size=2_000,
             )
             child_ids = [child.pk for child in children]
+        _give_references(child_ids)
         for (root, _fields), child_id in zip(new, child_ids, strict=True):
             root.child_id = child_id
         for person in persons:
