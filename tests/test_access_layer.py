@@ -241,7 +241,10 @@ def test_a_mentor_with_only_mentoring_grants_works_in_mentoring_only(partnership
     assert policy.scoped_children(mentor, "other") == frozenset()
     assert not policy.can(mentor, "see_caseload")
     assert not Child.objects.visible_to(mentor).exists()
-    # A general grant (the partnership's mentor) is more than mentoring.
+    # The partnership's mentor works from matches too; a general grant is more than mentoring.
+    assert policy.mentoring_only(partnership.users["mentor"])
+    AccessGrantFactory(user=partnership.users["mentor"], child=partnership.mentee)
+    policy.forget(partnership.users["mentor"])
     assert not policy.mentoring_only(partnership.users["mentor"])
     assert policy.can(partnership.users["mentor"], "see_caseload")
     assert not policy.mentoring_only(partnership.users["caseworker"])

@@ -162,6 +162,11 @@ LIST_EXCEPTIONS = {
         "the administrator's and the DPO's oversight lists: every grant, by design (NAMES_CHILDREN_BY_DESIGN)",
     ),
     "cases:child_search": "a GET shows the form; the search is a POST: test_child_search_finds_own_records_only",
+    "oversight:child_trail_export": "the DPO's download of one child's audit trail: who did what, never case "
+    "content; tests/test_oversight_trails.py checks its rows",
+    "oversight:user_trail_export": "the DPO's download of one user's audit trail; tests/test_oversight_trails.py",
+    "dashboards:table_csv": "counts, not records (named figures are the drill-down's, which lists only what the "
+    "viewer may see): tests/test_dashboards.py",
     "cases:child_export": "one young person's record, not a list (its refusals are checked for leaks above)",
     "api:referral-list": "the API lists referrals by id only; cases:referral_list checks the same query",
     "api:context-assessment-list": "the API lists assessments by id only; tests/test_api.py checks who sees which",

@@ -53,7 +53,7 @@ OWN = {
         "caseworker": "council_child",
         "police": "shared_child",
         "voluntary": "voluntary_child",
-        "mentor": "mentee",
+        # (the mentor sees the mentee in mentoring only: no case list or search)
         "coordinator": "mentee",
         "voluntary_coordinator": "voluntary_child",
     },

@@ -17,35 +17,17 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRATCH = ROOT / "var" / "mutation"
 MUTMUT = Path(sys.executable).with_name("mutmut")
-# Copied into each scratch tree (mutmut copies the mutated packages and tests itself).
-TREE = [
-    "manage.py",
-    "conftest.py",
-    "pyproject.toml",
-    "safeguarding",
-    "accounts",
-    "audit",
-    "jobs",
-    "access",
-    "cases",
-    "interventions",
-    "cohorts",
-    "feeds",
-    "mentoring",
-    "outreach",
-    "oversight",
-    "demo",
-    "templates",
-    "static",
-    "tests",
-    "docs",
-]
+# Copied into each scratch tree (mutmut copies the mutated packages and tests itself): every app the
+# architecture contract names, so a new app is copied without being listed here.
+APPS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
+TREE = ["manage.py", "conftest.py", "pyproject.toml", *APPS, "templates", "static", "tests", "docs"]
 
 
 @dataclass
