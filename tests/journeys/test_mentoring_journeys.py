@@ -46,6 +46,7 @@ def refer_council_child(p):
         goals="Back into football",
         preferences="A male role model",
         interests="football",
+        area="Riverton Central",
     )
 
 
