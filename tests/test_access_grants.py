@@ -378,7 +378,7 @@ def test_the_grant_form_finds_users_rather_than_listing_them(client_for, partner
     found = admin.post(url, {"find": "user", "user_search": "outreach"})
     assert found.status_code == 200 and "There is a problem" not in found.content.decode()
     assert 'type="radio" value="outreach"' in found.content.decode()
-    answer = admin.post(reverse("cases:grant_find_users"), {"q": "ou"}).json()["results"]
+    answer = admin.post(reverse("cases:grant_find_users"), {"q": "outreach"}).json()["results"]
     assert [result["id"] for result in answer] == ["outreach"]
     inactive_left_out = admin.post(reverse("cases:grant_find_users"), {"q": "voluntary"}).json()["results"]
     assert [result["id"] for result in inactive_left_out] == ["voluntary_coordinator"]

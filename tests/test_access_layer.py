@@ -517,3 +517,42 @@ def test_the_acting_membership_is_the_first_made_whatever_the_agency(partnership
     MembershipFactory(user=user, agency=partnership.agencies["council"], role=Role.CASEWORKER)
     assert principal(user).acting == (first.agency_id, Role.VOLUNTARY_WORKER)
     assert principal(None) is NOBODY
+
+
+def test_partnership_figures_are_for_managers_and_whoever_is_given_the_permission(partnership):
+    from django.contrib.auth.models import Permission
+
+    from access.principal import FIGURES_APP, FIGURES_CODENAME
+
+    users = partnership.users
+    assert policy.can(users["manager"], "view_partnership_figures")  # no permission needed
+    assert not policy.can(users["caseworker"], "view_partnership_figures")
+    users["caseworker"].user_permissions.add(
+        Permission.objects.get(content_type__app_label=FIGURES_APP, codename=FIGURES_CODENAME)
+    )
+    policy.forget(users["caseworker"])
+    assert policy.can(users["caseworker"], "view_partnership_figures")
+    assert not policy.can(users["police"], "view_partnership_figures")
+
+
+def test_a_read_and_a_list_name_the_children_and_adults_they_showed(partnership):
+    """The audit subjects of a page that showed a family: its children as children, its adults as
+    adults, beside the record read."""
+    from cases.models import Adult
+
+    caseworker, family = partnership.users["caseworker"], partnership.family
+    adult = Adult.objects.create(given_name="Shown", family_name="Adult")
+    child = partnership.council_child
+    lookups.note_read(caseworker, family, shown=[child.pk], adults=[adult.pk])
+    read = AuditEvent.objects.filter(action=AuditAction.READ).latest("id")
+    assert set(read.subjects.values_list("object_type", "object_id")) == {
+        ("cases.family", str(family.pk)),
+        ("cases.child", str(child.pk)),
+        ("cases.adult", str(adult.pk)),
+    }
+    lookups.shown(caseworker, Child, [child], what="family members", adults=[adult.pk])
+    listed = AuditEvent.objects.filter(action=AuditAction.LIST).latest("id")
+    assert set(listed.subjects.values_list("object_type", "object_id")) == {
+        ("cases.child", str(child.pk)),
+        ("cases.adult", str(adult.pk)),
+    }
