@@ -4,7 +4,6 @@ records the viewer may see. Everyone else gets 404 (one refusal rule)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from functools import wraps
 from typing import Any
@@ -20,6 +19,7 @@ from dashboards import aggregates, charts, figures, queries, reach, report, soci
 from dashboards.forms import GroupForm, GroupKind, ScopeForm, default_period, scope_form
 from dashboards.models import Aggregate
 from dashboards.tables import Table, csv_rows, present
+from safeguarding.exports import csv_response, safe_cell
 
 NOT_FOR_SHARING = (
     "This page names places and children you may see: it is not for sharing outside the partnership. "
@@ -220,16 +220,7 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     shown = present(table, shared=form.cleaned_data["shared"])
     scope = form.scope()
     lookups.exported(request.user, Aggregate, [], what=f"dashboard table {key} {scope.key()}")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{key}-{scope.start}-{scope.end}.csv"'
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
+    response, writer = csv_response(f"{key}-{scope.start}-{scope.end}.csv")
     for row in csv_rows(shown):
-        writer.writerow([_safe_cell(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
     return response
-
-
-def _safe_cell(value: Any) -> str:
-    """Stop spreadsheet programs treating a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -5,7 +5,6 @@ layer's audited lookups; a page a role has no part in answers 404."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from mentoring.models import (
     ReferralStatus,
     coordinated_agencies,
 )
+from safeguarding.exports import csv_response
 from safeguarding.forms import add_service_errors
 
 COORDINATE = "coordinate_mentoring"
@@ -598,9 +598,7 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     figures = queries.report(user, start, end)
     # The figures are counts, but they are counted from records about young people: say so.
     lookups.exported(user, MentoringReferral, [], what=f"mentoring report {start.isoformat()} to {end.isoformat()}")
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="mentoring-{start.isoformat()}-to-{end.isoformat()}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"mentoring-{start.isoformat()}-to-{end.isoformat()}.csv")
     writer.writerow(["Figure", "Value", "From", "To"])
     for label, value in figures.rows():
         writer.writerow([label, value, start.isoformat(), end.isoformat()])

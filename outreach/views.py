@@ -6,7 +6,6 @@ managers of the agency that runs the group. Everyone else gets 404, as if the pa
 A register names only the young people the viewer may see.
 """
 
-import csv
 from datetime import date, timedelta
 from functools import wraps
 from urllib.parse import urlencode
@@ -47,6 +46,7 @@ from outreach.models import (
     GroupSession,
     OutreachEvent,
 )
+from safeguarding.exports import csv_response, safe_cell
 from safeguarding.forms import add_service_errors
 
 PER_PAGE = 25
@@ -452,12 +452,6 @@ def reach_report(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/reach.html", {"form": form, "reach": found, "query": query})
 
 
-def _safe_cell(value) -> str:
-    """Stop spreadsheet programs treating a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @reach_only
 def reach_export(request: HttpRequest) -> HttpResponse:
     form = _reach_form(request)
@@ -466,12 +460,9 @@ def reach_export(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     found = reports.reach(request.user, data["start"], data["end"], data["area"])
     lookups.exported(request.user, OutreachEvent, found.event_ids, what="reach report")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reach-{_iso(data["start"])}-{_iso(data["end"])}.csv"'
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
+    response, writer = csv_response(f"reach-{_iso(data['start'])}-{_iso(data['end'])}.csv")
     for row in found.csv_rows():
-        writer.writerow([_safe_cell(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
     return response
 
 
