@@ -168,3 +168,18 @@ def screenshot(page: Page, request):
         return path
 
     return _shot
+
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 320, "height": 640}
+
+
+def check_at_both_widths(page: Page, axe) -> None:
+    """axe at phone and desktop width; at 320 px the page itself must not scroll sideways (wide
+    tables scroll inside their own region)."""
+    page.set_viewport_size(PHONE)
+    axe(page)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 320 px"
+    page.set_viewport_size(DESKTOP)
+    axe(page)

@@ -10,12 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.journeys.conftest import sign_in
+from tests.journeys.conftest import DESKTOP, check_at_both_widths, sign_in
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 320, "height": 640}
 
 
 def full_name(child) -> str:
@@ -27,17 +24,6 @@ def fill_date(page: Page, legend: str, when) -> None:
     group.get_by_label("Day").fill(str(when.day))
     group.get_by_label("Month").fill(str(when.month))
     group.get_by_label("Year").fill(str(when.year))
-
-
-def check_at_both_widths(page: Page, axe) -> None:
-    """axe at desktop and phone width; at 320 px the page itself must not scroll sideways (wide
-    tables scroll inside their own region)."""
-    page.set_viewport_size(PHONE)
-    axe(page)
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 320 px"
-    page.set_viewport_size(DESKTOP)
-    axe(page)
 
 
 def sign_in_as(page: Page, username: str) -> None:

@@ -14,15 +14,12 @@ from cases.models import Child
 from conftest import PERSONAS
 from interventions.models import PanelAction
 from interventions.services import missing as missing_services
-from tests.journeys.conftest import sign_in
+from tests.journeys.conftest import DESKTOP, PHONE, check_at_both_widths, sign_in
 from tests.matrix import police as police_matrix
 from tests.mentoring_helpers import partnership_match
 from tests.test_panels import make_meeting
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 320, "height": 640}
 
 
 @pytest.fixture(autouse=True)
@@ -45,15 +42,6 @@ def no_failed_requests(page: Page):
     )
     yield
     assert not failures, failures
-
-
-def check_at_both_widths(page: Page, axe) -> None:
-    page.set_viewport_size(PHONE)
-    axe(page)
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 320 px"
-    page.set_viewport_size(DESKTOP)
-    axe(page)
 
 
 def fill_moment(page: Page, legend: str, moment) -> None:

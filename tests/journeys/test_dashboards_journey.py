@@ -18,20 +18,9 @@ from areas.models import LocalAuthority, Neighbourhood, PoliceArea
 from cases.models import Context, ContextLink, Involvement
 from cohorts.models import TierDecision
 from tests.factories import ChildFactory
+from tests.journeys.conftest import check_at_both_widths
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def check_at_both_widths(page: Page, axe) -> None:
-    page.set_viewport_size(PHONE)
-    axe(page)
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 320 px"
-    page.set_viewport_size(DESKTOP)
-    axe(page)
 
 
 def fill_date(page: Page, legend: str, when: date) -> None:

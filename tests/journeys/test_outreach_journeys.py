@@ -12,12 +12,9 @@ from playwright.sync_api import Page, expect
 
 from tests import outreach_data as data
 from tests.factories import InvolvementFactory
-from tests.journeys.conftest import sign_in
+from tests.journeys.conftest import check_at_both_widths, sign_in
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def fill_date(page: Page, legend: str, when) -> None:
@@ -25,16 +22,6 @@ def fill_date(page: Page, legend: str, when) -> None:
     group.get_by_label("Day").fill(str(when.day))
     group.get_by_label("Month").fill(str(when.month))
     group.get_by_label("Year").fill(str(when.year))
-
-
-def check_at_both_widths(page: Page, axe) -> None:
-    """axe at phone and desktop width; at 320 px the page must not scroll sideways."""
-    page.set_viewport_size(PHONE)
-    axe(page)
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 320 px"
-    page.set_viewport_size(DESKTOP)
-    axe(page)
 
 
 def record_event(page: Page, axe, *, activity, audience, organisation, headcount, check=False) -> None:

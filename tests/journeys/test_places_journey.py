@@ -6,25 +6,14 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from areas.models import LocalAuthority, Neighbourhood, PoliceArea
 from cases.models import Child
+from tests.journeys.conftest import check_at_both_widths
 from tests.journeys.test_cases_journeys import fill_date
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def check_at_both_widths(page: Page, axe) -> None:
-    page.set_viewport_size(PHONE)
-    axe(page)
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 320 px"
-    page.set_viewport_size(DESKTOP)
-    axe(page)
 
 
 def test_a_young_person_is_recorded_with_codes_and_a_neighbourhood(signed_in, axe):
