@@ -125,3 +125,19 @@ bench-cohort: install
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.bench_feed_import $(BENCH_ARGS)
 	BENCH_FIRST_LOAD_DATABASE_URL=$(BENCH_FIRST_LOAD_DATABASE_URL) $(BIN)/python -m benchmarks.bench_first_load $(BENCH_ARGS)
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.bench_cohort_pages $(BENCH_ARGS)
+
+# Load test (benchmarks/README.md, "Load"): the city above, copied into BENCH_LOAD_DATABASE_URL (created again each run
+# and dropped after it: the run records interventions), served by gunicorn (DEBUG and DEMO off, Celery eager), with
+# locust's caseworkers, police, managers and mentors (LOAD_USERS at once, LOAD_DURATION seconds, 1-5 s between pages),
+# then each page's throughput against a minimal signed-in view's. Prints p50/p95/p99, requests per second and errors
+# per page. Fails when a page's p95 is over 300 ms, on any error, or when the child page's throughput is under 30%
+# of the minimal view's. Not in .ci/run: it takes about eight minutes.
+LOAD_USERS ?= 50
+LOAD_DURATION ?= 300
+BENCH_LOAD_DATABASE_URL ?= $(BENCH_DATABASE_URL)_load
+
+.PHONY: bench-load
+bench-load: install
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.generate_city
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.bench_load --users $(LOAD_USERS) \
+		--duration $(LOAD_DURATION) --database-url $(BENCH_LOAD_DATABASE_URL) $(BENCH_ARGS)
