@@ -44,9 +44,11 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from datetime import date  # noqa: E402
 from http.cookiejar import Cookie  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
 import gevent  # noqa: E402
 from locust import FastHttpUser, between, constant, task  # noqa: E402
@@ -318,28 +320,94 @@ def start_gunicorn(environ: dict[str, str], port: int, workers: int, log: Path) 
     sys.exit("gunicorn did not answer /healthz within 90 s")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time of a process so far, from /proc (None when it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_of(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return pids
+
+
+class CpuMeter:
+    """CPU the server spends, whatever else the machine is doing: gunicorn's workers and the PostgreSQL
+    backends connected to the load database (both on this machine, read from /proc). Divided by the
+    requests served it is a page's cost, which other work on a shared machine does not change."""
+
+    def __init__(self, master_pid: int, database_url: str) -> None:
+        import psycopg2
+
+        self.master = master_pid
+        self.database = env.database_name(database_url)
+        self.connection = psycopg2.connect(urlsplit(database_url)._replace(path="/postgres").geturl())
+        self.connection.autocommit = True
+
+    def backends(self) -> list[int]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'",
+                [self.database],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        groups = {"app": children_of(self.master), "db": self.backends()}
+        return {
+            group: {pid: used for pid in pids if (used := cpu_seconds(pid)) is not None}
+            for group, pids in groups.items()
+        }
+
+    @staticmethod
+    def used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """CPU seconds per group between two snapshots; a process that started in between counts from zero."""
+        return {group: sum(used - before[group].get(pid, 0.0) for pid, used in after[group].items()) for group in after}
+
+
+@dataclass
+class Window:
+    seconds: float
+    cpu: dict[str, float]
+
+
 def run(
     user_classes: list[type],
     users: int,
     spawn_rate: float,
     host: str,
     recorder: Recorder,
+    meter: CpuMeter,
     settle: float,
     seconds: float,
-) -> float:
-    """Start the users, wait `settle` seconds unrecorded, record for `seconds`; returns the seconds recorded."""
+) -> Window:
+    """Start the users, wait `settle` seconds unrecorded, then record requests and the server's CPU for `seconds`."""
     environment = Environment(user_classes=user_classes, host=host)
     environment.events.request.add_listener(recorder.on_request)
     runner = environment.create_local_runner()
     runner.start(users, spawn_rate=spawn_rate)
     gevent.sleep(settle)
+    before = meter.snapshot()
     started = time.monotonic()
     recorder.recording = True
     gevent.sleep(seconds)
     recorder.recording = False
     recorded = time.monotonic() - started
+    after = meter.snapshot()
     runner.quit()
-    return recorded
+    return Window(recorded, CpuMeter.used(before, after))
 
 
 def parse_think(text: str) -> tuple[float, float]:
@@ -396,27 +464,28 @@ def main(argv: list[str] | None = None) -> int:
             for user_class in MIX:
                 user_class.wait_time = between(*think)
             mix = Recorder()
+            meter = CpuMeter(server.pid, load_url)
             spawn_rate = max(1.0, args.users / 10)
-            recorded = run(
-                MIX, args.users, spawn_rate, host, mix, args.users / spawn_rate + args.warm_up, args.duration
-            )
+            settle = args.users / spawn_rate + args.warm_up
+            window = run(MIX, args.users, spawn_rate, host, mix, meter, settle, args.duration)
             emit("load_average_after_mix", round(os.getloadavg()[0], 2), "(1 min)")
-            figures = report_mix(mix, recorded)
+            figures = report_mix(mix, window)
 
             capacity = Recorder()
-            rates: dict[str, list[float]] = defaultdict(list)
+            windows: dict[str, list[tuple[int, Window]]] = defaultdict(list)
             latencies: dict[str, list[float]] = defaultdict(list)
             failures: dict[str, int] = defaultdict(int)
             for _round in range(args.capacity_rounds):
                 for page in CAPACITY_PAGES:
                     capacity.clear()
-                    seconds = run(
-                        [capacity_user(page)], capacity_users, capacity_users, host, capacity, 3, args.capacity_seconds
+                    user = capacity_user(page)
+                    window = run(
+                        [user], capacity_users, capacity_users, host, capacity, meter, 3, args.capacity_seconds
                     )
-                    rates[page].append(len(capacity.times[page]) / seconds)
+                    windows[page].append((len(capacity.times[page]), window))
                     latencies[page].extend(capacity.times[page])
                     failures[page] += capacity.errors[page]
-            throughput = report_throughput(rates, latencies, failures, capacity_users)
+            throughput = report_throughput(windows, latencies, failures, capacity_users)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -431,46 +500,60 @@ def main(argv: list[str] | None = None) -> int:
     return check(figures, throughput, args.no_check)
 
 
-def report_mix(mix: Recorder, seconds: float) -> dict[str, dict[str, float]]:
+def per_request(cpu_seconds: float, requests: int) -> float:
+    return 1000 * cpu_seconds / requests if requests else 0.0
+
+
+def report_mix(mix: Recorder, window: Window) -> dict[str, dict[str, float]]:
     figures: dict[str, dict[str, float]] = {}
-    total = 0
     for page in PAGES:
         times = mix.times.get(page, [])
         if not times:
             continue
-        total += len(times)
-        figures[page] = {
-            "p95": percentile(times, 0.95),
-            "errors": mix.errors.get(page, 0),
-        }
+        figures[page] = {"p95": percentile(times, 0.95), "errors": mix.errors.get(page, 0)}
         emit(f"mix_{page}_requests", len(times), "requests")
         emit(f"mix_{page}_p50", percentile(times, 0.50), "ms")
         emit(f"mix_{page}_p95", percentile(times, 0.95), "ms")
         emit(f"mix_{page}_p99", percentile(times, 0.99), "ms")
-        emit(f"mix_{page}_rps", len(times) / seconds, "req/s")
+        emit(f"mix_{page}_rps", len(times) / window.seconds, "req/s")
         emit(f"mix_{page}_errors", mix.errors.get(page, 0), "errors")
     everything = [value for page in PAGES for value in mix.times.get(page, [])]
     emit("mix_all_p50", percentile(everything, 0.50), "ms")
     emit("mix_all_p95", percentile(everything, 0.95), "ms")
     emit("mix_all_p99", percentile(everything, 0.99), "ms")
-    emit("mix_all_rps", total / seconds, "req/s")
+    emit("mix_all_rps", len(everything) / window.seconds, "req/s")
     emit("mix_all_errors", sum(mix.errors.values()), "errors")
+    emit("mix_all_cpu_app", per_request(window.cpu["app"], len(everything)), "ms per request (gunicorn)")
+    emit("mix_all_cpu_db", per_request(window.cpu["db"], len(everything)), "ms per request (PostgreSQL)")
+    emit("mix_server_cpus_used", (window.cpu["app"] + window.cpu["db"]) / window.seconds, "cpus")
     return figures
 
 
 def report_throughput(
-    rates: dict[str, list[float]], latencies: dict[str, list[float]], failures: dict[str, int], clients: int
+    windows: dict[str, list[tuple[int, "Window"]]],
+    latencies: dict[str, list[float]],
+    failures: dict[str, int],
+    clients: int,
 ) -> dict[str, float]:
+    """Each page's best round (the one other work on the machine disturbed least), and its CPU per request
+    over all rounds: app plus database, the cost that sets its throughput on a machine it has to itself."""
     emit("throughput_clients", clients, "clients, no think time")
-    best = {page: max(values) for page, values in rates.items()}
-    floor = best[FLOOR]
+    best, cost = {}, {}
     for page in CAPACITY_PAGES:
+        rates = [requests / window.seconds for requests, window in windows[page]]
+        served = sum(requests for requests, _window in windows[page])
+        app = per_request(sum(window.cpu["app"] for _requests, window in windows[page]), served)
+        db = per_request(sum(window.cpu["db"] for _requests, window in windows[page]), served)
+        best[page], cost[page] = max(rates), app + db
         emit(f"throughput_{page}_rps", best[page], "req/s")
         emit(f"throughput_{page}_p50", percentile(latencies[page], 0.50) if latencies[page] else 0.0, "ms")
         emit(f"throughput_{page}_errors", failures[page], "errors")
-        print(f"# throughput {page} per round: {', '.join(f'{value:.1f}' for value in rates[page])} req/s", flush=True)
+        emit(f"throughput_{page}_cpu_app", app, "ms per request (gunicorn)")
+        emit(f"throughput_{page}_cpu_db", db, "ms per request (PostgreSQL)")
+        print(f"# throughput {page} per round: {', '.join(f'{rate:.1f}' for rate in rates)} req/s", flush=True)
         if page != FLOOR:
-            emit(f"throughput_{page}_share_of_floor", 100 * best[page] / floor if floor else 0.0, "%")
+            emit(f"throughput_{page}_share_of_floor", 100 * best[page] / best[FLOOR] if best[FLOOR] else 0.0, "%")
+            emit(f"throughput_{page}_cpu_share_of_floor", 100 * cost[FLOOR] / cost[page] if cost[page] else 0.0, "%")
     return best
 
 
