@@ -131,7 +131,7 @@ bench-cohort: install
 # locust's caseworkers, police, managers and mentors (LOAD_USERS at once, LOAD_DURATION seconds, 1-5 s between pages),
 # then each page's throughput against a minimal signed-in view's. Prints p50/p95/p99, requests per second and errors
 # per page. Fails when a page's p95 is over 300 ms, on any error, or when the child page's throughput is under 30%
-# of the minimal view's. Not in .ci/run: it takes about eight minutes.
+# of the minimal view's. Not in .ci/run: it takes about ten minutes.
 LOAD_USERS ?= 50
 LOAD_DURATION ?= 300
 BENCH_LOAD_DATABASE_URL ?= $(BENCH_DATABASE_URL)_load

@@ -127,7 +127,7 @@ class Person(FastHttpUser):
         self.data = PLAN["personas"][self.persona]
         sessions = self.data["sessions"]
         self.client.cookiejar.set_cookie(
-            session_cookie("sessionid", sessions[next(_next_session[self.persona]) % len(sessions)])
+            session_cookie(PLAN["session_cookie"], sessions[next(_next_session[self.persona]) % len(sessions)])
         )
         self.rng = random.Random()
         self.csrf = ""
@@ -518,6 +518,8 @@ def report_mix(mix: Recorder, window: Window) -> dict[str, dict[str, float]]:
         emit(f"mix_{page}_rps", len(times) / window.seconds, "req/s")
         emit(f"mix_{page}_errors", mix.errors.get(page, 0), "errors")
     everything = [value for page in PAGES for value in mix.times.get(page, [])]
+    if not everything:
+        sys.exit("No request of the mix completed: is the server answering?")
     emit("mix_all_p50", percentile(everything, 0.50), "ms")
     emit("mix_all_p95", percentile(everything, 0.95), "ms")
     emit("mix_all_p99", percentile(everything, 0.99), "ms")

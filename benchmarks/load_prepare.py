@@ -107,6 +107,8 @@ def interventions_for(user, children: list) -> dict:
 
 
 def plan(sessions: int) -> dict:
+    from django.conf import settings
+
     from accounts.models import User
     from benchmarks.bench_cases import visible_sample
     from benchmarks.generate_city import dataset_counts
@@ -119,9 +121,9 @@ def plan(sessions: int) -> dict:
     for username in PERSONAS:
         user = User.objects.get(username=username)
         # A random draw finds the children of a big caseload; the mentor's few granted mentees need asking for.
-        children = visible_sample(user, rng, CHILDREN_PER_PERSONA) or list(
-            Child.objects.visible_to(user).order_by("pk")[:CHILDREN_PER_PERSONA]
-        )
+        children = visible_sample(user, rng, CHILDREN_PER_PERSONA)
+        if len(children) < CHILDREN_PER_PERSONA // 10:
+            children = list(Child.objects.visible_to(user).order_by("pk")[:CHILDREN_PER_PERSONA])
         if not children:
             sys.exit(f"{username} sees no child in this city")
         personas[username] = {
@@ -131,7 +133,7 @@ def plan(sessions: int) -> dict:
         }
         if username == "caseworker":
             personas[username]["record"] = interventions_for(user, children)
-    return {"personas": personas}
+    return {"personas": personas, "session_cookie": settings.SESSION_COOKIE_NAME}
 
 
 def main(argv: list[str] | None = None) -> int:
