@@ -208,7 +208,7 @@ def _dispose_one(user: User, candidate: DisposalCandidate, today: date) -> str:
                 "basis": rule.basis,
                 "years": rule.years,
                 "kept_from": candidate.kept_from.isoformat(),
-                "removed": {label: count for label, count in sorted(removed.items()) if count},
+                "removed": {label.lower(): count for label, count in sorted(removed.items()) if count},
             }
         },
     )
