@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 
 from django import forms
 
@@ -63,7 +64,8 @@ class RetentionRuleForm(GovukForm):
 
     def __init__(self, *args, bases: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["basis"].choices = bases
+        basis: Any = self.fields["basis"]
+        basis.choices = bases
 
 
 REVIEW_ACTIONS = {"dispose": "Dispose of", "hold": "Hold", "release": "End the hold on"}
@@ -87,8 +89,9 @@ class DisposalReviewForm(GovukForm):
 
     def __init__(self, *args, candidate_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["selected"].choices = [(pk, str(pk)) for pk in candidate_ids]
-        self.fields["selected"].error_messages["invalid_choice"] = (
+        selected: Any = self.fields["selected"]
+        selected.choices = [(pk, str(pk)) for pk in candidate_ids]
+        selected.error_messages["invalid_choice"] = (
             "A record you selected is no longer in the review: look again and choose once more"
         )
 

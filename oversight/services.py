@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,14 +32,11 @@ from oversight.models import (
     SubjectAccessExport,
 )
 
-if TYPE_CHECKING:
-    from accounts.models import User
-
 # Retention rules ---------------------------------------------------------------------------------
 
 
 def update_rule(
-    user: User, rule: RetentionRule, *, years: int, basis: str, authority: str, expected_version: int | None
+    user: Any, rule: RetentionRule, *, years: int, basis: str, authority: str, expected_version: int | None
 ) -> RetentionRule:
     policy.require(user, "manage_retention")
     if basis not in retention.bases_for(rule.record_type):
@@ -104,7 +101,7 @@ def _candidates(ids: Iterable[int], statuses: Iterable[str]) -> list[DisposalCan
     )
 
 
-def _record_by_type(user: User, candidates: list[DisposalCandidate], detail: dict[str, Any], reason: str) -> None:
+def _record_by_type(user: Any, candidates: list[DisposalCandidate], detail: dict[str, Any], reason: str) -> None:
     by_type: dict[str, list[int]] = defaultdict(list)
     for candidate in candidates:
         by_type[retention.KINDS[candidate.record_type].label].append(candidate.object_id)
@@ -112,7 +109,7 @@ def _record_by_type(user: User, candidates: list[DisposalCandidate], detail: dic
         audit.record(user, AuditAction.UPDATE, subjects=ids, subject_type=label, detail=detail, reason=reason)
 
 
-def hold(user: User, ids: Iterable[int], *, reason: str) -> int:
+def hold(user: Any, ids: Iterable[int], *, reason: str) -> int:
     """Keep records past their retention period (a legal hold, a complaint, an inquiry), with the reason."""
     policy.require(user, "review_disposal")
     if not reason.strip():
@@ -128,7 +125,7 @@ def hold(user: User, ids: Iterable[int], *, reason: str) -> int:
     return len(candidates)
 
 
-def release_hold(user: User, ids: Iterable[int]) -> int:
+def release_hold(user: Any, ids: Iterable[int]) -> int:
     policy.require(user, "review_disposal")
     with transaction.atomic():
         candidates = _candidates(ids, [DisposalStatus.HELD])
@@ -160,7 +157,7 @@ def _blockers(error: ProtectedError | RestrictedError) -> str:
     return "Other records still refer to it: " + ", ".join(names)
 
 
-def dispose(user: User, ids: Iterable[int], today: date | None = None) -> dict[str, int]:
+def dispose(user: Any, ids: Iterable[int], today: date | None = None) -> dict[str, int]:
     """Delete each record (and what belongs to it) if it is still due; one transaction per record, so
     one that other records still protect is marked blocked with the reason and the rest go ahead.
     Returns counts: disposed, blocked, no longer due."""
@@ -178,7 +175,7 @@ def dispose(user: User, ids: Iterable[int], today: date | None = None) -> dict[s
     return counts
 
 
-def _dispose_one(user: User, candidate: DisposalCandidate, today: date) -> str:
+def _dispose_one(user: Any, candidate: DisposalCandidate, today: date) -> str:
     rule, kind = candidate.rule, retention.KINDS[candidate.record_type]
     if not retention.due(rule, today).filter(pk=candidate.object_id).exists():
         candidate.delete()  # reopened, changed or already gone: the next search finds it again if due
@@ -222,7 +219,7 @@ def _child_subject(export: SubjectAccessExport) -> list[tuple[str, Any]]:
     return [("cases.child", export.child_id)] if export.child_id else []
 
 
-def prepare_export(user: User, child: Child, *, request_note: str) -> SubjectAccessExport:
+def prepare_export(user: Any, child: Child, *, request_note: str) -> SubjectAccessExport:
     """Start a young person's export: every item a reviewer must decide on is listed as undecided."""
     policy.require(user, "subject_access")
     with transaction.atomic():
@@ -251,7 +248,7 @@ def _new_items(export: SubjectAccessExport, flagged: list[subject_access.Item]) 
     return ExportItem.objects.bulk_create(items)
 
 
-def decide_item(user: User, item: ExportItem, *, decision: str, reason: str) -> ExportItem:
+def decide_item(user: Any, item: ExportItem, *, decision: str, reason: str) -> ExportItem:
     policy.require(user, "subject_access")
     if decision not in (Decision.RELEASE, Decision.WITHHOLD, Decision.REDACT):
         raise ValidationError({"decision": "Choose whether to release, withhold or remove other people's details"})
@@ -281,7 +278,7 @@ class NotReady(Exception):
     """The export cannot be released yet; the message says why, in plain English."""
 
 
-def release(user: User, export: SubjectAccessExport, *, file_format: str) -> list[subject_access.Section]:
+def release(user: Any, export: SubjectAccessExport, *, file_format: str) -> list[subject_access.Section]:
     """The export's content as released, once every flagged item is decided; audited as an export of
     the young person's record. New flagged records since preparation are added undecided and the
     release refused, so nothing reaches the requester without a decision."""

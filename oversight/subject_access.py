@@ -126,7 +126,7 @@ def _work(child: Child) -> Section:
     items += [
         _item(
             i,
-            f"{i.intervention_type.name} from {i.started_on:%-d %B %Y}",
+            f"{i.intervention_type.label} from {i.started_on:%-d %B %Y}",
             [
                 ("Lead agency", i.lead_agency.name),
                 ("Ended", i.ended_on),
@@ -196,19 +196,18 @@ def _people(child: Child) -> Section:
         )
         lines: list[tuple[str, Any] | tuple[str, Any, bool]] = [("Relationship", membership.get_relationship_display())]
         for other in others:
-            person = other.adult or other.child
-            lines.append((other.get_relationship_display(), str(person), True))
+            lines.append((other.get_relationship_display(), str(other.adult or other.child), True))
         items.append(_item(family, f"Family {family.reference}", lines, ItemFlag.THIRD_PARTY))
     peers = PeerLink.objects.filter(child_a=child) | PeerLink.objects.filter(child_b=child)
     for link in peers.select_related("child_a", "child_b").order_by("pk"):
-        other = link.child_b if link.child_a_id == child.pk else link.child_a
+        peer = link.child_b if link.child_a_id == child.pk else link.child_a
         items.append(
             _item(
                 link,
                 f"Relationship recorded {link.created_at:%-d %B %Y}",
                 [
                     ("Relationship", link.get_relationship_display()),
-                    ("Other young person", str(other), True),
+                    ("Other young person", str(peer), True),
                     ("Note", link.note, True),
                 ],
                 ItemFlag.THIRD_PARTY,

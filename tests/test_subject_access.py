@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
 from cases.models import ChronologyEvent, PeerLink
-from interventions.models import IntelligenceReport
+from interventions.models import IntelligenceReport, Intervention, InterventionType
 from oversight.models import ExportItem, SubjectAccessExport
 from oversight.subject_access import REMOVED
 
@@ -49,6 +49,14 @@ def records(partnership):
         submitted_by=p.users["police"],
     )
     report.children.add(child)
+    Intervention.objects.create(
+        child=child,
+        intervention_type=InterventionType.objects.order_by("pk").first(),
+        lead_agency=p.agencies["council"],
+        started_on=date(2026, 1, 5),
+        planned_outcomes="Safer journeys to school",
+        recorded_by=p.users["caseworker"],
+    )
     return child
 
 
@@ -133,6 +141,7 @@ def test_the_released_export_withholds_and_removes_what_the_reviewer_decided(cli
     text = json.dumps(body)
     assert body["young_person"] == records.reference
     assert records.given_name in text and "Seen at the bus station <script>" in text
+    assert "Safer journeys to school" in text
     assert "IR-SA1" not in text and "carries for Dan" not in text
     assert "Testmother" not in text and REMOVED in text
     assert partnership.voluntary_child.family_name in text, "the friend was released"

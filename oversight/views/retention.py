@@ -31,9 +31,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         .order_by()
         .annotate(count=Count("pk"))
     }
-    found = list(RetentionRule.objects.select_related("updated_by"))
-    for rule in found:
-        rule.waiting = waiting.get(rule.record_type, 0)
+    found = [(rule, waiting.get(rule.record_type, 0)) for rule in RetentionRule.objects.select_related("updated_by")]
     can_review = policy.can(request.user, "review_disposal")
     return render(request, "oversight/retention_rules.html", {"rules": found, "can_review": can_review})
 

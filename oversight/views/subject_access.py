@@ -104,7 +104,11 @@ def download_json(request: HttpRequest, pk: int) -> HttpResponse:
     found = _released(request, export, "json")
     if isinstance(found, services.NotReady):
         return _refused(request, export, found)
-    body = {"export": export.pk, "produced_at": timezone.now().isoformat(), **as_json(export.child.reference, found)}
+    body = {
+        "export": export.pk,
+        "produced_at": timezone.now().isoformat(),
+        **as_json(export.child.reference if export.child else "", found),
+    }
     response = HttpResponse(json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="subject-access-{export.pk}.json"'
     response["Cache-Control"] = "no-store"
