@@ -64,12 +64,11 @@ def find_due(today: date | None = None) -> int:
         kind = retention.KINDS[rule.record_type]
         found = {record.pk: record for record in retention.due(rule, today)}
         with transaction.atomic():
-            waiting = DisposalCandidate.objects.filter(record_type=rule.record_type).exclude(
-                status=DisposalStatus.DISPOSED
-            )
-            waiting.filter(status__in=[DisposalStatus.DUE, DisposalStatus.BLOCKED]).exclude(
-                object_id__in=list(found)
-            ).delete()
+            unheld = DisposalCandidate.objects.filter(
+                record_type=rule.record_type, status__in=[DisposalStatus.DUE, DisposalStatus.BLOCKED]
+            ).values_list("object_id", "pk")
+            stale = [pk for object_id, pk in unheld if object_id not in found]
+            DisposalCandidate.objects.filter(pk__in=stale).delete()
             known = set(
                 DisposalCandidate.objects.filter(record_type=rule.record_type).values_list("object_id", flat=True)
             )
