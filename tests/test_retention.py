@@ -294,3 +294,13 @@ def test_the_review_costs_the_same_queries_however_many_records_wait(
     services.find_due(TODAY)
     with django_assert_num_queries(len(one.captured_queries)):
         dpo.get(url)
+
+
+def test_beat_runs_the_search_every_night():
+    from django.conf import settings
+
+    from safeguarding.celery import app
+
+    entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == find_due_for_disposal.name]
+    assert len(entries) == 1
+    assert find_due_for_disposal.name in app.tasks
