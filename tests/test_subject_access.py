@@ -235,3 +235,14 @@ def test_the_review_page_costs_the_same_queries_however_many_items(client_for, p
     with CaptureQueriesContext(connection) as many:
         dpo.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_script_in_a_record_is_text_in_the_pdf(records):
+    from django.template.loader import render_to_string
+
+    from oversight.subject_access import sections
+
+    export = SubjectAccessExport(pk=1, child=records, request_note="x")
+    html = render_to_string("oversight/subject_access_pdf.html", {"export": export, "sections": sections(records)})
+    assert "Seen at the bus station &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
