@@ -49,6 +49,8 @@ def navigation_for(request: HttpRequest) -> list[dict[str, Any]]:
         items.append(("Emergency access", "cases:break_glass", "break_glass"))
     if policy.can(user, "view_audit"):
         items.append(("Audit", "oversight:index", "view_audit"))
+    elif policy.can(user, "manage_retention"):
+        items.append(("Retention", "oversight:retention_rules", "manage_retention"))
     if policy.can(user, "view_access_grants"):
         items.append(("Access grants", "cases:grant_list", "view_access_grants"))
     if policy.can(user, "administer"):

@@ -310,6 +310,11 @@ RULES: dict[str, Rule] = {
     # Oversight and configuration: no case content.
     "view_audit": _role(Role.DATA_PROTECTION_OFFICER),
     "review_break_glass": _role(Role.DATA_PROTECTION_OFFICER),
+    # Data protection operations (oversight/): retention periods are set by the DPO or the system
+    # administrator; only the DPO approves disposal and prepares a young person's subject access export.
+    "manage_retention": _role(Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMIN),
+    "review_disposal": _role(Role.DATA_PROTECTION_OFFICER),
+    "subject_access": _role(Role.DATA_PROTECTION_OFFICER),
     "view_access_grants": _role(Role.DATA_PROTECTION_OFFICER, Role.SYSTEM_ADMIN),
     "manage_access_grants": _role(Role.SYSTEM_ADMIN),
     "administer": _role(Role.SYSTEM_ADMIN),

@@ -244,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.refresh_aggregates",
         "schedule": crontab(hour=(COHORT_NIGHTLY_HOUR + 1) % 24, minute=0),
     },
+    # Records past their retention period join the DPO's disposal review (nothing is deleted unreviewed).
+    "retention-find-due": {
+        "task": "oversight.find_due_for_disposal",
+        "schedule": crontab(hour=(COHORT_NIGHTLY_HOUR + 2) % 24, minute=30),
+    },
     "alert-overdue-work": {"task": "interventions.tasks.alert_overdue", "schedule": crontab(minute=5)},
     "alert-daily-digest": {
         "task": "accounts.tasks.send_daily_digests",

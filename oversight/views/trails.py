@@ -1,4 +1,4 @@
-"""The data protection officer's pages. They show who did what, never the case content itself."""
+"""The data protection officer's audit pages. They show who did what, never the case content itself."""
 
 from contextlib import suppress
 from datetime import date
@@ -19,17 +19,26 @@ from audit.models import AuditAction
 from cases.models import Child
 from oversight import queries
 from oversight.forms import BreakGlassReviewForm, ChildTrailForm, TrailPeriodForm, UserTrailForm
+from oversight.models import DisposalCandidate, DisposalStatus
 from safeguarding.exports import csv_response, safe_cell
 
 
-def dpo_only(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        lookups.require_or_404(request.user, "view_audit")
-        return view(request, *args, **kwargs)
+def allowed_to(rule: str):
+    """Signed in, and allowed `rule`; anyone else gets 404 (one refusal rule)."""
 
-    return wrapper
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            lookups.require_or_404(request.user, rule)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+dpo_only = allowed_to("view_audit")
 
 
 @dpo_only
@@ -49,9 +58,9 @@ def index(request: HttpRequest) -> HttpResponse:
                 return redirect("oversight:user_trail", pk=found.pk)
             user_form.add_error("username", "No user has that username")
     unreviewed = BreakGlassGrant.objects.filter(reviewed_at__isnull=True).count()
-    return render(
-        request, "oversight/index.html", {"child_form": child_form, "user_form": user_form, "unreviewed": unreviewed}
-    )
+    due = DisposalCandidate.objects.filter(status=DisposalStatus.DUE).count()
+    context = {"child_form": child_form, "user_form": user_form, "unreviewed": unreviewed, "due_for_disposal": due}
+    return render(request, "oversight/index.html", context)
 
 
 def _page(request: HttpRequest, queryset):

@@ -1,0 +1,172 @@
+"""How each record type a retention rule covers is found, and from which date its period runs.
+
+A rule says "keep records of this type for N years from this date"; `due(rule, today)` is the
+records whose period has ended, each annotated with `kept_from`. Only records that are finished
+with can be due: a young person's case must be closed with no agency still involved, an adult must
+no longer be linked to a family, a mentor must have left."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import DateField, Exists, F, Max, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+
+from cases.models import Adult, Child, ChildStatus, FamilyMember, Involvement
+from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
+from mentoring.models import Mentor, MentorStatus
+from oversight.models import RecordType, RetentionBasis, RetentionRule
+
+Start = Callable[[], Any]  # builds the expression for the date a record's period runs from
+
+
+def _max_of(model: type[Model], link: str, field: str) -> Subquery:
+    return Subquery(
+        model.objects.filter(**{link: OuterRef("pk")})  # type: ignore[attr-defined]
+        .order_by()
+        .values(link)
+        .annotate(latest=Max(field))
+        .values("latest")[:1],
+        output_field=DateField(),
+    )
+
+
+def _day(field: str) -> TruncDate:
+    return TruncDate(field, output_field=DateField())
+
+
+def _child_case_closed() -> Any:
+    # The last day an agency was involved; a closed case with no involvement runs from its last change.
+    return Coalesce(_max_of(Involvement, "child", "ended_on"), _day("updated_at"), output_field=DateField())
+
+
+def _finished_child() -> Q:
+    still_involved = Involvement.objects.filter(child=OuterRef("pk"), ended_on__isnull=True)
+    return Q(status=ChildStatus.CLOSED) & ~Q(Exists(still_involved))
+
+
+def _intelligence_last_activity() -> Any:
+    shared = Subquery(
+        IntelligenceShare.objects.filter(report=OuterRef("pk"))
+        .order_by()
+        .values("report")
+        .annotate(latest=Max(TruncDate("shared_at")))
+        .values("latest")[:1],
+        output_field=DateField(),
+    )
+    return Greatest("received_on", Coalesce(shared, "received_on"), output_field=DateField())
+
+
+def _person_last_activity() -> Any:
+    changed = _day("updated_at")
+    disrupted = _max_of(DisruptionAction, "person", "taken_on")
+    reported = Subquery(
+        IntelligenceReport.objects.filter(persons=OuterRef("pk"))
+        .order_by()
+        .values("persons")
+        .annotate(latest=Max("received_on"))
+        .values("latest")[:1],
+        output_field=DateField(),
+    )
+    return Greatest(changed, Coalesce(disrupted, changed), Coalesce(reported, changed), output_field=DateField())
+
+
+@dataclass(frozen=True)
+class Kind:
+    record_type: RecordType
+    model: type[Model]
+    finished: Callable[[], Q]
+    starts: dict[str, Start]  # basis -> start date expression
+    reference: Callable[[Any], str]
+
+    @property
+    def label(self) -> str:
+        """The record's type as the audit trail names it (e.g. cases.child)."""
+        return self.model._meta.label_lower
+
+
+def _reference(record: Any) -> str:
+    return str(getattr(record, "reference", "") or f"#{record.pk}")
+
+
+KINDS: dict[str, Kind] = {
+    RecordType.CHILD: Kind(
+        RecordType.CHILD,
+        Child,
+        lambda: _finished_child() & Q(looked_after=False),
+        {RetentionBasis.BIRTH: lambda: F("date_of_birth"), RetentionBasis.CASE_CLOSED: _child_case_closed},
+        _reference,
+    ),
+    RecordType.CHILD_LOOKED_AFTER: Kind(
+        RecordType.CHILD_LOOKED_AFTER,
+        Child,
+        lambda: _finished_child() & Q(looked_after=True),
+        {RetentionBasis.BIRTH: lambda: F("date_of_birth"), RetentionBasis.CASE_CLOSED: _child_case_closed},
+        _reference,
+    ),
+    RecordType.ADULT: Kind(
+        RecordType.ADULT,
+        Adult,
+        lambda: ~Q(Exists(FamilyMember.objects.filter(adult=OuterRef("pk")))),
+        {RetentionBasis.LAST_ACTIVITY: lambda: _day("created_at")},
+        _reference,
+    ),
+    RecordType.INTELLIGENCE: Kind(
+        RecordType.INTELLIGENCE,
+        IntelligenceReport,
+        Q,
+        {RetentionBasis.LAST_ACTIVITY: _intelligence_last_activity},
+        _reference,
+    ),
+    RecordType.PERSON_OF_CONCERN: Kind(
+        RecordType.PERSON_OF_CONCERN,
+        PersonOfConcern,
+        Q,
+        {RetentionBasis.LAST_ACTIVITY: _person_last_activity},
+        _reference,
+    ),
+    RecordType.DISRUPTION: Kind(
+        RecordType.DISRUPTION,
+        DisruptionAction,
+        Q,
+        {RetentionBasis.LAST_ACTIVITY: lambda: F("taken_on")},
+        _reference,
+    ),
+    RecordType.MENTOR: Kind(
+        RecordType.MENTOR,
+        Mentor,
+        lambda: Q(status=MentorStatus.LEFT),
+        {RetentionBasis.LAST_ACTIVITY: lambda: F("status_changed_on")},
+        _reference,
+    ),
+}
+
+
+def bases_for(record_type: str) -> list[str]:
+    return list(KINDS[record_type].starts)
+
+
+def cutoff(today: date, years: int) -> date:
+    """The date `years` before `today` (29 February falls back to the 28th)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def due(rule: RetentionRule, today: date) -> QuerySet[Any]:
+    """The records of the rule's type whose retention period has ended by `today`, with `kept_from`."""
+    kind = KINDS[rule.record_type]
+    start = kind.starts.get(rule.basis)
+    if start is None:
+        return kind.model.objects.none()  # type: ignore[attr-defined]
+    records: QuerySet[Any] = kind.model.objects.all()  # type: ignore[attr-defined]
+    return (
+        records.filter(kind.finished())
+        .annotate(kept_from=start())
+        .filter(kept_from__lte=cutoff(today, rule.years))
+        .order_by("kept_from", "pk")
+    )
