@@ -48,9 +48,17 @@ from tests.test_worker import ROOT, database_url, start_worker_process, wait_for
 
 PASSWORD = "correct horse battery"  # every test user's (tests/factories.py)
 POSTGRES = connection.vendor == "postgresql"
-pytestmark = pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (make test in CI uses it)")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (make test in CI uses it)"),
+]
 NOTIFY_DPO = "cases.tasks.notify_dpo_of_break_glass"
-needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (make test in CI sets it)")
+
+
+def needs_redis(test):
+    """A test with Redis and real Celery workers (or a broker of its own)."""
+    skip = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (make test in CI sets it)")
+    return pytest.mark.celery_worker(skip(test))
 
 
 # PostgreSQL drops the application's connections ------------------------------------------------
