@@ -402,3 +402,5 @@ def test_a_feed_import_whose_worker_died_applied_nothing_and_its_page_offers_to_
     )
     assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["r-1", "r-2"]
     assert Child.objects.filter(given_name="Newperson").count() == 1
+    # And the recalculation it asks for (on the default queue) is published, as after any import.
+    assert wait_for(lambda: CohortRun.objects.filter(feed=feed, status=RunStatus.PUBLISHED).exists(), 60)
