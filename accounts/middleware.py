@@ -15,6 +15,8 @@ from audit import services as audit
 from audit.models import AuditAction
 
 SIGNED_IN_AT = "signed_in_at"
+# Set when single sign-on's identity provider did the second factor (accounts/oidc.py).
+PROVIDER_TWO_FACTOR = "provider_two_factor"
 LAST_SEEN = "last_seen"
 # Seconds between writes of the last-seen time: the idle limit is this coarse, and a page costs no
 # session write most of the time.
@@ -36,7 +38,7 @@ def _start_the_clock(sender, request: HttpRequest, user, **kwargs) -> None:
 
 def _ended(request: HttpRequest, now: int) -> str:
     session = request.session
-    if settings.TWO_FACTOR_REQUIRED and DEVICE_ID_SESSION_KEY not in session:
+    if settings.TWO_FACTOR_REQUIRED and DEVICE_ID_SESSION_KEY not in session and not session.get(PROVIDER_TWO_FACTOR):
         return "two_factor"
     if now - session.get(SIGNED_IN_AT, 0) > settings.SESSION_COOKIE_AGE:
         return "lifetime"

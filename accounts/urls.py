@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from accounts import views
@@ -10,3 +11,8 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="logout"),
     path("alert-emails/", views.alert_emails, name="alert_emails"),
 ]
+if settings.OIDC_ENABLED:  # single sign-on: these routes exist only when it is on
+    urlpatterns += [
+        path("sign-in/organisation/", views.oidc_start, name="oidc_start"),
+        path("sign-in/organisation/return/", views.oidc_callback, name="oidc_callback"),
+    ]

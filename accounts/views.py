@@ -1,26 +1,33 @@
+import logging
 import time
 
 import django_otp
+import jwt
+import requests
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
-from accounts import services, two_factor
+from accounts import oidc, services, two_factor
 from accounts.forms import AlertEmailsForm, CodeForm, SignInForm
+from accounts.middleware import PROVIDER_TWO_FACTOR
 from accounts.models import User
 from audit import services as audit
 from audit.models import AuditAction
 from safeguarding.forms import add_service_errors
+
+logger = logging.getLogger(__name__)
 
 PREVIOUS_SIGN_IN = "previous_sign_in"
 # Between a correct password and a correct code: who, since when, and where to go next.
@@ -31,6 +38,12 @@ WRONG_SIGN_IN_CODE = (
     "The code is not right, or it has been used already. Enter the code your authenticator app shows now, "
     "or one of your backup codes"
 )
+# The same words whatever went wrong, so they say nothing about who has an account; the audit trail
+# records the reason.
+PROVIDER_REFUSED = (
+    "You could not be signed in with {provider}. Sign in with your username and password, or ask your "
+    "system administrator to check that your account here has the same email address"
+)
 
 
 def _safe_next(request: HttpRequest, next_url: str) -> str:
@@ -40,14 +53,21 @@ def _safe_next(request: HttpRequest, next_url: str) -> str:
     return ""
 
 
-def _log_in(request: HttpRequest, user: User, device=None) -> None:
+def _log_in(
+    request: HttpRequest, user: User, device=None, *, method: str = "password", provider_two_factor: bool = False
+) -> None:
     previous = user.last_login  # login() moves it to now
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # a new session key
+    detail = {} if method == "password" else {"method": method}
     if device is not None:
         django_otp.login(request, device)
+        detail["two_factor"] = two_factor.kind_of(device)
+    elif provider_two_factor:
+        request.session[PROVIDER_TWO_FACTOR] = True
+        detail["two_factor"] = "identity_provider"
     # The home page shows what changed since then ("since you last signed in").
     request.session[PREVIOUS_SIGN_IN] = previous.isoformat() if previous else ""
-    audit.record(user, AuditAction.LOGIN, detail={"two_factor": two_factor.kind_of(device)} if device else None)
+    audit.record(user, AuditAction.LOGIN, detail=detail or None)
 
 
 @sensitive_post_parameters("password")
@@ -74,7 +94,46 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 detail={"locked": form.locked},
             )
-    return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})
+    single_sign_on = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
+    return render(request, "accounts/sign_in.html", {"form": form, "next": next_url, "single_sign_on": single_sign_on})
+
+
+# Single sign-on (accounts/oidc.py): the library sends the person to the provider; the return is ours.
+oidc_start = never_cache(OIDCAuthenticationRequestView.as_view())
+
+
+def _provider_refused(request: HttpRequest, reason: str, email: str = "") -> HttpResponse:
+    audit.record(None, AuditAction.LOGIN_FAILED, username=email, detail={"method": "oidc", "reason": reason})
+    messages.error(request, PROVIDER_REFUSED.format(provider=settings.OIDC_PROVIDER_NAME))
+    return redirect("accounts:login")
+
+
+@never_cache
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    """The provider sends the person back here with a code: sign them in (or on to our code step)."""
+    states = request.session.get("oidc_states") or {}
+    flow = states.pop(request.GET.get("state", ""), None)
+    if flow is not None:
+        request.session["oidc_states"] = states  # each state is used once
+    if request.GET.get("error") or flow is None or not request.GET.get("code"):
+        return _provider_refused(request, "provider_error" if request.GET.get("error") else "unknown_state")
+    try:
+        user = oidc.StaffBackend().authenticate(request, nonce=flow["nonce"], code_verifier=flow.get("code_verifier"))
+    except oidc.Refused as refused:
+        return _provider_refused(request, refused.reason, refused.email)
+    except (SuspiciousOperation, requests.RequestException, jwt.PyJWTError) as error:
+        logger.warning("Single sign-on refused: %s", error)
+        return _provider_refused(request, "token_refused")
+    if user is None:
+        return _provider_refused(request, "token_refused")
+    next_url = _safe_next(request, request.session.pop("oidc_login_next", None) or "")
+    if user.provider_did_two_factor or not settings.TWO_FACTOR_REQUIRED:
+        _log_in(request, user, method="oidc", provider_two_factor=user.provider_did_two_factor)
+        return redirect(next_url or "home")
+    request.session.cycle_key()
+    request.session[PENDING] = {"user": user.pk, "at": int(time.time()), "next": next_url, "method": "oidc"}
+    return redirect("accounts:two_factor")
 
 
 def _pending(request: HttpRequest) -> tuple[User, str] | None:
@@ -107,8 +166,8 @@ def two_factor_code(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST":
         if form.is_valid():
-            del request.session[PENDING]
-            _log_in(request, user, form.device)
+            method = request.session.pop(PENDING).get("method", "password")
+            _log_in(request, user, form.device, method=method)
             return redirect(next_url or "home")
         if form.data.get("code"):
             audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": "code"})
@@ -124,8 +183,8 @@ def _set_up(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         codes = two_factor.confirm(user, device)
-        del request.session[PENDING]
-        _log_in(request, user, device)
+        method = request.session.pop(PENDING).get("method", "password")
+        _log_in(request, user, device, method=method)
         request.session[NEW_BACKUP_CODES] = {"codes": codes, "next": next_url}
         return redirect("accounts:backup_codes")
     qr = segno.make(device.config_url, error="m")

@@ -116,7 +116,10 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept for a minute and checked before a request reuses one, so a request after
+# PostgreSQL restarted (or dropped the connection) reconnects instead of failing on the dead one:
+# requests fail only while the server is down (tests/test_faults.py).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a write is in progress; IMMEDIATE avoids
     # "database is locked" upgrades from read to write transactions.
@@ -165,6 +168,41 @@ TWO_FACTOR_REQUIRED = not DEMO
 # Minutes between the password and the code (or enrolment) before the person must start again.
 TWO_FACTOR_PENDING_SECONDS = 10 * 60
 GUARDIAN_RAISE_403 = False
+
+# Single sign-on through an agency's own identity provider (OpenID Connect, accounts/oidc.py and
+# docs/sign-in.md). Off unless OIDC_ENABLED: then the sign-in page offers it beside the password and
+# its two routes exist. The provider's endpoints are given one by one (no discovery at start-up).
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "") or "your organisation's account"
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "") or "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10  # seconds for each call to the provider
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+# Nobody gets an account by signing in unless this is on: then a new account has no membership, so
+# it sees nothing until an administrator gives it one.
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", False)
+# The provider's second factor counts instead of ours when its ID token carries one of these `amr`
+# values (RFC 8176) or `acr` values; otherwise the person also enters a code from their app here.
+OIDC_MFA_AMR_VALUES = env_list("OIDC_MFA_AMR_VALUES", "mfa")
+OIDC_MFA_ACR_VALUES = env_list("OIDC_MFA_ACR_VALUES")
+_OIDC_REQUIRED = [
+    *("OIDC_OP_ISSUER", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT"),
+    *("OIDC_OP_JWKS_ENDPOINT", "OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET"),
+]
+if OIDC_ENABLED and not all(globals()[name] for name in _OIDC_REQUIRED):
+    raise ImproperlyConfigured(
+        "OIDC_ENABLED is on but these are not set: "
+        + ", ".join(name for name in _OIDC_REQUIRED if not globals()[name])
+        + ". Set them from your identity provider's details, or turn OIDC_ENABLED off."
+    )
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -225,14 +263,32 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it finishes, so the work of a worker that dies is delivered again:
+# at once when a pool process dies (reject on worker lost), and after the visibility timeout below
+# when the whole worker goes (Redis keeps its unacknowledged messages). Every task is safe to run
+# twice (docs/faults.md).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 # A web request must never hang on an unreachable broker: fail fast, the outbox retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+# Redis hands an unacknowledged message to another worker BROKER_VISIBILITY_TIMEOUT seconds after it
+# was delivered (Redis's default is an hour). It must be longer than the longest task (a feed import
+# of FEED_MAX_BYTES, a few minutes at most; a recalculation takes seconds) and than the 30-second
+# countdown of a recalculation waiting for another: a task still running when it expires is
+# delivered twice, and the second copy finds the work claimed and does nothing. Workers look for
+# expired messages every 30 seconds, so a killed job restarts within about timeout + 30 s.
+BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "300"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 30,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULE = {
     "publish-pending-outbox": {"task": "jobs.tasks.publish_pending", "schedule": 60.0},
     "cohort-recover-stalled-runs": {"task": "cohorts.recover_stalled_runs", "schedule": 300.0},

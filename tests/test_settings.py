@@ -40,3 +40,10 @@ def test_production_settings_pass_the_deploy_checklist():
 
 def test_debug_run_starts_without_a_secret_key():
     assert run_manage("check", DEBUG="1").returncode == 0
+
+
+def test_single_sign_on_refuses_to_start_half_configured():
+    result = run_manage("check", DEBUG="1", OIDC_ENABLED="1", OIDC_RP_CLIENT_ID="safer-options")
+    assert result.returncode != 0
+    assert "OIDC_ENABLED is on but these are not set: OIDC_OP_ISSUER" in result.stderr
+    assert "OIDC_RP_CLIENT_SECRET" in result.stderr and "OIDC_RP_CLIENT_ID," not in result.stderr

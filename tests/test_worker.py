@@ -35,9 +35,9 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker_process(name: str, queues: list[str], **env) -> subprocess.Popen:
-    """A solo Celery worker called `name`@localhost on `queues`, against the test database, once it
-    answers a ping (extra environment variables in `env`)."""
+def start_worker_process(name: str, queues: list[str], pool: str = "solo", **env) -> subprocess.Popen:
+    """A Celery worker called `name`@localhost on `queues` (solo, or `pool` with one process), against
+    the test database, once it answers a ping (extra environment variables in `env`)."""
     from safeguarding.celery import app
 
     environment = {
@@ -46,7 +46,7 @@ def start_worker_process(name: str, queues: list[str], **env) -> subprocess.Pope
         "DATABASE_URL": database_url(),
         **env,
     }
-    command = [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", "--pool=solo"]
+    command = [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", f"--pool={pool}", "--concurrency=1"]
     command += ["-Q", ",".join(queues), "--hostname", f"{name}@localhost"]
     command += ["--loglevel=warning", "--without-heartbeat", "--without-gossip", "--without-mingle"]
     process = subprocess.Popen(

@@ -17,6 +17,7 @@ from cohorts.forms.runs import RunRequestForm
 from cohorts.models import CohortRun, CohortSettings, RunKind, RunStatus, RunTrigger, Suggestion, Tier
 from cohorts.services import runs as run_services
 from cohorts.services import scoring
+from jobs import outbox
 
 RUNS_SHOWN = 50
 TIER_ORDER = [Tier.MOST_VULNERABLE, Tier.VULNERABLE, Tier.CAUSE_FOR_CONCERN]
@@ -80,13 +81,15 @@ def run_request(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, "view_cohort")
     run = get_object_or_404(CohortRun.objects.select_related("scoring_model", "requested_by", "base_run"), pk=pk)
+    in_progress = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
     return render(
         request,
         "cohorts/runs/run_detail.html",
         {
             "run": run,
             "tier_counts": tier_counts(run),
-            "in_progress": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+            "in_progress": in_progress,
+            "paused_since": outbox.paused_since() if in_progress else None,
             "is_current": run.pk in CohortRun.objects.current_chain(),
         },
     )
