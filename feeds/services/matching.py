@@ -30,7 +30,9 @@ Within the file (resolve_people), by dictionary look-ups on blocking keys only:
 Adults (applying.Applier.resolve_adults) are matched by identifier (the only adult holding it, with
 the same date of birth), then by normalised name + date of birth among the adults of the row's
 household family; without a household, to the only adult in the city with that name and date of
-birth; never to an adult holding another value of an identifier the row gives. They keep their
+birth; never to an adult holding another value of an identifier the row gives. What is uncertain
+(an identifier with another date of birth or held by several adults, a clash of identifiers, several
+or a sound-alike candidate) goes to review against the adult, as a child's does. They keep their
 identifiers (adult_index loads what the adults hold).
 """
 
