@@ -254,3 +254,31 @@ def test_a_review_has_exactly_one_candidate(adult_review):
     _rita, review = adult_review
     with pytest.raises(IntegrityError), transaction.atomic():
         MatchReview.objects.filter(pk=review.pk).update(candidate_adult=None)
+
+
+def test_the_queue_query_count_does_not_grow_with_adult_reviews(
+    client_for,
+    partnership,
+    django_capture_on_commit_callbacks,
+    media,  # noqa: F811
+    django_assert_num_queries,
+):
+    adults = [
+        adult_held(f"Ada{n}", "Moss", f"197{n}-01-01", household_ref=f"H-{n}", police_id=f"PM{n}") for n in range(4)
+    ]
+    manager = client_for("manager")
+
+    def import_about(numbers, name):
+        rows = [adult_row(f"m-{n}", f"Ada{n}", "Moss", f"196{n}-01-01", police_id=f"PM{n}") for n in numbers]
+        with django_capture_on_commit_callbacks(execute=True):
+            services.upload_feed(partnership.users["manager"], upload(feed_csv(rows), name))
+
+    import_about([0], "one.csv")
+    manager.get("/cohort/reviews/")
+    with django_assert_num_queries(11) as one:
+        manager.get("/cohort/reviews/")
+    import_about([1, 2, 3], "three.csv")
+    assert MatchReview.objects.filter(candidate_adult__in=adults).count() == 4
+    with django_assert_num_queries(len(one)):
+        html = manager.get("/cohort/reviews/").content.decode()
+    assert all(f"Ada{n} Moss" in html for n in range(4))

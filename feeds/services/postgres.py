@@ -28,7 +28,7 @@ import psycopg2
 from django.db import DatabaseError, DataError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from feeds.models import FEED_HEADER, FeedImport, MatchReview
+from feeds.models import FEED_HEADER, HEADER_WITHOUT_DEMOGRAPHICS, FeedImport, MatchReview
 from feeds.services.applying import Applied, Applier, add_demographics
 from feeds.services.checks import (
     ETHNICITY_PROBLEM,
@@ -277,7 +277,10 @@ def check_file(
         _temp_buffers(cursor)
         drop_temporary_tables(cursor)
         # Columns a file does not have (gender and ethnicity, in a 13-column file) stage blank.
-        text_columns = ", ".join(f"{name} text NOT NULL DEFAULT ''" for name in FEED_HEADER)
+        text_columns = ", ".join(
+            f"{name} text" if name in HEADER_WITHOUT_DEMOGRAPHICS else f"{name} text NOT NULL DEFAULT ''"
+            for name in FEED_HEADER
+        )
         cursor.execute(f"CREATE TEMP TABLE feed_stage (n bigint GENERATED ALWAYS AS IDENTITY, {text_columns})")
         width = _header_width(feed)
         sent = ", ".join(FEED_HEADER[:width])
