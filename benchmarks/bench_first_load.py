@@ -195,7 +195,7 @@ def systems_of(person: dict) -> list[tuple[str, float]]:
 
 def write_feed(path: str, people: list[dict], total: int, today: date, codes: list[str]) -> tuple[list[int], list]:
     """The extract, rows in a shuffled order. Returns each row's person and the identifiers it gives."""
-    from feeds.models import FEED_HEADER
+    from feeds.models import HEADER_WITHOUT_DEMOGRAPHICS
 
     rng = random.Random(SEED + 1)
     # Rows per person: 1 to 13 (7 on average), then topped up or cut to the total.
@@ -216,7 +216,7 @@ def write_feed(path: str, people: list[dict], total: int, today: date, codes: li
     row_identifiers: list = []
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(FEED_HEADER)
+        writer.writerow(HEADER_WITHOUT_DEMOGRAPHICS)
         for n, p in enumerate(order):
             person = people[p]
             names, weights = zip(*systems[p], strict=True)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from access import lookups
 from access.api import AccessViewSet
+from cases.models import Adult
 from feeds import services
 from feeds.models import FeedImport, MatchReview, ReviewStatus
 from safeguarding.api import (
@@ -113,16 +114,19 @@ class ReviewSerializer(PlainModelSerializer):
         read_only_fields = fields
 
     def get_candidate(self, review: MatchReview) -> dict:
-        """Only the fields used for matching, not the young person's case record."""
-        child = review.candidate
+        """Only the fields used for matching, not the person's case record: a child (`kind`
+        "child", with its reference) or an adult of a household ("adult", no reference)."""
+        person = review.match
+        born = person.date_of_birth
         return {
-            "reference": child.reference,
-            "given_name": child.given_name,
-            "family_name": child.family_name,
-            "date_of_birth": child.date_of_birth.isoformat(),
-            "upn": child.upn,
-            "nhs_number": child.nhs_number,
-            "police_id": child.police_id,
+            "kind": "adult" if review.is_adult else "child",
+            "reference": "" if isinstance(person, Adult) else person.reference,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": born.isoformat() if born else None,
+            "upn": person.upn,
+            "nhs_number": person.nhs_number,
+            "police_id": person.police_id,
         }
 
     def get_rows(self, review: MatchReview) -> list[dict]:
@@ -261,13 +265,17 @@ class ReviewViewSet(_FeedsViewSet):
     serializer_class = ReviewSerializer
 
     def get_queryset(self):
-        return MatchReview.objects.visible_to(self.request.user).select_related("candidate").prefetch_related("rows")
+        return (
+            MatchReview.objects.visible_to(self.request.user)
+            .select_related("candidate", "candidate_adult")
+            .prefetch_related("rows")
+        )
 
     def lookup_queryset(self):
         return self.get_queryset()
 
     def note_read(self, review):
-        lookups.note_read(self.request.user, review.candidate, basis="feed match review")
+        lookups.note_read(self.request.user, review.match, basis="feed match review")
 
     def list(self, request: Request) -> Response:
         open_reviews = self.get_queryset().filter(status=ReviewStatus.OPEN).order_by("created_at", "id")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
+    from cases.models import Adult, Child
 
 FEED_HEADER = (
     "source_system",
@@ -31,7 +32,11 @@ FEED_HEADER = (
     "indicator_code",
     "observed_on",
     "note",
+    "gender",
+    "ethnicity",
 )
+# Files from before gender and ethnicity were columns: still accepted, as if both were blank.
+HEADER_WITHOUT_DEMOGRAPHICS = FEED_HEADER[:13]
 
 
 class FeedStatus(models.TextChoices):
@@ -135,6 +140,9 @@ class FeedRow(models.Model):
     indicator_code = models.CharField(max_length=50)
     observed_on = models.CharField(max_length=30)
     note = models.CharField(max_length=500)
+    # As sent: feeds.services.checks maps them to areas.demographics' codes.
+    gender = models.CharField(max_length=50, blank=True, default="")
+    ethnicity = models.CharField(max_length=100, blank=True, default="")
     errors = models.TextField(blank=True, help_text="One message per line, naming the column at fault.")
     status = models.CharField(max_length=15, choices=RowStatus.choices, default=RowStatus.VALID)
     child = models.ForeignKey(
@@ -206,10 +214,14 @@ class MatchReviewQuerySet(models.QuerySet["MatchReview"]):
 
 class MatchReview(models.Model):
     """An uncertain match, for a person to decide instead of the system guessing: the rows about
-    one person in a feed and the existing child they may be."""
+    one person in a feed and the existing child (`candidate`) or adult (`candidate_adult`) they
+    may be; exactly one of the two."""
 
     feed = models.ForeignKey(FeedImport, on_delete=models.CASCADE, related_name="reviews")
-    candidate = models.ForeignKey("cases.Child", on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey("cases.Child", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    candidate_adult = models.ForeignKey(
+        "cases.Adult", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     reason = models.CharField(max_length=300, help_text="Why the match is uncertain, in plain words.")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -229,6 +241,24 @@ class MatchReview(models.Model):
         db_table = "cohorts_matchreview"  # and its rows: cohorts_matchreview_rows
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(candidate__isnull=False, candidate_adult__isnull=True)
+                | Q(candidate__isnull=True, candidate_adult__isnull=False),
+                name="match_review_one_candidate",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Possible match for {self.given_name} {self.family_name}"
+
+    @property
+    def is_adult(self) -> bool:
+        return self.candidate_adult_id is not None
+
+    @property
+    def match(self) -> "Child | Adult":
+        """The suggested person: the candidate child, or the candidate adult."""
+        found = self.candidate_adult if self.is_adult else self.candidate
+        assert found is not None  # match_review_one_candidate
+        return found

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access import lookups
-from cases.models import Child, FamilyMember
+from cases.models import Adult, Child, FamilyMember
 from cases.names import normalise
 from cohorts.models import Observation
 from feeds import services
@@ -281,21 +281,26 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if "kind" in chosen:
         reviews = reviews.filter(kind=chosen["kind"])
     reviews = (
-        reviews.select_related("feed", "candidate")
+        reviews.select_related("feed", "candidate", "candidate_adult")
         .annotate(row_count=Count("rows"))
         .order_by("kind", "created_at", "id")
     )
     page = lookups.page_of(
         request.user, reviews, request.GET.get("page"), per_page=REVIEWS_PER_PAGE, what="feed match reviews"
     )
-    # Each review is shown beside its candidate's matching fields: the candidates were shown too.
+    # Each review is shown beside its candidate's matching fields: the candidates (children and
+    # adults) were shown too.
     lookups.shown(
-        request.user, Child, [review.candidate_id for review in page.object_list], what="feed match review candidates"
+        request.user,
+        Child,
+        [review.candidate_id for review in page.object_list if not review.is_adult],
+        what="feed match review candidates",
+        adults=[review.candidate_adult_id for review in page.object_list if review.is_adult],
     )
     for review in page.object_list:
         review.kind_label = services.ReviewKind.LABELS[review.kind]
         review.same_name = normalise(f"{review.given_name} {review.family_name}") == normalise(
-            f"{review.candidate.given_name} {review.candidate.family_name}"
+            f"{review.match.given_name} {review.match.family_name}"
         )
     query = urlencode({name: chosen[name] for name in REVIEW_FILTERS if name in chosen})
     return render(
@@ -344,7 +349,7 @@ def review_bulk(request: HttpRequest) -> HttpResponse:
 
 def compare(
     review: MatchReview,
-    candidate: Child,
+    candidate: Child | Adult,
     feed_identifiers: dict,
     postcodes: list[str],
     households: tuple[set[str], set[str]] = (set(), set()),
@@ -410,8 +415,10 @@ def compare(
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One uncertain match side by side. Only the fields used for matching are shown of the
     candidate (not their case record, which the manager may not be allowed to see); opening it
-    is audited as a read of that child."""
-    reviews = MatchReview.objects.visible_to(request.user).select_related("feed", "candidate", "resolved_by")
+    is audited as a read of that child (or adult)."""
+    reviews = MatchReview.objects.visible_to(request.user).select_related(
+        "feed", "candidate", "candidate_adult", "resolved_by"
+    )
     review = lookups.get_or_404(request.user, reviews, pk)
     form = ReviewDecisionForm()
     status = 200
@@ -427,8 +434,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Decision recorded")
                 return redirect("feeds:review_list")
         status = 400
-    candidate = review.candidate
+    candidate = review.match
     lookups.note_read(request.user, candidate, basis="feed match review")
+    # The candidate's side: a child's families and observations, or an adult's.
+    whose = "adult" if review.is_adult else "child"
     rows = list(review.rows.order_by("line_number"))
     identifiers = {}
     for row in rows:
@@ -438,7 +447,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     postcodes = sorted(
         {
             postcode
-            for postcode in FamilyMember.objects.filter(child=candidate).values_list("family__postcode", flat=True)
+            for postcode in FamilyMember.objects.filter(**{whose: candidate}).values_list("family__postcode", flat=True)
             if postcode
         }
     )
@@ -447,12 +456,15 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     feed_households = {f"{row.source_system} {row.household_ref}" for row in rows if row.household_ref}
     record_households = {
         f"{system} {ref}"
-        for system, ref in Household.objects.filter(family__members__child=candidate).values_list(
+        for system, ref in Household.objects.filter(**{f"family__members__{whose}": candidate}).values_list(
             "source_system", "household_ref"
         )[:20]
     }
     record_sources = set(
-        Observation.objects.filter(child=candidate).order_by().values_list("source_system", flat=True).distinct()[:20]
+        Observation.objects.filter(**{whose: candidate})
+        .order_by()
+        .values_list("source_system", flat=True)
+        .distinct()[:20]
     )
     return render(
         request,

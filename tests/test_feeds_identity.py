@@ -424,26 +424,6 @@ def test_an_identifier_with_the_same_date_of_birth_decides_an_adult_held(run_fee
     assert list(event.subjects.filter(object_type="cases.adult").values_list("object_id", flat=True)) == [str(adult.pk)]
 
 
-def test_an_adult_whose_identifier_conflicts_stays_a_separate_adult_keeping_it(run_feed):
-    adult = _adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
-    feed = run_feed(
-        [
-            # Same name, household and date of birth, another NHS number: not Rita, and the number is kept.
-            person(
-                "r-1", "Rita", "Okafor", "1980-01-01", source_system="housing", household_ref="H-A", nhs_number=NHS_3
-            ),
-            # Rita's NHS number with another date of birth: decides nothing, kept on the person it came with.
-            person("r-2", "Rita", "Okafor", "1981-01-01", source_system="health", nhs_number=NHS_2, postcode=""),
-        ]
-    )
-    assert feed.status == FeedStatus.APPLIED and feed.people_created == 2
-    adult.refresh_from_db()
-    assert adult.nhs_number == NHS_2 and not Observation.objects.filter(adult=adult).exists()
-    first = Observation.objects.get(source_record_id="r-1").adult
-    second = Observation.objects.get(source_record_id="r-2").adult
-    assert first.nhs_number == NHS_3 and second.nhs_number == NHS_2 and second.date_of_birth == date(1981, 1, 1)
-
-
 def test_adult_rows_sharing_an_identifier_in_one_file_are_one_adult_with_every_identifier(run_feed):
     feed = run_feed(
         [

@@ -300,6 +300,10 @@ def test_the_documented_sample_feed_imports_cleanly(run_feed):
     assert (feed.rows_applied, feed.people_created) == (6, 3)
     family = Household.objects.get(source_system="housing-options", household_ref="HSG-1187").family
     assert FamilyMember.objects.filter(family=family).count() == 2
+    # Gender and ethnicity as sent, in common spellings, mapped to the codes.
+    harriet, marilyn = Child.objects.get(given_name="Harriet"), Child.objects.get(given_name="Marilyn")
+    assert (harriet.gender, harriet.ethnicity) == ("female", "white_british")
+    assert (marilyn.gender, marilyn.ethnicity) == ("female", "black_caribbean")
 
 
 def test_rows_imported_before_change_nothing_when_the_file_also_has_new_rows(run_feed, partnership):

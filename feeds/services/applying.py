@@ -23,13 +23,15 @@ from django.db import connection, models
 from django.db.models import F
 from django.utils import timezone
 
+from areas.demographics import Ethnicity, Gender
 from cases.models import Adult, Child, ChildName, Family, FamilyMember
 from cases.services.children import child_reference
 from cohorts.models import CohortRun, Observation, RunKind, RunTrigger
 from cohorts.services.runs import request_run
 from feeds.models import FeedImport, Household
-from feeds.services.checks import DateCache, parse_date
+from feeds.services.checks import DateCache, demographic_codes, parse_date
 from feeds.services.matching import (
+    IDENTIFIER_LABELS,
     KINDS,
     ChildIndex,
     Outcome,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 
 # The positions of the columns in a row of FEED_HEADER.
 (SOURCE, RECORD, GIVEN, FAMILY, DOB, POSTCODE, HOUSEHOLD, UPN, NHS, POLICE, CODE, OBSERVED, NOTE) = range(13)
+GENDER, ETHNICITY = 13, 14
 COPY_CHUNK = 100_000
 # An observation to write: (source_system, source_record_id, indicator code, observed_on, child id,
 # adult id, family id, note).
@@ -115,7 +118,33 @@ def group_people(rows: list[list[str]], indexes: Iterable[int], dates: DateCache
         person.rows.append(i)
         if row[HOUSEHOLD]:
             person.households.setdefault((row[SOURCE], row[HOUSEHOLD]), row[POSTCODE])
+        if row[GENDER] or row[ETHNICITY]:
+            add_demographics(person, row[GENDER], row[ETHNICITY])
     return persons
+
+
+def add_demographics(person: Person, gender: str, ethnicity: str) -> None:
+    """Remember the codes a (valid) row gives about its person."""
+    gender_found, ethnicity_found = demographic_codes(gender, ethnicity)
+    if gender_found:
+        person.genders.add(gender_found)
+    if ethnicity_found:
+        person.ethnicities.add(ethnicity_found)
+
+
+def demographics_of(people: Iterable[Person]) -> tuple[str, str]:
+    """The gender and ethnicity of a new child from the rows of the people it is made of: the code
+    they all give (rows that say nothing aside), or "not recorded" when none is given or the rows
+    disagree (nothing is guessed)."""
+    genders: set[str] = set()
+    ethnicities: set[str] = set()
+    for person in people:
+        genders |= person.genders
+        ethnicities |= person.ethnicities
+    return (
+        next(iter(genders)) if len(genders) == 1 else Gender.NOT_RECORDED,
+        next(iter(ethnicities)) if len(ethnicities) == 1 else Ethnicity.NOT_RECORDED,
+    )
 
 
 def copy_rows(table: str, columns: list[str], rows: Iterable[Iterable[Any]], not_null: list[str]) -> None:
@@ -263,7 +292,8 @@ class Applier:
     def create_people(self, persons: list[Person], index: ChildIndex) -> Families:
         """Everything the matched people of a file need before their observations: families for
         their households, the new children, the adults (found or new) and the family links.
-        Returns the family id of each (source system, household reference)."""
+        Returns the family id of each (source system, household reference). Adults whose match is
+        uncertain are left in review (resolve_adults): the caller reads the outcomes after this."""
         mark = time.monotonic()
         families = self.families_for(persons)
         self.timings["families"] = time.monotonic() - mark
@@ -274,7 +304,7 @@ class Applier:
         self.fill_identifiers([p for p in persons if p.outcome == Outcome.MATCHED and p.same_as is None])
         self.resolve_adults([p for p in persons if p.outcome == Outcome.ADULT], families)
         self.timings["adults"] = time.monotonic() - mark
-        self.link_members(persons, families)
+        self.link_members([p for p in persons if p.outcome != Outcome.REVIEW], families)
         self.timings["links"] = time.monotonic() - mark
         return families
 
@@ -375,8 +405,10 @@ class Applier:
         person's own identifiers when nothing resolved it) unless another child holds them."""
         made: dict[int, int] = {}  # id(root) -> its position in new
         new: list[tuple[Person, dict[str, str]]] = []  # (root, the identifiers its record gets)
+        made_of: defaultdict[int, list[Person]] = defaultdict(list)  # id(root) -> the people it is made of
         for person in persons:
             root = person.root()
+            made_of[id(root)].append(person)
             if id(root) in made:
                 continue
             fields: dict[str, str] = {}
@@ -391,10 +423,21 @@ class Applier:
         references = [f"FD{self.feed.pk}{self.suffix}-{n}" for n in range(1, len(new) + 1)]
         # A new child is known only from the feed: no agency involvement (being named in an
         # extract is not working with the child; need to know stays as it was).
+        demographics = [demographics_of(made_of[id(root)]) for root, _fields in new]
         if connection.vendor == "postgresql":
             child_ids = insert_rows(
                 Child,
-                ("reference", "given_name", "family_name", "date_of_birth", "upn", "nhs_number", "police_id"),
+                (
+                    "reference",
+                    "given_name",
+                    "family_name",
+                    "date_of_birth",
+                    "upn",
+                    "nhs_number",
+                    "police_id",
+                    "gender",
+                    "ethnicity",
+                ),
                 [
                     (
                         reference,
@@ -404,8 +447,12 @@ class Applier:
                         fields.get("upn", ""),
                         fields.get("nhs_number", ""),
                         fields.get("police_id", ""),
+                        gender,
+                        ethnicity,
                     )
-                    for reference, (root, fields) in zip(references, new, strict=True)
+                    for reference, (root, fields), (gender, ethnicity) in zip(
+                        references, new, demographics, strict=True
+                    )
                 ],
             )
             names = []
@@ -420,9 +467,11 @@ class Applier:
                     given_name=root.given_name.strip(),
                     family_name=root.family_name.strip(),
                     date_of_birth=root.date_of_birth,
+                    gender=gender,
+                    ethnicity=ethnicity,
                     **fields,
                 )
-                for reference, (root, fields) in zip(references, new, strict=True)
+                for reference, (root, fields), (gender, ethnicity) in zip(references, new, demographics, strict=True)
             ]
             Child.objects.bulk_create(children, batch_size=2_000)
             ChildName.objects.bulk_create(
@@ -439,17 +488,22 @@ class Applier:
         self.created_children.extend(child_ids)
 
     def resolve_adults(self, persons: list[Person], families: Families) -> None:
-        """The adult each adult person of the file is: the only adult held who holds one of its
-        identifiers, with the same date of birth; else one held by name and date of birth in one of
-        the person's households' families, or by sound there; without a household, the only adult
-        of the city or of this file with that name and date of birth; else a new one. An adult whose
-        identifiers differ from the person's (another NHS number, say) is never that person. The
-        people with households are resolved first, so an adult's rows from a system without
-        household references (health, police) reach the adult its housing rows found or created.
-        No identifier is dropped: a new adult gets every identifier of its rows, an adult held those
-        it lacks (matching rule 6, as for children)."""
+        """The adult each adult person of the file is (docs/feeds.md, "Adults"): the only adult
+        held who holds one of its identifiers, with the same date of birth; else one held or made
+        from this file by name and date of birth in one of the person's households' families, or by
+        sound there; without a household, the only adult of the city or of this file with that name
+        and date of birth; else a new one. The people with households are resolved first, so an
+        adult's rows from a system without household references (health, police) reach the adult
+        its housing rows found or created. No identifier is dropped: a new adult gets every
+        identifier of its rows, an adult held those it lacks (matching rule 6, as for children).
+
+        What is uncertain goes to review (outcome REVIEW, with the candidate adult), never to a new
+        adult: an identifier held by an adult born on another date, or by several adults; an adult
+        found who holds another value of a kind the person gives (another NHS number); several
+        adults with the name and date of birth, or one elsewhere than the person's households; a
+        name that only sounds the same, without a household."""
         family_ids = {families[key] for person in persons for key in person.households}
-        loose_dobs = {person.date_of_birth for person in persons if not person.households}
+        dobs = {person.date_of_birth for person in persons}
         existing_families = family_ids - getattr(self, "new_families", set())
         roots = [p for p in persons if p.same_as is None]
         identities = {
@@ -459,16 +513,20 @@ class Applier:
         for identity in identities.values():
             for kind, value in identity.items():
                 wanted[kind].add(value)
-        index = adult_index(existing_families, loose_dobs, wanted)
+        index = adult_index(existing_families, dobs, wanted)
         in_family, anywhere = index.in_family, index.anywhere
         # Adults by family, sound of the name and date of birth: a misspelt name in the same
         # household, on the same date of birth, is the same adult.
         by_sound: dict[tuple[int, str, date | None], int] = {}
         for (family_id, name_key, dob), adult_id in in_family.items():
             by_sound.setdefault((family_id, phonetic_keys(name_key), dob), adult_id)
+        sound_anywhere: defaultdict[tuple[str, date | None], set[int]] = defaultdict(set)
+        for (name_key, dob), adult_ids in anywhere.items():
+            sound_anywhere[(phonetic_keys(name_key), dob)].update(adult_ids)
         made_in: dict[tuple[int, str, date | None], AdultChoice] = {}
         made_sound: dict[tuple[int, str, date | None], AdultChoice] = {}
         made_anywhere: defaultdict[tuple[str, date | None], list[AdultChoice]] = defaultdict(list)
+        made_sound_anywhere: defaultdict[tuple[str, date | None], list[AdultChoice]] = defaultdict(list)
         new: list[Person] = []
         chosen: dict[int, AdultChoice] = {}  # id(person) -> adult
         # The identifiers each adult holds or is given by this file so far (one value per kind).
@@ -480,6 +538,9 @@ class Applier:
                 found = held_by[choice] = index.held(choice[1]) if choice[0] == "held" else {}
             return found
 
+        def clash(identity: dict[str, str], choice: AdultChoice) -> str:
+            return identifier_clash(identity, holds(choice)) if identity else ""
+
         order = sorted(roots, key=lambda p: (not p.households, *resolve_order(p)))
         for person in order:
             identity = identities[id(person)]
@@ -487,32 +548,73 @@ class Applier:
             sound_key = phonetic_keys(person.name_key)
             dob = person.date_of_birth
             found: AdultChoice | None = None
+            doubt: tuple[str, AdultChoice] | None = None  # (reason, the candidate adult)
             if identity:
-                by_identifier = {a for item in identity.items() for a in index.by_identifier.get(item, ())}
-                if len(by_identifier) == 1:
-                    adult_id = next(iter(by_identifier))
-                    if index.facts[adult_id][3] == dob:
-                        found = ("held", adult_id)
-            for family_id in person_families if found is None else ():
+                holders = sorted({a for item in identity.items() for a in index.by_identifier.get(item, ())})
+                born_so = [adult_id for adult_id in holders if index.facts[adult_id][3] == dob]
+                label = _label(identity, index.held((born_so or holders)[0])) if holders else ""
+                if len(born_so) == 1:
+                    other = clash(identity, ("held", born_so[0]))
+                    if other:
+                        reason = f"The {label} matches but the adult already has a different {IDENTIFIER_LABELS[other]}"
+                        doubt = (reason, ("held", born_so[0]))
+                    else:
+                        found = ("held", born_so[0])
+                elif born_so:
+                    reason = f"The {label} is held by {len(born_so)} adults: check which one this is"
+                    doubt = (reason, ("held", born_so[0]))
+                elif holders:
+                    doubt = (f"The {label} matches but the date of birth is different", ("held", holders[0]))
+            for family_id in person_families if found is None and doubt is None else ():
                 held = in_family.get((family_id, person.name_key, dob))
-                found = ("held", held) if held else made_in.get((family_id, person.name_key, dob))
-                if found is None or (identity and identifier_clash(identity, holds(found))):
+                candidate = ("held", held) if held else made_in.get((family_id, person.name_key, dob))
+                if candidate is None:
                     held = by_sound.get((family_id, sound_key, dob))
-                    found = ("held", held) if held else made_sound.get((family_id, sound_key, dob))
-                if found is not None and not (identity and identifier_clash(identity, holds(found))):
+                    candidate = ("held", held) if held else made_sound.get((family_id, sound_key, dob))
+                if candidate is None:
+                    continue
+                other = clash(identity, candidate)
+                if not other:
+                    found, doubt = candidate, None
                     break
-                found = None
-            if found is None and not person_families:
+                if doubt is None:
+                    reason = f"Same name, date of birth and household, but a different {IDENTIFIER_LABELS[other]}"
+                    doubt = (reason, candidate)
+            if found is None and doubt is None:
+                # The same name and date of birth elsewhere: for a person without a household, the
+                # only one is the same adult; in another household than the person's, maybe.
                 candidates = [("held", adult_id) for adult_id in sorted(anywhere.get((person.name_key, dob), ()))]
                 candidates += made_anywhere.get((person.name_key, dob), [])
-                if len(candidates) == 1:
-                    found = candidates[0]
-            if found is not None and identity and identifier_clash(identity, holds(found)):
-                found = None  # an adult holding another value of a kind this person gives: another person
+                if len(candidates) == 1 and not person_families:
+                    other = clash(identity, candidates[0])
+                    if other:
+                        reason = f"Same name and date of birth, but a different {IDENTIFIER_LABELS[other]}"
+                        doubt = (reason, candidates[0])
+                    else:
+                        found = candidates[0]
+                elif len(candidates) > 1:
+                    doubt = (f"{len(candidates)} adults have this name and date of birth", candidates[0])
+                elif candidates and not clash(identity, candidates[0]):
+                    doubt = ("Same name and date of birth in another household", candidates[0])
+                elif not person_families:
+                    sounds = [("held", adult_id) for adult_id in sorted(sound_anywhere.get((sound_key, dob), ()))]
+                    sounds += made_sound_anywhere.get((sound_key, dob), [])
+                    sounds = [choice for choice in sounds if not clash(identity, choice)]
+                    if sounds:
+                        doubt = ("Same date of birth and a name that sounds the same", sounds[0])
+            if doubt is not None:
+                reason, (source, number) = doubt
+                person.outcome, person.reason = Outcome.REVIEW, reason
+                if source == "held":
+                    person.candidate_id, person.candidate_adult_id, person.candidate = None, number, None
+                else:
+                    person.candidate_id, person.candidate_adult_id, person.candidate = None, None, new[number]
+                continue
             if found is None:
                 found = ("new", len(new))
                 new.append(person)
                 made_anywhere[(person.name_key, dob)].append(found)
+                made_sound_anywhere[(sound_key, dob)].append(found)
             if identity:
                 given = holds(found)
                 for kind, value in identity.items():
@@ -544,11 +646,20 @@ class Applier:
             }
         )
         for person in order:
+            if person.outcome == Outcome.REVIEW:
+                continue
             source, number = chosen[id(person)]
             person.adult_id = number if source == "held" else new_ids[number]
         for person in persons:
-            if person.same_as is not None:
-                person.adult_id = person.root().adult_id
+            if person.same_as is None:
+                continue
+            root = person.root()
+            if root.outcome == Outcome.REVIEW:
+                # The rows found the same as a person in review wait with them, for the same reason.
+                person.outcome, person.reason, person.same_as = Outcome.REVIEW, root.reason, None
+                person.candidate_adult_id, person.candidate = root.candidate_adult_id, root.candidate
+            else:
+                person.adult_id = root.adult_id
 
     def _fill_adult_identifiers(self, added: dict[int, dict[str, str]]) -> None:
         """Store on the adults held the identifiers the file gives them and they lack; a field
@@ -659,6 +770,12 @@ class Applier:
                     ).values_list("child_id", flat=True)
                 )
         return sorted(ids)
+
+
+def _label(identity: dict[str, str], held: dict[str, str]) -> str:
+    """The label of the first kind of identifier a person gives with the value an adult holds."""
+    kind = next((kind for kind, value in identity.items() if held.get(kind) == value), next(iter(identity)))
+    return IDENTIFIER_LABELS[kind]
 
 
 def _members_of(family_ids: list[int], columns: str, condition: str) -> list[tuple[Any, ...]]:

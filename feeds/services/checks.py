@@ -3,6 +3,7 @@ PostgreSQL path (feeds.services.postgres), so both word every problem the same w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
@@ -12,6 +13,7 @@ from typing import Final, TypeGuard
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from areas.demographics import Ethnicity, Gender, ethnicity_code, gender_code
 from cases.models.children import validate_nhs_number, validate_upn
 from cohorts.models import IndicatorDefinition
 from feeds.models import FEED_HEADER, FeedRow
@@ -157,3 +159,59 @@ def _passes(validator: Callable[[str], None], value: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+# The plain words of the codes a row may give (docs/feeds.md): named in the message for a value
+# that cannot be mapped.
+_GENDERS = ", ".join(Gender.values)
+
+
+def _label_key(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+# Besides the codes and the spellings areas.demographics maps, a row may give a category's label
+# as the census words it ("White: English, Welsh, Scottish, Northern Irish or British").
+_GENDER_LABELS = {_label_key(str(label)): code for code, label in Gender.choices}
+_ETHNICITY_LABELS = {_label_key(str(label)): code for code, label in Ethnicity.choices}
+
+
+def feed_gender(value: str) -> str | None:
+    return gender_code(value) or _GENDER_LABELS.get(_label_key(value))
+
+
+def feed_ethnicity(value: str) -> str | None:
+    return ethnicity_code(value) or _ETHNICITY_LABELS.get(_label_key(value))
+
+
+# The row-level errors for a value that cannot be mapped, with %s for the value as sent: the
+# generic path fills them in Python, the PostgreSQL path with SQL's format().
+GENDER_PROBLEM = f"gender: '%s' is not a gender we can record; use one of {_GENDERS}, or leave it blank"
+ETHNICITY_PROBLEM = (
+    "ethnicity: '%s' is not an ethnicity we can record; use an ONS 2021 census category "
+    "(for example white_british, or White: Irish), or leave it blank"
+)
+
+
+@lru_cache(maxsize=10_000)
+def gender_problem(value: str) -> str:
+    """'' when a row's gender is blank (not recorded) or maps to a code (areas.demographics), else
+    the row-level error. A file repeats a handful of spellings: each is checked once."""
+    return "" if feed_gender(value) is not None else GENDER_PROBLEM % value
+
+
+@lru_cache(maxsize=10_000)
+def ethnicity_problem(value: str) -> str:
+    """'' when a row's ethnicity is blank (not recorded) or maps to an ONS 2021 category (its code,
+    its label, or a common spelling such as the school census's WBRI), else the row-level error."""
+    return "" if feed_ethnicity(value) is not None else ETHNICITY_PROBLEM % value
+
+
+def demographic_codes(gender: str, ethnicity: str) -> tuple[str, str]:
+    """The codes of a valid row's gender and ethnicity ('' for blank or not recorded)."""
+    found_gender = feed_gender(gender) or ""
+    found_ethnicity = feed_ethnicity(ethnicity) or ""
+    return (
+        "" if found_gender == Gender.NOT_RECORDED else found_gender,
+        "" if found_ethnicity == Ethnicity.NOT_RECORDED else found_ethnicity,
+    )

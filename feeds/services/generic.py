@@ -2,7 +2,7 @@
 checked in Python, the people are grouped and matched, and the rows are staged with `bulk_create`
 (COPY on PostgreSQL).
 
-Used on SQLite, on PostgreSQL for a file PostgreSQL cannot read as a 13-column CSV (a line with the
+Used on SQLite, on PostgreSQL for a file PostgreSQL cannot read as a CSV of its header's columns (a line with the
 wrong number of values, a blank line: this path reports such lines row by row), and for the job that
 applies the valid rows of a file with errors (`read_staged`). Its two steps, `check_file` and then
 `CheckedFile.stage_invalid` or `CheckedFile.apply`, are those of the PostgreSQL path (postgres.py);
@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import cast
 
 from django.db import connection
 from django.utils import timezone
@@ -27,7 +26,17 @@ from django.utils import timezone
 from cohorts.models import Observation
 from feeds.models import FEED_HEADER, FeedImport, FeedRow, MatchReview, RowStatus
 from feeds.services.applying import POSTCODE, RECORD, SOURCE, Applied, Applier, copy_rows, group_people
-from feeds.services.checks import _MISSING, LIMITS, MAX_LENGTHS, DateCache, active_codes, check_person, parse_date
+from feeds.services.checks import (
+    _MISSING,
+    LIMITS,
+    MAX_LENGTHS,
+    DateCache,
+    active_codes,
+    check_person,
+    ethnicity_problem,
+    gender_problem,
+    parse_date,
+)
 from feeds.services.matching import Outcome, Person, build_child_index, resolve_people, settle_candidates
 
 PROGRESS_EVERY = 50_000
@@ -78,8 +87,9 @@ class CheckedFile:
         resolve_people(persons, index, applier.today)
         timings["match"] = time.monotonic() - mark
         mark = time.monotonic()
+        families = applier.create_people([p for p in persons if p.outcome != Outcome.REVIEW], index)
+        # After creating people: adults whose match is uncertain went to review there.
         applied = [p for p in persons if p.outcome != Outcome.REVIEW]
-        families = applier.create_people(applied, index)
         reviews = [p for p in persons if p.outcome == Outcome.REVIEW]
         settle_candidates(reviews)
         timings["people"] = time.monotonic() - mark
@@ -115,13 +125,15 @@ def check_file(
     """Read every row of the file and check it. `read(total)` is called once the file is read,
     `checking(done)` every PROGRESS_EVERY rows."""
     mark = time.monotonic()
-    rows, lines = read_rows(feed)
+    rows, lines, width = read_rows(feed)
     timings["read"] = time.monotonic() - mark
     read(len(rows))
     mark = time.monotonic()
     today = timezone.localdate()
     dates: DateCache = {}
-    errors = validate_rows(rows, lines, today=today, codes=active_codes(), dates=dates, progress=checking)
+    errors = validate_rows(
+        rows, lines, today=today, codes=active_codes(), dates=dates, progress=checking, header_width=width
+    )
     timings["validate"] = time.monotonic() - mark
     return CheckedFile(rows, lines, errors, dates)
 
@@ -143,15 +155,17 @@ def read_staged(feed: FeedImport) -> CheckedFile:
 # Reading and validating ------------------------------------------------------------------------
 
 
-def read_rows(feed: FeedImport) -> tuple[list[list[str]], list[int]]:
-    """Every data row as text, and its line number (the header is line 1). Blank lines are skipped."""
+def read_rows(feed: FeedImport) -> tuple[list[list[str]], list[int], int]:
+    """Every data row as text, its line number (the header is line 1), and the number of columns
+    of the header (FEED_HEADER's, or 13 for a file without gender and ethnicity). Blank lines are
+    skipped."""
     rows: list[list[str]]
     lines: list[int]
     rows, lines = [], []
     with feed.file.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
-        next(reader, None)
+        width = len(next(reader, FEED_HEADER))
         line = 1
         append_row, append_line = rows.append, lines.append
         for row in reader:
@@ -159,7 +173,7 @@ def read_rows(feed: FeedImport) -> tuple[list[list[str]], list[int]]:
             if row:
                 append_row(row)
                 append_line(line)
-    return rows, lines
+    return rows, lines, width
 
 
 def validate_rows(
@@ -170,12 +184,15 @@ def validate_rows(
     codes: set[str],
     dates: DateCache,
     progress: Callable[[int], None] | None = None,
+    header_width: int = len(FEED_HEADER),
 ) -> list[str]:
     """One string per row: '' when valid, else one plain-English message per line naming the column.
+    A row of a file without gender and ethnicity (a 13-column header) is given them blank, in place.
 
     The columns about the person are checked once per distinct person (a file has several rows
     about most people); the rest once per row, with parsed dates cached."""
-    width = len(FEED_HEADER)
+    width = header_width
+    pad = ("",) * (len(FEED_HEADER) - header_width)
     # The 7 person columns -> check_person's (problems, date of birth).
     people: dict[tuple[str, ...], tuple[tuple[str, ...], date | None]] = {}
     seen: dict[tuple[str, str], int] = {}  # (source_system, source_record_id) -> first line
@@ -191,7 +208,10 @@ def validate_rows(
         if len(row) != width:
             append(f"The line has {len(row)} values but the header has {width}")
             continue
-        source, record, given, family, dob, postcode, household, upn, nhs, police_id, code, observed_text, note = row
+        if pad:
+            row.extend(pad)
+        source, record, given, family, dob, postcode, household, upn, nhs, police_id, code, observed_text = row[:12]
+        note, gender, ethnicity = row[12:]
         person_fields = (given, family, dob, postcode, upn, nhs, police_id)
         person = people_get(person_fields)
         if person is None:
@@ -221,6 +241,8 @@ def validate_rows(
             and not problems
             and source.strip()
             and record.strip()
+            and not (gender and gender_problem(gender))
+            and not (ethnicity and ethnicity_problem(ethnicity))
         ):
             append("")
             continue
@@ -251,6 +273,7 @@ def validate_rows(
             messages.append(f"observed_on: {observed:%Y-%m-%d} is in the future")
         elif born is not None and observed < born:
             messages.append("observed_on: is before the date of birth")
+        messages.extend(problem for problem in (gender_problem(gender), ethnicity_problem(ethnicity)) if problem)
         append("\n".join(messages))
     return results
 
@@ -352,7 +375,9 @@ def _create_reviews(feed: FeedImport, persons: list[Person], rows: list[list[str
     reviews = [
         MatchReview(
             feed=feed,
-            candidate_id=cast(int, person.candidate_id),  # a person in review has a candidate (resolve_people)
+            # A person in review has a candidate, a child or an adult (settle_candidates).
+            candidate_id=person.candidate_id,
+            candidate_adult_id=person.candidate_adult_id,
             reason=person.reason[:300],
             given_name=person.given_name.strip()[:100],
             family_name=person.family_name.strip()[:100],

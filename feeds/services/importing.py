@@ -5,7 +5,7 @@ the uploader of a file with errors chooses to apply its valid rows). Celery runs
 This module alone moves a feed from status to status during an import. The work on the rows is done
 by one of two paths with the same steps:
 
-- the PostgreSQL fast path (postgres.py), for a file PostgreSQL can read as a 13-column CSV;
+- the PostgreSQL fast path (postgres.py), for a file PostgreSQL can read as a CSV of its header's columns;
 - the generic path (generic.py): any other file, every file on other databases, and `apply_valid`.
 
     import_feed: claim the queued feed

@@ -30,7 +30,9 @@ Within the file (resolve_people), by dictionary look-ups on blocking keys only:
 Adults (applying.Applier.resolve_adults) are matched by identifier (the only adult holding it, with
 the same date of birth), then by normalised name + date of birth among the adults of the row's
 household family; without a household, to the only adult in the city with that name and date of
-birth; never to an adult holding another value of an identifier the row gives. They keep their
+birth; never to an adult holding another value of an identifier the row gives. What is uncertain
+(an identifier with another date of birth or held by several adults, a clash of identifiers, several
+or a sound-alike candidate) goes to review against the adult, as a child's does. They keep their
 identifiers (adult_index loads what the adults hold).
 """
 
@@ -124,7 +126,8 @@ class Person:
     outcome: str = ""
     child_id: int | None = None
     adult_id: int | None = None
-    candidate_id: int | None = None
+    candidate_id: int | None = None  # a review's candidate child
+    candidate_adult_id: int | None = None  # or its candidate adult (exactly one of the two)
     reason: str = ""
     # The postcode as sent, stripped: set by the PostgreSQL path (postgres.prepare_people) for its
     # reviews; absent otherwise (no default, not in __init__, repr or comparisons).
@@ -141,6 +144,10 @@ class Person:
     candidate: Person | None = field(default=None, repr=False, compare=False)
     # In review by name alone (no identifier of the row is held): see resolve_people.
     name_doubt: bool = field(default=False, repr=False, compare=False)
+    # The gender and ethnicity codes the person's rows give (areas.demographics; "not recorded"
+    # left out): a new child gets the one its rows agree on (applying.demographics_of).
+    genders: set[str] = field(default_factory=set, repr=False, compare=False)
+    ethnicities: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def size(self) -> int:
         return self.count or len(self.rows)
@@ -492,10 +499,6 @@ def _identifier_clusters(persons: list[Person], index: ChildIndex) -> list[list[
     return [members for members in grouped.values() if len(members) > 1]
 
 
-def _is_child_outcome(person: Person) -> bool:
-    return person.outcome in (Outcome.MATCHED, Outcome.NEW_CHILD)
-
-
 def _to_review(person: Person, anchor: Person, reason: str) -> None:
     """person goes to review against anchor's record (held, or new from this file)."""
     person.outcome, person.reason, person.same_as = Outcome.REVIEW, reason, None
@@ -617,9 +620,9 @@ def _resolve_cluster(members: list[Person], index: ChildIndex) -> Person:
         else:
             reason = ""
         if reason:
-            if _is_child_outcome(anchor):
-                _to_review(person, anchor, reason)
-            # else: an adult's rows (no child record to review against) stay a person of their own.
+            # Against the anchor's record: a child held or new, or (a group of adults' rows) the
+            # adult the anchor's rows find or create (applying.Applier.resolve_adults).
+            _to_review(person, anchor, reason)
             continue
         for kind, value in person.identifiers:
             identity.setdefault(kind, value)
@@ -741,11 +744,24 @@ def _fill_identifiers(persons: list[Person], groups: dict[int, list[Person]], in
 
 
 def settle_candidates(reviews: list[Person]) -> None:
-    """Once the new children are created: a review against a person new in this file names that
-    person's new record as its candidate."""
+    """Once the new children and adults are created: a review against a person new in this file
+    names that person's new record as its candidate (a child, or an adult); against a person who
+    is in review too, that person's candidate."""
     for person in reviews:
-        if person.candidate_id is None and person.candidate is not None:
-            person.candidate_id = person.candidate.root().child_id
+        _settle(person, len(reviews))
+
+
+def _settle(person: Person, depth: int) -> None:
+    if person.candidate_id is not None or person.candidate_adult_id is not None or person.candidate is None:
+        return
+    found = person.candidate.root()
+    if found.outcome == Outcome.REVIEW and depth > 0:
+        _settle(found, depth - 1)
+        person.candidate_id, person.candidate_adult_id = found.candidate_id, found.candidate_adult_id
+    elif found.child_id is not None:
+        person.candidate_id = found.child_id
+    else:
+        person.candidate_adult_id = found.adult_id
 
 
 # What the adult index keeps of an adult: (upn, nhs_number, police_id, date_of_birth).

@@ -5,7 +5,8 @@ the same messages as the generic path), and the observations and staged rows are
 INSERT ... SELECT. Matching stays in Python (feeds.services.matching), once per person, in a
 second thread while PostgreSQL checks the rows, so the job uses two cores at once.
 
-Used for files PostgreSQL can read as CSV with exactly the header's 13 columns; anything else
+Used for files PostgreSQL can read as CSV with exactly the header's columns (FEED_HEADER, or its
+first 13 for a file without gender and ethnicity, which then stage blank); anything else
 (a line with the wrong number of values, a blank line) goes through the generic path (generic.py),
 which reports such lines row by row. The two steps are those of the generic path: `check_file`
 (None when PostgreSQL cannot read the file), then `CheckedFile.stage_invalid` or
@@ -27,14 +28,18 @@ import psycopg2
 from django.db import DatabaseError, DataError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from feeds.models import FEED_HEADER, FeedImport, MatchReview
-from feeds.services.applying import Applied, Applier
+from feeds.models import FEED_HEADER, HEADER_WITHOUT_DEMOGRAPHICS, FeedImport, MatchReview
+from feeds.services.applying import Applied, Applier, add_demographics
 from feeds.services.checks import (
+    ETHNICITY_PROBLEM,
+    GENDER_PROBLEM,
     LIMITS,
     PERSON_FIELDS,
     DateCache,
     check_birth,
     check_person,
+    ethnicity_problem,
+    gender_problem,
     parse_date,
     person_is_valid,
 )
@@ -110,6 +115,20 @@ class Prepared:
     timings: dict[str, float]
 
 
+# The genders and ethnicities given, once per person (its text, as in feed_checked.person): only
+# asked of a file with those columns.
+DEMOGRAPHICS = f"""
+    SELECT DISTINCT {PERSON_KEY}, s.gender, s.ethnicity FROM feed_stage s WHERE s.gender <> '' OR s.ethnicity <> ''
+"""
+
+
+def _header_width(feed: FeedImport) -> int:
+    """How many columns the file's header names (FEED_HEADER's, or 13 without gender and ethnicity)."""
+    with feed.file.open("rb") as raw:
+        first = raw.readline().decode("utf-8-sig", errors="replace")
+    return len(next(csv.reader([first]), FEED_HEADER))
+
+
 # One row per person and household of the staged rows (the 7 person columns, the household's
 # source system and reference, NULL when the row names none), and how many rows.
 PEOPLE_AND_HOUSEHOLDS = f"""
@@ -120,10 +139,17 @@ PEOPLE_AND_HOUSEHOLDS = f"""
 
 
 def prepare_people(
-    rows: list[PeopleRow], births: dict[str, date | None], loaded: ChildRows, *, today: date, apply_date: date
+    rows: list[PeopleRow],
+    births: dict[str, date | None],
+    loaded: ChildRows,
+    *,
+    today: date,
+    apply_date: date,
+    demographics: Iterable[tuple[str, str, str]] = (),
 ) -> Prepared:
-    """Check, group and match the people of these rows (PEOPLE_AND_HOUSEHOLDS). Pure Python, no
-    queries: it runs in a thread beside the statement that checks the rows."""
+    """Check, group and match the people of these rows (PEOPLE_AND_HOUSEHOLDS), with the gender
+    and ethnicity their rows give (DEMOGRAPHICS). Pure Python, no queries: it runs in a thread
+    beside the statement that checks the rows."""
     mark = time.monotonic()
     dates: DateCache = {}
     problems: list[tuple[str, str]] = []
@@ -187,6 +213,10 @@ def prepare_people(
         for household in sorted(households):
             person.households.setdefault(household, postcode)
         by_text[text] = person
+    for text, gender, ethnicity in demographics:
+        given_by = by_text.get(text)
+        if given_by is not None:
+            add_demographics(given_by, gender, ethnicity)
     timings = {"group": time.monotonic() - mark}
     mark = time.monotonic()
     found_people = list(people.values())
@@ -246,13 +276,18 @@ def check_file(
     with connection.cursor() as cursor:
         _temp_buffers(cursor)
         drop_temporary_tables(cursor)
-        text_columns = ", ".join(f"{name} text" for name in FEED_HEADER)
+        # Columns a file does not have (gender and ethnicity, in a 13-column file) stage blank.
+        text_columns = ", ".join(
+            f"{name} text" if name in HEADER_WITHOUT_DEMOGRAPHICS else f"{name} text NOT NULL DEFAULT ''"
+            for name in FEED_HEADER
+        )
         cursor.execute(f"CREATE TEMP TABLE feed_stage (n bigint GENERATED ALWAYS AS IDENTITY, {text_columns})")
+        width = _header_width(feed)
+        sent = ", ".join(FEED_HEADER[:width])
         try:
             with transaction.atomic(), feed.file.open("rb") as raw:
                 cursor.copy_expert(
-                    f"COPY feed_stage ({ALL_COLUMNS}) FROM STDIN WITH (FORMAT csv, HEADER true, "
-                    f"FORCE_NOT_NULL ({ALL_COLUMNS}))",
+                    f"COPY feed_stage ({sent}) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({sent}))",
                     raw,
                 )
         except (DataError, psycopg2.DataError):
@@ -288,14 +323,30 @@ def check_file(
             "ANALYZE feed_births; ANALYZE feed_dates"
         )
         loaded = load_children(*_identifiers_and_births(people_rows, births))
+        demographics: list[tuple[str, str, str]] = []
+        bad_genders: list[str] = []
+        bad_ethnicities: list[str] = []
+        if width == len(FEED_HEADER):
+            cursor.execute(DEMOGRAPHICS)
+            demographics = cursor.fetchall()
+            bad_genders = sorted({row[1] for row in demographics if row[1] and gender_problem(row[1])})
+            bad_ethnicities = sorted({row[2] for row in demographics if row[2] and ethnicity_problem(row[2])})
         timings["read"] = time.monotonic() - mark
         mark = time.monotonic()
         # The people are checked, grouped and matched in a second thread (pure Python, no queries)
         # while PostgreSQL checks the rows: psycopg2 lets go of the GIL during a statement, so the
         # two cores work at once.
         with ThreadPoolExecutor(max_workers=1) as beside:
-            people = beside.submit(prepare_people, people_rows, births, loaded, today=today, apply_date=apply_date)
-            _check_rows(cursor, codes=codes, today=today, systems=systems)
+            people = beside.submit(
+                prepare_people,
+                people_rows,
+                births,
+                loaded,
+                today=today,
+                apply_date=apply_date,
+                demographics=demographics,
+            )
+            _check_rows(cursor, codes=codes, today=today, systems=systems, bad_values=(bad_genders, bad_ethnicities))
             prepared = people.result()
         timings.update(prepared.timings)
         if prepared.problems:
@@ -318,15 +369,25 @@ def check_file(
         if already_known and not invalid:
             # Rows imported before are not applied again: the people of the other rows only.
             cursor.execute(PEOPLE_AND_HOUSEHOLDS.format(table="feed_checked", where="WHERE NOT known"))
-            prepared = prepare_people(cursor.fetchall(), births, loaded, today=today, apply_date=apply_date)
+            prepared = prepare_people(
+                cursor.fetchall(), births, loaded, today=today, apply_date=apply_date, demographics=demographics
+            )
         cursor.execute("RESET jit; RESET work_mem")
         timings["validate"] = time.monotonic() - mark
     return CheckedFile(total, invalid, None if invalid else prepared)
 
 
-def _check_rows(cursor: CursorWrapper, *, codes: set[str], today: date, systems: list[str]) -> None:
+def _check_rows(
+    cursor: CursorWrapper,
+    *,
+    codes: set[str],
+    today: date,
+    systems: list[str],
+    bad_values: tuple[list[str], list[str]] = ([], []),
+) -> None:
     """Every staged row with its person text, dates, "imported before" flag and errors (but for the
-    person columns, which prepare_people checks) into pg_temp.feed_checked."""
+    person columns, which prepare_people checks) into pg_temp.feed_checked. bad_values: the genders
+    and ethnicities of the file that map to no code (checks.gender_problem, ethnicity_problem)."""
     cursor.execute(
         f"""
         CREATE TEMP TABLE feed_checked AS
@@ -356,7 +417,9 @@ def _check_rows(cursor: CursorWrapper, *, codes: set[str], today: date, systems:
                  WHEN d.d IS NULL THEN format(
                    'observed_on: ''%%s'' is not a date; use YYYY-MM-DD, like 2026-03-27', s.observed_on)
                  WHEN d.d > %s THEN format('observed_on: %%s is in the future', to_char(d.d, 'YYYY-MM-DD'))
-                 WHEN b.born IS NOT NULL AND d.d < b.born THEN 'observed_on: is before the date of birth' END
+                 WHEN b.born IS NOT NULL AND d.d < b.born THEN 'observed_on: is before the date of birth' END,
+            CASE WHEN s.gender = ANY(%s) THEN format(%s, s.gender) END,
+            CASE WHEN s.ethnicity = ANY(%s) THEN format(%s, s.ethnicity) END
           ) AS errors
         FROM (SELECT s.*, {PERSON_KEY} AS person FROM feed_stage s) s
         LEFT JOIN feed_births b ON b.value = s.date_of_birth
@@ -372,7 +435,7 @@ def _check_rows(cursor: CursorWrapper, *, codes: set[str], today: date, systems:
           ON w.source_system = s.source_system AND w.source_record_id = s.source_record_id
         LEFT JOIN feed_dates d ON d.value = s.observed_on
         """,
-        [sorted(codes), today, systems, systems],
+        [sorted(codes), today, bad_values[0], GENDER_PROBLEM, bad_values[1], ETHNICITY_PROBLEM, systems, systems],
     )
     # The same for applying: its statements group and join on the person and the household.
     cursor.execute("ANALYZE feed_checked (person, known, source_system, household_ref)")
@@ -415,10 +478,11 @@ def apply_checked(
         # synchronous_commit off: the import is one transaction that can be run again (it is
         # idempotent), so a crash in the instant after commit may lose it but never half of it.
         cursor.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL synchronous_commit = off")
+        families = applier.create_people([p for p in people if p.outcome != Outcome.REVIEW], index)
+        timings["people_create"] = time.monotonic() - mark
+        # After creating people: adults whose match is uncertain went to review there.
         applied = [p for p in people if p.outcome != Outcome.REVIEW]
         reviews = [p for p in people if p.outcome == Outcome.REVIEW]
-        families = applier.create_people(applied, index)
-        timings["people_create"] = time.monotonic() - mark
         settle_candidates(reviews)
         review_number = {id(person): n for n, person in enumerate(reviews)}
         cursor.execute(
@@ -537,9 +601,9 @@ def _create_reviews(
     objects = [
         MatchReview(
             feed=feed,
-            # A person in review always has a candidate (match_child sets both); no cast here, on the
-            # fast path, for what only the types do not know.
-            candidate_id=person.candidate_id,  # type: ignore[misc]
+            # A person in review has a candidate, a child or an adult (settle_candidates).
+            candidate_id=person.candidate_id,
+            candidate_adult_id=person.candidate_adult_id,
             reason=person.reason[:300],
             given_name=person.given_name.strip()[:100],
             family_name=person.family_name.strip()[:100],

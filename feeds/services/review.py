@@ -1,5 +1,5 @@
 """The review queue: an uncertain match waits for a person to decide (`resolve_review`) whether the
-feed's person is the candidate child, a different person, or not to apply the rows."""
+feed's person is the candidate (a child, or an adult), a different person, or not to apply the rows."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from audit import services as audit
 from audit.models import AuditAction
-from cases.models import Child
+from cases.models import Adult, Child
 from feeds.models import FEED_HEADER, FeedImport, FeedRow, MatchReview, ReviewStatus, RowStatus
 from feeds.services.access import require_feeds_manager
 from feeds.services.applying import Applier, group_people, request_recalculation
-from feeds.services.matching import Outcome, Person
+from feeds.services.matching import KINDS, Outcome, Person, age_on
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -31,7 +31,7 @@ class Decision:
     DIFFERENT = "different"
     DISMISS = "dismiss"
     CHOICES = (
-        (SAME, "The same person: add these rows to this young person's record"),
+        (SAME, "The same person: add these rows to this person's record"),
         (DIFFERENT, "A different person: create a new record for them"),
         (DISMISS, "Not sure, or wrong data: do not apply these rows"),
     )
@@ -76,6 +76,7 @@ def review_kind() -> Case:
                 "a different police reference",
                 "points at another young person",
                 "another: check which one",
+                "adults: check which one",
             ),
             then=Value(ReviewKind.IDENTIFIER),
         ),
@@ -174,55 +175,88 @@ def _resolve(user: User, review: MatchReview, decision: str) -> tuple[MatchRevie
 
 
 def _apply_review(user: User, feed: FeedImport, review: MatchReview, staged: list[FeedRow], decision: str) -> list[int]:
-    """Apply the review's rows; the children to recalculate."""
+    """Apply the review's rows to the candidate (a child or an adult) or to a new record (a child
+    when the person is under 18 today, else an adult); the children to recalculate."""
     rows = [[getattr(row, column) for column in FEED_HEADER] for row in staged]
     dates: dict[str, date | None] = {}
     persons = list(group_people(rows, range(len(rows)), dates).values())
     today = timezone.localdate()
     applier = Applier(feed, today, suffix=f"R{review.pk}")
-    if decision == Decision.SAME:
-        child = Child.objects.select_for_update().get(pk=review.candidate_id)
-        _copy_blank_identifiers(user, child, persons)
-        for person in persons:
-            person.child_id, person.outcome = child.pk, Outcome.MATCHED
+    record: Child | Adult
+    if decision == Decision.SAME and review.is_adult:
+        record = Adult.objects.select_for_update().get(pk=cast(int, review.candidate_adult_id))
+        _copy_blank_identifiers(user, record, persons)
         feed.people_matched += 1
+    elif decision == Decision.SAME:
+        record = Child.objects.select_for_update().get(pk=cast(int, review.candidate_id))
+        _copy_blank_identifiers(user, record, persons)
+        feed.people_matched += 1
+    elif age_on(persons[0].date_of_birth, today) >= 18:
+        record = _new_adult(persons)
+        feed.people_created += 1
+        audit.record_write(user, AuditAction.CREATE, record, before=None, after=audit.snapshot(record))
     else:
         used: set[tuple[str, str]] = set()
-        for kind in ("upn", "nhs_number", "police_id"):
+        for kind in KINDS:
             values = [getattr(p, kind) for p in persons if getattr(p, kind)]
             used.update(
                 (kind, value) for value in Child.objects.filter(**{f"{kind}__in": values}).values_list(kind, flat=True)
             )
         first = persons[0]
+        for person in persons[1:]:  # one new record: the gender and ethnicity of all the rows
+            first.genders |= person.genders
+            first.ethnicities |= person.ethnicities
         applier.create_children([first], used)
-        for person in persons[1:]:
-            person.child_id = first.child_id
-        for person in persons:
-            person.outcome = Outcome.NEW_CHILD
         feed.people_created += 1
-        child = Child.objects.get(pk=cast(int, first.child_id))  # create_children gave it a child
-        audit.record_write(user, AuditAction.CREATE, child, before=None, after=audit.snapshot(child))
+        record = Child.objects.get(pk=cast(int, first.child_id))  # create_children gave it a child
+        audit.record_write(user, AuditAction.CREATE, record, before=None, after=audit.snapshot(record))
+    is_adult = isinstance(record, Adult)
+    for person in persons:
+        if is_adult:
+            person.child_id, person.adult_id, person.outcome = None, record.pk, Outcome.ADULT
+        else:
+            person.child_id, person.outcome = record.pk, Outcome.MATCHED
     families = applier.families_for(persons)
     applier.link_members(persons, families)
     items = applier.observations(rows, persons, families, dates)
     for row in staged:
-        row.status, row.child_id = RowStatus.APPLIED, child.pk
-    FeedRow.objects.bulk_update(staged, ["status", "child"])
+        row.status = RowStatus.APPLIED
+        row.child_id, row.adult_id = (None, record.pk) if is_adult else (record.pk, None)
+    FeedRow.objects.bulk_update(staged, ["status", "child", "adult"])
     feed.rows_applied += len(items)
     return applier.affected_children(persons)
 
 
-def _copy_blank_identifiers(user: User, child: Child, persons: list[Person]) -> None:
-    before = audit.snapshot(child)
+def _new_adult(persons: list[Person]) -> Adult:
+    """A new adult for a review's rows, with every identifier they give (the first value of each
+    kind; adults' identifiers are not unique)."""
+    first = persons[0]
+    identifiers: dict[str, str] = {}
+    for person in persons:
+        for kind, value in person.identifiers:
+            identifiers.setdefault(kind, value)
+    return Adult.objects.create(
+        given_name=first.given_name.strip(),
+        family_name=first.family_name.strip(),
+        date_of_birth=first.date_of_birth,
+        **identifiers,
+    )
+
+
+def _copy_blank_identifiers(user: User, record: Child | Adult, persons: list[Person]) -> None:
+    """The identifiers the rows give and the record lacks, copied onto it (audited): a child's only
+    if no other child holds them (they are unique among children), an adult's in any case."""
+    before = audit.snapshot(record)
     changed = False
-    for kind in ("upn", "nhs_number", "police_id"):
-        if getattr(child, kind):
+    for kind in KINDS:
+        if getattr(record, kind):
             continue
         value = next((getattr(p, kind) for p in persons if getattr(p, kind)), "")
-        if value and not Child.objects.filter(**{kind: value}).exists():
-            setattr(child, kind, value)
+        if value and (isinstance(record, Adult) or not Child.objects.filter(**{kind: value}).exists()):
+            setattr(record, kind, value)
             changed = True
     if changed:
-        child.version += 1
-        child.save()
-        audit.record_write(user, AuditAction.UPDATE, child, before=before, after=audit.snapshot(child))
+        if isinstance(record, Child):
+            record.version += 1
+        record.save()
+        audit.record_write(user, AuditAction.UPDATE, record, before=before, after=audit.snapshot(record))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 from audit import services as audit
 from audit.models import AuditAction
-from feeds.models import FEED_HEADER, FeedImport
+from feeds.models import FEED_HEADER, HEADER_WITHOUT_DEMOGRAPHICS, FeedImport
 from feeds.services.access import require_feeds_uploader
 from feeds.services.importing import FAILED_OR_REJECTED, IMPORT_TASK
 from jobs import outbox
@@ -42,13 +42,17 @@ def _file_error(message: str) -> ValidationError:
 
 
 def check_header(header: list[str]) -> None:
-    """The header must be exactly FEED_HEADER, in order (a UTF-8 byte order mark is allowed)."""
+    """The header must be exactly FEED_HEADER, in order, or its first 13 columns (a file from before
+    gender and ethnicity were columns); a UTF-8 byte order mark is allowed."""
     if header and header[0].startswith("\ufeff"):
         header = [header[0][1:], *header[1:]]
     header = [column.strip() for column in header]
-    if header == list(FEED_HEADER):
+    if header in (list(FEED_HEADER), list(HEADER_WITHOUT_DEMOGRAPHICS)):
         return
-    missing = [column for column in FEED_HEADER if column not in header]
+    optional = set(FEED_HEADER) - set(HEADER_WITHOUT_DEMOGRAPHICS)
+    # Gender and ethnicity may be left out together; one without the other is missing its pair.
+    required = FEED_HEADER if optional & set(header) else HEADER_WITHOUT_DEMOGRAPHICS
+    missing = [column for column in required if column not in header]
     unexpected = [column for column in header if column not in FEED_HEADER]
     parts = []
     if missing:
@@ -57,7 +61,7 @@ def check_header(header: list[str]) -> None:
         parts.append(f"unexpected {', '.join(unexpected or [])}")
     if parts:
         raise _file_error(f"The first line of the file must name the columns: {'; '.join(parts)}")
-    raise _file_error(f"The columns must be in this order: {','.join(FEED_HEADER)}")
+    raise _file_error(f"The columns must be in this order: {','.join(required)}")
 
 
 def inspect_file(uploaded_file: File[bytes]) -> str:

@@ -1,0 +1,284 @@
+"""Adults' uncertain matches go to the review queue as children's do (issue 14, docs/feeds.md
+"Adults"): an identifier with a consistent date of birth decides, a conflict or a near match without
+an identifier waits for a person to decide, never silently a new adult, and no identifier is dropped.
+
+The files go through both import paths, as in tests/test_feeds_identity.py: as written (on
+PostgreSQL, the fast path) and with a blank line at the end (the generic path)."""
+
+from datetime import date
+
+import pytest
+
+from audit.models import AuditAction, AuditEvent
+from cases.models import Adult, Family, FamilyMember
+from cohorts.models import Observation
+from feeds import services
+from feeds.models import FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
+from tests.feeds_helpers import feed_csv, media, row, upload  # noqa: F401
+from tests.test_feeds_identity import NHS_1, NHS_2, NHS_3
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["as_sent", "with_blank_line"])
+def run_feed(request, django_capture_on_commit_callbacks, partnership, media):  # noqa: F811
+    blank = request.param == "with_blank_line"
+
+    def run(rows, name="feed.csv"):
+        content = feed_csv(rows) + (b"\n" if blank else b"")
+        with django_capture_on_commit_callbacks(execute=True):
+            feed = services.upload_feed(partnership.users["manager"], upload(content, name))
+        feed.refresh_from_db()
+        return feed
+
+    return run
+
+
+def adult_row(record_id, given, family, born, **values):
+    values.setdefault("postcode", "RV9 9ZZ")
+    values.setdefault("source_system", "health")
+    values.setdefault("indicator_code", "domestic_abuse")
+    return row(record_id, given_name=given, family_name=family, date_of_birth=born, **values)
+
+
+def adult_held(given, family_name, born, household_ref="H-A", **identifiers):
+    family = Family.objects.create(reference=f"F-{household_ref}", name=f"{family_name} family", postcode="RV9 9ZZ")
+    Household.objects.create(source_system="housing", household_ref=household_ref, family=family)
+    adult = Adult.objects.create(
+        given_name=given, family_name=family_name, date_of_birth=date.fromisoformat(born), **identifiers
+    )
+    FamilyMember.objects.create(family=family, adult=adult, relationship="mother")
+    return adult
+
+
+def in_review(feed, record_id):
+    """The one open review holding this row."""
+    return MatchReview.objects.get(feed=feed, rows__source_record_id=record_id, status=ReviewStatus.OPEN)
+
+
+# Against the adults held -------------------------------------------------------------------------
+
+
+def test_an_identifier_of_an_adult_held_with_another_date_of_birth_goes_to_review(run_feed, partnership):
+    rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2, postcode="")])
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 0 and feed.rows_in_review == 1
+    review = in_review(feed, "r-1")
+    assert review.candidate_adult == rita and review.candidate is None
+    assert review.reason == "The NHS number matches but the date of birth is different"
+    assert not Adult.objects.exclude(pk=rita.pk).filter(family_name="Okafor").exists()
+    assert not Observation.objects.filter(feed=feed).exists()
+    # Nothing is dropped: the row waits, with its identifier, until someone decides.
+    assert FeedRow.objects.get(source_record_id="r-1", status=RowStatus.IN_REVIEW).nhs_number == NHS_2
+    services.resolve_review(partnership.users["manager"], review, services.Decision.SAME)
+    assert Observation.objects.get(source_record_id="r-1").adult == rita
+
+
+def test_the_same_name_and_household_with_another_identifier_goes_to_review_and_keeps_it(run_feed, partnership):
+    rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            adult_row(
+                "r-1", "Rita", "Okafor", "1980-01-01", source_system="housing", household_ref="H-A", nhs_number=NHS_3
+            )
+        ]
+    )
+    assert feed.people_created == 0 and feed.rows_in_review == 1
+    review = in_review(feed, "r-1")
+    assert review.candidate_adult == rita
+    assert review.reason == "Same name, date of birth and household, but a different NHS number"
+    services.resolve_review(partnership.users["manager"], review, services.Decision.DIFFERENT)
+    # A different person: a new adult, with the identifier the rows gave, linked to the household.
+    created = Observation.objects.get(source_record_id="r-1").adult
+    assert created != rita and created.nhs_number == NHS_3 and created.date_of_birth == date(1980, 1, 1)
+    assert FamilyMember.objects.filter(family__source_households__household_ref="H-A", adult=created).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="cases.adult", object_id=str(created.pk)
+    ).exists()
+    rita.refresh_from_db()
+    assert rita.nhs_number == NHS_2
+
+
+def test_accepting_an_adult_review_stores_the_identifiers_the_adult_lacks(run_feed, partnership):
+    rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2, police_id="RO 1")])
+    services.resolve_review(partnership.users["manager"], in_review(feed, "r-1"), services.Decision.SAME)
+    rita.refresh_from_db()
+    assert rita.police_id == "RO1"
+    assert AuditEvent.objects.filter(
+        action=AuditAction.UPDATE, object_type="cases.adult", object_id=str(rita.pk)
+    ).exists()
+
+
+def test_an_identifier_two_adults_hold_goes_to_review(run_feed):
+    first = adult_held("Ann", "Lee", "1970-02-02", household_ref="H-1", police_id="PL1")
+    adult_held("Anne", "Lee", "1970-02-02", household_ref="H-2", police_id="PL1")
+    feed = run_feed([adult_row("l-1", "Ann", "Leigh", "1970-02-02", source_system="police", police_id="PL1")])
+    review = in_review(feed, "l-1")
+    assert review.candidate_adult == first
+    assert review.reason == "The police reference is held by 2 adults: check which one this is"
+    assert Adult.objects.filter(family_name__in=["Lee", "Leigh"]).count() == 2
+
+
+def test_a_near_match_without_an_identifier_goes_to_review(run_feed):
+    john = adult_held("John", "Smith", "1975-07-07")
+    feed = run_feed(
+        [
+            # No household, no identifier, a name that sounds the same, the same date of birth.
+            adult_row("s-1", "Jon", "Smyth", "1975-07-07"),
+            # The same name and date of birth, but in another household than John's.
+            adult_row("s-2", "John", "Smith", "1975-07-07", source_system="housing", household_ref="H-OTHER"),
+        ]
+    )
+    assert feed.people_created == 0 and feed.rows_in_review == 2
+    sound, elsewhere = in_review(feed, "s-1"), in_review(feed, "s-2")
+    assert sound.candidate_adult == john == elsewhere.candidate_adult
+    assert sound.reason == "Same date of birth and a name that sounds the same"
+    assert elsewhere.reason == "Same name and date of birth in another household"
+    assert Adult.objects.filter(family_name__in=["Smith", "Smyth"]).count() == 1
+
+
+# Within the file ---------------------------------------------------------------------------------
+
+
+def test_adult_rows_of_one_file_in_conflict_go_to_review_against_the_adult_the_file_makes(run_feed, partnership):
+    feed = run_feed(
+        [
+            adult_row("c-1", "Maya", "Stone", "1982-03-03", nhs_number=NHS_1),
+            adult_row("c-2", "Maya", "Stone", "1982-03-03", nhs_number=NHS_1, police_id="MS1"),
+            # The same NHS number, another date of birth.
+            adult_row("c-3", "Maya", "Stone", "1983-03-03", nhs_number=NHS_1),
+            # The same police reference and another NHS number: two people claiming one identifier.
+            adult_row("c-4", "Maya", "Stone", "1982-03-03", police_id="MS1", nhs_number=NHS_2),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 1 and feed.rows_in_review == 2
+    maya = Observation.objects.get(source_record_id="c-1").adult
+    assert Observation.objects.get(source_record_id="c-2").adult == maya
+    assert (maya.nhs_number, maya.police_id) == (NHS_1, "MS1")  # every identifier of the group
+    birth, claim = in_review(feed, "c-3"), in_review(feed, "c-4")
+    assert birth.candidate_adult == maya == claim.candidate_adult
+    assert "check which date of birth is right" in birth.reason
+    assert "two people may be claiming one identifier" in claim.reason
+    # The queue groups them as it does children's.
+    kinds = dict(MatchReview.objects.annotate(kind=services.review_kind()).values_list("pk", "kind"))
+    assert (kinds[birth.pk], kinds[claim.pk]) == ("birth", "identifier")
+    services.resolve_review(partnership.users["manager"], claim, services.Decision.DIFFERENT)
+    other = Observation.objects.get(source_record_id="c-4").adult
+    assert other != maya and (other.nhs_number, other.police_id) == (NHS_2, "MS1")
+
+
+def test_an_adults_misspelt_duplicate_in_the_file_with_the_same_identifier_is_one_adult(run_feed):
+    feed = run_feed(
+        [
+            adult_row("d-1", "Joanna", "Price", "1979-09-09", nhs_number=NHS_3),
+            adult_row("d-2", "Joanna", "Price", "1979-09-09", nhs_number=NHS_3),
+            adult_row("d-3", "Joana", "Pryce", "1979-09-09", nhs_number=NHS_3, police_id="JP1"),
+        ]
+    )
+    assert feed.people_created == 1 and feed.rows_in_review == 0
+    (adult_id,) = set(Observation.objects.filter(feed=feed).values_list("adult_id", flat=True))
+    assert Adult.objects.filter(pk=adult_id, given_name="Joanna", nhs_number=NHS_3, police_id="JP1").exists()
+
+
+def test_reimporting_an_adult_review_row_is_not_a_second_review(run_feed):
+    adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    rows = [adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2)]
+    run_feed(rows, "one.csv")
+    again = run_feed([*rows, adult_row("r-2", "Tess", "Okafor", "1960-01-01")], "two.csv")
+    assert again.rows_already_known == 1 and MatchReview.objects.count() == 1
+
+
+# The review pages show and decide adult reviews -----------------------------------------------------
+
+
+@pytest.fixture
+def adult_review(partnership, django_capture_on_commit_callbacks, media):  # noqa: F811
+    rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    content = feed_csv([adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2, postcode="RV1 1AA")])
+    with django_capture_on_commit_callbacks(execute=True):
+        feed = services.upload_feed(partnership.users["manager"], upload(content))
+    return rita, MatchReview.objects.get(feed=feed)
+
+
+def test_the_queue_lists_an_adult_review_and_records_the_adult_shown(client_for, adult_review, partnership):
+    rita, review = adult_review
+    html = client_for("manager").get("/cohort/reviews/?kind=birth").content.decode()
+    assert f'href="/cohort/reviews/{review.pk}/"' in html and "an adult of a household" in html
+    assert "other date of birth" in html
+    listed = AuditEvent.objects.filter(action=AuditAction.LIST, user=partnership.users["manager"])
+    assert listed.filter(subjects__object_type="cases.adult", subjects__object_id=str(rita.pk)).exists()
+
+
+def test_an_adult_review_shows_the_evidence_side_by_side_and_records_the_read(client_for, adult_review, partnership):
+    rita, review = adult_review
+    html = client_for("manager").get(f"/cohort/reviews/{review.pk}/").content.decode()
+    for text in ("Rita Okafor", "1 January 1981", "1 January 1980", NHS_2, "housing H-A", "RV9 9ZZ", "RV1 1AA"):
+        assert text in html
+    read = AuditEvent.objects.filter(action=AuditAction.READ, user=partnership.users["manager"])
+    assert read.filter(object_type="cases.adult", object_id=str(rita.pk)).exists()
+
+
+def test_adult_reviews_are_decided_in_bulk(client_for, adult_review):
+    rita, review = adult_review
+    response = client_for("manager").post("/cohort/reviews/decide/", {"review": [review.pk], "decision": "same"})
+    assert response.status_code == 302
+    assert MatchReview.objects.get(pk=review.pk).status == ReviewStatus.MATCHED
+    assert Observation.objects.get(source_record_id="r-1").adult == rita
+
+
+def test_another_agencys_manager_cannot_see_an_adult_review(client_for, adult_review, partnership):
+    _rita, review = adult_review
+    review.feed.__class__.objects.update(agency=partnership.agencies["council"])
+    assert client_for("manager").get(f"/cohort/reviews/{review.pk}/").status_code == 404
+
+
+def test_the_api_names_an_adult_candidate(client_for, adult_review):
+    _rita, review = adult_review
+    body = client_for("manager").get(f"/api/v1/cohort/reviews/{review.pk}/").json()
+    assert body["candidate"] == {
+        "kind": "adult",
+        "reference": "",
+        "given_name": "Rita",
+        "family_name": "Okafor",
+        "date_of_birth": "1980-01-01",
+        "upn": "",
+        "nhs_number": NHS_2,
+        "police_id": "",
+    }
+
+
+def test_a_review_has_exactly_one_candidate(adult_review):
+    from django.db import IntegrityError, transaction
+
+    _rita, review = adult_review
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MatchReview.objects.filter(pk=review.pk).update(candidate_adult=None)
+
+
+def test_the_queue_query_count_does_not_grow_with_adult_reviews(
+    client_for,
+    partnership,
+    django_capture_on_commit_callbacks,
+    media,  # noqa: F811
+    django_assert_num_queries,
+):
+    adults = [
+        adult_held(f"Ada{n}", "Moss", f"197{n}-01-01", household_ref=f"H-{n}", police_id=f"PM{n}") for n in range(4)
+    ]
+    manager = client_for("manager")
+
+    def import_about(numbers, name):
+        rows = [adult_row(f"m-{n}", f"Ada{n}", "Moss", f"196{n}-01-01", police_id=f"PM{n}") for n in numbers]
+        with django_capture_on_commit_callbacks(execute=True):
+            services.upload_feed(partnership.users["manager"], upload(feed_csv(rows), name))
+
+    import_about([0], "one.csv")
+    manager.get("/cohort/reviews/")
+    with django_assert_num_queries(11) as one:
+        manager.get("/cohort/reviews/")
+    import_about([1, 2, 3], "three.csv")
+    assert MatchReview.objects.filter(candidate_adult__in=adults).count() == 4
+    with django_assert_num_queries(len(one)):
+        html = manager.get("/cohort/reviews/").content.decode()
+    assert all(f"Ada{n} Moss" in html for n in range(4))
