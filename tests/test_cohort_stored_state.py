@@ -5,6 +5,7 @@ superseded and with suggestions switched off; the cohort pages read it within th
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from cases.models import ChronologyEvent
@@ -73,6 +74,28 @@ def test_stored_state_equals_the_recomputed_one_through_full_incremental_and_sup
     for _ in range(runs.KEEP_FULL_RUNS):
         full_run()
     assert_stored_equals_recomputed()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are rebuilt on PostgreSQL only")
+def test_a_full_runs_publication_keeps_the_stored_states_primary_key_and_score_index(city):  # noqa: F811 -- the fixture
+    def indexes() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cohorts_currentsuggestion'")
+            return set(cursor.fetchall())
+
+    before = indexes()
+    assert {name for name, _definition in before} == {
+        "cohorts_currentsuggestion_pkey",
+        "current_suggestion_score_idx",
+    }
+    full_run()
+    full_run()  # the second empties a filled table, drops its indexes and builds them again
+    assert indexes() == before
+    assert_stored_equals_recomputed()
+    row = CurrentSuggestion.objects.first()
+    assert row is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CurrentSuggestion.objects.create(child_id=row.child_id, suggestion_id=row.suggestion_id, score=1, tier="")
 
 
 def test_suggestions_switched_off_empty_the_stored_state(city):  # noqa: F811 -- the fixture

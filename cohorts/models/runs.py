@@ -148,10 +148,13 @@ class Suggestion(models.Model):
     `contributions` expands both into readable entries."""
 
     # A run writes a row per child of the city in one statement, so the table keeps only what its
-    # readers use: (run, child) and (child, run) below cover both lookups (no single-column indexes),
-    # and no database-level foreign keys (checked row by row at commit): the rows are derived, written
-    # only by cohorts.services.scoring from existing children for an existing run, and Django still
-    # cascades deletions.
+    # readers use: the unique (run, child) below (a run's rows, a child's row in a run) and the
+    # primary key, and no database-level foreign keys (checked row by row at commit): the rows are
+    # derived, written only by cohorts.services.scoring from existing children for an existing run,
+    # and Django still cascades deletions. No index by child: a child's current row is found through
+    # CurrentSuggestion (its primary key, then this table's), which is how pages and incremental runs
+    # read it; a (child, run) index cost a full run 0.15-0.3 s of CPU and most of its write-ahead log
+    # (an entry on every leaf page, issue 14).
     run = models.ForeignKey(
         CohortRun, on_delete=models.CASCADE, related_name="suggestions", db_index=False, db_constraint=False
     )
@@ -176,7 +179,6 @@ class Suggestion(models.Model):
     class Meta:
         ordering = ["-score", "child_id"]
         constraints = [models.UniqueConstraint(fields=["run", "child"], name="unique_suggestion_per_run")]
-        indexes = [models.Index(fields=["child", "run"], name="suggestion_child_run_idx")]
 
     def __str__(self) -> str:
         return f"{self.child_id}: {self.score}"

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,8 @@ from cohorts.services import scoring
 from jobs import outbox
 
 if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -391,8 +394,8 @@ def publish_current(run_id: int, *, full: bool, counts: dict[str, int] | None = 
     a score, per tier), kept on the run for the pages: for a full run, its own `counts` when given.
 
     Cost on the benchmark city (98,724 rows, PostgreSQL, 2 shared cores): a full run about 0.15-0.3 s
-    (empty the table and insert every row, with the primary key and the score index), an incremental run of
-    about 1,000 children about 50 ms (the upsert and the tier counts over the table)."""
+    (empty the table and insert every row, then build its primary key and score index), an incremental
+    run of about 1,000 children about 50 ms (the upsert and the tier counts over the table)."""
     select = "SELECT child_id, id, score, tier FROM cohorts_suggestion WHERE run_id = %s"
     with connection.cursor() as cursor:
         if full:
@@ -402,11 +405,16 @@ def publish_current(run_id: int, *, full: bool, counts: dict[str, int] | None = 
                 # foreign key checks pending, so those run now. Readers wait for the publication.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("TRUNCATE cohorts_currentsuggestion")
+                with indexes_rebuilt_after(cursor, "cohorts_currentsuggestion"):
+                    cursor.execute(
+                        f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select}",
+                        [run_id],
+                    )
             else:
                 cursor.execute("DELETE FROM cohorts_currentsuggestion")
-            cursor.execute(
-                f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select}", [run_id]
-            )
+                cursor.execute(
+                    f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select}", [run_id]
+                )
         else:
             cursor.execute(
                 f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select} "
@@ -418,6 +426,39 @@ def publish_current(run_id: int, *, full: bool, counts: dict[str, int] | None = 
             return dict(counts)
         cursor.execute("SELECT tier, COUNT(*) FROM cohorts_currentsuggestion WHERE score > 0 GROUP BY tier")
         return {tier or "below_threshold": total for tier, total in cursor.fetchall()}
+
+
+@contextmanager
+def indexes_rebuilt_after(cursor: CursorWrapper, table: str) -> Iterator[None]:
+    """PostgreSQL, for a table this transaction has just emptied (TRUNCATE: it holds the table's
+    exclusive lock): drop its indexes and primary or unique constraints, let the caller fill it, then
+    build them again from their own definitions, as the catalogue had them. One sorted build per
+    index costs less than inserting every row into each (publishing 91,734 current suggestions: 0.15 s
+    of CPU instead of 0.23 s, issue 14). A failure rolls the whole transaction back, indexes included.
+    An index a foreign key depends on stays."""
+    cursor.execute(
+        "SELECT c.relname, con.conname, pg_get_indexdef(i.indexrelid), pg_get_constraintdef(con.oid) "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u') "
+        "WHERE i.indrelid = CAST(%s AS regclass) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid) "
+        "ORDER BY con.conname IS NULL, c.relname",
+        [table],
+    )
+    found = cursor.fetchall()
+    quoted = connection.ops.quote_name(table)
+    for index, constraint, _index_sql, _constraint_sql in found:
+        if constraint is not None:
+            cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(constraint)}")
+        else:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(index)}")
+    yield
+    for _index, constraint, index_sql, constraint_sql in found:
+        if constraint is not None:
+            name = connection.ops.quote_name(constraint)
+            cursor.execute(f"ALTER TABLE {quoted} ADD CONSTRAINT {name} {constraint_sql}")
+        else:
+            cursor.execute(index_sql)
 
 
 def _tier_words(column: str) -> str:

@@ -369,27 +369,19 @@ class _Sql:
             # rest): at each context of a listed child, another child counts with its new score
             # when listed (`hot`), else with its published score (`pub`, once per context; EXISTS
             # stops at the first such child, however busy the context).
-            if self.pg:
-                # The newest chain row of each other child at the context: a backward scan of the
-                # (child, run) index that stops at the first chain run. `<> ALL` of a constant
-                # array is hashed (PostgreSQL 15), not a scan of the list per link.
-                others = (
-                    "SELECT 1 FROM cases_contextlink l3 CROSS JOIN LATERAL ("
-                    + latest_in_chain(chain, "l3.child_id", "s.individual_score + s.family_score AS parts")
-                    + f") x WHERE l3.context_id = c.context_id AND {current.format(t='l3')} "
-                    f"AND x.parts >= {concern} AND l3.child_id <> ALL({array_literal(child_ids or [])})"
-                )
-            else:
-                runs = ", ".join(str(int(run_id)) for run_id in chain)
-                others = (
-                    "SELECT 1 FROM cases_contextlink l3 JOIN cohorts_suggestion s "
-                    f"ON s.child_id = l3.child_id AND s.run_id IN ({runs}) "
-                    f"WHERE l3.context_id = c.context_id AND {current.format(t='l3')} "
-                    f"AND s.individual_score + s.family_score >= {concern} "
-                    "AND l3.child_id NOT IN (SELECT child_id FROM target) "
-                    "AND NOT EXISTS (SELECT 1 FROM cohorts_suggestion s2 WHERE s2.child_id = s.child_id "
-                    f"AND s2.run_id IN ({runs}) AND s2.run_id > s.run_id)"
-                )
+            # Another child's published score: its row in the stored current suggestions (the
+            # chain's newest row for it, kept by publication), then that suggestion's parts, two
+            # primary-key probes (the suggestions need no index by child). The stored score (parts
+            # plus context) filters first: the parts cannot reach the threshold when it does not.
+            # On PostgreSQL `<> ALL` of a constant array is hashed, not a scan of the list per link.
+            listed = f"<> ALL({array_literal(child_ids or [])})" if self.pg else "NOT IN (SELECT child_id FROM target)"
+            others = (
+                "SELECT 1 FROM cases_contextlink l3 "
+                "JOIN cohorts_currentsuggestion cs ON cs.child_id = l3.child_id "
+                "JOIN cohorts_suggestion s ON s.id = cs.suggestion_id "
+                f"WHERE l3.context_id = c.context_id AND {current.format(t='l3')} AND cs.score >= {concern} "
+                f"AND s.individual_score + s.family_score >= {concern} AND l3.child_id {listed}"
+            )
             ctes.append(
                 f"pub AS (SELECT c.context_id FROM (SELECT DISTINCT context_id FROM links) c WHERE EXISTS ({others}))"
             )
@@ -441,17 +433,6 @@ def family_ids_of(child_ids: list[int]) -> list[int]:
             f"WHERE child_id = ANY({array_literal(child_ids)}) ORDER BY family_id"
         )
         return [int(row[0]) for row in cursor.fetchall()]
-
-
-def latest_in_chain(chain: list[int], child: str, columns: str) -> str:
-    """PostgreSQL, for a LATERAL join: <columns> of the newest row of the child `child` (an SQL
-    expression) in the chain (at most one row; none when the chain has no row for it)."""
-    ids = ", ".join(str(int(run_id)) for run_id in chain)
-    low, high = min(int(r) for r in chain), max(int(r) for r in chain)
-    return (
-        f"SELECT {columns} FROM cohorts_suggestion s WHERE s.child_id = {child} "
-        f"AND s.run_id >= {low} AND s.run_id <= {high} AND s.run_id IN ({ids}) ORDER BY s.run_id DESC LIMIT 1"
-    )
 
 
 def previous_select(where: str = "") -> str:
