@@ -76,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import override_settings
     from django.urls import reverse
 
@@ -102,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     refresh_ms = timed(aggregates.refresh)[0]
     emit("dashboards_refresh", refresh_ms, "ms")
-    client = Client()
-    client.force_login(manager)
+    client = env.signed_in_client(manager)
     pages = [
         ("dashboard", reverse("dashboards:dashboard"), True),
         ("social_factors_tier", reverse("dashboards:social_factors") + "?group=tier", True),
