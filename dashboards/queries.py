@@ -173,4 +173,4 @@ def offenders_profile(scope: Scope) -> list[Table]:
     """The social factors of the young people with offending recorded in the period (the source
     document's table)."""
     found = group_profile(GroupKind.INDICATOR, scope, indicator=OFFENDERS_INDICATOR)
-    return [found.table(f"Analysis of {found.size} young offenders' social factors")]
+    return [found.table(f"Analysis of {found.size:,} young offenders' social factors", key="offenders")]

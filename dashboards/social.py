@@ -49,17 +49,26 @@ class Profile:
     individual: dict[str, int]
     family: dict[str, int]
 
-    def table(self, title: str) -> Table:
+    def table(self, title: str, key: str = "social_factors") -> Table:
         rows = [Row(label, [self.individual[code], self.family[code]]) for code, label in SOCIAL_FACTORS.items()]
         return Table(
-            "social_factors",
+            key,
             title,
             ["Indicator", "Individual", "Families"],
             rows,
             of=self.size,
             chart=True,
-            note=f"Percentages of {self.size} children; observations dated in the period.",
+            note=SMALL_GROUP_NOTES.get(
+                self.size, f"Percentages of {self.size:,} children; observations dated in the period."
+            ),
         )
+
+
+# A group of none or one child has no percentages to show (those of one child describe that child).
+SMALL_GROUP_NOTES = {
+    0: "There are no children in this group in the period and area chosen.",
+    1: "There is one child in this group: its percentages would describe that child, so none are shown.",
+}
 
 
 def event_kinds(level: str, codes: Any = SOCIAL_FACTORS) -> dict[str, list[str]]:

@@ -296,6 +296,28 @@ def test_the_scrutiny_report_pdf_holds_the_figures(client_for, city):
     assert "Analysis of 2 young offenders' social factors" in text
 
 
+def test_the_young_offenders_table_of_the_report_downloads_and_a_group_of_one_shows_no_percentage(client_for, city):
+    client = client_for("manager")
+    response = client.get(reverse("dashboards:table_csv", kwargs={"key": "offenders"}) + f"?{QUERY}")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.status_code == 200 and rows[0] == ["Analysis of 2 young offenders' social factors"]
+    assert rows[2:8] == [  # A and B offended; D's offence was before the period
+        ["Crime", "100%", "0%"],
+        ["School attendance", "0%", "50%"],  # A's sister E
+        ["Children needing help", "0%", "0%"],
+        ["Financial exclusion", "0%", "50%"],  # B's family fact
+        ["Domestic abuse", "0%", "50%"],  # A's mother
+        ["Health", "0%", "50%"],  # B's brother or sister D
+    ]
+    # From 2 March only B offended: one child, whose percentages would describe them.
+    march = "start_day=2&start_month=3&start_year=2026&end_day=31&end_month=3&end_year=2026"
+    for shared in ("", "&shared=on"):
+        body = client.get(reverse("dashboards:report") + f"?{march}{shared}").content.decode()
+        offenders = body.split("Analysis of 1 young offenders")[1].split("</table>")[0]
+        assert "%" not in offenders
+        assert "There is one child in this group" in body
+
+
 def test_the_social_factors_page_for_a_tier_and_its_messages(client_for, city):
     client = client_for("manager")
     url = reverse("dashboards:social_factors")
@@ -320,10 +342,14 @@ def test_the_social_factors_page_for_a_tier_and_its_messages(client_for, city):
     ],
 )
 def test_bad_input_gets_a_clear_message(client_for, city, query, message):
-    for name in ("dashboards:dashboard", "dashboards:report", "dashboards:report_pdf", "dashboards:hotspots"):
-        response = client_for("manager").get(reverse(name) + "?" + query)
-        assert response.status_code == 400
-        assert message in response.content.decode()
+    pages = [
+        reverse(f"dashboards:{name}")
+        for name in ("dashboard", "children", "social_factors", "hotspots", "network", "report", "report_pdf")
+    ]
+    for url in [*pages, reverse("dashboards:table_csv", kwargs={"key": "tiers"})]:
+        response = client_for("manager").get(f"{url}?{query}&group=tier&list=tier&tier=most_vulnerable")
+        assert response.status_code == 400, url
+        assert message in response.content.decode(), url
     api = client_for("manager").get(reverse("api:dashboard-figures") + "?start=2026-05-01&end=2026-04-01")
     assert api.status_code == 400 and "end" in api.json()
 
