@@ -9,11 +9,11 @@ The same evidence the cohort engine scores (cohorts.services.scoring), dated in 
   of that kind, a chronology event about the family of the family indicator's event kinds, or
   anything of the first kind about another child of the family (a brother or sister).
 
-Set-based: five grouped queries read the period's evidence once (for a whole city's young
-offenders, or only for a group and its brothers and sisters), one row per child or family with a
-flag per factor, kept as the bits of one number; the group is then counted in Python. One query
-with an EXISTS per child and factor made the young offenders' profile take most of the refresh's
-ten seconds on the benchmark city."""
+Set-based: five queries read the period's evidence once (for a whole city's young offenders, or
+only for a group and its brothers and sisters) as distinct (child or family, code or event kind)
+pairs, kept as one number per child or family whose bits are the factors; the group is then
+counted in Python. One query with an EXISTS per child and factor made the young offenders'
+profile take most of the refresh's ten seconds on the benchmark city."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Exists, Max, Q, QuerySet, Value, When
+from django.db.models import Exists, Q, QuerySet
 
 from cases.models import Child, ChronologyEvent, FamilyFact, FamilyMember
 from cohorts.models import IndicatorDefinition, Level, Observation
@@ -100,19 +100,22 @@ def has_itself(scope: Scope, code: str, kinds: list[str], child: Any) -> Q:
     return found
 
 
-def _grouped(rows: QuerySet[Any], subject: str, field: str, kinds: dict[str, list[str]]) -> list[tuple[int, int]]:
-    """(subject id, factors as bits) of `rows` whose `field` is one of a factor's `kinds`, grouped
-    by subject in the database: one row per subject."""
-    flags = [
-        Max(Case(When(**{f"{field}__in": listed}, then=Value(BITS[code])), default=Value(0)))
-        for code, listed in kinds.items()
-        if listed
-    ]
-    if not flags:
-        return []
-    matching = rows.filter(**{f"{field}__in": [kind for listed in kinds.values() for kind in listed]})
-    grouped = matching.order_by().values(subject).annotate(bits=sum(flags[1:], flags[0]))
-    return _fetch(grouped.values_list(subject, "bits"))
+def _kind_bits(level: str) -> dict[str, int]:
+    """Event kind -> the factors (as bits) an event of that kind is evidence of at `level`."""
+    found: dict[str, int] = {}
+    for code, kinds in event_kinds(level).items():
+        for kind in kinds:
+            found[kind] = found.get(kind, 0) | BITS[code]
+    return found
+
+
+def _or_into(found: dict[int, int], rows: QuerySet[Any], subject: str, field: str, bits: dict[str, int]) -> None:
+    """Add to `found` (subject id -> factors, as bits) the factors of `rows`, read as the distinct
+    (subject, `field`) pairs whose `field` is evidence of a factor (`bits`)."""
+    if bits:
+        pairs = rows.filter(**{f"{field}__in": list(bits)}).order_by().values_list(subject, field).distinct()
+        for subject_id, value in _fetch(pairs):
+            found[subject_id] = found.get(subject_id, 0) | bits[value]
 
 
 def _fetch(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
@@ -164,7 +167,6 @@ class Evidence:
 def evidence(scope: Scope, children: Collection[int] | None = None) -> Evidence:
     """The evidence of the period: about every child and family, or (`children`) only what the
     profile of those children needs (them, their families and the families' other children)."""
-    codes = {code: [code] for code in SOCIAL_FACTORS}
     members = FamilyMember.objects.filter(child__isnull=False)
     if children is not None:
         members = members.filter(family_id__in=FamilyMember.objects.filter(child_id__in=children).values("family_id"))
@@ -188,15 +190,11 @@ def evidence(scope: Scope, children: Collection[int] | None = None) -> Evidence:
         family_events = family_events.filter(family_id__in=found.children_of)
         facts = facts.filter(family_id__in=found.children_of)
 
-    for found_in, rows, subject, field, kinds in (
-        (found.own, own_observations, "child_id", "indicator_code", codes),
-        (found.own, own_events, "child_id", "kind", event_kinds(Level.INDIVIDUAL)),
-        (found.household, adults, "family_id", "indicator_code", codes),
-        (found.household, family_events, "family_id", "kind", event_kinds(Level.FAMILY)),
-        (found.household, facts, "family_id", "kind", codes),
-    ):
-        for subject_id, bits in _grouped(rows, subject, field, kinds):
-            found_in[subject_id] = found_in.get(subject_id, 0) | bits
+    _or_into(found.own, own_observations, "child_id", "indicator_code", BITS)
+    _or_into(found.own, own_events, "child_id", "kind", _kind_bits(Level.INDIVIDUAL))
+    _or_into(found.household, adults, "family_id", "indicator_code", BITS)
+    _or_into(found.household, family_events, "family_id", "kind", _kind_bits(Level.FAMILY))
+    _or_into(found.household, facts, "family_id", "kind", BITS)
     return found
 
 
