@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from areas.demographics import Ethnicity
 from areas.models import BasePopulation, LocalAuthority, Neighbourhood, PoliceArea
 from audit.models import AuditAction, AuditEvent
 from cases.models import Adult, ChronologyEvent, Context, FamilyFact, FamilyMember, Involvement
@@ -23,7 +24,8 @@ from dashboards import aggregates, figures, social
 from dashboards.filters import Scope
 from dashboards.models import Aggregate
 from dashboards.tables import Row, Table, present, with_total
-from interventions.models.work import Intervention, InterventionType
+from interventions.models.missing import MissingEpisode, ReturnHomeInterview
+from interventions.models.work import AgendaItem, Intervention, InterventionType, Panel, PanelAction, PanelMeeting
 from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
@@ -213,6 +215,82 @@ def test_the_other_figures(city):
     }
     # The context is placed in no neighbourhood: its work counts for the whole partnership only.
     assert north["Interventions delivered"] == 2 and north["Young people reached by an intervention"] == 1
+
+
+def at(day, hour=10):
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def test_missing_episodes_panels_drift_and_ethnicity(partnership, city):
+    police, chair = partnership.agencies["police"], partnership.users["manager"]
+    a, b, d = city["a"], city["b"], city["d"]
+    for child, reported, returned, held in (
+        (a, date(2026, 3, 5), at(date(2026, 3, 6)), at(date(2026, 3, 8), 9)),  # interview 47 hours after
+        (b, date(2026, 4, 10), at(date(2026, 4, 11)), at(date(2026, 4, 15))),  # 96 hours after: late
+        (a, date(2026, 4, 28), None, None),  # still missing
+        (d, date(2026, 1, 3), at(date(2026, 1, 4)), at(date(2026, 1, 5))),  # before the period
+    ):
+        episode = MissingEpisode.objects.create(
+            child=child,
+            reported_missing_at=at(reported),
+            returned_at=returned,
+            risk_grading="medium",
+            agency=police,
+            recorded_by=chair,
+        )
+        if held:
+            ReturnHomeInterview.objects.create(
+                episode=episode,
+                offered_at=returned,
+                outcome="accepted",
+                conducted_by="Worker",
+                held_at=held,
+                recorded_by=chair,
+            )
+    missing = {row.label: row.values[0] for row in figures.missing_table(SCOPE).rows}
+    assert missing == {
+        "Missing episodes reported": 3,
+        "Children reported missing": 2,
+        "Returns": 2,
+        "Return home interviews held within 72 hours of the return": 1,
+    }
+    panel = Panel.objects.create(name="Test panel", chair_agency=partnership.agencies["council"])
+    meetings = [
+        PanelMeeting.objects.create(panel=panel, held_on=day, chair=chair)
+        for day in (date(2026, 1, 10), date(2026, 3, 15), date(2026, 4, 15))
+    ]
+    items = {}
+    for meeting, child in (
+        (meetings[0], city["c"]),
+        (meetings[1], a),
+        (meetings[1], b),
+        (meetings[2], a),
+        (meetings[2], d),
+    ):
+        items[(meeting.held_on, child.pk)] = AgendaItem.objects.create(meeting=meeting, child=child)
+    AgendaItem.objects.create(
+        meeting=meetings[1], context=Context.objects.create(reference="LO-P1", kind="location", name="Yard")
+    )
+    for due, status in ((date(2026, 4, 1), "open"), (date(2026, 5, 10), "open"), (date(2026, 3, 20), "completed")):
+        PanelAction.objects.create(
+            meeting=meetings[1],
+            agenda_item=items[(meetings[1].held_on, a.pk)],
+            description="Visit",
+            owner=chair,
+            owner_agency=partnership.agencies["council"],
+            due_on=due,
+            status=status,
+        )
+    work = {row.label: row.values[0] for row in figures.work_table(SCOPE).rows}
+    assert work["Panel meetings held"] == 2 and work["Children discussed at panel"] == 3  # A, B and D
+    drift = {row.label: row.values[0] for row in figures.drift_table(SCOPE).rows}
+    assert drift == {
+        "Children in a tier with no contact or intervention for 30 days": 1,  # B
+        "Panel actions open past their due date": 1,
+    }
+    ethnicity = {row.label: row.values for row in figures.demographics_tables(SCOPE)[1].rows}
+    white_british = dict(Ethnicity.choices)["white_british"]
+    assert ethnicity == {white_british: [3, 2, 400], "Total": [3, 2, 400]}
 
 
 def test_primary_and_secondary_suppression():
