@@ -20,12 +20,13 @@ from cases.models import Adult, ChronologyEvent, Context, FamilyFact, FamilyMemb
 from cases.models.families import Family
 from cohorts.defaults import ensure_default_indicators
 from cohorts.models import Observation, TierDecision
-from dashboards import aggregates, figures, social
+from dashboards import aggregates, figures, reach, social
 from dashboards.filters import Scope
 from dashboards.models import Aggregate
 from dashboards.tables import Row, Table, present, with_total
 from interventions.models.missing import MissingEpisode, ReturnHomeInterview
 from interventions.models.work import AgendaItem, Intervention, InterventionType, Panel, PanelAction, PanelMeeting
+from outreach.models import OutreachEvent
 from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +292,35 @@ def test_missing_episodes_panels_drift_and_ethnicity(partnership, city):
     ethnicity = {row.label: row.values for row in figures.demographics_tables(SCOPE)[1].rows}
     white_british = dict(Ethnicity.choices)["white_british"]
     assert ethnicity == {white_british: [3, 2, 400], "Total": [3, 2, 400]}
+
+
+def test_outreach_figures_follow_the_police_area_chosen(partnership, city):
+    manager = partnership.users["manager"]
+    north, south = (Neighbourhood.objects.get(name=f"{name} estate") for name in ("North", "South"))
+    for area, people in ((north, 30), (south, 12), (None, 7)):  # 7 at force-wide training: no one area
+        OutreachEvent.objects.create(
+            agency=partnership.agencies["police"],
+            activity="training",
+            audience="taxi_drivers",
+            organisation="Cabs",
+            area=area,
+            held_on=date(2026, 3, 3),
+            headcount=people,
+            delivered_by="Officer",
+            status="delivered",
+            recorded_by=partnership.users["outreach"],
+        )
+
+    def trained(scope):
+        table = next(t for t in reach.tables(manager, scope) if t.key == "outreach")
+        return table.title, table.rows[-1].values[0]
+
+    assert trained(SCOPE) == ("Outreach: people trained and made aware (all areas)", 49)
+    assert trained(Scope(SCOPE.start, SCOPE.end, area=str(city["north"].pk))) == (
+        "Outreach: people trained and made aware (North)",
+        30,
+    )
+    assert trained(Scope(SCOPE.start, SCOPE.end, local_authority=str(city["la"].pk)))[1] == 42
 
 
 def test_primary_and_secondary_suppression():
