@@ -460,6 +460,11 @@ def test_bad_input_gets_a_clear_message(client_for, city, query, message):
         assert message in response.content.decode(), url
     api = client_for("manager").get(reverse("api:dashboard-figures") + "?start=2026-05-01&end=2026-04-01")
     assert api.status_code == 400 and "end" in api.json()
+    for name, value in (("area", "Atlantis"), ("local_authority", "Nowhere")):
+        unknown = client_for("manager").get(
+            reverse("api:dashboard-figures") + f"?start=2026-02-16&end=2026-04-30&{name}={value}"
+        )
+        assert unknown.status_code == 400 and name in unknown.json()
 
 
 def test_the_api_gives_the_children_discussed_and_the_tables(client_for, city):
