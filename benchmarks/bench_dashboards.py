@@ -8,7 +8,8 @@ as the manager, with Django's test client (DEBUG off, audit rows written): the r
 aggregates (`dashboards.aggregates.refresh`, as the Celery task runs it), the cohort dashboard, the
 social factors profile of the children in a tier and the scrutiny report page, each with warm
 aggregates (and the PDF, for information). Prints one `name value unit` line per figure. Exits 1
-when a page's median is 300 ms or more or the refresh takes 10 s or more, unless --no-check.
+when a page's median is 300 ms or more or the refresh's median (of --refresh-repeat runs) is 10 s
+or more, unless --no-check.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--iterations", type=int, default=30, help="requests per page (default 30)")
     parser.add_argument("--warm-up", type=int, default=3, help="untimed requests per page first (default 3)")
+    parser.add_argument("--refresh-repeat", type=int, default=3, help="refreshes timed (default 3)")
     parser.add_argument("--no-check", action="store_true", help="exit 0 even when a target is missed")
     parser.add_argument("--trace", action="store_true", help="print the slowest SQL of one request per page")
     parser.add_argument("--database-url", help="default: $BENCH_DATABASE_URL or " + env.DEFAULT_BENCH_DATABASE_URL)
@@ -76,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import override_settings
     from django.urls import reverse
 
@@ -100,10 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     emit("machine_cpus", os.cpu_count(), "cpus")
     emit("load_average_start", round(os.getloadavg()[0], 2), "(1 min)")
 
-    refresh_ms = timed(aggregates.refresh)[0]
-    emit("dashboards_refresh", refresh_ms, "ms")
-    client = Client()
-    client.force_login(manager)
+    # As the Celery worker runs it: in a long-lived process, so the median of a few runs; the first
+    # and slowest are printed too.
+    refreshes = [timed(aggregates.refresh)[0] for _ in range(args.refresh_repeat)]
+    refresh_ms = statistics.median(refreshes)
+    emit("dashboards_refresh", refresh_ms, f"ms (median of {len(refreshes)})")
+    emit("dashboards_refresh_first", refreshes[0], "ms")
+    emit("dashboards_refresh_max", max(refreshes), "ms")
+    client = env.signed_in_client(manager)
     pages = [
         ("dashboard", reverse("dashboards:dashboard"), True),
         ("social_factors_tier", reverse("dashboards:social_factors") + "?group=tier", True),

@@ -130,15 +130,25 @@ def demographics_tables(scope: Scope) -> list[Table]:
     return tables
 
 
-def area_table(scope: Scope) -> Table:
+def weapon_offences(scope: Scope) -> Counter[tuple[date, str | None]]:
+    """Weapon-tagged offences about children in the period by (month, child's police area): one
+    reading of the events for the area breakdown and the table by month."""
+    rows = (
+        ChronologyEvent.objects.filter(_weapon_offences(scope))
+        .annotate(month=TruncMonth("occurred_on"))
+        .values_list("month", f"child__{filters.CHILD_AREA}")
+        .annotate(n=Count("id"))
+        .values_list("month", f"child__{filters.CHILD_AREA}", "n")
+    )
+    return Counter({(_as_date(month), area): n for month, area, n in rows})
+
+
+def area_table(scope: Scope, offences: Counter[tuple[date, str | None]] | None = None) -> Table:
     cohort = list(tiers_on(scope.end, scope))
     found = _breakdown(filters.CHILD_AREA, [("", cohort), ("", victims(scope))], scope)
-    weapons = dict(
-        ChronologyEvent.objects.filter(_weapon_offences(scope))
-        .values_list(f"child__{filters.CHILD_AREA}")
-        .annotate(n=Count("id"))
-        .values_list(f"child__{filters.CHILD_AREA}", "n")
-    )
+    weapons: Counter[str | None] = Counter()
+    for (_month, area), n in (weapon_offences(scope) if offences is None else offences).items():
+        weapons[area] += n
     for area in weapons:
         found.setdefault(area or NOT_RECORDED, [0, 0])
     rows = [
@@ -165,19 +175,14 @@ def _weapon_offences(scope: Scope) -> Q:
     )
 
 
-def weapon_table(scope: Scope) -> Table:
-    by_month = dict(
-        ChronologyEvent.objects.filter(_weapon_offences(scope))
-        .annotate(month=TruncMonth("occurred_on"))
-        .values_list("month")
-        .annotate(n=Count("id"))
-        .values_list("month", "n")
-    )
+def weapon_table(scope: Scope, offences: Counter[tuple[date, str | None]] | None = None) -> Table:
+    by_month: Counter[date] = Counter()
+    for (month, _area), n in (weapon_offences(scope) if offences is None else offences).items():
+        by_month[month] += n
     rows = []
     month = scope.start.replace(day=1)
     while month <= scope.end:
-        key = next((found for found in by_month if _as_date(found) == month), None)
-        rows.append(Row(f"{month:%B %Y}", [by_month[key] if key is not None else 0]))
+        rows.append(Row(f"{month:%B %Y}", [by_month[month]]))
         month = (month + timedelta(days=32)).replace(day=1)
     return Table(
         "weapons",
@@ -281,12 +286,13 @@ def drift_table(scope: Scope) -> Table:
 
 def dashboard(scope: Scope) -> list[Table]:
     """The cohort dashboard's partnership-wide tables."""
+    offences = weapon_offences(scope)
     return [
         tier_table(scope),
         movement_table(scope),
         *demographics_tables(scope),
-        area_table(scope),
-        weapon_table(scope),
+        area_table(scope, offences),
+        weapon_table(scope, offences),
         work_table(scope),
         missing_table(scope),
         drift_table(scope),

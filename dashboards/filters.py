@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from django.db.models import Q, Sum
 
 from areas.demographics import AgeBand, Ethnicity, Gender
-from areas.models import BasePopulation, LocalAuthority, PoliceArea
+from areas.models import BasePopulation, LocalAuthority, Neighbourhood, PoliceArea
 
 ALL = ""
 # Young people: the base population's age bands the cohort is drawn from.
@@ -55,6 +55,18 @@ def _placed(scope: Scope, prefix: str) -> Q:
     if scope.local_authority:
         found &= Q(**{f"{prefix}neighbourhood__local_authority_id": scope.local_authority})
     return found
+
+
+def neighbourhoods_in(scope: Scope) -> list[int] | None:
+    """The neighbourhoods of the scope's police area and local authority; None for the whole partnership."""
+    if not scope.area and not scope.local_authority:
+        return None
+    placed = Neighbourhood.objects.all()
+    if scope.area:
+        placed = placed.filter(police_area_id=scope.area)
+    if scope.local_authority:
+        placed = placed.filter(local_authority_id=scope.local_authority)
+    return list(placed.values_list("pk", flat=True))
 
 
 def children_in(scope: Scope, prefix: str = "") -> Q:

@@ -15,7 +15,7 @@ from cohorts.models import Level
 from dashboards import figures, filters
 from dashboards.filters import Scope
 from dashboards.forms import GroupKind
-from dashboards.social import event_kinds, has_itself, profile
+from dashboards.social import SOCIAL_FACTORS, Profile, event_kinds, has_itself, indicator_profile, profile
 from dashboards.tables import Table
 from interventions.models.police import PersonOfConcern
 from interventions.models.work import AgendaItem
@@ -39,6 +39,14 @@ def group(kind: str, scope: Scope, *, tier: str = "", panel: str = "", indicator
         return Child.objects.filter(filters.children_in(scope), Exists(items))
     kinds = event_kinds(Level.INDIVIDUAL, [indicator])[indicator]
     return Child.objects.filter(filters.children_in(scope), has_itself(scope, indicator, kinds, OuterRef("pk")))
+
+
+def group_profile(kind: str, scope: Scope, *, tier: str = "", panel: str = "", indicator: str = "") -> Profile:
+    """The social factors profile of a group. Children with a social factor themselves are found
+    from the same reading of the period's evidence as their profile."""
+    if kind == GroupKind.INDICATOR and indicator in SOCIAL_FACTORS:
+        return indicator_profile(indicator, scope)
+    return profile(group(kind, scope, tier=tier, panel=panel, indicator=indicator), scope)
 
 
 def group_children(kind: str, scope: Scope, **choice: str) -> list[int]:
@@ -164,5 +172,5 @@ def network(user: Any, scope: Scope, on: date | None = None) -> Network:
 def offenders_profile(scope: Scope) -> list[Table]:
     """The social factors of the young people with offending recorded in the period (the source
     document's table)."""
-    found = profile(group(GroupKind.INDICATOR, scope, indicator=OFFENDERS_INDICATOR), scope)
-    return [found.table(f"Analysis of {found.size} young offenders' social factors")]
+    found = group_profile(GroupKind.INDICATOR, scope, indicator=OFFENDERS_INDICATOR)
+    return [found.table(f"Analysis of {found.size:,} young offenders' social factors", key="offenders")]

@@ -1,11 +1,14 @@
 """Mentoring and outreach figures, from their apps' own reports (mentoring.queries.report and
-outreach.reports.reach), as tables. Computed for the viewer at each request: those reports count
-what the viewer's policy lets them count (the partnership's for managers)."""
+outreach.reports.reach), as tables: outreach in the scope's neighbourhoods (records with no area
+count for all areas only), mentoring for the whole partnership (its report has no area). Computed
+for the viewer at each request: those reports count what the viewer's policy lets them count (the
+partnership's for managers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from dashboards import filters
 from dashboards.aggregates import computed_label
 from dashboards.filters import Scope
 from dashboards.tables import Row, Table, with_total
@@ -16,7 +19,9 @@ from outreach.reports import reach
 def tables(user: Any, scope: Scope) -> list[Table]:
     mentoring = mentoring_report(user, scope.start, scope.end)
     mentoring_rows = [Row(label, [value]) for label, value in mentoring.rows() if isinstance(value, int)]
-    found = reach(user, scope.start, scope.end)
+    places = filters.neighbourhoods_in(scope)
+    found = reach(user, scope.start, scope.end, places=places)
+    where = "all areas" if places is None else scope.describe()
     audience = [Row(row.label, [row.training, row.awareness, row.total]) for row in found.rows]
     group = [
         Row("Group work sessions", [found.group_sessions]),
@@ -26,15 +31,15 @@ def tables(user: Any, scope: Scope) -> list[Table]:
     ]
     stamp = computed_label()
     return [
-        Table("mentoring", "Community mentoring", ["Figure", "Count"], mentoring_rows, computed_at=stamp),
+        Table("mentoring", "Community mentoring (all areas)", ["Figure", "Count"], mentoring_rows, computed_at=stamp),
         Table(
             "outreach",
-            "Outreach: people trained and made aware (all areas)",
+            f"Outreach: people trained and made aware ({where})",
             ["Audience", "Trained", "Awareness raising", "Total"],
             with_total(audience),
             total_row=True,
             total_column=True,
             computed_at=stamp,
         ),
-        Table("group_work", "Group work and door-to-door (all areas)", ["Figure", "Count"], group, computed_at=stamp),
+        Table("group_work", f"Group work and door-to-door ({where})", ["Figure", "Count"], group, computed_at=stamp),
     ]

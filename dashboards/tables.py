@@ -7,7 +7,8 @@ shows a count of 1 to 4 as "fewer than 5" (primary suppression), then hides furt
 hidden count can be worked out from a total shown beside it (secondary suppression: along each
 column with a total row, and along each row with a total column, the smallest other non-zero count
 is hidden too, or the total when there is none). A percentage is hidden when its count or the
-count of the rest of the group is 1 to 4, and a whole table of a group smaller than 5."""
+count of the rest of the group is 1 to 4, and a whole table of a group smaller than 5. A table of a
+group of none or one child shows no percentages in any output: one child's would describe them."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def hidden_cells(table: Table) -> set[tuple[int, int]]:
     grid = [row.values for row in table.rows]
     if table.of is not None:
         size = table.of
-        if size < 5:
+        if size < 5:  # in shared output; in any output below 2 (present)
             return {(r, c) for r, values in enumerate(grid) for c in range(len(values))}
         return {
             (r, c) for r, values in enumerate(grid) for c, n in enumerate(values) if n in SMALL or size - n in SMALL
@@ -105,7 +106,7 @@ def hidden_cells(table: Table) -> set[tuple[int, int]]:
 
 
 def present(table: Table, *, shared: bool) -> Shown:
-    hidden = hidden_cells(table) if shared else set()
+    hidden = hidden_cells(table) if shared or (table.of is not None and table.of < 2) else set()
     rows = []
     for r, row in enumerate(table.rows):
         cells = []
@@ -126,7 +127,8 @@ def csv_rows(shown: Shown) -> list[list[str]]:
     out = [[table.title], table.header]
     out += [[row.label, *(cell.text for cell in cells)] for row, cells in shown.rows]
     if table.of is not None:
-        out.append([f"Percentages of a group of {table.of} children" if not shown.shared or table.of >= 5 else ""])
+        shown_percentages = table.of >= 5 or (table.of >= 2 and not shown.shared)
+        out.append([f"Percentages of a group of {table.of} children" if shown_percentages else ""])
     if table.computed_at:
         out.append([f"Computed at {table.computed_at}"])
     return out

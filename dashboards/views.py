@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 
 from access import lookups
 from cases.models import Child, Context
-from dashboards import aggregates, charts, figures, queries, reach, report, social
+from dashboards import aggregates, charts, figures, queries, reach, report
 from dashboards.forms import GroupForm, GroupKind, ScopeForm, default_period, scope_form
 from dashboards.models import Aggregate
 from dashboards.tables import Table, csv_rows, present
@@ -96,9 +96,7 @@ def _group_profile(form: GroupForm) -> dict[str, Any]:
     key = "social|" + "|".join([data["group"], *choice.values(), scope.key()])
     (table,) = aggregates.kept(
         key,
-        lambda: [
-            social.profile(queries.group(data["group"], scope, **choice), scope).table("Social factors of the group")
-        ],
+        lambda: [queries.group_profile(data["group"], scope, **choice).table("Social factors of the group")],
     )
     size = table.of or 0
     context: dict[str, Any] = {"scope": scope, "size": size, "shared": data["shared"], "found": []}

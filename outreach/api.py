@@ -68,7 +68,7 @@ class RecordViewSet(RoleViewSet):
 
 
 class OutreachEventSerializer(PlainModelSerializer):
-    area_name = serializers.CharField(source="area.name", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True, allow_null=True)
     intelligence = serializers.SerializerMethodField()
 
     class Meta:
@@ -103,7 +103,7 @@ class OutreachEventWriteSerializer(PlainSerializer):
     audience = serializers.ChoiceField(choices=AudienceType.choices)
     organisation = serializers.CharField(max_length=200)
     establishment = serializers.IntegerField(required=False, allow_null=True)
-    area = serializers.IntegerField()
+    area = serializers.IntegerField(required=False, allow_null=True, default=None)
     held_on = serializers.DateField()
     headcount = serializers.IntegerField()
     delivered_by = serializers.CharField(max_length=200)
@@ -159,7 +159,7 @@ class EngagementSerializer(PlainModelSerializer):
 
 
 class EstablishmentSerializer(PlainModelSerializer):
-    area_name = serializers.CharField(source="area.name", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True, allow_null=True)
     engagements = EngagementSerializer(many=True, read_only=True)
 
     class Meta:
@@ -172,7 +172,7 @@ class EstablishmentWriteSerializer(PlainSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=EstablishmentKind.choices)
     provider_type = serializers.ChoiceField(choices=ProviderType.choices, required=False, allow_blank=True, default="")
-    area = serializers.IntegerField()
+    area = serializers.IntegerField(required=False, allow_null=True, default=None)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -234,7 +234,7 @@ class EstablishmentViewSet(RecordViewSet):
 
 
 class CampaignSerializer(PlainModelSerializer):
-    area_name = serializers.CharField(source="area.name", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True, allow_null=True)
 
     class Meta:
         model = DoorToDoorCampaign
@@ -253,7 +253,7 @@ class CampaignSerializer(PlainModelSerializer):
 
 
 class CampaignWriteSerializer(PlainSerializer):
-    area = serializers.IntegerField()
+    area = serializers.IntegerField(required=False, allow_null=True, default=None)
     streets = serializers.CharField(max_length=2000)
     started_on = serializers.DateField()
     ended_on = serializers.DateField()
@@ -293,7 +293,7 @@ class DoorToDoorViewSet(RecordViewSet):
 
 
 class WorkGroupSerializer(PlainModelSerializer):
-    area_name = serializers.CharField(source="area.name", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True, allow_null=True)
 
     class Meta:
         model = Group
@@ -347,7 +347,7 @@ class GroupSessionWriteSerializer(PlainSerializer):
 
 class WorkGroupWriteSerializer(PlainSerializer):
     context = serializers.IntegerField()
-    area = serializers.IntegerField()
+    area = serializers.IntegerField(required=False, allow_null=True, default=None)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 

@@ -8,6 +8,7 @@ from areas.models import Neighbourhood
 from cases.models import Child, Context
 from interventions.models import IntelligenceReport
 from outreach.models import (
+    NO_AREA,
     Activity,
     AudienceType,
     EngagementOutcome,
@@ -21,14 +22,15 @@ from safeguarding.forms import GovukDateField, GovukForm
 NUMERIC = {"inputmode": "numeric", "class": "govuk-input govuk-input--width-5", "spellcheck": "false"}
 
 
-def area_field(*, required: bool = True, label: str = "Area") -> forms.ModelChoiceField:
+def area_field(*, filter_by: bool = False) -> forms.ModelChoiceField:
+    """A record's area (optional: "No particular area"), or the area a report is filtered by."""
     return forms.ModelChoiceField(
-        label=label,
+        label="Area" if filter_by else "Area (optional)",
         queryset=Neighbourhood.objects.active(),
-        required=required,
-        empty_label="All areas" if not required else "Choose an area",
-        help_text="" if not required else "If an area is missing, ask your system administrator to add it",
-        error_messages={"required": "Choose an area", "invalid_choice": "Choose an area from the list"},
+        required=False,
+        empty_label="All areas" if filter_by else NO_AREA,
+        help_text="" if filter_by else "If an area is missing, ask your system administrator to add it",
+        error_messages={"invalid_choice": "Choose an area from the list"},
     )
 
 
@@ -223,7 +225,7 @@ class SessionForm(GovukForm):
 class ReachForm(GovukForm):
     start = date_field("From", "start date", hint="For example, 1 1 2026")
     end = date_field("To", "end date", hint="For example, 4 9 2026")
-    area = area_field(required=False, label="Area")
+    area = area_field(filter_by=True)
 
     def clean(self):
         data = super().clean()

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 MAX_HEADCOUNT = 100_000
 MAX_HOUSEHOLDS = 100_000
+# Each record may name a neighbourhood from the system-wide list (areas app), as children, families
+# and contexts do; none when it has no one place (force-wide training, an online session).
+NO_AREA = "No particular area"
 
 
 def _agency_owned(user: User | AnonymousUser, roles: frozenset[str], field: str = "agency_id") -> Q:
@@ -77,7 +80,7 @@ class OutreachEvent(models.Model):
     establishment = models.ForeignKey(
         "outreach.Establishment", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
-    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField("date")
     headcount = models.PositiveIntegerField(
         validators=[
@@ -171,7 +174,7 @@ class Establishment(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=EstablishmentKind.choices)
     provider_type = models.CharField(max_length=20, choices=ProviderType.choices, blank=True)
-    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     address = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -226,7 +229,7 @@ class DoorToDoorQuerySet(models.QuerySet["DoorToDoorCampaign"]):
 
 class DoorToDoorCampaign(models.Model):
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
-    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     streets = models.TextField("streets or postcode sectors", max_length=2000)
     started_on = models.DateField("start date")
     ended_on = models.DateField("end date")
@@ -249,7 +252,7 @@ class DoorToDoorCampaign(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Door-to-door in {self.area}, {self.started_on}"
+        return f"Door-to-door in {self.area or NO_AREA.lower()}, {self.started_on}"
 
     def clean(self) -> None:
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
@@ -273,7 +276,7 @@ class Group(models.Model):
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     context = models.ForeignKey("cases.Context", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=200)
-    area = models.ForeignKey("areas.Neighbourhood", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("areas.Neighbourhood", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     description = models.TextField(blank=True, max_length=5000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

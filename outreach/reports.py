@@ -9,6 +9,7 @@ young people and contact hours (each attendance counts the session's duration).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -105,10 +106,17 @@ def _counted(user: Any, model: Any) -> Any:
     return model.objects.all() if policy.can(user, "view_partnership_reach") else model.objects.visible_to(user)
 
 
-def reach(user: Any, start: date, end: date, area: Neighbourhood | None = None) -> Reach:
-    """The reach figures for `start` to `end` (both included) in `area` (or every area)."""
+def reach(
+    user: Any, start: date, end: date, area: Neighbourhood | None = None, *, places: Collection[int] | None = None
+) -> Reach:
+    """The reach figures for `start` to `end` (both included) in `area`, or in any of the
+    neighbourhoods `places` (a police area or local authority of the dashboards), or every area."""
     result = Reach(start, end, area)
-    in_area = (lambda path: Q(**{path: area})) if area is not None else (lambda _path: Q())
+
+    def in_area(path: str) -> Q:
+        if area is not None:
+            return Q(**{path: area})
+        return Q(**{f"{path}__in": places}) if places is not None else Q()
 
     events = _counted(user, OutreachEvent).delivered().filter(in_area("area"), held_on__gte=start, held_on__lte=end)
     rows = {value: AudienceRow(value, label) for value, label in AudienceType.choices}

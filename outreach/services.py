@@ -68,6 +68,11 @@ def _agency(user: User, roles: frozenset[str], message: str) -> Agency:
     return Agency.objects.get(pk=agencies[0])
 
 
+def optional_area(value: Any) -> Neighbourhood | None:
+    """A record's area: none when not given (no particular area), else one from the managed list."""
+    return None if value in (None, "") else area_from(value)
+
+
 def area_from(value: Any, field: str = "area") -> Neighbourhood:
     """An area from the managed list (a neighbourhood or its id); anything else is an unknown area."""
     pk = value.pk if isinstance(value, Neighbourhood) else value
@@ -168,7 +173,7 @@ def record_event(
         audience=_choice(audience, AudienceType, "audience", "Choose the audience type from the list"),
         organisation=organisation,
         establishment=_own_establishment(user, establishment),
-        area=area_from(area),
+        area=optional_area(area),
         held_on=held_on,
         headcount=_count(headcount, "headcount", "people", minimum=1, maximum=MAX_HEADCOUNT),
         delivered_by=delivered_by,
@@ -226,7 +231,7 @@ def add_establishment(
         name=name.strip(),
         kind=kind,
         provider_type=provider_type or "",
-        area=area_from(area),
+        area=optional_area(area),
         address=address,
         recorded_by=user,
     )
@@ -292,7 +297,7 @@ def record_campaign(
         user,
         DoorToDoorCampaign,
         agency=agency,
-        area=area_from(area),
+        area=optional_area(area),
         streets=streets.strip(),
         started_on=started_on,
         ended_on=ended_on,
@@ -329,7 +334,7 @@ def create_group(
         agency=agency,
         context=context,
         name=(name or "").strip() or context.name,
-        area=area_from(area),
+        area=optional_area(area),
         description=description,
         created_by=user,
     )

@@ -13,17 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from areas.demographics import Ethnicity
 from areas.models import BasePopulation, LocalAuthority, Neighbourhood, PoliceArea
 from audit.models import AuditAction, AuditEvent
 from cases.models import Adult, ChronologyEvent, Context, FamilyFact, FamilyMember, Involvement
 from cases.models.families import Family
 from cohorts.defaults import ensure_default_indicators
 from cohorts.models import Observation, TierDecision
-from dashboards import aggregates, figures, social
+from dashboards import aggregates, figures, reach, social
 from dashboards.filters import Scope
 from dashboards.models import Aggregate
 from dashboards.tables import Row, Table, present, with_total
-from interventions.models.work import Intervention, InterventionType
+from interventions.models.missing import MissingEpisode, ReturnHomeInterview
+from interventions.models.work import AgendaItem, Intervention, InterventionType, Panel, PanelAction, PanelMeeting
+from outreach.models import OutreachEvent
 from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +218,111 @@ def test_the_other_figures(city):
     assert north["Interventions delivered"] == 2 and north["Young people reached by an intervention"] == 1
 
 
+def at(day, hour=10):
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def test_missing_episodes_panels_drift_and_ethnicity(partnership, city):
+    police, chair = partnership.agencies["police"], partnership.users["manager"]
+    a, b, d = city["a"], city["b"], city["d"]
+    for child, reported, returned, held in (
+        (a, date(2026, 3, 5), at(date(2026, 3, 6)), at(date(2026, 3, 8), 9)),  # interview 47 hours after
+        (b, date(2026, 4, 10), at(date(2026, 4, 11)), at(date(2026, 4, 15))),  # 96 hours after: late
+        (a, date(2026, 4, 28), None, None),  # still missing
+        (d, date(2026, 1, 3), at(date(2026, 1, 4)), at(date(2026, 1, 5))),  # before the period
+    ):
+        episode = MissingEpisode.objects.create(
+            child=child,
+            reported_missing_at=at(reported),
+            returned_at=returned,
+            risk_grading="medium",
+            agency=police,
+            recorded_by=chair,
+        )
+        if held:
+            ReturnHomeInterview.objects.create(
+                episode=episode,
+                offered_at=returned,
+                outcome="accepted",
+                conducted_by="Worker",
+                held_at=held,
+                recorded_by=chair,
+            )
+    missing = {row.label: row.values[0] for row in figures.missing_table(SCOPE).rows}
+    assert missing == {
+        "Missing episodes reported": 3,
+        "Children reported missing": 2,
+        "Returns": 2,
+        "Return home interviews held within 72 hours of the return": 1,
+    }
+    panel = Panel.objects.create(name="Test panel", chair_agency=partnership.agencies["council"])
+    meetings = [
+        PanelMeeting.objects.create(panel=panel, held_on=day, chair=chair)
+        for day in (date(2026, 1, 10), date(2026, 3, 15), date(2026, 4, 15))
+    ]
+    items = {}
+    for meeting, child in (
+        (meetings[0], city["c"]),
+        (meetings[1], a),
+        (meetings[1], b),
+        (meetings[2], a),
+        (meetings[2], d),
+    ):
+        items[(meeting.held_on, child.pk)] = AgendaItem.objects.create(meeting=meeting, child=child)
+    AgendaItem.objects.create(
+        meeting=meetings[1], context=Context.objects.create(reference="LO-P1", kind="location", name="Yard")
+    )
+    for due, status in ((date(2026, 4, 1), "open"), (date(2026, 5, 10), "open"), (date(2026, 3, 20), "completed")):
+        PanelAction.objects.create(
+            meeting=meetings[1],
+            agenda_item=items[(meetings[1].held_on, a.pk)],
+            description="Visit",
+            owner=chair,
+            owner_agency=partnership.agencies["council"],
+            due_on=due,
+            status=status,
+        )
+    work = {row.label: row.values[0] for row in figures.work_table(SCOPE).rows}
+    assert work["Panel meetings held"] == 2 and work["Children discussed at panel"] == 3  # A, B and D
+    drift = {row.label: row.values[0] for row in figures.drift_table(SCOPE).rows}
+    assert drift == {
+        "Children in a tier with no contact or intervention for 30 days": 1,  # B
+        "Panel actions open past their due date": 1,
+    }
+    ethnicity = {row.label: row.values for row in figures.demographics_tables(SCOPE)[1].rows}
+    white_british = dict(Ethnicity.choices)["white_british"]
+    assert ethnicity == {white_british: [3, 2, 400], "Total": [3, 2, 400]}
+
+
+def test_outreach_figures_follow_the_police_area_chosen(partnership, city):
+    manager = partnership.users["manager"]
+    north, south = (Neighbourhood.objects.get(name=f"{name} estate") for name in ("North", "South"))
+    for area, people in ((north, 30), (south, 12), (None, 7)):  # 7 at force-wide training: no one area
+        OutreachEvent.objects.create(
+            agency=partnership.agencies["police"],
+            activity="training",
+            audience="taxi_drivers",
+            organisation="Cabs",
+            area=area,
+            held_on=date(2026, 3, 3),
+            headcount=people,
+            delivered_by="Officer",
+            status="delivered",
+            recorded_by=partnership.users["outreach"],
+        )
+
+    def trained(scope):
+        table = next(t for t in reach.tables(manager, scope) if t.key == "outreach")
+        return table.title, table.rows[-1].values[0]
+
+    assert trained(SCOPE) == ("Outreach: people trained and made aware (all areas)", 49)
+    assert trained(Scope(SCOPE.start, SCOPE.end, area=str(city["north"].pk))) == (
+        "Outreach: people trained and made aware (North)",
+        30,
+    )
+    assert trained(Scope(SCOPE.start, SCOPE.end, local_authority=str(city["la"].pk)))[1] == 42
+
+
 def test_primary_and_secondary_suppression():
     table = Table(
         "t", "T", ["Area", "Children"], with_total([Row("a", [3]), Row("b", [10]), Row("c", [7])]), total_row=True
@@ -296,6 +404,28 @@ def test_the_scrutiny_report_pdf_holds_the_figures(client_for, city):
     assert "Analysis of 2 young offenders' social factors" in text
 
 
+def test_the_young_offenders_table_of_the_report_downloads_and_a_group_of_one_shows_no_percentage(client_for, city):
+    client = client_for("manager")
+    response = client.get(reverse("dashboards:table_csv", kwargs={"key": "offenders"}) + f"?{QUERY}")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.status_code == 200 and rows[0] == ["Analysis of 2 young offenders' social factors"]
+    assert rows[2:8] == [  # A and B offended; D's offence was before the period
+        ["Crime", "100%", "0%"],
+        ["School attendance", "0%", "50%"],  # A's sister E
+        ["Children needing help", "0%", "0%"],
+        ["Financial exclusion", "0%", "50%"],  # B's family fact
+        ["Domestic abuse", "0%", "50%"],  # A's mother
+        ["Health", "0%", "50%"],  # B's brother or sister D
+    ]
+    # From 2 March only B offended: one child, whose percentages would describe them.
+    march = "start_day=2&start_month=3&start_year=2026&end_day=31&end_month=3&end_year=2026"
+    for shared in ("", "&shared=on"):
+        body = client.get(reverse("dashboards:report") + f"?{march}{shared}").content.decode()
+        offenders = body.split("Analysis of 1 young offenders")[1].split("</table>")[0]
+        assert "%" not in offenders
+        assert "There is one child in this group" in body
+
+
 def test_the_social_factors_page_for_a_tier_and_its_messages(client_for, city):
     client = client_for("manager")
     url = reverse("dashboards:social_factors")
@@ -320,12 +450,21 @@ def test_the_social_factors_page_for_a_tier_and_its_messages(client_for, city):
     ],
 )
 def test_bad_input_gets_a_clear_message(client_for, city, query, message):
-    for name in ("dashboards:dashboard", "dashboards:report", "dashboards:report_pdf", "dashboards:hotspots"):
-        response = client_for("manager").get(reverse(name) + "?" + query)
-        assert response.status_code == 400
-        assert message in response.content.decode()
+    pages = [
+        reverse(f"dashboards:{name}")
+        for name in ("dashboard", "children", "social_factors", "hotspots", "network", "report", "report_pdf")
+    ]
+    for url in [*pages, reverse("dashboards:table_csv", kwargs={"key": "tiers"})]:
+        response = client_for("manager").get(f"{url}?{query}&group=tier&list=tier&tier=most_vulnerable")
+        assert response.status_code == 400, url
+        assert message in response.content.decode(), url
     api = client_for("manager").get(reverse("api:dashboard-figures") + "?start=2026-05-01&end=2026-04-01")
     assert api.status_code == 400 and "end" in api.json()
+    for name, value in (("area", "Atlantis"), ("local_authority", "Nowhere")):
+        unknown = client_for("manager").get(
+            reverse("api:dashboard-figures") + f"?start=2026-02-16&end=2026-04-30&{name}={value}"
+        )
+        assert unknown.status_code == 400 and name in unknown.json()
 
 
 def test_the_api_gives_the_children_discussed_and_the_tables(client_for, city):

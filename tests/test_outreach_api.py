@@ -35,6 +35,16 @@ def test_create_event_and_read_it_back(client_for, partnership):
     assert client.get(response["Location"]).json()["headcount"] == 40
 
 
+def test_an_event_may_name_no_area(client_for, partnership):
+    client = client_for("outreach")
+    body = {key: value for key, value in event_body().items() if key != "area"}
+    response = client.post(reverse("api:outreach-event-list"), body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["area"] is None and response.json()["area_name"] is None
+    explicit = client.post(reverse("api:outreach-event-list"), event_body(area=None), content_type="application/json")
+    assert explicit.status_code == 201 and OutreachEvent.objects.filter(area__isnull=True).count() == 2
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

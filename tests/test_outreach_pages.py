@@ -53,6 +53,17 @@ def test_outreach_officer_records_an_event_through_the_form(client_for, partners
     assert "Riverton GP practice" in page and "Non-police professionals" in page
 
 
+def test_an_event_with_no_particular_area_through_the_form_and_on_the_pages(client_for, partnership):
+    client = client_for("outreach")
+    form = client.get(reverse("outreach:event_create")).content.decode()
+    assert "Area (optional)" in form and "No particular area" in form
+    response = client.post(reverse("outreach:event_create"), {**event_post(data.area()), "area": ""})
+    event = OutreachEvent.objects.get()
+    assert response.status_code == 302 and event.area is None
+    assert "No particular area" in client.get(response["Location"]).content.decode()
+    assert "No particular area" in client.get(reverse("outreach:event_list")).content.decode()
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -92,6 +103,7 @@ def test_not_yet_engaged_list_per_area(client_for, partnership):
         ("Declined home", north, "declined"),
         ("Quiet bar", north, None),
         ("Southern school", south, None),
+        ("Online forum", None, None),
     ):
         place = Establishment.objects.create(agency=police, name=name, kind="other", area=area, recorded_by=outreach)
         if outcome:
@@ -106,6 +118,7 @@ def test_not_yet_engaged_list_per_area(client_for, partnership):
     assert "Not yet engaged in North" in text
     home = client_for("outreach").get(reverse("outreach:home")).content.decode()
     assert "North: 2 establishments" in home and "South: 1 establishment<" in home
+    assert "No particular area: 1 establishment<" in home
 
 
 def test_engagement_form_records_a_declined_childrens_home(client_for, partnership):

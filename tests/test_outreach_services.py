@@ -11,7 +11,7 @@ from accounts.models import Role
 from audit.models import AuditAction, AuditEvent
 from cases.models import ChronologyEvent, Context, ContextLink
 from interventions.models import IntelligenceReport
-from outreach import services
+from outreach import reports, services
 from outreach.models import (
     Attendance,
     DoorToDoorCampaign,
@@ -76,7 +76,6 @@ def test_outreach_officer_records_an_event_for_their_agency_with_an_audit_row(pa
             "An event in the future cannot be recorded as delivered",
         ),
         ({"area": 999_999}, "area", "Choose an area from the list"),
-        ({"area": None}, "area", "Choose an area from the list"),
         ({"audience": "pigeons"}, "audience", "Choose the audience type from the list"),
         ({"activity": "party"}, "activity", "Choose training or awareness raising"),
         ({"referrals_made": -1}, "referrals_made", "The number of referrals must be 0 or more"),
@@ -89,6 +88,17 @@ def test_bad_event_input_is_refused_and_nothing_saved(partnership, changes, fiel
     )
     assert not OutreachEvent.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.CREATE).exists()
+
+
+def test_a_record_may_name_no_particular_area(partnership):
+    outreach = partnership.users["outreach"]
+    event = services.record_event(outreach, **event_fields(area=None))
+    assert OutreachEvent.objects.get(pk=event.pk).area is None
+    place = services.add_establishment(outreach, name="Online forum", kind="other", area="")
+    assert place.area is None
+    # Counted in the figures for all areas, not in any one area's.
+    assert reports.reach(outreach, event.held_on, event.held_on).people == event.headcount
+    assert reports.reach(outreach, event.held_on, event.held_on, data.area()).people == 0
 
 
 def test_an_inactive_area_is_unknown(partnership):
