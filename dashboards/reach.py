@@ -1,6 +1,7 @@
 """Mentoring and outreach figures, from their apps' own reports (mentoring.queries.report and
 outreach.reports.reach), as tables: outreach in the scope's neighbourhoods (records with no area
-count for all areas only), mentoring for the whole partnership (its report has no area). Computed
+count for all areas only), and mentoring for the young people placed in them (mentors count for the
+whole partnership: they are placed in no area). Computed
 for the viewer at each request: those reports count what the viewer's policy lets them count (the
 partnership's for managers)."""
 
@@ -17,9 +18,14 @@ from outreach.reports import reach
 
 
 def tables(user: Any, scope: Scope) -> list[Table]:
-    mentoring = mentoring_report(user, scope.start, scope.end)
-    mentoring_rows = [Row(label, [value]) for label, value in mentoring.rows() if isinstance(value, int)]
     places = filters.neighbourhoods_in(scope)
+    mentoring = mentoring_report(user, scope.start, scope.end, places=places, partnership=True)
+    mentoring_rows = [
+        # Mentors are not placed in an area: theirs stay the partnership's figures.
+        Row(f"{label} (all areas)" if places is not None and label.startswith("Mentors ") else label, [value])
+        for label, value in mentoring.rows()
+        if isinstance(value, int)
+    ]
     found = reach(user, scope.start, scope.end, places=places)
     where = "all areas" if places is None else scope.describe()
     audience = [Row(row.label, [row.training, row.awareness, row.total]) for row in found.rows]
@@ -31,7 +37,7 @@ def tables(user: Any, scope: Scope) -> list[Table]:
     ]
     stamp = computed_label()
     return [
-        Table("mentoring", "Community mentoring (all areas)", ["Figure", "Count"], mentoring_rows, computed_at=stamp),
+        Table("mentoring", f"Community mentoring ({where})", ["Figure", "Count"], mentoring_rows, computed_at=stamp),
         Table(
             "outreach",
             f"Outreach: people trained and made aware ({where})",

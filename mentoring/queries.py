@@ -1,15 +1,19 @@
 """Reads for community mentoring: the coordinator's drift lists and the report for a date range.
-Every read starts from `visible_to(user)`."""
+Every read starts from `visible_to(user)`, except the report's partnership counts (no names) for
+someone allowed the partnership's figures."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from access import policy
 from mentoring.models import (
     Match,
     Mentor,
@@ -159,20 +163,33 @@ def mentors_by_status(mentors: QuerySet[Mentor], on: date) -> dict[str, int]:
     return {status: counted.get(status, 0) for status in REPORTED_STATUSES}
 
 
-def report(user: Any, start: date, end: date) -> MentoringReport:
+def report(
+    user: Any, start: date, end: date, *, places: Collection[int] | None = None, partnership: bool = False
+) -> MentoringReport:
     """The mentoring figures for [start, end]: statuses and lists as they stood on the last day,
-    and what started or happened within the period."""
-    mentors = Mentor.objects.visible_to(user)
-    matches = Match.objects.visible_to(user)
+    and what started or happened within the period. With `places` (neighbourhood ids), the young
+    people's figures and sessions count only young people placed in them; mentors are not placed
+    in an area, so their figures stay the partnership's. `partnership` counts every agency's records
+    (counts only, for the dashboards), for someone allowed the partnership's figures."""
+    if partnership and not policy.can(user, "view_partnership_figures"):
+        raise PermissionDenied("Partnership figures need the partnership figures permission.")
+
+    def counted(model: Any) -> Any:
+        return model.objects.all() if partnership else model.objects.visible_to(user)
+
+    mentors = counted(Mentor)
+    placed = Q() if places is None else Q(child__neighbourhood__in=places)
+    matches = counted(Match).filter(placed)
     active = matches.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=end), started_on__lte=end)
     started = matches.filter(started_on__gte=start, started_on__lte=end)
-    referrals = MentoringReferral.objects.visible_to(user).filter(referred_on__lte=end).exclude(closed_on__lte=end)
+    referrals = counted(MentoringReferral).filter(placed, referred_on__lte=end).exclude(closed_on__lte=end)
     matched_by_then = Exists(Match.objects.filter(referral=OuterRef("pk"), started_on__lte=end))
     unmatched = referrals.exclude(matched_by_then)
     preparing = Q(preparation_started_on__lte=end) & (
         Q(preparation_ended_on__isnull=True) | Q(preparation_ended_on__gt=end)
     )
-    sessions = MentoringSession.objects.visible_to(user).filter(held_on__gte=start, held_on__lte=end)
+    in_places = Q() if places is None else Q(match__child__neighbourhood__in=places)
+    sessions = counted(MentoringSession).filter(in_places, held_on__gte=start, held_on__lte=end)
     totals = sessions.aggregate(
         came=Count("id", filter=Q(attended=True)),
         missed=Count("id", filter=Q(attended=False)),

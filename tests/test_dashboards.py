@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -26,8 +27,11 @@ from dashboards.models import Aggregate
 from dashboards.tables import Row, Table, present, with_total
 from interventions.models.missing import MissingEpisode, ReturnHomeInterview
 from interventions.models.work import AgendaItem, Intervention, InterventionType, Panel, PanelAction, PanelMeeting
+from mentoring.models import Match, MentoringSession, PlaceType
+from mentoring.queries import report as mentoring_report
 from outreach.models import OutreachEvent
 from tests.factories import ChildFactory
+from tests.mentoring_helpers import referral, vetted_mentor
 
 pytestmark = pytest.mark.django_db
 
@@ -321,6 +325,52 @@ def test_outreach_figures_follow_the_police_area_chosen(partnership, city):
         30,
     )
     assert trained(Scope(SCOPE.start, SCOPE.end, local_authority=str(city["la"].pk)))[1] == 42
+
+
+def test_mentoring_figures_follow_the_police_area_chosen(partnership, city):
+    """Young people's figures and sessions count where the young person lives; mentors, placed in
+    no area, count for the whole partnership."""
+    coordinator = partnership.users["coordinator"]
+    mentor = vetted_mentor(partnership.agencies["mentoring"], moved_by=coordinator, since=date(2026, 1, 5))
+    for child, sessions in ((city["a"], 3), (city["c"], 1)):  # A lives in the north, C in the south
+        match = Match.objects.create(
+            referral=referral(partnership, child, status="matched", referred_on=date(2026, 1, 10)),
+            mentor=mentor,
+            child=child,
+            started_on=date(2026, 3, 1),
+            suitability_notes="Both like football",
+            proposed_by=coordinator,
+        )
+        for day in range(sessions):
+            MentoringSession.objects.create(
+                match=match,
+                held_on=date(2026, 3, 10 + day),
+                duration_minutes=60,
+                activity="Football",
+                place_type=PlaceType.values[0],
+                attended=True,
+                recorded_by=coordinator,
+            )
+
+    def mentoring(scope):
+        table = next(t for t in reach.tables(partnership.users["manager"], scope) if t.key == "mentoring")
+        return table.title, {row.label: row.values[0] for row in table.rows}
+
+    title, everywhere = mentoring(SCOPE)
+    assert title == "Community mentoring (all areas)"
+    assert everywhere["Young people matched (started in the period)"] == 2
+    assert everywhere["Sessions attended"] == 4 and everywhere["Mentors active"] == 1
+    title, north = mentoring(Scope(SCOPE.start, SCOPE.end, area=str(city["north"].pk)))
+    assert title == "Community mentoring (North)"
+    assert north["Young people matched (started in the period)"] == 1
+    assert north["Young people matched (active on the last day)"] == 1
+    assert north["Sessions attended"] == 3
+    assert north["Mentors active (all areas)"] == 1
+
+
+def test_partnership_mentoring_counts_need_the_partnership_figures_permission(partnership):
+    with pytest.raises(PermissionDenied):
+        mentoring_report(partnership.users["caseworker"], SCOPE.start, SCOPE.end, partnership=True)
 
 
 def test_primary_and_secondary_suppression():
