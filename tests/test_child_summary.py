@@ -101,7 +101,7 @@ def test_the_last_contact_is_found_beyond_the_chronology_s_first_page(client_for
     url = reverse("cases:child_detail", args=[child.pk])
     assert "Met at school" in summary_of(client.get(url).content.decode())
     ChronologyEvent.objects.filter(child=child, kind="contact").delete()
-    assert "Last contact</dt><dd class=\"govuk-summary-list__value\">None recorded" in client.get(url).content.decode()
+    assert 'Last contact</dt><dd class="govuk-summary-list__value">None recorded' in client.get(url).content.decode()
 
 
 def test_the_chronology_is_one_click_away_and_comes_first(client_for, partnership):
