@@ -205,8 +205,9 @@ def _last_contact(child: Child, chronology: Chronology):
 
 @login_required
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A caseworker's main screen. A fixed number of queries whatever the size of the
-    chronology or the number of links (tests/test_children_pages.py)."""
+    """A caseworker's main screen. At most a fixed number of queries whatever the size of the
+    chronology or the number of links (tests/test_children_pages.py); one fewer each when the last
+    contact is on the chronology's first page and when the child has no context links."""
     user = request.user
     child = queries.child_or_404(user, pk)
     can_edit = policy.can(user, "change_child", child)
