@@ -217,8 +217,9 @@ class ChronologyFilter:
 
 
 def _events(queryset: QuerySet[ChronologyEvent], *, merged: bool = False) -> QuerySet[ChronologyEvent]:
-    """Newest first, with what a row shows; a merged chronology (a family's) also names the subject."""
-    related = ("source_agency", "recorded_by", "child", "context") if merged else ("source_agency", "recorded_by")
+    """Newest first, with what a page's row shows (the API adds who recorded it); a merged
+    chronology (a family's) also names the subject."""
+    related = ("source_agency", "child", "context") if merged else ("source_agency",)
     return queryset.select_related(*related).order_by("-occurred_on", "-id")
 
 

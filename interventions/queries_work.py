@@ -36,13 +36,17 @@ def subject_or_404(user, kind: str, pk: int) -> Child | Family | Context:
 def interventions_for(user, subject_kind: str, subject) -> QuerySet[Intervention]:
     """Interventions on a subject the caller has just read through `visible_to(user)`: they follow
     its visibility, so filtering by the subject alone gives the same rows without re-running the
-    policy's subqueries (measured in benchmarks/README.md)."""
-    return Intervention.objects.filter(**{subject_kind: subject}).select_related(*INTERVENTION_RELATED)
+    policy's subqueries (measured in benchmarks/README.md). With what the subject's page lists (the
+    type and the lead agency), not every related record."""
+    return Intervention.objects.filter(**{subject_kind: subject}).select_related("intervention_type", "lead_agency")
 
 
 def subject_interventions(user, kind: str, subject) -> dict[str, list[Intervention]]:
     """The interventions section of a child's, family's or context's page (cases.profile)."""
-    return {"interventions": list(interventions_for(user, kind, subject))}
+    interventions = list(interventions_for(user, kind, subject))
+    for intervention in interventions:
+        setattr(intervention, kind, subject)  # the page's own subject: no query if a template asks
+    return {"interventions": interventions}
 
 
 def family_plan_or_404(user, pk: int) -> FamilyPlan:

@@ -74,6 +74,36 @@ def test_the_summary_shows_the_open_missing_episode_tasks_and_last_contact(clien
     assert "Return home interview</a>, due" in next_steps and "Overdue" in next_steps
 
 
+def test_the_last_contact_is_found_beyond_the_chronology_s_first_page(client_for, partnership):
+    # The page reads the last contact from the chronology's first page when it shows it or shows
+    # every event; here it does neither (60 newer events of another kind), then there is no contact.
+    p = partnership
+    child = p.council_child
+    today = timezone.localdate()
+    ChronologyEvent.objects.create(
+        child=child,
+        occurred_on=today - timedelta(days=400),
+        kind="contact",
+        summary="Met at school",
+        source_agency=p.agencies["council"],
+    )
+    ChronologyEvent.objects.bulk_create(
+        ChronologyEvent(
+            child=child,
+            occurred_on=today - timedelta(days=day),
+            kind="meeting",
+            summary=f"Meeting {day}",
+            source_agency=p.agencies["council"],
+        )
+        for day in range(60)
+    )
+    client = client_for("caseworker")
+    url = reverse("cases:child_detail", args=[child.pk])
+    assert "Met at school" in summary_of(client.get(url).content.decode())
+    ChronologyEvent.objects.filter(child=child, kind="contact").delete()
+    assert 'Last contact</dt><dd class="govuk-summary-list__value">None recorded' in client.get(url).content.decode()
+
+
 def test_the_chronology_is_one_click_away_and_comes_first(client_for, partnership):
     body = client_for("caseworker").get(reverse("cases:child_detail", args=[partnership.council_child.pk])).content
     body = body.decode()
@@ -129,4 +159,5 @@ def test_the_summary_costs_the_same_queries_whatever_the_number_of_tasks(
     assert "5 or more for you or your agency" in body
 
 
-CHILD_PAGE_QUERIES = 19
+# The whole chronology is on the page, so the last contact needs no query of its own.
+CHILD_PAGE_QUERIES = 18

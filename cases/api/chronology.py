@@ -115,7 +115,7 @@ def chronology(view: AccessViewSet, request, subject, events_for, *, what: str, 
     filters = ChronologyFilterSerializer(data=request.query_params)
     if not filters.is_valid():
         return view.invalid(filters)
-    page = view.paginate_queryset(events_for(filters.chronology_filter()))
+    page = view.paginate_queryset(events_for(filters.chronology_filter()).select_related("recorded_by"))
     view.note_read(subject)
     lookups.shown(request.user, ChronologyEvent, page, what=what)
     return view.get_paginated_response(EventSerializer(page, many=True).data)

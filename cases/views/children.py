@@ -23,10 +23,10 @@ from cases.forms.children import (
     PeerLinkForm,
     identifier_taken_message,
 )
-from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink
+from cases.models import Child, ChildAlias, ChildName, ContextKind, ContextLink, EventKind
 from cases.names import normalise, phonetic
 from cases.services import contexts as context_services
-from cases.views.chronology import build_chronology, chronology_endpoint
+from cases.views.chronology import Chronology, build_chronology, chronology_endpoint
 from safeguarding.exports import csv_response, safe_cell
 from safeguarding.forms import add_service_errors, stale_edit_form
 
@@ -193,10 +193,21 @@ def _events_for(child: Child):
     return lambda chronology_filter: queries.child_chronology(child, chronology_filter)
 
 
+def _last_contact(child: Child, chronology: Chronology):
+    """The latest contact, from the chronology's first page when it shows it (the same order, so
+    the same event) or shows every event; otherwise one query."""
+    if not chronology.filtered and not chronology.latest_url:
+        contact = next((event for event in chronology.events if event.kind == EventKind.CONTACT), None)
+        if contact is not None or not chronology.older_url:
+            return contact
+    return queries.last_contact(child)
+
+
 @login_required
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A caseworker's main screen. A fixed number of queries whatever the size of the
-    chronology or the number of links (tests/test_children_pages.py)."""
+    """A caseworker's main screen. At most a fixed number of queries whatever the size of the
+    chronology or the number of links (tests/test_children_pages.py); one fewer each when the last
+    contact is on the chronology's first page and when the child has no context links."""
     user = request.user
     child = queries.child_or_404(user, pk)
     can_edit = policy.can(user, "change_child", child)
@@ -223,7 +234,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "school": child.school,
         "lead_professional": lead_professional,
         "lead_agency": lead_agency,
-        "last_contact": queries.last_contact(child),
+        "last_contact": _last_contact(child, chronology),
         "can_view_cohort": policy.can(user, "view_cohort"),
         "cohort_tier": cohort_tier,
         "can_edit": can_edit,
@@ -235,7 +246,8 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "peers": peers,
         "referrals": list(queries.referrals_about_child(child)),
         "plans": list(queries.plans_for_child(user, child)),
-        "connections": queries.children_sharing_contexts(user, child).count(),
+        # Other children share a context only through this child's own links: none, no query.
+        "connections": queries.children_sharing_contexts(user, child).count() if links else 0,
         "chronology": chronology,
         **profile.sections(user, "child", child),
     }
