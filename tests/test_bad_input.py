@@ -1,0 +1,228 @@
+"""Bad input (issue 19): oversized bodies, malformed JSON, wrong content types, path traversal in
+upload names and SQL fragments in every API filter and search. Each gets a 4xx with a clear message
+or the normal answer, writes nothing, and leaks nothing of the server in its answer.
+
+Script in text fields: tests/test_escaping.py. Every operation fuzzed from the schema:
+tests/test_api_fuzz.py."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings as django_settings
+from drf_spectacular.generators import SchemaGenerator
+
+from feeds.models import FeedImport
+from tests.feeds_helpers import feed_csv, media, row  # noqa: F401 (media is a fixture)
+
+pytestmark = pytest.mark.django_db
+
+V1 = "/api/v1"
+# What an answer must never show: a traceback, file paths, the database's own words.
+LEAK_SIGNS = (
+    "Traceback",
+    'File "/',
+    "site-packages",
+    "Error at line",
+    "OperationalError",
+    "ProgrammingError",
+    "DataError",
+    "syntax error",
+    "sqlite",
+    "psycopg",
+    "SELECT ",
+)
+SQL_FRAGMENTS = (
+    "' OR '1'='1",
+    "1; DROP TABLE cases_child; --",
+    "1 UNION SELECT username, password FROM accounts_user --",
+    '") OR 1=1 --',
+    "%' AND 1=0 UNION ALL SELECT NULL --",
+)
+PROJECT_ROOT = Path(django_settings.BASE_DIR)
+
+
+def business_rows() -> dict[str, int]:
+    """Rows in every table of the project's own apps except the audit trail (reads are audited)."""
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if Path(apps.get_app_config(model._meta.app_label).path).is_relative_to(PROJECT_ROOT)
+        and model._meta.app_label != "audit"
+    }
+
+
+def assert_nothing_leaked(response) -> None:
+    text = response.content.decode(errors="replace")
+    assert not [sign for sign in LEAK_SIGNS if sign in text], text[:500]
+
+
+def child_body(**changes) -> dict:
+    return {"given_name": "Ada", "family_name": "Newchild", "date_of_birth": "2012-05-01", **changes}
+
+
+# Oversized bodies ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encode"),
+    [
+        ("application/json", json.dumps),
+        ("application/x-www-form-urlencoded", lambda body: "&".join(f"{k}={v}" for k, v in body.items())),
+    ],
+)
+def test_an_api_body_over_the_size_limit_is_refused_with_413(client_for, partnership, settings, content_type, encode):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    client = client_for("caseworker")
+    before = business_rows()
+    response = client.post(f"{V1}/children/", encode(child_body(given_name="A" * 20_000)), content_type=content_type)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is too large: send at most 10,000 bytes."}
+    assert business_rows() == before
+    # Just under the limit, the same request is read (and refused for its too-long name, as usual).
+    response = client.post(f"{V1}/children/", encode(child_body(given_name="A" * 9_000)), content_type=content_type)
+    assert response.status_code == 400 and list(response.json()) == ["given_name"]
+
+
+def test_an_oversized_multipart_form_to_the_api_is_refused_with_413(client_for, partnership, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    before = business_rows()
+    response = client_for("caseworker").post(f"{V1}/children/", child_body(given_name="A" * 20_000))
+    assert response.status_code == 413 and "too large" in response.json()["detail"]
+    assert business_rows() == before
+
+
+def test_an_oversized_form_on_a_page_is_a_plain_400_page(client_for, partnership, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    before = business_rows()
+    response = client_for("caseworker").post("/children/new/", child_body(given_name="A" * 20_000))
+    assert response.status_code == 400
+    assert "could not read what was sent" in response.content.decode()
+    assert_nothing_leaked(response)
+    assert business_rows() == before
+
+
+# Malformed JSON and wrong content types ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"given_name": "Ada"', b"not json", b"\xff\xfe{}", b'{"given_name": NaN}', b"", b"[1, 2]", b'"Ada"'],
+    ids=["truncated", "not-json", "not-utf8", "nan", "empty", "a-list", "a-string"],
+)
+def test_malformed_json_is_a_400_that_says_what_is_wrong(client_for, partnership, body):
+    before = business_rows()
+    response = client_for("caseworker").generic("POST", f"{V1}/children/", body, content_type="application/json")
+    assert response.status_code == 400
+    answer = response.json()
+    message = answer.get("detail") or answer.get("non_field_errors") or answer.get("given_name")
+    assert message, answer
+    assert_nothing_leaked(response)
+    assert business_rows() == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "text/csv", "application/octet-stream"])
+def test_a_body_of_a_type_the_api_does_not_read_is_refused_with_415(client_for, partnership, content_type):
+    before = business_rows()
+    response = client_for("caseworker").generic(
+        "POST", f"{V1}/children/", json.dumps(child_body()), content_type=content_type
+    )
+    assert response.status_code == 415
+    assert response.json() == {"detail": f'Unsupported media type "{content_type}" in request.'}
+    assert business_rows() == before
+
+
+def test_an_api_address_that_does_not_exist_answers_json_404(client_for, partnership):
+    response = client_for("caseworker").get(f"{V1}/children/1.5/chronology/")
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+
+
+# Path traversal in upload names ----------------------------------------------------------------------
+
+TRAVERSING_NAMES = ("../../../../escaped.csv", "..\\..\\..\\escaped.csv", "/srv/escaped.csv", "....//escaped.csv")
+
+
+def multipart(filename: str, content: bytes) -> tuple[bytes, str]:
+    """A multipart body naming the file as given (Django's test client would strip the path itself)."""
+    boundary = "fuzz-boundary-7e3f"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.usefixtures("media")
+@pytest.mark.parametrize("url", ["/cohort/feeds/upload/", f"{V1}/cohort/feeds/"], ids=["page", "api"])
+def test_an_upload_name_cannot_place_the_file_outside_the_media_folder(client_for, partnership, url):
+    client = client_for("manager")
+    media_root = Path(django_settings.MEDIA_ROOT).resolve()
+    for number, name in enumerate(TRAVERSING_NAMES):
+        body, content_type = multipart(name, feed_csv([row(f"r-{number}", partnership.council_child)]))
+        response = client.generic("POST", url, body, content_type=content_type)
+        assert response.status_code in (201, 302), response.content
+    feeds = list(FeedImport.objects.order_by("pk"))
+    assert len(feeds) == len(TRAVERSING_NAMES)
+    for feed in feeds:
+        stored = Path(feed.file.path).resolve()
+        assert stored.is_relative_to(media_root) and stored.name.startswith("feed-")
+        assert not {"/", "\\"} & set(feed.original_name) and feed.original_name.endswith("escaped.csv")
+    assert not list(media_root.parent.rglob("escaped.csv")) and not Path("/srv/escaped.csv").exists()
+
+
+# SQL fragments in every filter and search ----------------------------------------------------------
+
+
+def api_filters() -> list[tuple[str, str]]:
+    """(path, query parameter) for every list in the schema that takes filters, `page` aside."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (path, parameter["name"])
+        for path, operations in schema["paths"].items()
+        if "{" not in path and "get" in operations
+        for parameter in operations["get"].get("parameters", [])
+        if parameter["in"] == "query" and parameter["name"] != "page"
+    ]
+
+
+def ids_in(response) -> set:
+    body = response.json()
+    rows = body.get("results", []) if isinstance(body, dict) else []
+    return {row.get("id") for row in rows if isinstance(row, dict)}
+
+
+@pytest.mark.parametrize("persona", ["caseworker", "police", "coordinator", "outreach", "manager"])
+def test_sql_in_every_api_filter_is_a_400_or_a_normal_answer(client_for, partnership, persona):
+    client = client_for(persona)
+    filters = api_filters()
+    assert len(filters) > 20
+    before = business_rows()
+    for path, name in filters:
+        unfiltered = client.get(path)
+        for fragment in SQL_FRAGMENTS:
+            response = client.get(path, {name: fragment})
+            assert response.status_code in (200, 400, 404), (path, name, fragment, response.content[:300])
+            assert_nothing_leaked(response)
+            if response.status_code == 200 and unfiltered.status_code == 200:
+                assert ids_in(response) <= ids_in(unfiltered), (path, name, fragment)
+            if response.status_code == 400:
+                assert all(isinstance(messages, list | str) for messages in response.json().values())
+    assert business_rows() == before
+
+
+@pytest.mark.parametrize("field", ["name", "identifier", "date_of_birth"])
+def test_sql_in_the_api_search_finds_nothing_it_should_not(client_for, partnership, field):
+    client = client_for("voluntary")
+    before = business_rows()
+    for fragment in SQL_FRAGMENTS:
+        response = client.post(f"{V1}/children/search/", {field: fragment}, content_type="application/json")
+        assert response.status_code in (200, 400)
+        assert_nothing_leaked(response)
+        if response.status_code == 200:
+            assert ids_in(response) <= {partnership.voluntary_child.pk}
+    assert business_rows() == before
