@@ -407,6 +407,7 @@ class FairnessViewSet(AccessViewSet):
     model = Child
     serializer_class = FairnessSerializer
     pagination_class = None
+    answers_one_object = True  # the report, not a list of records (safeguarding.schema)
 
     def list(self, request: Request) -> Response:
         lookups.require_or_404(request.user, "view_fairness")
