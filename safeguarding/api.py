@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from datetime import date
 from typing import Any
 
@@ -286,7 +286,9 @@ class PlainQuerySerializer(PlainMessages, serializers.Serializer):
 
 
 class PlainModelSerializer(RefusesProtectedFields, PlainMessages, serializers.ModelSerializer):
-    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         # DRF drops allow_blank from read-only fields, so the schema of a read-only choice that may be
         # empty ("" for none chosen) would say it is always one of the choices.
         blank_choice = "choices" in kwargs and kwargs.get("allow_blank", False)

@@ -20,7 +20,9 @@ NOT_FOUND = OpenApiResponse(
     ErrorSerializer,
     description="No such record, one you may not see, an area your role does not use, or a page past the end.",
 )
-TOO_LARGE = OpenApiResponse(ErrorSerializer, description="The body is larger than the service accepts (DATA_UPLOAD_MAX_MEMORY_SIZE).")
+TOO_LARGE = OpenApiResponse(
+    ErrorSerializer, description="The body is larger than the service accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+)
 UNSUPPORTED_MEDIA_TYPE = OpenApiResponse(
     ErrorSerializer, description="The body is not JSON (application/json), a form or a multipart form."
 )
