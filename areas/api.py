@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from areas.demographics import Gender
 from areas.models import LocalAuthority, Neighbourhood, PoliceArea
-from safeguarding.api import PlainSerializer
+from safeguarding.api import PlainQuerySerializer
 
 CODE_FIELDS: dict[str, dict[str, Any]] = {
     "gender": {
@@ -34,7 +34,7 @@ def neighbourhood_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
     )
 
 
-class AreaFilterSerializer(PlainSerializer):
+class AreaFilterSerializer(PlainQuerySerializer):
     """Filters by place: a neighbourhood, a local authority or a police area (ids)."""
 
     neighbourhood = serializers.PrimaryKeyRelatedField(

@@ -12,6 +12,7 @@ from access import lookups
 from dashboards import aggregates, figures
 from dashboards.forms import scope_form
 from dashboards.tables import present
+from safeguarding.api import INVALID_RESPONSE
 
 PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day of the period (default: a year ago)"),
@@ -37,7 +38,7 @@ def _as_form_data(params: QueryDict) -> QueryDict:
     return data
 
 
-@extend_schema(parameters=PARAMETERS, responses=OpenApiTypes.OBJECT)
+@extend_schema(parameters=PARAMETERS, responses={200: OpenApiTypes.OBJECT, 400: INVALID_RESPONSE})
 @api_view(["GET"])
 def dashboard_figures(request: Request) -> Response:
     """Partnership-wide counts for managers and whoever the administrator names."""

@@ -33,6 +33,7 @@ from safeguarding.api import (
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     PlainModelSerializer,
+    PlainQuerySerializer,
     PlainSerializer,
     created,
     forbidden,
@@ -129,7 +130,7 @@ class MentoringSessionSerializer(PlainModelSerializer[MentoringSession]):
         read_only_fields = ["id"]
 
 
-class MentoringPeriodSerializer(PlainSerializer[Any]):
+class MentoringPeriodSerializer(PlainQuerySerializer[Any]):
     start = serializers.DateField()
     end = serializers.DateField()
 

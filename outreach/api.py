@@ -37,7 +37,14 @@ from outreach.models import (
     OutreachEvent,
     ProviderType,
 )
-from safeguarding.api import INVALID_RESPONSE, NOT_FOUND_RESPONSE, PlainModelSerializer, PlainSerializer, created
+from safeguarding.api import (
+    INVALID_RESPONSE,
+    NOT_FOUND_RESPONSE,
+    PlainModelSerializer,
+    PlainQuerySerializer,
+    PlainSerializer,
+    created,
+)
 
 
 class RoleViewSet(AccessViewSet):
@@ -449,7 +456,7 @@ class GroupSessionViewSet(RecordViewSet):
 # Reach ------------------------------------------------------------------------------------------
 
 
-class ReachQuerySerializer(PlainSerializer):
+class ReachQuerySerializer(PlainQuerySerializer):
     start = serializers.DateField()
     end = serializers.DateField()
     area = serializers.IntegerField(required=False, allow_null=True)
@@ -490,6 +497,7 @@ class ReachViewSet(RoleViewSet):
     model = OutreachEvent
     area_action = "view_reach"
     serializer_class = ReachSerializer
+    answers_one_object = True  # the figures, not a page of records (safeguarding.schema)
 
     def list(self, request: Request) -> Response:
         query = ReachQuerySerializer(data=request.query_params)

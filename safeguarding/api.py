@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, MutableMapping
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import (
     BaseValidator,
@@ -21,16 +23,19 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from safeguarding.forms import subject_of
 
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
+MAX_ID = 10**18 - 1  # ids of up to 18 digits, as ID_PATTERN: the database's 64-bit integers hold them all
 IF_MATCH_PATTERN = re.compile(r'\s*(?:W/)?"([0-9]{1,9})"\s*')
 
 IF_MATCH_REQUIRED = (
@@ -97,6 +102,22 @@ def created(obj, data: dict, location: str) -> Response:
 # Errors ----------------------------------------------------------------------------------------
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus Django's refusals of a body (raised when a view reads request.data), which
+    would otherwise reach Django as a bare 400."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = BodyTooLarge(f"The request body is too large: send at most {limit:,} bytes.")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError("The request has too many fields or files.")
+    return drf_exception_handler(exc, context)
+
+
 def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
     """A service's ValidationError as the API's 400 body: {"field": ["message", ...]}."""
     if hasattr(error, "error_dict"):
@@ -108,6 +129,13 @@ def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
 
 
 # Fields ----------------------------------------------------------------------------------------
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """A record's id in a filter or a body: 1 to MAX_ID, so a larger number is a 400 and never reaches
+    the database (where it overflows the integer column: a server error)."""
+    kwargs.setdefault("error_messages", {}).setdefault("max_value", "No record has an id this large")
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 def not_in_future(value: date | None) -> None:
@@ -227,12 +255,47 @@ class PlainMessages:
         return fields
 
 
-class PlainSerializer(PlainMessages, serializers.Serializer):
+# Who recorded or decided something, and the agency, tier, score or owner it belongs to: set by the
+# services from the signed-in user and the rules, never by a request body.
+PROTECTED_FIELD = re.compile(r"(?:[a-z_]+_)?(?:agency|tier|score)|owner|[a-z_]+_by|created_at|updated_at")
+LEAVE_OUT = "Leave this out: the service sets it"
+
+
+class RefusesProtectedFields:
+    """Mixed into the serializers of request bodies: a protected field (PROTECTED_FIELD) that the
+    serializer does not accept is refused with a 400 naming it, rather than silently ignored, so
+    nobody believes they changed who recorded something or its agency, tier, score or owner. Other
+    read-only fields (id, reference, version) are ignored, so a record read can be sent back changed."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            fields = self.fields  # type: ignore[attr-defined]
+            writable = {name for name, field in fields.items() if not field.read_only}
+            refused = sorted(str(key) for key in data if key not in writable and PROTECTED_FIELD.fullmatch(str(key)))
+            if refused:
+                raise serializers.ValidationError({key: [LEAVE_OUT] for key in refused})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class PlainSerializer(RefusesProtectedFields, PlainMessages, serializers.Serializer):
     pass
 
 
-class PlainModelSerializer(PlainMessages, serializers.ModelSerializer):
-    pass
+class PlainQuerySerializer(PlainMessages, serializers.Serializer):
+    """For query parameters (filters): other parameters (page, and whatever a client adds) are ignored."""
+
+
+class PlainModelSerializer(RefusesProtectedFields, PlainMessages, serializers.ModelSerializer):
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        # DRF drops allow_blank from read-only fields, so the schema of a read-only choice that may be
+        # empty ("" for none chosen) would say it is always one of the choices.
+        blank_choice = "choices" in kwargs and kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank_choice and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
 
 
 # Shared read-only shapes -----------------------------------------------------------------------
@@ -257,15 +320,33 @@ class InvolvementSerializer(PlainSerializer):
 # Schema vocabulary -----------------------------------------------------------------------------
 
 ErrorSerializer = inline_serializer("Error", {"detail": serializers.CharField()})
-FieldErrorsSerializer = inline_serializer(
-    "FieldErrors",
-    {
-        "field_name": serializers.ListField(
-            child=serializers.CharField(), help_text="Each invalid field maps to a list of messages."
-        ),
-        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
-    },
-)
+
+
+class FieldErrorsSerializer(PlainSerializer):
+    """The body of a 400 answer: each invalid field maps to its messages (nested serializers map to
+    their own field errors); `detail` instead when the body could not be read at all (not JSON, not
+    a type the API reads). Its schema is `FieldErrorsSchema` below: serializers cannot say "any key"."""
+
+
+class FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def get_name(self, auto_schema: Any, direction: Any) -> str:
+        return "FieldErrors"
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        messages = {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}}
+        return {
+            "type": "object",
+            "description": "Each invalid field (or non_field_errors) maps to a list of messages; a field "
+            "holding a record or a list of them maps to the errors of each.",
+            "properties": {
+                "detail": {"type": "string", "description": "Why the body could not be read at all."},
+                "non_field_errors": {"type": "array", "items": {"type": "string"}},
+            },
+            "additionalProperties": {"anyOf": [messages, {"type": "object"}]},
+        }
+
 
 NOT_FOUND_RESPONSE = OpenApiResponse(ErrorSerializer, description="No such record, or you may not see it.")
 FORBIDDEN_RESPONSE = OpenApiResponse(

@@ -64,6 +64,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+handler400 = "safeguarding.errors.bad_request"
 handler404 = "safeguarding.errors.page_not_found"
 handler500 = "safeguarding.errors.server_error"
 handler403 = "safeguarding.errors.permission_denied"

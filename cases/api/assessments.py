@@ -46,10 +46,12 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     PRECONDITION_REQUIRED_RESPONSE,
     PlainModelSerializer,
+    PlainQuerySerializer,
     PlainSerializer,
     UserSummarySerializer,
     created,
     forbidden,
+    id_field,
     parse_id,
     path_id,
     stale_response,
@@ -113,8 +115,8 @@ class AssessmentCreateSerializer(AssessmentWriteSerializer):
         read_only_fields = ["id", "version", "status", "started_on", "completed_on"]
 
 
-class AssessmentFilterSerializer(PlainSerializer):
-    context = serializers.IntegerField(required=False, min_value=1, help_text="Only assessments of this context.")
+class AssessmentFilterSerializer(PlainQuerySerializer):
+    context = id_field(required=False, help_text="Only assessments of this context.")
     status = serializers.ChoiceField(choices=AssessmentStatus.choices, required=False)
 
 
@@ -342,8 +344,8 @@ class ResponseStatusSerializer(PlainSerializer):
     status = serializers.ChoiceField(choices=ResponseStatus.choices)
 
 
-class PlanFilterSerializer(PlainSerializer):
-    context = serializers.IntegerField(required=False, min_value=1, help_text="Only plans for this context.")
+class PlanFilterSerializer(PlainQuerySerializer):
+    context = id_field(required=False, help_text="Only plans for this context.")
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
 
 

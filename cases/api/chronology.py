@@ -17,9 +17,10 @@ from safeguarding.api import (
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     PlainModelSerializer,
-    PlainSerializer,
+    PlainQuerySerializer,
     UserSummarySerializer,
     forbidden,
+    id_field,
     not_in_future,
 )
 
@@ -59,13 +60,13 @@ class EventWriteSerializer(PlainModelSerializer):
         extra_kwargs = {"reliability": {"default": Reliability.CONFIRMED}}
 
 
-class ChronologyFilterSerializer(PlainSerializer):
+class ChronologyFilterSerializer(PlainQuerySerializer):
     kind = serializers.ListField(
         child=serializers.ChoiceField(choices=EventKind.choices),
         required=False,
         help_text="Only these kinds of entry (repeat the parameter for several).",
     )
-    agency = serializers.IntegerField(required=False, min_value=1, help_text="Only entries from this agency (id).")
+    agency = id_field(required=False, help_text="Only entries from this agency (id).")
     since = serializers.DateField(required=False, help_text="Only entries on or after this date.")
     until = serializers.DateField(required=False, help_text="Only entries on or before this date.")
 

@@ -28,7 +28,7 @@ from safeguarding.api import (
     PRECONDITION_REQUIRED_RESPONSE,
     InvolvementSerializer,
     PlainModelSerializer,
-    PlainSerializer,
+    PlainQuerySerializer,
     created,
     forbidden,
     stale_response,
@@ -102,7 +102,7 @@ class ContextDetailSerializer(ContextWriteSerializer):
         fields = [*ContextWriteSerializer.Meta.fields, "linked_children", "involvements"]
 
 
-class ContextFilterSerializer(PlainSerializer):
+class ContextFilterSerializer(PlainQuerySerializer):
     kind = serializers.ChoiceField(choices=ContextKind.choices, required=False)
     status = serializers.ChoiceField(choices=ContextStatus.choices, required=False)
 

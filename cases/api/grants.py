@@ -25,6 +25,7 @@ from safeguarding.api import (
     FORBIDDEN_RESPONSE,
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
+    PlainQuerySerializer,
     PlainSerializer,
     created,
     forbidden,
@@ -105,7 +106,7 @@ class EndAccessSerializer(PlainSerializer):
     )
 
 
-class GrantFilterSerializer(PlainSerializer):
+class GrantFilterSerializer(PlainQuerySerializer):
     status = serializers.ChoiceField(
         choices=STATUS_CHOICES,
         required=False,

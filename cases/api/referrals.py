@@ -22,6 +22,7 @@ from safeguarding.api import (
     NOT_FOUND_RESPONSE,
     OPTIONAL_IF_MATCH_HEADER,
     PlainModelSerializer,
+    PlainQuerySerializer,
     PlainSerializer,
     UserSummarySerializer,
     created,
@@ -102,7 +103,7 @@ class DecisionWriteSerializer(PlainSerializer):
     outcome = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class ReferralFilterSerializer(PlainSerializer):
+class ReferralFilterSerializer(PlainQuerySerializer):
     status = serializers.ChoiceField(choices=ReferralStatus.choices, required=False)
 
 

@@ -27,8 +27,10 @@ from safeguarding.api import (
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     PlainModelSerializer,
+    PlainQuerySerializer,
     PlainSerializer,
     UserSummarySerializer,
+    id_field,
     parse_id,
 )
 
@@ -82,9 +84,9 @@ class WithdrawNominationSerializer(PlainSerializer):
     )
 
 
-class NominationFilterSerializer(PlainSerializer):
+class NominationFilterSerializer(PlainQuerySerializer):
     status = serializers.ChoiceField(choices=NominationStatus.choices, required=False)
-    child = serializers.IntegerField(required=False, min_value=1)
+    child = id_field(required=False)
 
 
 @extend_schema_view(
@@ -201,8 +203,8 @@ class TierDecisionCreateSerializer(PlainSerializer):
     )
 
 
-class TierDecisionFilterSerializer(PlainSerializer):
-    child = serializers.IntegerField(required=False, min_value=1)
+class TierDecisionFilterSerializer(PlainQuerySerializer):
+    child = id_field(required=False)
 
 
 CHANGED_MESSAGE = "This is no longer what is proposed for the young person: read it again, then decide"
@@ -287,7 +289,7 @@ class ChildTierSerializer(PlainModelSerializer):
         read_only_fields = fields
 
 
-class ChildTierFilterSerializer(PlainSerializer):
+class ChildTierFilterSerializer(PlainQuerySerializer):
     tier = serializers.ChoiceField(choices=Tier.choices, required=False)
 
 
@@ -405,6 +407,7 @@ class FairnessViewSet(AccessViewSet):
     model = Child
     serializer_class = FairnessSerializer
     pagination_class = None
+    answers_one_object = True  # the report, not a list of records (safeguarding.schema)
 
     def list(self, request: Request) -> Response:
         lookups.require_or_404(request.user, "view_fairness")

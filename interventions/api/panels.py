@@ -30,6 +30,7 @@ from safeguarding.api import (
     INVALID_RESPONSE,
     NOT_FOUND_RESPONSE,
     PlainModelSerializer,
+    PlainQuerySerializer,
     PlainSerializer,
     UserSummarySerializer,
     created,
@@ -289,7 +290,7 @@ class PanelMeetingViewSet(AccessViewSet):
         return Response(PanelActionSerializer(item).data, status=201)
 
 
-class ActionFilterSerializer(PlainSerializer):
+class ActionFilterSerializer(PlainQuerySerializer):
     overdue = serializers.BooleanField(required=False, default=False)
 
 

@@ -37,10 +37,12 @@ from safeguarding.api import (
     OPTIONAL_IF_MATCH_HEADER,
     PRECONDITION_REQUIRED_RESPONSE,
     PlainModelSerializer,
+    PlainQuerySerializer,
     PlainSerializer,
     UserSummarySerializer,
     created,
     forbidden,
+    id_field,
     optional_expected_version,
     stale_response,
     with_etag,
@@ -116,12 +118,12 @@ class CloseSerializer(PlainSerializer):
     outcome = serializers.CharField(max_length=5000)
 
 
-class InterventionFilterSerializer(PlainSerializer):
+class InterventionFilterSerializer(PlainQuerySerializer):
     status = serializers.ChoiceField(choices=InterventionStatus.choices, required=False)
-    intervention_type = serializers.IntegerField(required=False, min_value=1)
-    child = serializers.IntegerField(required=False, min_value=1)
-    family = serializers.IntegerField(required=False, min_value=1)
-    context = serializers.IntegerField(required=False, min_value=1)
+    intervention_type = id_field(required=False)
+    child = id_field(required=False)
+    family = id_field(required=False)
+    context = id_field(required=False)
     delivered_from = serializers.DateField(required=False, help_text="With delivered_to: delivered in the period.")
     delivered_to = serializers.DateField(required=False)
 
@@ -275,7 +277,7 @@ class FamilyReviewSerializer(PlainModelSerializer):
 
 
 class GoalProgressSerializer(PlainSerializer):
-    goal = serializers.IntegerField(min_value=1)
+    goal = id_field()
     progress = serializers.ChoiceField(choices=GoalProgress.choices)
 
 
