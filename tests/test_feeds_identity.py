@@ -444,6 +444,37 @@ def test_an_adult_whose_identifier_conflicts_stays_a_separate_adult_keeping_it(r
     assert first.nhs_number == NHS_3 and second.nhs_number == NHS_2 and second.date_of_birth == date(1981, 1, 1)
 
 
+def test_an_adult_held_with_a_school_and_a_police_reference_is_found_by_them_and_never_given_others(run_feed):
+    # A young adult who kept the pupil number of their school days.
+    adult = _adult_held("Dean", "Carter", "2004-04-04", upn="A123456789012", police_id="PD/4")
+    feed = run_feed(
+        [
+            # The police reference the adult holds, and an NHS number the adult lacks: the same adult.
+            person(
+                "d-1",
+                "Dean",
+                "Carter",
+                "2004-04-04",
+                source_system="housing",
+                household_ref="H-A",
+                police_id="PD/4",
+                nhs_number=NHS_1,
+            ),
+            # Same name, household and date of birth with another police reference: someone else.
+            person(
+                "d-2", "Dean", "Carter", "2004-04-04", source_system="housing", household_ref="H-A", police_id="PD/5"
+            ),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    adult.refresh_from_db()
+    assert (adult.upn, adult.police_id, adult.nhs_number) == ("A123456789012", "PD/4", NHS_1)
+    assert Observation.objects.get(source_record_id="d-1").adult_id == adult.pk
+    other = Observation.objects.get(source_record_id="d-2").adult
+    assert other.pk != adult.pk and (other.police_id, other.upn, other.nhs_number) == ("PD/5", "", "")
+    assert feed.people_created == 1
+
+
 def test_adult_rows_sharing_an_identifier_in_one_file_are_one_adult_with_every_identifier(run_feed):
     feed = run_feed(
         [
