@@ -124,11 +124,12 @@ def test_one_identifier_with_two_dates_of_birth_goes_to_review(run_feed):
         [
             person("s-1", "Amelia", "Harrison", "2012-05-04", police_id="PR/1"),
             person("s-2", "Amelia", "Harrison", "2012-05-04", police_id="PR/1"),
-            person("s-3", "Amelia", "Harrison", "2012-06-04", police_id="PR/1"),
+            # The reason names the identifier shared, not the first the row gives.
+            person("s-3", "Amelia", "Harrison", "2012-06-04", upn="E123456789012", police_id="PR/1"),
         ]
     )
     child = new_children(feed).get()
-    assert child.date_of_birth == date(2012, 5, 4) and child.police_id == "PR/1"
+    assert child.date_of_birth == date(2012, 5, 4) and (child.police_id, child.upn) == ("PR/1", "")
     review = MatchReview.objects.get()
     assert review.candidate == child and review.date_of_birth == date(2012, 6, 4)
     assert review.reason == (
