@@ -162,6 +162,65 @@ def test_two_people_claiming_one_identifier_go_to_review(run_feed):
     assert {review.candidate for review in reviews.values()} == {child}
 
 
+def test_a_row_in_review_against_a_child_held_takes_the_rows_sharing_an_identifier_with_it(run_feed):
+    amira = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012")
+    other = ChildFactory(given_name="Bella", family_name="Stone", date_of_birth=date(2011, 1, 1), nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            # Amira's UPN and a police reference she lacks: on its own, Amira.
+            person("m-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", police_id="PX/1"),
+            # The same police reference with another young person's NHS number (and not their date of birth):
+            # in review, not because of a name, so the row it shares the reference with waits too.
+            person("m-2", "Amira", "Okafor", "2012-05-04", police_id="PX/1", nhs_number=NHS_2),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert reviews["m-1"].candidate == amira
+    assert reviews["m-1"].reason == "Shares an identifier with another row of this file that is in review"
+    assert reviews["m-2"].candidate == other
+    assert reviews["m-2"].reason == "The NHS number matches but the date of birth is different"
+    assert (feed.rows_applied, feed.rows_in_review) == (0, 2)
+    amira.refresh_from_db()
+    assert (amira.police_id, amira.nhs_number) == ("", "") and not Observation.objects.exists()
+
+
+def test_rows_sharing_an_identifier_but_matched_to_two_children_held_all_go_to_review(run_feed):
+    amira = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012")
+    twin = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="B123456789012")
+    feed = run_feed(
+        [
+            # Each row's UPN is another young person's; the police reference they share says they are one.
+            person("t-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", police_id="PT/2"),
+            person("t-2", "Amira", "Okafor", "2012-05-04", upn="B123456789012", police_id="PT/2"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert (reviews["t-1"].candidate, reviews["t-2"].candidate) == (amira, twin)
+    assert {review.reason for review in reviews.values()} == {
+        "Shares an identifier with another row of this file that points at another young person"
+    }
+    assert (feed.rows_applied, feed.rows_in_review) == (0, 2) and not Observation.objects.exists()
+
+
+def test_a_new_row_sharing_an_identifier_with_a_row_in_review_waits_against_the_same_young_person(run_feed):
+    john = ChildFactory(given_name="John", family_name="Smith", date_of_birth=date(2011, 2, 3))
+    feed = run_feed(
+        [
+            # Sounds like John, born the same day: in review against him.
+            person("j-1", "Jon", "Smyth", "2011-02-03", police_id="PJ/3"),
+            # Nobody held, but the police reference says it is the same person as the row in review.
+            person("j-2", "Jonny", "Smithers", "2011-03-02", police_id="PJ/3"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert (reviews["j-1"].candidate, reviews["j-2"].candidate) == (john, john)
+    assert reviews["j-2"].reason == "Shares an identifier with another row of this file that is in review"
+    assert (feed.rows_in_review, feed.people_created) == (2, 0)
+
+
 def test_a_near_match_without_an_identifier_goes_to_review(run_feed):
     feed = run_feed(
         [
@@ -480,14 +539,16 @@ def test_adult_rows_sharing_an_identifier_in_one_file_are_one_adult_with_every_i
     feed = run_feed(
         [
             person("q-1", "Joanna", "Price", "1979-09-09", source_system="health", nhs_number=NHS_1, postcode=""),
+            person("q-2", "Joanna", "Price", "1979-09-09", source_system="housing", nhs_number=NHS_1, postcode=""),
             # Misspelt, with a police reference too.
-            person("q-2", "Joana", "Price", "1979-09-09", source_system="police", nhs_number=NHS_1, police_id="JP1"),
+            person("q-3", "Joana", "Price", "1979-09-09", source_system="police", nhs_number=NHS_1, police_id="JP1"),
         ]
     )
     assert feed.people_created == 1
     (adult_id,) = set(Observation.objects.filter(feed=feed).values_list("adult_id", flat=True))
     adult = Adult.objects.get(pk=adult_id)
     assert (adult.nhs_number, adult.police_id) == (NHS_1, "JP1")
+    assert adult.given_name == "Joanna"  # the spelling most rows agree on
 
 
 def test_resolving_a_block_of_20000_look_alikes_is_linear():

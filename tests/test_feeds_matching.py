@@ -179,6 +179,37 @@ def test_an_adult_is_found_again_in_their_household(run_feed):
     assert Observation.objects.filter(adult__given_name="Dora").count() == 2
 
 
+def test_a_file_big_enough_to_load_every_record_matches_as_a_small_file_does(run_feed, amira, monkeypatch):
+    """Above LOAD_ALL_ABOVE identifiers and dates of birth (a city-sized file) the children, names,
+    family postcodes and adults are loaded whole rather than by the file's values: the same outcomes."""
+    from feeds.services import matching
+
+    monkeypatch.setattr(matching, "LOAD_ALL_ABOVE", 0)
+    dora = Adult.objects.create(given_name="Dora", family_name="Nowak", date_of_birth=date(1980, 3, 3))
+    bella = ChildFactory(given_name="Bella", family_name="Stone", date_of_birth=date(2011, 1, 1), upn="B123456789012")
+    feed = run_feed(
+        [
+            row("b-1", given_name="A.", family_name="Okafor-Jones", date_of_birth="2012-05-04", upn="a123456789012"),
+            # Found by the UPN alone (born on no date of the file's): the date of birth disagrees.
+            row("b-0", given_name="Bella", family_name="Stone", date_of_birth="2011-01-02", upn="B123456789012"),
+            row("b-2", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="RV1 1AA"),
+            row("b-3", given_name="Amyra", family_name="Okafur", date_of_birth="2012-05-04", postcode="RV9 9ZZ"),
+            row("b-4", given_name="Dora", family_name="Nowak", date_of_birth="1980-03-03"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    assert {Observation.objects.get(source_record_id=f"b-{n}").child for n in (1, 2)} == {amira}
+    reasons = {
+        review.rows.get().source_record_id: (review.candidate, review.reason) for review in MatchReview.objects.all()
+    }
+    assert reasons == {
+        "b-0": (bella, "The unique pupil number matches but the date of birth is different"),
+        "b-3": (amira, "Same date of birth and a name that sounds the same"),
+    }
+    assert Observation.objects.get(source_record_id="b-4").adult == dora
+    assert (feed.people_matched, feed.people_created, feed.rows_in_review) == (3, 0, 2)  # Amira twice, Dora
+
+
 @pytest.fixture
 def review(run_feed, amira):
     run_feed(
