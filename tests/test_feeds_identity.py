@@ -193,15 +193,18 @@ def test_rows_sharing_an_identifier_but_matched_to_two_children_held_all_go_to_r
             # Each row's UPN is another young person's; the police reference they share says they are one.
             person("t-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", police_id="PT/2"),
             person("t-2", "Amira", "Okafor", "2012-05-04", upn="B123456789012", police_id="PT/2"),
+            # Nobody held, but the same police reference: reviewed against the first of the two recorded.
+            person("t-3", "Jay", "Brook", "2012-07-07", police_id="PT/2"),
         ]
     )
     assert feed.status == FeedStatus.APPLIED, feed.message
     reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
-    assert (reviews["t-1"].candidate, reviews["t-2"].candidate) == (amira, twin)
+    assert (reviews["t-1"].candidate, reviews["t-2"].candidate, reviews["t-3"].candidate) == (amira, twin, amira)
     assert {review.reason for review in reviews.values()} == {
         "Shares an identifier with another row of this file that points at another young person"
     }
-    assert (feed.rows_applied, feed.rows_in_review) == (0, 2) and not Observation.objects.exists()
+    assert (feed.rows_applied, feed.rows_in_review, feed.people_created) == (0, 3, 0)
+    assert not Observation.objects.exists()
 
 
 def test_a_new_row_sharing_an_identifier_with_a_row_in_review_waits_against_the_same_young_person(run_feed):
