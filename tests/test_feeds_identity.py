@@ -224,6 +224,30 @@ def test_a_new_row_sharing_an_identifier_with_a_row_in_review_waits_against_the_
     assert (feed.rows_in_review, feed.people_created) == (2, 0)
 
 
+def test_a_row_linked_to_a_child_held_by_a_shared_identifier_but_giving_another_of_theirs_goes_to_review(run_feed):
+    amira = ChildFactory(
+        given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012", nhs_number=NHS_1
+    )
+    feed = run_feed(
+        [
+            # Amira by her UPN, with a police reference she lacks.
+            person("k-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", police_id="PQ/1"),
+            # The same police reference, and an NHS number that is not the one Amira holds.
+            person("k-2", "Amira", "Okafor", "2012-05-04", postcode="RV8 8XX", police_id="PQ/1", nhs_number=NHS_2),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    assert Observation.objects.get().child == amira
+    review = MatchReview.objects.get()
+    assert review.rows.get().source_record_id == "k-2" and review.candidate == amira
+    assert review.reason == (
+        "The police reference is also given in this file to someone with a different NHS number: two people may "
+        "be claiming one identifier"
+    )
+    amira.refresh_from_db()
+    assert (amira.nhs_number, amira.police_id) == (NHS_1, "PQ/1")
+
+
 def test_a_near_match_without_an_identifier_goes_to_review(run_feed):
     feed = run_feed(
         [
