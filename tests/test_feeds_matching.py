@@ -113,6 +113,30 @@ def test_identifiers_pointing_at_two_children_go_to_review(run_feed, amira):
     )
 
 
+def test_identifiers_pointing_at_three_children_go_to_review(run_feed, amira):
+    other = ChildFactory(upn="B123456789012", date_of_birth=date(2012, 5, 4))
+    third = ChildFactory(police_id="PX/77", date_of_birth=date(2012, 5, 4))
+    feed = run_feed(
+        [
+            row(
+                "s-1",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                upn=other.upn,
+                nhs_number=amira.nhs_number,
+                police_id=third.police_id,
+            )
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    review = MatchReview.objects.get()
+    assert review.candidate == other
+    assert review.reason == (
+        "The unique pupil number matches one young person and the NHS number another: check which one this is"
+    )
+
+
 def test_nobody_matching_under_18_becomes_a_new_child_no_agency_works_with(run_feed, partnership):
     feed = run_feed(
         [
