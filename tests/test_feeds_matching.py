@@ -78,11 +78,77 @@ def test_name_date_of_birth_and_postcode_match_one_child(run_feed, amira):
     assert (feed.people_matched, feed.people_created) == (1, 0)
 
 
+def test_name_date_of_birth_and_postcode_with_another_identifier_of_theirs_goes_to_review(run_feed, amira):
+    feed = run_feed(
+        [
+            row(
+                "s-1",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                postcode="RV1 1AA",
+                nhs_number=nhs_number("100000002"),
+            )
+        ]
+    )
+    review = MatchReview.objects.get()
+    assert review.candidate == amira
+    assert review.reason == "Same name, date of birth and postcode, but a different NHS number"
+    assert feed.rows_in_review == 1 and not Observation.objects.exists()
+
+
+def test_two_young_people_with_the_name_date_of_birth_and_postcode_go_to_review(run_feed, amira):
+    namesake = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4))
+    flat = Family.objects.create(reference="F-FLAT", name="Second Okafor family", postcode="RV1 1AA")
+    FamilyMember.objects.create(family=flat, child=namesake, relationship="child")
+    run_feed([row("s-1", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="RV1 1AA")])
+    review = MatchReview.objects.get()
+    assert review.candidate == amira  # the first recorded
+    assert review.reason == "2 young people have this name, date of birth and postcode"
+    assert not Observation.objects.exists()
+
+
 def test_same_name_and_birth_date_at_another_postcode_goes_to_review(run_feed, amira):
     run_feed([row("s-1", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="ZZ9 9ZZ")])
     review = MatchReview.objects.get()
     assert review.candidate == amira and review.reason == "Same name and date of birth at a different postcode"
     assert not Observation.objects.exists()
+
+
+def test_namesakes_at_other_postcodes_are_counted_in_the_review(run_feed, amira):
+    ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4))
+    run_feed([row("s-1", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="ZZ9 9ZZ")])
+    review = MatchReview.objects.get()
+    assert review.candidate == amira
+    assert review.reason == "2 young people have this name and date of birth, at other postcodes"
+
+
+@pytest.mark.parametrize("namesake_here", [False, True], ids=["at another postcode", "two at this postcode"])
+def test_a_doubt_by_name_alone_gives_way_to_an_identifier_shared_with_a_matched_row(run_feed, amira, namesake_here):
+    if namesake_here:
+        namesake = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4))
+        flat = Family.objects.create(reference="F-FLAT", name="Second Okafor family", postcode="RV1 1AA")
+        FamilyMember.objects.create(family=flat, child=namesake, relationship="child")
+    postcode = "RV1 1AA" if namesake_here else "ZZ9 9ZZ"
+    feed = run_feed(
+        [
+            row("s-1", amira, police_id="PZ/9"),
+            # On its own a review (by name); the police reference it shares with Amira's row decides.
+            row(
+                "s-2",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                postcode=postcode,
+                police_id="PZ/9",
+            ),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    assert not MatchReview.objects.exists()
+    assert {observation.child for observation in Observation.objects.all()} == {amira}
+    amira.refresh_from_db()
+    assert amira.police_id == "PZ/9"
 
 
 def test_a_name_that_sounds_the_same_goes_to_review(run_feed, amira):
