@@ -124,11 +124,12 @@ def test_one_identifier_with_two_dates_of_birth_goes_to_review(run_feed):
         [
             person("s-1", "Amelia", "Harrison", "2012-05-04", police_id="PR/1"),
             person("s-2", "Amelia", "Harrison", "2012-05-04", police_id="PR/1"),
-            person("s-3", "Amelia", "Harrison", "2012-06-04", police_id="PR/1"),
+            # The reason names the identifier shared, not the first the row gives.
+            person("s-3", "Amelia", "Harrison", "2012-06-04", upn="E123456789012", police_id="PR/1"),
         ]
     )
     child = new_children(feed).get()
-    assert child.date_of_birth == date(2012, 5, 4) and child.police_id == "PR/1"
+    assert child.date_of_birth == date(2012, 5, 4) and (child.police_id, child.upn) == ("PR/1", "")
     review = MatchReview.objects.get()
     assert review.candidate == child and review.date_of_birth == date(2012, 6, 4)
     assert review.reason == (
@@ -159,6 +160,92 @@ def test_two_people_claiming_one_identifier_go_to_review(run_feed):
     child = new_children(feed).get()  # s-1 and s-3 are one Zofia (same name, date of birth and postcode)
     assert (child.upn, child.nhs_number, child.police_id) == ("C123456789012", NHS_1, "PN/7")
     assert {review.candidate for review in reviews.values()} == {child}
+
+
+def test_a_row_in_review_against_a_child_held_takes_the_rows_sharing_an_identifier_with_it(run_feed):
+    amira = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012")
+    other = ChildFactory(given_name="Bella", family_name="Stone", date_of_birth=date(2011, 1, 1), nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            # Amira's UPN and a police reference she lacks: on its own, Amira.
+            person("m-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", police_id="PX/1"),
+            # The same police reference with another young person's NHS number (and not their date of birth):
+            # in review, not because of a name, so the row it shares the reference with waits too.
+            person("m-2", "Amira", "Okafor", "2012-05-04", police_id="PX/1", nhs_number=NHS_2),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert reviews["m-1"].candidate == amira
+    assert reviews["m-1"].reason == "Shares an identifier with another row of this file that is in review"
+    assert reviews["m-2"].candidate == other
+    assert reviews["m-2"].reason == "The NHS number matches but the date of birth is different"
+    assert (feed.rows_applied, feed.rows_in_review) == (0, 2)
+    amira.refresh_from_db()
+    assert (amira.police_id, amira.nhs_number) == ("", "") and not Observation.objects.exists()
+
+
+def test_rows_sharing_an_identifier_but_matched_to_two_children_held_all_go_to_review(run_feed):
+    amira = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012")
+    twin = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="B123456789012")
+    feed = run_feed(
+        [
+            # Each row's UPN is another young person's; the police reference they share says they are one.
+            person("t-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", police_id="PT/2"),
+            person("t-2", "Amira", "Okafor", "2012-05-04", upn="B123456789012", police_id="PT/2"),
+            # Nobody held, but the same police reference: reviewed against the first of the two recorded.
+            person("t-3", "Jay", "Brook", "2012-07-07", police_id="PT/2"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert (reviews["t-1"].candidate, reviews["t-2"].candidate, reviews["t-3"].candidate) == (amira, twin, amira)
+    assert {review.reason for review in reviews.values()} == {
+        "Shares an identifier with another row of this file that points at another young person"
+    }
+    assert (feed.rows_applied, feed.rows_in_review, feed.people_created) == (0, 3, 0)
+    assert not Observation.objects.exists()
+
+
+def test_a_new_row_sharing_an_identifier_with_a_row_in_review_waits_against_the_same_young_person(run_feed):
+    john = ChildFactory(given_name="John", family_name="Smith", date_of_birth=date(2011, 2, 3))
+    feed = run_feed(
+        [
+            # Sounds like John, born the same day: in review against him.
+            person("j-1", "Jon", "Smyth", "2011-02-03", police_id="PJ/3"),
+            # Nobody held, but the police reference says it is the same person as the row in review.
+            person("j-2", "Jonny", "Smithers", "2011-03-02", police_id="PJ/3"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert (reviews["j-1"].candidate, reviews["j-2"].candidate) == (john, john)
+    assert reviews["j-2"].reason == "Shares an identifier with another row of this file that is in review"
+    assert (feed.rows_in_review, feed.people_created) == (2, 0)
+
+
+def test_a_row_linked_to_a_child_held_by_a_shared_identifier_but_giving_another_of_theirs_goes_to_review(run_feed):
+    amira = ChildFactory(
+        given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012", nhs_number=NHS_1
+    )
+    feed = run_feed(
+        [
+            # Amira by her UPN, with a police reference she lacks.
+            person("k-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", police_id="PQ/1"),
+            # The same police reference, and an NHS number that is not the one Amira holds.
+            person("k-2", "Amira", "Okafor", "2012-05-04", postcode="RV8 8XX", police_id="PQ/1", nhs_number=NHS_2),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    assert Observation.objects.get().child == amira
+    review = MatchReview.objects.get()
+    assert review.rows.get().source_record_id == "k-2" and review.candidate == amira
+    assert review.reason == (
+        "The police reference is also given in this file to someone with a different NHS number: two people may "
+        "be claiming one identifier"
+    )
+    amira.refresh_from_db()
+    assert (amira.nhs_number, amira.police_id) == (NHS_1, "PQ/1")
 
 
 def test_a_near_match_without_an_identifier_goes_to_review(run_feed):
@@ -424,18 +511,53 @@ def test_an_identifier_with_the_same_date_of_birth_decides_an_adult_held(run_fee
     assert list(event.subjects.filter(object_type="cases.adult").values_list("object_id", flat=True)) == [str(adult.pk)]
 
 
+def test_an_adult_held_with_a_school_and_a_police_reference_is_found_by_them_and_never_given_others(run_feed):
+    # A young adult who kept the pupil number of their school days.
+    adult = _adult_held("Dean", "Carter", "2004-04-04", upn="A123456789012", police_id="PD/4")
+    feed = run_feed(
+        [
+            # The police reference the adult holds, and an NHS number the adult lacks: the same adult.
+            person(
+                "d-1",
+                "Dean",
+                "Carter",
+                "2004-04-04",
+                source_system="housing",
+                household_ref="H-A",
+                police_id="PD/4",
+                nhs_number=NHS_1,
+            ),
+            # Same name, household and date of birth with another police reference: for a person to decide.
+            person(
+                "d-2", "Dean", "Carter", "2004-04-04", source_system="housing", household_ref="H-A", police_id="PD/5"
+            ),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    adult.refresh_from_db()
+    assert (adult.upn, adult.police_id, adult.nhs_number) == ("A123456789012", "PD/4", NHS_1)
+    assert Observation.objects.get(source_record_id="d-1").adult_id == adult.pk
+    assert not Observation.objects.filter(source_record_id="d-2").exists()
+    review = MatchReview.objects.get(feed=feed)
+    assert review.candidate_adult == adult and "police reference" in review.reason
+    assert FeedRow.objects.get(source_record_id="d-2", status=RowStatus.IN_REVIEW).police_id == "PD/5"
+    assert feed.people_created == 0
+
+
 def test_adult_rows_sharing_an_identifier_in_one_file_are_one_adult_with_every_identifier(run_feed):
     feed = run_feed(
         [
             person("q-1", "Joanna", "Price", "1979-09-09", source_system="health", nhs_number=NHS_1, postcode=""),
+            person("q-2", "Joanna", "Price", "1979-09-09", source_system="housing", nhs_number=NHS_1, postcode=""),
             # Misspelt, with a police reference too.
-            person("q-2", "Joana", "Price", "1979-09-09", source_system="police", nhs_number=NHS_1, police_id="JP1"),
+            person("q-3", "Joana", "Price", "1979-09-09", source_system="police", nhs_number=NHS_1, police_id="JP1"),
         ]
     )
     assert feed.people_created == 1
     (adult_id,) = set(Observation.objects.filter(feed=feed).values_list("adult_id", flat=True))
     adult = Adult.objects.get(pk=adult_id)
     assert (adult.nhs_number, adult.police_id) == (NHS_1, "JP1")
+    assert adult.given_name == "Joanna"  # the spelling most rows agree on
 
 
 def test_resolving_a_block_of_20000_look_alikes_is_linear():

@@ -78,11 +78,77 @@ def test_name_date_of_birth_and_postcode_match_one_child(run_feed, amira):
     assert (feed.people_matched, feed.people_created) == (1, 0)
 
 
+def test_name_date_of_birth_and_postcode_with_another_identifier_of_theirs_goes_to_review(run_feed, amira):
+    feed = run_feed(
+        [
+            row(
+                "s-1",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                postcode="RV1 1AA",
+                nhs_number=nhs_number("100000002"),
+            )
+        ]
+    )
+    review = MatchReview.objects.get()
+    assert review.candidate == amira
+    assert review.reason == "Same name, date of birth and postcode, but a different NHS number"
+    assert feed.rows_in_review == 1 and not Observation.objects.exists()
+
+
+def test_two_young_people_with_the_name_date_of_birth_and_postcode_go_to_review(run_feed, amira):
+    namesake = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4))
+    flat = Family.objects.create(reference="F-FLAT", name="Second Okafor family", postcode="RV1 1AA")
+    FamilyMember.objects.create(family=flat, child=namesake, relationship="child")
+    run_feed([row("s-1", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="RV1 1AA")])
+    review = MatchReview.objects.get()
+    assert review.candidate == amira  # the first recorded
+    assert review.reason == "2 young people have this name, date of birth and postcode"
+    assert not Observation.objects.exists()
+
+
 def test_same_name_and_birth_date_at_another_postcode_goes_to_review(run_feed, amira):
     run_feed([row("s-1", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="ZZ9 9ZZ")])
     review = MatchReview.objects.get()
     assert review.candidate == amira and review.reason == "Same name and date of birth at a different postcode"
     assert not Observation.objects.exists()
+
+
+def test_namesakes_at_other_postcodes_are_counted_in_the_review(run_feed, amira):
+    ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4))
+    run_feed([row("s-1", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="ZZ9 9ZZ")])
+    review = MatchReview.objects.get()
+    assert review.candidate == amira
+    assert review.reason == "2 young people have this name and date of birth, at other postcodes"
+
+
+@pytest.mark.parametrize("namesake_here", [False, True], ids=["at another postcode", "two at this postcode"])
+def test_a_doubt_by_name_alone_gives_way_to_an_identifier_shared_with_a_matched_row(run_feed, amira, namesake_here):
+    if namesake_here:
+        namesake = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4))
+        flat = Family.objects.create(reference="F-FLAT", name="Second Okafor family", postcode="RV1 1AA")
+        FamilyMember.objects.create(family=flat, child=namesake, relationship="child")
+    postcode = "RV1 1AA" if namesake_here else "ZZ9 9ZZ"
+    feed = run_feed(
+        [
+            row("s-1", amira, police_id="PZ/9"),
+            # On its own a review (by name); the police reference it shares with Amira's row decides.
+            row(
+                "s-2",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                postcode=postcode,
+                police_id="PZ/9",
+            ),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    assert not MatchReview.objects.exists()
+    assert {observation.child for observation in Observation.objects.all()} == {amira}
+    amira.refresh_from_db()
+    assert amira.police_id == "PZ/9"
 
 
 def test_a_name_that_sounds_the_same_goes_to_review(run_feed, amira):
@@ -106,6 +172,30 @@ def test_identifiers_pointing_at_two_children_go_to_review(run_feed, amira):
             )
         ]
     )
+    review = MatchReview.objects.get()
+    assert review.candidate == other
+    assert review.reason == (
+        "The unique pupil number matches one young person and the NHS number another: check which one this is"
+    )
+
+
+def test_identifiers_pointing_at_three_children_go_to_review(run_feed, amira):
+    other = ChildFactory(upn="B123456789012", date_of_birth=date(2012, 5, 4))
+    third = ChildFactory(police_id="PX/77", date_of_birth=date(2012, 5, 4))
+    feed = run_feed(
+        [
+            row(
+                "s-1",
+                given_name="Amira",
+                family_name="Okafor",
+                date_of_birth="2012-05-04",
+                upn=other.upn,
+                nhs_number=amira.nhs_number,
+                police_id=third.police_id,
+            )
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
     review = MatchReview.objects.get()
     assert review.candidate == other
     assert review.reason == (
@@ -177,6 +267,37 @@ def test_an_adult_is_found_again_in_their_household(run_feed):
     assert Adult.objects.count() == 1 + 1  # the partnership's mother and Dora
     assert Family.objects.filter(source_households__household_ref="H1").count() == 1
     assert Observation.objects.filter(adult__given_name="Dora").count() == 2
+
+
+def test_a_file_big_enough_to_load_every_record_matches_as_a_small_file_does(run_feed, amira, monkeypatch):
+    """Above LOAD_ALL_ABOVE identifiers and dates of birth (a city-sized file) the children, names,
+    family postcodes and adults are loaded whole rather than by the file's values: the same outcomes."""
+    from feeds.services import matching
+
+    monkeypatch.setattr(matching, "LOAD_ALL_ABOVE", 0)
+    dora = Adult.objects.create(given_name="Dora", family_name="Nowak", date_of_birth=date(1980, 3, 3))
+    bella = ChildFactory(given_name="Bella", family_name="Stone", date_of_birth=date(2011, 1, 1), upn="B123456789012")
+    feed = run_feed(
+        [
+            row("b-1", given_name="A.", family_name="Okafor-Jones", date_of_birth="2012-05-04", upn="a123456789012"),
+            # Found by the UPN alone (born on no date of the file's): the date of birth disagrees.
+            row("b-0", given_name="Bella", family_name="Stone", date_of_birth="2011-01-02", upn="B123456789012"),
+            row("b-2", given_name="Amira", family_name="Okafor", date_of_birth="2012-05-04", postcode="RV1 1AA"),
+            row("b-3", given_name="Amyra", family_name="Okafur", date_of_birth="2012-05-04", postcode="RV9 9ZZ"),
+            row("b-4", given_name="Dora", family_name="Nowak", date_of_birth="1980-03-03"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    assert {Observation.objects.get(source_record_id=f"b-{n}").child for n in (1, 2)} == {amira}
+    reasons = {
+        review.rows.get().source_record_id: (review.candidate, review.reason) for review in MatchReview.objects.all()
+    }
+    assert reasons == {
+        "b-0": (bella, "The unique pupil number matches but the date of birth is different"),
+        "b-3": (amira, "Same date of birth and a name that sounds the same"),
+    }
+    assert Observation.objects.get(source_record_id="b-4").adult == dora
+    assert (feed.people_matched, feed.people_created, feed.rows_in_review) == (3, 0, 2)  # Amira twice, Dora
 
 
 @pytest.fixture

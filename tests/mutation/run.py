@@ -3,6 +3,7 @@ the feed apply, one area at a time.
 
     python -m tests.mutation.run [area ...]        # default: every area
     python -m tests.mutation.run --max-children 1 access
+    python -m tests.mutation.run feeds --only 'feeds.services.matching.x_match_child*'
 
 Each area runs in its own scratch copy of the working tree (var/mutation/<area>/) with its own mutmut
 settings: the files to mutate and the tests that may kill them. Prints the score per area and every
@@ -11,6 +12,7 @@ under its target or has an unexplained survivor.
 """
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -123,13 +125,18 @@ def mutmut(tree: Path, *args: str, env: dict[str, str], capture: bool = False) -
     return subprocess.run([str(MUTMUT), *args], cwd=tree, env=env, text=True, capture_output=capture, check=False)
 
 
-def equivalent_mutants() -> set[str]:
-    """Mutant names docs/testing.md explains (a table row starting with the name in backticks)."""
+def equivalent_mutants() -> list[str]:
+    """Mutant names docs/testing.md explains (a table row starting with the name in backticks), or
+    every mutant of one function (`<function>__mutmut_*`: a function the run cannot reach at all)."""
     text = (ROOT / "docs" / "testing.md").read_text()
-    return set(re.findall(r"^\| `([\w.]+__mutmut_\d+)` \|", text, flags=re.MULTILINE))
+    return re.findall(r"^\| `([\w.]+__mutmut_(?:\d+|\*))` \|", text, flags=re.MULTILINE)
 
 
-def run_area(name: str, area: Area, max_children: int) -> tuple[bool, str]:
+def explained(mutant: str, explanations: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(mutant, name) for name in explanations)
+
+
+def run_area(name: str, area: Area, max_children: int, only: list[str]) -> tuple[bool, str]:
     tree = prepare(name, area)
     env = {
         **os.environ,
@@ -139,20 +146,20 @@ def run_area(name: str, area: Area, max_children: int) -> tuple[bool, str]:
     for variable in ("DATABASE_URL", "REDIS_URL"):
         env.pop(variable, None)
     started = time.monotonic()
-    run = mutmut(tree, "run", "--max-children", str(max_children), env=env)
+    run = mutmut(tree, "run", "--max-children", str(max_children), *only, env=env)
     seconds = time.monotonic() - started
     results = mutmut(tree, "results", "--all", "true", env=env, capture=True)
     statuses: dict[str, list[str]] = {}
     for line in results.stdout.splitlines():
         mutant, _, status = line.strip().rpartition(": ")
-        if mutant:
+        if mutant and (not only or explained(mutant, only)):
             statuses.setdefault(status, []).append(mutant)
     killed = len(statuses.get("killed", [])) + len(statuses.get("timeout", []))
     survivors = sorted(statuses.get("survived", []) + statuses.get("no tests", []))
     tested = killed + len(survivors)
     score = 100.0 * killed / tested if tested else 0.0
-    explained = equivalent_mutants()
-    unexplained = [mutant for mutant in survivors if mutant not in explained]
+    explanations = equivalent_mutants()
+    unexplained = [mutant for mutant in survivors if not explained(mutant, explanations)]
     other = {
         status: len(names)
         for status, names in statuses.items()
@@ -177,6 +184,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("areas", nargs="*", help=f"default: {' '.join(AREAS)}")
     parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only the mutants matching this glob (repeatable), e.g. 'feeds.services.matching.x_match_child*':"
+        " end it with * so it also names the function (mutmut picks the clean run's tests by function name)",
+    )
     options = parser.parse_args()
     reports = []
     ok = True
@@ -184,7 +199,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown area: {', '.join(sorted(unknown))} (areas: {', '.join(AREAS)})")
     for name in options.areas or AREAS:
-        area_ok, report = run_area(name, AREAS[name], options.max_children)
+        area_ok, report = run_area(name, AREAS[name], options.max_children, options.only)
         print(report, flush=True)
         reports.append(report)
         ok = ok and area_ok
