@@ -14,11 +14,11 @@ def test_child_page_queries_do_not_grow_with_involvements(client_for, partnershi
     client = client_for("caseworker")
     url = reverse("cases:child_detail", args=[child.pk])
     client.get(url)  # warm the session
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         client.get(url)
     for index in range(8):
         InvolvementFactory(child=child, agency=AgencyFactory(name=f"Extra agency {index}"))
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         assert len(client.get(url).context["involvements"]) == 9
 
 
