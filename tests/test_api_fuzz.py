@@ -9,9 +9,9 @@ test's writes). Half of the valid requests use the ids of records the fixture ma
 "1" (their first version), so they reach validation and the services rather than stopping at 404.
 
 The run is deterministic (a fixed seed per operation; the requests are made once and sent as each
-persona) and bounded: FUZZ_EXAMPLES examples per operation and mode (default 3; `FUZZ_EXAMPLES=50 .venv/bin/pytest tests/test_api_fuzz.py` looks
-harder). docs/testing.md ("API fuzzing") says which schemathesis checks run and why the others
-do not.
+persona) and bounded: FUZZ_EXAMPLES examples per operation and mode (default 3;
+`FUZZ_EXAMPLES=50 .venv/bin/pytest tests/test_api_fuzz.py` looks harder). docs/testing.md
+("API fuzzing") says which schemathesis checks run and why the others do not.
 """
 
 from __future__ import annotations
