@@ -4,8 +4,10 @@ another), and prepares a young person's subject access export, decides on the fl
 downloads it. Every page is scanned with axe at 320 px and desktop width."""
 
 from datetime import date
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import Page, expect
 
 from cases.models import Child, Involvement
@@ -23,6 +25,12 @@ def closed_child(agency, born: date) -> Child:
     return child
 
 
+@pytest.fixture
+def default_rules(live_partnership):
+    """The starting rules the migration adds: a browser test's database is emptied between tests."""
+    import_module("oversight.migrations.0002_default_retention_rules").add_defaults(apps, None)
+
+
 def error_summary(page: Page, message: str) -> None:
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_visible()
@@ -30,7 +38,7 @@ def error_summary(page: Page, message: str) -> None:
 
 
 def test_the_dpo_sets_retention_reviews_disposal_and_releases_a_subject_access_export(
-    page: Page, live_partnership, axe, screenshot
+    page: Page, live_partnership, default_rules, axe, screenshot
 ):
     p = live_partnership
     council = p.agencies["council"]
