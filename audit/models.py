@@ -1,7 +1,10 @@
 """The append-only audit trail.
 
 The application can only insert: updates and deletes raise in code on every database, and on
-PostgreSQL a trigger (see the migrations) refuses them too, whoever asks.
+PostgreSQL a trigger (see the migrations) refuses them too, whoever asks. The one exception is a
+recorded redaction (audit.services.redact): when a record is disposed of, the content of earlier
+events about it is removed, never who, when or what kind, and each such event names the redaction
+event that removed it.
 """
 
 from typing import Any, NoReturn, TypeVar
@@ -63,6 +66,7 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Signed out"
     TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Set up two-factor sign-in"
     TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor sign-in"
+    REDACT = "redact", "Removed content from the audit trail"
 
 
 class AuditEvent(AppendOnlyModel):

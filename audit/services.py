@@ -6,7 +6,8 @@ import csv
 import hashlib
 import hmac
 import io
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -235,3 +236,104 @@ def update_versioned(
     current.save()
     record_write(user, AuditAction.UPDATE, current, before=before, after=snapshot(current))
     return cast(_M, current)
+
+
+# Redaction: the one change the audit trail accepts (migration audit/0005 on PostgreSQL) ----------
+
+# Detail keys that say what kind of thing happened, never what a record held: a redaction keeps
+# these (field names changed, how access was granted, which page or export) and removes the rest
+# (before and after values, search digests, usernames granted access), and empties the reason.
+REDACTION_KEEPS = frozenset(
+    {"changed", "basis", "view", "export", "fields", "subject_access", "retention", "disposal", "redaction"}
+)
+_CHUNK = 500  # ids per query (SQLite's limit on parameters)
+
+
+def _redacted_detail(event: AuditEvent) -> dict[str, Any] | None:
+    """The event's detail without its content, or None if it holds none."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    kept = {key: value for key, value in detail.items() if key in REDACTION_KEEPS}
+    return None if kept == detail and not event.reason else kept
+
+
+def _events_about(records: Mapping[str, Iterable[Any]]) -> list[AuditEvent]:
+    event_ids: set[int] = set()
+    for object_type, ids in records.items():
+        keys = [str(pk) for pk in ids]
+        for start in range(0, len(keys), _CHUNK):
+            event_ids.update(
+                AuditSubject.objects.filter(object_type=object_type, object_id__in=keys[start : start + _CHUNK])
+                .values_list("event_id", flat=True)
+                .distinct()
+            )
+    ordered = sorted(event_ids)
+    events: list[AuditEvent] = []
+    for start in range(0, len(ordered), _CHUNK):
+        events.extend(AuditEvent.objects.filter(pk__in=ordered[start : start + _CHUNK]).order_by("pk"))
+    return [event for event in events if "redacted" not in event.detail]
+
+
+def redact(
+    user: User | AnonymousUser | None,
+    records: Mapping[str, Iterable[Any]],
+    *,
+    object_type: str,
+    object_id: Any,
+    cause: str,
+) -> AuditEvent | None:
+    """Remove the content (field values, free text, names) of every earlier event about `records`
+    (type -> ids), keeping who, when, what kind and which record. Audited first as a "redact" event
+    naming the record (`object_type`, `object_id`), why (`cause`) and how many events it changed;
+    each changed event's detail then says `redacted`: that event's id. Call inside the transaction
+    that deletes the records. None if no event held content."""
+    events = [(event, kept) for event in _events_about(records) if (kept := _redacted_detail(event)) is not None]
+    if not events:
+        return None
+    redaction = record(
+        user,
+        AuditAction.REDACT,
+        object_type=object_type,
+        object_id=object_id,
+        detail={"redaction": {"cause": cause, "events": len(events)}},
+    )
+    groups: dict[str, list[int]] = {}
+    for event, kept in events:
+        groups.setdefault(json.dumps(kept, sort_keys=True), []).append(event.pk)
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:  # the trigger's permission, for this transaction only
+            cursor.execute("SELECT set_config('audit.redaction', %s, true)", [str(redaction.pk)])
+        try:
+            for kept_json, ids in groups.items():
+                for start in range(0, len(ids), _CHUNK):
+                    # The append-only manager refuses update(); this is the one sanctioned change.
+                    models.QuerySet.update(
+                        AuditEvent.objects.filter(pk__in=ids[start : start + _CHUNK]),
+                        detail={**json.loads(kept_json), "redacted": redaction.pk},
+                        reason="",
+                    )
+        finally:
+            if postgresql:
+                cursor.execute("SELECT set_config('audit.redaction', '', true)")
+    return redaction
+
+
+def redaction_problems() -> list[str]:
+    """Every redacted event names a newer "redact" event, and each redaction changed as many events
+    as it says. Empty when the trail is whole (the restore drill checks the same on the copy)."""
+    redactions = {
+        event.pk: event.detail.get("redaction", {}).get("events")
+        for event in AuditEvent.objects.filter(action=AuditAction.REDACT).only("pk", "detail")
+    }
+    found: dict[int, int] = {}
+    problems = []
+    for pk, detail in AuditEvent.objects.filter(detail__has_key="redacted").values_list("pk", "detail"):
+        named = detail.get("redacted")
+        if named not in redactions or named <= pk:
+            problems.append(f"audit event {pk} is redacted without a recorded redaction")
+        else:
+            found[named] = found.get(named, 0) + 1
+    for pk, expected in redactions.items():
+        if found.get(pk, 0) != expected:
+            problems.append(f"redaction {pk} says {expected} events were redacted; {found.get(pk, 0)} name it")
+    return problems

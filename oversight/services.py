@@ -1,6 +1,8 @@
 """Every write of the data protection operations: retention rules, the disposal review, subject
 access exports. Each checks the access policy and is audited in the same transaction. A disposal
-leaves in the audit trail only the record's type and id, the rule, who approved it and when."""
+leaves in the audit trail only the record's type and id, the rule, who approved it and when, and in
+the same transaction removes the content of earlier events about every row it deleted (a recorded
+redaction, audit.services.redact)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from access import policy
@@ -156,6 +159,18 @@ def _blockers(error: ProtectedError | RestrictedError) -> str:
     return "Other records still refer to it: " + ", ".join(names)
 
 
+def _delete(records: QuerySet[Any], gone: dict[str, set[Any]]) -> dict[str, int]:
+    """Delete the records and everything that goes with them (as QuerySet.delete does), adding the
+    ids of every row deleted, by type, to `gone`; the counts by model label."""
+    collector = Collector(using=records.db, origin=records)
+    collector.collect(records)  # type: ignore[arg-type]  # a queryset, as QuerySet.delete passes
+    for model, instances in collector.data.items():
+        gone[model._meta.label_lower].update(instance.pk for instance in instances)
+    for batch in collector.fast_deletes:
+        gone[batch.model._meta.label_lower].update(batch.values_list("pk", flat=True))
+    return collector.delete()[1]
+
+
 def dispose(user: Any, ids: Iterable[int], today: date | None = None) -> dict[str, int]:
     """Delete each record (and what belongs to it) if it is still due; one transaction per record, so
     one that other records still protect is marked blocked with the reason and the rest go ahead.
@@ -180,11 +195,12 @@ def _dispose_one(user: Any, candidate: DisposalCandidate, today: date) -> str:
         candidate.delete()  # reopened, changed or already gone: the next search finds it again if due
         return "not_due"
     removed: dict[str, int] = {}
+    gone: dict[str, set[Any]] = defaultdict(set)
     try:
         with transaction.atomic():
-            for part in _parts(candidate.record_type, candidate.object_id):
-                removed.update(part.delete()[1])
-            removed.update(kind.model.objects.filter(pk=candidate.object_id).delete()[1])  # type: ignore[attr-defined]
+            parts = _parts(candidate.record_type, candidate.object_id)
+            for part in [*parts, kind.model.objects.filter(pk=candidate.object_id)]:  # type: ignore[attr-defined]
+                removed.update(_delete(part, gone))
     except (ProtectedError, RestrictedError) as error:
         candidate.status, candidate.reason = DisposalStatus.BLOCKED, _blockers(error)[:500]
         candidate.save(update_fields=["status", "reason"])
@@ -192,6 +208,7 @@ def _dispose_one(user: Any, candidate: DisposalCandidate, today: date) -> str:
     candidate.status, candidate.reference, candidate.reason = DisposalStatus.DISPOSED, "", ""
     candidate.decided_by, candidate.decided_at = user, timezone.now()
     candidate.save(update_fields=["status", "reference", "reason", "decided_by", "decided_at"])
+    redaction = audit.redact(user, gone, object_type=kind.label, object_id=candidate.object_id, cause="disposal")
     audit.record(
         user,
         AuditAction.DELETE,
@@ -205,6 +222,7 @@ def _dispose_one(user: Any, candidate: DisposalCandidate, today: date) -> str:
                 "years": rule.years,
                 "kept_from": candidate.kept_from.isoformat(),
                 "removed": {label.lower(): count for label, count in sorted(removed.items()) if count},
+                "redaction": redaction.pk if redaction else None,
             }
         },
     )

@@ -1,20 +1,27 @@
 """The backup and restore drill (issue 19, point 8): pg_dump, restore into a scratch database, and
-the checks that would catch a short or altered copy. PostgreSQL only; on SQLite it says so."""
+the checks that would catch a short or altered copy, or a redaction that does not add up.
+PostgreSQL only; on SQLite it says so."""
 
+from contextlib import closing
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
-from audit.management.commands.restore_drill import Command
-from audit.models import AuditEvent
+from audit import services as audit
+from audit.management.commands.restore_drill import Command, _connect, _redaction_problems
+from audit.models import AuditAction, AuditEvent
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_drill_restores_every_row_and_an_identical_audit_trail(partnership, client_for, tmp_path, settings):
     client_for("caseworker").get(reverse("cases:child_detail", args=[partnership.council_child.pk]))  # audited
+    child = partnership.council_child
+    with transaction.atomic():  # a recorded redaction, as a disposal makes
+        audit.record_write(None, AuditAction.UPDATE, child, before={"given_name": "A"}, after={"given_name": "B"})
+        audit.redact(None, {"cases.child": [child.pk]}, object_type="cases.child", object_id=child.pk, cause="test")
     if connection.vendor != "postgresql":
         with pytest.raises(CommandError, match="needs PostgreSQL"):
             call_command("restore_drill", backup_dir=str(tmp_path))
@@ -46,6 +53,18 @@ def test_the_drill_restores_every_row_and_an_identical_audit_trail(partnership, 
         assert f"accounts_user: {users + 1} rows in the source, {users} restored" in problems
         assert "audit_auditevent: the restored rows differ from the source's" in problems
         assert not any("append-only" in problem or "could be changed" in problem for problem in problems)
+
+        # ... and a redaction that does not add up (an event claiming one nobody recorded).
+        with closing(_connect(db, scratch)) as restored:
+            assert _redaction_problems(restored) == []
+            with restored.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO audit_auditevent (at, username, role, action, object_type, object_id, detail, "
+                    "reason, request_id, path) VALUES (now(), '', '', 'read', '', '', '{\"redacted\": 1}', '', '', '')"
+                    " RETURNING id"
+                )
+                forged = cursor.fetchone()[0]
+            assert _redaction_problems(restored) == [f"audit event {forged} is redacted without a recorded redaction"]
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')

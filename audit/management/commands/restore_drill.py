@@ -1,6 +1,7 @@
 """Backup and restore drill (docs/backups.md): dump the database with pg_dump, restore the dump into a
 scratch database, and prove the copy is whole: every table has the same number of rows as the source
-had at the moment of the dump, the audit trail is identical row for row, and it is still append-only.
+had at the moment of the dump, the audit trail is identical row for row, it is still append-only, and
+every redaction in it (content removed when records were disposed of) adds up.
 
 The dump and the counts read one snapshot (pg_export_snapshot), so the drill can run against a live
 database without a race. Exits non-zero on any difference. The scratch database is dropped at the end
@@ -86,6 +87,30 @@ def _append_only_problems(connection) -> list[str]:
     return problems
 
 
+REDACTION_CHECK = """
+SELECT 'audit event ' || e.id || ' is redacted without a recorded redaction'
+FROM audit_auditevent e
+WHERE e.detail ? 'redacted' AND NOT EXISTS (
+    SELECT 1 FROM audit_auditevent r
+    WHERE r.action = 'redact' AND r.id::text = e.detail ->> 'redacted' AND r.id > e.id
+)
+UNION ALL
+SELECT 'redaction ' || r.id || ' says ' || (r.detail -> 'redaction' ->> 'events') || ' events were redacted; '
+       || count(e.id) || ' name it'
+FROM audit_auditevent r LEFT JOIN audit_auditevent e ON e.detail ->> 'redacted' = r.id::text
+WHERE r.action = 'redact'
+GROUP BY r.id, r.detail
+HAVING count(e.id)::text IS DISTINCT FROM r.detail -> 'redaction' ->> 'events'
+"""
+
+
+def _redaction_problems(connection) -> list[str]:
+    """The same check as audit.services.redaction_problems, on the restored copy."""
+    with connection.cursor() as cursor:
+        cursor.execute(REDACTION_CHECK)
+        return [row[0] for row in cursor.fetchall()]
+
+
 class Command(BaseCommand):
     help = "Dump the database, restore it into a scratch database, and check row counts and the audit trail."
 
@@ -148,4 +173,5 @@ class Command(BaseCommand):
                     problems.append(f"{table}: the restored rows differ from the source's")
             self.stdout.write(f"Audit trail: {expected[AUDIT_TABLES[0]]:,} events, identical (SHA-256 of every row)")
             problems += _append_only_problems(restored)
+            problems += _redaction_problems(restored)
         return problems
