@@ -17,6 +17,13 @@ class RecordType(models.TextChoices):
     PERSON_OF_CONCERN = "person_of_concern", "Police person of concern"
     DISRUPTION = "disruption", "Police disruption action"
     MENTOR = "mentor", "Volunteer mentor's vetting record (left)"
+    MENTORING_MATCH = "mentoring_match", "Mentoring match and its sessions (ended)"
+    FEED = "feed", "Data feed: the file, its rows and match reviews"
+    OUTREACH_EVENT = "outreach_event", "Outreach event"
+    DOOR_TO_DOOR = "door_to_door", "Door-to-door campaign"
+    ENGAGEMENT = "engagement", "Establishment engagement record"
+    GROUP_SESSION = "group_session", "Group work session and its register"
+    GROUP = "group", "Group work group (no sessions left)"
 
 
 class RetentionBasis(models.TextChoices):

@@ -3,7 +3,8 @@
 A rule says "keep records of this type for N years from this date"; `due(rule, today)` is the
 records whose period has ended, each annotated with `kept_from`. Only records that are finished
 with can be due: a young person's case must be closed with no agency still involved, an adult must
-no longer be linked to a family, a mentor must have left."""
+no longer be linked to a family, a mentor must have left, a mentoring match must have ended, a data
+feed must have finished with no match waiting for a decision, a group must have no sessions left."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from django.db.models import DateField, Exists, F, Max, Model, OuterRef, Q, Quer
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from cases.models import Adult, Child, ChildStatus, FamilyMember, Involvement
+from feeds.models import FeedImport, FeedStatus, MatchReview, ReviewStatus
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
-from mentoring.models import Mentor, MentorStatus
+from mentoring.models import Match, Mentor, MentoringSession, MentorStatus
+from outreach.models import DoorToDoorCampaign, EngagementRecord, Group, GroupSession, OutreachEvent
 from oversight.models import RecordType, RetentionBasis, RetentionRule
 
 Start = Callable[[], Any]  # builds the expression for the date a record's period runs from
@@ -72,6 +75,15 @@ def _person_last_activity() -> Any:
         output_field=DateField(),
     )
     return Greatest(changed, Coalesce(disrupted, changed), Coalesce(reported, changed), output_field=DateField())
+
+
+def _match_last_activity() -> Any:
+    return Greatest("ended_on", Coalesce(_max_of(MentoringSession, "match", "held_on"), "ended_on"))
+
+
+def _finished_feed() -> Q:
+    waiting = MatchReview.objects.filter(feed=OuterRef("pk"), status=ReviewStatus.OPEN)
+    return Q(status__in=[FeedStatus.APPLIED, FeedStatus.REJECTED, FeedStatus.FAILED]) & ~Q(Exists(waiting))
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,59 @@ KINDS: dict[str, Kind] = {
         Mentor,
         lambda: Q(status=MentorStatus.LEFT),
         {RetentionBasis.LAST_ACTIVITY: lambda: F("status_changed_on")},
+        _reference,
+    ),
+    RecordType.MENTORING_MATCH: Kind(
+        RecordType.MENTORING_MATCH,
+        Match,
+        lambda: Q(ended_on__isnull=False),
+        {RetentionBasis.LAST_ACTIVITY: _match_last_activity},
+        _reference,
+    ),
+    RecordType.FEED: Kind(
+        RecordType.FEED,
+        FeedImport,
+        _finished_feed,
+        {
+            RetentionBasis.LAST_ACTIVITY: lambda: TruncDate(
+                Coalesce("finished_at", "created_at"), output_field=DateField()
+            )
+        },
+        _reference,
+    ),
+    RecordType.OUTREACH_EVENT: Kind(
+        RecordType.OUTREACH_EVENT,
+        OutreachEvent,
+        Q,
+        {RetentionBasis.LAST_ACTIVITY: lambda: F("held_on")},
+        _reference,
+    ),
+    RecordType.DOOR_TO_DOOR: Kind(
+        RecordType.DOOR_TO_DOOR,
+        DoorToDoorCampaign,
+        Q,
+        {RetentionBasis.LAST_ACTIVITY: lambda: F("ended_on")},
+        _reference,
+    ),
+    RecordType.ENGAGEMENT: Kind(
+        RecordType.ENGAGEMENT,
+        EngagementRecord,
+        Q,
+        {RetentionBasis.LAST_ACTIVITY: lambda: Greatest("occurred_on", Coalesce("follow_up_on", "occurred_on"))},
+        _reference,
+    ),
+    RecordType.GROUP_SESSION: Kind(
+        RecordType.GROUP_SESSION,
+        GroupSession,
+        Q,
+        {RetentionBasis.LAST_ACTIVITY: lambda: F("held_on")},
+        _reference,
+    ),
+    RecordType.GROUP: Kind(
+        RecordType.GROUP,
+        Group,
+        lambda: ~Q(Exists(GroupSession.objects.filter(group=OuterRef("pk")))),
+        {RetentionBasis.LAST_ACTIVITY: lambda: _day("created_at")},
         _reference,
     ),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from access.models import BreakGlassGrant
 from audit import services as audit
 from audit.models import AuditAction
 from cases.models import Child
+from feeds.models import FeedImport
 from interventions.models import IntelligenceShare
 from oversight import retention, subject_access
 from oversight.models import (
@@ -154,6 +156,13 @@ def _parts(record_type: str, object_id: int) -> list[Any]:
     return []
 
 
+def _stored_files(record_type: str, object_id: int) -> list[str]:
+    """Uploaded files a record keeps outside the database (a data feed's file)."""
+    if record_type == RecordType.FEED:
+        return [name for name in FeedImport.objects.filter(pk=object_id).values_list("file", flat=True) if name]
+    return []
+
+
 def _blockers(error: ProtectedError | RestrictedError) -> str:
     names = sorted({str(obj._meta.verbose_name_plural) for obj in error.args[1]})
     return "Other records still refer to it: " + ", ".join(names)
@@ -196,6 +205,7 @@ def _dispose_one(user: Any, candidate: DisposalCandidate, today: date) -> str:
         return "not_due"
     removed: dict[str, int] = {}
     gone: dict[str, set[Any]] = defaultdict(set)
+    files = _stored_files(candidate.record_type, candidate.object_id)
     try:
         with transaction.atomic():
             parts = _parts(candidate.record_type, candidate.object_id)
@@ -205,6 +215,9 @@ def _dispose_one(user: Any, candidate: DisposalCandidate, today: date) -> str:
         candidate.status, candidate.reason = DisposalStatus.BLOCKED, _blockers(error)[:500]
         candidate.save(update_fields=["status", "reason"])
         return "blocked"
+    storage = FeedImport._meta.get_field("file").storage
+    for name in files:  # once the deletion is committed; a file already gone is no error
+        transaction.on_commit(partial(storage.delete, name))
     candidate.status, candidate.reference, candidate.reason = DisposalStatus.DISPOSED, "", ""
     candidate.decided_by, candidate.decided_at = user, timezone.now()
     candidate.save(update_fields=["status", "reference", "reason", "decided_by", "decided_at"])
