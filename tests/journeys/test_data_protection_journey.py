@@ -28,7 +28,8 @@ def closed_child(agency, born: date) -> Child:
 @pytest.fixture
 def default_rules(live_partnership):
     """The starting rules the migration adds: a browser test's database is emptied between tests."""
-    import_module("oversight.migrations.0002_default_retention_rules").add_defaults(apps, None)
+    for migration in ("0002_default_retention_rules", "0004_more_default_retention_rules"):
+        import_module(f"oversight.migrations.{migration}").add_defaults(apps, None)
 
 
 def error_summary(page: Page, message: str) -> None:
