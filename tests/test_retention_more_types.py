@@ -8,8 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AuditAction, AuditEvent
 from feeds.models import FeedImport, FeedRow, FeedStatus, MatchReview
 from mentoring.models import Match, MentoringSession
 from outreach.models import Attendance, DoorToDoorCampaign, EngagementRecord, Group, GroupSession, OutreachEvent
@@ -180,3 +183,28 @@ def test_a_finished_feed_goes_with_its_rows_reviews_and_file(
     assert not MatchReview.objects.filter(feed_id=done.pk).exists()
     assert not stored.exists(), "the uploaded file is deleted too"
     assert FeedImport.objects.count() == 3
+    removed = AuditEvent.objects.get(action=AuditAction.DELETE).detail["disposal"]["removed"]
+    assert (removed["feeds.feedrow"], removed["feeds.matchreview"], removed["feeds.feedimport"]) == (1, 1, 1)
+
+
+def test_a_feed_is_disposed_of_in_the_same_queries_however_many_rows_it_staged(partnership):
+    """A big file stages a million rows: they go in one statement, not in batches nor one by one."""
+    counted = []
+    for n, rows in enumerate((1, 3, 1_200), start=1):  # the first warms what is looked up once
+        done = FeedImport.objects.create(
+            file=f"feeds/{n}.csv",
+            original_name="x.csv",
+            size_bytes=1,
+            sha256=f"{n:064d}",
+            uploaded_by=partnership.users["manager"],
+            agency=partnership.agencies["youth_justice"],
+            status=FeedStatus.APPLIED,
+            finished_at=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+        FeedRow.objects.bulk_create(FeedRow(feed=done, line_number=line, status="applied") for line in range(rows))
+        services.find_due(TODAY)
+        with CaptureQueriesContext(connection) as queries:
+            assert dispose_all(partnership.users["dpo"], RecordType.FEED)["disposed"] == 1
+        assert not FeedRow.objects.exists()
+        counted.append(len(queries))
+    assert counted[1] == counted[2], counted
