@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 
 from audit import services as audit
 from audit.models import AuditAction, AuditEvent
@@ -192,3 +193,14 @@ def test_the_redaction_is_undone_with_the_disposal_if_the_transaction_fails(part
         raise RuntimeError
     assert list(AuditEvent.objects.order_by("pk").values_list("detail", "reason")) == before
     assert Child.objects.filter(pk=child.pk).exists()
+
+
+def test_the_users_trail_says_which_events_lost_their_content(client_for, partnership, disposable):
+    child, *_ = disposable
+    services.find_due(TODAY)
+    candidate = DisposalCandidate.objects.get(record_type="child", object_id=child.pk)
+    services.dispose(partnership.users["dpo"], [candidate.pk], today=TODAY)
+    page = client_for("dpo").get(reverse("oversight:user_trail", args=[partnership.users["caseworker"].pk]))
+    text = page.content.decode()
+    assert text.count("Content removed when the record was disposed of.") == 3
+    assert "Concern from school" not in text and "Name spelled wrongly" in text, "only the other child's reason"
