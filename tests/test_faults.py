@@ -15,14 +15,18 @@ Skipped unless the database is PostgreSQL; the worker and Redis tests also need 
 """
 
 import os
+import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -64,6 +68,12 @@ def needs_redis(test):
 # PostgreSQL drops the application's connections ------------------------------------------------
 
 
+def pool_processes_of(pid: int) -> list[int]:
+    """The child processes of process `pid`."""
+    output = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in output.stdout.split()]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -73,7 +83,7 @@ def free_port() -> int:
 @pytest.fixture
 def start_app(transactional_db):
     """start_app(**env) -> base URL of the application under gunicorn (one sync worker, as in
-    production but smaller), against the test database."""
+    production but smaller), against the test database. start_app.masters[base]: its master process."""
     started = []
 
     def start(**env: str) -> str:
@@ -98,8 +108,10 @@ def start_app(transactional_db):
                 return False
 
         assert wait_for(answers, 60), "gunicorn did not start within 60 s"
+        start.masters[base] = process
         return base
 
+    start.masters = {}
     yield start
     for process in started:
         process.terminate()
@@ -173,6 +185,128 @@ def test_a_worker_carries_on_after_postgresql_drops_its_connection(worker_queue,
     with transaction.atomic():
         outbox.enqueue(NOTIFY_DPO, grant.pk)
     assert wait_for(lambda: Notification.objects.filter(user=dpo).count() == 2), "the next task ran"
+
+
+# PostgreSQL is stopped and started again -------------------------------------------------------
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")  # Debian's server package (CI installs it)
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of the test's own, in a temporary directory, on a free port: stopping it
+    stops nobody else's work. As root (CI) its commands run as the postgres user, which owns the
+    directory: the server refuses to run as root."""
+
+    def __init__(self) -> None:
+        assert (PG_BIN / "initdb").exists(), f"{PG_BIN}/initdb is missing: install Debian's postgresql-15"
+        self.home = Path(tempfile.mkdtemp(prefix="faults-pg-"))
+        self.data = self.home / "data"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.home, owner.pw_uid, owner.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    def run(self, program: str, *args: str) -> None:
+        result = subprocess.run([*self.as_user, str(PG_BIN / program), *args], capture_output=True, text=True)
+        assert result.returncode == 0, f"{program}: {result.stdout}{result.stderr}"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.home / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres(transactional_db, partnership):
+    """A private cluster holding a copy of the test database (schema and rows, the partnership's
+    users among them: pg_dump) as `drill`."""
+    cluster = PrivateCluster()
+    try:
+        cluster.start()
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "drill"], check=True)
+        dump = subprocess.run(["pg_dump", "--no-owner", "--no-privileges", database_url()], capture_output=True)
+        assert dump.returncode == 0, dump.stderr.decode()
+        restore = subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", cluster.url("drill")], input=dump.stdout, capture_output=True
+        )
+        assert restore.returncode == 0, restore.stderr.decode()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+def timed(call):
+    began = time.monotonic()
+    response = call()
+    return response, time.monotonic() - began
+
+
+def test_requests_fail_quickly_and_plainly_while_postgresql_is_stopped_then_recover_without_a_restart(
+    private_postgres, start_app
+):
+    """A real restart of a PostgreSQL server (a private one): while it is down, a page, a save and the
+    API answer 503 at once with a plain "try again" (no 500, nothing of the cause); once it is back, the
+    same gunicorn worker serves them again, the save included."""
+    base = start_app(DATABASE_URL=private_postgres.url("drill"))
+    [worker] = pool_processes_of(start_app.masters[base].pid)
+    web = requests.Session()
+    assert sign_in(web, base, "caseworker").status_code == 200
+    assert settings.SESSION_COOKIE_NAME in web.cookies, "signed in"
+    assert web.get(f"{base}/", timeout=10, allow_redirects=False).status_code == 200
+    token = form_token(web, f"{base}/accounts/alert-emails/")
+
+    def save(choice: str) -> requests.Response:
+        return web.post(
+            f"{base}/accounts/alert-emails/",
+            {"csrfmiddlewaretoken": token, "notification_emails": choice},
+            headers={"Referer": f"{base}/accounts/alert-emails/"},
+            timeout=10,
+            allow_redirects=False,
+        )
+
+    private_postgres.stop()
+    for request in (
+        lambda: web.get(f"{base}/", timeout=10, allow_redirects=False),
+        lambda: save("weekly"),
+        lambda: web.get(f"{base}/api/v1/children/", timeout=10),
+    ):
+        response, seconds = timed(request)
+        assert (response.status_code, response.headers.get("Retry-After")) == (503, "30"), (
+            response.request.method,
+            response.url,
+            response.headers,
+        )
+        assert seconds < 2, f"{response.request.method} {response.url}: {seconds:.1f} s"
+        assert "Traceback" not in response.text and "OperationalError" not in response.text
+        assert "try again in a few minutes" in response.text.lower()
+        assert settings.SESSION_COOKIE_NAME not in response.headers.get("Set-Cookie", ""), "nobody is signed out"
+    assert "Sorry, the service is unavailable" in web.get(f"{base}/", timeout=10).text
+
+    private_postgres.start()
+    home = web.get(f"{base}/", timeout=10, allow_redirects=False)
+    assert home.status_code == 200, "the first request after the restart, still signed in"
+    assert save("daily").status_code == 302
+    with psycopg2.connect(private_postgres.url("drill")) as drill, drill.cursor() as cursor:
+        cursor.execute("SELECT notification_emails FROM accounts_user WHERE username = 'caseworker'")
+        assert cursor.fetchone() == ("daily",), "saved once the server was back"
+    drill.close()
+    police = requests.Session()
+    assert sign_in(police, base, "police").status_code == 200
+    assert settings.SESSION_COOKIE_NAME in police.cookies, "a sign-in after the restart"
+    assert pool_processes_of(start_app.masters[base].pid) == [worker], "the same worker process, not restarted"
 
 
 # Redis hangs --------------------------------------------------------------------------------------
@@ -306,8 +440,7 @@ def test_a_recalculation_whose_worker_died_is_delivered_again_after_the_visibili
 
 
 def pool_processes(worker: subprocess.Popen) -> list[int]:
-    output = subprocess.run(["ps", "-o", "pid=", "--ppid", str(worker.pid)], capture_output=True, text=True)
-    return [int(pid) for pid in output.stdout.split()]
+    return pool_processes_of(worker.pid)
 
 
 @needs_redis
