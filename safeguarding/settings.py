@@ -238,6 +238,14 @@ FEED_STALL_MINUTES = int(os.environ.get("FEED_STALL_MINUTES", "30"))
 # Minutes a cohort recalculation may stay running before Celery beat takes its worker for dead and
 # queues it again (a full run of a city takes seconds).
 COHORT_RUN_STALL_MINUTES = int(os.environ.get("COHORT_RUN_STALL_MINUTES", "10"))
+# Times a feed import or a cohort recalculation may start before it is given up as failed: a job that
+# kills its worker every time it runs (it runs out of memory, say) is delivered again and again; at
+# this limit its page and the API say so, and the failure is logged and audited (docs/faults.md).
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+# Minutes a running feed import may go without progress, and without a live job holding it, before
+# Celery beat queues it again (a backstop: the broker normally delivers a dead job's message again
+# within BROKER_VISIBILITY_TIMEOUT, and that delivery starts the import again).
+FEED_RECOVER_MINUTES = int(os.environ.get("FEED_RECOVER_MINUTES", "10"))
 # Hour (local time) of the nightly whole-city cohort recalculation.
 COHORT_NIGHTLY_HOUR = int(os.environ.get("COHORT_NIGHTLY_HOUR", "2"))
 
@@ -293,6 +301,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "publish-pending-outbox": {"task": "jobs.tasks.publish_pending", "schedule": 60.0},
     "cohort-recover-stalled-runs": {"task": "cohorts.recover_stalled_runs", "schedule": 300.0},
+    "feeds-recover-stalled-imports": {"task": "feeds.recover_stalled_imports", "schedule": 300.0},
     "cohort-nightly-recalculation": {
         "task": "cohorts.nightly_recalculation",
         "schedule": crontab(hour=COHORT_NIGHTLY_HOUR, minute=0),
