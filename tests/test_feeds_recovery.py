@@ -398,10 +398,10 @@ def test_a_dead_import_delivered_again_starts_again_by_itself_and_completes(dead
 def test_an_import_that_kills_its_worker_every_time_is_given_up_after_three_attempts(
     manager,
     partnership,
-    media,
+    media,  # noqa: F811
     settings,
     client_for,
-    kill_worker_while_applying,  # noqa: F811
+    kill_worker_while_applying,
 ):
     settings.JOB_MAX_ATTEMPTS = 3
     content = feed_csv([row("r-1", partnership.council_child)])
