@@ -131,8 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The policy's OR-of-EXISTS filters inflate cost estimates past the JIT threshold, and JIT
-    # compilation then costs seconds per query (benchmarks/README.md).
-    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+    # compilation then costs seconds per query (benchmarks/README.md). A backend whose client died
+    # (a killed worker) notices within 5 s, even while it waits for a lock, and ends, releasing its
+    # locks, rather than when its statement finishes (docs/faults.md).
+    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c client_connection_check_interval=5000"}
 # Requests are not one transaction: each service is atomic (its audit rows commit or roll back
 # with its write), and a read's or refusal's audit row commits at once, so it survives the 404
 # that follows (docs/architecture.md).

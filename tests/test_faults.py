@@ -25,19 +25,21 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import psycopg2
 import pytest
-import redis
 import requests
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.html import escape
 
 from access.models import BreakGlassGrant
 from accounts.models import Notification
+from audit.models import AuditEvent
 from cases import services as case_services
 from cases.models import Child
 from cohorts.models import CohortRun, Observation, RunKind, RunStatus, RunTrigger, Suggestion
@@ -487,61 +489,145 @@ def connection_alive(pid: int) -> bool:
         return cursor.fetchone()[0] > 0
 
 
-@needs_redis
-def test_a_feed_import_whose_worker_died_applied_nothing_and_its_page_offers_to_try_again(
-    workers, shared_media, partnership, client_for
-):
-    """The worker is killed while applying the file: its transaction, which had begun writing, is rolled
-    back. The redelivered message finds the import claimed and leaves it; the feed's page offers to try
-    again once it has shown no progress for FEED_STALL_MINUTES, and trying again completes it."""
-    from cohorts.defaults import ensure_default_indicators
-    from safeguarding.celery import app
+def relation_lock_waiters() -> list[int]:
+    """Other connections to the test database waiting for a table lock (the blocker's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND l.locktype = 'relation' AND a.datname = current_database()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
 
-    ensure_default_indicators()
-    queue, previous_queue = f"test-{uuid.uuid4().hex[:8]}", app.conf.task_default_queue
-    content = feed_csv(
+
+def two_rows(partnership) -> bytes:
+    return feed_csv(
         [
             row("r-1", partnership.council_child),
             row("r-2", given_name="Newperson", family_name="Example", date_of_birth="2012-05-01"),
         ]
     )
-    # Another connection holds new people back, so the worker stops in the middle of applying the file.
+
+
+@contextmanager
+def new_people_held_back():
+    """Another connection holds new people back, so an import stops in the middle of applying its file."""
     blocker = psycopg2.connect(database_url())
     blocker.cursor().execute(f"LOCK TABLE {Child._meta.db_table} IN SHARE MODE")
     try:
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+def feed_attempts(feed: FeedImport) -> int:
+    return FeedImport.objects.get(pk=feed.pk).attempts
+
+
+@needs_redis
+def test_a_feed_import_whose_worker_died_applied_nothing_and_starts_again_by_itself(
+    workers, shared_media, partnership, client_for
+):
+    """The worker is killed while applying the file: its transaction, which had begun writing, is rolled
+    back. The next worker takes the message back from the broker (visibility timeout: 1 s here, 5
+    minutes in production) and the import starts again from the start and completes, with nobody
+    pressing "Try again"; the restart is audited."""
+    from cohorts.defaults import ensure_default_indicators
+    from safeguarding.celery import app
+
+    ensure_default_indicators()
+    queue, previous_queue = f"test-{uuid.uuid4().hex[:8]}", app.conf.task_default_queue
+    with new_people_held_back():
         # The import requests a recalculation from inside the worker, on the default queue.
         first = workers(queue, also=(previous_queue,), BROKER_VISIBILITY_TIMEOUT="1")
         with transaction.atomic():
-            feed = feed_services.upload_feed(partnership.users["manager"], upload(content))
+            feed = feed_services.upload_feed(partnership.users["manager"], upload(two_rows(partnership)))
         assert wait_for(lambda: len(waiting_on_a_lock()) == 1, 60), FeedImport.objects.values("status", "message")
         [job] = waiting_on_a_lock()
         assert FeedImport.objects.get(pk=feed.pk).status == FeedStatus.MATCHING
         first.kill()
         first.wait(timeout=10)
-    finally:
-        blocker.rollback()
-        blocker.close()
-    assert wait_for(lambda: not connection_alive(job), 20), "PostgreSQL ends the dead worker's connection"
+        assert wait_for(lambda: not connection_alive(job), 20), "PostgreSQL ends the dead worker's connection"
     assert not Observation.objects.exists() and not Child.objects.filter(given_name="Newperson").exists()
+    assert FeedImport.objects.get(pk=feed.pk).status == FeedStatus.MATCHING, "nothing visible of it"
 
-    workers(queue, also=(previous_queue,), BROKER_VISIBILITY_TIMEOUT="1")
-    broker = redis.Redis.from_url(settings.REDIS_URL)
-    # The new worker takes the killed job's message back (it is past the visibility timeout of 1 s here)
-    # and finds the import claimed: it does nothing.
-    assert wait_for(lambda: broker.hlen("unacked") == 0 and broker.llen(queue) == 0, 30)
-    manager = client_for("manager")
-    page = manager.get(f"/cohort/feeds/{feed.pk}/").content.decode()
-    assert "stopped responding" not in page and "Try again" not in page
-    FeedImport.objects.filter(pk=feed.pk).update(progress_at=timezone.now() - timedelta(minutes=31))
-    page = manager.get(f"/cohort/feeds/{feed.pk}/").content.decode()
-    assert "This import has stopped responding" in page and "Nothing from this file has been applied" in page
-    assert FeedImport.objects.get(pk=feed.pk).status == FeedStatus.MATCHING, "the redelivery did not import it"
-
-    assert manager.post(f"/cohort/feeds/{feed.pk}/retry/").status_code == 302
+    workers(queue, also=(previous_queue,), BROKER_VISIBILITY_TIMEOUT="1")  # nobody sends the task again
     assert wait_for(lambda: FeedImport.objects.get(pk=feed.pk).status == FeedStatus.APPLIED, 60), (
-        FeedImport.objects.values("status", "message").get(pk=feed.pk)
+        FeedImport.objects.values("status", "message", "attempts").get(pk=feed.pk)
     )
+    assert feed_attempts(feed) == 2
     assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["r-1", "r-2"]
     assert Child.objects.filter(given_name="Newperson").count() == 1
+    event = AuditEvent.objects.get(object_type="feeds.feedimport", detail__reason="worker_lost")
+    assert (event.user, event.detail["stalled_status"]) == (None, FeedStatus.MATCHING)
+    page = client_for("manager").get(f"/cohort/feeds/{feed.pk}/").content.decode()
+    assert "stopped responding" not in page and "Try again" not in page
     # And the recalculation it asks for (on the default queue) is published, as after any import.
     assert wait_for(lambda: CohortRun.objects.filter(feed=feed, status=RunStatus.PUBLISHED).exists(), 60)
+
+
+def kill_the_pool_process_each_time(worker: subprocess.Popen, started, times: int = 3) -> None:
+    """A job that kills its worker every time it runs (out of memory, say): each time `started(n)` says
+    attempt n is under way, its pool process is killed; the worker puts the message back at once."""
+    for attempt in range(1, times + 1):
+        assert wait_for(lambda n=attempt: started(n), 60), f"attempt {attempt} did not start"
+        assert wait_for(lambda: len(pool_processes(worker)) == 1, 10)
+        [child] = pool_processes(worker)
+        os.kill(child, signal.SIGKILL)
+        assert wait_for(lambda c=child: c not in pool_processes(worker), 10)
+
+
+@needs_redis
+def test_a_feed_import_that_kills_its_worker_every_time_is_given_up_after_three_attempts(
+    workers, shared_media, partnership, client_for
+):
+    from cohorts.defaults import ensure_default_indicators
+
+    ensure_default_indicators()
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    with new_people_held_back():
+        worker = workers(queue, pool="prefork")
+        with transaction.atomic():
+            feed = feed_services.upload_feed(partnership.users["manager"], upload(two_rows(partnership)))
+
+        def applying(attempt: int) -> bool:
+            return feed_attempts(feed) == attempt and len(relation_lock_waiters()) == 1
+
+        kill_the_pool_process_each_time(worker, applying)
+        # The fourth delivery waits for the killed job's backend to end, then gives the import up.
+        assert wait_for(lambda: FeedImport.objects.get(pk=feed.pk).status == FeedStatus.FAILED, 60), (
+            FeedImport.objects.values("status", "attempts").get(pk=feed.pk)
+        )
+    feed.refresh_from_db()
+    assert feed.attempts == 3 and feed.message.startswith("The import was stopped after 3 attempts")
+    assert not Observation.objects.exists() and not Child.objects.filter(given_name="Newperson").exists()
+    event = AuditEvent.objects.get(object_type="feeds.feedimport", detail__decision="failed")
+    assert (event.user, event.detail["attempts"]) == (None, 3)
+    assert AuditEvent.objects.filter(object_type="feeds.feedimport", detail__reason="worker_lost").count() == 2
+    manager = client_for("manager")
+    assert escape(feed.message) in manager.get(f"/cohort/feeds/{feed.pk}/").content.decode()
+    assert manager.get(f"/api/v1/cohort/feeds/{feed.pk}/").json()["message"] == feed.message
+    assert worker.poll() is None, "the worker itself carried on"
+
+
+@needs_redis
+def test_a_recalculation_that_kills_its_worker_every_time_is_given_up_after_three_attempts(workers, scored, client_for):
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = workers(queue, pool="prefork", COHORT_RUN_PAUSE_SECONDS="60")
+    run = request_run()
+
+    def computing(attempt: int) -> bool:
+        return CohortRun.objects.get(pk=run.pk).attempts == attempt and guard_held()
+
+    kill_the_pool_process_each_time(worker, computing)
+    assert wait_for(lambda: run_status(run.pk) == RunStatus.FAILED, 90), CohortRun.objects.values(
+        "status", "attempts"
+    ).get(pk=run.pk)
+    run.refresh_from_db()
+    assert run.attempts == 3 and run.error.startswith("Stopped after 3 attempts")
+    assert_nothing_of_it_visible(run, scored)
+    event = AuditEvent.objects.get(object_type="cohorts.cohortrun", object_id=str(run.pk), detail__decision="failed")
+    assert (event.user, event.detail["attempts"]) == (None, 3)
+    manager = client_for("manager")
+    assert escape(run.error) in manager.get(f"/cohort/runs/{run.pk}/").content.decode()
+    assert manager.get(f"/api/v1/cohort/runs/{run.pk}/").json()["error"] == run.error

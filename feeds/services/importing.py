@@ -39,7 +39,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from audit import services as audit
@@ -61,6 +61,8 @@ RUNNING = (FeedStatus.QUEUED, FeedStatus.STAGING, FeedStatus.VALIDATING, FeedSta
 # The first key of the feeds' job locks (pg_advisory_lock(key, feed id)); the cohort's guard uses the
 # one-key form, a separate space.
 JOB_LOCK_KEY = 5_000_502
+# How long a job waits for another job's lock on its feed before leaving the feed to it.
+JOB_LOCK_WAIT_SECONDS = 60
 
 
 @contextmanager
@@ -78,17 +80,26 @@ def _collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _job_lock(feed_id: int) -> Iterator[bool]:
-    """Hold the feed's job lock for the job's length: yields False when another live job holds it.
+def _job_lock(feed_id: int, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the feed's job lock for the job's length: yields False when another job holds it for
+    longer than JOB_LOCK_WAIT_SECONDS (or at once, without `wait`). The wait lets the backend of a job
+    that was just killed end first (client_connection_check_interval, safeguarding/settings.py).
     PostgreSQL only (a session advisory lock, which goes with the job's connection if the job dies);
     elsewhere there are no concurrent workers and it always yields True."""
     if connection.vendor != "postgresql":
         yield True
         return
     key = [JOB_LOCK_KEY, feed_id % 2**31]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-        held = bool(cursor.fetchone()[0])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a session lock: it outlives this transaction
+            if wait:
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{JOB_LOCK_WAIT_SECONDS}s"])
+                cursor.execute("SELECT pg_advisory_lock(%s, %s), true", key)
+            else:
+                cursor.execute("SELECT null, pg_try_advisory_lock(%s, %s)", key)
+            held = bool(cursor.fetchone()[1])
+    except OperationalError:  # the lock timeout: another job is alive
+        held = False
     try:
         yield held
     finally:
@@ -102,7 +113,7 @@ def _job_lock(feed_id: int) -> Iterator[bool]:
 
 def job_alive(feed_id: int) -> bool:
     """PostgreSQL: whether a live job holds the feed. Elsewhere, False (there is no lock to ask)."""
-    with _job_lock(feed_id) as free:
+    with _job_lock(feed_id, wait=False) as free:
         return not free
 
 
@@ -195,7 +206,7 @@ def import_feed(feed_id: int, *, timings: dict[str, float] | None = None) -> Fee
     uploader's decision. Safe to deliver twice (see the module docstring)."""
     with _job_lock(feed_id) as held:
         if not held:
-            return None  # another job is importing this file now
+            return None  # another job is importing this file now, and will finish it
         feed = _claim(feed_id, applying=False)
         if feed is None:
             return None
