@@ -1,15 +1,17 @@
 """Faults the service survives, with the real parts: the application under gunicorn, PostgreSQL, Redis
 and Celery workers (docs/faults.md).
 
-- PostgreSQL drops every connection of the application and its workers (pg_terminate_backend, as
-  when the server restarts; the shared server itself is never restarted here): the next request and
-  the next task succeed, with no restart of either.
+- PostgreSQL is stopped and started again (a private cluster; the shared server is never restarted
+  here): while it is down, requests answer a quick plain 503; then the same process serves again.
+  It drops every connection of the application and its workers (pg_terminate_backend): the next
+  request and the next task succeed, with no restart of either.
 - Redis hangs (a socket that accepts and never answers) while people sign in, read and save: each
   answers without waiting on Redis for more than the broker's 2-second timeout, once; the work is
   kept and the recalculation's page says that background work is paused.
 - A Celery worker is killed in the middle of a job: nothing half-done is visible, and the job is
-  delivered again by itself (recalculations: at once when a pool process dies, after the visibility
-  timeout when the whole worker dies), or offered for retry on its page (feed imports).
+  delivered again by itself (at once when a pool process dies, after the visibility timeout when the
+  whole worker dies) and starts again, recalculations and feed imports alike; a job killed on every
+  attempt is given up after three, with the reason on its page.
 
 Skipped unless the database is PostgreSQL; the worker and Redis tests also need REDIS_URL (as in CI).
 """
