@@ -1,7 +1,6 @@
 import secrets
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -60,20 +59,4 @@ class SecurityHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)  # Cache-Control: no-store, private, ...: never kept on shared machines
-        return response
-
-
-class KeepSessionWhileDatabaseDownMiddleware:
-    """While the database is unavailable (a 503 from safeguarding.errors) the session cannot be read,
-    and Django's session middleware takes the unread session for an empty one and deletes its
-    cookie: everyone who loaded a page during a restart would be signed out. This middleware, just
-    outside the session middleware, drops that deletion from a 503 answer."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if response.status_code == 503:
-            response.cookies.pop(settings.SESSION_COOKIE_NAME, None)
         return response
