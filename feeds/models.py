@@ -90,6 +90,9 @@ class FeedImport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     abandoned_at = models.DateTimeField(null=True, blank=True)
+    # Starts of the current job (the import, or the apply of the valid rows): a job that dies every
+    # time is given up at settings.JOB_MAX_ATTEMPTS (feeds.services.importing).
+    attempts = models.PositiveIntegerField(default=0, help_text="Times the current job has started.")
 
     objects = FeedImportQuerySet.as_manager()
 

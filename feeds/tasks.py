@@ -18,3 +18,9 @@ def import_feed(feed_id: int) -> str:
 def apply_feed(feed_id: int) -> str:
     feed = services.apply_valid(feed_id)
     return feed.status if feed else "skipped"
+
+
+@shared_task(name="feeds.recover_stalled_imports")
+def recover_stalled_imports() -> list[int]:
+    """Celery beat, every five minutes: imports whose job died and whose message was lost are queued again."""
+    return services.recover_stalled_imports()

@@ -70,6 +70,11 @@ def waiting_to_send(task_name: str, *args: Any) -> bool:
     return OutboxMessage.objects.filter(task_name=task_name, args=list(args), sent_at__isnull=True).exists()
 
 
+def queued_since(since: datetime, task_name: str, *args: Any) -> bool:
+    """A message for this task and these arguments was written at `since` or later."""
+    return OutboxMessage.objects.filter(task_name=task_name, args=list(args), created_at__gte=since).exists()
+
+
 # Work unsent for this long means the broker (or beat, which resends) is not reachable.
 PAUSED_AFTER = timedelta(minutes=2)
 

@@ -130,8 +130,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The policy's OR-of-EXISTS filters inflate cost estimates past the JIT threshold, and JIT
-    # compilation then costs seconds per query (benchmarks/README.md).
-    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+    # compilation then costs seconds per query (benchmarks/README.md). A backend whose client died
+    # (a killed worker) notices within 5 s, even while it waits for a lock, and ends, releasing its
+    # locks, rather than when its statement finishes (docs/faults.md).
+    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c client_connection_check_interval=5000"}
 # Requests are not one transaction: each service is atomic (its audit rows commit or roll back
 # with its write), and a read's or refusal's audit row commits at once, so it survives the 404
 # that follows (docs/architecture.md).
@@ -237,6 +239,14 @@ FEED_STALL_MINUTES = int(os.environ.get("FEED_STALL_MINUTES", "30"))
 # Minutes a cohort recalculation may stay running before Celery beat takes its worker for dead and
 # queues it again (a full run of a city takes seconds).
 COHORT_RUN_STALL_MINUTES = int(os.environ.get("COHORT_RUN_STALL_MINUTES", "10"))
+# Times a feed import or a cohort recalculation may start before it is given up as failed: a job that
+# kills its worker every time it runs (it runs out of memory, say) is delivered again and again; at
+# this limit its page and the API say so, and the failure is logged and audited (docs/faults.md).
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "3"))
+# Minutes a running feed import may go without progress, and without a live job holding it, before
+# Celery beat queues it again (a backstop: the broker normally delivers a dead job's message again
+# within BROKER_VISIBILITY_TIMEOUT, and that delivery starts the import again).
+FEED_RECOVER_MINUTES = int(os.environ.get("FEED_RECOVER_MINUTES", "10"))
 # Hour (local time) of the nightly whole-city cohort recalculation.
 COHORT_NIGHTLY_HOUR = int(os.environ.get("COHORT_NIGHTLY_HOUR", "2"))
 
@@ -292,6 +302,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "publish-pending-outbox": {"task": "jobs.tasks.publish_pending", "schedule": 60.0},
     "cohort-recover-stalled-runs": {"task": "cohorts.recover_stalled_runs", "schedule": 300.0},
+    "feeds-recover-stalled-imports": {"task": "feeds.recover_stalled_imports", "schedule": 300.0},
     "cohort-nightly-recalculation": {
         "task": "cohorts.nightly_recalculation",
         "schedule": crontab(hour=COHORT_NIGHTLY_HOUR, minute=0),

@@ -313,3 +313,28 @@ def test_sql_in_every_page_filter_and_the_search_page_is_a_400_or_a_normal_page(
                 checked += 1
     assert checked > 20
     assert business_rows() == before
+
+
+def test_a_database_that_cannot_be_reached_answers_503_try_again_not_500(partnership, monkeypatch):
+    """PostgreSQL down or restarting: pages and the API say to try again in a few minutes (503, with
+    Retry-After), and nothing of the cause. tests/test_faults.py stops a real server."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from cases.api import children
+    from cases.views import children as child_views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+    monkeypatch.setattr(children.ChildViewSet, "list", unreachable)
+    monkeypatch.setattr(child_views, "render", unreachable)
+    client = Client(raise_request_exception=False)
+    client.force_login(partnership.users["caseworker"])
+    response = client.get(f"{V1}/children/")
+    assert (response.status_code, response["Retry-After"]) == (503, "30")
+    assert response.json()["detail"].startswith("The service is unavailable for a moment: try again in a few minutes.")
+    page = client.get("/")
+    assert (page.status_code, page["Retry-After"]) == (503, "30")
+    assert "Sorry, the service is unavailable" in page.content.decode()
+    assert_nothing_leaked(page)

@@ -335,3 +335,74 @@ def test_a_quiet_run_that_holds_the_guard_is_left_alone(scored, settings):
             holder.join()
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING
+
+
+def test_a_run_whose_worker_dies_every_time_is_given_up_after_three_attempts(scored, settings, client_for):
+    """A poison run (it kills its worker each time: out of memory, say) is delivered again and again:
+    each start is counted before any work, and the start after the third marks it failed, saying why
+    on its page and in the API, logged and audited. Nothing of it was published."""
+    settings.JOB_MAX_ATTEMPTS = 3
+    published = full_run()
+    run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL, as_of=D, enqueue=False)
+    for attempt in (1, 2, 3):
+        assert runs._start(run.pk).attempts == attempt  # the worker then dies: nothing else happens
+    assert runs.execute_run(run.pk).status == RunStatus.FAILED, "the fourth delivery gives it up"
+    run.refresh_from_db()
+    assert run.attempts == 3 and run.error.startswith("Stopped after 3 attempts: each time, the worker running it")
+    assert CohortRun.objects.current_chain() == [published.pk]
+    event = AuditEvent.objects.get(object_type="cohorts.cohortrun", object_id=str(run.pk), detail__decision="failed")
+    assert (event.user, event.detail) == (None, {"decision": "failed", "reason": "attempts", "attempts": 3})
+    assert runs.execute_run(run.pk).status == RunStatus.FAILED and AuditEvent.objects.filter(pk=event.pk).exists()
+    assert AuditEvent.objects.filter(detail__decision="failed").count() == 1, "given up once"
+    client = client_for("manager")
+    assert "Stopped after 3 attempts" in client.get(reverse("cohorts:run_detail", args=[run.pk])).content.decode()
+    detail = client.get(reverse("api:cohort-run-detail", args=[run.pk])).json()
+    assert (detail["status"], detail["error"]) == (RunStatus.FAILED, run.error)
+
+
+def test_beat_gives_up_a_stalled_run_that_has_used_its_attempts_rather_than_queue_it_again(scored, settings):
+    settings.COHORT_RUN_STALL_MINUTES = 10
+    settings.JOB_MAX_ATTEMPTS = 2
+    run = killed_while_running(25)
+    CohortRun.objects.filter(pk=run.pk).update(attempts=2)
+    assert runs.recover_stalled_runs() == []
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "Stopped after 2 attempts" in run.error
+    assert AuditEvent.objects.filter(object_id=str(run.pk), detail__reason="attempts").count() == 1
+
+
+def test_waiting_for_another_run_is_not_an_attempt(scored, settings):
+    import threading
+
+    from cohorts.models import RunLock
+
+    run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL, as_of=D, enqueue=False)
+    locked, release = threading.Event(), threading.Event()
+
+    def another_run():  # PostgreSQL: another connection holds the guard
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [runs.ADVISORY_LOCK_KEY])
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=another_run) if connection.vendor == "postgresql" else None
+    if holder:
+        holder.start()
+        assert locked.wait(10)
+    else:
+        RunLock.objects.update_or_create(
+            name=runs.RUN_LOCK_NAME,
+            defaults={"held_by_run": full_run(), "expires_at": timezone.now() + timedelta(minutes=30)},
+        )
+    try:
+        for _ in range(5):
+            with pytest.raises(runs.RunBusy):
+                runs.execute_run(run.pk, skip_if_busy=False)
+    finally:
+        release.set()
+        if holder:
+            holder.join()
+    assert CohortRun.objects.get(pk=run.pk).attempts == 0

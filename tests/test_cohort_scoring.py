@@ -482,6 +482,9 @@ def test_nightly_task_runs_the_whole_city_as_of_today(city):
     assert nightly_recalculation() == RunStatus.PUBLISHED
     run = CohortRun.objects.get()
     assert (run.kind, run.trigger, run.as_of) == (RunKind.FULL, RunTrigger.NIGHTLY, date.today())
+    # Delivered again (its worker died after publishing, before acknowledging): the same run, not a second.
+    assert nightly_recalculation() == RunStatus.PUBLISHED
+    assert CohortRun.objects.get().attempts == 1
 
 
 def test_demo_cohort_loads_once_and_publishes_a_run(partnership):

@@ -18,6 +18,7 @@ from cohorts.models import Observation
 from feeds import services
 from feeds.models import FeedImport, FeedRow, FeedStatus, RowStatus
 from feeds.services.applying import Applier
+from jobs import outbox
 from jobs.models import OutboxMessage
 from tests.factories import MembershipFactory, UserFactory
 from tests.feeds_helpers import feed_csv, media, row, upload  # noqa: F401
@@ -375,3 +376,75 @@ def test_a_queued_import_the_broker_never_received_waits_rather_than_stalls(mana
     # Once the message is sent, the same import with no progress is stalled as before.
     OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now())
     assert outbox.paused_since() is None and services.is_stalled(feed)
+
+
+# Delivered again: the job starts the import again by itself ---------------------------------------
+
+
+def test_a_dead_import_delivered_again_starts_again_by_itself_and_completes(dead_import):
+    """The broker delivers the dead job's message again (the worker acknowledges late): the job takes
+    the feed back from its dead predecessor and imports the file from the start, audited. (On
+    PostgreSQL, where a live job holds the feed's lock, at once; here once it shows no progress for
+    FEED_STALL_MINUTES, which dead_import does.)"""
+    feed = services.import_feed(dead_import.pk)
+    assert (feed.status, feed.attempts, feed.rows_applied) == (FeedStatus.APPLIED, 2, 2)
+    assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["r-1", "r-2"]
+    event = AuditEvent.objects.get(object_type="feeds.feedimport", detail__reason="worker_lost")
+    assert (event.user, event.detail["stalled_status"]) == (None, FeedStatus.MATCHING)
+    assert services.import_feed(dead_import.pk) is None, "a further delivery finds it finished"
+    assert Observation.objects.count() == 2
+
+
+def test_an_import_that_kills_its_worker_every_time_is_given_up_after_three_attempts(
+    manager,
+    partnership,
+    media,  # noqa: F811
+    settings,
+    client_for,
+    kill_worker_while_applying,
+):
+    settings.JOB_MAX_ATTEMPTS = 3
+    content = feed_csv([row("r-1", partnership.council_child)])
+    feed = services.upload_feed(manager, upload(content))
+    for attempt in (1, 2, 3):
+        with pytest.raises(WorkerKilled):
+            services.import_feed(feed.pk)
+        assert stall(feed).attempts == attempt
+    assert services.import_feed(feed.pk) is None, "the fourth delivery gives it up"
+    feed.refresh_from_db()
+    assert (feed.status, feed.attempts) == (FeedStatus.FAILED, 3)
+    assert feed.message.startswith("The import was stopped after 3 attempts: each time, the worker running it")
+    assert not Observation.objects.exists()
+    event = AuditEvent.objects.get(object_type="feeds.feedimport", detail__decision="failed")
+    assert (event.user, event.detail["reason"], event.detail["attempts"]) == (None, "attempts", 3)
+    client = client_for("manager")
+    assert escape(feed.message) in client.get(f"/cohort/feeds/{feed.pk}/").content.decode()
+    assert client.get(f"/api/v1/cohort/feeds/{feed.pk}/").json()["message"] == feed.message
+    # Given up, the same file may be uploaded again (once whatever broke the worker is fixed).
+    assert services.upload_feed(manager, upload(content, "again.csv")).status == FeedStatus.QUEUED
+
+
+def test_beat_queues_again_an_import_whose_job_and_message_were_lost(dead_import, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # the outbox keeps what beat queues: sent by hand below
+    hour_ago = timezone.now() - timedelta(hours=1)
+    OutboxMessage.objects.update(created_at=hour_ago, sent_at=hour_ago)  # the upload's message, sent and lost
+    assert services.recover_stalled_imports() == [dead_import.pk]
+    message = OutboxMessage.objects.get(task_name=services.IMPORT_TASK, sent_at__isnull=True)
+    assert message.args == [dead_import.pk]
+    assert services.recover_stalled_imports() == [], "queued once, not every five minutes"
+    event = AuditEvent.objects.get(object_type="feeds.feedimport", detail__reason="stalled")
+    assert (event.user, event.detail["job"]) == (None, services.IMPORT_TASK)
+    services.import_feed(dead_import.pk)  # what the worker does with the message
+    assert FeedImport.objects.get().status == FeedStatus.APPLIED
+    assert services.recover_stalled_imports() == []
+
+
+def test_beat_leaves_imports_that_are_recent_finished_or_waiting_for_the_broker(partnership, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    stall(running_feed(partnership, "r", FeedStatus.VALIDATING), 5)
+    stall(running_feed(partnership, "s", FeedStatus.APPLIED), 600)
+    waiting = stall(running_feed(partnership, "t", FeedStatus.QUEUED), 600)
+    with transaction.atomic():
+        outbox.enqueue(services.IMPORT_TASK, waiting.pk)  # the broker is down: never sent
+    OutboxMessage.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    assert services.recover_stalled_imports() == []

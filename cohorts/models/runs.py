@@ -100,6 +100,9 @@ class CohortRun(models.Model):
         "kept at publication so pages need not count them.",
     )
     error = models.CharField(max_length=1000, blank=True)
+    # Times a worker started computing it: a run that kills its worker every time is given up at
+    # settings.JOB_MAX_ATTEMPTS (cohorts.services.runs).
+    attempts = models.PositiveIntegerField(default=0, help_text="Times a worker started computing this run.")
 
     objects = CohortRunQuerySet.as_manager()
 

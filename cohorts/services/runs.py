@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -176,12 +176,39 @@ def request_run(
 # Executing ----------------------------------------------------------------------------------------
 
 
+def gave_up_message(attempts: int) -> str:
+    return (
+        f"Stopped after {attempts} attempts: each time, the worker running it stopped part-way (it may have run "
+        "out of memory). Nothing from it was published: the previous results are still shown. Tell your system "
+        "administrator."
+    )
+
+
+def _give_up(run: CohortRun) -> None:
+    """Mark a run that has used up its attempts failed, say why, log and audit it. In the caller's
+    transaction, with the run locked."""
+    run.status = RunStatus.FAILED
+    run.error = gave_up_message(run.attempts)
+    run.save(update_fields=["status", "error"])
+    logger.error("Cohort run %s given up after %s attempts: its worker stopped each time", run.pk, run.attempts)
+    audit.record(
+        None, AuditAction.UPDATE, obj=run, detail={"decision": "failed", "reason": "attempts", "attempts": run.attempts}
+    )
+
+
 def _start(run_id: int) -> CohortRun | None:
-    """Mark the run running and fix its inputs on its first start. None if there is nothing to do."""
+    """Mark the run running, count the attempt (committed before any work, so a worker killed
+    during the run leaves it counted) and fix its inputs on its first start. None if there is
+    nothing to do: published, skipped, or given up after JOB_MAX_ATTEMPTS starts."""
     with transaction.atomic():
         run = CohortRun.objects.select_for_update().get(pk=run_id)
         if run.status in (RunStatus.PUBLISHED, RunStatus.SKIPPED):
             return None
+        if run.attempts >= settings.JOB_MAX_ATTEMPTS:
+            if run.status != RunStatus.FAILED:
+                _give_up(run)
+            return None
+        run.attempts += 1
         if run.started_at is None:
             run.scoring_model = current_model(run.requested_by)
             run.observation_high_water = Observation.objects.aggregate(top=Max("id"))["top"] or 0
@@ -262,7 +289,8 @@ def recover_stalled_runs(now: datetime | None = None) -> list[int]:
     """Queue again the runs a dead worker left running: started more than COHORT_RUN_STALL_MINUTES
     ago while nobody holds the recalculation guard (a live run holds it while it computes). Safe:
     a run executes again from a clean start (see execute_run). Celery beat calls this every few
-    minutes; each recovery is audited."""
+    minutes; each recovery is audited. A run that has used up its JOB_MAX_ATTEMPTS is marked failed
+    instead."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.COHORT_RUN_STALL_MINUTES)
     with transaction.atomic():
@@ -273,14 +301,20 @@ def recover_stalled_runs(now: datetime | None = None) -> list[int]:
         )
         if not stalled or _guard_held(now):
             return []
+        requeued = []
         for run in stalled:
+            if run.attempts >= settings.JOB_MAX_ATTEMPTS:
+                _give_up(run)
+                continue
             run.status = RunStatus.QUEUED
             run.error = "Its worker stopped responding: queued again automatically."
             run.save(update_fields=["status", "error"])
             audit.record(None, AuditAction.UPDATE, obj=run, detail={"decision": "retry", "reason": "stalled"})
             outbox.enqueue(TASK_NAME, run.pk)
-    logger.warning("Cohort runs queued again after their worker stopped: %s", [run.pk for run in stalled])
-    return [run.pk for run in stalled]
+            requeued.append(run.pk)
+    if requeued:
+        logger.warning("Cohort runs queued again after their worker stopped: %s", requeued)
+    return requeued
 
 
 def _guard_held(now: datetime) -> bool:
@@ -330,7 +364,8 @@ def refresh_statistics() -> list[str]:
 
 def _busy(run: CohortRun, skip: bool) -> CohortRun:
     if not skip:
-        CohortRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
+        # Waiting for another run is not an attempt: the count goes back.
+        CohortRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED, attempts=F("attempts") - 1)
         raise RunBusy
     CohortRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SKIPPED, error="Another recalculation was running at the same time."

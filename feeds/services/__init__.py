@@ -14,6 +14,7 @@ The review queue
     resolve_reviews(user, review_ids, decision)       many at once (SAME or DIFFERENT), each audited
     ReviewKind, review_kind()                         what kind of doubt a review is (grouping, filters)
 An import that stopped responding
+    recover_stalled_imports()           Celery beat: queue again the jobs that died (and lost their message)
     is_stalled(feed), retry_feed(user, feed), abandon_feed(user, feed)
 Who sees what
     require_feed(user, feed) (what a user may see is FeedImport/MatchReview.objects.visible_to)
@@ -45,6 +46,7 @@ from feeds.services.recovery import (
     abandon_feed,
     is_stalled,
     is_waiting_to_start,
+    recover_stalled_imports,
     retry_feed,
     stall_limit,
 )
@@ -71,6 +73,7 @@ __all__ = [
     "invalid_row_ids",
     "is_stalled",
     "is_waiting_to_start",
+    "recover_stalled_imports",
     "reject_feed",
     "require_feed",
     "resolve_review",

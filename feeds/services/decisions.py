@@ -33,8 +33,9 @@ def choose_apply_valid(user: User, feed: FeedImport) -> FeedImport:
         feed.apply_valid_rows = True
         feed.status = FeedStatus.MATCHING
         feed.rows_done = 0
+        feed.attempts = 0  # the apply job's starts are counted afresh
         feed.progress_at = timezone.now()
-        feed.save(update_fields=["apply_valid_rows", "status", "rows_done", "progress_at"])
+        feed.save(update_fields=["apply_valid_rows", "status", "rows_done", "attempts", "progress_at"])
         audit.record(user, AuditAction.UPDATE, obj=feed, detail={"decision": "apply_valid_rows"})
         outbox.enqueue(APPLY_TASK, feed.pk)
     return feed

@@ -1,8 +1,13 @@
 """Recovering a feed import whose job stopped responding (its Celery worker was killed, say).
 
-Such a feed stays in a running status (queued, staging, validating, matching) for ever, and the
-same file is refused as a duplicate while it does. A manager who may manage feeds can, once the
-job has reported no progress (`FeedImport.progress_at`) for settings.FEED_STALL_MINUTES:
+Such a feed stays in a running status (queued, staging, validating, matching), and the same file is
+refused as a duplicate while it does. The job starts again by itself: the broker delivers its message
+again, and the job's start takes the feed back (feeds.services.importing); if that message was lost,
+Celery beat queues the job again (`recover_stalled_imports`, after FEED_RECOVER_MINUTES without
+progress or a live job). A job that dies every time is given up after JOB_MAX_ATTEMPTS starts.
+
+When no worker takes it (none is running, say), a manager who may manage feeds can, once the job has
+reported no progress (`FeedImport.progress_at`) for settings.FEED_STALL_MINUTES:
 
 - try again (`retry_feed`): the job is queued again through the outbox, and
 - abandon it (`abandon_feed`): the feed is marked failed, with who and when, so the same file can
@@ -18,6 +23,7 @@ feed and checks it is still matching. A killed job rolls back whatever it had no
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -30,11 +36,13 @@ from audit import services as audit
 from audit.models import AuditAction
 from feeds.models import FeedImport, FeedRow, FeedStatus, RowStatus
 from feeds.services.access import require_feed
-from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING
+from feeds.services.importing import APPLY_TASK, IMPORT_TASK, RUNNING, job_alive
 from jobs import outbox
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 NOT_RUNNING = "This import is not running, so there is nothing to try again or abandon."
 STILL_WORKING = "This import is still working on the file: wait for it to finish."
@@ -101,11 +109,12 @@ def retry_feed(user: User, feed: FeedImport) -> FeedImport:
         feed = _lock_stalled(feed)
         stalled_status = feed.status
         now = timezone.now()
+        feed.attempts = 0  # a person chose to try again: the job's starts are counted afresh
         if feed.status == FeedStatus.MATCHING and feed.apply_valid_rows:
             task = APPLY_TASK
             feed.rows_done = 0
             feed.progress_at = now
-            feed.save(update_fields=["rows_done", "progress_at"])
+            feed.save(update_fields=["rows_done", "attempts", "progress_at"])
         else:
             task = IMPORT_TASK
             FeedRow.objects.filter(feed=feed).delete()
@@ -124,6 +133,7 @@ def retry_feed(user: User, feed: FeedImport) -> FeedImport:
                     "rows_valid",
                     "rows_invalid",
                     "message",
+                    "attempts",
                     "progress_at",
                 ]
             )
@@ -163,4 +173,41 @@ def abandon_feed(user: User, feed: FeedImport) -> FeedImport:
     return feed
 
 
-__all__ = ["abandon_feed", "is_stalled", "is_waiting_to_start", "retry_feed", "stall_limit"]
+def _job_of(feed: FeedImport) -> str:
+    return APPLY_TASK if feed.status == FeedStatus.MATCHING and feed.apply_valid_rows else IMPORT_TASK
+
+
+def recover_stalled_imports(now: datetime | None = None) -> list[int]:
+    """Celery beat, every five minutes: queue again the job of every running feed that has shown no
+    progress for FEED_RECOVER_MINUTES, has no live job (on PostgreSQL nobody holds its job lock; elsewhere
+    this waits for FEED_STALL_MINUTES instead), and was not queued in that time nor waits to be sent (the
+    outbox sends those when the broker is back). It covers a message lost by the broker (Redis restarted
+    without saving, say); the broker's own redelivery normally comes first. The job's start does the rest:
+    it takes the feed back, or gives it up after JOB_MAX_ATTEMPTS. Each one queued is audited."""
+    now = now or timezone.now()
+    minutes = settings.FEED_RECOVER_MINUTES if connection.vendor == "postgresql" else settings.FEED_STALL_MINUTES
+    cutoff = now - timedelta(minutes=minutes)
+    requeued = []
+    for feed in FeedImport.objects.filter(status__in=RUNNING, progress_at__lt=cutoff).order_by("pk"):
+        task = _job_of(feed)
+        if outbox.waiting_to_send(task, feed.pk) or outbox.queued_since(cutoff, task, feed.pk) or job_alive(feed.pk):
+            continue
+        with transaction.atomic():
+            audit.record(
+                None, AuditAction.UPDATE, obj=feed, detail={"decision": "retry", "reason": "stalled", "job": task}
+            )
+            outbox.enqueue(task, feed.pk)
+        requeued.append(feed.pk)
+    if requeued:
+        logger.warning("Feed imports queued again after their job stopped: %s", requeued)
+    return requeued
+
+
+__all__ = [
+    "abandon_feed",
+    "is_stalled",
+    "is_waiting_to_start",
+    "recover_stalled_imports",
+    "retry_feed",
+    "stall_limit",
+]
