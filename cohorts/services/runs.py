@@ -250,8 +250,11 @@ def execute_run(run_id: int, *, skip_if_busy: bool = True) -> CohortRun:
             # Fresh statistics for the next runs: they read this run's rows (previous tiers, the
             # published scores of other children), and a stale estimate of a handful of rows turns
             # those reads into loops over the whole run.
+            # Only the run's own partition: the others' statistics have not changed.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE cohorts_suggestion (run_id, child_id, score, tier)")
+                if run.suggestions_enabled:
+                    columns = ", ".join(scoring.SAMPLED_COLUMNS)
+                    cursor.execute(f"ANALYZE {scoring.partition_of(run.pk)} ({columns})")
                 cursor.execute("ANALYZE cohorts_currentsuggestion")
     except Exception:  # housekeeping: never fail a published run for it
         logger.exception("Pruning old cohort suggestions failed")
@@ -362,6 +365,8 @@ def _compute_and_publish(run: CohortRun, began: float) -> None:
                 # The rows this transaction writes are not in the table's statistics yet, so the
                 # planner would guess a handful and loop; a whole-city run joins whole sets by hash.
                 cursor.execute("SET LOCAL enable_nestloop = off")
+            # a table of this run's number left behind (a database flushed with its partitions)
+            cursor.execute(f"DROP TABLE IF EXISTS {scoring.partition_of(run.pk)}")
         cursor.execute("DELETE FROM cohorts_suggestion WHERE run_id = %s", [run.pk])  # an earlier attempt's rows
     incremental = run.kind == RunKind.INCREMENTAL
     tally: scoring.TierTally = {}
@@ -489,7 +494,13 @@ def _notify(run: CohortRun) -> None:
 
 
 def prune(keep: int = KEEP_FULL_RUNS) -> int:
-    """Delete suggestion rows of runs older than the last `keep` published full runs (runs stay)."""
+    """Remove the suggestion rows of runs older than the last `keep` published full runs (runs stay),
+    except rows a panel decision points at; return how many runs lost their rows.
+
+    On PostgreSQL an old run's partition is detached and dropped whole (a few milliseconds, where
+    deleting a city's rows one by one cost 0.05-0.16 s of CPU and left them for vacuum); the rows a
+    decision points at move first to the default partition, `cohorts_suggestion_kept`, with their
+    ids. Rows in no partition of their own (in the default partition) are deleted."""
     kept = list(
         CohortRun.objects.filter(kind=RunKind.FULL, status=RunStatus.PUBLISHED)
         .order_by("-published_at", "-id")
@@ -498,23 +509,30 @@ def prune(keep: int = KEEP_FULL_RUNS) -> int:
     if len(kept) < keep:
         return 0
     chain = set(CohortRun.objects.current_chain())
-    old = list(
+    candidates = (
         CohortRun.objects.filter(pk__lt=min(kept))
         .exclude(pk__in=chain)
         .exclude(base_run__in=kept)
         .exclude(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
-        # One probe of the (run, child) index per run, not a join with every suggestion row.
-        .filter(Exists(Suggestion.objects.filter(run=OuterRef("pk"))))
-        .values_list("pk", flat=True)
     )
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        partitions = scoring.partitioned_runs()
+        holding = partitions | scoring.runs_in_default_partition()
+        candidates = candidates.filter(pk__in=sorted(holding))
+    else:
+        # One probe of the (run, child) index per run, not a join with every suggestion row.
+        candidates = candidates.filter(Exists(Suggestion.objects.filter(run=OuterRef("pk"))))
+    old = list(candidates.values_list("pk", flat=True))
     if not old:
         return 0
-    marks = ", ".join(["%s"] * len(old))
+    decided = "SELECT suggestion_id FROM cohorts_tierdecision WHERE suggestion_id IS NOT NULL"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM cohorts_suggestion WHERE run_id IN ({marks}) AND id NOT IN "
-            "(SELECT suggestion_id FROM cohorts_tierdecision WHERE suggestion_id IS NOT NULL)",
-            old,
-        )
-        deleted: int = cursor.rowcount
-        return deleted
+        if postgres:
+            for part in (scoring.partition_of(pk) for pk in old if pk in partitions):
+                cursor.execute(f"ALTER TABLE {scoring.SUGGESTIONS} DETACH PARTITION {part}")
+                cursor.execute(f"INSERT INTO {scoring.SUGGESTIONS} SELECT * FROM {part} WHERE id IN ({decided})")
+                cursor.execute(f"DROP TABLE {part}")
+        marks = ", ".join(["%s"] * len(old))
+        cursor.execute(f"DELETE FROM cohorts_suggestion WHERE run_id IN ({marks}) AND id NOT IN ({decided})", old)
+    return len(old)
