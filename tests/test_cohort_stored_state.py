@@ -17,12 +17,16 @@ from tests.test_cohort_scoring import D, city, cohort_defaults, days, full_run  
 from .test_cohort_decisions import publish
 
 
-def recomputed() -> set[tuple[int, int, int, str]]:
-    return {(s.child_id, s.pk, s.score, s.tier) for s in Suggestion.objects.current()}
+def recomputed() -> set[tuple[int, int, int, int, str]]:
+    return {
+        (s.child_id, s.pk, s.score, s.individual_score + s.family_score, s.tier) for s in Suggestion.objects.current()
+    }
 
 
-def stored() -> set[tuple[int, int, int, str]]:
-    return set(CurrentSuggestion.objects.values_list("child_id", "suggestion_id", "score", "tier"))
+def stored() -> set[tuple[int, int, int, int, str]]:
+    return set(
+        CurrentSuggestion.objects.values_list("child_id", "suggestion_id", "score", "individual_family_score", "tier")
+    )
 
 
 def chain_counts() -> dict[str, int]:

@@ -227,6 +227,10 @@ class CurrentSuggestion(models.Model):
         Suggestion, on_delete=models.DO_NOTHING, related_name="current_row", db_constraint=False, db_index=False
     )
     score = models.PositiveIntegerField()
+    # What an incremental run's context check reads of another child's published suggestion (the
+    # individual and family parts, without the context part), so it need not probe the suggestions,
+    # which PostgreSQL keeps in one partition per run.
+    individual_family_score = models.PositiveIntegerField(default=0)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
 
     objects = CurrentSuggestionQuerySet.as_manager()

@@ -403,7 +403,10 @@ def publish_current(run_id: int, *, full: bool, counts: dict[str, int] | None = 
     Cost on the benchmark city (98,724 rows, PostgreSQL, 2 shared cores): a full run about 0.15-0.3 s
     (empty the table and insert every row, then build its primary key and score index), an incremental
     run of about 1,000 children about 50 ms (the upsert and the tier counts over the table)."""
-    select = "SELECT child_id, id, score, tier FROM cohorts_suggestion WHERE run_id = %s"
+    select = (
+        "SELECT child_id, id, score, individual_score + family_score, tier FROM cohorts_suggestion WHERE run_id = %s"
+    )
+    columns = "(child_id, suggestion_id, score, individual_family_score, tier)"
     with connection.cursor() as cursor:
         if full:
             if connection.vendor == "postgresql":
@@ -414,19 +417,18 @@ def publish_current(run_id: int, *, full: bool, counts: dict[str, int] | None = 
                 cursor.execute("TRUNCATE cohorts_currentsuggestion")
                 with indexes_rebuilt_after(cursor, "cohorts_currentsuggestion"):
                     cursor.execute(
-                        f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select}",
+                        f"INSERT INTO cohorts_currentsuggestion {columns} {select}",
                         [run_id],
                     )
             else:
                 cursor.execute("DELETE FROM cohorts_currentsuggestion")
-                cursor.execute(
-                    f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select}", [run_id]
-                )
+                cursor.execute(f"INSERT INTO cohorts_currentsuggestion {columns} {select}", [run_id])
         else:
             cursor.execute(
-                f"INSERT INTO cohorts_currentsuggestion (child_id, suggestion_id, score, tier) {select} "
+                f"INSERT INTO cohorts_currentsuggestion {columns} {select} "
                 "ON CONFLICT (child_id) DO UPDATE SET suggestion_id = excluded.suggestion_id, "
-                "score = excluded.score, tier = excluded.tier",
+                "score = excluded.score, individual_family_score = excluded.individual_family_score, "
+                "tier = excluded.tier",
                 [run_id],
             )
         if full and counts is not None:

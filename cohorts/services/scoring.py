@@ -370,17 +370,16 @@ class _Sql:
             # when listed (`hot`), else with its published score (`pub`, once per context; EXISTS
             # stops at the first such child, however busy the context).
             # Another child's published score: its row in the stored current suggestions (the
-            # chain's newest row for it, kept by publication), then that suggestion's parts, two
-            # primary-key probes (the suggestions need no index by child). The stored score (parts
-            # plus context) filters first: the parts cannot reach the threshold when it does not.
+            # chain's newest row for it, kept by publication), which keeps the individual and
+            # family parts too: one primary-key probe (the suggestions need no index by child, and
+            # on PostgreSQL a probe by id there would look into every run's partition).
             # On PostgreSQL `<> ALL` of a constant array is hashed, not a scan of the list per link.
             listed = f"<> ALL({array_literal(child_ids or [])})" if self.pg else "NOT IN (SELECT child_id FROM target)"
             others = (
                 "SELECT 1 FROM cases_contextlink l3 "
                 "JOIN cohorts_currentsuggestion cs ON cs.child_id = l3.child_id "
-                "JOIN cohorts_suggestion s ON s.id = cs.suggestion_id "
-                f"WHERE l3.context_id = c.context_id AND {current.format(t='l3')} AND cs.score >= {concern} "
-                f"AND s.individual_score + s.family_score >= {concern} AND l3.child_id {listed}"
+                f"WHERE l3.context_id = c.context_id AND {current.format(t='l3')} "
+                f"AND cs.individual_family_score >= {concern} AND l3.child_id {listed}"
             )
             ctes.append(
                 f"pub AS (SELECT c.context_id FROM (SELECT DISTINCT context_id FROM links) c WHERE EXISTS ({others}))"
