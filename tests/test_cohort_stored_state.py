@@ -149,6 +149,8 @@ def test_the_migration_fills_the_stored_state_from_published_runs(partnership):
 
     migration = import_module("cohorts.migrations.0010_current_suggestions")
     migration.fill(apps, SimpleNamespace(connection=connection))
+    with connection.cursor() as cursor:  # and the parts migration 0014 added
+        cursor.execute(import_module("cohorts.migrations.0014_current_suggestion_parts").FILL)
     assert stored() == expected == recomputed()
 
 

@@ -5,6 +5,13 @@ suggestions the stored rows point at."""
 
 from django.db import migrations, models
 
+FILL = (
+    "UPDATE cohorts_currentsuggestion SET individual_family_score = ("
+    "SELECT s.individual_score + s.family_score FROM cohorts_suggestion s "
+    "WHERE s.id = cohorts_currentsuggestion.suggestion_id) "
+    "WHERE EXISTS (SELECT 1 FROM cohorts_suggestion s WHERE s.id = cohorts_currentsuggestion.suggestion_id)"
+)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,14 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="currentsuggestion",
             name="individual_family_score",
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(db_default=0),
         ),
-        migrations.RunSQL(
-            "UPDATE cohorts_currentsuggestion SET individual_family_score = ("
-            "SELECT s.individual_score + s.family_score FROM cohorts_suggestion s "
-            "WHERE s.id = cohorts_currentsuggestion.suggestion_id)"
-            " WHERE EXISTS (SELECT 1 FROM cohorts_suggestion s WHERE s.id = cohorts_currentsuggestion.suggestion_id)",
-            migrations.RunSQL.noop,
-            elidable=True,
-        ),
+        migrations.RunSQL(FILL, migrations.RunSQL.noop, elidable=True),
     ]

@@ -230,7 +230,7 @@ class CurrentSuggestion(models.Model):
     # What an incremental run's context check reads of another child's published suggestion (the
     # individual and family parts, without the context part), so it need not probe the suggestions,
     # which PostgreSQL keeps in one partition per run.
-    individual_family_score = models.PositiveIntegerField(default=0)
+    individual_family_score = models.PositiveIntegerField(db_default=0)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
 
     objects = CurrentSuggestionQuerySet.as_manager()
