@@ -9,8 +9,7 @@ A unique key on a partitioned table must include the partition key, so the prima
 (id, run_id): ids still come from one sequence, so an id still names one row, and every reader (the
 stored current suggestions, panel decisions) still points at a suggestion by id. The unique (run,
 child) constraint is unchanged. Django's model is unchanged (id is still its primary key); SQLite
-keeps its plain table. The stored current suggestions' columns get the suggestions' statistics
-target, 10, as the ANALYZE after each full run samples them too."""
+keeps its plain table."""
 
 from django.db import migrations
 
@@ -18,14 +17,8 @@ TABLE = "cohorts_suggestion"
 SAMPLED = ("run_id", "child_id", "score", "tier")  # statistics target 10 (migration 0007)
 
 
-# The stored current suggestions are analysed after every full run too; their tiers and scores need no
-# 30,000-row sample either.
-CURRENT = "cohorts_currentsuggestion"
-CURRENT_SAMPLED = ("child_id", "suggestion_id", "score", "tier")
-
-
-def sampled(columns: tuple[str, ...] = SAMPLED, target: int = 10) -> str:
-    return ", ".join(f"ALTER COLUMN {column} SET STATISTICS {target}" for column in columns)
+def sampled() -> str:
+    return ", ".join(f"ALTER COLUMN {column} SET STATISTICS 10" for column in SAMPLED)
 
 
 def partition(apps, schema_editor):
@@ -58,7 +51,6 @@ def partition(apps, schema_editor):
         cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_pkey PRIMARY KEY (id, run_id)")
         cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT unique_suggestion_per_run UNIQUE (run_id, child_id)")
         cursor.execute(f"ALTER TABLE {TABLE} {sampled()}")
-        cursor.execute(f"ALTER TABLE {CURRENT} {sampled(CURRENT_SAMPLED)}")
 
 
 def unpartition(apps, schema_editor):
@@ -76,7 +68,6 @@ def unpartition(apps, schema_editor):
         cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_pkey PRIMARY KEY (id)")
         cursor.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT unique_suggestion_per_run UNIQUE (run_id, child_id)")
         cursor.execute(f"ALTER TABLE {TABLE} {sampled()}")
-        cursor.execute(f"ALTER TABLE {CURRENT} {sampled(CURRENT_SAMPLED, -1)}")
 
 
 class Migration(migrations.Migration):
