@@ -1,9 +1,10 @@
 # ruff: noqa: S608 -- statements are built from fixed SQL and integers only.
-"""PostgreSQL: the suggestions become a table partitioned by run (LIST on run_id), one partition per run
-(`cohorts_suggestion_run_<id>`), and a default partition `cohorts_suggestion_kept` for rows of runs
-that have none: the rows a panel decision points at once pruning dropped their run's partition, and
-rows written other than by a run (the ORM). A run fills a new table, builds its indexes once, and
-attaches it; pruning drops an old run's partition whole (cohorts.services.runs, issue 14).
+"""PostgreSQL: the suggestions become a table partitioned by run (LIST on run_id), one partition per full
+run (`cohorts_suggestion_run_<id>`), and a default partition `cohorts_suggestion_kept` for the rest:
+incremental runs' rows, the rows a panel decision points at once pruning dropped their run's
+partition, and rows written other than by a run (the ORM). A full run fills a new table, builds its
+indexes once, and attaches it; pruning drops an old run's partition whole (cohorts.services.runs,
+issue 14).
 
 A unique key on a partitioned table must include the partition key, so the primary key becomes
 (id, run_id): ids still come from one sequence, so an id still names one row, and every reader (the
@@ -38,7 +39,10 @@ def partition(apps, schema_editor):
         cursor.execute("SELECT setval(%s, %s, %s)", [f"{TABLE}_partitioned_id_seq", last_value, is_called])
         cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN id SET DEFAULT nextval('{TABLE}_partitioned_id_seq')")
         cursor.execute(f"CREATE TABLE {TABLE}_kept PARTITION OF {TABLE} DEFAULT")
-        cursor.execute(f"SELECT DISTINCT run_id FROM {TABLE}_unpartitioned ORDER BY run_id")
+        cursor.execute(
+            f"SELECT DISTINCT s.run_id FROM {TABLE}_unpartitioned s JOIN cohorts_cohortrun r ON r.id = s.run_id "
+            "WHERE r.kind = 'full' ORDER BY s.run_id"
+        )
         for (run_id,) in cursor.fetchall():
             cursor.execute(f"CREATE TABLE {TABLE}_run_{int(run_id)} PARTITION OF {TABLE} FOR VALUES IN ({int(run_id)})")
         columns = "id, score, individual_score, family_score, context_score, tier, previous_tier, child_id, run_id, "

@@ -1,6 +1,6 @@
 """The stored current suggestions keep each suggestion's individual and family parts
 (`individual_family_score`): an incremental run's context check reads them there instead of probing
-the suggestions, which PostgreSQL now keeps in one partition per run (0013). Filled from the
+the suggestions, which PostgreSQL now keeps in one partition per full run (0013). Filled from the
 suggestions the stored rows point at."""
 
 from django.db import migrations, models

@@ -22,8 +22,9 @@ skip_if_busy, records this run as skipped.
 Retention: rows of the last KEEP_FULL_RUNS published full runs (and the incremental runs on top of
 them) are kept; older runs keep their record (counts, changes, model version) but their suggestion
 rows are deleted, except rows a panel decision points at. Pruning follows each published full run. On
-PostgreSQL each run's rows are a partition of their own (scoring.write_suggestions), so pruning drops
-an old run's partition whole, moving the rows a decision points at to the default partition first.
+PostgreSQL each full run's rows are a partition of their own (scoring.write_suggestions), so pruning
+drops an old full run's partition whole, moving the rows a decision points at to the default partition
+first; incremental runs' rows, in the default partition, are deleted.
 """
 
 from __future__ import annotations

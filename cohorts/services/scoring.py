@@ -444,7 +444,7 @@ def previous_select(where: str = "") -> str:
 TierTally = dict[str, tuple[int, int]]  # tier ('' below the threshold) -> (rows scoring, rows changed)
 
 
-# PostgreSQL: the suggestions are partitioned by run (migration 0013), one partition per run; the
+# PostgreSQL: the suggestions are partitioned by run (migration 0013), one partition per full run; the
 # columns ANALYZE samples with statistics target 10 (3,000 rows: a run's tiers need no more).
 SUGGESTIONS = "cohorts_suggestion"
 KEPT = "cohorts_suggestion_kept"
@@ -484,8 +484,8 @@ def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | N
     `chain` is the published chain the run will sit on (for previous_tier). For an incremental run
     (`child_ids`), a listed child who had a row in the chain but now scores nothing gets a zero row,
     so the chain no longer shows the old suggestion. On PostgreSQL the tally comes from the rows the
-    insert returns (a data-modifying WITH), not from reading 100,000 rows back, and the rows go into a
-    new table of their own (`partition_of(run)`: the suggestions' columns, defaults and checks, and
+    insert returns (a data-modifying WITH), not from reading 100,000 rows back, and a full run's rows go
+    into a new table of their own (`partition_of(run)`: the suggestions' columns, defaults and checks, and
     CHECK (run_id = run), so attaching it needs no scan), which is then attached as the run's partition
     of cohorts_suggestion: its primary key and unique (run, child) index are built once, sorted,
     instead of taking one entry per row, and no page it writes held rows before (no dead rows to reuse,
@@ -496,7 +496,14 @@ def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | N
         "GROUP BY tier"
     )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and child_ids is not None:
+            # An incremental run's few rows go to the default partition, so the partitions stay one
+            # per kept full run (a lookup by id looks into each partition); pruning deletes them.
+            head, insert = statement.split(f" INSERT INTO {SUGGESTIONS} ", 1)
+            written = f"written AS (INSERT INTO {SUGGESTIONS} {insert} RETURNING tier, previous_tier, score)"
+            cursor.execute(f"{head}, {written} {tally.format(rows='written')}", args)
+            tallied = cursor.fetchall()
+        elif connection.vendor == "postgresql":
             part = partition_of(run.pk)
             cursor.execute(
                 f"CREATE TABLE {part} (LIKE {SUGGESTIONS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE, "
