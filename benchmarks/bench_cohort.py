@@ -325,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     def full() -> tuple[float, CohortRun]:
         with connection.cursor() as cursor:
             # Untimed, what autovacuum does between two nightly runs in production (this machine's
-            # PostgreSQL runs with autovacuum off): clear the rows the last run's pruning deleted.
+            # PostgreSQL runs with autovacuum off): clear the rows the last run's pruning deleted
+            # (since each run's rows are a partition that pruning drops whole, there are none).
             cursor.execute("VACUUM cohorts_suggestion")
         cpu, started = cpu_seconds(), time.perf_counter()
         run = runs.request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL, as_of=AS_OF, enqueue=False)

@@ -37,6 +37,7 @@ from cohorts.models import (
     RunTrigger,
     ScoringModel,
     Suggestion,
+    TierDecision,
 )
 from cohorts.services import runs, scoring
 
@@ -450,6 +451,38 @@ def test_old_runs_rows_are_pruned_but_runs_kept(city):
     with_rows = set(Suggestion.objects.values_list("run_id", flat=True))
     assert with_rows == {run.pk for run in made[-runs.KEEP_FULL_RUNS :]}
     assert CohortRun.objects.count() == len(made)
+
+
+def test_pruning_keeps_the_rows_panel_decisions_point_at(city):
+    first = full_run()
+    decided = Suggestion.objects.filter(run=first).exclude(tier="").order_by("child_id").first()
+    decision = TierDecision.objects.create(
+        child_id=decided.child_id,
+        outcome="confirm",
+        proposed_tier=decided.tier,
+        tier=decided.tier,
+        suggestion=decided,
+        reason="Agreed at panel",
+        decided_by=city.users["caseworker"],
+    )
+    later = [full_run() for _ in range(runs.KEEP_FULL_RUNS)]
+    # the first run's rows are gone but the decided one, with its id, parts and explanation
+    assert list(Suggestion.objects.filter(run=first)) == [decided]
+    kept = Suggestion.objects.get(pk=decision.suggestion_id)
+    assert (kept.score, kept.tier, kept.indicator_entries, kept.context_entries) == (
+        decided.score,
+        decided.tier,
+        decided.indicator_entries,
+        decided.context_entries,
+    )
+    assert set(Suggestion.objects.values_list("run_id", flat=True)) == {first.pk, *(run.pk for run in later)}
+    if connection.vendor == "postgresql":
+        # each kept run has a partition of its own; the first run's was dropped whole, its decided row
+        # moved to the default partition
+        assert scoring.partitioned_runs() == {run.pk for run in later}
+        assert scoring.runs_in_default_partition() == {first.pk}
+    full_run()  # pruning again leaves the decided row where it is
+    assert Suggestion.objects.filter(run=first).count() == 1
 
 
 def test_a_busy_guard_skips_the_run(city):

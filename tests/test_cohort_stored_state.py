@@ -17,12 +17,16 @@ from tests.test_cohort_scoring import D, city, cohort_defaults, days, full_run  
 from .test_cohort_decisions import publish
 
 
-def recomputed() -> set[tuple[int, int, int, str]]:
-    return {(s.child_id, s.pk, s.score, s.tier) for s in Suggestion.objects.current()}
+def recomputed() -> set[tuple[int, int, int, int, str]]:
+    return {
+        (s.child_id, s.pk, s.score, s.individual_score + s.family_score, s.tier) for s in Suggestion.objects.current()
+    }
 
 
-def stored() -> set[tuple[int, int, int, str]]:
-    return set(CurrentSuggestion.objects.values_list("child_id", "suggestion_id", "score", "tier"))
+def stored() -> set[tuple[int, int, int, int, str]]:
+    return set(
+        CurrentSuggestion.objects.values_list("child_id", "suggestion_id", "score", "individual_family_score", "tier")
+    )
 
 
 def chain_counts() -> dict[str, int]:
@@ -145,6 +149,8 @@ def test_the_migration_fills_the_stored_state_from_published_runs(partnership):
 
     migration = import_module("cohorts.migrations.0010_current_suggestions")
     migration.fill(apps, SimpleNamespace(connection=connection))
+    with connection.cursor() as cursor:  # and the parts migration 0014 added
+        cursor.execute(import_module("cohorts.migrations.0014_current_suggestion_parts").FILL)
     assert stored() == expected == recomputed()
 
 

@@ -157,7 +157,11 @@ class Suggestion(models.Model):
     # and Django still cascades deletions. No index by child: a child's current row is found through
     # CurrentSuggestion (its primary key, then this table's), which is how pages and incremental runs
     # read it; a (child, run) index cost a full run 0.15-0.3 s of CPU and most of its write-ahead log
-    # (an entry on every leaf page, issue 14).
+    # (an entry on every leaf page, issue 14). On PostgreSQL the table is partitioned by run (migration
+    # 0013): each full run writes a new table, builds its indexes once and attaches it as its partition
+    # (incremental runs' rows go to the default partition), and pruning drops an old run's partition
+    # whole; the database's primary key is therefore (id, run), but ids come from one sequence, so `id`
+    # still names one row and stays Django's primary key.
     run = models.ForeignKey(
         CohortRun, on_delete=models.CASCADE, related_name="suggestions", db_index=False, db_constraint=False
     )
@@ -227,6 +231,10 @@ class CurrentSuggestion(models.Model):
         Suggestion, on_delete=models.DO_NOTHING, related_name="current_row", db_constraint=False, db_index=False
     )
     score = models.PositiveIntegerField()
+    # What an incremental run's context check reads of another child's published suggestion (the
+    # individual and family parts, without the context part), so it need not probe the suggestions,
+    # which PostgreSQL keeps in one partition per full run.
+    individual_family_score = models.PositiveIntegerField(db_default=0)
     tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
 
     objects = CurrentSuggestionQuerySet.as_manager()

@@ -370,17 +370,16 @@ class _Sql:
             # when listed (`hot`), else with its published score (`pub`, once per context; EXISTS
             # stops at the first such child, however busy the context).
             # Another child's published score: its row in the stored current suggestions (the
-            # chain's newest row for it, kept by publication), then that suggestion's parts, two
-            # primary-key probes (the suggestions need no index by child). The stored score (parts
-            # plus context) filters first: the parts cannot reach the threshold when it does not.
+            # chain's newest row for it, kept by publication), which keeps the individual and
+            # family parts too: one primary-key probe (the suggestions need no index by child, and
+            # on PostgreSQL a probe by id there would look into every run's partition).
             # On PostgreSQL `<> ALL` of a constant array is hashed, not a scan of the list per link.
             listed = f"<> ALL({array_literal(child_ids or [])})" if self.pg else "NOT IN (SELECT child_id FROM target)"
             others = (
                 "SELECT 1 FROM cases_contextlink l3 "
                 "JOIN cohorts_currentsuggestion cs ON cs.child_id = l3.child_id "
-                "JOIN cohorts_suggestion s ON s.id = cs.suggestion_id "
-                f"WHERE l3.context_id = c.context_id AND {current.format(t='l3')} AND cs.score >= {concern} "
-                f"AND s.individual_score + s.family_score >= {concern} AND l3.child_id {listed}"
+                f"WHERE l3.context_id = c.context_id AND {current.format(t='l3')} "
+                f"AND cs.individual_family_score >= {concern} AND l3.child_id {listed}"
             )
             ctes.append(
                 f"pub AS (SELECT c.context_id FROM (SELECT DISTINCT context_id FROM links) c WHERE EXISTS ({others}))"
@@ -445,6 +444,39 @@ def previous_select(where: str = "") -> str:
 TierTally = dict[str, tuple[int, int]]  # tier ('' below the threshold) -> (rows scoring, rows changed)
 
 
+# PostgreSQL: the suggestions are partitioned by run (migration 0013), one partition per full run; the
+# columns ANALYZE samples with statistics target 10 (3,000 rows: a run's tiers need no more).
+SUGGESTIONS = "cohorts_suggestion"
+KEPT = "cohorts_suggestion_kept"
+SAMPLED_COLUMNS = ("run_id", "child_id", "score", "tier")
+
+
+def partition_of(run_id: int) -> str:
+    """PostgreSQL: the table holding run `run_id`'s suggestions, a partition of cohorts_suggestion."""
+    return f"{SUGGESTIONS}_run_{int(run_id)}"
+
+
+def partitioned_runs() -> set[int]:
+    """PostgreSQL: the runs whose suggestions have a partition of their own."""
+    prefix = partition_of(0)[:-1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = CAST(%s AS regclass)",
+            [SUGGESTIONS],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    return {int(name[len(prefix) :]) for name in names if name.startswith(prefix)}
+
+
+def runs_in_default_partition() -> set[int]:
+    """PostgreSQL: the runs with rows in the default partition (rows a panel decision kept after
+    pruning dropped their run's partition, or rows written other than by a run)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT run_id FROM {KEPT}")
+        return {int(run_id) for (run_id,) in cursor.fetchall()}
+
+
 def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | None = None) -> TierTally:
     """Insert the Suggestion rows of `run` (none must exist yet) in one statement; return, per tier,
     how many rows score above zero and how many changed tier.
@@ -452,21 +484,43 @@ def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | N
     `chain` is the published chain the run will sit on (for previous_tier). For an incremental run
     (`child_ids`), a listed child who had a row in the chain but now scores nothing gets a zero row,
     so the chain no longer shows the old suggestion. On PostgreSQL the tally comes from the rows the
-    insert returns (a data-modifying WITH), not from reading 100,000 rows back."""
+    insert returns (a data-modifying WITH), not from reading 100,000 rows back, and a full run's rows go
+    into a new table of their own (`partition_of(run)`: the suggestions' columns, defaults and checks, and
+    CHECK (run_id = run), so attaching it needs no scan), which is then attached as the run's partition
+    of cohorts_suggestion: its primary key and unique (run, child) index are built once, sorted,
+    instead of taking one entry per row, and no page it writes held rows before (no dead rows to reuse,
+    none to vacuum). The caller's transaction holds it all: a failure leaves no table behind."""
     statement, args = suggestions_statement(run, chain, child_ids)
     tally = (
         "SELECT tier, COUNT(*) FILTER (WHERE score > 0), COUNT(*) FILTER (WHERE tier <> previous_tier) FROM {rows} "
         "GROUP BY tier"
     )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            head, insert = statement.split(" INSERT INTO cohorts_suggestion ", 1)
-            written = f"written AS (INSERT INTO cohorts_suggestion {insert} RETURNING tier, previous_tier, score)"
+        if connection.vendor == "postgresql" and child_ids is not None:
+            # An incremental run's few rows go to the default partition, so the partitions stay one
+            # per kept full run (a lookup by id looks into each partition); pruning deletes them.
+            head, insert = statement.split(f" INSERT INTO {SUGGESTIONS} ", 1)
+            written = f"written AS (INSERT INTO {SUGGESTIONS} {insert} RETURNING tier, previous_tier, score)"
             cursor.execute(f"{head}, {written} {tally.format(rows='written')}", args)
+            tallied = cursor.fetchall()
+        elif connection.vendor == "postgresql":
+            part = partition_of(run.pk)
+            cursor.execute(
+                f"CREATE TABLE {part} (LIKE {SUGGESTIONS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE, "
+                f"CHECK (run_id = {int(run.pk)}))"
+            )
+            sampled = ", ".join(f"ALTER COLUMN {column} SET STATISTICS 10" for column in SAMPLED_COLUMNS)
+            cursor.execute(f"ALTER TABLE {part} {sampled}")
+            head, insert = statement.split(f" INSERT INTO {SUGGESTIONS} ", 1)
+            written = f"written AS (INSERT INTO {part} {insert} RETURNING tier, previous_tier, score)"
+            cursor.execute(f"{head}, {written} {tally.format(rows='written')}", args)
+            tallied = cursor.fetchall()
+            cursor.execute(f"ALTER TABLE {SUGGESTIONS} ATTACH PARTITION {part} FOR VALUES IN ({int(run.pk)})")
         else:
             cursor.execute(statement, args)
             cursor.execute(tally.format(rows="cohorts_suggestion WHERE run_id = %s"), [run.pk])
-        return {tier: (int(scoring), int(changed)) for tier, scoring, changed in cursor.fetchall()}
+            tallied = cursor.fetchall()
+    return {tier: (int(scoring), int(changed)) for tier, scoring, changed in tallied}
 
 
 def suggestions_statement(
