@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cohorts", "0012_suggestions_without_child_index"),
+        ("cohorts", "0014_current_suggestion_parts"),
     ]
 
     operations = [
