@@ -27,7 +27,11 @@ from tests.factories import (
 )
 
 if os.environ.get("MUTATION_DB_TEMPLATE"):  # `make mutate`: one migrated template, copied per session
-    from tests.mutation.database import django_db_setup  # noqa: F401
+    from tests.mutation.database import (  # noqa: F401
+        django_db_setup,
+        pytest_collection_modifyitems,
+        pytest_unconfigure,
+    )
 
 
 def pytest_runtest_logreport(report):

@@ -587,9 +587,9 @@ def test_resolving_a_block_of_20000_look_alikes_is_linear():
                 households={("schools", "EVERYONE"): ""},
             )
         )
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a busy machine slows the wall clock, not the work
     resolve_people(persons, ChildIndex({}, {}, {}, {}), date(2026, 1, 1))
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     outcomes = [p.outcome for p in persons]
     assert outcomes.count(Outcome.NEW_CHILD) == 10_000  # one person and the 9,999 rows sharing PR/1
     assert len({id(p.root()) for p in persons if p.outcome == Outcome.NEW_CHILD}) == 1
