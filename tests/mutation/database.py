@@ -6,31 +6,56 @@ session starts from a copy of its own (so parallel mutants, and tests that flush
 one): on SQLite a copy of the template file, on PostgreSQL `CREATE DATABASE … TEMPLATE …` (about half
 a second), dropped when the session ends.
 
-The sessions also run their tests fastest first (the clean run's times, which mutmut keeps in its
-state): mutmut stops a session at the first failure, so a mutant that a quick test kills costs that
-test, not the slowest one of its set. Each session writes the CPU seconds it took (this process only, not
-the database server's) to MUTATION_CPU_LOG, for run.py's figure per mutant.
+mutmut stops a session at the first failure, so the order of its tests decides what a killed mutant
+costs. A session writes the test that killed its mutant to var/kills.log, and the next sessions run
+first the tests that killed mutants of the same function, then those that killed any, then the fastest
+(the clean run's times, which mutmut keeps in its state). Each session also writes the CPU seconds it
+took (this process only, not the database server's) to MUTATION_CPU_LOG, for run.py's figure.
 """
 
 import os
 import resource
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 TEMPLATE = Path(os.environ["MUTATION_DB_TEMPLATE"]) if "MUTATION_DB_TEMPLATE" in os.environ else None
+KILLS = TEMPLATE.with_name("kills.log") if TEMPLATE else None  # function, tab, the test that killed a mutant
 BUILD_LOCK = 20_201  # pg_advisory_lock key: one session builds the PostgreSQL template, the others wait
 
 
+def _function(mutant: str) -> str:
+    return mutant.rpartition("__mutmut_")[0]
+
+
 def pytest_collection_modifyitems(items):
+    """Tests that killed mutants of this function before go first, then tests that killed any, then the
+    fastest (the clean run's times)."""
     try:
         from mutmut import state
     except ImportError:
         return
     durations = state().duration_by_test
-    if durations:
-        items.sort(key=lambda item: durations.get(item.nodeid, durations.get(f"mutants/{item.nodeid}", 0.0)))
+    function = _function(os.environ.get("MUTANT_UNDER_TEST", ""))
+    here, anywhere = Counter(), Counter()
+    if KILLS and KILLS.exists():
+        for line in KILLS.read_text().splitlines():
+            killed_in, _, test = line.partition("\t")
+            anywhere[test] += 1
+            if killed_in == function:
+                here[test] += 1
+    if durations or anywhere:
+        items.sort(key=lambda item: (-here[item.nodeid], -anywhere[item.nodeid], durations.get(item.nodeid, 0.0)))
+
+
+def record_kill(report):
+    """conftest.py's pytest_runtest_logreport: the test that failed (killed the mutant), by function."""
+    function = _function(os.environ.get("MUTANT_UNDER_TEST", ""))
+    if KILLS and function and report.failed:
+        with KILLS.open("a") as kills:
+            kills.write(f"{function}\t{report.nodeid}\n")
 
 
 def pytest_unconfigure(config):
@@ -88,11 +113,17 @@ def _postgres(connection):
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(own))
         cursor.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(own, template))
 
-    on_server(copy)
+    named, test_named = connection.settings_dict["NAME"], connection.settings_dict["TEST"]["NAME"]
+    on_server(copy)  # create_test_db renames the connection's database: named and test_named put it back
     connection.close()
     connection.settings_dict["NAME"] = own.string
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(own)
-    return lambda: on_server(lambda cursor: cursor.execute(drop))
+
+    def drop():
+        on_server(lambda cursor: cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(own)))
+        # mutmut runs more than one session in its own process (its stats and clean runs)
+        connection.settings_dict["NAME"], connection.settings_dict["TEST"]["NAME"] = named, test_named
+
+    return drop
 
 
 @pytest.fixture(scope="session")
