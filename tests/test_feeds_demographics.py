@@ -84,6 +84,23 @@ def test_the_rows_of_one_person_agree_or_nothing_is_guessed(run_feed):
     assert (child("Gus").gender, child("Gus").ethnicity) == ("not_recorded", "asian_indian")
 
 
+def test_rows_one_identifier_makes_one_new_young_person_give_the_codes_whichever_says_nothing(run_feed):
+    """Rows at two postcodes are two people by their details, and the police reference they share
+    makes them one new young person: the codes the rows give, whether the row that says nothing comes
+    first or last."""
+    feed = run_feed(
+        [
+            person("h-1", "Hana", police_id="PH1", gender="f", ethnicity="bafr"),
+            person("h-2", "Hana", police_id="PH1", postcode="RV1 1AA"),
+            person("i-1", "Ivo", police_id="PI1", postcode="RV1 1AA"),
+            person("i-2", "Ivo", police_id="PI1", gender="m", ethnicity="Indian"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 2
+    assert (child("Hana").gender, child("Hana").ethnicity) == ("female", "black_african")
+    assert (child("Ivo").gender, child("Ivo").ethnicity) == ("male", "asian_indian")
+
+
 def test_an_unknown_value_is_an_error_on_its_row_and_nothing_is_applied(run_feed):
     feed = run_feed(
         [

@@ -83,6 +83,7 @@ AREAS = {
             "tests/test_feeds_identity.py",
             "tests/test_feeds_atomicity.py",
             "tests/test_feeds_review_queue.py",
+            "tests/test_feeds_demographics.py",
         ],
         target=90.0,
         postgres=True,
