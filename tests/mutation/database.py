@@ -16,6 +16,8 @@ took (this process only, not the database server's) to MUTATION_CPU_LOG, for run
 import os
 import resource
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +25,14 @@ import pytest
 
 TEMPLATE = Path(os.environ["MUTATION_DB_TEMPLATE"]) if "MUTATION_DB_TEMPLATE" in os.environ else None
 KILLS = TEMPLATE.with_name("kills.log") if TEMPLATE else None  # function, tab, the test that killed a mutant
+DROP = """
+import sys, psycopg2
+from psycopg2 import sql
+link = psycopg2.connect(dbname="postgres")
+link.autocommit = True
+link.cursor().execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(sys.argv[1])))
+"""
+DROPPING: list[subprocess.Popen[bytes]] = []
 BUILD_LOCK = 20_201  # pg_advisory_lock key: one session builds the PostgreSQL template, the others wait
 
 
@@ -119,7 +129,17 @@ def _postgres(connection):
     connection.settings_dict["NAME"] = own.string
 
     def drop():
-        on_server(lambda cursor: cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(own)))
+        # DROP DATABASE makes PostgreSQL checkpoint (2 s on a busy server): a process of its own drops the
+        # copy, so the session, and mutmut's next mutant, need not wait for it.
+        dropping = subprocess.Popen(
+            [sys.executable, "-c", DROP, own.string],
+            env={**os.environ, **{f"PG{key.upper()}": str(value) for key, value in server.items() if value}},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        DROPPING.append(dropping)  # kept: a Popen collected while its process runs warns
         # mutmut runs more than one session in its own process (its stats and clean runs)
         connection.settings_dict["NAME"], connection.settings_dict["TEST"]["NAME"] = named, test_named
 
