@@ -53,11 +53,14 @@ def test_new_children_get_the_codes_of_common_spellings(run_feed):
             ),
             person("d-4", "Dara", gender="", ethnicity=""),
             person("d-5", "Eli", gender="Prefer not to say", ethnicity="Unknown"),
+            # One of the two given: that one.
+            person("d-6", "Fin", gender="m", ethnicity=""),
         ]
     )
-    assert feed.status == FeedStatus.APPLIED and feed.people_created == 5
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 6
     found = {
-        given: (child(given).gender, child(given).ethnicity) for given in ("Amara", "Bilal", "Cait", "Dara", "Eli")
+        given: (child(given).gender, child(given).ethnicity)
+        for given in ("Amara", "Bilal", "Cait", "Dara", "Eli", "Fin")
     }
     assert found == {
         "Amara": ("female", "white_british"),
@@ -65,6 +68,7 @@ def test_new_children_get_the_codes_of_common_spellings(run_feed):
         "Cait": ("non_binary", "white_british"),
         "Dara": ("not_recorded", "not_recorded"),
         "Eli": ("prefers_not_to_say", "not_recorded"),
+        "Fin": ("male", "not_recorded"),
     }
 
 
