@@ -48,6 +48,7 @@ test-browser: install
 # the feed apply, one area at a time in a scratch copy (var/mutation/<area>/), each with its own tests. Prints the
 # score per area and every surviving mutant docs/testing.md does not explain; fails under target or on one.
 # MUTATE_AREAS picks areas (access audit feeds; default all), MUTATE_CHILDREN how many mutants run at once.
+# The feeds area runs on PostgreSQL when DATABASE_URL names one (its set-based apply is PostgreSQL only).
 MUTATE_AREAS ?=
 MUTATE_CHILDREN ?= 1
 

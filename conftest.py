@@ -27,12 +27,19 @@ from tests.factories import (
 )
 
 if os.environ.get("MUTATION_DB_TEMPLATE"):  # `make mutate`: one migrated template, copied per session
-    from tests.mutation.database import django_db_setup  # noqa: F401
+    from tests.mutation.database import (  # noqa: F401
+        django_db_setup,
+        pytest_collection_modifyitems,
+        pytest_unconfigure,
+        record_kill,
+    )
 
 
 def pytest_runtest_logreport(report):
     """Under CI (.ci/run sets CI_SKIPPED_TESTS), every skipped test is written down, so CI can fail a
-    skip that is not on its allow-list."""
+    skip that is not on its allow-list. In a mutation run, the test that killed the mutant is."""
+    if os.environ.get("MUTATION_DB_TEMPLATE"):
+        record_kill(report)
     path = os.environ.get("CI_SKIPPED_TESTS")
     if path and report.skipped and not hasattr(report, "wasxfail"):
         with open(path, "a") as skipped:

@@ -53,11 +53,14 @@ def test_new_children_get_the_codes_of_common_spellings(run_feed):
             ),
             person("d-4", "Dara", gender="", ethnicity=""),
             person("d-5", "Eli", gender="Prefer not to say", ethnicity="Unknown"),
+            # One of the two given: that one.
+            person("d-6", "Fin", gender="m", ethnicity=""),
         ]
     )
-    assert feed.status == FeedStatus.APPLIED and feed.people_created == 5
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 6
     found = {
-        given: (child(given).gender, child(given).ethnicity) for given in ("Amara", "Bilal", "Cait", "Dara", "Eli")
+        given: (child(given).gender, child(given).ethnicity)
+        for given in ("Amara", "Bilal", "Cait", "Dara", "Eli", "Fin")
     }
     assert found == {
         "Amara": ("female", "white_british"),
@@ -65,6 +68,7 @@ def test_new_children_get_the_codes_of_common_spellings(run_feed):
         "Cait": ("non_binary", "white_british"),
         "Dara": ("not_recorded", "not_recorded"),
         "Eli": ("prefers_not_to_say", "not_recorded"),
+        "Fin": ("male", "not_recorded"),
     }
 
 
@@ -82,6 +86,23 @@ def test_the_rows_of_one_person_agree_or_nothing_is_guessed(run_feed):
     assert feed.status == FeedStatus.APPLIED and feed.people_created == 2
     assert (child("Farah").gender, child("Farah").ethnicity) == ("female", "black_african")
     assert (child("Gus").gender, child("Gus").ethnicity) == ("not_recorded", "asian_indian")
+
+
+def test_rows_one_identifier_makes_one_new_young_person_give_the_codes_whichever_says_nothing(run_feed):
+    """Rows at two postcodes are two people by their details, and the police reference they share
+    makes them one new young person: the codes the rows give, whether the row that says nothing comes
+    first or last."""
+    feed = run_feed(
+        [
+            person("h-1", "Hana", police_id="PH1", gender="f", ethnicity="bafr"),
+            person("h-2", "Hana", police_id="PH1", postcode="RV1 1AA"),
+            person("i-1", "Ivo", police_id="PI1", postcode="RV1 1AA"),
+            person("i-2", "Ivo", police_id="PI1", gender="m", ethnicity="Indian"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 2
+    assert (child("Hana").gender, child("Hana").ethnicity) == ("female", "black_african")
+    assert (child("Ivo").gender, child("Ivo").ethnicity) == ("male", "asian_indian")
 
 
 def test_an_unknown_value_is_an_error_on_its_row_and_nothing_is_applied(run_feed):

@@ -511,6 +511,19 @@ def test_an_identifier_with_the_same_date_of_birth_decides_an_adult_held(run_fee
     assert list(event.subjects.filter(object_type="cases.adult").values_list("object_id", flat=True)) == [str(adult.pk)]
 
 
+def test_a_review_of_an_adult_held_names_the_identifier_they_hold_not_the_first_the_row_gives(run_feed):
+    """The adult held has an NHS number only; the row gives a pupil number nobody holds and that NHS
+    number, with another date of birth: the manager is told which identifier matched."""
+    adult = _adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    feed = run_feed(
+        [person("r-1", "Rita", "Okafor", "1981-01-01", source_system="health", upn="A123456789012", nhs_number=NHS_2)]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    review = MatchReview.objects.get(feed=feed)
+    assert review.candidate_adult == adult
+    assert review.reason == "The NHS number matches but the date of birth is different"
+
+
 def test_an_adult_held_with_a_school_and_a_police_reference_is_found_by_them_and_never_given_others(run_feed):
     # A young adult who kept the pupil number of their school days.
     adult = _adult_held("Dean", "Carter", "2004-04-04", upn="A123456789012", police_id="PD/4")
@@ -587,9 +600,9 @@ def test_resolving_a_block_of_20000_look_alikes_is_linear():
                 households={("schools", "EVERYONE"): ""},
             )
         )
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a busy machine slows the wall clock, not the work
     resolve_people(persons, ChildIndex({}, {}, {}, {}), date(2026, 1, 1))
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     outcomes = [p.outcome for p in persons]
     assert outcomes.count(Outcome.NEW_CHILD) == 10_000  # one person and the 9,999 rows sharing PR/1
     assert len({id(p.root()) for p in persons if p.outcome == Outcome.NEW_CHILD}) == 1
