@@ -131,7 +131,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The policy's OR-of-EXISTS filters inflate cost estimates past the JIT threshold, and JIT
     # compilation then costs seconds per query (benchmarks/README.md).
-    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+    # psycopg 3 binds parameters on the server and, after a statement has run PREPARE_THRESHOLD
+    # times on a connection, prepares it: PostgreSQL plans it once per connection instead of on
+    # every request (planning was most of a page's database time, benchmarks/README.md). Behind
+    # a pooler in transaction mode (PgBouncer before 1.21) set DATABASE_PREPARE_THRESHOLD empty.
+    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "2").strip()
+    DATABASES["default"]["OPTIONS"] = {
+        "options": "-c jit=off",
+        "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True),
+        "prepare_threshold": int(threshold) if threshold else None,
+    }
 # Requests are not one transaction: each service is atomic (its audit rows commit or roll back
 # with its write), and a read's or refusal's audit row commits at once, so it survives the 404
 # that follows (docs/architecture.md).

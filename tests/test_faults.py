@@ -24,7 +24,7 @@ import time
 import uuid
 from datetime import timedelta
 
-import psycopg2
+import psycopg
 import pytest
 import redis
 import requests
@@ -373,7 +373,7 @@ def test_a_feed_import_whose_worker_died_applied_nothing_and_its_page_offers_to_
         ]
     )
     # Another connection holds new people back, so the worker stops in the middle of applying the file.
-    blocker = psycopg2.connect(database_url())
+    blocker = psycopg.connect(database_url())
     blocker.cursor().execute(f"LOCK TABLE {Child._meta.db_table} IN SHARE MODE")
     try:
         # The import requests a recalculation from inside the worker, on the default queue.
