@@ -96,14 +96,15 @@ def _copy_subjects(event_id: int, pairs: list[tuple[str, str]]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows((event_id, kind, pk) for kind, pk in pairs)
-    buffer.seek(0)
     table = AuditSubject._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
             f"COPY {table} (event_id, object_type, object_id) FROM STDIN WITH (FORMAT csv, "
-            "FORCE_NOT_NULL (object_type, object_id))",
-            buffer,
-        )
+            "FORCE_NOT_NULL (object_type, object_id))"
+        ) as copy,
+    ):
+        copy.write(buffer.getvalue())
 
 
 def record_read(user: User | AnonymousUser | None, obj: Any, *, basis: str = "", reason: str = "") -> AuditEvent:

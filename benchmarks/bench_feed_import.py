@@ -38,7 +38,7 @@ import time
 from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
+import psycopg
 
 from benchmarks import env
 
@@ -63,7 +63,7 @@ def make_scratch(url: str, scratch: str, *, base: bool) -> None:
     With --base, the city is first copied once to <scratch>_base, and each run copies that instead:
     nothing else connects to it, so a long query on the city (another benchmark) does not block."""
     admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    connection = psycopg2.connect(admin)
+    connection = psycopg.connect(admin)
     connection.autocommit = True
     name, template = env.database_name(scratch), env.database_name(url)
     with connection.cursor() as cursor:
@@ -84,7 +84,7 @@ def _create_copy(cursor, name: str, template: str) -> None:
             # of a 3 GB database, which would leave checkpoints running into the timed import.
             cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY = FILE_COPY')
             return
-        except psycopg2.errors.ObjectInUse:
+        except psycopg.errors.ObjectInUse:
             if attempt == 119:
                 raise
             time.sleep(5)
@@ -92,7 +92,7 @@ def _create_copy(cursor, name: str, template: str) -> None:
 
 def drop_scratch(url: str, scratch: str) -> None:
     admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    connection = psycopg2.connect(admin)
+    connection = psycopg.connect(admin)
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{env.database_name(scratch)}" WITH (FORCE)')

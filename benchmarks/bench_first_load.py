@@ -61,7 +61,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
+import psycopg
 
 from benchmarks import env
 
@@ -89,7 +89,7 @@ def database_url(url: str | None) -> str:
 def recreate(url: str) -> None:
     """An empty city: the database dropped and created again (then migrated by main)."""
     admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    connection = psycopg2.connect(admin)
+    connection = psycopg.connect(admin)
     connection.autocommit = True
     name = env.database_name(url)
     with connection.cursor() as cursor:

@@ -349,11 +349,11 @@ class CpuMeter:
     requests served it is a page's cost, which other work on a shared machine does not change."""
 
     def __init__(self, master_pid: int, database_url: str) -> None:
-        import psycopg2
+        import psycopg
 
         self.master = master_pid
         self.database = env.database_name(database_url)
-        self.connection = psycopg2.connect(urlsplit(database_url)._replace(path="/postgres").geturl())
+        self.connection = psycopg.connect(urlsplit(database_url)._replace(path="/postgres").geturl())
         self.connection.autocommit = True
 
     def backends(self) -> list[int]:

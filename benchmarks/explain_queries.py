@@ -26,7 +26,7 @@ def explain(label: str, queryset_or_sql, params=()) -> float:
         plan = [row[0] for row in cursor.fetchall()]
     total = next((float(line.split(":")[1].split()[0]) for line in plan if line.startswith("Execution Time")), 0.0)
     print(f"\n=== {label}: {total:.1f} ms")
-    print(cursor.mogrify(sql, params).decode() if hasattr(cursor, "mogrify") else sql)
+    print(connection.ops.compose_sql(sql, params))
     print("\n".join(plan))
     return total
 

@@ -20,8 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import psycopg2
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
 
 from benchmarks import env
 
@@ -286,8 +286,8 @@ class Loader:
         return total
 
     def _flush(self, statement, buffer: io.StringIO) -> None:
-        buffer.seek(0)
-        self.cursor.copy_expert(statement, buffer)
+        with self.cursor.copy(statement) as copy:
+            copy.write(buffer.getvalue())
 
 
 # Names ----------------------------------------------------------------------------------------
@@ -922,7 +922,7 @@ def _maintenance_connection(url: str):
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
-    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    connection = psycopg.connect(urlunsplit(parts._replace(path="/postgres")))
     connection.autocommit = True
     return connection
 
@@ -1063,7 +1063,7 @@ def generate(scale: float) -> dict[str, float]:
     started = time.perf_counter()
     pools = NamePools.load()
     with transaction.atomic():
-        cursor = connection.cursor().cursor  # the psycopg2 cursor, for copy_expert
+        cursor = connection.cursor().cursor  # the psycopg cursor itself
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         rebuild = drop_indexes(cursor, TABLES)

@@ -23,7 +23,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from psycopg2 import sql
+from psycopg import sql
 
 from benchmarks import env
 
@@ -191,12 +191,12 @@ def load(cursor) -> None:
         buffer.write(line)
         pending += 1
         if pending == 200_000:
-            buffer.seek(0)
-            cursor.copy_expert(statement, buffer)
+            with cursor.copy(statement) as copy:
+                copy.write(buffer.getvalue())
             buffer, pending = io.StringIO(), 0
     if pending:
-        buffer.seek(0)
-        cursor.copy_expert(statement, buffer)
+        with cursor.copy(statement) as copy:
+            copy.write(buffer.getvalue())
     for definition in rebuild:
         cursor.execute(definition)
     cursor.execute("SET LOCAL session_replication_role = DEFAULT")

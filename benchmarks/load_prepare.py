@@ -36,14 +36,14 @@ SEARCHES_PER_PERSONA = 150
 def copy_database(template_url: str, copy_url: str) -> float:
     """Drop the copy and create it from the template; returns seconds taken. Retries while someone else
     is connected to the template (PostgreSQL refuses to copy a database in use)."""
-    import psycopg2
-    from psycopg2 import errors, sql
+    import psycopg
+    from psycopg import errors, sql
 
     template, copy = env.database_name(template_url), env.database_name(copy_url)
     if template == copy:
         sys.exit(f"The load test writes: give it a copy, not the city itself ({copy!r}).")
     started = time.perf_counter()
-    connection = psycopg2.connect(urlsplit(copy_url)._replace(path="/postgres").geturl())
+    connection = psycopg.connect(urlsplit(copy_url)._replace(path="/postgres").geturl())
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
@@ -65,10 +65,10 @@ def copy_database(template_url: str, copy_url: str) -> float:
 
 
 def drop_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
-    connection = psycopg2.connect(urlsplit(url)._replace(path="/postgres").geturl())
+    connection = psycopg.connect(urlsplit(url)._replace(path="/postgres").geturl())
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:

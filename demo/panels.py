@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from cases.models import Child, ChronologyEvent, Context, EventKind
+from cases.models import Child, ChronologyEvent, Context, EventKind, Involvement
 from demo import accounts as accounts_demo
 from interventions.models import (
     ActionStatus,
@@ -58,10 +58,14 @@ def seed(agencies: dict[str, Agency], users: dict[str, User], today: date) -> in
         return 0
     # The young people children's services or youth justice work with: their workers bring them.
     # those with a weapon offence, an arrest or a missing episode on record first.
+    # EXISTS rather than a join and DISTINCT: with parameters bound on the server, PostgreSQL
+    # cannot match a DISTINCT query's ORDER BY expression to the same one in its select list.
+    worked_with = Involvement.objects.filter(
+        child=OuterRef("pk"), agency__in=[agencies[name] for name in PANEL_AGENCIES]
+    )
     worrying = ChronologyEvent.objects.filter(child=OuterRef("pk"), kind__in=WORRYING)
     children = list(
-        Child.objects.filter(involvements__agency__in=[agencies[name] for name in PANEL_AGENCIES])
-        .distinct()
+        Child.objects.filter(Exists(worked_with))
         .order_by(Exists(worrying).desc(), "reference")
         .values_list("pk", flat=True)[:DISCUSSED]
     )

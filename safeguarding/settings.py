@@ -133,7 +133,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # compilation then costs seconds per query (benchmarks/README.md). A backend whose client died
     # (a killed worker) notices within 5 s, even while it waits for a lock, and ends, releasing its
     # locks, rather than when its statement finishes (docs/faults.md).
-    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off -c client_connection_check_interval=5000"}
+    # psycopg 3 binds parameters on the server and, after a statement has run PREPARE_THRESHOLD
+    # times on a connection, prepares it: PostgreSQL plans it once per connection instead of on
+    # every request (planning was most of a page's database time, benchmarks/README.md). Behind
+    # a pooler in transaction mode (PgBouncer before 1.21) set DATABASE_PREPARE_THRESHOLD empty.
+    threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "2").strip()
+    DATABASES["default"]["OPTIONS"] = {
+        "options": "-c jit=off -c client_connection_check_interval=5000",
+        "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True),
+        "prepare_threshold": int(threshold) if threshold else None,
+    }
 # Requests are not one transaction: each service is atomic (its audit rows commit or roll back
 # with its write), and a read's or refusal's audit row commits at once, so it survives the 404
 # that follows (docs/architecture.md).

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 import requests
 from django.conf import settings
@@ -303,7 +303,7 @@ def test_requests_fail_quickly_and_plainly_while_postgresql_is_stopped_then_reco
     home = web.get(f"{base}/", timeout=10, allow_redirects=False)
     assert home.status_code == 200, "the first request after the restart, still signed in"
     assert save("daily").status_code == 302
-    with psycopg2.connect(private_postgres.url("drill")) as drill, drill.cursor() as cursor:
+    with psycopg.connect(private_postgres.url("drill")) as drill, drill.cursor() as cursor:
         cursor.execute("SELECT notification_emails FROM accounts_user WHERE username = 'caseworker'")
         assert cursor.fetchone() == ("daily",), "saved once the server was back"
     drill.close()
@@ -513,7 +513,7 @@ def two_rows(partnership) -> bytes:
 @contextmanager
 def new_people_held_back():
     """Another connection holds new people back, so an import stops in the middle of applying its file."""
-    blocker = psycopg2.connect(database_url())
+    blocker = psycopg.connect(database_url())
     blocker.cursor().execute(f"LOCK TABLE {Child._meta.db_table} IN SHARE MODE")
     try:
         yield

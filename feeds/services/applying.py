@@ -159,13 +159,13 @@ def copy_rows(table: str, columns: list[str], rows: Iterable[Iterable[Any]], not
             writer.writerow(row)
             count += 1
             if count % COPY_CHUNK == 0:
-                buffer.seek(0)
-                cursor.copy_expert(statement, buffer)
+                with cursor.copy(statement) as copy:
+                    copy.write(buffer.getvalue())
                 buffer.seek(0)
                 buffer.truncate()
         if buffer.tell():
-            buffer.seek(0)
-            cursor.copy_expert(statement, buffer)
+            with cursor.copy(statement) as copy:
+                copy.write(buffer.getvalue())
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple[Any, ...]]) -> list[int]:

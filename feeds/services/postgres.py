@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict, cast
 
-import psycopg2
+import psycopg
 from django.db import DatabaseError, DataError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
@@ -63,6 +63,8 @@ PERSON_COLUMNS = ", ".join(PERSON_FIELDS)
 # good row estimates, where a 7-column join makes PostgreSQL expect 1 row and pick nested loops.
 PERSON_KEY = f"concat_ws(chr(31), {', '.join(f's.{name}' for name in PERSON_FIELDS)})"
 SEPARATOR = chr(31)
+# A feed file is sent to COPY in pieces of this size.
+COPY_READ_BYTES = 1 << 20
 ALL_COLUMNS = ", ".join(FEED_HEADER)
 # A row of PEOPLE_AND_HOUSEHOLDS: the 7 person columns, then the household's source system and
 # reference (both None when the row names no household), then the number of rows.
@@ -81,8 +83,8 @@ def _copy_rows(
     """COPY Python rows (or a _csv buffer of them) into a temporary table: None is NULL; the `text`
     columns keep empty strings."""
     buffer = rows if isinstance(rows, io.StringIO) else _csv(rows)
-    buffer.seek(0)
-    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text}))", buffer)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text}))") as copy:
+        copy.write(buffer.getvalue())
 
 
 def drop_temporary_tables(cursor: CursorWrapper) -> None:
@@ -285,12 +287,16 @@ def check_file(
         width = _header_width(feed)
         sent = ", ".join(FEED_HEADER[:width])
         try:
-            with transaction.atomic(), feed.file.open("rb") as raw:
-                cursor.copy_expert(
-                    f"COPY feed_stage ({sent}) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({sent}))",
-                    raw,
-                )
-        except (DataError, psycopg2.DataError):
+            with (
+                transaction.atomic(),
+                feed.file.open("rb") as raw,
+                cursor.copy(
+                    f"COPY feed_stage ({sent}) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL ({sent}))"
+                ) as copy,
+            ):
+                while chunk := raw.read(COPY_READ_BYTES):
+                    copy.write(chunk)
+        except (DataError, psycopg.DataError):
             drop_temporary_tables(cursor)
             return None
         cursor.execute("SELECT count(*) FROM feed_stage")
@@ -334,7 +340,7 @@ def check_file(
         timings["read"] = time.monotonic() - mark
         mark = time.monotonic()
         # The people are checked, grouped and matched in a second thread (pure Python, no queries)
-        # while PostgreSQL checks the rows: psycopg2 lets go of the GIL during a statement, so the
+        # while PostgreSQL checks the rows: psycopg lets go of the GIL during a statement, so the
         # two cores work at once.
         with ThreadPoolExecutor(max_workers=1) as beside:
             people = beside.submit(

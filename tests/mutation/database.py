@@ -26,9 +26,9 @@ import pytest
 TEMPLATE = Path(os.environ["MUTATION_DB_TEMPLATE"]) if "MUTATION_DB_TEMPLATE" in os.environ else None
 KILLS = TEMPLATE.with_name("kills.log") if TEMPLATE else None  # function, tab, the test that killed a mutant
 DROP = """
-import sys, psycopg2
-from psycopg2 import sql
-link = psycopg2.connect(dbname="postgres")
+import sys, psycopg
+from psycopg import sql
+link = psycopg.connect(dbname="postgres")
 link.autocommit = True
 link.cursor().execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(sys.argv[1])))
 """
@@ -97,15 +97,16 @@ def _sqlite(connection):
 
 def _postgres(connection):
     """The template is `test_<name>_template`; the session's copy `test_<name>_<pid>`."""
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
     base = f"test_{connection.settings_dict['NAME']}"
-    template, own = sql.Identifier(f"{base}_template"), sql.Identifier(f"{base}_{os.getpid()}")
+    template_name, own_name = f"{base}_template", f"{base}_{os.getpid()}"
+    template, own = sql.Identifier(template_name), sql.Identifier(own_name)
     server = {key.lower(): connection.settings_dict[key] for key in ("HOST", "PORT", "USER", "PASSWORD")}
 
     def on_server(work):
-        link = psycopg2.connect(dbname="postgres", **server)
+        link = psycopg.connect(dbname="postgres", **server)
         link.autocommit = True
         try:
             with link.cursor() as cursor:
@@ -115,9 +116,9 @@ def _postgres(connection):
 
     def copy(cursor):
         cursor.execute("SELECT pg_advisory_lock(%s)", [BUILD_LOCK])  # released when the link closes
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template.string])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template_name])
         if cursor.fetchone() is None:
-            connection.settings_dict["TEST"]["NAME"] = template.string
+            connection.settings_dict["TEST"]["NAME"] = template_name
             connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
             connection.close()
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(own))
@@ -126,13 +127,13 @@ def _postgres(connection):
     named, test_named = connection.settings_dict["NAME"], connection.settings_dict["TEST"]["NAME"]
     on_server(copy)  # create_test_db renames the connection's database: named and test_named put it back
     connection.close()
-    connection.settings_dict["NAME"] = own.string
+    connection.settings_dict["NAME"] = own_name
 
     def drop():
         # DROP DATABASE makes PostgreSQL checkpoint (2 s on a busy server): a process of its own drops the
         # copy, so the session, and mutmut's next mutant, need not wait for it.
         dropping = subprocess.Popen(
-            [sys.executable, "-c", DROP, own.string],
+            [sys.executable, "-c", DROP, own_name],
             env={**os.environ, **{f"PG{key.upper()}": str(value) for key, value in server.items() if value}},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

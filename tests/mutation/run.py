@@ -161,12 +161,12 @@ def postgres_url(area: Area) -> str | None:
 def drop_test_databases(url: str) -> None:
     """Drop the template and session copies a previous run left (tests/mutation/database.py names them
     `test_<name>_template` and `test_<name>_<pid>`), so the template is built from today's migrations."""
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
     parts = urlsplit(url)
     name = f"test_{parts.path.lstrip('/')}"
-    admin = psycopg2.connect(parts._replace(path="/postgres").geturl())
+    admin = psycopg.connect(parts._replace(path="/postgres").geturl())
     admin.autocommit = True
     try:
         with admin.cursor() as cursor:

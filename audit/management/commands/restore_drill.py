@@ -16,10 +16,10 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg2
+import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from psycopg2 import sql
+from psycopg import sql
 
 from audit.models import AuditEvent, AuditSubject
 
@@ -34,7 +34,7 @@ def _run(tool: str, *args: str, env: dict[str, str]) -> None:
 
 
 def _connect(db: dict, name: str):
-    return psycopg2.connect(
+    return psycopg.connect(
         dbname=name, user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
     )
 
@@ -81,7 +81,7 @@ def _append_only_problems(connection) -> list[str]:
             )
             if cursor.rowcount:
                 problems.append("a restored audit event could be changed")
-        except psycopg2.Error:
+        except psycopg.Error:
             pass  # refused, as it should be
         connection.rollback()
     return problems
@@ -133,7 +133,8 @@ class Command(BaseCommand):
         dump = backup_dir / f"{source}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dump"
 
         with closing(_connect(db, source)) as reader:
-            reader.set_session(isolation_level="REPEATABLE READ", readonly=True)
+            reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            reader.read_only = True
             with reader.cursor() as cursor:
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = cursor.fetchone()[0]
