@@ -84,6 +84,7 @@ AREAS = {
             "tests/test_feeds_atomicity.py",
             "tests/test_feeds_review_queue.py",
             "tests/test_feeds_demographics.py",
+            "tests/test_feeds_parents.py",
         ],
         target=90.0,
         postgres=True,

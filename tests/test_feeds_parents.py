@@ -1,0 +1,92 @@
+"""An import never writes observations about a person or household deleted while it runs (issue 20:
+`lock_parents` had no test). Observations have no database foreign keys (they are copied in bulk),
+so the apply checks and, on PostgreSQL, locks every young person, adult and family its rows name."""
+
+import threading
+from datetime import date
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+
+from cases.models import Adult, Child, Family
+from feeds.services.applying import ObservationItem, lock_parents
+from tests.factories import ChildFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def people() -> tuple[Child, Adult, Family]:
+    family = Family.objects.create(reference="FAM-LOCK-1", name="Example household")
+    adult = Adult.objects.create(given_name="Sam", family_name="Example", date_of_birth=date(1980, 1, 1))
+    return ChildFactory(), adult, family
+
+
+def item(child: int | None = None, adult: int | None = None, family: int | None = None) -> ObservationItem:
+    return ("police", f"r-{child}-{adult}-{family}", "missing_episode", date(2026, 1, 1), child, adult, family, "")
+
+
+def test_rows_naming_people_and_households_that_exist_pass():
+    child, adult, family = people()
+    lock_parents([item(child=child.pk), item(adult=adult.pk), item(family=family.pk), item(child=child.pk)])
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("child", "1 children were deleted during the import"),
+        ("adult", "1 adults were deleted during the import"),
+        ("family", "1 families were deleted during the import"),
+    ],
+)
+def test_a_row_naming_someone_deleted_meanwhile_stops_the_apply(kind, message):
+    child, adult, family = people()
+    held = {"child": child, "adult": adult, "family": family}
+    gone_id = held[kind].pk
+    held[kind].delete()
+    items = [item(child=child.pk if kind != "child" else None), item(**{kind: gone_id})]
+    with pytest.raises(RuntimeError) as stopped:
+        lock_parents(items)
+    assert str(stopped.value) == message
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="FOR KEY SHARE row locks exist only on PostgreSQL")
+@pytest.mark.parametrize("kind", ["child", "adult", "family"])
+def test_nobody_can_delete_a_person_an_import_is_applying_until_it_commits(transactional_db, kind):
+    """A disposal (or any delete) waits for the import's transaction rather than leave it observations
+    about nobody."""
+    child, adult, family = people()
+    target = {"child": child, "adult": adult, "family": family}[kind]
+    table = type(target)._meta.db_table
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def applying():
+        try:
+            with transaction.atomic():
+                lock_parents([item(**{kind: target.pk})])
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    job = threading.Thread(target=applying)
+    job.start()
+    try:
+        assert locked.wait(30)
+        other.execute("SET lock_timeout = '300ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute(f"DELETE FROM {table} WHERE id = %s", [target.pk])  # noqa: S608
+        other.rollback()
+    finally:
+        release.set()
+        job.join()
+        other.close()
+    assert type(target).objects.filter(pk=target.pk).exists()
