@@ -27,7 +27,6 @@ from access.api import AccessViewSet, OpenPagination
 from cases import queries as case_queries
 from cases.models import Child
 from cases.services import children as child_services
-from cases.visibility import cohort_visible
 from cohorts.models import CohortRun, CohortSettings, CurrentSuggestion, RunKind, RunTrigger, Suggestion
 from cohorts.services import runs as run_services
 from safeguarding.api import (
@@ -233,24 +232,6 @@ class CohortSuggestionViewSet(AccessViewSet):
     serializer_class = SuggestionSerializer
     pagination_class = OpenPagination  # up to every child of the city: no total counted
 
-    def get_queryset(self):
-        if not CohortSettings.load().suggestions_enabled:
-            return Suggestion.objects.none()
-        # The stored current suggestions (kept by each run's publication), walked in score order.
-        return self._with_runs(
-            Suggestion.objects.stored_current()
-            .filter(cohort_visible(self.request.user, "child"))
-            .order_by("-current_row__score", "current_row__child_id")
-        )
-
-    @staticmethod
-    def _with_runs(suggestions):
-        # The page's few runs once each, shared by its rows, without their lists of children
-        # (select_related would decode every row's run and scoring model again).
-        return suggestions.prefetch_related(
-            Prefetch("run", queryset=CohortRun.objects.select_related("scoring_model").defer(*BIG))
-        )
-
     def list(self, request: Request) -> Response:
         lookups.require_or_404(request.user, "view_cohort")
         # The page is walked in the stored current suggestions alone (score index, visibility by
@@ -264,7 +245,10 @@ class CohortSuggestionViewSet(AccessViewSet):
         if not CohortSettings.load().suggestions_enabled:
             walked = walked.none()
         ids = self.paginate_queryset(walked)
-        found = {s.pk: s for s in self._with_runs(Suggestion.objects.filter(pk__in=ids))}
+        # The page's few runs once each, shared by its rows, without their lists of children
+        # (select_related would decode every row's run and scoring model again).
+        runs = Prefetch("run", queryset=CohortRun.objects.select_related("scoring_model").defer(*BIG))
+        found = {s.pk: s for s in Suggestion.objects.filter(pk__in=ids).prefetch_related(runs)}
         page = [found[pk] for pk in ids if pk in found]
         lookups.shown(request.user, Child, [s.child_id for s in page], what="api cohort suggestions")
         contributions = {s.pk: s.contributions for s in page}
