@@ -50,6 +50,28 @@ def test_a_row_naming_someone_deleted_meanwhile_stops_the_apply(kind, message):
     assert str(stopped.value) == message
 
 
+def test_the_count_in_the_message_is_of_those_deleted_not_of_those_named():
+    items = [item(child=ChildFactory().pk) for _ in range(3)]
+    Child.objects.filter(pk=items[1][4]).delete()
+    with pytest.raises(RuntimeError) as stopped:
+        lock_parents(items)
+    assert str(stopped.value) == "1 children were deleted during the import"
+
+
+def test_a_file_naming_more_young_people_than_one_lookup_takes_is_checked_whole():
+    """SQLite looks the ids up 500 at a time: every id in exactly one lookup, none twice."""
+    children = Child.objects.bulk_create(
+        Child(reference=f"LOCK-{n}", given_name="Alex", family_name=f"Many{n}", date_of_birth=date(2012, 1, 1))
+        for n in range(1_201)
+    )
+    items = [item(child=child.pk) for child in children]
+    lock_parents(items)  # all held: passes
+    Child.objects.filter(pk=children[500].pk).delete()  # the first id of the second lookup
+    with pytest.raises(RuntimeError) as stopped:
+        lock_parents(items)
+    assert str(stopped.value) == "1 children were deleted during the import"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="FOR KEY SHARE row locks exist only on PostgreSQL")
 @pytest.mark.parametrize("kind", ["child", "adult", "family"])
 def test_nobody_can_delete_a_person_an_import_is_applying_until_it_commits(transactional_db, kind):

@@ -42,7 +42,9 @@ def _function(mutant: str) -> str:
 
 def pytest_collection_modifyitems(items):
     """Tests that killed mutants of this function before go first, then tests that killed any, then the
-    fastest (the clean run's times)."""
+    fastest (the clean run's times). Tests on a transactional database stay last, where pytest-django
+    puts them: each ends by emptying every table, the migrations' rows included, which the tests after
+    it would miss."""
     try:
         from mutmut import state
     except ImportError:
@@ -57,7 +59,19 @@ def pytest_collection_modifyitems(items):
             if killed_in == function:
                 here[test] += 1
     if durations or anywhere:
-        items.sort(key=lambda item: (-here[item.nodeid], -anywhere[item.nodeid], durations.get(item.nodeid, 0.0)))
+        items.sort(
+            key=lambda item: (
+                _transactional(item),
+                -here[item.nodeid],
+                -anywhere[item.nodeid],
+                durations.get(item.nodeid, 0.0),
+            )
+        )
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return "transactional_db" in getattr(item, "fixturenames", ()) or bool(marker and marker.kwargs.get("transaction"))
 
 
 def record_kill(report):
@@ -141,6 +155,10 @@ def _postgres(connection):
             start_new_session=True,
         )
         DROPPING.append(dropping)  # kept: a Popen collected while its process runs warns
+        if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+            # A session in mutmut's own process (its stats and clean runs): its children are mutmut's,
+            # whose os.wait() for its mutants' sessions must never reap this one (a KeyError ends the run).
+            dropping.wait()
         # mutmut runs more than one session in its own process (its stats and clean runs)
         connection.settings_dict["NAME"], connection.settings_dict["TEST"]["NAME"] = named, test_named
 

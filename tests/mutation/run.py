@@ -8,8 +8,9 @@ the feed apply, one area at a time.
 
 Each area runs in its own scratch copy of the working tree (var/mutation/<area>/) with its own mutmut
 settings: the files to mutate and the tests that may kill them. An area with PostgreSQL-only paths runs
-on PostgreSQL when DATABASE_URL names a PostgreSQL database (its tests' databases are named after it);
-every other area, and that one without it, runs on SQLite. Prints the score per area and every
+on PostgreSQL when DATABASE_URL names a PostgreSQL database (its tests' databases are named after it),
+then the functions with survivors again on SQLite (var/mutation/<area>-sqlite/), for their SQLite
+branches; every other area, and that one without it, runs on SQLite. Prints the score per area and every
 surviving mutant that docs/testing.md does not explain as equivalent. Exits non-zero when an area is
 under its target or has an unexplained survivor.
 """
@@ -140,14 +141,15 @@ def mutmut(tree: Path, *args: str, env: dict[str, str], capture: bool = False) -
     return subprocess.run([str(MUTMUT), *args], cwd=tree, env=env, text=True, capture_output=capture, check=False)
 
 
-def equivalent_mutants(postgres: bool) -> list[str]:
+def equivalent_mutants(databases: set[str]) -> list[str]:
     """Mutant names docs/testing.md explains (a table row starting with the name in backticks), or
     every mutant of one function (`<function>__mutmut_*`: a function the run cannot reach at all). A
-    row whose reason starts "PostgreSQL only" explains a survivor of a SQLite run: a PostgreSQL run
-    reaches that code, so there it explains nothing."""
+    row whose reason starts "PostgreSQL only" explains a survivor of a run on SQLite alone, and "SQLite
+    only" one of a run on PostgreSQL alone: a run on that database reaches the code, so there the row
+    explains nothing."""
     text = (ROOT / "docs" / "testing.md").read_text()
     rows = re.findall(r"^\| `([\w.]+__mutmut_(?:\d+|\*))` \| (.*)$", text, flags=re.MULTILINE)
-    return [name for name, reason in rows if not (postgres and reason.startswith("PostgreSQL only"))]
+    return [name for name, reason in rows if not any(reason.startswith(f"{db} only") for db in databases)]
 
 
 def explained(mutant: str, explanations: list[str]) -> bool:
@@ -179,11 +181,11 @@ def drop_test_databases(url: str) -> None:
         admin.close()
 
 
-def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, str]:
-    url = postgres_url(area)
-    only: list[str] = options.only
-    scratch = options.scratch.resolve()
-    tree = scratch / name if options.report else prepare(name, area, postgres=url is not None, scratch=scratch)
+def settle(
+    tree: Path, url: str | None, only: list[str], options: argparse.Namespace, *, run_it: bool
+) -> tuple[int, float, dict[str, list[str]]]:
+    """Run mutmut in a scratch tree (unless `run_it` is false: its last results as they are) and read
+    each mutant's outcome. Returns mutmut's exit status, the seconds it ran and the mutants by outcome."""
     env = {
         **os.environ,
         "MUTATION_DB_TEMPLATE": str(tree / "var" / "template.sqlite3"),
@@ -195,44 +197,88 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
     if url:
         env["DATABASE_URL"] = url
     started = time.monotonic()
-    if options.report:
-        run = subprocess.CompletedProcess([], 0)
-    else:
+    status = 0
+    if run_it:
         if url:
             drop_test_databases(url)
-        run = mutmut(tree, "run", "--max-children", str(options.max_children), *only, env=env)
+        status = mutmut(tree, "run", "--max-children", str(options.max_children), *only, env=env).returncode
     seconds = time.monotonic() - started
     results = mutmut(tree, "results", "--all", "true", env=env, capture=True)
     statuses: dict[str, list[str]] = {}
     for line in results.stdout.splitlines():
-        mutant, _, status = line.strip().rpartition(": ")
+        mutant, _, outcome = line.strip().rpartition(": ")
         if mutant and (not only or explained(mutant, only)):
-            statuses.setdefault(status, []).append(mutant)
-    killed = len(statuses.get("killed", [])) + len(statuses.get("timeout", []))
+            statuses.setdefault(outcome, []).append(mutant)
+    return status, seconds, statuses
+
+
+def cpu_seconds(tree: Path) -> list[float]:
+    cpu_log = tree / "var" / "cpu.log"
+    return [float(line.split()[1]) for line in cpu_log.read_text().splitlines()] if cpu_log.exists() else []
+
+
+def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, str]:
+    """An area on one database; an area with PostgreSQL-only paths run on PostgreSQL then, for the
+    survivors, on SQLite: its code has a branch per database and CI runs the tests on both, so a mutant
+    either run kills is killed (the functions with survivors are run again whole on SQLite, since
+    mutmut picks a mutant's tests by its function)."""
+    url = postgres_url(area)
+    only: list[str] = options.only
+    scratch = options.scratch.resolve()
+    reuse = options.report or options.resume_sqlite
+    tree = scratch / name if reuse else prepare(name, area, postgres=url is not None, scratch=scratch)
+    status, seconds, statuses = settle(tree, url, only, options, run_it=not reuse)
     survivors = sorted(statuses.get("survived", []) + statuses.get("no tests", []))
-    tested = killed + len(survivors)
-    score = 100.0 * killed / tested if tested else 0.0
-    explanations = equivalent_mutants(postgres=url is not None)
+    killed = statuses.get("killed", []) + statuses.get("timeout", [])
+    cpu = cpu_seconds(tree)
+    second = ""
+    if url and survivors:
+        second_tree = scratch / f"{name}-sqlite"
+        functions = sorted({f"{mutant.rpartition('__mutmut_')[0]}__mutmut_*" for mutant in survivors})
+        if options.report:
+            ran = second_tree.exists()
+            second_status, second_seconds, second_statuses = (
+                settle(second_tree, None, functions, options, run_it=False) if ran else (0, 0.0, {})
+            )
+        else:
+            prepare(f"{name}-sqlite", area, postgres=False, scratch=scratch)
+            second_status, second_seconds, second_statuses = settle(second_tree, None, functions, options, run_it=True)
+            ran = True
+        killed_there = set(second_statuses.get("killed", []) + second_statuses.get("timeout", []))
+        also_killed = [mutant for mutant in survivors if mutant in killed_there]
+        killed += also_killed
+        survivors = [mutant for mutant in survivors if mutant not in killed_there]
+        status = status or second_status
+        seconds += second_seconds
+        cpu += cpu_seconds(second_tree)
+        second = (
+            f"  then on SQLite, {len(functions)} functions with survivors: {len(also_killed)} more killed"
+            + ("" if options.report else f" in {second_seconds:.0f} s")
+            if ran
+            else "  not yet run on SQLite: its survivors count as survivors"
+        )
+    tested = len(killed) + len(survivors)
+    score = 100.0 * len(killed) / tested if tested else 0.0
+    explanations = equivalent_mutants(databases={"PostgreSQL", "SQLite"} if url else {"SQLite"})
     unexplained = [mutant for mutant in survivors if not explained(mutant, explanations)]
     other = {
-        status: len(names)
-        for status, names in statuses.items()
-        if status not in {"killed", "timeout", "survived", "no tests", "skipped"}
+        outcome: len(names)
+        for outcome, names in statuses.items()
+        if outcome not in {"killed", "timeout", "survived", "no tests", "skipped"}
     }
-    cpu_log = tree / "var" / "cpu.log"
-    cpu = [float(line.split()[1]) for line in cpu_log.read_text().splitlines()] if cpu_log.exists() else []
     pace = f", {sum(cpu) / len(cpu):.1f} s of CPU a mutant run ({len(cpu)} run)" if cpu else ""
     lines = [
-        f"{name} on {'PostgreSQL' if url else 'SQLite'}: {score:.1f}% killed ({killed} of {tested}; target"
-        f" {area.target:.0f}%){'' if options.report else f' in {seconds:.0f} s'}{pace}",
+        f"{name} on {'PostgreSQL and SQLite' if url else 'SQLite'}: {score:.1f}% killed ({len(killed)} of {tested};"
+        f" target {area.target:.0f}%){'' if options.report else f' in {seconds:.0f} s'}{pace}",
+        *([second] if second else []),
         f"  survivors: {len(survivors)} ({len(survivors) - len(unexplained)} explained in docs/testing.md)",
     ]
     if other:
         lines.append(f"  other outcomes (not scored): {other}")
     lines += [f"  unexplained survivor: {mutant}" for mutant in unexplained]
-    ok = run.returncode == 0 and tested > 0 and score >= area.target and not unexplained and not other
-    if run.returncode != 0:
-        lines.append(f"  mutmut run failed (exit status {run.returncode})")
+    ok = status == 0 and tested > 0 and score >= area.target and not unexplained and not other
+    if status != 0:
+        lines.append(f"  mutmut run failed (exit status {status})")
     if unexplained:
         lines.append(f"  show one: (cd {tree} && {MUTMUT} show <name>)")
     return ok, "\n".join(lines)
@@ -258,6 +304,12 @@ def main() -> int:
         action="store_true",
         help="score the last run in the scratch tree again, without running (a run stopped part way, or"
         " survivors explained since); its unsettled mutants show as 'not checked'",
+    )
+    parser.add_argument(
+        "--resume-sqlite",
+        action="store_true",
+        help="an area run on PostgreSQL: keep the PostgreSQL run's results in the scratch tree as they are and"
+        " run only the SQLite pass over its survivors",
     )
     options = parser.parse_args()
     reports = []
