@@ -335,3 +335,40 @@ def test_the_task_reports_the_final_state_and_the_duration_covers_audit_and_comm
     again = services.upload_feed(manager, upload(feed_csv([row("t-2", partnership.council_child)]), "two.csv"))
     assert import_task.apply(args=[again.pk]).get() == "applied"
     assert import_task.apply(args=[again.pk]).get() == "skipped"  # claimed once
+
+
+def test_a_file_written_in_several_copies_keeps_every_row_once(run_feed, monkeypatch):
+    """PostgreSQL writes new records and observations with COPY, COPY_CHUNK rows at a time (100,000 in
+    a city's file); lowered to 2, five new young people in their households, with seven observations,
+    take several copies each, and every record must arrive whole and once. SQLite writes them its own
+    way: the same records."""
+    from feeds.services import applying
+
+    monkeypatch.setattr(applying, "COPY_CHUNK", 2)
+    rows = [
+        row(
+            f"chunk-{n}",
+            given_name=f"Robin{'x' * n}",
+            family_name=f"Chunkfield{n}",
+            date_of_birth=f"2012-03-0{n + 1}",
+            postcode=f"RV{n} 1AA",
+            household_ref=f"HH-CHUNK-{n}",
+            note=f"line one\nline two of {n}",
+        )
+        for n in range(5)
+    ]
+    rows += [{**rows[0], "source_record_id": f"chunk-0-{extra}", "indicator_code": "neet"} for extra in (1, 2)]
+    feed = run_feed(feed_csv(rows))
+    assert feed.status == FeedStatus.APPLIED and feed.rows_applied == 7
+    children = {child.family_name: child for child in Child.objects.filter(family_name__startswith="Chunkfield")}
+    assert sorted(children) == [f"Chunkfield{n}" for n in range(5)]
+    assert [children[f"Chunkfield{n}"].given_name for n in range(5)] == [f"Robin{'x' * n}" for n in range(5)]
+    observed = sorted(Observation.objects.values_list("source_record_id", "child__family_name", "note"))
+    assert observed == sorted(
+        [(f"chunk-{n}", f"Chunkfield{n}", f"line one\nline two of {n}") for n in range(5)]
+        + [(f"chunk-0-{extra}", "Chunkfield0", "line one\nline two of 0") for extra in (1, 2)]
+    )
+    households = Household.objects.filter(household_ref__startswith="HH-CHUNK-")
+    assert households.count() == 5
+    members = FamilyMember.objects.filter(family__in=households.values("family"))
+    assert sorted(members.values_list("child__family_name", flat=True)) == sorted(children)
