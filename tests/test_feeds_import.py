@@ -372,3 +372,36 @@ def test_a_file_written_in_several_copies_keeps_every_row_once(run_feed, monkeyp
     assert households.count() == 5
     members = FamilyMember.objects.filter(family__in=households.values("family"))
     assert sorted(members.values_list("child__family_name", flat=True)) == sorted(children)
+
+
+def test_an_adults_row_rescores_the_young_people_of_the_adults_household(run_feed):
+    """Family indicators count for every young person of the household: a later file with only the
+    adult's row asks for the household's young people, each once, not the adult."""
+
+    def member(record: str, given: str, born: str, code: str) -> dict:
+        return row(
+            record,
+            given_name=given,
+            family_name="Okonkwo",
+            date_of_birth=born,
+            postcode="RV5 5EE",
+            household_ref="HH-RESCORE",
+            indicator_code=code,
+        )
+
+    run_feed(
+        feed_csv(
+            [
+                member("a-1", "Ada", "1984-04-04", "crime"),
+                member("k-1", "Kemi", "2011-05-05", "school_attendance"),
+                member("k-2", "Tobi", "2013-06-06", "school_attendance"),
+            ]
+        ),
+        "first.csv",
+    )
+    # A young person of another household, so the run cannot be "every young person".
+    run_feed(feed_csv([row("o-1", given_name="Lee", family_name="Other", date_of_birth="2012-01-01")]), "other.csv")
+    feed = run_feed(feed_csv([member("a-2", "Ada", "1984-04-04", "domestic_abuse")]), "second.csv")
+    run = CohortRun.objects.get(feed=feed)
+    household = sorted(Child.objects.filter(family_name="Okonkwo").values_list("pk", flat=True))
+    assert run.kind == "incremental" and run.child_ids == household and len(household) == 2

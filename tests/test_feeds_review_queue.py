@@ -179,3 +179,24 @@ def test_a_review_shows_household_postcode_and_source_side_by_side(manager_clien
     html = manager_client.get(f"/cohort/reviews/{name.pk}/").content.decode()
     for text in ("Household", "housing H-77", "Postcode", "ZZ9 9ZZ", "RV2 2BB", "Source systems", "housing"):
         assert text in html
+
+
+@pytest.mark.parametrize("published_before", [False, True], ids=["first run", "incremental run"])
+def test_the_recalculation_a_decision_asks_for_names_who_decided(
+    manager_client, two_kinds, partnership, published_before, django_capture_on_commit_callbacks
+):
+    """The run a decision leads to is the decider's request (the run's page and the audit say who
+    asked), whether it is the first whole-city run or an incremental one."""
+    from cohorts.models import CohortRun, RunKind, RunTrigger
+    from cohorts.services.runs import request_run
+
+    if published_before:
+        with django_capture_on_commit_callbacks(execute=True):
+            request_run(kind=RunKind.FULL, trigger=RunTrigger.MANUAL)
+        assert CohortRun.objects.current_full() is not None
+    _feed, birth, _name = two_kinds
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post("/cohort/reviews/decide/", {"review": [birth.pk], "decision": "same"})
+    run = CohortRun.objects.filter(trigger=RunTrigger.FEED).latest("pk")
+    assert run.kind == (RunKind.INCREMENTAL if published_before else RunKind.FULL)
+    assert run.requested_by == partnership.users["manager"]
