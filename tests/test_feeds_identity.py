@@ -279,6 +279,28 @@ def test_a_review_against_a_person_new_in_the_file_can_be_resolved(run_feed, par
     assert Observation.objects.filter(child=child).count() == 2
 
 
+def test_a_review_against_a_person_of_the_file_who_goes_to_review_too_names_that_persons_candidate(run_feed):
+    """c-2 shares c-1's UPN under another name: in review against c-1. c-1 then sounds like Jon Smyth,
+    whose two rows make the larger group, so c-1 waits against him too. c-2 must wait against the one
+    record there is to join it to, Jon Smyth's, not against nobody."""
+    run_feed(
+        [
+            person("c-0", "Jon", "Smyth", "2011-02-03"),
+            person("c-0b", "Jon", "Smyth", "2011-02-03", indicator_code="neet"),
+            person("c-1", "John", "Smith", "2011-02-03", upn="D123456789012"),
+            person("c-2", "Xavier", "Quill", "2011-02-03", upn="D123456789012"),
+        ]
+    )
+    smyth = Child.objects.get(given_name="Jon", family_name="Smyth")
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert sorted(reviews) == ["c-1", "c-2"]
+    assert reviews["c-1"].candidate == smyth and reviews["c-2"].candidate == smyth
+    assert reviews["c-2"].candidate_adult is None
+    assert (
+        reviews["c-2"].reason == "The unique pupil number is also given in this file to someone with a different name"
+    )
+
+
 # No identifier dropped ---------------------------------------------------------------------------------
 
 
