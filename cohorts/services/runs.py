@@ -413,6 +413,8 @@ def _compute_and_publish(run: CohortRun, began: float) -> None:
     pause = float(getattr(settings, "COHORT_RUN_PAUSE_SECONDS", 0) or 0)
     if pause:
         time.sleep(pause)  # tests only: a window to kill the worker between writing and publishing
+    if run.suggestions_enabled and not incremental and connection.vendor == "postgresql":
+        scoring.attach_partition(run)
     # Zero rows (a child who had a tier and now scores nothing) count as changes, not as scored.
     counts = {tier or "below_threshold": n for tier, (n, _changed) in tally.items() if n}
     changed = sum(changed for _n, changed in tally.values())

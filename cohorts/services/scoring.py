@@ -486,10 +486,12 @@ def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | N
     so the chain no longer shows the old suggestion. On PostgreSQL the tally comes from the rows the
     insert returns (a data-modifying WITH), not from reading 100,000 rows back, and a full run's rows go
     into a new table of their own (`partition_of(run)`: the suggestions' columns, defaults and checks, and
-    CHECK (run_id = run), so attaching it needs no scan), which is then attached as the run's partition
-    of cohorts_suggestion: its primary key and unique (run, child) index are built once, sorted,
-    instead of taking one entry per row, and no page it writes held rows before (no dead rows to reuse,
-    none to vacuum). The caller's transaction holds it all: a failure leaves no table behind."""
+    CHECK (run_id = run), so attaching it needs no scan), which `attach_partition` makes the run's
+    partition of cohorts_suggestion when the run publishes: its primary key and unique (run, child) index
+    are built once, sorted, instead of taking one entry per row, and no page it writes held rows before
+    (no dead rows to reuse, none to vacuum). The caller's transaction holds it all: a failure leaves no
+    table behind."""
+
     statement, args = suggestions_statement(run, chain, child_ids)
     tally = (
         "SELECT tier, COUNT(*) FILTER (WHERE score > 0), COUNT(*) FILTER (WHERE tier <> previous_tier) FROM {rows} "
@@ -515,12 +517,22 @@ def write_suggestions(run: CohortRun, chain: list[int], child_ids: list[int] | N
             written = f"written AS (INSERT INTO {part} {insert} RETURNING tier, previous_tier, score)"
             cursor.execute(f"{head}, {written} {tally.format(rows='written')}", args)
             tallied = cursor.fetchall()
-            cursor.execute(f"ALTER TABLE {SUGGESTIONS} ATTACH PARTITION {part} FOR VALUES IN ({int(run.pk)})")
         else:
             cursor.execute(statement, args)
             cursor.execute(tally.format(rows="cohorts_suggestion WHERE run_id = %s"), [run.pk])
             tallied = cursor.fetchall()
     return {tier: (int(scoring), int(changed)) for tier, scoring, changed in tallied}
+
+
+def attach_partition(run: CohortRun) -> None:
+    """PostgreSQL, a full run: its table of suggestions (write_suggestions) becomes its partition of
+    cohorts_suggestion. Attaching locks the default partition exclusively (PostgreSQL makes sure it
+    holds none of the run's rows) until the run's transaction ends, so every read of the suggestions
+    waits from here to the run's commit: the run attaches last, just before it publishes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {SUGGESTIONS} ATTACH PARTITION {partition_of(run.pk)} FOR VALUES IN ({int(run.pk)})"
+        )
 
 
 def suggestions_statement(
