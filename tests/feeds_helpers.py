@@ -2,10 +2,14 @@
 
 import csv
 import io
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 from django.utils import timezone
 
 from feeds.models import FEED_HEADER
@@ -60,3 +64,28 @@ def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     return settings.MEDIA_ROOT
+
+
+@contextmanager
+def held_by_another_job(hold: Callable[[], None]) -> Iterator[None]:
+    """Runs `hold` (taking row locks, say) in a transaction on a thread and connection of its own, as a
+    job's apply would, and keeps that transaction open, its locks held, until the block ends."""
+    locked, release = threading.Event(), threading.Event()
+
+    def job() -> None:
+        try:
+            with transaction.atomic():
+                hold()
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    try:
+        assert locked.wait(30), "the other job never took its locks"
+        yield
+    finally:
+        release.set()
+        thread.join()

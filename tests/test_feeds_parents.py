@@ -2,16 +2,16 @@
 `lock_parents` had no test). Observations have no database foreign keys (they are copied in bulk),
 so the apply checks and, on PostgreSQL, locks every young person, adult and family its rows name."""
 
-import threading
 from datetime import date
 
 import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from cases.models import Adult, Child, Family
 from feeds.services.applying import ObservationItem, lock_parents
 from tests.factories import ChildFactory
+from tests.feeds_helpers import held_by_another_job
 
 pytestmark = pytest.mark.django_db
 
@@ -88,27 +88,12 @@ def test_nobody_can_delete_a_person_an_import_is_applying_until_it_commits(trans
         user=settings["USER"] or None,
         password=settings["PASSWORD"] or None,
     )
-    locked, release = threading.Event(), threading.Event()
-
-    def applying():
-        try:
-            with transaction.atomic():
-                lock_parents([item(**{kind: target.pk})])
-                locked.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    job = threading.Thread(target=applying)
-    job.start()
     try:
-        assert locked.wait(30)
-        other.execute("SET lock_timeout = '300ms'")
-        with pytest.raises(psycopg.errors.LockNotAvailable):
-            other.execute(f"DELETE FROM {table} WHERE id = %s", [target.pk])  # noqa: S608
-        other.rollback()
+        with held_by_another_job(lambda: lock_parents([item(**{kind: target.pk})])):
+            other.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(f"DELETE FROM {table} WHERE id = %s", [target.pk])  # noqa: S608
+            other.rollback()
     finally:
-        release.set()
-        job.join()
         other.close()
     assert type(target).objects.filter(pk=target.pk).exists()

@@ -2,7 +2,6 @@
 manager may try it again (it then completes) or abandon it (the same file may then be uploaded
 again). Feeds that are still working, or finished, refuse both. Pages, API, audit and access."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from feeds.services.applying import Applier
 from jobs import outbox
 from jobs.models import OutboxMessage
 from tests.factories import MembershipFactory, UserFactory
-from tests.feeds_helpers import feed_csv, media, row, upload  # noqa: F401
+from tests.feeds_helpers import feed_csv, held_by_another_job, media, row, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -226,28 +225,11 @@ def test_a_quiet_job_that_is_still_applying_holds_the_feed_so_it_is_not_retried(
     manager = partnership.users["manager"]
     feed = running_feed(partnership, "f", FeedStatus.MATCHING)
     stall(feed, 90)
-    locked, release = threading.Event(), threading.Event()
-
-    def applying_job():
-        try:
-            with transaction.atomic():
-                FeedImport.objects.select_for_update().get(pk=feed.pk)
-                locked.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    job = threading.Thread(target=applying_job)
-    job.start()
-    try:
-        assert locked.wait(30)
+    with held_by_another_job(lambda: FeedImport.objects.select_for_update().get(pk=feed.pk)):
         for action in (services.retry_feed, services.abandon_feed):
             with pytest.raises(ValidationError) as error:
                 action(manager, feed)
             assert error.value.messages == [services.STILL_WORKING]
-    finally:
-        release.set()
-        job.join()
     assert FeedImport.objects.get(pk=feed.pk).status == FeedStatus.MATCHING
     # Once the job is gone, the stalled feed can be abandoned.
     services.abandon_feed(manager, feed)
