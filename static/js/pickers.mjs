@@ -72,6 +72,9 @@ function enhance(picker) {
         .catch(() => populateResults([]));
     },
     onConfirm: (result) => {
+      // An answer to an earlier keystroke still on its way would open the list again under the
+      // choice (and move the buttons below it as they are pressed), so it is dropped.
+      latest += 1;
       if (result && typeof result === "object") chooseOption(picker, result);
     },
   });
