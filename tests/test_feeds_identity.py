@@ -140,6 +140,53 @@ def test_one_identifier_with_two_dates_of_birth_goes_to_review(run_feed):
     assert FeedRow.objects.get().source_record_id == "s-3"
 
 
+def test_a_row_linked_through_a_row_not_yet_joined_names_the_identifier_it_gives(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "Amelia", "Harrison", "2012-05-04", police_id="PR/5"),
+            person("s-1b", "Amelia", "Harrison", "2012-05-04", police_id="PR/5"),
+            # Links s-3 to the group; comes after s-3 in resolve order (a later date of birth). At
+            # another address, so only the shared police reference joins it to s-1, after s-3 went to review.
+            person("s-2", "Amelia", "Harrison", "2012-05-04", police_id="PR/5", nhs_number=NHS_1, postcode="RV1 1AA"),
+            # Shares only the NHS number, with s-2, and gives another date of birth.
+            person("s-3", "Amelia", "Harrison", "2012-04-04", nhs_number=NHS_1),
+        ]
+    )
+    child = new_children(feed).get()
+    assert (child.police_id, child.nhs_number, child.date_of_birth) == ("PR/5", NHS_1, date(2012, 5, 4))
+    review = MatchReview.objects.get()
+    assert review.rows.get().source_record_id == "s-3" and review.candidate == child
+    assert review.reason == (
+        "The NHS number is also given in this file to someone born on 04/05/2012: check which date of birth is right"
+    )
+
+
+def test_a_shared_identifier_joins_a_row_whose_last_name_agrees_whatever_its_given_names(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "Amelia", "Harrison", "2012-05-04", upn="E123456789099"),
+            # Two given names: the family name is the name's last word.
+            person("s-2", "Rose Mary", "Harrison", "2012-05-04", upn="E123456789099", police_id="PR/6"),
+        ]
+    )
+    child = new_children(feed).get()
+    assert (child.upn, child.police_id) == ("E123456789099", "PR/6")
+    assert not MatchReview.objects.exists() and feed.rows_applied == 2
+
+
+def test_rows_whose_names_are_only_punctuation_are_matched_by_their_shared_identifier(run_feed):
+    # A source system that writes "?" for a name it does not know: nothing of the name is left to compare.
+    feed = run_feed(
+        [
+            person("s-1", "?", "?", "2012-05-04", upn="E123456789098"),
+            person("s-2", "?", "-", "2012-05-04", upn="E123456789098", police_id="PR/7"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED
+    child = new_children(feed).get()
+    assert (child.upn, child.police_id) == ("E123456789098", "PR/7")
+
+
 def test_two_people_claiming_one_identifier_go_to_review(run_feed):
     feed = run_feed(
         [

@@ -86,6 +86,7 @@ AREAS = {
             "tests/test_feeds_review_queue.py",
             "tests/test_feeds_demographics.py",
             "tests/test_feeds_parents.py",
+            "tests/test_feeds_adult_reviews.py",
         ],
         target=90.0,
         postgres=True,
