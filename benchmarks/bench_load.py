@@ -19,7 +19,8 @@
 4. Throughput (same run, same server): for the floor and each page of the mix in turn, `--capacity-users`
    clients with no think time for `--capacity-seconds`, `--capacity-rounds` times, interleaved so that
    other work on the machine weighs on all alike; each page's requests per second and its ratio to the
-   floor's.
+   floor's. Beside them the child minimum (benchmarks/load_urls.py): the child found through the access
+   policy and the read audited, nothing shown, the ceiling of any child page.
 
 One `name value unit` line per figure. Targets: p95 <= 300 ms for every page of the mix, no errors, the
 child page's throughput >= 30% of the floor's; exit 1 when one is missed unless --no-check.
@@ -71,7 +72,10 @@ PAGES = (
     "log_intervention",
     "intervention_page",
 )
-CAPACITY_PAGES = (FLOOR, "child_page", "home", "search", "dashboard", "log_intervention")
+# The child minimum (benchmarks/load_urls.py): the child found through the access policy and the read
+# audited, nothing shown; the most any child page could reach.
+CHILD_MINIMUM = "child_minimum"
+CAPACITY_PAGES = (FLOOR, CHILD_MINIMUM, "child_page", "home", "search", "dashboard", "log_intervention")
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PLAN: dict = {}
 
@@ -252,6 +256,8 @@ def capacity_user(page: str) -> type[Person]:
     def ask(self: Person) -> None:
         if page == FLOOR:
             self.page("GET", "/bench/floor/", FLOOR)
+        elif page == CHILD_MINIMUM:
+            self.page("GET", f"/bench/child-minimum/{self.rng.choice(self.data['children'])}/", CHILD_MINIMUM)
         elif page == "home":
             self.page("GET", "/", "home")
         elif page == "search":
