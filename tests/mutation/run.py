@@ -9,7 +9,7 @@ the feed apply, one area at a time.
 Each area runs in its own scratch copy of the working tree (var/mutation/<area>/) with its own mutmut
 settings: the files to mutate and the tests that may kill them. An area with PostgreSQL-only paths runs
 on PostgreSQL when DATABASE_URL names a PostgreSQL database (its tests' databases are named after it),
-then the functions with survivors again on SQLite (var/mutation/<area>-sqlite/), for their SQLite
+then its survivors again on SQLite (var/mutation/<area>-sqlite/), for their SQLite
 branches; every other area, and that one without it, runs on SQLite. Prints the score per area and every
 surviving mutant that docs/testing.md does not explain as equivalent. Exits non-zero when an area is
 under its target or has an unexplained survivor.
@@ -221,8 +221,8 @@ def cpu_seconds(tree: Path) -> list[float]:
 def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, str]:
     """An area on one database; an area with PostgreSQL-only paths run on PostgreSQL then, for the
     survivors, on SQLite: its code has a branch per database and CI runs the tests on both, so a mutant
-    either run kills is killed (the functions with survivors are run again whole on SQLite, since
-    mutmut picks a mutant's tests by its function)."""
+    either run kills is killed. The SQLite pass runs the survivors alone, by name (mutmut gives each the
+    tests of its function, from its own clean run)."""
     url = postgres_url(area)
     only: list[str] = options.only
     scratch = options.scratch.resolve()
@@ -235,15 +235,14 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
     second = ""
     if url and survivors:
         second_tree = scratch / f"{name}-sqlite"
-        functions = sorted({f"{mutant.rpartition('__mutmut_')[0]}__mutmut_*" for mutant in survivors})
         if options.report:
             ran = second_tree.exists()
             second_status, second_seconds, second_statuses = (
-                settle(second_tree, None, functions, options, run_it=False) if ran else (0, 0.0, {})
+                settle(second_tree, None, survivors, options, run_it=False) if ran else (0, 0.0, {})
             )
         else:
             prepare(f"{name}-sqlite", area, postgres=False, scratch=scratch)
-            second_status, second_seconds, second_statuses = settle(second_tree, None, functions, options, run_it=True)
+            second_status, second_seconds, second_statuses = settle(second_tree, None, survivors, options, run_it=True)
             ran = True
         killed_there = set(second_statuses.get("killed", []) + second_statuses.get("timeout", []))
         also_killed = [mutant for mutant in survivors if mutant in killed_there]
@@ -253,7 +252,7 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
         seconds += second_seconds
         cpu += cpu_seconds(second_tree)
         second = (
-            f"  then on SQLite, {len(functions)} functions with survivors: {len(also_killed)} more killed"
+            f"  then on SQLite, its {len(survivors) + len(also_killed)} survivors: {len(also_killed)} more killed"
             + ("" if options.report else f" in {second_seconds:.0f} s")
             if ran
             else "  not yet run on SQLite: its survivors count as survivors"
