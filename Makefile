@@ -49,11 +49,13 @@ test-browser: install
 # score per area and every surviving mutant docs/testing.md does not explain; fails under target or on one.
 # MUTATE_AREAS picks areas (access audit feeds; default all), MUTATE_CHILDREN how many mutants run at once.
 # The feeds area runs on PostgreSQL when DATABASE_URL names one (its set-based apply is PostgreSQL only).
+# MUTATE_ARGS go to the driver, e.g. --state tests/mutation/state to carry verdicts from run to run.
 MUTATE_AREAS ?=
 MUTATE_CHILDREN ?= 1
+MUTATE_ARGS ?=
 
 mutate: install
-	nice -n 10 $(BIN)/python -m tests.mutation.run --max-children $(MUTATE_CHILDREN) $(MUTATE_AREAS)
+	nice -n 10 $(BIN)/python -m tests.mutation.run --max-children $(MUTATE_CHILDREN) $(MUTATE_ARGS) $(MUTATE_AREAS)
 
 # Ruff, the architecture (import-linter layers in pyproject.toml) and the types (mypy, strict for the
 # access layer and every services module).

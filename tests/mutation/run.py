@@ -17,6 +17,7 @@ under its target or has an unexplained survivor.
 
 import argparse
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -138,6 +139,59 @@ def prepare(name: str, area: Area, postgres: bool, scratch: Path) -> Path:
     return tree
 
 
+def restore_verdicts(state: Path, name: str, tree: Path) -> None:
+    """Put the verdicts an earlier run saved (`--state`) where mutmut keeps them, before it runs: mutmut
+    keeps a mutant's verdict while its function's hash is unchanged and runs the others (and, when not
+    given names, only those without a verdict)."""
+    saved = state / f"{name}.json"
+    if not saved.exists():
+        return
+    for path, verdicts in json.loads(saved.read_text()).items():
+        meta = tree / "mutants" / f"{path}.meta"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        unknown: dict[str, dict[str, object]] = {
+            "type_check_error_by_key": {},
+            "durations_by_key": {},
+            "estimated_durations_by_key": {},
+        }
+        meta.write_text(json.dumps({**verdicts, **unknown}))
+
+
+def saved_verdicts(tree: Path, area: Area) -> dict[str, dict[str, dict[str, object]]]:
+    """Each mutated file's function hashes and the verdicts (exit codes) of its settled mutants."""
+    verdicts = {}
+    for path in area.files:
+        meta = tree / "mutants" / f"{path}.meta"
+        if meta.exists():
+            data = json.loads(meta.read_text())
+            settled = {key: code for key, code in sorted(data["exit_code_by_key"].items()) if code is not None}
+            verdicts[path] = {"hash_by_function_name": data["hash_by_function_name"], "exit_code_by_key": settled}
+    return verdicts
+
+
+def save_verdicts(state: Path, name: str, tree: Path, area: Area) -> None:
+    """Write the scratch tree's verdicts to DIR/<name>.json; a tree holding none (never run) changes nothing."""
+    verdicts = saved_verdicts(tree, area)
+    if verdicts:
+        state.mkdir(parents=True, exist_ok=True)
+        (state / f"{name}.json").write_text(json.dumps(verdicts, indent=1, sort_keys=True) + "\n")
+
+
+def still_settled(mutants: list[str], earlier: Path, current: Path, area: Area) -> set[str]:
+    """The mutants with a verdict in the `earlier` tree whose function has the same hash in the `current`
+    tree (the run's first tree, whose mutants mutmut has just made from today's code)."""
+    before, now = saved_verdicts(earlier, area), saved_verdicts(current, area)
+    settled = set()
+    for path, verdicts in before.items():
+        hashes = now.get(path, {}).get("hash_by_function_name", {})
+        for mutant in mutants:
+            function = mutant.partition("__mutmut_")[0].rpartition(".")[2]
+            earlier_hash = verdicts["hash_by_function_name"].get(function)
+            if mutant in verdicts["exit_code_by_key"] and hashes.get(function) == earlier_hash:
+                settled.add(mutant)
+    return settled
+
+
 def mutmut(tree: Path, *args: str, env: dict[str, str], capture: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(MUTMUT), *args], cwd=tree, env=env, text=True, capture_output=capture, check=False)
 
@@ -183,10 +237,17 @@ def drop_test_databases(url: str) -> None:
 
 
 def settle(
-    tree: Path, url: str | None, only: list[str], options: argparse.Namespace, *, run_it: bool
+    tree: Path,
+    url: str | None,
+    only: list[str],
+    options: argparse.Namespace,
+    *,
+    run_it: bool,
+    run_only: list[str] | None = None,
 ) -> tuple[int, float, dict[str, list[str]]]:
-    """Run mutmut in a scratch tree (unless `run_it` is false: its last results as they are) and read
-    each mutant's outcome. Returns mutmut's exit status, the seconds it ran and the mutants by outcome."""
+    """Run mutmut in a scratch tree (unless `run_it` is false: its last results as they are) on the
+    mutants `run_only` names (default: `only`), and read the outcome of each mutant `only` names (every
+    mutant when empty). Returns mutmut's exit status, the seconds it ran and the mutants by outcome."""
     env = {
         **os.environ,
         "MUTATION_DB_TEMPLATE": str(tree / "var" / "template.sqlite3"),
@@ -202,7 +263,8 @@ def settle(
     if run_it:
         if url:
             drop_test_databases(url)
-        status = mutmut(tree, "run", "--max-children", str(options.max_children), *only, env=env).returncode
+        names = only if run_only is None else run_only
+        status = mutmut(tree, "run", "--max-children", str(options.max_children), *names, env=env).returncode
     seconds = time.monotonic() - started
     results = mutmut(tree, "results", "--all", "true", env=env, capture=True)
     statuses: dict[str, list[str]] = {}
@@ -228,7 +290,11 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
     scratch = options.scratch.resolve()
     reuse = options.report or options.resume_sqlite
     tree = scratch / name if reuse else prepare(name, area, postgres=url is not None, scratch=scratch)
+    if options.state and not reuse:
+        restore_verdicts(options.state, name, tree)
     status, seconds, statuses = settle(tree, url, only, options, run_it=not reuse)
+    if options.state:
+        save_verdicts(options.state, name, tree, area)
     survivors = sorted(statuses.get("survived", []) + statuses.get("no tests", []))
     killed = statuses.get("killed", []) + statuses.get("timeout", [])
     cpu = cpu_seconds(tree)
@@ -240,9 +306,20 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
             second_status, second_seconds, second_statuses = (
                 settle(second_tree, None, survivors, options, run_it=False) if ran else (0, 0.0, {})
             )
+            if ran and options.state:
+                save_verdicts(options.state, f"{name}-sqlite", second_tree, area)
         else:
             prepare(f"{name}-sqlite", area, postgres=False, scratch=scratch)
-            second_status, second_seconds, second_statuses = settle(second_tree, None, survivors, options, run_it=True)
+            to_run = survivors
+            if options.state:
+                restore_verdicts(options.state, f"{name}-sqlite", second_tree)
+                settled_before = still_settled(survivors, second_tree, tree, area)
+                to_run = [mutant for mutant in survivors if mutant not in settled_before]
+            second_status, second_seconds, second_statuses = settle(
+                second_tree, None, survivors, options, run_it=bool(to_run), run_only=to_run
+            )
+            if options.state:
+                save_verdicts(options.state, f"{name}-sqlite", second_tree, area)
             ran = True
         killed_there = set(second_statuses.get("killed", []) + second_statuses.get("timeout", []))
         also_killed = [mutant for mutant in survivors if mutant in killed_there]
@@ -310,6 +387,14 @@ def main() -> int:
         action="store_true",
         help="an area run on PostgreSQL: keep the PostgreSQL run's results in the scratch tree as they are and"
         " run only the SQLite pass over its survivors",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="keep verdicts between runs (e.g. tests/mutation/state, committed): restore DIR/<tree>.json into"
+        " each scratch tree before mutmut runs, and save the verdicts there after; mutmut keeps a verdict"
+        " while its function is unchanged, so a long area can be run a part at a time (docs/testing.md)",
     )
     options = parser.parse_args()
     reports = []
