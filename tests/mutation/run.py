@@ -157,14 +157,21 @@ def restore_verdicts(state: Path, name: str, tree: Path) -> None:
         meta.write_text(json.dumps({**verdicts, **unknown}))
 
 
+# mutmut's exit codes for a timeout: on a busy machine a mutant's tests can time out without being
+# caught, so a timeout is not kept from run to run (the next run tries the mutant again).
+TIMEOUTS = {36, 24, -24, 152, 255}
+
+
 def saved_verdicts(tree: Path, area: Area) -> dict[str, dict[str, dict[str, object]]]:
-    """Each mutated file's function hashes and the verdicts (exit codes) of its settled mutants."""
+    """Each mutated file's function hashes and the verdicts (exit codes) of its settled mutants, timeouts
+    left out."""
     verdicts = {}
     for path in area.files:
         meta = tree / "mutants" / f"{path}.meta"
         if meta.exists():
             data = json.loads(meta.read_text())
-            settled = {key: code for key, code in sorted(data["exit_code_by_key"].items()) if code is not None}
+            codes = sorted(data["exit_code_by_key"].items())
+            settled = {key: code for key, code in codes if code is not None and code not in TIMEOUTS}
             verdicts[path] = {"hash_by_function_name": data["hash_by_function_name"], "exit_code_by_key": settled}
     return verdicts
 
