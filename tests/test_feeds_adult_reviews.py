@@ -99,6 +99,28 @@ def test_the_same_name_and_household_with_another_identifier_goes_to_review_and_
     assert rita.nhs_number == NHS_2
 
 
+def test_an_identifier_matching_an_adult_held_who_has_another_of_a_second_kind_goes_to_review(run_feed):
+    rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2, police_id="RO1")
+    feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1980-01-01", nhs_number=NHS_2, police_id="RO 2")])
+    assert feed.people_created == 0 and feed.rows_in_review == 1
+    review = in_review(feed, "r-1")
+    assert review.candidate_adult == rita
+    assert review.reason == "The NHS number matches but the adult already has a different police reference"
+    rita.refresh_from_db()
+    assert rita.police_id == "RO1"
+    assert not Observation.objects.filter(feed=feed).exists()
+
+
+def test_a_misspelt_name_in_the_same_household_on_the_same_date_of_birth_is_the_adult_held(run_feed):
+    rita = adult_held("Rita", "Okafor", "1980-01-01")
+    feed = run_feed(
+        [adult_row("r-1", "Reta", "Okafor", "1980-01-01", source_system="housing", household_ref="H-A", postcode="")]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 0 and feed.rows_in_review == 0
+    assert Observation.objects.get(source_record_id="r-1").adult == rita
+    assert Adult.objects.filter(family_name="Okafor").count() == 1
+
+
 def test_accepting_an_adult_review_stores_the_identifiers_the_adult_lacks(run_feed, partnership):
     rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
     feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2, police_id="RO 1")])
