@@ -121,6 +121,23 @@ def test_a_misspelt_name_in_the_same_household_on_the_same_date_of_birth_is_the_
     assert Adult.objects.filter(family_name="Okafor").count() == 1
 
 
+def test_an_adult_held_with_a_pupil_number_is_found_by_it_whatever_the_spelling(run_feed):
+    # A care leaver of twenty still known by the number their school gave them.
+    jade = adult_held("Jade", "Brown", "2006-03-03", upn="H123456789012")
+    feed = run_feed([adult_row("j-1", "Jayde", "Browne", "2006-03-03", upn="H123456789012", postcode="")])
+    assert feed.people_created == 0 and feed.rows_in_review == 0
+    assert Observation.objects.get(source_record_id="j-1").adult == jade
+
+
+def test_an_adult_row_without_a_household_is_the_adult_held_of_that_name_and_birth_and_adds_its_identifier(run_feed):
+    rita = adult_held("Rita", "Okafor", "1980-01-01")
+    feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1980-01-01", nhs_number=NHS_2, postcode="")])
+    assert feed.people_created == 0 and feed.rows_in_review == 0
+    assert Observation.objects.get(source_record_id="r-1").adult == rita
+    rita.refresh_from_db()
+    assert rita.nhs_number == NHS_2
+
+
 def test_accepting_an_adult_review_stores_the_identifiers_the_adult_lacks(run_feed, partnership):
     rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
     feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2, police_id="RO 1")])
