@@ -138,6 +138,39 @@ def test_an_adult_row_without_a_household_is_the_adult_held_of_that_name_and_bir
     assert rita.nhs_number == NHS_2
 
 
+def test_an_identifier_of_another_adult_sends_the_row_to_review_though_its_name_is_in_its_household(run_feed):
+    rita = adult_held("Rita", "Okafor", "1980-01-01")
+    other = adult_held("Grace", "Mensah", "1975-06-06", household_ref="H-B", nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            adult_row(
+                "r-1", "Rita", "Okafor", "1980-01-01", source_system="housing", household_ref="H-A", nhs_number=NHS_2
+            )
+        ]
+    )
+    review = in_review(feed, "r-1")
+    assert review.candidate_adult == other
+    assert review.reason == "The NHS number matches but the date of birth is different"
+    rita.refresh_from_db()
+    assert rita.nhs_number == "" and not Observation.objects.filter(feed=feed).exists()
+
+
+def test_the_exact_spelling_decides_between_two_adults_of_a_household_whose_names_sound_alike(run_feed):
+    jon = adult_held("Jon", "Smith", "1980-01-01")
+    john = Adult.objects.create(given_name="John", family_name="Smith", date_of_birth=date(1980, 1, 1))
+    FamilyMember.objects.create(family=Family.objects.get(reference="F-H-A"), adult=john, relationship="father")
+    household = {"source_system": "housing", "household_ref": "H-A", "postcode": ""}
+    feed = run_feed(
+        [
+            adult_row("s-1", "Jon", "Smith", "1980-01-01", **household),
+            adult_row("s-2", "John", "Smith", "1980-01-01", **household),
+        ]
+    )
+    assert feed.people_created == 0 and feed.rows_in_review == 0
+    assert Observation.objects.get(source_record_id="s-1").adult == jon
+    assert Observation.objects.get(source_record_id="s-2").adult == john
+
+
 def test_accepting_an_adult_review_stores_the_identifiers_the_adult_lacks(run_feed, partnership):
     rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
     feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2, police_id="RO 1")])
