@@ -313,8 +313,6 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
             second_status, second_seconds, second_statuses = (
                 settle(second_tree, None, survivors, options, run_it=False) if ran else (0, 0.0, {})
             )
-            if ran and options.state:
-                save_verdicts(options.state, f"{name}-sqlite", second_tree, area)
         else:
             prepare(f"{name}-sqlite", area, postgres=False, scratch=scratch)
             to_run = survivors
@@ -325,9 +323,9 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
             second_status, second_seconds, second_statuses = settle(
                 second_tree, None, survivors, options, run_it=bool(to_run), run_only=to_run
             )
-            if options.state:
-                save_verdicts(options.state, f"{name}-sqlite", second_tree, area)
             ran = True
+        if ran and options.state:
+            save_verdicts(options.state, f"{name}-sqlite", second_tree, area)
         killed_there = set(second_statuses.get("killed", []) + second_statuses.get("timeout", []))
         also_killed = [mutant for mutant in survivors if mutant in killed_there]
         killed += also_killed
