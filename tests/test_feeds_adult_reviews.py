@@ -171,6 +171,127 @@ def test_the_exact_spelling_decides_between_two_adults_of_a_household_whose_name
     assert Observation.objects.get(source_record_id="s-2").adult == john
 
 
+def test_an_adult_named_in_two_households_is_found_in_the_second_when_the_first_has_nobody_of_that_name(run_feed):
+    # H-A's family is older (a lower id), so it is looked in first; Rita is a member of H-B's only.
+    other = Family.objects.create(reference="F-H-OTHER", name="Other family", postcode="RV9 9ZZ")
+    Household.objects.create(source_system="social_care", household_ref="H-A", family=other)
+    rita = adult_held("Rita", "Okafor", "1980-01-01", household_ref="H-B")
+    feed = run_feed(
+        [
+            adult_row("r-1", "Rita", "Okafor", "1980-01-01", source_system="social_care", household_ref="H-A"),
+            adult_row("r-2", "Rita", "Okafor", "1980-01-01", source_system="housing", household_ref="H-B"),
+        ]
+    )
+    assert feed.people_created == 0 and feed.rows_in_review == 0
+    assert set(Observation.objects.filter(feed=feed).values_list("adult_id", flat=True)) == {rita.pk}
+    # The households are linked to the adult both name.
+    assert set(FamilyMember.objects.filter(adult=rita).values_list("family_id", flat=True)) == {
+        other.pk,
+        Family.objects.get(reference="F-H-B").pk,
+    }
+
+
+def test_a_row_without_a_household_and_another_identifier_than_the_only_adult_of_its_name_goes_to_review(run_feed):
+    rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1980-01-01", nhs_number=NHS_3, postcode="")])
+    assert feed.people_created == 0 and feed.rows_in_review == 1
+    review = in_review(feed, "r-1")
+    assert review.candidate_adult == rita
+    assert review.reason == "Same name and date of birth, but a different NHS number"
+    rita.refresh_from_db()
+    assert rita.nhs_number == NHS_2
+
+
+def test_a_row_without_a_household_named_as_two_adults_held_goes_to_review_against_the_first(run_feed):
+    first = adult_held("Ann", "Lee", "1970-02-02", household_ref="H-1")
+    adult_held("Ann", "Lee", "1970-02-02", household_ref="H-2")
+    feed = run_feed([adult_row("l-1", "Ann", "Lee", "1970-02-02", postcode="")])
+    assert feed.people_created == 0 and feed.rows_in_review == 1
+    review = in_review(feed, "l-1")
+    assert review.candidate_adult == first
+    assert review.reason == "2 adults have this name and date of birth"
+
+
+def test_the_same_name_in_another_household_with_another_identifier_is_a_new_adult(run_feed):
+    rita = adult_held("Rita", "Okafor", "1980-01-01", household_ref="H-B", nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            adult_row(
+                "r-1", "Rita", "Okafor", "1980-01-01", source_system="housing", household_ref="H-A", nhs_number=NHS_3
+            )
+        ]
+    )
+    assert feed.people_created == 1 and feed.rows_in_review == 0
+    created = Observation.objects.get(source_record_id="r-1").adult
+    assert created != rita
+    # Only the identifier the rows give: none of the others is made up.
+    assert (created.nhs_number, created.upn, created.police_id) == (NHS_3, "", "")
+
+
+def test_a_sound_alike_without_a_household_and_another_identifier_is_a_new_adult(run_feed):
+    john = adult_held("John", "Smith", "1975-07-07", nhs_number=NHS_2)
+    feed = run_feed([adult_row("s-1", "Jon", "Smyth", "1975-07-07", nhs_number=NHS_3)])
+    assert feed.people_created == 1 and feed.rows_in_review == 0
+    created = Observation.objects.get(source_record_id="s-1").adult
+    assert created != john and created.nhs_number == NHS_3
+
+
+def test_a_sound_alike_of_an_adult_the_file_makes_goes_to_review_against_that_adult(run_feed):
+    feed = run_feed(
+        [
+            # Two rows: the adult with more rows is resolved first.
+            adult_row("s-1", "John", "Smith", "1975-07-07", nhs_number=NHS_1),
+            adult_row("s-2", "John", "Smith", "1975-07-07", nhs_number=NHS_1),
+            adult_row("s-3", "Jon", "Smyth", "1975-07-07"),
+        ]
+    )
+    assert feed.people_created == 1 and feed.rows_in_review == 1
+    john = Observation.objects.get(source_record_id="s-1").adult
+    review = in_review(feed, "s-3")
+    assert review.candidate_adult == john
+    assert review.reason == "Same date of birth and a name that sounds the same"
+
+
+def test_an_exact_name_found_in_a_household_by_another_row_wins_over_a_sound_alike_the_file_makes(run_feed):
+    # John Smith is held in another household, with an NHS number. The file's H-A (a new household)
+    # names Jon Smith three times (a new adult, resolved first), John Smith with that NHS number (John)
+    # and John Smith again without it: the last is John, whose exact name this household now holds.
+    john = adult_held("John", "Smith", "1975-07-07", household_ref="H-ELSEWHERE", nhs_number=NHS_2)
+    household = {"source_system": "housing", "household_ref": "H-A"}
+    feed = run_feed(
+        [
+            *(adult_row(f"j-{n}", "Jon", "Smith", "1975-07-07", **household) for n in range(3)),
+            adult_row("k-1", "John", "Smith", "1975-07-07", nhs_number=NHS_2, **household),
+            adult_row("k-2", "John", "Smith", "1975-07-07", nhs_number=NHS_2, **household),
+            adult_row("k-3", "John", "Smith", "1975-07-07", **household),
+        ]
+    )
+    assert feed.rows_in_review == 0 and feed.people_created == 1
+    jon = Observation.objects.get(source_record_id="j-0").adult
+    assert jon != john and jon.given_name == "Jon"
+    assert Observation.objects.get(source_record_id="k-1").adult == john
+    assert Observation.objects.get(source_record_id="k-3").adult == john
+
+
+def test_rows_sharing_an_identifier_with_an_adult_in_review_wait_with_it(run_feed):
+    rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
+    feed = run_feed(
+        [
+            adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2),
+            adult_row("r-2", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2),
+            adult_row("r-3", "Reta", "Okafor", "1981-01-01", nhs_number=NHS_2),
+        ]
+    )
+    assert feed.people_created == 0 and feed.rows_in_review == 3
+    assert not Observation.objects.filter(feed=feed).exists()
+    waiting = FeedRow.objects.filter(feed=feed, status=RowStatus.IN_REVIEW)
+    assert sorted(waiting.values_list("source_record_id", flat=True)) == ["r-1", "r-2", "r-3"]
+    reviews = MatchReview.objects.filter(feed=feed, status=ReviewStatus.OPEN)
+    assert {(review.candidate_adult_id, review.reason) for review in reviews} == {
+        (rita.pk, "The NHS number matches but the date of birth is different")
+    }
+
+
 def test_accepting_an_adult_review_stores_the_identifiers_the_adult_lacks(run_feed, partnership):
     rita = adult_held("Rita", "Okafor", "1980-01-01", nhs_number=NHS_2)
     feed = run_feed([adult_row("r-1", "Rita", "Okafor", "1981-01-01", nhs_number=NHS_2, police_id="RO 1")])

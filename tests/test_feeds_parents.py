@@ -1,15 +1,19 @@
 """An import never writes observations about a person or household deleted while it runs (issue 20:
 `lock_parents` had no test). Observations have no database foreign keys (they are copied in bulk),
-so the apply checks and, on PostgreSQL, locks every young person, adult and family its rows name."""
+so the apply checks and, on PostgreSQL, locks every young person, adult and family its rows name.
+Nor does it overwrite an identifier a young person or adult was given while it ran."""
 
 from datetime import date
 
 import psycopg
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import Adult, Child, Family
-from feeds.services.applying import ObservationItem, lock_parents
+from feeds.models import FeedImport
+from feeds.services.applying import Applier, ObservationItem, lock_parents
+from feeds.services.matching import Person
 from tests.factories import ChildFactory
 from tests.feeds_helpers import held_by_another_job
 
@@ -97,3 +101,70 @@ def test_nobody_can_delete_a_person_an_import_is_applying_until_it_commits(trans
     finally:
         other.close()
     assert type(target).objects.filter(pk=target.pk).exists()
+
+
+def person_with(identity: dict[str, str], child_id: int) -> Person:
+    """A person of a file matched to a young person held, with the identifiers the file gives them."""
+    person = Person("Alex", "Example", date(2012, 1, 1), "", "", "", "", name_key="alex example", child_id=child_id)
+    person.identity = identity
+    return person
+
+
+def test_an_identifier_a_young_person_was_given_while_the_import_ran_stops_it_and_is_kept():
+    """fill_identifiers writes only into empty fields: one filled meanwhile (by a caseworker, say)
+    stops the apply, whose transaction then leaves nothing of the file (tests/test_feeds_atomicity.py)."""
+    lacking, given = ChildFactory(upn=""), ChildFactory(upn="A111111111111")
+    applier = Applier(FeedImport(), date(2026, 1, 1))
+    persons = [person_with({"upn": "B222222222222"}, lacking.pk), person_with({"upn": "C333333333333"}, given.pk)]
+    with pytest.raises(RuntimeError) as stopped:
+        applier.fill_identifiers(persons)
+    assert str(stopped.value) == "1 young people got a upn during the import"
+    given.refresh_from_db()
+    assert given.upn == "A111111111111"
+
+
+def test_an_identifier_an_adult_was_given_while_the_import_ran_stops_it_and_is_kept():
+    make = Adult.objects.create
+    lacking = make(given_name="Sam", family_name="Example", date_of_birth=date(1980, 1, 1))
+    given = make(given_name="Kim", family_name="Example", date_of_birth=date(1981, 1, 1), police_id="PK1")
+    applier = Applier(FeedImport(), date(2026, 1, 1))
+    with pytest.raises(RuntimeError) as stopped:
+        applier._fill_adult_identifiers({lacking.pk: {"police_id": "PS1"}, given.pk: {"police_id": "PK2"}})
+    assert str(stopped.value) == "1 adults got a police_id during the import"
+    given.refresh_from_db()
+    assert given.police_id == "PK1"
+
+
+def test_identifiers_filled_into_empty_fields_are_stored():
+    lacking = ChildFactory(upn="", nhs_number="")
+    applier = Applier(FeedImport(), date(2026, 1, 1))
+    applier.fill_identifiers([person_with({"upn": "B222222222222"}, lacking.pk)])
+    lacking.refresh_from_db()
+    assert (lacking.upn, lacking.nhs_number) == ("B222222222222", "")
+    assert applier.identified_children == {lacking.pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based UPDATE is PostgreSQL's path")
+def test_identifiers_for_many_people_are_stored_in_one_statement_a_kind():
+    """A first load gives tens of thousands of people held their identifiers: one UPDATE a kind, not
+    one a person."""
+    children = [ChildFactory(upn="", nhs_number="") for _ in range(4)]
+    adults = [
+        Adult.objects.create(given_name="Sam", family_name=f"Example{n}", date_of_birth=date(1980, 1, 1))
+        for n in range(4)
+    ]
+    applier = Applier(FeedImport(), date(2026, 1, 1))
+    persons = [
+        person_with({"upn": f"B22222222222{n}", "nhs_number": f"94000000{n}{n}"}, child.pk)
+        for n, child in enumerate(children)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        applier.fill_identifiers(persons)
+        applier._fill_adult_identifiers({adult.pk: {"police_id": f"PS{n}"} for n, adult in enumerate(adults)})
+    assert len(queries) == 3
+    assert sorted(Child.objects.filter(pk__in=[c.pk for c in children]).values_list("upn", flat=True)) == [
+        f"B22222222222{n}" for n in range(4)
+    ]
+    assert sorted(Adult.objects.filter(police_id__startswith="PS").values_list("police_id", flat=True)) == [
+        f"PS{n}" for n in range(4)
+    ]

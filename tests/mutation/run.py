@@ -318,6 +318,8 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
             to_run = survivors
             if options.state:
                 restore_verdicts(options.state, f"{name}-sqlite", second_tree)
+            if options.state and not only:
+                # Mutants named with --only run again whatever their verdict, as in mutmut.
                 settled_before = still_settled(survivors, second_tree, tree, area)
                 to_run = [mutant for mutant in survivors if mutant not in settled_before]
             second_status, second_seconds, second_statuses = settle(
