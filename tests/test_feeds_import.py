@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
-from cases.models import Adult, Child, FamilyMember
+from cases.models import Adult, Child, Family, FamilyMember
 from cohorts.models import CohortRun, Observation, RunStatus, Suggestion
 from feeds import services
 from feeds.models import FeedImport, FeedRow, FeedStatus, Household, RowStatus
@@ -269,6 +269,35 @@ def test_a_household_links_adults_and_children_so_family_indicators_reach_the_ch
     assert (suggestion.individual_score, suggestion.family_score, suggestion.score) == (2, 5, 7)
 
 
+def test_households_already_known_to_two_systems_are_found_and_no_family_is_made(run_feed):
+    housing = Family.objects.create(reference="F-HOUSING", name="Lind household")
+    schools = Family.objects.create(reference="F-SCHOOLS", name="Nowak household")
+    Household.objects.create(source_system="housing", household_ref="H-9", family=housing)
+    Household.objects.create(source_system="schools", household_ref="S-9", family=schools)
+    families = Family.objects.count()
+    person = {"date_of_birth": "2014-07-07", "postcode": "RV3 3CC", "indicator_code": "school_attendance"}
+    feed = run_feed(
+        feed_csv(
+            [
+                row(
+                    "k-1", given_name="Tove", family_name="Lind", source_system="housing", household_ref="H-9", **person
+                ),
+                row(
+                    "k-2", given_name="Ola", family_name="Nowak", source_system="schools", household_ref="S-9", **person
+                ),
+            ]
+        )
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.rows_applied == 2
+    assert Family.objects.count() == families and Household.objects.count() == 2
+    assert Observation.objects.get(source_record_id="k-1").family == housing
+    assert Observation.objects.get(source_record_id="k-2").family == schools
+    members = FamilyMember.objects.filter(family__in=[housing, schools]).values_list(
+        "family__reference", "child__given_name"
+    )
+    assert set(members) == {("F-HOUSING", "Tove"), ("F-SCHOOLS", "Ola")}
+
+
 def test_a_clean_upload_leads_to_a_published_run_with_a_suggestion_for_the_matched_child(run_feed, partnership):
     child = partnership.council_child
     feed = run_feed(
@@ -319,6 +348,22 @@ def test_rows_imported_before_change_nothing_when_the_file_also_has_new_rows(run
     assert (second.rows_already_known, second.rows_applied) == (1, 1)
     assert set(Household.objects.values_list("household_ref", flat=True)) == households == {"F1"}
     assert Observation.objects.filter(child=child, source_record_id="r-5", indicator_code="neet").exists()
+
+
+def test_the_apply_reports_where_creating_people_took_its_time(manager, partnership, media):  # noqa: F811
+    """bench_first_load prints these (benchmarks/README.md): the seconds since creating people began
+    at the end of each of its steps, so each is at least the one before and all within the job."""
+    rows = [
+        row("w-1", partnership.council_child, household_ref="H-W"),
+        row("w-2", given_name="Dora", family_name="Nowak", date_of_birth="1980-03-03", household_ref="H-W"),
+        row("w-3", given_name="Zofia", family_name="Nowak", date_of_birth="2013-01-02", household_ref="H-W"),
+    ]
+    feed = services.upload_feed(manager, upload(feed_csv(rows)))
+    timings: dict[str, float] = {}
+    assert services.import_feed(feed.pk, timings=timings).status == FeedStatus.APPLIED
+    feed.refresh_from_db()
+    steps = [timings[f"people_{step}"] for step in ("families", "children", "adults", "links")]
+    assert 0 <= steps[0] <= steps[1] <= steps[2] <= steps[3] <= feed.duration_ms / 1000 + 0.001
 
 
 def test_the_task_reports_the_final_state_and_the_duration_covers_audit_and_commit(manager, partnership, media):  # noqa: F811
