@@ -262,6 +262,16 @@ def test_a_household_links_adults_and_children_so_family_indicators_reach_the_ch
         (None, "Mara"),
     }
     assert Observation.objects.filter(adult__isnull=False, family=family).count() == 2
+    # The import's audit record counts what it made.
+    events = AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="feeds.feedimport", object_id=str(feed.pk)
+    )
+    (made,) = [event for event in events if "families_created" in event.detail]
+    assert {key: made.detail[key] for key in ("children_created", "adults_created", "families_created")} == {
+        "children_created": 1,
+        "adults_created": 1,
+        "families_created": 1,
+    }
     run = CohortRun.objects.get(feed=feed)
     assert run.status == RunStatus.PUBLISHED
     suggestion = Suggestion.objects.current().get(child=tove)
