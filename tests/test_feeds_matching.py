@@ -417,3 +417,19 @@ def test_two_new_people_of_one_name_birth_and_postcode_with_other_pupil_numbers_
             "Same name, date of birth and postcode as another person in this file, but a different unique pupil number",
         )
     }
+
+
+def test_two_new_people_without_a_postcode_are_not_near_matches_by_given_name_and_birth_alone(run_feed):
+    """The near match by a given name's sound and the date of birth needs the same postcode (or
+    household): two young people with no postcode and different family names are two people."""
+    feed = run_feed(
+        [
+            row("n-1", given_name="Jon", family_name="Smith", date_of_birth="2013-03-03", postcode=""),
+            row("n-2", given_name="John", family_name="Khan", date_of_birth="2013-03-03", postcode=""),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 2 and feed.rows_in_review == 0
+    assert set(Child.objects.filter(date_of_birth=date(2013, 3, 3)).values_list("family_name", flat=True)) == {
+        "Smith",
+        "Khan",
+    }
