@@ -433,3 +433,40 @@ def test_two_new_people_without_a_postcode_are_not_near_matches_by_given_name_an
         "Smith",
         "Khan",
     }
+
+
+def test_a_given_name_that_sounds_the_same_at_one_postcode_or_in_one_household_goes_to_review(run_feed):
+    """The near matches a manager must look at: the same date of birth and a given name that sounds
+    the same, at the same postcode, or in the same household though the postcodes differ."""
+    jon = {"given_name": "Jon", "family_name": "Smith", "date_of_birth": "2013-04-04", "postcode": "RV5 5EE"}
+    lily = {"given_name": "Lily", "family_name": "Brown", "date_of_birth": "2011-02-02", "postcode": "RV6 6FF"}
+    feed = run_feed(
+        [
+            # Two rows each, so these two are resolved first and are the candidates.
+            row("p-1", **jon),
+            row("p-2", **jon),
+            row("p-3", given_name="John", family_name="Khan", date_of_birth="2013-04-04", postcode="RV5 5EE"),
+            row("h-1", source_system="housing", household_ref="H-L", **lily),
+            row("h-2", source_system="housing", household_ref="H-L", **lily),
+            row(
+                "h-3",
+                given_name="Lilly",
+                family_name="Green",
+                date_of_birth="2011-02-02",
+                postcode="RV7 7GG",
+                source_system="housing",
+                household_ref="H-L",
+            ),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 2 and feed.rows_in_review == 2
+    by_postcode = MatchReview.objects.get(feed=feed, rows__source_record_id="p-3")
+    assert by_postcode.candidate == Child.objects.get(given_name="Jon", family_name="Smith")
+    assert by_postcode.reason == (
+        "Same date of birth and postcode, and a given name that sounds the same, as another person in this file"
+    )
+    by_household = MatchReview.objects.get(feed=feed, rows__source_record_id="h-3")
+    assert by_household.candidate == Child.objects.get(given_name="Lily", family_name="Brown")
+    assert by_household.reason == (
+        "Same date of birth and household, and a given name that sounds the same, as another person in this file"
+    )
