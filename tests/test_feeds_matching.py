@@ -394,7 +394,8 @@ def test_a_person_whose_eighteenth_birthday_is_the_upload_day_is_an_adult_and_a_
 def test_two_new_people_of_one_name_birth_and_postcode_with_other_pupil_numbers_are_not_made_one(run_feed):
     """Two young people new to the system: the same name, date of birth and postcode would make them
     one, but their pupil numbers disagree, so the second waits in review (with every row found the
-    same as it: b-2 shares b-1's pupil number) rather than being merged or made a second record."""
+    same as it: b-2 shares b-1's pupil number) rather than being merged or made a second record; so
+    does a third with a third pupil number."""
     ava = {"given_name": "Ava", "family_name": "Stone", "date_of_birth": "2012-01-01", "postcode": "RV1 1AA"}
     feed = run_feed(
         [
@@ -403,13 +404,15 @@ def test_two_new_people_of_one_name_birth_and_postcode_with_other_pupil_numbers_
             row("a-2", upn="A123456789012", **ava),
             row("b-1", upn="C123456789012", **ava),
             row("b-2", upn="C123456789012", nhs_number=nhs_number("943476591"), **ava),
+            # And one row alone with a third pupil number.
+            row("c-1", upn="H123456789012", **ava),
         ]
     )
-    assert feed.status == FeedStatus.APPLIED and feed.people_created == 1 and feed.rows_in_review == 2
+    assert feed.status == FeedStatus.APPLIED and feed.people_created == 1 and feed.rows_in_review == 3
     created = Child.objects.get(given_name="Ava", family_name="Stone")
     assert created.upn == "A123456789012" and created.nhs_number == ""
     waiting = FeedRow.objects.filter(feed=feed, status=RowStatus.IN_REVIEW)
-    assert sorted(waiting.values_list("source_record_id", flat=True)) == ["b-1", "b-2"]
+    assert sorted(waiting.values_list("source_record_id", flat=True)) == ["b-1", "b-2", "c-1"]
     reviews = MatchReview.objects.filter(feed=feed)
     assert {(review.candidate_id, review.reason) for review in reviews} == {
         (
