@@ -357,6 +357,13 @@ def run_area(name: str, area: Area, options: argparse.Namespace) -> tuple[bool, 
         *([second] if second else []),
         f"  survivors: {len(survivors)} ({len(survivors) - len(unexplained)} explained in docs/testing.md)",
     ]
+    if tested and len(unexplained) < len(survivors):
+        # The score as the literature states it: over the mutants a test could tell from the code. The target
+        # above is on the whole count.
+        rest = tested - (len(survivors) - len(unexplained))
+        lines.append(
+            f"  leaving out the explained survivors: {100.0 * len(killed) / rest:.1f}% killed ({len(killed)} of {rest})"
+        )
     if other:
         lines.append(f"  other outcomes (not scored): {other}")
     lines += [f"  unexplained survivor: {mutant}" for mutant in unexplained]
