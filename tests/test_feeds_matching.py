@@ -473,3 +473,44 @@ def test_a_given_name_that_sounds_the_same_at_one_postcode_or_in_one_household_g
     assert by_household.reason == (
         "Same date of birth and household, and a given name that sounds the same, as another person in this file"
     )
+
+
+def test_a_young_person_held_is_found_by_their_police_reference_alone_whatever_the_spelling(run_feed):
+    held = ChildFactory(given_name="Amelia", family_name="Harrison", date_of_birth=date(2012, 5, 4), police_id="PR/1")
+    feed = run_feed(
+        [
+            row(
+                "p-1",
+                given_name="Amlia",
+                family_name="Harisson",
+                date_of_birth="2012-05-04",
+                postcode="",
+                source_system="police",
+                police_id="pr/1",
+            )
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED and (feed.people_matched, feed.people_created) == (1, 0)
+    assert Observation.objects.get(source_record_id="p-1").child == held
+
+
+def test_one_household_reference_in_two_systems_is_two_households(run_feed, partnership):
+    known = Family.objects.create(reference="F-KNOWN", name="Lind household")
+    Household.objects.create(source_system="housing", household_ref="H-1", family=known)
+    feed = run_feed(
+        [
+            row(
+                "r-1",
+                given_name="Ola",
+                family_name="Nowak",
+                date_of_birth="2014-07-07",
+                postcode="RV3 3CC",
+                source_system="schools",
+                household_ref="H-1",
+            )
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED
+    made = Household.objects.get(source_system="schools", household_ref="H-1").family
+    assert made != known and made.reference == f"HH{feed.pk}-1"
+    assert Observation.objects.get(source_record_id="r-1").family == made
