@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.models import Adult, Child, ChildName, Family, FamilyMember, Involvement
 from cases.names import normalise
 from cohorts.models import Observation
+from cohorts.services.fairness import years_before
 from feeds import services
 from feeds.models import FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
 from feeds.services.matching import fast_normalise
@@ -370,15 +371,8 @@ def test_a_files_names_are_normalised_as_the_names_held_are_stored(name):
     assert fast_normalise(name) == normalise(name)
 
 
-def eighteen_years_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 18)
-    except ValueError:  # 29 February: the last day of February that year is the 18th birthday's eve
-        return date(day.year - 18, 2, 28)
-
-
 def test_a_person_whose_eighteenth_birthday_is_the_upload_day_is_an_adult_and_a_day_younger_a_young_person(run_feed):
-    eighteen = eighteen_years_before(timezone.localdate())
+    eighteen = years_before(timezone.localdate(), 18)
     feed = run_feed(
         [
             row("b-1", given_name="Kai", family_name="Marsh", date_of_birth=eighteen.isoformat()),
