@@ -256,7 +256,7 @@ def test_a_household_links_adults_and_children_so_family_indicators_reach_the_ch
         )
     )
     family = Household.objects.get(household_ref="HH-9").family
-    tove = Child.objects.get(given_name="Tove")
+    tove = Child.objects.get(given_name="Tove", family_name="Lind")
     assert set(FamilyMember.objects.filter(family=family).values_list("child", "adult__given_name")) == {
         (tove.pk, None),
         (None, "Mara"),
@@ -340,7 +340,9 @@ def test_the_documented_sample_feed_imports_cleanly(run_feed):
     family = Household.objects.get(source_system="housing-options", household_ref="HSG-1187").family
     assert FamilyMember.objects.filter(family=family).count() == 2
     # Gender and ethnicity as sent, in common spellings, mapped to the codes.
-    harriet, marilyn = Child.objects.get(given_name="Harriet"), Child.objects.get(given_name="Marilyn")
+    # By whole name: the partnership's own children have Faker first names, Harriet among them.
+    harriet = Child.objects.get(given_name="Harriet", family_name="Flynn")
+    marilyn = Child.objects.get(given_name="Marilyn", family_name="Taylor")
     assert (harriet.gender, harriet.ethnicity) == ("female", "white_british")
     assert (marilyn.gender, marilyn.ethnicity) == ("female", "black_caribbean")
 

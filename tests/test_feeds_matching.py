@@ -221,7 +221,7 @@ def test_nobody_matching_under_18_becomes_a_new_child_no_agency_works_with(run_f
             ),
         ]
     )
-    child = Child.objects.get(given_name="Zofia")
+    child = Child.objects.get(given_name="Zofia", family_name="Nowak")
     assert child.reference == f"CH-{child.pk:06d}" and child.upn == "C123456789012"  # the one format
     assert ChildName.objects.filter(child=child, normalised="zofia nowak").exists()
     # Being named in an extract is not "working with" a child: the uploading agency gets no involvement.
@@ -252,7 +252,7 @@ def test_nobody_matching_over_18_becomes_an_adult_in_their_household(run_feed):
             ),
         ]
     )
-    adult = Adult.objects.get(given_name="Dora")
+    adult = Adult.objects.get(given_name="Dora", family_name="Nowak")
     family = Household.objects.get(source_system="schools", household_ref="H1").family
     assert family.name == "Nowak household" and family.postcode == "RV2 2BB"
     assert family.reference == f"HH{feed.pk}-1"  # the feed that found the household (docs/feeds.md)

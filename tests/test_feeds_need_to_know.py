@@ -46,8 +46,8 @@ def loaded(partnership, django_capture_on_commit_callbacks, media):  # noqa: F81
         feed = services.upload_feed(partnership.users["manager"], upload(feed_csv(rows)))
     feed.refresh_from_db()
     assert feed.people_created == 2
-    ottilie = Child.objects.get(given_name="Ottilie")
-    rufus = Child.objects.get(given_name="Rufus")
+    ottilie = Child.objects.get(given_name="Ottilie", family_name="Marchbank")
+    rufus = Child.objects.get(given_name="Rufus", family_name="Pennick")
     return partnership, ottilie, rufus
 
 
