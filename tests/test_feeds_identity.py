@@ -39,7 +39,7 @@ def _valid_stems(count: int) -> list[str]:
     raise AssertionError
 
 
-NHS_1, NHS_2, NHS_3 = (nhs_number(stem) for stem in _valid_stems(3))
+NHS_1, NHS_2, NHS_3, NHS_4 = (nhs_number(stem) for stem in _valid_stems(4))
 
 
 @pytest.fixture(params=["as_sent", "with_blank_line"])
@@ -316,6 +316,29 @@ def test_a_near_match_without_an_identifier_goes_to_review(run_feed):
     assert (feed.rows_applied, feed.rows_in_review, feed.people_created) == (3, 2, 1)
 
 
+def test_a_group_of_rows_linked_by_an_identifier_that_sounds_like_another_new_person_waits_whole(run_feed):
+    feed = run_feed(
+        [
+            person("s-1", "John", "Smith", "2011-02-03"),
+            person("s-2", "John", "Smith", "2011-02-03", indicator_code="neet"),
+            # One young person by their NHS number (one row gives a police reference too), who sounds
+            # like John Smith and was born the same day: both rows wait against him.
+            person("g-1", "Jon", "Smyth", "2011-02-03", nhs_number=NHS_1),
+            person("g-2", "Jon", "Smyth", "2011-02-03", nhs_number=NHS_1, police_id="PG/1"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    john = new_children(feed).get()
+    assert (john.given_name, john.family_name) == ("John", "Smith")
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert sorted(reviews) == ["g-1", "g-2"]
+    assert {review.candidate for review in reviews.values()} == {john}
+    assert {review.reason for review in reviews.values()} == {
+        "Same date of birth and a name that sounds the same as another person in this file"
+    }
+    assert (feed.rows_applied, feed.rows_in_review, feed.people_created) == (2, 2, 1)
+
+
 def test_a_review_against_a_person_new_in_the_file_can_be_resolved(run_feed, partnership):
     feed = run_feed(
         [person("s-1", "John", "Smith", "2011-02-03", police_id="P1"), person("s-2", "Jon", "Smyth", "2011-02-03")]
@@ -390,6 +413,73 @@ def test_two_rows_giving_a_person_held_two_values_go_to_review(run_feed, partner
     review = MatchReview.objects.get()
     assert review.candidate == held and review.rows.get().source_record_id == "s-2"
     assert review.reason == "Another row of this file gives this young person a different police reference"
+
+
+def test_rows_leaving_an_identifier_blank_do_not_stand_against_a_row_that_gives_it(run_feed, partnership):
+    held = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012")
+    FamilyMember.objects.create(family=partnership.family, child=held, relationship="child")
+    postcode = partnership.family.postcode
+    feed = run_feed(
+        [
+            # Matched by name, date of birth and postcode, and giving no identifier: nothing to store.
+            person("b-0", "Amira", "Okafor", "2012-05-04", postcode=postcode),
+            # Matched by the UPN alone: a blank NHS number or police reference is no value for them.
+            person("b-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012"),
+            person("b-2", "Amira", "Okafor", "2012-05-04", upn="A123456789012", nhs_number=NHS_1, police_id="PB/1"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    held.refresh_from_db()
+    assert (held.nhs_number, held.police_id) == (NHS_1, "PB/1")
+    assert not MatchReview.objects.exists()
+    assert set(Observation.objects.values_list("child_id", flat=True)) == {held.pk}
+    assert (feed.rows_applied, feed.rows_in_review, feed.people_created) == (3, 0, 0)
+
+
+def test_an_identifier_a_young_person_lacks_is_stored_whatever_other_kinds_they_hold(run_feed):
+    held = ChildFactory(
+        given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012", police_id="PB/1"
+    )
+    feed = run_feed([person("h-1", "Amira", "Okafor", "2012-05-04", upn="A123456789012", nhs_number=NHS_1)])
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    held.refresh_from_db()
+    assert (held.upn, held.nhs_number, held.police_id) == ("A123456789012", NHS_1, "PB/1")
+    assert Observation.objects.get().child == held
+
+
+def test_a_group_of_rows_giving_a_young_person_another_value_waits_whole_and_the_rest_are_still_stored(
+    run_feed, partnership
+):
+    amira = ChildFactory(given_name="Amira", family_name="Okafor", date_of_birth=date(2012, 5, 4), upn="A123456789012")
+    zara = ChildFactory(given_name="Zara", family_name="Quinn", date_of_birth=date(2013, 6, 7), upn="Z123456789012")
+    FamilyMember.objects.create(family=partnership.family, child=amira, relationship="child")
+    postcode = partnership.family.postcode
+    feed = run_feed(
+        [
+            # Two rows about Amira with one NHS number: her record takes it (the larger group decides).
+            person("y-1", "Amira", "Okafor", "2012-05-04", postcode=postcode, nhs_number=NHS_2),
+            person("y-2", "Amira", "Okafor", "2012-05-04", postcode=postcode, nhs_number=NHS_2, indicator_code="neet"),
+            # Two rows linked by another NHS number, one with a police reference too: both wait.
+            person("x-1", "Amira", "Okafor", "2012-05-04", postcode=postcode, nhs_number=NHS_1),
+            person("x-2", "Amira", "Okafor", "2012-05-04", postcode=postcode, nhs_number=NHS_1, police_id="PX/1"),
+            # Another young person, found by the UPN, with two NHS numbers: checked all the same, the
+            # first in order stored and the other in review.
+            person("z-1", "Zara", "Quinn", "2013-06-07", upn="Z123456789012", nhs_number=NHS_3),
+            person("z-2", "Zara", "Quinn", "2013-06-07", upn="Z123456789012", nhs_number=NHS_4),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    reviews = {review.rows.get().source_record_id: review for review in MatchReview.objects.all()}
+    assert sorted(reviews) == ["x-1", "x-2", "z-2"]
+    assert [reviews[key].candidate for key in ("x-1", "x-2", "z-2")] == [amira, amira, zara]
+    assert {review.reason for review in reviews.values()} == {
+        "Another row of this file gives this young person a different NHS number"
+    }
+    amira.refresh_from_db()
+    zara.refresh_from_db()
+    assert (amira.nhs_number, amira.police_id, zara.nhs_number) == (NHS_2, "", NHS_3)
+    assert sorted(Observation.objects.values_list("source_record_id", flat=True)) == ["y-1", "y-2", "z-1"]
+    assert (feed.rows_applied, feed.rows_in_review) == (3, 3)
 
 
 # Bad input ---------------------------------------------------------------------------------------------

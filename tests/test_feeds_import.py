@@ -462,3 +462,33 @@ def test_an_adults_row_rescores_the_young_people_of_the_adults_household(run_fee
     run = CohortRun.objects.get(feed=feed)
     household = sorted(Child.objects.filter(family_name="Okonkwo").values_list("pk", flat=True))
     assert run.kind == "incremental" and run.child_ids == household and len(household) == 2
+
+
+def test_the_households_a_file_names_are_found_in_as_many_queries_for_many_as_for_few(run_feed, partnership):
+    """On SQLite 500 references a query, on PostgreSQL one array: never a query a household."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    child = partnership.council_child
+
+    def import_naming(count: int, batch: str) -> int:
+        families = Family.objects.bulk_create(
+            Family(reference=f"F-{batch}-{n}", name="Known household", postcode="RV1 1AA") for n in range(count)
+        )
+        Household.objects.bulk_create(
+            Household(source_system="housing", household_ref=f"H-{batch}-{n}", family=family)
+            for n, family in enumerate(families)
+        )
+        rows = [
+            row(f"{batch}-{n}", child, source_system="housing", household_ref=f"H-{batch}-{n}") for n in range(count)
+        ]
+        families_before = Family.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            feed = run_feed(feed_csv(rows), f"{batch}.csv")
+        assert (feed.status, feed.rows_applied) == (FeedStatus.APPLIED, count)
+        assert Family.objects.count() == families_before  # every household found, none made
+        return sum('"cohorts_household"' in query["sql"] or "cohorts_household " in query["sql"] for query in queries)
+
+    import_naming(1, "warm-up")
+    few = import_naming(2, "few")
+    assert few >= 1 and import_naming(7, "many") == few

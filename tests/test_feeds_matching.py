@@ -305,6 +305,49 @@ def test_a_file_big_enough_to_load_every_record_matches_as_a_small_file_does(run
     assert (feed.people_matched, feed.people_created, feed.rows_in_review) == (3, 0, 2)  # Amira twice, Dora
 
 
+@pytest.mark.parametrize("load_all", [False, True], ids=["a small file", "a file big enough to load every record"])
+def test_young_people_known_by_an_identifier_other_than_a_pupil_number_are_found_by_it(run_feed, monkeypatch, load_all):
+    """Few young people have a pupil number: two without one, found by their NHS number and police
+    reference, are each found (the first's date of birth disagrees, so that row waits against her)."""
+    from feeds.services import matching
+
+    if load_all:
+        monkeypatch.setattr(matching, "LOAD_ALL_ABOVE", 0)
+    cara_nhs = nhs_number("401023456")
+    cara = ChildFactory(given_name="Cara", family_name="Lane", date_of_birth=date(2010, 10, 10), nhs_number=cara_nhs)
+    dan = ChildFactory(given_name="Dan", family_name="Reyes", date_of_birth=date(2011, 11, 11), police_id="PD/1")
+    assert (cara.upn, dan.upn) == ("", "")
+    feed = run_feed(
+        [
+            row("c-1", given_name="Cara", family_name="Lane", date_of_birth="2010-10-12", nhs_number=cara_nhs),
+            row("d-1", given_name="Daniel", family_name="Reyes", date_of_birth="2011-11-11", police_id="pd/1"),
+        ]
+    )
+    assert feed.status == FeedStatus.APPLIED, feed.message
+    review = MatchReview.objects.get()
+    assert (review.candidate, review.reason) == (cara, "The NHS number matches but the date of birth is different")
+    assert Observation.objects.get().child == dan
+    assert (feed.people_matched, feed.people_created, feed.rows_in_review) == (1, 0, 1)
+
+
+def test_a_name_read_without_its_young_persons_record_is_left_out_of_the_index():
+    """The names are read after the records (a query each): a young person added between the two has
+    a name and no record read, and is left out rather than indexed without their identifiers."""
+    from feeds.services.matching import ChildRows, index_children, phonetic_keys
+
+    born = date(2012, 5, 4)
+    name, sounds = "amira okafor", phonetic_keys("amira okafor")
+    loaded = ChildRows(
+        children={1: (1, "A123456789012", "", "", born)},
+        names=[(1, name, sounds, born), (2, name, sounds, born)],
+        members=[(1, "RV1 1AA"), (2, "RV1 1AA")],
+    )
+    index = index_children(loaded, {born})
+    assert index.by_name_dob == {(name, born): {1: {"RV11AA"}}}
+    assert index.by_sound_dob == {(sounds, born): {1}}
+    assert index.by_identifier == {("upn", "A123456789012"): 1}
+
+
 @pytest.fixture
 def review(run_feed, amira):
     run_feed(

@@ -281,11 +281,8 @@ def load_children(identifiers: dict[str, set[str]], dobs: set[date]) -> ChildRow
         name_rows = [row for chunk in _chunks(sorted_dobs) for row in names.filter(child__date_of_birth__in=chunk)]
         ids = sorted({row[0] for row in name_rows})
         member_rows = [row for chunk in _chunks(ids) for row in members.filter(child_id__in=chunk)]
-    # Children found by name alone (born on a wanted date) need their identifiers too.
-    wanted_dobs = set(sorted_dobs)
-    missing = sorted({row[0] for row in name_rows if row[3] in wanted_dobs} - rows.keys())
-    for id_chunk in _chunks(missing):
-        rows.update((row[0], row) for row in children.filter(id__in=id_chunk))
+    # Every child born on a wanted date was read above, so each name index_children keeps has its
+    # child's row (one added between the two reads is left out there).
     return ChildRows(rows, name_rows, member_rows)
 
 
@@ -412,12 +409,12 @@ def resolve_people(persons: list[Person], index: ChildIndex, apply_date: date) -
     for person in persons:
         match_child(person, index, is_child=age_on(person.date_of_birth, apply_date) < 18)
     # Only the people who share identifiers, and the new children, are compared with others; they
-    # alone are put in order (most people of a big file are neither).
-    clusters = [_by_agreement(members) for members in _identifier_clusters(persons, index)]
-    clusters.sort(key=lambda members: resolve_order(members[0]))
-    # The people of each group who resolve to its anchor (the anchor first), for the near matches.
+    # alone are put in order (most people of a big file are neither). A group's outcome depends on
+    # its own people only, so the groups are resolved in any order. Each group's people who
+    # resolve to its anchor (the anchor first), for the near matches:
     groups: dict[int, list[Person]] = {}
-    for members in clusters:
+    for cluster in _identifier_clusters(persons, index):
+        members = _by_agreement(cluster)
         anchor = _resolve_cluster(members, index)
         groups[id(anchor)] = [anchor, *(p for p in members if p.same_as is anchor)]
     # New children by name, the groups with the most rows first (then in resolve order).
@@ -493,10 +490,11 @@ def _identifier_clusters(persons: list[Person], index: ChildIndex) -> list[list[
                 if a != b:
                     parent[max(a, b)] = min(a, b)
                     parent.setdefault(min(a, b), min(a, b))
+    # Only people joined to another are in parent, so every group has two or more.
     grouped: dict[int, list[Person]] = {}
     for i in parent:
         grouped.setdefault(find(i), []).append(persons[i])
-    return [members for members in grouped.values() if len(members) > 1]
+    return list(grouped.values())
 
 
 def _to_review(person: Person, anchor: Person, reason: str) -> None:

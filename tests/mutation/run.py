@@ -88,6 +88,7 @@ AREAS = {
             "tests/test_feeds_demographics.py",
             "tests/test_feeds_parents.py",
             "tests/test_feeds_adult_reviews.py",
+            "tests/test_feeds_insert_rows.py",
         ],
         target=90.0,
         postgres=True,
