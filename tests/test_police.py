@@ -10,19 +10,13 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
 from cases.models import Child, ChronologyEvent, EventKind, Reliability
+from cohorts.services.fairness import years_before
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
 from interventions.services import police as services
 from tests.factories import InvolvementFactory
 from tests.test_idor import without_per_request_tokens
 
 pytestmark = pytest.mark.django_db
-
-
-def years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def police_child(partnership, *, age_on: date, years: int, looked_after=False, days_younger=0):
