@@ -1,6 +1,6 @@
 """`feeds.services.applying.insert_rows`: the COPY writer the PostgreSQL import path creates people,
 families and links with. It must fill what it is not given as the ORM would, and refuse what it
-cannot write with a message that names the fault (docs/feeds.md, "Import at scale")."""
+cannot write with a message that names the fault (docs/feeds.md, "Size and speed")."""
 
 from datetime import timedelta
 

@@ -307,7 +307,7 @@ def test_a_file_big_enough_to_load_every_record_matches_as_a_small_file_does(run
 
 @pytest.mark.parametrize("load_all", [False, True], ids=["a small file", "a file big enough to load every record"])
 def test_young_people_known_by_an_identifier_other_than_a_pupil_number_are_found_by_it(run_feed, monkeypatch, load_all):
-    """Few young people have a pupil number: two without one, found by their NHS number and police
+    """Many young people held have no pupil number: two without one, found by their NHS number and police
     reference, are each found (the first's date of birth disagrees, so that row waits against her)."""
     from feeds.services import matching
 
