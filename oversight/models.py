@@ -13,6 +13,8 @@ class RecordType(models.TextChoices):
     CHILD = "child", "Young person's case record (not in care)"
     CHILD_LOOKED_AFTER = "child_looked_after", "Young person's case record (in care)"
     ADULT = "adult", "Adult named in a family, no longer linked to one"
+    FAMILY = "family", "Family with nobody left in it"
+    CONTEXT = "context", "Context (place, group or online space) closed with nobody linked"
     INTELLIGENCE = "intelligence", "Police intelligence report"
     PERSON_OF_CONCERN = "person_of_concern", "Police person of concern"
     DISRUPTION = "disruption", "Police disruption action"
@@ -22,6 +24,7 @@ class RecordType(models.TextChoices):
     OUTREACH_EVENT = "outreach_event", "Outreach event"
     DOOR_TO_DOOR = "door_to_door", "Door-to-door campaign"
     ENGAGEMENT = "engagement", "Establishment engagement record"
+    ESTABLISHMENT = "establishment", "Establishment with no engagement or outreach event left"
     GROUP_SESSION = "group_session", "Group work session and its register"
     GROUP = "group", "Group work group (no sessions left)"
 

@@ -3,8 +3,10 @@
 A rule says "keep records of this type for N years from this date"; `due(rule, today)` is the
 records whose period has ended, each annotated with `kept_from`. Only records that are finished
 with can be due: a young person's case must be closed with no agency still involved, an adult must
-no longer be linked to a family, a mentor must have left, a mentoring match must have ended, a data
-feed must have finished with no match waiting for a decision, a group must have no sessions left."""
+no longer be linked to a family, a family must have nobody left in it, a context must be closed with
+nobody linked, an establishment must have no engagement record or outreach event left, a mentor
+must have left, a mentoring match must have ended, a data feed must have finished with no match
+waiting for a decision, a group must have no sessions left."""
 
 from __future__ import annotations
 
@@ -16,11 +18,31 @@ from typing import Any
 from django.db.models import DateField, Exists, F, Max, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
-from cases.models import Adult, Child, ChildStatus, FamilyMember, Involvement
+from cases.models import (
+    Adult,
+    Child,
+    ChildStatus,
+    ChronologyEvent,
+    Context,
+    ContextLink,
+    ContextStatus,
+    Family,
+    FamilyFact,
+    FamilyMember,
+    Involvement,
+    Referral,
+)
 from feeds.models import FeedImport, FeedStatus, MatchReview, ReviewStatus
 from interventions.models import DisruptionAction, IntelligenceReport, IntelligenceShare, PersonOfConcern
 from mentoring.models import Match, Mentor, MentoringSession, MentorStatus
-from outreach.models import DoorToDoorCampaign, EngagementRecord, Group, GroupSession, OutreachEvent
+from outreach.models import (
+    DoorToDoorCampaign,
+    EngagementRecord,
+    Establishment,
+    Group,
+    GroupSession,
+    OutreachEvent,
+)
 from oversight.models import RecordType, RetentionBasis, RetentionRule
 
 Start = Callable[[], Any]  # builds the expression for the date a record's period runs from
@@ -77,6 +99,48 @@ def _person_last_activity() -> Any:
     return Greatest(changed, Coalesce(disrupted, changed), Coalesce(reported, changed), output_field=DateField())
 
 
+def _latest(changed: Any, *others: Any) -> Greatest:
+    # Each other date falls back to `changed`: SQLite's GREATEST (MAX) is NULL when any part is.
+    return Greatest(changed, *(Coalesce(other, changed) for other in others), output_field=DateField())
+
+
+def _nobody_left_in_family() -> Q:
+    members = FamilyMember.objects.filter(family=OuterRef("pk"))
+    open_work = Involvement.objects.filter(family=OuterRef("pk"), ended_on__isnull=True)
+    return ~Q(Exists(members)) & ~Q(Exists(open_work))
+
+
+def _family_last_activity() -> Any:
+    return _latest(
+        _day("updated_at"),
+        _max_of(ChronologyEvent, "family", "occurred_on"),
+        _max_of(FamilyFact, "family", "noted_on"),
+        _max_of(Involvement, "family", "ended_on"),
+    )
+
+
+def _nobody_left_in_context() -> Q:
+    """A closed context with no young person linked, no agency still working there, and not named in
+    any police record (police records keep their own periods; the context goes after them)."""
+    links = ContextLink.objects.filter(context=OuterRef("pk"))
+    open_work = Involvement.objects.filter(context=OuterRef("pk"), ended_on__isnull=True)
+    named_by_police = (
+        Exists(DisruptionAction.objects.filter(location=OuterRef("pk")))
+        | Exists(PersonOfConcern.locations.through.objects.filter(context=OuterRef("pk")))
+        | Exists(IntelligenceReport.contexts.through.objects.filter(context=OuterRef("pk")))
+    )
+    return Q(status=ContextStatus.CLOSED) & ~Q(Exists(links)) & ~Q(Exists(open_work)) & ~Q(named_by_police)
+
+
+def _context_last_activity() -> Any:
+    return _latest(
+        _day("updated_at"),
+        _max_of(ChronologyEvent, "context", "occurred_on"),
+        _max_of(Involvement, "context", "ended_on"),
+        _max_of(Referral, "context", "received_on"),
+    )
+
+
 def _match_last_activity() -> Any:
     return Greatest("ended_on", Coalesce(_max_of(MentoringSession, "match", "held_on"), "ended_on"))
 
@@ -124,6 +188,20 @@ KINDS: dict[str, Kind] = {
         Adult,
         lambda: ~Q(Exists(FamilyMember.objects.filter(adult=OuterRef("pk")))),
         {RetentionBasis.LAST_ACTIVITY: lambda: _day("created_at")},
+        _reference,
+    ),
+    RecordType.FAMILY: Kind(
+        RecordType.FAMILY,
+        Family,
+        _nobody_left_in_family,
+        {RetentionBasis.LAST_ACTIVITY: _family_last_activity},
+        _reference,
+    ),
+    RecordType.CONTEXT: Kind(
+        RecordType.CONTEXT,
+        Context,
+        _nobody_left_in_context,
+        {RetentionBasis.LAST_ACTIVITY: _context_last_activity},
         _reference,
     ),
     RecordType.INTELLIGENCE: Kind(
@@ -191,6 +269,16 @@ KINDS: dict[str, Kind] = {
         EngagementRecord,
         Q,
         {RetentionBasis.LAST_ACTIVITY: lambda: Greatest("occurred_on", Coalesce("follow_up_on", "occurred_on"))},
+        _reference,
+    ),
+    RecordType.ESTABLISHMENT: Kind(
+        RecordType.ESTABLISHMENT,
+        Establishment,
+        lambda: (
+            ~Q(Exists(EngagementRecord.objects.filter(establishment=OuterRef("pk"))))
+            & ~Q(Exists(OutreachEvent.objects.filter(establishment=OuterRef("pk"))))
+        ),
+        {RetentionBasis.LAST_ACTIVITY: lambda: _day("created_at")},
         _reference,
     ),
     RecordType.GROUP_SESSION: Kind(
