@@ -88,3 +88,25 @@ class AlertEmailsForm(GovukForm):
             "invalid_choice": "Select how you want alert emails",
         },
     )
+
+
+class EndSessionsForm(GovukForm):
+    """The password (or, for those who sign in through their organisation, an authenticator code)
+    asked for again before ending sessions."""
+
+    secret = forms.CharField(
+        label="Your password",
+        max_length=128,
+        strip=False,
+        error_messages={"required": "Enter your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, asks_for_password: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["secret"]
+        if not asks_for_password:
+            field.label = "A code from your authenticator app"
+            field.error_messages["required"] = "Enter the code from your authenticator app"
+            field.widget = forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"})
+        field.widget.attrs["class"] = "govuk-input govuk-input--width-20"

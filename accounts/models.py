@@ -160,3 +160,20 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SignedInSession(models.Model):
+    """A session someone signed in with (two-factor sign-in finished), so that they can see where they
+    are signed in and end the sessions they do not recognise (accounts/sessions.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    browser = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} since {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from accounts import notifications
+from accounts import notifications, sessions
 
 
 @shared_task(name="accounts.tasks.email_notification")
@@ -11,3 +11,8 @@ def email_notification(notification_id: int) -> bool:
 @shared_task(name="accounts.tasks.send_daily_digests")
 def send_daily_digests() -> int:
     return notifications.send_daily_digests()
+
+
+@shared_task(name="accounts.tasks.clear_ended_sessions")
+def clear_ended_sessions() -> int:
+    return sessions.clear_ended()

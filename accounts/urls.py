@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-in/backup-codes/", views.backup_codes, name="backup_codes"),
     path("sign-out/", views.sign_out, name="logout"),
     path("alert-emails/", views.alert_emails, name="alert_emails"),
+    path("signed-in/", views.signed_in_sessions, name="sessions"),
 ]
 if settings.OIDC_ENABLED:  # single sign-on: these routes exist only when it is on
     urlpatterns += [

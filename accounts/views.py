@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousOperation, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -19,10 +19,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
-from accounts import oidc, services, two_factor
-from accounts.forms import AlertEmailsForm, CodeForm, SignInForm
+from accounts import oidc, services, sessions, two_factor
+from accounts.forms import AlertEmailsForm, CodeForm, EndSessionsForm, SignInForm
 from accounts.middleware import PROVIDER_TWO_FACTOR
 from accounts.models import User
+from audit import context as audit_context
 from audit import services as audit
 from audit.models import AuditAction
 from safeguarding.forms import add_service_errors
@@ -67,6 +68,7 @@ def _log_in(
         detail["two_factor"] = "identity_provider"
     # The home page shows what changed since then ("since you last signed in").
     request.session[PREVIOUS_SIGN_IN] = previous.isoformat() if previous else ""
+    sessions.note_sign_in(request, user)
     audit.record(user, AuditAction.LOGIN, detail=detail or None)
 
 
@@ -237,3 +239,44 @@ def alert_emails(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/alert_emails.html", {"form": form}, status=400)
     form = AlertEmailsForm(initial={"notification_emails": user.notification_emails})
     return render(request, "accounts/alert_emails.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("secret")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signed_in_sessions(request: HttpRequest) -> HttpResponse:
+    """Where the signed-in user is signed in; they end their other sessions after giving their
+    password again (ASVS 5.0 V7.5.2). Another person's session, or a malformed one, is 404."""
+    user = request.user
+    assert isinstance(user, User)
+    current_key = request.session.session_key
+    asks_for_password = sessions.asks_for_password(user)
+    form = EndSessionsForm(request.POST or None, asks_for_password=asks_for_password)
+    status = 200
+    if request.method == "POST":
+        end = request.POST.get("end", "")
+        session = None if end == "all" else sessions.other_session(user, current_key, end)
+        if end != "all" and session is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                ip = audit_context.client_ip(request)
+                secret = form.cleaned_data["secret"]
+                ended = sessions.end_sessions(user, session, secret, current_key=current_key, ip=ip)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                plural = "session" if ended == 1 else "sessions"
+                messages.success(request, f"Signed out of {ended} other {plural}")
+                return redirect("accounts:sessions")
+        status = 400
+    sessions.note_current(request, user)
+    shown = sessions.signed_in(user, current_key)
+    audit.record(user, AuditAction.LIST, object_type="accounts.signedinsession", detail={"shown": len(shown)})
+    return render(
+        request,
+        "accounts/signed_in_sessions.html",
+        {"form": form, "sessions": shown, "others": sum(not item.current for item in shown)},
+        status=status,
+    )

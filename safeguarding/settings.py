@@ -330,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.send_daily_digests",
         "schedule": crontab(hour=EMAIL_DIGEST_HOUR, minute=0),
     },
+    # Expired sessions, and the records behind "Where you are signed in" of sessions that have gone.
+    "clear-ended-sessions": {
+        "task": "accounts.tasks.clear_ended_sessions",
+        "schedule": crontab(hour=(COHORT_NIGHTLY_HOUR + 3) % 24, minute=0),
+    },
 }
 
 if REDIS_URL:
