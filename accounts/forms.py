@@ -110,3 +110,35 @@ class EndSessionsForm(GovukForm):
             field.error_messages["required"] = "Enter the code from your authenticator app"
             field.widget = forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"})
         field.widget.attrs["class"] = "govuk-input govuk-input--width-20"
+
+
+def _password_input(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete, "class": "govuk-input govuk-input--width-20"})
+
+
+class ChangePasswordForm(GovukForm):
+    """The current password and the new one twice; the checks are the service's."""
+
+    current_password = forms.CharField(
+        label="Your current password",
+        max_length=128,
+        strip=False,
+        error_messages={"required": "Enter your current password"},
+        widget=_password_input("current-password"),
+    )
+    new_password = forms.CharField(
+        label="New password",
+        max_length=128,
+        strip=False,
+        help_text="At least 12 characters, not one that many people use and not like your name or username. "
+        "A few words you will remember make a good password.",
+        error_messages={"required": "Enter a new password"},
+        widget=_password_input("new-password"),
+    )
+    repeat_password = forms.CharField(
+        label="New password again",
+        max_length=128,
+        strip=False,
+        error_messages={"required": "Enter your new password again"},
+        widget=_password_input("new-password"),
+    )

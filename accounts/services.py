@@ -1,9 +1,12 @@
 """The user's own settings. Each user changes only their own, so no rule is asked: the signed-in
 user is the record."""
 
+from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts import throttle
 from accounts.models import EmailChoice, User
 from audit import services as audit
 from audit.models import AuditAction
@@ -21,3 +24,35 @@ def set_alert_emails(user: User, choice: str) -> User:
     audit.record_write(user, AuditAction.UPDATE, current, before=before, after=audit.snapshot(current))
     user.notification_emails = choice
     return current
+
+
+def change_password(user: User, *, current: str, new: str, repeat: str, ip: str | None) -> User:
+    """The user's own new password, once they have given their current one (which counts towards the
+    sign-in lockout when wrong). Checked like any password; audited without either password. Every
+    other session ends, because the session hash follows the password."""
+    if throttle.is_locked(user.username, ip):
+        minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
+        raise ValidationError({"current_password": f"Too many failed attempts. Wait {minutes} minutes, then try again"})
+    if not user.check_password(current):
+        throttle.record_failure(user.username, ip)
+        audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": "change_password"})
+        raise ValidationError({"current_password": "Your current password is not right"})
+    errors: dict[str, list[str]] = {}
+    try:
+        password_validation.validate_password(new, user)
+    except ValidationError as error:
+        errors["new_password"] = list(error.messages)
+    if not errors and new == current:
+        errors["new_password"] = ["Your new password must be different from your current password"]
+    if new != repeat:
+        errors["repeat_password"] = ["Enter the same new password twice"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        changed = User.objects.select_for_update().get(pk=user.pk)
+        changed.set_password(new)
+        changed.save(update_fields=["password"])
+        audit.record(user, AuditAction.UPDATE, obj=changed, detail={"changed": ["password"]})
+    throttle.clear(user.username)
+    user.password = changed.password
+    return changed

@@ -9,6 +9,7 @@ limit nor the lifetime has passed (accounts/middleware.py ends such a session at
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
@@ -76,12 +77,12 @@ def _keep(request: HttpRequest, user: User, signed_in_at: datetime) -> None:
 
 
 @receiver(user_logged_out)
-def _forget_on_sign_out(sender, request: HttpRequest | None, user, **kwargs) -> None:
+def _forget_on_sign_out(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
     if request is not None and request.session.session_key:
         SignedInSession.objects.filter(session_key=request.session.session_key).delete()
 
 
-def _live(user: User, data: dict, now: float) -> bool:
+def _live(user: User, data: dict[str, Any], now: float) -> bool:
     return (
         constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
         and now - data.get(SIGNED_IN_AT, 0) <= settings.SESSION_COOKIE_AGE

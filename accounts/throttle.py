@@ -32,7 +32,9 @@ def is_locked(username: str, ip: str | None) -> bool:
     limit = settings.LOGIN_FAILURE_LIMIT
     if _recent(Kind.USERNAME, username).count() >= limit:
         return True
-    return bool(ip) and _recent(Kind.ADDRESS, ip).count() >= limit * ADDRESS_MULTIPLIER
+    if not ip:
+        return False
+    return _recent(Kind.ADDRESS, ip).count() >= limit * ADDRESS_MULTIPLIER
 
 
 def record_failure(username: str, ip: str | None) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="logout"),
     path("alert-emails/", views.alert_emails, name="alert_emails"),
     path("signed-in/", views.signed_in_sessions, name="sessions"),
+    path("password/", views.change_password, name="change_password"),
 ]
 if settings.OIDC_ENABLED:  # single sign-on: these routes exist only when it is on
     urlpatterns += [

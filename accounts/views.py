@@ -7,7 +7,7 @@ import requests
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from accounts import oidc, services, sessions, two_factor
-from accounts.forms import AlertEmailsForm, CodeForm, EndSessionsForm, SignInForm
+from accounts.forms import AlertEmailsForm, ChangePasswordForm, CodeForm, EndSessionsForm, SignInForm
 from accounts.middleware import PROVIDER_TWO_FACTOR
 from accounts.models import User
 from audit import context as audit_context
@@ -280,3 +280,38 @@ def signed_in_sessions(request: HttpRequest) -> HttpResponse:
         {"form": form, "sessions": shown, "others": sum(not item.current for item in shown)},
         status=status,
     )
+
+
+@login_required
+@sensitive_post_parameters("current_password", "new_password", "repeat_password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own password (ASVS 5.0 V6.2.2, V6.2.3). This session stays signed in
+    with a new key; every other session ends. Someone who signs in only through their organisation
+    has no password here and is told so."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.has_usable_password():
+        return render(request, "accounts/change_password.html", {"form": None})
+    form = ChangePasswordForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.change_password(
+                    user,
+                    current=form.cleaned_data["current_password"],
+                    new=form.cleaned_data["new_password"],
+                    repeat=form.cleaned_data["repeat_password"],
+                    ip=audit_context.client_ip(request),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                # A new key for this session (its record follows when the sessions page next lists
+                # it); every other session ends, its hash no longer matching.
+                update_session_auth_hash(request, user)
+                messages.success(request, "Your password has been changed. You have been signed out everywhere else")
+                return redirect("accounts:sessions")
+        return render(request, "accounts/change_password.html", {"form": form}, status=400)
+    return render(request, "accounts/change_password.html", {"form": form})

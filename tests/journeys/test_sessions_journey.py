@@ -42,3 +42,30 @@ def test_a_caseworker_signs_out_a_session_they_do_not_recognise(browser: Browser
         expect(other_page.get_by_role("button", name="Sign in")).to_be_visible()
     finally:
         elsewhere.close()
+
+
+def test_a_caseworker_changes_their_password_and_signs_in_with_the_new_one(signed_in, axe):
+    page = signed_in("caseworker")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("link", name="Your sessions").click()
+    page.get_by_role("link", name="change your password").click()
+    expect(page.get_by_role("heading", name="Change your password", level=1)).to_be_visible()
+    check_at_both_widths(page, axe)
+
+    page.get_by_label("Your current password").fill("not my password")
+    page.get_by_label("New password", exact=True).fill("a kettle of grey herons")
+    page.get_by_label("New password again").fill("a kettle of grey herons")
+    page.get_by_role("button", name="Change password").click()
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("link", name="Your current password is not right")).to_be_visible()
+    check_at_both_widths(page, axe)
+
+    page.get_by_label("Your current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("a kettle of grey herons")
+    page.get_by_label("New password again").fill("a kettle of grey herons")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Your password has been changed")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "caseworker", "a kettle of grey herons")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -44,6 +44,8 @@ ROUTES: dict[str, Expect] = {
     "accounts:alert_emails": Expect({ANONYMOUS: 302}, 200),
     # Each signed-in user's own sessions; ending one needs the password again (a bare POST is refused).
     "accounts:sessions": Expect({ANONYMOUS: 302}, 200),
+    # Each signed-in user's own password.
+    "accounts:change_password": Expect({ANONYMOUS: 302}, 200),
     "cases:child_search": expect(CASELOAD),
     "cases:children_export": expect(CASELOAD, shows=own("child")),
     "cases:child_detail": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
