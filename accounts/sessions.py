@@ -16,6 +16,7 @@ from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.signals import user_logged_out
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -161,11 +162,12 @@ def end_sessions(
     if session is not None:
         others = others.filter(pk=session.pk)
     ended = 0
-    for record in others:
-        Session.objects.filter(session_key=record.session_key).delete()
-        audit.record(user, AuditAction.LOGOUT, detail={"reason": "ended_by_user", "session": record.pk})
-        record.delete()
-        ended += 1
+    with transaction.atomic():  # each session ends with its audit event, or none does
+        for record in others:
+            Session.objects.filter(session_key=record.session_key).delete()
+            audit.record(user, AuditAction.LOGOUT, detail={"reason": "ended_by_user", "session": record.pk})
+            record.delete()
+            ended += 1
     return ended
 
 

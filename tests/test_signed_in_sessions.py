@@ -4,11 +4,13 @@ count towards the sign-in lockout; someone else's session is 404."""
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import sessions as sessions_module
 from accounts import two_factor
 from accounts.models import SignedInSession
 from accounts.tasks import clear_ended_sessions
@@ -205,3 +207,26 @@ def test_every_night_expired_sessions_and_the_records_of_ended_ones_are_cleared(
 
     assert list(SignedInSession.objects.values_list("browser", flat=True)) == ["Firefox on a laptop"]
     assert list(Session.objects.values_list("session_key", flat=True)) == [laptop.session.session_key]
+
+
+def test_a_failed_audit_write_ends_no_session(partnership, monkeypatch):
+    laptop, phone = signed_in_client(), signed_in_client(browser="Safari on a phone")
+    tablet = signed_in_client(browser="Chrome on a tablet")
+    written = []
+
+    def audit_fails_the_second_time(*args, **kwargs):
+        if len(written) == 1:
+            raise DatabaseError("audit store refused the write")
+        written.append(kwargs)
+        return record(*args, **kwargs)
+
+    record = sessions_module.audit.record
+    monkeypatch.setattr(sessions_module.audit, "record", audit_fails_the_second_time)
+
+    with pytest.raises(DatabaseError):
+        laptop.post(URL, {"secret": PASSWORD, "end": "all"})
+    monkeypatch.undo()
+
+    assert len(written) == 1, "the first session's sign-out was audited before the failure"
+    assert still_signed_in(phone) and still_signed_in(tablet)
+    assert SignedInSession.objects.count() == 3
