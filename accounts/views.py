@@ -273,7 +273,6 @@ def signed_in_sessions(request: HttpRequest) -> HttpResponse:
         status = 400
     sessions.note_current(request, user)
     shown = sessions.signed_in(user, current_key)
-    audit.record(user, AuditAction.LIST, object_type="accounts.signedinsession", detail={"shown": len(shown)})
     return render(
         request,
         "accounts/signed_in_sessions.html",

@@ -51,9 +51,6 @@ def test_each_session_is_listed_with_when_where_and_which_browser_and_this_one_i
     assert page.count("192.0.2.10") == 2
     assert page.count("This session") == 1
     assert "Sign out of all other sessions" in page
-    assert AuditEvent.objects.filter(
-        user=partnership.users["caseworker"], action=AuditAction.LIST, object_type="accounts.signedinsession"
-    ).exists()
 
 
 def test_a_session_is_kept_only_once_the_second_factor_is_given(client, partnership, settings):
@@ -203,7 +200,7 @@ def test_every_night_expired_sessions_and_the_records_of_ended_ones_are_cleared(
     entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == clear_ended_sessions.name]
     assert len(entries) == 1
 
-    assert clear_ended_sessions.delay().get() == 2
+    assert clear_ended_sessions() == 2
 
     assert list(SignedInSession.objects.values_list("browser", flat=True)) == ["Firefox on a laptop"]
     assert list(Session.objects.values_list("session_key", flat=True)) == [laptop.session.session_key]
