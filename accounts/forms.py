@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate
 
 from accounts import throttle
@@ -39,10 +38,7 @@ class SignInForm(GovukForm):
         ip = request_context.ip_address if request_context else None
         if throttle.is_locked(username, ip):
             self.locked = True
-            minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
-            raise forms.ValidationError(
-                f"Too many failed attempts. Wait {minutes} minutes, then try again, or ask your system administrator."
-            )
+            raise forms.ValidationError(f"{throttle.locked_message()}, or ask your system administrator.")
         self.user = authenticate(self.request, username=username, password=password)
         if self.user is None:
             throttle.record_failure(username, ip)

@@ -1,7 +1,8 @@
 """The user's own settings. Each user changes only their own, so no rule is asked: the signed-in
 user is the record."""
 
-from django.conf import settings
+from collections.abc import Callable
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,17 +27,32 @@ def set_alert_emails(user: User, choice: str) -> User:
     return current
 
 
+def check_again(
+    user: User, confirmed: Callable[[], bool], *, ip: str | None, step: str, field: str, wrong: str
+) -> None:
+    """A signed-in person proves again that it is them (before changing their password or ending their
+    other sessions): refused while the sign-in lockout holds; a wrong answer counts towards it and is
+    audited as a failed sign-in at `step`. The error is `wrong` on the form's `field`."""
+    if throttle.is_locked(user.username, ip):
+        raise ValidationError({field: throttle.locked_message()})
+    if not confirmed():
+        throttle.record_failure(user.username, ip)
+        audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": step})
+        raise ValidationError({field: wrong})
+
+
 def change_password(user: User, *, current: str, new: str, repeat: str, ip: str | None) -> User:
     """The user's own new password, once they have given their current one (which counts towards the
     sign-in lockout when wrong). Checked like any password; audited without either password. Every
     other session ends, because the session hash follows the password."""
-    if throttle.is_locked(user.username, ip):
-        minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
-        raise ValidationError({"current_password": f"Too many failed attempts. Wait {minutes} minutes, then try again"})
-    if not user.check_password(current):
-        throttle.record_failure(user.username, ip)
-        audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": "change_password"})
-        raise ValidationError({"current_password": "Your current password is not right"})
+    check_again(
+        user,
+        lambda: user.check_password(current),
+        ip=ip,
+        step="change_password",
+        field="current_password",
+        wrong="Your current password is not right",
+    )
     errors: dict[str, list[str]] = {}
     try:
         password_validation.validate_password(new, user)

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth.signals import user_logged_out
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
@@ -23,7 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts import throttle, two_factor
+from accounts import services, two_factor
 from accounts.middleware import LAST_SEEN, SIGNED_IN_AT
 from accounts.models import SignedInSession, User
 from audit import context
@@ -151,13 +150,10 @@ def end_sessions(
     them, once the user has given their password (or an authenticator code) again. Each ended session
     is audited; a wrong password or code counts towards the sign-in lockout, is audited, and ends
     nothing."""
-    if throttle.is_locked(user.username, ip):
-        minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
-        raise ValidationError({"secret": f"Too many failed attempts. Wait {minutes} minutes, then try again"})
-    if not _confirmed(user, secret):
-        throttle.record_failure(user.username, ip)
-        audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": "end_sessions"})
-        raise ValidationError({"secret": NOT_RIGHT["password" if asks_for_password(user) else "code"]})
+    wrong = NOT_RIGHT["password" if asks_for_password(user) else "code"]
+    services.check_again(
+        user, lambda: _confirmed(user, secret), ip=ip, step="end_sessions", field="secret", wrong=wrong
+    )
     others = SignedInSession.objects.filter(user=user).exclude(session_key=current_key or "")
     if session is not None:
         others = others.filter(pk=session.pk)

@@ -37,6 +37,11 @@ def is_locked(username: str, ip: str | None) -> bool:
     return _recent(Kind.ADDRESS, ip).count() >= limit * ADDRESS_MULTIPLIER
 
 
+def locked_message() -> str:
+    minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
+    return f"Too many failed attempts. Wait {minutes} minutes, then try again"
+
+
 def record_failure(username: str, ip: str | None) -> None:
     now = timezone.now()
     # Failures older than the pause count for nothing: drop them as new ones arrive.

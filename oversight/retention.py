@@ -63,6 +63,11 @@ def _day(field: str) -> TruncDate:
     return TruncDate(field, output_field=DateField())
 
 
+def _latest(changed: Any, *others: Any) -> Greatest:
+    # Each other date falls back to `changed`: SQLite's GREATEST (MAX) is NULL when any part is.
+    return Greatest(changed, *(Coalesce(other, changed) for other in others), output_field=DateField())
+
+
 def _child_case_closed() -> Any:
     # The last day an agency was involved; a closed case with no involvement runs from its last change.
     return Coalesce(_max_of(Involvement, "child", "ended_on"), _day("updated_at"), output_field=DateField())
@@ -82,7 +87,7 @@ def _intelligence_last_activity() -> Any:
         .values("latest")[:1],
         output_field=DateField(),
     )
-    return Greatest("received_on", Coalesce(shared, "received_on"), output_field=DateField())
+    return _latest("received_on", shared)
 
 
 def _person_last_activity() -> Any:
@@ -96,12 +101,7 @@ def _person_last_activity() -> Any:
         .values("latest")[:1],
         output_field=DateField(),
     )
-    return Greatest(changed, Coalesce(disrupted, changed), Coalesce(reported, changed), output_field=DateField())
-
-
-def _latest(changed: Any, *others: Any) -> Greatest:
-    # Each other date falls back to `changed`: SQLite's GREATEST (MAX) is NULL when any part is.
-    return Greatest(changed, *(Coalesce(other, changed) for other in others), output_field=DateField())
+    return _latest(changed, disrupted, reported)
 
 
 def _nobody_left_in_family() -> Q:
@@ -142,7 +142,7 @@ def _context_last_activity() -> Any:
 
 
 def _match_last_activity() -> Any:
-    return Greatest("ended_on", Coalesce(_max_of(MentoringSession, "match", "held_on"), "ended_on"))
+    return _latest("ended_on", _max_of(MentoringSession, "match", "held_on"))
 
 
 def _finished_feed() -> Q:
@@ -268,7 +268,7 @@ KINDS: dict[str, Kind] = {
         RecordType.ENGAGEMENT,
         EngagementRecord,
         Q,
-        {RetentionBasis.LAST_ACTIVITY: lambda: Greatest("occurred_on", Coalesce("follow_up_on", "occurred_on"))},
+        {RetentionBasis.LAST_ACTIVITY: lambda: _latest("occurred_on", "follow_up_on")},
         _reference,
     ),
     RecordType.ESTABLISHMENT: Kind(

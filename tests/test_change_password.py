@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from accounts.models import SignedInSession
 from audit.models import AuditAction, AuditEvent
+from tests.test_signed_in_sessions import PASSWORD, signed_in_client, still_signed_in
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery"
 NEW = "a kettle of grey herons"
 URL = reverse("accounts:change_password")
 
@@ -21,19 +21,9 @@ def password_only(settings):
     settings.TWO_FACTOR_REQUIRED = False
 
 
-def signed_in_client(username: str = "caseworker", browser: str = "Firefox on a laptop") -> Client:
-    client = Client(HTTP_USER_AGENT=browser)
-    assert client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD}).status_code == 302
-    return client
-
-
 def change(client: Client, current: str = PASSWORD, new: str = NEW, repeat: str | None = None):
     data = {"current_password": current, "new_password": new, "repeat_password": new if repeat is None else repeat}
     return client.post(URL, data)
-
-
-def still_signed_in(client: Client) -> bool:
-    return client.get(reverse("home")).status_code == 200
 
 
 def test_a_new_password_keeps_this_session_and_ends_the_others(partnership):

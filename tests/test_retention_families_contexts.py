@@ -30,29 +30,13 @@ from cases.models import (
 from interventions.models import DisruptionAction, IntelligenceReport, PersonOfConcern
 from outreach.models import EngagementRecord, Establishment, OutreachEvent
 from oversight import services
-from oversight.models import DisposalCandidate, DisposalStatus, RecordType, RetentionRule
+from oversight.models import DisposalCandidate, RecordType, RetentionRule
 from tests.outreach_data import police_establishment, police_event
+from tests.test_retention_more_types import LONG_AGO, TODAY, dispose_all, waiting
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date(2026, 6, 1)
-LONG_AGO = date(2018, 1, 1)
 CHANGED_LONG_AGO = datetime(2018, 1, 1, tzinfo=UTC)
-
-
-def waiting(record_type) -> set[int]:
-    return set(
-        DisposalCandidate.objects.filter(record_type=record_type, status=DisposalStatus.DUE).values_list(
-            "object_id", flat=True
-        )
-    )
-
-
-def dispose_all(user, record_type) -> dict[str, int]:
-    ids = DisposalCandidate.objects.filter(record_type=record_type, status=DisposalStatus.DUE).values_list(
-        "pk", flat=True
-    )
-    return services.dispose(user, list(ids), today=TODAY)
 
 
 def family_event(p, family: Family, occurred_on: date, summary: str) -> ChronologyEvent:
