@@ -10,16 +10,18 @@ from interventions.models import Intervention, InterventionStatus
 
 pytestmark = pytest.mark.browser
 
-# What the focused element is called (its text, its label or its aria-label) and whether the
-# focus can be seen (GOV.UK's focus style: an outline, a box shadow or the yellow background).
+# What the focused element is called (its label, else its aria-label, else its text) and whether
+# the focus can be seen (GOV.UK's focus style: an outline, a box shadow or the yellow background).
+# The label comes first: a select's text is all its options, which may hold any generated name.
 FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return {name: '', visible: false};
   const label = el.labels && el.labels.length ? el.labels[0].innerText : '';
+  const name = label || el.getAttribute('aria-label') || el.innerText || '';
   const style = getComputedStyle(el);
   const visible = style.outlineStyle !== 'none' || style.boxShadow !== 'none'
     || style.backgroundColor === 'rgb(255, 221, 0)';
-  return {name: [el.innerText || '', label, el.getAttribute('aria-label') || ''].join(' | '), visible};
+  return {name: name.trim(), visible};
 }"""
 
 
@@ -28,7 +30,7 @@ def tab_to(page: Page, name: str, limit: int = 120) -> None:
     for _ in range(limit):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
-        if name in focused["name"]:
+        if focused["name"] == name:
             assert focused["visible"], f"the focus on {name!r} cannot be seen"
             return
     raise AssertionError(f"{name!r} cannot be reached with the Tab key")
@@ -46,7 +48,7 @@ def type_date(page: Page, when) -> None:
 def choose_radio(page: Page, label: str, limit: int = 10) -> None:
     """From a focused radio button: arrow keys move the choice until `label` is chosen."""
     for _ in range(limit):
-        if label in page.evaluate(FOCUSED)["name"]:
+        if page.evaluate(FOCUSED)["name"] == label:
             page.keyboard.press("Space")
             return
         page.keyboard.press("ArrowDown")
