@@ -5,8 +5,10 @@ from functools import update_wrapper
 from typing import Any, TypeVar, cast
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Permission
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -113,12 +115,31 @@ class UserAdmin(SystemAdminOnly, BaseUserAdmin):  # type: ignore[type-arg]  # no
         ("Partnership figures", {"fields": ("user_permissions",)}),
     )
     readonly_fields = ("last_login", "date_joined")
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "send_password_reset"]
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         if change and "is_active" in form.changed_data and not obj.is_active:
             obj.session_generation += 1  # their sessions end now, and stay ended if they come back
         super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Django's form to set someone's password, audited, and the person told by email."""
+        with transaction.atomic():
+            before = User.objects.filter(pk=unquote(id)).values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = User.objects.filter(pk=unquote(id)).first()
+            if user is not None and before is not None and user.password != before:
+                services.note_password_set(request.user, user)
+        return response
+
+    @admin.action(description="Email them a link to set a new password (nobody else sees it)")
+    def send_password_reset(self, request: HttpRequest, queryset: Any) -> None:
+        people = list(queryset)
+        sent = sum(services.send_password_reset(request.user, user) for user in people)
+        message = f"Links to set a new password sent to {sent} of {len(people)} people."
+        if sent < len(people):
+            message += " The others have no email address or their account is closed."
+        self.message_user(request, message)
 
     @admin.action(description="Reset two-factor sign-in (they set it up again when they next sign in)")
     def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:

@@ -13,8 +13,9 @@ from django.utils import timezone
 from access import policy
 from access.models import AccessGrant, BreakGlassGrant
 from access.principal import forget, principal
-from accounts import two_factor
+from accounts import security_emails, two_factor
 from accounts.models import Role, User
+from accounts.security_emails import Notice
 from audit import services as audit
 from audit.models import AuditAction
 
@@ -96,12 +97,35 @@ def grant_access(
 
 
 @transaction.atomic
+@transaction.atomic
 def reset_two_factor(actor: Any, user: User) -> None:
     """A person lost their phone and backup codes: remove their two-factor devices and end their
-    sessions; they set it up again at their next sign-in. Audited."""
+    sessions; they set it up again at their next sign-in. Audited, and the person is told by email."""
     policy.require(actor, "reset_two_factor", message="Only a system administrator can reset two-factor sign-in.")
     removed = two_factor.reset(user)
     audit.record(actor, AuditAction.TWO_FACTOR_RESET, obj=user, detail={"devices_removed": removed})
+    security_emails.queue_notice(user, Notice.TWO_FACTOR_RESET)
+
+
+@transaction.atomic
+def send_password_reset(actor: Any, user: User) -> bool:
+    """An administrator sends someone the link to set a new password themselves, so that nobody else
+    chooses or knows it (ASVS 5.0 V6.4.6). False, and nothing sent, for a person with no email
+    address or a closed account. Audited."""
+    policy.require(actor, "administer", message="Only a system administrator can send a password reset link.")
+    if not user.is_active or not user.email:
+        return False
+    audit.record(actor, AuditAction.PASSWORD_RESET_ASKED, obj=user, detail={"emailed": True, "by_administrator": True})
+    security_emails.queue_reset_link(user)
+    return True
+
+
+def note_password_set(actor: Any, user: User) -> None:
+    """An administrator has just set someone's password (with the Django admin's own form, which saves
+    it): audited without the password, and the person is told by email."""
+    policy.require(actor, "administer", message="Only a system administrator can set a password.")
+    audit.record(actor, AuditAction.UPDATE, obj=user, detail={"changed": ["password"], "by_administrator": True})
+    security_emails.queue_notice(user, Notice.PASSWORD_SET_BY_ADMINISTRATOR)
 
 
 @transaction.atomic

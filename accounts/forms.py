@@ -138,3 +138,30 @@ class ChangePasswordForm(GovukForm):
         error_messages={"required": "Enter your new password again"},
         widget=_password_input("new-password"),
     )
+
+
+class ForgottenPasswordForm(GovukForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The work email address your account here has.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+        widget=forms.EmailInput(
+            attrs={
+                "autocomplete": "email",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "class": "govuk-input govuk-!-width-two-thirds",
+            }
+        ),
+    )
+
+
+class ResetPasswordForm(GovukForm):
+    """The new password twice; the checks are the service's."""
+
+    new_password = ChangePasswordForm.base_fields["new_password"]
+    repeat_password = ChangePasswordForm.base_fields["repeat_password"]

@@ -7,7 +7,9 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import security_emails
 from accounts.models import User
+from accounts.security_emails import Notice
 from audit import services as audit
 from audit.models import AuditAction
 
@@ -40,6 +42,7 @@ def confirm(user: User, device: TOTPDevice) -> list[str]:
         codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
         StaticToken.objects.bulk_create([StaticToken(device=backup, token=code) for code in codes])
         audit.record(user, AuditAction.TWO_FACTOR_ENROLLED, obj=user)
+        security_emails.queue_notice(user, Notice.TWO_FACTOR_SET_UP)
     return codes
 
 

@@ -12,6 +12,10 @@ urlpatterns = [
     path("alert-emails/", views.alert_emails, name="alert_emails"),
     path("signed-in/", views.signed_in_sessions, name="sessions"),
     path("password/", views.change_password, name="change_password"),
+    path("password/forgotten/", views.forgotten_password, name="forgotten_password"),
+    path("password/forgotten/sent/", views.reset_sent, name="reset_sent"),
+    path("password/reset/<str:uidb64>/<str:token>/", views.reset_link, name="reset_link"),
+    path("password/reset/", views.reset_password, name="reset_password"),
 ]
 if settings.OIDC_ENABLED:  # single sign-on: these routes exist only when it is on
     urlpatterns += [

@@ -20,9 +20,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from accounts import oidc, services, sessions, two_factor
-from accounts.forms import AlertEmailsForm, ChangePasswordForm, CodeForm, EndSessionsForm, SignInForm
+from accounts.forms import (
+    AlertEmailsForm,
+    ChangePasswordForm,
+    CodeForm,
+    EndSessionsForm,
+    ForgottenPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 from accounts.middleware import PROVIDER_TWO_FACTOR
 from accounts.models import User
+from accounts.security_emails import reset_link_minutes
 from audit import context as audit_context
 from audit import services as audit
 from audit.models import AuditAction
@@ -34,6 +43,8 @@ PREVIOUS_SIGN_IN = "previous_sign_in"
 # Between a correct password and a correct code: who, since when, and where to go next.
 PENDING = "pending_sign_in"
 NEW_BACKUP_CODES = "new_backup_codes"
+# A password reset link's account and token, kept here once opened so that the token leaves the address.
+RESET_LINK = "password_reset_link"
 WRONG_CODE = "The code is not right, or it has been used already. Enter the code your authenticator app shows now"
 WRONG_SIGN_IN_CODE = (
     "The code is not right, or it has been used already. Enter the code your authenticator app shows now, "
@@ -314,3 +325,84 @@ def change_password(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:sessions")
         return render(request, "accounts/change_password.html", {"form": form}, status=400)
     return render(request, "accounts/change_password.html", {"form": form})
+
+
+def _signed_in_elsewhere(request: HttpRequest) -> HttpResponse:
+    messages.info(request, "You are signed in. Change your password here")
+    return redirect("accounts:change_password")
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def forgotten_password(request: HttpRequest) -> HttpResponse:
+    """Ask for a link to set a new password (ASVS 5.0 V6.4.3). The answer is the same whether or not
+    the address has an account, so nobody learns who has one."""
+    if request.user.is_authenticated:
+        return _signed_in_elsewhere(request)
+    form = ForgottenPasswordForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            services.ask_for_password_reset(form.cleaned_data["email"])
+            return redirect("accounts:reset_sent")
+        return render(request, "accounts/forgotten_password.html", {"form": form}, status=400)
+    return render(request, "accounts/forgotten_password.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def reset_sent(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return _signed_in_elsewhere(request)
+    return render(request, "accounts/reset_sent.html", {"minutes": reset_link_minutes()})
+
+
+def _link_expired(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/reset_link_expired.html", {"minutes": reset_link_minutes()})
+
+
+@never_cache
+@require_GET
+def reset_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link from the email: if it still works, keep it in the session and move to an address
+    without the token (so it is in no later Referer or history entry)."""
+    if request.user.is_authenticated:
+        return _signed_in_elsewhere(request)
+    user = services.user_for_reset(uidb64, token)
+    if user is None:
+        return _link_expired(request)
+    request.session[RESET_LINK] = {"uid": uidb64, "token": token}
+    return redirect("accounts:reset_password")
+
+
+@sensitive_post_parameters("new_password", "repeat_password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reset_password(request: HttpRequest) -> HttpResponse:
+    """A new password for the account the opened link is for. It signs nobody in: the person signs in
+    with it, and with their authenticator app, as usual."""
+    if request.user.is_authenticated:
+        return _signed_in_elsewhere(request)
+    link = request.session.get(RESET_LINK) or {}
+    user = services.user_for_reset(link.get("uid", ""), link.get("token", ""))
+    if user is None:
+        return _link_expired(request)
+    form = ResetPasswordForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.reset_password(
+                    user,
+                    token=link["token"],
+                    new=form.cleaned_data["new_password"],
+                    repeat=form.cleaned_data["repeat_password"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                del request.session[RESET_LINK]
+                messages.success(request, "Your password has been reset. Sign in with your new password")
+                return redirect("accounts:login")
+        return render(request, "accounts/reset_password.html", {"form": form, "person": user}, status=400)
+    return render(request, "accounts/reset_password.html", {"form": form, "person": user})

@@ -66,6 +66,8 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", "Signed out"
     TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Set up two-factor sign-in"
     TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor sign-in"
+    PASSWORD_RESET_ASKED = "password_reset_asked", "Asked to reset a forgotten password"
+    PASSWORD_RESET = "password_reset", "Reset a forgotten password"
     REDACT = "redact", "Removed content from the audit trail"
 
 

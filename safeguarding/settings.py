@@ -178,6 +178,9 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 TWO_FACTOR_REQUIRED = not DEMO
 # Minutes between the password and the code (or enrolment) before the person must start again.
 TWO_FACTOR_PENDING_SECONDS = 10 * 60
+# A "forgotten your password?" link works once, for this many minutes (and stops when the person
+# signs in). Setting a new password with it does not sign anyone in: the code is still asked for.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_MINUTES", "60")) * 60
 GUARDIAN_RAISE_403 = False
 
 # Single sign-on through an agency's own identity provider (OpenID Connect, accounts/oidc.py and

@@ -46,6 +46,12 @@ ROUTES: dict[str, Expect] = {
     "accounts:sessions": Expect({ANONYMOUS: 302}, 200),
     # Each signed-in user's own password.
     "accounts:change_password": Expect({ANONYMOUS: 302}, 200),
+    # A forgotten password: for people not signed in; anyone signed in is sent to change theirs. A link
+    # that does not work (here, a made-up one) shows that it has expired.
+    "accounts:forgotten_password": Expect({ANONYMOUS: 200}, 302),
+    "accounts:reset_sent": Expect({ANONYMOUS: 200}, 302),
+    "accounts:reset_link": Expect({ANONYMOUS: 200}, 302, kwargs=lambda p: {"uidb64": "MQ", "token": "made-up"}),
+    "accounts:reset_password": Expect({ANONYMOUS: 200}, 302),
     "cases:child_search": expect(CASELOAD),
     "cases:children_export": expect(CASELOAD, shows=own("child")),
     "cases:child_detail": expect(("caseworker",), kwargs=council_child_pk, must_not_leak=council_child_reference),
