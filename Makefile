@@ -59,7 +59,7 @@ mutate: install
 
 # Ruff, the architecture (import-linter layers in pyproject.toml) and the types (mypy, strict for the
 # access layer and every services module).
-MYPY_TARGETS := -p access -p audit.services -p accounts.services -p accounts.sessions -p accounts.security_emails -p cases.services -p interventions.services -p cohorts.services -p feeds.services -p mentoring.services -p outreach.services -p oversight.services -p areas
+MYPY_TARGETS := -p access -p audit.services -p audit.shipping -p accounts.services -p accounts.sessions -p accounts.security_emails -p cases.services -p interventions.services -p cohorts.services -p feeds.services -p mentoring.services -p outreach.services -p oversight.services -p areas
 
 lint: install
 	$(BIN)/ruff check .

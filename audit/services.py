@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from django.conf import settings
 from django.db import connection, models
 
-from audit import context
+from audit import context, shipping
 from audit.models import AuditAction, AuditEvent, AuditSubject
 from safeguarding.services import StaleVersion
 
@@ -55,7 +55,8 @@ def record(
 ) -> AuditEvent:
     """Append one event. `obj` is the record acted on; `subjects` are ids a list, search or export
     returned (of `subject_type`); `other_subjects` are (type, id) pairs of records of other types
-    the same page showed. Request id, address and path come from the current request."""
+    the same page showed. Request id, address and path come from the current request. Once it
+    commits, a copy goes to the audit log stream (audit/shipping.py)."""
     request_context = context.current.get()
     membership = _acting_membership(user)
     if obj is not None:
@@ -84,6 +85,7 @@ def record(
         AuditSubject.objects.bulk_create(
             [AuditSubject(event=event, object_type=kind, object_id=pk) for kind, pk in pairs]
         )
+    shipping.ship_on_commit(event, len(pairs))
     return event
 
 

@@ -409,12 +409,27 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "Safer Options case management")
 OTP_TOTP_ISSUER = SERVICE_NAME  # the account's name in people's authenticator apps
 
+# The audit log stream (audit/shipping.py, docs/audit-log.md): a JSON line per audit event as it
+# commits, for the operator to send to a store the application cannot change. With the other logs on
+# standard error unless AUDIT_LOG_FILE names a file (reopened after rotation). Always on, whatever
+# LOG_LEVEL says.
+AUDIT_LOG_FILE = os.environ.get("AUDIT_LOG_FILE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "audit": (
+            {"class": "logging.handlers.WatchedFileHandler", "filename": AUDIT_LOG_FILE}
+            if AUDIT_LOG_FILE
+            else {"class": "logging.StreamHandler"}
+        ),
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "audit.trail": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Community mentoring: how many years an enhanced DBS check counts for before it must be renewed.
