@@ -52,7 +52,7 @@ from jobs import outbox
 from jobs.models import OutboxMessage
 from tests.feeds_helpers import feed_csv, row, upload
 from tests.test_cohort_scoring import D, Data, days
-from tests.test_worker import ROOT, database_url, start_worker_process, wait_for, worker_queue  # noqa: F401
+from tests.test_worker import ROOT, database_url, output_of, start_worker_process, wait_for, worker_queue  # noqa: F401
 
 PASSWORD = "correct horse battery"  # every test user's (tests/factories.py)
 POSTGRES = connection.vendor == "postgresql"
@@ -100,12 +100,15 @@ def start_app(transactional_db):
         }
         command = [sys.executable, "-m", "gunicorn", "safeguarding.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"]
-        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Its output to a file, not a pipe nobody reads: a full pipe would stop it (the audit log
+        # stream alone writes a line per page).
+        log = tempfile.TemporaryFile()  # noqa: SIM115  (open while the server runs)
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
         started.append(process)
         base = f"http://127.0.0.1:{port}"
 
         def answers() -> bool:
-            assert process.poll() is None, process.stdout.read().decode()
+            assert process.poll() is None, output_of(log)
             try:
                 return requests.get(f"{base}/healthz", timeout=5).status_code == 200
             except requests.RequestException:  # not listening yet, or still loading the application

@@ -6,6 +6,7 @@ has no broker and an in-memory test database a second process cannot open."""
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +36,11 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def output_of(log) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")
+
+
 def start_worker_process(name: str, queues: list[str], pool: str = "solo", **env) -> subprocess.Popen:
     """A Celery worker called `name`@localhost on `queues` (solo, or `pool` with one process), against
     the test database, once it answers a ping (extra environment variables in `env`)."""
@@ -49,12 +55,12 @@ def start_worker_process(name: str, queues: list[str], pool: str = "solo", **env
     command = [sys.executable, "-m", "celery", "-A", "safeguarding", "worker", f"--pool={pool}", "--concurrency=1"]
     command += ["-Q", ",".join(queues), "--hostname", f"{name}@localhost"]
     command += ["--loglevel=warning", "--without-heartbeat", "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    # Its output to a file, not a pipe nobody reads: a full pipe would stop it.
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (open while the worker runs)
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while not app.control.ping(destination=[f"{name}@localhost"], timeout=0.5):
-        assert process.poll() is None, process.stdout.read()
+        assert process.poll() is None, output_of(log)
         assert time.monotonic() < deadline, "the Celery worker did not start within 30 s"
     return process
 
