@@ -27,6 +27,7 @@ class SignInForm(GovukForm):
         self.request = request
         self.user = None
         self.locked = False
+        self.paused = False  # this attempt is the one that paused sign-in for the username
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -41,7 +42,7 @@ class SignInForm(GovukForm):
             raise forms.ValidationError(f"{throttle.locked_message()}, or ask your system administrator.")
         self.user = authenticate(self.request, username=username, password=password)
         if self.user is None:
-            throttle.record_failure(username, ip)
+            self.paused = throttle.record_failure(username, ip)
             raise forms.ValidationError(SIGN_IN_ERROR)
         throttle.clear(username)
         return cleaned

@@ -1,6 +1,6 @@
 """Emails about a person's own account: the link that resets a forgotten password, and a notice
-after anything changes how they sign in (ASVS 5.0 V6.3.7), whether they asked for alert emails or
-not, so that someone who did not make the change hears of it.
+after anything changes how they sign in (ASVS 5.0 V6.3.7) or after a suspicious sign-in (V6.3.5),
+whether they asked for alert emails or not, so that someone who did not do it hears of it.
 
 Both go through the outbox (sent once the transaction commits, later if the broker is down). The
 reset link is made when the email is sent, so no token is ever stored. Neither says anything about
@@ -30,6 +30,11 @@ IF_NOT_YOU = (
     "If this was you, you need do nothing.\n\n"
     "If it was not you, tell your system administrator at once: someone else may be able to sign in as you."
 )
+IF_NOT_YOU_CHANGE_IT = (
+    "If this was you, you need do nothing.\n\n"
+    "If it was not you, someone knows your password. Sign in and change it now, and tell your system "
+    "administrator."
+)
 
 
 class Notice(models.TextChoices):
@@ -38,6 +43,9 @@ class Notice(models.TextChoices):
     PASSWORD_SET_BY_ADMINISTRATOR = "password_set", "A system administrator set a new password for you"
     TWO_FACTOR_SET_UP = "two_factor_set_up", "Two-factor sign-in was set up on your account"
     TWO_FACTOR_RESET = "two_factor_reset", "A system administrator reset your two-factor sign-in"
+    # Suspicious sign-ins (ASVS 5.0 V6.3.5): the password right but not the code; a run of wrong passwords.
+    CODE_REFUSED = "code_refused", "Someone gave your password but not a right code from your authenticator app"
+    SIGN_IN_PAUSED = "sign_in_paused", "Sign-in to your account was paused after too many wrong passwords"
 
 
 def reset_link_minutes() -> int:
@@ -51,6 +59,13 @@ def queue_reset_link(user: User) -> None:
 def queue_notice(user: User, notice: Notice) -> None:
     if user.email:
         outbox.enqueue("accounts.tasks.email_security_notice", user.pk, notice.value, timezone.now().isoformat())
+
+
+def queue_paused_notice(username: str) -> None:
+    """Sign-in has just been paused for this username: tell the person, if it is someone's."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is not None:
+        queue_notice(user, Notice.SIGN_IN_PAUSED)
 
 
 def _send(user: User, subject: str, body: str) -> bool:
@@ -96,8 +111,9 @@ def send_notice(user_id: int, notice: str, at: str) -> bool:
         return False
     what = Notice(notice).label
     when = timezone.localtime(datetime.fromisoformat(at))
+    advice = IF_NOT_YOU_CHANGE_IT if notice == Notice.CODE_REFUSED else IF_NOT_YOU
     body = (
         f"{what} on {when:%-d %B %Y} at {when:%H:%M}, for your account {user.get_username()} "
-        f"on {settings.SERVICE_NAME}.\n\n{IF_NOT_YOU}\n\n{settings.SITE_URL}/\n"
+        f"on {settings.SERVICE_NAME}.\n\n{advice}\n\n{settings.SITE_URL}/\n"
     )
     return _send(user, f"{settings.SERVICE_NAME}: {what[0].lower()}{what[1:]}", body)

@@ -45,7 +45,8 @@ def check_again(
     if throttle.is_locked(user.username, ip):
         raise ValidationError({field: throttle.locked_message()})
     if not confirmed():
-        throttle.record_failure(user.username, ip)
+        if throttle.record_failure(user.username, ip):
+            security_emails.queue_notice(user, Notice.SIGN_IN_PAUSED)
         audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": step})
         raise ValidationError({field: wrong})
 

@@ -42,7 +42,8 @@ def locked_message() -> str:
     return f"Too many failed attempts. Wait {minutes} minutes, then try again"
 
 
-def record_failure(username: str, ip: str | None) -> None:
+def record_failure(username: str, ip: str | None) -> bool:
+    """Count one failure; True when it is the one that pauses sign-in for the username."""
     now = timezone.now()
     # Failures older than the pause count for nothing: drop them as new ones arrive.
     SignInFailure.objects.filter(at__lt=now - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)).delete()
@@ -50,6 +51,7 @@ def record_failure(username: str, ip: str | None) -> None:
     if ip:
         rows.append(SignInFailure(kind=Kind.ADDRESS, digest=_digest(ip), at=now))
     SignInFailure.objects.bulk_create(rows)
+    return _recent(Kind.USERNAME, username).count() == settings.LOGIN_FAILURE_LIMIT
 
 
 def clear(username: str) -> None:

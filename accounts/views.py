@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
-from accounts import oidc, services, sessions, two_factor
+from accounts import oidc, security_emails, services, sessions, two_factor
 from accounts.forms import (
     AlertEmailsForm,
     ChangePasswordForm,
@@ -31,7 +31,7 @@ from accounts.forms import (
 )
 from accounts.middleware import PROVIDER_TWO_FACTOR
 from accounts.models import User
-from accounts.security_emails import reset_link_minutes
+from accounts.security_emails import Notice, reset_link_minutes
 from audit import context as audit_context
 from audit import services as audit
 from audit.models import AuditAction
@@ -107,6 +107,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 username=form.cleaned_data["username"],
                 detail={"locked": form.locked},
             )
+            if form.paused:
+                security_emails.queue_paused_notice(form.cleaned_data["username"])
     single_sign_on = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_url, "single_sign_on": single_sign_on})
 
@@ -184,6 +186,10 @@ def two_factor_code(request: HttpRequest) -> HttpResponse:
             return redirect(next_url or "home")
         if form.data.get("code"):
             audit.record(None, AuditAction.LOGIN_FAILED, username=user.username, detail={"step": "code"})
+            state = request.session[PENDING]
+            if not state.get("told"):  # once per sign-in, however many tries
+                request.session[PENDING] = {**state, "told": True}
+                security_emails.queue_notice(user, Notice.CODE_REFUSED)
     return render(request, "accounts/two_factor_code.html", {"form": form})
 
 

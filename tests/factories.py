@@ -107,3 +107,11 @@ class AccessGrantFactory(DjangoModelFactory):
     child = factory.SubFactory(ChildFactory)
     reason = "Named mentor"
     ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90))
+
+
+def nhs_number(stem: str) -> str:
+    """A valid NHS number: nine digits and the modulus 11 check digit (choose another stem if none fits)."""
+    total = sum(int(digit) * weight for digit, weight in zip(stem, range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    assert check != 10, "choose another stem"
+    return f"{stem}{check}"

@@ -21,14 +21,6 @@ SEQUENCE = itertools.count()
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def nhs_number(stem: str) -> str:
-    """A valid NHS number from nine digits (modulus 11 check digit), skipping impossible stems."""
-    total = sum(int(digit) * weight for digit, weight in zip(stem, range(10, 1, -1), strict=True))
-    check = (11 - total % 11) % 11
-    assert check != 10, "choose another stem"
-    return stem + str(check)
-
-
 def date_fields(prefix: str, value: date) -> dict:
     return {f"{prefix}_day": value.day, f"{prefix}_month": value.month, f"{prefix}_year": value.year}
 

@@ -16,18 +16,10 @@ from cohorts.services.fairness import years_before
 from feeds import services
 from feeds.models import FeedRow, FeedStatus, Household, MatchReview, ReviewStatus, RowStatus
 from feeds.services.matching import fast_normalise
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, nhs_number
 from tests.feeds_helpers import days_ago, feed_csv, media, row, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-def nhs_number(stem: str) -> str:
-    """A valid NHS number: nine digits and the modulus 11 check digit."""
-    total = sum(int(digit) * weight for digit, weight in zip(stem, range(10, 1, -1), strict=True))
-    check = (11 - total % 11) % 11
-    assert check != 10
-    return f"{stem}{check}"
 
 
 @pytest.fixture

@@ -318,8 +318,15 @@ def test_an_administrator_sends_a_reset_link_without_choosing_the_password(casew
         str(caseworker.pk),
         {"emailed": True, "by_administrator": True},
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^Only a system administrator can send a password reset link\.$"):
         access_services.send_password_reset(partnership.users["manager"], caseworker)
+    with pytest.raises(PermissionDenied, match=r"^Only a system administrator can set a password\.$"):
+        access_services.note_password_set(partnership.users["manager"], caseworker)
+    User.objects.filter(pk=caseworker.pk).update(is_active=False)
+    caseworker.refresh_from_db()
+    with committed():
+        assert access_services.send_password_reset(admin, caseworker) is False  # a closed account
+    assert len(emails_to()) == 1 and AuditEvent.objects.filter(action=AuditAction.PASSWORD_RESET_ASKED).count() == 1
 
 
 def test_a_password_an_administrator_sets_is_audited_and_notified(client_for, caseworker, settings):
@@ -335,3 +342,57 @@ def test_a_password_an_administrator_sets_is_audited_and_notified(client_for, ca
     assert (event.username, event.detail) == ("admin", {"changed": ["password"], "by_administrator": True})
     [notice] = emails_to()
     assert notice.subject.endswith("a system administrator set a new password for you")
+
+
+def test_a_right_password_with_a_wrong_code_is_notified_once_a_sign_in(client, caseworker):
+    """Someone who has the password but not the app (ASVS 5.0 V6.3.5): the person is told to change it."""
+    two_factor.confirm(caseworker, two_factor.unconfirmed_device(caseworker))
+    mail.outbox.clear()
+    client.post(reverse("accounts:login"), {"username": "caseworker", "password": PASSWORD})
+
+    with committed():
+        for code in ("000000", "111111"):
+            client.post(reverse("accounts:two_factor"), {"code": code})
+
+    [notice] = emails_to()
+    assert notice.subject.endswith("someone gave your password but not a right code from your authenticator app")
+    assert "someone knows your password. Sign in and change it now" in notice.body
+    client.post(reverse("accounts:login"), {"username": "caseworker", "password": PASSWORD})
+    with committed():
+        client.post(reverse("accounts:two_factor"), {"code": "222222"})
+    assert len(emails_to()) == 2, "a new sign-in, a new notice"
+
+
+def test_sign_in_paused_by_wrong_passwords_is_notified_once(client, caseworker, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    with committed():
+        for _ in range(5):
+            client.post(reverse("accounts:login"), {"username": "caseworker", "password": "not my password"})
+
+    [notice] = emails_to()
+    assert notice.subject.endswith("sign-in to your account was paused after too many wrong passwords")
+
+
+def test_wrong_passwords_for_a_username_nobody_has_email_nobody(client, caseworker, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    with committed():
+        for _ in range(3):
+            client.post(reverse("accounts:login"), {"username": "nobody", "password": "not my password"})
+
+    assert mail.outbox == []
+
+
+def test_sign_in_paused_by_wrong_passwords_when_proving_it_is_you_again_is_notified(client, caseworker, settings):
+    settings.TWO_FACTOR_REQUIRED = False
+    settings.LOGIN_FAILURE_LIMIT = 3
+    client.post(reverse("accounts:login"), {"username": "caseworker", "password": PASSWORD})
+
+    with committed():
+        for _ in range(3):
+            client.post(
+                reverse("accounts:change_password"),
+                {"current_password": "not my password", "new_password": NEW, "repeat_password": NEW},
+            )
+
+    [notice] = emails_to()
+    assert notice.subject.endswith("sign-in to your account was paused after too many wrong passwords")
