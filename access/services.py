@@ -97,7 +97,6 @@ def grant_access(
 
 
 @transaction.atomic
-@transaction.atomic
 def reset_two_factor(actor: Any, user: User) -> None:
     """A person lost their phone and backup codes: remove their two-factor devices and end their
     sessions; they set it up again at their next sign-in. Audited, and the person is told by email."""

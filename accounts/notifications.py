@@ -45,13 +45,14 @@ def _url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _send(user: User, subject: str, body: str) -> str:
-    """Send one email; the mail server's refusal of the address comes back as an error to record."""
+def send_email(user: User, subject: str, body: str, *, what: str = "Alert email") -> str:
+    """Send one email (`what` names it in the log); the mail server's refusal of the address comes
+    back as an error to record. Other failures raise, so the job is tried again."""
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], connection=get_connection())
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused:
-        logger.warning("Alert email to user %s refused by the mail server", user.pk)
+        logger.warning("%s to user %s refused by the mail server", what, user.pk)
         return REFUSED
     return ""
 
@@ -71,7 +72,7 @@ def email_notification(notification_id: int) -> bool:
         body = f"{subject}.\n\nSign in to see it: {_url(notification.link or reverse('home'))}\n\n" + FOOTER.format(
             preferences=_url(reverse("accounts:alert_emails"))
         )
-        error = _send(notification.user, subject, body)
+        error = send_email(notification.user, subject, body)
         notification.emailed_at = None if error else timezone.now()
         notification.email_error = error
         notification.save(update_fields=["emailed_at", "email_error"])
@@ -105,7 +106,7 @@ def send_daily_digests() -> int:
         body = f"{subject}\n\n{lines}\n\nSign in to see them: {_url(reverse('home'))}\n\n" + FOOTER.format(
             preferences=_url(reverse("accounts:alert_emails"))
         )
-        error = _send(user, subject, body)
+        error = send_email(user, subject, body)
         ids = [pk for pk, _kind in alerts]
         if error:
             Notification.objects.filter(pk__in=ids).update(email_error=error)

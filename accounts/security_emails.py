@@ -8,23 +8,19 @@ a young person."""
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage, get_connection
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts import notifications
 from accounts.models import User
 from jobs import outbox
-
-logger = logging.getLogger(__name__)
 
 IF_NOT_YOU = (
     "If this was you, you need do nothing.\n\n"
@@ -69,13 +65,7 @@ def queue_paused_notice(username: str) -> None:
 
 
 def _send(user: User, subject: str, body: str) -> bool:
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], connection=get_connection())
-    try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused:  # other failures raise, so the job is tried again
-        logger.warning("Account email to user %s refused by the mail server", user.pk)
-        return False
-    return True
+    return not notifications.send_email(user, subject, body, what="Account email")
 
 
 def send_reset_link(user_id: int) -> bool:
